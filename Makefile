@@ -1,0 +1,117 @@
+# Makefile - builds libvigil, the vigil command, tests, fuzzers and benchmarks.
+#
+#   make                 library and command in build/
+#   make check           unit and end-to-end tests (no corpus needed)
+#   make check SAN=asan  the same under AddressSanitizer + UBSan (build-asan/)
+#   make conformance     checks against ../shared/corpus and the peer tools
+#   make bench           benchmarks against the peer tools
+#   make fuzz            libFuzzer harnesses (clang)
+#   make run             install dependencies, build, sweep with the bundled rules
+#   make lint            cppcheck, clang-tidy and clang-format checks
+
+CC ?= cc
+SAN ?=
+WERROR ?=
+PREFIX ?= /usr/local
+CORPUS ?= $(abspath ../shared/corpus)
+PKGS := yara libhs libpcre2-8 libcrypto libarchive jansson yaml-0.1
+
+BUILD := build$(if $(SAN),-$(SAN))
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla
+OPT := -O2 -g
+ifeq ($(SAN),asan)
+OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(if $(WERROR),-Werror) \
+	-Iinclude -Isrc $(PKG_CFLAGS) -pthread -MMD -MP $(CFLAGS)
+SAN_LDFLAGS :=
+ifeq ($(SAN),asan)
+SAN_LDFLAGS := -fsanitize=address,undefined
+endif
+ALL_LDFLAGS := $(SAN_LDFLAGS) $(LDFLAGS)
+LDLIBS := $(PKG_LIBS) -pthread -lm
+
+LIB_SRC := $(sort $(wildcard src/*/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_SRC := $(sort $(wildcard cli/*.c))
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
+
+LIB := $(BUILD)/libvigil.a
+BIN := $(BUILD)/vigil
+
+.PHONY: all check conformance bench fuzz run lint format install clean deps
+all: $(BIN)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/tools/%: tests/tools/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+check: $(BIN) $(TEST_BIN) $(TOOL_BIN)
+	@bash tests/run.sh $(BUILD)
+
+conformance: $(BIN) $(TOOL_BIN)
+	@bash tests/conformance/run.sh $(BUILD) "$(CORPUS)"
+
+bench: $(BIN) $(BENCH_BIN) $(TOOL_BIN)
+	@bash bench/run.sh $(BUILD) "$(CORPUS)"
+
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
+	-Iinclude -Isrc $(PKG_CFLAGS) -pthread
+fuzz: $(FUZZ_BIN)
+build-fuzz/%: fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+
+deps:
+	@bash scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./$(BIN) scan $(if $(RULES),--rules $(RULES)) $(or $(SCAN_PATHS),/usr/bin)
+
+lint:
+	@bash scripts/lint.sh
+
+format:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(wildcard src/*/*.h include/vigil/*.h cli/*.h)
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/vigil
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vigil
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libvigil.a
+	install -m 644 include/vigil/*.h $(DESTDIR)$(PREFIX)/include/vigil/
+
+clean:
+	rm -rf build build-* 
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

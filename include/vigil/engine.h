@@ -1,0 +1,80 @@
+/* vigil/engine.h - the engine: every rule and indicator, compiled once.
+ *
+ * An engine is built from rule sources (YARA files, IOC lists, ...), then
+ * frozen. A frozen engine is immutable and shared by all worker threads;
+ * each thread scans through its own vigil_scanner (see scanner.h). This is
+ * libyara's split of compiled rules and per-thread scanners. */
+#ifndef VIGIL_ENGINE_H
+#define VIGIL_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vigil_engine vigil_engine;
+
+typedef enum {
+    VIGIL_RULES_AUTO = 0,     /* decide from the file name and extension */
+    VIGIL_RULES_YARA = 1,     /* .yar / .yara */
+    VIGIL_RULES_IOC_HASH = 2, /* HASH;SCORE;DESCRIPTION */
+    VIGIL_RULES_IOC_FILENAME = 3, /* REGEX;SCORE[;FP_REGEX] */
+    VIGIL_RULES_IOC_C2 = 4,   /* DOMAIN_OR_IP[;SCORE] */
+    VIGIL_RULES_SIGMA = 5     /* Sigma YAML */
+} vigil_rule_kind;
+
+/* "auto", "yara", "hash", "filename", "c2", "sigma" */
+const char *vigil_rule_kind_name(vigil_rule_kind kind);
+/* Parses the names above; returns VIGIL_ERR_INVALID_ARG for others. */
+vigil_status vigil_rule_kind_parse(const char *name, vigil_rule_kind *out);
+
+typedef struct vigil_engine_options {
+    vigil_diag_fn on_diag; /* may be NULL: diagnostics are dropped */
+    void *diag_user;
+    int strict; /* a broken rule file fails the load instead of being skipped */
+} vigil_engine_options;
+
+typedef struct vigil_engine_counts {
+    uint64_t yara_rules;
+    uint64_t hash_iocs;
+    uint64_t filename_iocs;
+    uint64_t c2_iocs;
+    uint64_t sigma_rules;
+    uint64_t files_loaded;  /* rule files accepted */
+    uint64_t files_refused; /* rule files skipped because broken */
+} vigil_engine_counts;
+
+vigil_status vigil_engine_create(const vigil_engine_options *opts, vigil_engine **out);
+void vigil_engine_destroy(vigil_engine *engine); /* NULL is safe */
+
+/* Adds a rule file, or every rule file found under a directory (recursively;
+ * files whose kind cannot be told from their name are ignored there). A
+ * broken file is reported through on_diag with its file and line and
+ * skipped (VIGIL_ERR_RULE is returned only with strict). */
+vigil_status vigil_engine_add_path(vigil_engine *engine, const char *path, vigil_rule_kind kind);
+
+/* Adds rules from memory; name is used in diagnostics and findings. */
+vigil_status vigil_engine_add_string(vigil_engine *engine, vigil_rule_kind kind, const char *name,
+                                     const char *text, size_t len);
+
+/* Compiles everything added. Afterwards the engine is read-only and may be
+ * used from any number of threads. VIGIL_ERR_NO_RULES if nothing loaded. */
+vigil_status vigil_engine_freeze(vigil_engine *engine);
+
+void vigil_engine_get_counts(const vigil_engine *engine, vigil_engine_counts *out);
+
+/* Which file hashes the loaded IOCs need (VIGIL_HASH_* bits). */
+#define VIGIL_HASH_MD5 1u
+#define VIGIL_HASH_SHA1 2u
+#define VIGIL_HASH_SHA256 4u
+unsigned vigil_engine_hash_kinds(const vigil_engine *engine);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,43 @@
+/* vigil/event.h - an event as a flat list of named string fields.
+ *
+ * Why flat strings: Sigma matches field values as text (numbers are parsed
+ * only for lt/gt and similar), and every source of events (EVTX records,
+ * JSON Lines exports, log lines) can be turned into name/value pairs without
+ * building XML or JSON on the hot path. Names follow Sigma's conventions for
+ * Windows logs: EventID, Channel, Computer, Provider_Name, EventData names. */
+#ifndef VIGIL_EVENT_H
+#define VIGIL_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vigil_field {
+    const char *name; /* NUL-terminated, UTF-8 */
+    const char *value; /* NUL-terminated, UTF-8; "" for an empty value */
+    size_t name_len;
+    size_t value_len;
+    int is_null; /* the source had the field but no value */
+} vigil_field;
+
+typedef struct vigil_event {
+    const vigil_field *fields;
+    size_t nfields;
+    const char *source;   /* file the event came from, may be NULL */
+    uint64_t record_id;   /* EVTX record id or line number, 0 if none */
+    uint64_t offset;      /* byte offset of the record in the source */
+} vigil_event;
+
+/* Return 0 to go on, non-zero to stop the producer. */
+typedef int (*vigil_event_fn)(const vigil_event *event, void *user);
+
+/* The value of the first field with this exact name, or NULL. */
+const vigil_field *vigil_event_get(const vigil_event *event, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,83 @@
+/* vigil/scanner.h - scanning one target with a frozen engine.
+ *
+ * A scanner belongs to one thread. It owns the per-thread state of every
+ * matcher (the YARA scanner, hyperscan scratch, buffers) so that scanning
+ * needs no locks. One read of a file serves hashing, IOC checks and YARA;
+ * archives found in a target are opened and their members scanned as
+ * targets of their own, within the limits below. */
+#ifndef VIGIL_SCANNER_H
+#define VIGIL_SCANNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "engine.h"
+#include "finding.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vigil_scanner vigil_scanner;
+
+typedef struct vigil_archive_limits {
+    unsigned max_depth;        /* nesting depth; 0 = do not open archives */
+    uint64_t max_member_size;  /* larger members are skipped (reported) */
+    uint64_t max_total;        /* bytes expanded from one outer file */
+    unsigned max_ratio;        /* expanded/compressed beyond this = bomb */
+    uint64_t max_members;      /* members read from one outer file */
+} vigil_archive_limits;
+
+#define VIGIL_DEFAULT_MAX_SIZE (256ull * 1024 * 1024)
+
+typedef struct vigil_scan_options {
+    uint64_t max_size;          /* bigger files get hash and name checks only; 0 = default */
+    vigil_archive_limits archive; /* all zero = defaults */
+    int no_archives;            /* do not look inside archives */
+    unsigned max_strings;       /* string matches kept per YARA finding; 0 = 16 */
+    int notice_score;           /* level thresholds; 0 = 40 / 60 / 80 */
+    int warning_score;
+    int alert_score;
+    vigil_result_fn on_result;
+    void *result_user;
+    vigil_diag_fn on_diag;
+    void *diag_user;
+} vigil_scan_options;
+
+/* Fills in the defaults for every zero field. */
+void vigil_scan_options_defaults(vigil_scan_options *opts);
+
+vigil_status vigil_scanner_create(const vigil_engine *engine, const vigil_scan_options *opts,
+                                  vigil_scanner **out);
+void vigil_scanner_destroy(vigil_scanner *scanner); /* NULL is safe */
+
+/* Scans one regular file. Problems with the file itself (unreadable,
+ * vanished) are diagnostics and return VIGIL_OK; VIGIL_ERR_ABORTED if the
+ * result callback asked to stop. */
+vigil_status vigil_scanner_scan_file(vigil_scanner *scanner, const char *path);
+
+/* Scans a buffer as if it were a file called name (used for the name
+ * checks and the YARA external variables). */
+vigil_status vigil_scanner_scan_memory(vigil_scanner *scanner, const char *name,
+                                       const void *data, size_t len);
+
+/* Counters of this scanner since creation. */
+typedef struct vigil_scan_stats {
+    uint64_t targets;      /* files and archive members scanned */
+    uint64_t bytes;        /* bytes read from files */
+    uint64_t members;      /* archive members scanned */
+    uint64_t oversized;    /* files past max_size: hash and name only */
+    uint64_t errors;       /* diagnostics of level error */
+    uint64_t warnings;     /* diagnostics of level warning */
+    uint64_t findings;     /* findings reported */
+    uint64_t by_level[VIGIL_LEVEL_COUNT]; /* targets reported, by level */
+} vigil_scan_stats;
+
+void vigil_scanner_get_stats(const vigil_scanner *scanner, vigil_scan_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# deps.sh - installs vigil's build and test dependencies from Debian packages.
+# Runs apt-get only for what is missing, so a prepared machine needs no root.
+set -euo pipefail
+PKGS=(build-essential pkg-config
+      libyara-dev libhyperscan-dev libpcre2-dev libssl-dev libarchive-dev libjansson-dev libyaml-dev
+      yara clang libclang-rt-14-dev cppcheck clang-tidy clang-format hyperfine
+      zip unzip p7zip-full xz-utils bzip2 gzip tar time)
+missing=()
+for p in "${PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "deps: all ${#PKGS[@]} packages present"
+    exit 0
+fi
+echo "deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done"

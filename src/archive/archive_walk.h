@@ -1,0 +1,47 @@
+/* archive_walk.h - reading archive members from memory through libarchive.
+ *
+ * The scanner hands a buffer that looks like an archive (zip, 7z, rar, tar,
+ * gz/bz2/xz, tar.gz...) to vigil_archive_walk, which calls back once per
+ * regular member with the member's bytes in memory. Limits make a bomb a
+ * report, not an outage: a member bigger than max_member_size is skipped,
+ * expansion beyond max_total or beyond max_ratio times the compressed size
+ * stops the walk, and each of these is a diagnostic naming the archive. */
+#ifndef VIGIL_ARCHIVE_WALK_H
+#define VIGIL_ARCHIVE_WALK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/diagsink.h"
+#include "vigil/scanner.h"
+#include "vigil/status.h"
+
+/* Non-zero if the first bytes are those of a format vigil opens:
+ * zip (PK\3\4), 7z, rar (4 and 5), gzip, bzip2, xz, tar (ustar at 257). */
+int vigil_archive_sniff(const uint8_t *data, size_t len);
+
+/* Called per regular member; data is valid only during the call. Return
+ * VIGIL_OK to go on, VIGIL_ERR_ABORTED to stop the walk. */
+typedef vigil_status (*vigil_archive_member_fn)(void *user, const char *member_name,
+                                                const uint8_t *data, size_t len);
+
+typedef struct vigil_archive_walk_stats {
+    uint64_t members;  /* members delivered */
+    uint64_t skipped;  /* members skipped (too big, encrypted, unreadable) */
+    uint64_t expanded; /* bytes expanded */
+    int bomb;          /* a ratio or total limit stopped the walk */
+} vigil_archive_walk_stats;
+
+/* display_name names the archive in diagnostics. Returns VIGIL_OK even for
+ * corrupt archives (those are diagnostics); VIGIL_ERR_ABORTED if the
+ * callback asked to stop; VIGIL_ERR_NOMEM. A single-stream compressed file
+ * (plain .gz, .bz2, .xz) yields one member named after display_name without
+ * its compression suffix ("log.txt.gz" -> "log.txt"). The caller passes
+ * the bytes still allowed from this outer file in *budget and it is
+ * decreased by what was expanded. */
+vigil_status vigil_archive_walk(const uint8_t *data, size_t len, const char *display_name,
+                                const vigil_archive_limits *limits, uint64_t *budget,
+                                const vigil_diag_sink *diag, vigil_archive_member_fn cb,
+                                void *user, vigil_archive_walk_stats *stats);
+
+#endif

@@ -1,0 +1,28 @@
+/* arena.h - a bump allocator for short-lived per-target data.
+ *
+ * Findings, their strings and match lists live exactly as long as the scan
+ * of one target; an arena frees them all at once and reuses its blocks, so
+ * the hot path does not call malloc per finding. */
+#ifndef VIGIL_CORE_ARENA_H
+#define VIGIL_CORE_ARENA_H
+
+#include <stddef.h>
+
+typedef struct vigil_arena_block vigil_arena_block;
+
+typedef struct vigil_arena {
+    vigil_arena_block *head; /* current block, chained to older ones */
+    vigil_arena_block *spare; /* blocks kept for reuse after reset */
+} vigil_arena;
+
+void vigil_arena_init(vigil_arena *a);
+void vigil_arena_free(vigil_arena *a);
+/* Drops every allocation but keeps memory for reuse. */
+void vigil_arena_reset(vigil_arena *a);
+/* 16-byte aligned, zeroed; NULL on overflow or out of memory. */
+void *vigil_arena_alloc(vigil_arena *a, size_t n);
+/* Copies a string (NULL stays NULL); NULL on out of memory. */
+char *vigil_arena_strdup(vigil_arena *a, const char *s);
+char *vigil_arena_strndup(vigil_arena *a, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,36 @@
+/* status.c - messages and names for the status table in vigil/status.h.
+ *
+ * Generated from the same X-macro as the enum so the two cannot disagree. */
+#include "vigil/status.h"
+#include "vigil/vigil.h"
+
+static const char *const messages[] = {
+#define VIGIL_STATUS_MSG_(name, msg) msg,
+    VIGIL_STATUS_TABLE(VIGIL_STATUS_MSG_)
+#undef VIGIL_STATUS_MSG_
+};
+
+static const char *const names[] = {
+#define VIGIL_STATUS_NAME_(name, msg) #name,
+    VIGIL_STATUS_TABLE(VIGIL_STATUS_NAME_)
+#undef VIGIL_STATUS_NAME_
+};
+
+const char *vigil_status_str(vigil_status status)
+{
+    if ((unsigned)status >= (unsigned)VIGIL_STATUS_COUNT_)
+        return "unknown status";
+    return messages[status];
+}
+
+const char *vigil_status_name(vigil_status status)
+{
+    if ((unsigned)status >= (unsigned)VIGIL_STATUS_COUNT_)
+        return "VIGIL_ERR_UNKNOWN";
+    return names[status];
+}
+
+const char *vigil_version(void)
+{
+    return VIGIL_VERSION;
+}

@@ -1,0 +1,90 @@
+/* ioc.h - indicator sets: hashes, filename/path patterns and C2 values.
+ *
+ * Loaded from the signature-base/Loki text formats (and, later, STIX, MISP,
+ * OpenIOC, CSV through the same add functions). Frozen into a database that
+ * answers per file in constant or logarithmic time: hashes by binary search
+ * in sorted arrays, paths by one hyperscan multi-regex database (PCRE2 for
+ * the patterns hyperscan refuses), never a loop over thousands of regexes. */
+#ifndef VIGIL_IOC_H
+#define VIGIL_IOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/diagsink.h"
+#include "core/findbuf.h"
+#include "vigil/engine.h"
+#include "vigil/status.h"
+
+typedef struct vigil_ioc_builder vigil_ioc_builder;
+typedef struct vigil_ioc_db vigil_ioc_db;
+typedef struct vigil_ioc_scratch vigil_ioc_scratch;
+
+#define VIGIL_IOC_DEFAULT_HASH_SCORE 100
+#define VIGIL_IOC_DEFAULT_C2_SCORE 100
+
+vigil_status vigil_ioc_builder_create(const vigil_diag_sink *diag, vigil_ioc_builder **out);
+void vigil_ioc_builder_destroy(vigil_ioc_builder *b); /* NULL safe */
+
+/* Tells the role of an IOC file from its base name: names containing
+ * "hash" -> HASH, "filename" or "path" -> FILENAME, "c2" -> C2; otherwise
+ * VIGIL_RULES_AUTO (unknown). */
+vigil_rule_kind vigil_ioc_kind_from_name(const char *path);
+
+/* Parses a text file of that kind (HASH, FILENAME or C2). Bad lines are
+ * diagnostics with file and line and are skipped; VIGIL_ERR_IO when the file
+ * cannot be read. */
+vigil_status vigil_ioc_builder_add_file(vigil_ioc_builder *b, const char *path, vigil_rule_kind kind);
+vigil_status vigil_ioc_builder_add_text(vigil_ioc_builder *b, const char *name, const char *text,
+                                        size_t len, vigil_rule_kind kind);
+
+/* Single entries; source/line name where they came from. */
+vigil_status vigil_ioc_builder_add_hash(vigil_ioc_builder *b, const char *hex, int score,
+                                        const char *description, const char *source, uint64_t line);
+vigil_status vigil_ioc_builder_add_filename(vigil_ioc_builder *b, const char *regex, int score,
+                                            const char *fp_regex, const char *source, uint64_t line);
+vigil_status vigil_ioc_builder_add_c2(vigil_ioc_builder *b, const char *value, int score,
+                                      const char *description, const char *source, uint64_t line);
+
+/* Compiles the patterns. Patterns neither hyperscan nor PCRE2 accept are
+ * diagnostics and dropped. The builder may be destroyed afterwards. */
+vigil_status vigil_ioc_builder_finish(vigil_ioc_builder *b, vigil_ioc_db **out);
+
+void vigil_ioc_db_destroy(vigil_ioc_db *db); /* NULL safe */
+
+typedef struct vigil_ioc_counts {
+    uint64_t md5, sha1, sha256; /* hash entries by kind */
+    uint64_t filename;
+    uint64_t c2;
+} vigil_ioc_counts;
+void vigil_ioc_db_counts(const vigil_ioc_db *db, vigil_ioc_counts *out);
+
+/* VIGIL_HASH_* bits for the hash kinds that have at least one entry. */
+unsigned vigil_ioc_db_hash_kinds(const vigil_ioc_db *db);
+
+/* Per-thread state (hyperscan scratch, PCRE2 match data). */
+vigil_status vigil_ioc_scratch_create(const vigil_ioc_db *db, vigil_ioc_scratch **out);
+void vigil_ioc_scratch_destroy(vigil_ioc_scratch *s); /* NULL safe */
+
+/* Appends a VIGIL_FINDING_HASH for each digest found (NULL digests are
+ * skipped; sizes 16, 20, 32 bytes). matched = the lower-case hex. */
+vigil_status vigil_ioc_match_hashes(const vigil_ioc_db *db, const uint8_t *md5, const uint8_t *sha1,
+                                    const uint8_t *sha256, vigil_findbuf *out);
+
+/* Appends a VIGIL_FINDING_FILENAME for each pattern matching the path whose
+ * false-positive regex does not. matched = the path. */
+vigil_status vigil_ioc_match_path(const vigil_ioc_db *db, vigil_ioc_scratch *s, const char *path,
+                                  size_t len, vigil_findbuf *out);
+
+/* C2 entries, for the log and network hunting that comes later. */
+typedef struct vigil_ioc_c2 {
+    const char *value; /* lower-case domain, IP or CIDR */
+    int score;
+    const char *description;
+    const char *source;
+    uint64_t line;
+} vigil_ioc_c2;
+size_t vigil_ioc_db_c2_count(const vigil_ioc_db *db);
+const vigil_ioc_c2 *vigil_ioc_db_c2_at(const vigil_ioc_db *db, size_t i);
+
+#endif

@@ -1,0 +1,65 @@
+/* yara_rules.h - vigil's YARA subsystem on top of libyara (internal API).
+ *
+ * A builder compiles rule files into one libyara rule set with the Loki/THOR
+ * external variables declared (filename, filepath, extension, filetype,
+ * owner, md5). A broken file must not poison the set: each file is tried on
+ * its own first and only added when it compiles, so the error names the
+ * file and line and the load goes on. The frozen rules are shared by all
+ * threads; each thread scans with its own vigil_yara_scanner. */
+#ifndef VIGIL_YARA_RULES_H
+#define VIGIL_YARA_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/diagsink.h"
+#include "core/findbuf.h"
+#include "vigil/status.h"
+
+typedef struct vigil_yara_builder vigil_yara_builder;
+typedef struct vigil_yara_rules vigil_yara_rules;
+typedef struct vigil_yara_scanner vigil_yara_scanner;
+
+/* Initialises libyara (reference counted, thread-safe). */
+vigil_status vigil_yara_builder_create(const vigil_diag_sink *diag, vigil_yara_builder **out);
+void vigil_yara_builder_destroy(vigil_yara_builder *b); /* NULL safe */
+
+/* Adds a .yar file. On a compile error: a diagnostic per error with file and
+ * line, the file is skipped, VIGIL_ERR_RULE is returned, the builder stays
+ * usable. The namespace is the file's base name. */
+vigil_status vigil_yara_builder_add_file(vigil_yara_builder *b, const char *path);
+vigil_status vigil_yara_builder_add_string(vigil_yara_builder *b, const char *name,
+                                           const char *text, size_t len);
+/* Compiles; the builder is consumed (destroy it after). VIGIL_ERR_NO_RULES
+ * when nothing was added. */
+vigil_status vigil_yara_builder_finish(vigil_yara_builder *b, vigil_yara_rules **out);
+
+void vigil_yara_rules_destroy(vigil_yara_rules *r); /* NULL safe */
+uint64_t vigil_yara_rules_count(const vigil_yara_rules *r);
+
+/* External variables for one target; NULL members are set to "". */
+typedef struct vigil_yara_externals {
+    const char *filename;  /* base name */
+    const char *filepath;  /* directory part, as Loki sets it */
+    const char *extension; /* lower-case with the dot, e.g. ".exe", or "" */
+    const char *filetype;  /* "EXE", "ELF", ... */
+    const char *owner;
+    const char *md5;       /* lower-case hex or "" */
+} vigil_yara_externals;
+
+vigil_status vigil_yara_scanner_create(const vigil_yara_rules *r, vigil_yara_scanner **out);
+void vigil_yara_scanner_destroy(vigil_yara_scanner *s); /* NULL safe */
+
+/* Scans a buffer; appends one VIGIL_FINDING_YARA per matching rule to out
+ * (rule, ns, rule_source/line when known, tags, all meta, description /
+ * author / reference / score from meta - default score 75 - and up to
+ * max_strings string matches with offsets). Scan errors (timeouts, too
+ * many matches) are diagnostics naming `name`, not failures. */
+vigil_status vigil_yara_scanner_scan(vigil_yara_scanner *s, const char *name, const uint8_t *data,
+                                     size_t len, const vigil_yara_externals *ext,
+                                     unsigned max_strings, const vigil_diag_sink *diag,
+                                     vigil_findbuf *out);
+
+#define VIGIL_YARA_DEFAULT_SCORE 75
+
+#endif

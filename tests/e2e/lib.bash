@@ -1,0 +1,16 @@
+# lib.sh - shared helpers for the end-to-end scripts (sourced, not run).
+# Each script makes its fixtures in a fresh temporary directory, runs the
+# built vigil and checks exact findings and exit codes with these helpers.
+VIGIL="${VIGIL_BUILD:?}/vigil"
+TOOLS="${VIGIL_BUILD}/tests/tools"
+T_PASS=0
+T_FAIL=0
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/vigil-e2e.XXXXXX")
+trap 'chmod -R u+rwx "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
+ok() { T_PASS=$((T_PASS + 1)); echo "ok $1"; }
+bad() { T_FAIL=$((T_FAIL + 1)); echo "not ok $1: $2" >&2; }
+# expect_eq NAME GOT WANT
+expect_eq() {
+    if [ "$2" == "$3" ]; then ok "$1"; else bad "$1" "got [$2] want [$3]"; fi
+}
+finish() { echo "${T_PASS} passed, ${T_FAIL} failed"; [ "$T_FAIL" -eq 0 ]; }

@@ -1,0 +1,76 @@
+/* test_core.c - unit tests of the core helpers: status table, arena,
+ * findings buffer, score combination. */
+#include "core/arena.h"
+#include "core/findbuf.h"
+#include "test.h"
+#include "vigil/vigil.h"
+
+static void test_status_table(void)
+{
+    CHECK_EQ_STR(vigil_status_str(VIGIL_OK), "success");
+    CHECK_EQ_STR(vigil_status_name(VIGIL_ERR_IO), "VIGIL_ERR_IO");
+    CHECK_EQ_STR(vigil_status_str((vigil_status)9999), "unknown status");
+    CHECK_EQ_INT(VIGIL_OK, 0);
+}
+
+static void test_arena(void)
+{
+    vigil_arena a;
+    vigil_arena_init(&a);
+    char *s = vigil_arena_strdup(&a, "hello");
+    CHECK_EQ_STR(s, "hello");
+    CHECK(((uintptr_t)vigil_arena_alloc(&a, 3) & 15u) == 0);
+    void *big = vigil_arena_alloc(&a, 1u << 20);
+    CHECK(big != NULL);
+    CHECK(vigil_arena_alloc(&a, SIZE_MAX) == NULL);
+    vigil_arena_reset(&a);
+    s = vigil_arena_strndup(&a, "abcdef", 3);
+    CHECK_EQ_STR(s, "abc");
+    CHECK(vigil_arena_strdup(&a, NULL) == NULL);
+    vigil_arena_free(&a);
+}
+
+static void test_findbuf(void)
+{
+    vigil_findbuf fb;
+    vigil_findbuf_init(&fb);
+    for (int i = 0; i < 100; i++) {
+        vigil_finding *f = vigil_findbuf_add(&fb, VIGIL_FINDING_YARA);
+        CHECK(f != NULL);
+        f->rule = vigil_findbuf_strdup(&fb, "rule");
+        f->score = i;
+    }
+    CHECK_EQ_INT(fb.n, 100);
+    CHECK_EQ_INT(fb.items[99].score, 99);
+    CHECK_EQ_STR(fb.items[50].rule, "rule");
+    vigil_findbuf_reset(&fb);
+    CHECK_EQ_INT(fb.n, 0);
+    vigil_findbuf_free(&fb);
+}
+
+static void test_score_combine(void)
+{
+    int one[] = {75};
+    int two[] = {75, 75};
+    int mixed[] = {40, 100, 60};
+    int zero[] = {0};
+    CHECK_EQ_INT(vigil_score_combine(one, 1), 75);
+    /* 100 * (1 - 0.25 * (1 - 0.375)) = 84.375 */
+    CHECK_EQ_INT(vigil_score_combine(two, 2), 84);
+    /* sorted 100, 60, 40: 1 - 0 * ... = 100 */
+    CHECK_EQ_INT(vigil_score_combine(mixed, 3), 100);
+    CHECK_EQ_INT(vigil_score_combine(zero, 1), 0);
+    CHECK_EQ_INT(vigil_score_combine(NULL, 0), 0);
+    int many[] = {50, 50, 50, 50};
+    /* 1 - 0.5 * 0.75 * 0.875 * 0.9375 = 0.69238 */
+    CHECK_EQ_INT(vigil_score_combine(many, 4), 69);
+}
+
+int main(void)
+{
+    TEST_RUN(test_status_table);
+    TEST_RUN(test_arena);
+    TEST_RUN(test_findbuf);
+    TEST_RUN(test_score_combine);
+    return TEST_END();
+}
