@@ -1,15 +1,43 @@
-/* main.c - the vigil command: argument dispatch to the subcommands. */
+/* main.c - the vigil command: dispatch to a subcommand (see commands.h).
+ *
+ * Kept tiny on purpose: each subcommand parses its own options, and all
+ * real work is in libvigil so that other programs can embed it. */
 #include <stdio.h>
 #include <string.h>
 
+#include "commands.h"
 #include "vigil/vigil.h"
+
+static void usage(FILE *fp)
+{
+    fprintf(fp, "usage: vigil COMMAND [options] [ARGS]\n"
+                "\n"
+                "commands:\n"
+                "  scan PATH...        sweep files, directories and archives with YARA rules\n"
+                "                      and IOC lists (vigil scan --help)\n"
+                "  version             print the version\n"
+                "\n"
+                "exit codes: 0 nothing found, 1 findings, 2 error\n");
+}
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "scan") == 0)
+        return cmd_scan(argc - 1, argv + 1);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("vigil %s\n", vigil_version());
         return 0;
     }
-    fprintf(stderr, "usage: vigil scan [options] PATH...\n");
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "vigil: unknown command '%s'\n", cmd);
+    usage(stderr);
     return 2;
 }

@@ -1,0 +1,431 @@
+/* cmd_scan.c - `vigil scan`: load rules, sweep paths, report, set the exit
+ * code (0 nothing found, 1 findings, 2 error).
+ *
+ * Option names follow what users of yara, clamscan and Loki expect (-j,
+ * --exclude, --max-size, -o). Everything here goes through the public API
+ * only; the library does the work. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "output.h"
+#include "vigil/vigil.h"
+
+typedef struct rule_arg {
+    const char *path;
+    vigil_rule_kind kind;
+} rule_arg;
+
+typedef struct scan_args {
+    rule_arg *rules;
+    size_t nrules;
+    const char **excludes;
+    size_t nexcludes;
+    const char *output;
+    out_format format;
+    int color; /* -1 auto, 0 never, 1 always */
+    int quiet;
+    int verbose;
+    int strict;
+    vigil_level min_level;
+    vigil_sweep_options sweep;
+} scan_args;
+
+static volatile int cancelled = 0;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    cancelled = 1;
+}
+
+static void usage(FILE *fp)
+{
+    fputs("usage: vigil scan [options] PATH...\n"
+          "\n"
+          "Sweeps files and directories with YARA rules and IOC lists; archives are\n"
+          "opened and their members scanned. Exit code: 0 nothing found, 1 findings,\n"
+          "2 error.\n"
+          "\n"
+          "rules:\n"
+          "  -r, --rules PATH         rule file or directory (repeatable): *.yar/*.yara are\n"
+          "                           YARA; *hash*, *filename*, *c2* text files are IOC lists\n"
+          "      --hash-iocs FILE     a hash IOC list, whatever its name\n"
+          "      --filename-iocs FILE a filename/path IOC list, whatever its name\n"
+          "      --c2-iocs FILE       a C2 IOC list, whatever its name\n"
+          "      --strict             a broken rule file is fatal, not skipped\n"
+          "what is scanned:\n"
+          "  -j, --threads N          worker threads (default: every core)\n"
+          "  -L, --follow-symlinks    follow symbolic links (loops are detected)\n"
+          "  -x, --one-file-system    stay on the file system of each PATH\n"
+          "  -e, --exclude GLOB       skip paths or names matching GLOB (repeatable)\n"
+          "      --max-size SIZE      files above get hash and name checks only\n"
+          "                           (default 256M; K, M, G suffixes)\n"
+          "      --no-archives        do not look inside archives\n"
+          "      --archive-depth N    nesting depth of archives opened (default 5)\n"
+          "output:\n"
+          "  -f, --format FMT         text (default) or jsonl\n"
+          "  -o, --output FILE        write results to FILE instead of standard output\n"
+          "      --min-level LEVEL    show targets from this level on: info (default),\n"
+          "                           notice, warning, alert\n"
+          "      --levels N,N,N       notice, warning, alert score thresholds (40,60,80)\n"
+          "      --max-strings N      string matches shown per YARA finding (16)\n"
+          "      --color WHEN         auto (default), always, never; NO_COLOR is respected\n"
+          "  -q, --quiet              no progress line\n"
+          "  -v, --verbose            also show informational diagnostics\n"
+          "  -h, --help               this text\n",
+          fp);
+}
+
+/* "256M" -> bytes; 0 on error. */
+static unsigned long long parse_size(const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s)
+        return 0;
+    unsigned long long mul = 1;
+    switch (*end) {
+    case 'k':
+    case 'K':
+        mul = 1ull << 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        mul = 1ull << 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        mul = 1ull << 30;
+        end++;
+        break;
+    default:
+        break;
+    }
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end != '\0' || v > ~0ull / mul)
+        return 0;
+    return v * mul;
+}
+
+static int parse_uint(const char *s, unsigned max, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v > max)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int parse_level(const char *s, vigil_level *out)
+{
+    for (int l = 0; l < VIGIL_LEVEL_COUNT; l++) {
+        if (strcmp(s, vigil_level_name((vigil_level)l)) == 0) {
+            *out = (vigil_level)l;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int push_rule(scan_args *a, const char *path, vigil_rule_kind kind)
+{
+    rule_arg *p = realloc(a->rules, (a->nrules + 1) * sizeof *p);
+    if (p == NULL)
+        return -1;
+    a->rules = p;
+    a->rules[a->nrules].path = path;
+    a->rules[a->nrules].kind = kind;
+    a->nrules++;
+    return 0;
+}
+
+static int push_exclude(scan_args *a, const char *glob)
+{
+    const char **p = realloc(a->excludes, (a->nexcludes + 1) * sizeof *p);
+    if (p == NULL)
+        return -1;
+    a->excludes = p;
+    a->excludes[a->nexcludes++] = glob;
+    return 0;
+}
+
+enum {
+    OPT_HASH = 256,
+    OPT_FILENAME,
+    OPT_C2,
+    OPT_STRICT,
+    OPT_MAX_SIZE,
+    OPT_NO_ARCHIVES,
+    OPT_ARCHIVE_DEPTH,
+    OPT_MIN_LEVEL,
+    OPT_LEVELS,
+    OPT_MAX_STRINGS,
+    OPT_COLOR
+};
+
+static const struct option long_opts[] = {
+    {"rules", required_argument, NULL, 'r'},
+    {"hash-iocs", required_argument, NULL, OPT_HASH},
+    {"filename-iocs", required_argument, NULL, OPT_FILENAME},
+    {"c2-iocs", required_argument, NULL, OPT_C2},
+    {"strict", no_argument, NULL, OPT_STRICT},
+    {"threads", required_argument, NULL, 'j'},
+    {"follow-symlinks", no_argument, NULL, 'L'},
+    {"one-file-system", no_argument, NULL, 'x'},
+    {"exclude", required_argument, NULL, 'e'},
+    {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+    {"no-archives", no_argument, NULL, OPT_NO_ARCHIVES},
+    {"archive-depth", required_argument, NULL, OPT_ARCHIVE_DEPTH},
+    {"format", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"min-level", required_argument, NULL, OPT_MIN_LEVEL},
+    {"levels", required_argument, NULL, OPT_LEVELS},
+    {"max-strings", required_argument, NULL, OPT_MAX_STRINGS},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"colour", required_argument, NULL, OPT_COLOR},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int bad_arg(const char *opt, const char *val)
+{
+    fprintf(stderr, "vigil scan: invalid value for %s: '%s'\n", opt, val);
+    return 2;
+}
+
+/* Returns -1 to go on, else an exit code. */
+static int parse_args(int argc, char **argv, scan_args *a)
+{
+    int c;
+    unsigned u;
+
+    a->color = -1;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "r:j:Lxe:f:o:qvh", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            if (push_rule(a, optarg, VIGIL_RULES_AUTO) != 0)
+                return 2;
+            break;
+        case OPT_HASH:
+            if (push_rule(a, optarg, VIGIL_RULES_IOC_HASH) != 0)
+                return 2;
+            break;
+        case OPT_FILENAME:
+            if (push_rule(a, optarg, VIGIL_RULES_IOC_FILENAME) != 0)
+                return 2;
+            break;
+        case OPT_C2:
+            if (push_rule(a, optarg, VIGIL_RULES_IOC_C2) != 0)
+                return 2;
+            break;
+        case OPT_STRICT:
+            a->strict = 1;
+            break;
+        case 'j':
+            if (parse_uint(optarg, 1024, &u) != 0)
+                return bad_arg("--threads", optarg);
+            a->sweep.threads = u;
+            break;
+        case 'L':
+            a->sweep.follow_symlinks = 1;
+            break;
+        case 'x':
+            a->sweep.one_file_system = 1;
+            break;
+        case 'e':
+            if (push_exclude(a, optarg) != 0)
+                return 2;
+            break;
+        case OPT_MAX_SIZE:
+            a->sweep.scan.max_size = parse_size(optarg);
+            if (a->sweep.scan.max_size == 0)
+                return bad_arg("--max-size", optarg);
+            break;
+        case OPT_NO_ARCHIVES:
+            a->sweep.scan.no_archives = 1;
+            break;
+        case OPT_ARCHIVE_DEPTH:
+            if (parse_uint(optarg, 64, &u) != 0)
+                return bad_arg("--archive-depth", optarg);
+            vigil_scan_options_defaults(&a->sweep.scan);
+            a->sweep.scan.archive.max_depth = u;
+            if (u == 0)
+                a->sweep.scan.no_archives = 1;
+            break;
+        case 'f':
+            if (strcmp(optarg, "text") == 0)
+                a->format = OUT_TEXT;
+            else if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0)
+                a->format = OUT_JSONL;
+            else
+                return bad_arg("--format", optarg);
+            break;
+        case 'o':
+            a->output = optarg;
+            break;
+        case OPT_MIN_LEVEL:
+            if (parse_level(optarg, &a->min_level) != 0)
+                return bad_arg("--min-level", optarg);
+            break;
+        case OPT_LEVELS: {
+            int n1, n2, n3;
+            char tail;
+            if (sscanf(optarg, "%d,%d,%d%c", &n1, &n2, &n3, &tail) != 3 || n1 < 1 || n2 < n1 ||
+                n3 < n2 || n3 > 100)
+                return bad_arg("--levels", optarg);
+            a->sweep.scan.notice_score = n1;
+            a->sweep.scan.warning_score = n2;
+            a->sweep.scan.alert_score = n3;
+            break;
+        }
+        case OPT_MAX_STRINGS:
+            if (parse_uint(optarg, 100000, &u) != 0 || u == 0)
+                return bad_arg("--max-strings", optarg);
+            a->sweep.scan.max_strings = u;
+            break;
+        case OPT_COLOR:
+            if (strcmp(optarg, "auto") == 0)
+                a->color = -1;
+            else if (strcmp(optarg, "always") == 0)
+                a->color = 1;
+            else if (strcmp(optarg, "never") == 0)
+                a->color = 0;
+            else
+                return bad_arg("--color", optarg);
+            break;
+        case 'q':
+            a->quiet = 1;
+            break;
+        case 'v':
+            a->verbose = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    return -1;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    scan_args a;
+    out_writer w;
+    FILE *fp = stdout;
+    vigil_engine *engine = NULL;
+    vigil_engine_options eo;
+    vigil_engine_counts counts;
+    vigil_sweep_stats stats;
+    vigil_status st;
+    int rc;
+
+    memset(&a, 0, sizeof a);
+    rc = parse_args(argc, argv, &a);
+    if (rc >= 0)
+        goto out_args;
+    rc = 2;
+    if (optind >= argc) {
+        fprintf(stderr, "vigil scan: no PATH given (see vigil scan --help)\n");
+        goto out_args;
+    }
+    if (a.nrules == 0) {
+        fprintf(stderr, "vigil scan: no rules given; use --rules PATH\n");
+        goto out_args;
+    }
+    if (a.output != NULL) {
+        fp = fopen(a.output, "w");
+        if (fp == NULL) {
+            fprintf(stderr, "vigil scan: cannot write %s: %s\n", a.output, strerror(errno));
+            goto out_args;
+        }
+    }
+    out_init(&w, fp, a.format);
+    w.verbose = a.verbose;
+    w.min_level = a.min_level;
+    if (a.format == OUT_TEXT) {
+        const char *nc = getenv("NO_COLOR");
+        w.color = a.color == 1 || (a.color == -1 && isatty(fileno(fp)) && (nc == NULL || !*nc));
+    }
+
+    memset(&eo, 0, sizeof eo);
+    eo.on_diag = out_diag;
+    eo.diag_user = &w;
+    eo.strict = a.strict;
+    st = vigil_engine_create(&eo, &engine);
+    for (size_t i = 0; st == VIGIL_OK && i < a.nrules; i++) {
+        st = vigil_engine_add_path(engine, a.rules[i].path, a.rules[i].kind);
+        if (st != VIGIL_OK)
+            fprintf(stderr, "vigil scan: cannot load rules from %s: %s\n", a.rules[i].path,
+                    vigil_status_str(st));
+    }
+    if (st == VIGIL_OK) {
+        st = vigil_engine_freeze(engine);
+        if (st == VIGIL_ERR_NO_RULES)
+            fprintf(stderr, "vigil scan: no rules could be loaded\n");
+        else if (st != VIGIL_OK)
+            fprintf(stderr, "vigil scan: cannot compile rules: %s\n", vigil_status_str(st));
+    }
+    if (st != VIGIL_OK)
+        goto out_engine;
+    vigil_engine_get_counts(engine, &counts);
+
+    a.sweep.excludes = a.excludes;
+    a.sweep.nexcludes = a.nexcludes;
+    a.sweep.scan.on_result = out_result;
+    a.sweep.scan.result_user = &w;
+    a.sweep.scan.on_diag = out_diag;
+    a.sweep.scan.diag_user = &w;
+    a.sweep.cancel = &cancelled;
+    if (!a.quiet && isatty(STDERR_FILENO)) {
+        a.sweep.on_progress = out_progress;
+        a.sweep.progress_user = &w;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    memset(&stats, 0, sizeof stats);
+    st = vigil_sweep_run(engine, (const char *const *)argv + optind, (size_t)(argc - optind),
+                         &a.sweep, &stats);
+    out_progress_clear(&w);
+    if (st != VIGIL_OK && st != VIGIL_ERR_ABORTED) {
+        fprintf(stderr, "vigil scan: sweep failed: %s\n", vigil_status_str(st));
+        goto out_engine;
+    }
+    out_summary sum = {&stats, &counts, vigil_version()};
+    out_write_summary(&w, &sum);
+    if (cancelled) {
+        fprintf(stderr, "vigil scan: interrupted\n");
+        rc = 2;
+    } else {
+        rc = w.shown_targets > 0 ? 1 : 0;
+    }
+
+out_engine:
+    vigil_engine_destroy(engine);
+    out_free(&w);
+    if (fp != stdout && fclose(fp) != 0) {
+        fprintf(stderr, "vigil scan: error writing %s\n", a.output);
+        rc = 2;
+    }
+out_args:
+    free(a.rules);
+    free(a.excludes);
+    return rc;
+}

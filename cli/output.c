@@ -1,0 +1,419 @@
+/* output.c - text and JSON Lines renderers for results, diagnostics,
+ * progress and the closing summary.
+ *
+ * JSON is produced with jansson so every string is escaped correctly, even
+ * hostile file names (invalid UTF-8 is replaced, never passed through).
+ * Field names are documented in docs/output.md and are part of the
+ * interface: add fields, never rename them. */
+#include "output.h"
+
+#include <jansson.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define C_RESET "\033[0m"
+#define C_BOLD "\033[1m"
+#define C_DIM "\033[2m"
+#define C_RED "\033[1;31m"
+#define C_YELLOW "\033[1;33m"
+#define C_CYAN "\033[36m"
+
+void out_init(out_writer *w, FILE *fp, out_format format)
+{
+    memset(w, 0, sizeof *w);
+    w->fp = fp;
+    w->format = format;
+    pthread_mutex_init(&w->lock, NULL);
+}
+
+void out_free(out_writer *w)
+{
+    pthread_mutex_destroy(&w->lock);
+}
+
+void out_human_bytes(double bytes, char *buf, size_t cap)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (bytes >= 1024.0 && u < 4) {
+        bytes /= 1024.0;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, cap, "%.0f %s", bytes, units[u]);
+    else
+        snprintf(buf, cap, "%.1f %s", bytes, units[u]);
+}
+
+/* Valid UTF-8 copy of s (invalid bytes become U+FFFD), for JSON. */
+static json_t *jstr(const char *s)
+{
+    if (s == NULL)
+        return json_null();
+    json_t *j = json_string(s);
+    if (j != NULL)
+        return j;
+    size_t n = strlen(s);
+    char *fixed = malloc(n * 3 + 1);
+    if (fixed == NULL)
+        return json_null();
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t len = 0;
+        unsigned char c = p[i];
+        if (c < 0x80)
+            len = 1;
+        else if ((c & 0xe0) == 0xc0 && c >= 0xc2)
+            len = 2;
+        else if ((c & 0xf0) == 0xe0)
+            len = 3;
+        else if ((c & 0xf8) == 0xf0 && c <= 0xf4)
+            len = 4;
+        int ok = len > 0 && i + len <= n;
+        for (size_t k = 1; ok && k < len; k++)
+            ok = (p[i + k] & 0xc0) == 0x80;
+        if (ok && len > 1 && json_stringn((const char *)p + i, len) == NULL)
+            ok = 0; /* overlong or surrogate: let jansson decide, cheaply enough */
+        if (ok) {
+            memcpy(fixed + o, p + i, len);
+            o += len;
+            i += len;
+        } else {
+            memcpy(fixed + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        }
+    }
+    j = json_stringn(fixed, o);
+    free(fixed);
+    return j ? j : json_null();
+}
+
+static void iso_time(int64_t t, char *buf, size_t cap)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    if (gmtime_r(&tt, &tm) == NULL) {
+        snprintf(buf, cap, "%s", "");
+        return;
+    }
+    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void clear_progress_locked(out_writer *w)
+{
+    if (w->progress_shown) {
+        fputs("\r\033[K", stderr);
+        w->progress_shown = 0;
+    }
+}
+
+void out_progress_clear(out_writer *w)
+{
+    pthread_mutex_lock(&w->lock);
+    clear_progress_locked(w);
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void put_json_line(out_writer *w, json_t *o)
+{
+    char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (line != NULL) {
+        fputs(line, w->fp);
+        fputc('\n', w->fp);
+        free(line);
+    }
+}
+
+static json_t *finding_json(const vigil_target_result *r, const vigil_finding *f)
+{
+    json_t *o = json_object();
+    char mt[32];
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "type", json_string("finding"));
+    json_object_set_new(o, "path", jstr(r->path));
+    json_object_set_new(o, "size", json_integer((json_int_t)r->size));
+    json_object_set_new(o, "filetype", jstr(r->filetype ? r->filetype : ""));
+    if (r->mtime != 0) {
+        iso_time(r->mtime, mt, sizeof mt);
+        json_object_set_new(o, "mtime", json_string(mt));
+    }
+    json_object_set_new(o, "md5", jstr(r->md5));
+    json_object_set_new(o, "sha1", jstr(r->sha1));
+    json_object_set_new(o, "sha256", jstr(r->sha256));
+    json_object_set_new(o, "file_score", json_integer(r->score));
+    json_object_set_new(o, "level", json_string(vigil_level_name(r->level)));
+    json_object_set_new(o, "kind", json_string(vigil_finding_kind_name(f->kind)));
+    json_object_set_new(o, "rule", jstr(f->rule));
+    if (f->ns)
+        json_object_set_new(o, "namespace", jstr(f->ns));
+    if (f->rule_source)
+        json_object_set_new(o, "rule_source", jstr(f->rule_source));
+    if (f->rule_line)
+        json_object_set_new(o, "rule_line", json_integer((json_int_t)f->rule_line));
+    json_object_set_new(o, "score", json_integer(f->score));
+    if (f->description)
+        json_object_set_new(o, "description", jstr(f->description));
+    if (f->author)
+        json_object_set_new(o, "author", jstr(f->author));
+    if (f->reference)
+        json_object_set_new(o, "reference", jstr(f->reference));
+    if (f->matched)
+        json_object_set_new(o, "matched", jstr(f->matched));
+    if (f->ntags) {
+        json_t *tags = json_array();
+        for (size_t i = 0; i < f->ntags; i++)
+            json_array_append_new(tags, jstr(f->tags[i]));
+        json_object_set_new(o, "tags", tags);
+    }
+    if (f->nmeta) {
+        json_t *meta = json_object();
+        for (size_t i = 0; i < f->nmeta; i++) {
+            /* a repeated key keeps its first value, as yara -m shows it first */
+            if (f->meta[i].key != NULL && json_object_get(meta, f->meta[i].key) == NULL)
+                json_object_set_new(meta, f->meta[i].key, jstr(f->meta[i].value));
+        }
+        json_object_set_new(o, "meta", meta);
+    }
+    if (f->kind == VIGIL_FINDING_YARA) {
+        json_t *strings = json_array();
+        for (size_t i = 0; i < f->nstrings; i++) {
+            json_t *s = json_object();
+            json_object_set_new(s, "id", jstr(f->strings[i].id));
+            json_object_set_new(s, "offset", json_integer((json_int_t)f->strings[i].offset));
+            json_object_set_new(s, "length", json_integer((json_int_t)f->strings[i].length));
+            json_array_append_new(strings, s);
+        }
+        json_object_set_new(o, "strings", strings);
+        json_object_set_new(o, "strings_total", json_integer((json_int_t)f->strings_total));
+    }
+    return o;
+}
+
+static const char *level_color(vigil_level l)
+{
+    switch (l) {
+    case VIGIL_LEVEL_ALERT:
+        return C_RED;
+    case VIGIL_LEVEL_WARNING:
+        return C_YELLOW;
+    case VIGIL_LEVEL_NOTICE:
+        return C_CYAN;
+    default:
+        return C_DIM;
+    }
+}
+
+static void text_result(out_writer *w, const vigil_target_result *r)
+{
+    FILE *fp = w->fp;
+    const char *lc = w->color ? level_color(r->level) : "";
+    const char *b = w->color ? C_BOLD : "", *d = w->color ? C_DIM : "";
+    const char *z = w->color ? C_RESET : "";
+    char size[32];
+    char level[16];
+
+    snprintf(level, sizeof level, "%s", vigil_level_name(r->level));
+    for (char *p = level; *p; p++)
+        *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+    out_human_bytes((double)r->size, size, sizeof size);
+    fprintf(fp, "%s%-7s%s score %3d  %s%s%s\n", lc, level, z, r->score, b, r->path, z);
+    fprintf(fp, "        %stype %s  size %s  md5 %s  sha1 %s  sha256 %s%s\n", d,
+            r->filetype && r->filetype[0] ? r->filetype : "-", size, r->md5 ? r->md5 : "-",
+            r->sha1 ? r->sha1 : "-", r->sha256 ? r->sha256 : "-", z);
+    for (size_t i = 0; i < r->nfindings; i++) {
+        const vigil_finding *f = &r->findings[i];
+        fprintf(fp, "        %-8s %s%s%s  score %d", vigil_finding_kind_name(f->kind), b,
+                f->rule ? f->rule : "?", z, f->score);
+        if (f->rule_source) {
+            fprintf(fp, "  %s(%s", d, f->rule_source);
+            if (f->rule_line)
+                fprintf(fp, ":%llu", (unsigned long long)f->rule_line);
+            fprintf(fp, ")%s", z);
+        }
+        fputc('\n', fp);
+        if (f->description && f->description[0])
+            fprintf(fp, "                 %s\n", f->description);
+        if (f->nstrings) {
+            fprintf(fp, "                 %sstrings:", d);
+            for (size_t k = 0; k < f->nstrings; k++)
+                fprintf(fp, " %s@0x%llx", f->strings[k].id,
+                        (unsigned long long)f->strings[k].offset);
+            if (f->strings_total > f->nstrings)
+                fprintf(fp, " (+%llu more)",
+                        (unsigned long long)(f->strings_total - f->nstrings));
+            fprintf(fp, "%s\n", z);
+        }
+    }
+    fputc('\n', fp);
+}
+
+int out_result(const vigil_target_result *r, void *user)
+{
+    out_writer *w = user;
+
+    pthread_mutex_lock(&w->lock);
+    if (r->level >= w->min_level) {
+        clear_progress_locked(w);
+        w->shown_targets++;
+        w->shown_findings += r->nfindings;
+        w->shown_by_level[r->level]++;
+        if (w->format == OUT_JSONL) {
+            for (size_t i = 0; i < r->nfindings; i++) {
+                json_t *o = finding_json(r, &r->findings[i]);
+                if (o != NULL) {
+                    put_json_line(w, o);
+                    json_decref(o);
+                }
+            }
+        } else {
+            text_result(w, r);
+        }
+        fflush(w->fp);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return 0;
+}
+
+void out_diag(const vigil_diag *d, void *user)
+{
+    out_writer *w = user;
+    static const char *const names[] = {"info", "warning", "error"};
+
+    pthread_mutex_lock(&w->lock);
+    if (d->level == VIGIL_DIAG_ERROR)
+        w->diag_errors++;
+    else if (d->level == VIGIL_DIAG_WARNING)
+        w->diag_warnings++;
+    if (d->level != VIGIL_DIAG_INFO || w->verbose) {
+        clear_progress_locked(w);
+        fprintf(stderr, "vigil: %s: ", names[d->level]);
+        if (d->source != NULL) {
+            fputs(d->source, stderr);
+            if (d->line)
+                fprintf(stderr, ":%llu", (unsigned long long)d->line);
+            else if (d->has_offset)
+                fprintf(stderr, "@0x%llx", (unsigned long long)d->offset);
+            fputs(": ", stderr);
+        }
+        fprintf(stderr, "%s\n", d->message);
+    }
+    pthread_mutex_unlock(&w->lock);
+}
+
+void out_progress(const vigil_sweep_progress *p, void *user)
+{
+    out_writer *w = user;
+    char bytes[32], rate[32], line[512];
+    int cols = 100;
+
+    out_human_bytes((double)p->bytes, bytes, sizeof bytes);
+    out_human_bytes(p->seconds > 0 ? (double)p->bytes / p->seconds : 0.0, rate, sizeof rate);
+    int n = snprintf(line, sizeof line, "%llu files  %s  %s/s  ", (unsigned long long)p->files,
+                     bytes, rate);
+    if (n < 0 || n >= (int)sizeof line)
+        return;
+    if (p->current != NULL) {
+        /* keep the end of the path, which names the file */
+        size_t room = (size_t)(cols - n > 10 ? cols - n : 10);
+        size_t len = strlen(p->current);
+        const char *cur = p->current;
+        if (len > room) {
+            cur += len - room + 3;
+            snprintf(line + n, sizeof line - (size_t)n, "...%s", cur);
+        } else {
+            snprintf(line + n, sizeof line - (size_t)n, "%s", cur);
+        }
+    }
+    pthread_mutex_lock(&w->lock);
+    fprintf(stderr, "\r\033[K%s", line);
+    fflush(stderr);
+    w->progress_shown = 1;
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void with_commas(unsigned long long v, char *buf, size_t cap)
+{
+    char tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%llu", v);
+    size_t o = 0;
+    for (int i = 0; i < n && o + 2 < cap; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = tmp[i];
+    }
+    buf[o] = '\0';
+}
+
+void out_write_summary(out_writer *w, const out_summary *s)
+{
+    const vigil_sweep_stats *st = s->stats;
+    const vigil_engine_counts *rc = s->rules;
+
+    pthread_mutex_lock(&w->lock);
+    clear_progress_locked(w);
+    if (w->format == OUT_JSONL) {
+        json_t *o = json_object();
+        json_t *lv = json_object();
+        json_object_set_new(o, "type", json_string("summary"));
+        json_object_set_new(o, "version", json_string(s->version));
+        json_object_set_new(o, "files", json_integer((json_int_t)st->scan.targets -
+                                                     (json_int_t)st->scan.members));
+        json_object_set_new(o, "archive_members", json_integer((json_int_t)st->scan.members));
+        json_object_set_new(o, "bytes", json_integer((json_int_t)st->scan.bytes));
+        json_object_set_new(o, "seconds", json_real(st->seconds));
+        json_object_set_new(o, "threads", json_integer(st->threads));
+        json_object_set_new(o, "directories", json_integer((json_int_t)st->dirs));
+        json_object_set_new(o, "skipped", json_integer((json_int_t)st->skipped));
+        json_object_set_new(o, "unreadable", json_integer((json_int_t)st->unreadable));
+        json_object_set_new(o, "oversized", json_integer((json_int_t)st->scan.oversized));
+        json_object_set_new(o, "targets_with_findings", json_integer((json_int_t)w->shown_targets));
+        json_object_set_new(o, "findings", json_integer((json_int_t)w->shown_findings));
+        for (int l = 0; l < VIGIL_LEVEL_COUNT; l++)
+            json_object_set_new(lv, vigil_level_name((vigil_level)l),
+                                json_integer((json_int_t)w->shown_by_level[l]));
+        json_object_set_new(o, "targets_by_level", lv);
+        json_object_set_new(o, "errors", json_integer((json_int_t)w->diag_errors));
+        json_object_set_new(o, "warnings", json_integer((json_int_t)w->diag_warnings));
+        json_t *rules = json_object();
+        json_object_set_new(rules, "yara", json_integer((json_int_t)rc->yara_rules));
+        json_object_set_new(rules, "hash_iocs", json_integer((json_int_t)rc->hash_iocs));
+        json_object_set_new(rules, "filename_iocs", json_integer((json_int_t)rc->filename_iocs));
+        json_object_set_new(rules, "c2_iocs", json_integer((json_int_t)rc->c2_iocs));
+        json_object_set_new(rules, "sigma", json_integer((json_int_t)rc->sigma_rules));
+        json_object_set_new(o, "rules", rules);
+        put_json_line(w, o);
+        json_decref(o);
+    } else {
+        char files[32], bytes[32], rate[32], y[32], h[32], f[32], c[32];
+        const char *b = w->color ? C_BOLD : "", *z = w->color ? C_RESET : "";
+        with_commas(st->scan.targets - st->scan.members, files, sizeof files);
+        out_human_bytes((double)st->scan.bytes, bytes, sizeof bytes);
+        out_human_bytes(st->seconds > 0 ? (double)st->scan.bytes / st->seconds : 0, rate,
+                        sizeof rate);
+        with_commas(rc->yara_rules, y, sizeof y);
+        with_commas(rc->hash_iocs, h, sizeof h);
+        with_commas(rc->filename_iocs, f, sizeof f);
+        with_commas(rc->c2_iocs, c, sizeof c);
+        fprintf(w->fp, "%svigil %s%s: %s files", b, s->version, z, files);
+        if (st->scan.members)
+            fprintf(w->fp, " (+%llu archive members)", (unsigned long long)st->scan.members);
+        fprintf(w->fp, ", %s in %.2f s (%s/s), %u threads\n", bytes, st->seconds, rate,
+                st->threads);
+        fprintf(w->fp, "rules: %s YARA, %s hash IOCs, %s filename IOCs, %s C2 IOCs\n", y, h, f, c);
+        fprintf(w->fp, "findings: %llu in %llu files: %llu alert, %llu warning, %llu notice, "
+                       "%llu info\n",
+                w->shown_findings, w->shown_targets, w->shown_by_level[VIGIL_LEVEL_ALERT],
+                w->shown_by_level[VIGIL_LEVEL_WARNING], w->shown_by_level[VIGIL_LEVEL_NOTICE],
+                w->shown_by_level[VIGIL_LEVEL_INFO]);
+        fprintf(w->fp, "problems: %llu errors, %llu warnings (%llu unreadable, %llu skipped, "
+                       "%llu over max size)\n",
+                w->diag_errors, w->diag_warnings, (unsigned long long)st->unreadable,
+                (unsigned long long)st->skipped, (unsigned long long)st->scan.oversized);
+    }
+    fflush(w->fp);
+    pthread_mutex_unlock(&w->lock);
+}

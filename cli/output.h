@@ -1,0 +1,55 @@
+/* output.h - rendering sweep results for people (text) and machines (JSONL).
+ *
+ * The library hands over structured results; how they look is the
+ * command's business. One writer serves a whole sweep: results arrive
+ * serialised, and the progress line shares the same lock so the terminal
+ * never shows half a line of each. */
+#ifndef VIGIL_CLI_OUTPUT_H
+#define VIGIL_CLI_OUTPUT_H
+
+#include <pthread.h>
+#include <stdio.h>
+
+#include "vigil/vigil.h"
+
+typedef enum { OUT_TEXT, OUT_JSONL } out_format;
+
+typedef struct out_writer {
+    FILE *fp;
+    out_format format;
+    int color;         /* ANSI colours in text output */
+    int progress;      /* a progress line is being drawn on stderr */
+    int progress_shown; /* a progress line is on screen now */
+    int verbose;       /* show info diagnostics */
+    vigil_level min_level; /* results below are not shown (but counted) */
+    pthread_mutex_t lock;
+    unsigned long long shown_targets;
+    unsigned long long shown_findings;
+    unsigned long long shown_by_level[VIGIL_LEVEL_COUNT];
+    unsigned long long diag_errors;
+    unsigned long long diag_warnings;
+} out_writer;
+
+void out_init(out_writer *w, FILE *fp, out_format format);
+void out_free(out_writer *w);
+
+/* vigil_result_fn and vigil_diag_fn for the sweep. */
+int out_result(const vigil_target_result *r, void *user);
+void out_diag(const vigil_diag *d, void *user);
+/* vigil_progress_fn */
+void out_progress(const vigil_sweep_progress *p, void *user);
+/* Clears the progress line (end of sweep). */
+void out_progress_clear(out_writer *w);
+
+typedef struct out_summary {
+    const vigil_sweep_stats *stats;
+    const vigil_engine_counts *rules;
+    const char *version;
+} out_summary;
+
+void out_write_summary(out_writer *w, const out_summary *s);
+
+/* "1.5 MiB" */
+void out_human_bytes(double bytes, char *buf, size_t cap);
+
+#endif

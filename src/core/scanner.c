@@ -1,0 +1,500 @@
+/* scanner.c - scanning one target: read once, hash, check IOCs, run YARA,
+ * open archives, score, report.
+ *
+ * One scanner per thread. The file is read into a buffer owned by the
+ * scanner (read(2), not mmap: a file truncated by another process while we
+ * scan it must not kill the sweep with SIGBUS). The same bytes then serve
+ * hashing, the IOC checks and YARA; archive members are scanned as targets
+ * of their own, named "outer.zip!dir/inner.exe", within the limits. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "archive/archive_walk.h"
+#include "core/engine_priv.h"
+#include "core/filetype.h"
+#include "core/findbuf.h"
+#include "core/hash.h"
+#include "core/util.h"
+#include "vigil/scanner.h"
+
+#define KEEP_BUFFER (16u << 20) /* larger read buffers are freed after use */
+#define STREAM_CHUNK (1u << 20)
+
+struct vigil_scanner {
+    const vigil_engine *engine;
+    vigil_scan_options opt;
+    vigil_diag_sink diag; /* counts, then forwards to opt.on_diag */
+    vigil_yara_scanner *yara;
+    vigil_ioc_scratch *ioc;
+    vigil_hasher *hasher;
+    vigil_findbuf fb;
+    uint8_t *buf;
+    size_t bufcap;
+    vigil_scan_stats stats;
+    uid_t owner_uid;
+    int owner_known;
+    char owner[64];
+    int aborted;
+};
+
+/* What the scan of one target knows besides its bytes. */
+typedef struct target {
+    const char *path; /* display path */
+    uint64_t size;
+    int64_t mtime;
+    const char *owner;
+    unsigned depth; /* 0 = a file, n = inside n archives */
+    uint64_t *budget; /* bytes still allowed to expand from the outer file */
+} target;
+
+static void count_diag(const vigil_diag *d, void *user)
+{
+    vigil_scanner *s = user;
+    if (d->level == VIGIL_DIAG_ERROR)
+        s->stats.errors++;
+    else if (d->level == VIGIL_DIAG_WARNING)
+        s->stats.warnings++;
+    if (s->opt.on_diag != NULL)
+        s->opt.on_diag(d, s->opt.diag_user);
+}
+
+void vigil_scan_options_defaults(vigil_scan_options *o)
+{
+    if (o->max_size == 0)
+        o->max_size = VIGIL_DEFAULT_MAX_SIZE;
+    if (o->archive.max_depth == 0 && o->archive.max_member_size == 0 && o->archive.max_total == 0 &&
+        o->archive.max_ratio == 0 && o->archive.max_members == 0) {
+        o->archive.max_depth = 5;
+        o->archive.max_member_size = 64ull << 20;
+        o->archive.max_total = 512ull << 20;
+        o->archive.max_ratio = 100;
+        o->archive.max_members = 100000;
+    }
+    if (o->max_strings == 0)
+        o->max_strings = 16;
+    if (o->notice_score == 0)
+        o->notice_score = 40;
+    if (o->warning_score == 0)
+        o->warning_score = 60;
+    if (o->alert_score == 0)
+        o->alert_score = 80;
+}
+
+vigil_status vigil_scanner_create(const vigil_engine *engine, const vigil_scan_options *opts,
+                                  vigil_scanner **out)
+{
+    vigil_scanner *s;
+    vigil_status st = VIGIL_OK;
+
+    if (engine == NULL || out == NULL)
+        return VIGIL_ERR_INVALID_ARG;
+    *out = NULL;
+    if (!engine->frozen)
+        return VIGIL_ERR_NOT_FROZEN;
+    s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return VIGIL_ERR_NOMEM;
+    s->engine = engine;
+    if (opts != NULL)
+        s->opt = *opts;
+    vigil_scan_options_defaults(&s->opt);
+    s->diag.fn = count_diag;
+    s->diag.user = s;
+    vigil_findbuf_init(&s->fb);
+    if (engine->yara != NULL)
+        st = vigil_yara_scanner_create(engine->yara, &s->yara);
+    if (st == VIGIL_OK && engine->ioc != NULL)
+        st = vigil_ioc_scratch_create(engine->ioc, &s->ioc);
+    if (st == VIGIL_OK)
+        st = vigil_hasher_create(&s->hasher);
+    if (st != VIGIL_OK) {
+        vigil_scanner_destroy(s);
+        return st;
+    }
+    *out = s;
+    return VIGIL_OK;
+}
+
+void vigil_scanner_destroy(vigil_scanner *s)
+{
+    if (s == NULL)
+        return;
+    vigil_yara_scanner_destroy(s->yara);
+    vigil_ioc_scratch_destroy(s->ioc);
+    vigil_hasher_destroy(s->hasher);
+    vigil_findbuf_free(&s->fb);
+    free(s->buf);
+    free(s);
+}
+
+void vigil_scanner_get_stats(const vigil_scanner *s, vigil_scan_stats *out)
+{
+    if (out == NULL)
+        return;
+    if (s == NULL) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
+    *out = s->stats;
+}
+
+static vigil_level level_of(const vigil_scanner *s, int score)
+{
+    if (score >= s->opt.alert_score)
+        return VIGIL_LEVEL_ALERT;
+    if (score >= s->opt.warning_score)
+        return VIGIL_LEVEL_WARNING;
+    if (score >= s->opt.notice_score)
+        return VIGIL_LEVEL_NOTICE;
+    return VIGIL_LEVEL_INFO;
+}
+
+static void lower_extension(const char *name, char *out, size_t cap)
+{
+    const char *ext = vigil_path_extension(name);
+    size_t i = 0;
+    for (; ext[i] != '\0' && i + 1 < cap; i++) {
+        char c = ext[i];
+        out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    }
+    out[i] = '\0';
+}
+
+/* Reports the findings gathered for a target. Returns VIGIL_ERR_ABORTED when
+ * the caller asked to stop. */
+static vigil_status report(vigil_scanner *s, const target *t, const uint8_t *data, size_t len,
+                           int streamed, vigil_hashes *hashes, const char *filetype)
+{
+    vigil_findbuf *fb = &s->fb;
+    vigil_target_result r;
+    char md5[33], sha1[41], sha256[65];
+    int local[64];
+    int *scores = local;
+
+    if (fb->n == 0)
+        return VIGIL_OK;
+    /* every reported target carries all three hashes */
+    if (!streamed && hashes->have != (VIGIL_HASH_MD5 | VIGIL_HASH_SHA1 | VIGIL_HASH_SHA256))
+        vigil_hasher_buffer(s->hasher, VIGIL_HASH_MD5 | VIGIL_HASH_SHA1 | VIGIL_HASH_SHA256, data,
+                            len, hashes);
+    memset(&r, 0, sizeof r);
+    r.path = t->path;
+    r.size = t->size;
+    r.mtime = t->mtime;
+    r.filetype = filetype;
+    if (hashes->have & VIGIL_HASH_MD5) {
+        vigil_hex(hashes->md5, 16, md5);
+        r.md5 = md5;
+    }
+    if (hashes->have & VIGIL_HASH_SHA1) {
+        vigil_hex(hashes->sha1, 20, sha1);
+        r.sha1 = sha1;
+    }
+    if (hashes->have & VIGIL_HASH_SHA256) {
+        vigil_hex(hashes->sha256, 32, sha256);
+        r.sha256 = sha256;
+    }
+    if (fb->n > sizeof local / sizeof local[0]) {
+        scores = vigil_findbuf_alloc(fb, fb->n * sizeof *scores);
+        if (scores == NULL)
+            return VIGIL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < fb->n; i++)
+        scores[i] = fb->items[i].score;
+    r.score = vigil_score_combine(scores, fb->n);
+    r.level = level_of(s, r.score);
+    r.findings = fb->items;
+    r.nfindings = fb->n;
+    s->stats.findings += fb->n;
+    s->stats.by_level[r.level]++;
+    if (s->opt.on_result != NULL && s->opt.on_result(&r, s->opt.result_user) != 0) {
+        s->aborted = 1;
+        return VIGIL_ERR_ABORTED;
+    }
+    return VIGIL_OK;
+}
+
+/* Name and hash checks shared by in-memory and streamed targets. */
+static vigil_status check_iocs(vigil_scanner *s, const target *t, const vigil_hashes *h)
+{
+    const vigil_ioc_db *db = s->engine->ioc;
+    vigil_status st;
+
+    if (db == NULL)
+        return VIGIL_OK;
+    st = vigil_ioc_match_hashes(db, (h->have & VIGIL_HASH_MD5) ? h->md5 : NULL,
+                                (h->have & VIGIL_HASH_SHA1) ? h->sha1 : NULL,
+                                (h->have & VIGIL_HASH_SHA256) ? h->sha256 : NULL, &s->fb);
+    if (st == VIGIL_OK)
+        st = vigil_ioc_match_path(db, s->ioc, t->path, strlen(t->path), &s->fb);
+    return st;
+}
+
+static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t *data, size_t len);
+
+typedef struct member_ctx {
+    vigil_scanner *s;
+    const target *outer;
+} member_ctx;
+
+static vigil_status on_member(void *user, const char *name, const uint8_t *data, size_t len)
+{
+    member_ctx *m = user;
+    const target *o = m->outer;
+    size_t a = strlen(o->path), b = strlen(name);
+    char *path;
+    target t;
+    vigil_status st;
+
+    if (a > SIZE_MAX - b - 2)
+        return VIGIL_ERR_OVERFLOW;
+    path = malloc(a + b + 2);
+    if (path == NULL)
+        return VIGIL_ERR_NOMEM;
+    memcpy(path, o->path, a);
+    path[a] = '!';
+    memcpy(path + a + 1, name, b + 1);
+    t = *o;
+    t.path = path;
+    t.size = len;
+    t.depth = o->depth + 1;
+    m->s->stats.members++;
+    st = scan_target(m->s, &t, data, len);
+    free(path);
+    return st;
+}
+
+static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t *data, size_t len)
+{
+    vigil_hashes hashes;
+    const char *filetype = vigil_filetype_detect(data, len);
+    char md5hex[33] = "";
+    char ext[32];
+    vigil_status st;
+
+    s->stats.targets++;
+    vigil_findbuf_reset(&s->fb);
+    memset(&hashes, 0, sizeof hashes);
+    st = vigil_hasher_buffer(s->hasher, s->engine->hash_kinds, data, len, &hashes);
+    if (st == VIGIL_OK)
+        st = check_iocs(s, t, &hashes);
+    if (st == VIGIL_OK && s->yara != NULL) {
+        vigil_yara_externals ext_vars;
+        if (hashes.have & VIGIL_HASH_MD5)
+            vigil_hex(hashes.md5, 16, md5hex);
+        lower_extension(t->path, ext, sizeof ext);
+        ext_vars.filename = vigil_path_basename(t->path);
+        ext_vars.filepath = t->path;
+        ext_vars.extension = ext;
+        ext_vars.filetype = filetype;
+        ext_vars.owner = t->owner;
+        ext_vars.md5 = md5hex;
+        st = vigil_yara_scanner_scan(s->yara, t->path, data, len, &ext_vars, s->opt.max_strings,
+                                     &s->diag, &s->fb);
+    }
+    if (st == VIGIL_OK)
+        st = report(s, t, data, len, 0, &hashes, filetype);
+    if (st != VIGIL_OK)
+        return st;
+
+    if (!s->opt.no_archives && t->depth < s->opt.archive.max_depth &&
+        vigil_archive_sniff(data, len)) {
+        member_ctx m = {s, t};
+        vigil_archive_walk_stats ws;
+        memset(&ws, 0, sizeof ws);
+        st = vigil_archive_walk(data, len, t->path, &s->opt.archive, t->budget, &s->diag,
+                                on_member, &m, &ws);
+    }
+    return st;
+}
+
+static const char *owner_name(vigil_scanner *s, uid_t uid)
+{
+    if (s->owner_known && s->owner_uid == uid)
+        return s->owner;
+    struct passwd pw, *res = NULL;
+    char buf[1024];
+    if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res != NULL) {
+        size_t n = strlen(res->pw_name);
+        if (n >= sizeof s->owner)
+            n = sizeof s->owner - 1;
+        memcpy(s->owner, res->pw_name, n);
+        s->owner[n] = '\0';
+    } else {
+        snprintf(s->owner, sizeof s->owner, "%lu", (unsigned long)uid);
+    }
+    s->owner_uid = uid;
+    s->owner_known = 1;
+    return s->owner;
+}
+
+static vigil_status errno_diag(vigil_scanner *s, const char *path, const char *what, int err)
+{
+    vigil_status code = (err == EACCES || err == EPERM) ? VIGIL_ERR_ACCESS : VIGIL_ERR_IO;
+    vigil_diagf(&s->diag, VIGIL_DIAG_WARNING, code, path, 0, "cannot %s: %s", what,
+                strerror(err));
+    return VIGIL_OK;
+}
+
+/* Files past max_size: hashes and names only, read in chunks. */
+static vigil_status scan_streamed(vigil_scanner *s, int fd, const target *t)
+{
+    vigil_hashes hashes;
+    uint8_t *chunk;
+    uint8_t head[512];
+    size_t headlen = 0;
+    unsigned kinds = VIGIL_HASH_MD5 | VIGIL_HASH_SHA1 | VIGIL_HASH_SHA256;
+    vigil_status st;
+
+    s->stats.oversized++;
+    memset(&hashes, 0, sizeof hashes);
+    chunk = malloc(STREAM_CHUNK);
+    if (chunk == NULL)
+        return VIGIL_ERR_NOMEM;
+    st = vigil_hasher_begin(s->hasher, kinds);
+    for (;;) {
+        ssize_t r = read(fd, chunk, STREAM_CHUNK);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            free(chunk);
+            return errno_diag(s, t->path, "read", errno);
+        }
+        if (r == 0)
+            break;
+        if (headlen < sizeof head) {
+            size_t take = sizeof head - headlen < (size_t)r ? sizeof head - headlen : (size_t)r;
+            memcpy(head + headlen, chunk, take);
+            headlen += take;
+        }
+        s->stats.bytes += (uint64_t)r;
+        if (st == VIGIL_OK)
+            st = vigil_hasher_update(s->hasher, chunk, (size_t)r);
+    }
+    free(chunk);
+    if (st == VIGIL_OK)
+        st = vigil_hasher_finish(s->hasher, &hashes);
+    if (st != VIGIL_OK)
+        return st;
+    s->stats.targets++;
+    vigil_findbuf_reset(&s->fb);
+    st = check_iocs(s, t, &hashes);
+    if (st == VIGIL_OK)
+        st = report(s, t, NULL, 0, 1, &hashes, vigil_filetype_detect(head, headlen));
+    return st;
+}
+
+static vigil_status read_all(vigil_scanner *s, int fd, size_t expect, size_t *got)
+{
+    size_t n = 0;
+    /* one spare byte detects a file that grew; growth past max_size is cut */
+    size_t want = expect + 1;
+
+    if (want > s->bufcap) {
+        uint8_t *p = realloc(s->buf, want);
+        if (p == NULL)
+            return VIGIL_ERR_NOMEM;
+        s->buf = p;
+        s->bufcap = want;
+    }
+    while (n < want) {
+        ssize_t r = read(fd, s->buf + n, want - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return VIGIL_ERR_IO;
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    if (n > expect)
+        n = expect;
+    *got = n;
+    return VIGIL_OK;
+}
+
+vigil_status vigil_scanner_scan_file(vigil_scanner *s, const char *path)
+{
+    struct stat sb;
+    int fd;
+    target t;
+    uint64_t budget;
+    vigil_status st;
+
+    if (s == NULL || path == NULL)
+        return VIGIL_ERR_INVALID_ARG;
+    if (s->aborted)
+        return VIGIL_ERR_ABORTED;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return errno_diag(s, path, "open", errno);
+    if (fstat(fd, &sb) != 0) {
+        int err = errno;
+        close(fd);
+        return errno_diag(s, path, "stat", err);
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        close(fd);
+        vigil_diagf(&s->diag, VIGIL_DIAG_INFO, VIGIL_ERR_UNSUPPORTED, path, 0,
+                    "not a regular file; skipped");
+        return VIGIL_OK;
+    }
+    budget = s->opt.archive.max_total;
+    t.path = path;
+    t.size = (uint64_t)sb.st_size;
+    t.mtime = (int64_t)sb.st_mtime;
+    t.owner = owner_name(s, sb.st_uid);
+    t.depth = 0;
+    t.budget = &budget;
+    if ((uint64_t)sb.st_size > s->opt.max_size || (uint64_t)sb.st_size > SIZE_MAX - 1) {
+        st = scan_streamed(s, fd, &t);
+        close(fd);
+        return st;
+    }
+    size_t len = 0;
+    st = read_all(s, fd, (size_t)sb.st_size, &len);
+    if (st == VIGIL_ERR_IO) {
+        int err = errno;
+        close(fd);
+        return errno_diag(s, path, "read", err);
+    }
+    close(fd);
+    if (st != VIGIL_OK)
+        return st;
+    s->stats.bytes += len;
+    t.size = len;
+    st = scan_target(s, &t, s->buf, len);
+    if (s->bufcap > KEEP_BUFFER) {
+        free(s->buf);
+        s->buf = NULL;
+        s->bufcap = 0;
+    }
+    return st;
+}
+
+vigil_status vigil_scanner_scan_memory(vigil_scanner *s, const char *name, const void *data,
+                                       size_t len)
+{
+    target t;
+    uint64_t budget;
+
+    if (s == NULL || name == NULL || (data == NULL && len > 0))
+        return VIGIL_ERR_INVALID_ARG;
+    if (s->aborted)
+        return VIGIL_ERR_ABORTED;
+    budget = s->opt.archive.max_total;
+    t.path = name;
+    t.size = len;
+    t.mtime = 0;
+    t.owner = "";
+    t.depth = 0;
+    t.budget = &budget;
+    s->stats.bytes += len;
+    return scan_target(s, &t, data, len);
+}

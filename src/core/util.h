@@ -1,0 +1,28 @@
+/* util.h - small path, file and character helpers used across subsystems.
+ *
+ * Collected here so that every subsystem names files and extensions the
+ * same way (Loki's conventions: extension lower-case with its dot). */
+#ifndef VIGIL_CORE_UTIL_H
+#define VIGIL_CORE_UTIL_H
+
+#include <stddef.h>
+
+#include "vigil/status.h"
+
+/* The part after the last '/' (or the whole string). */
+const char *vigil_path_basename(const char *path);
+/* The extension of the base name including the dot (".exe"), or "" when
+ * the name has none or starts with its only dot. Not lower-cased. */
+const char *vigil_path_extension(const char *path);
+/* dir + "/" + name, malloc'd; NULL on out of memory. */
+char *vigil_path_join(const char *dir, const char *name);
+/* Reads a whole regular file (at most max bytes, else VIGIL_ERR_LIMIT),
+ * NUL-terminated, malloc'd. VIGIL_ERR_NOT_FOUND / _ACCESS / _IO. */
+vigil_status vigil_read_file(const char *path, size_t max, char **out, size_t *len);
+
+static inline int vigil_is_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+#endif
