@@ -368,7 +368,7 @@ void out_write_summary(out_writer *w, const out_summary *s)
         json_object_set_new(o, "threads", json_integer(st->threads));
         json_object_set_new(o, "directories", json_integer((json_int_t)st->dirs));
         json_object_set_new(o, "skipped", json_integer((json_int_t)st->skipped));
-        json_object_set_new(o, "unreadable", json_integer((json_int_t)st->unreadable));
+        json_object_set_new(o, "unreadable", json_integer((json_int_t)(st->unreadable + st->scan.unreadable)));
         json_object_set_new(o, "oversized", json_integer((json_int_t)st->scan.oversized));
         json_object_set_new(o, "targets_with_findings", json_integer((json_int_t)w->shown_targets));
         json_object_set_new(o, "findings", json_integer((json_int_t)w->shown_findings));
@@ -411,7 +411,7 @@ void out_write_summary(out_writer *w, const out_summary *s)
                 w->shown_by_level[VIGIL_LEVEL_INFO]);
         fprintf(w->fp, "problems: %llu errors, %llu warnings (%llu unreadable, %llu skipped, "
                        "%llu over max size)\n",
-                w->diag_errors, w->diag_warnings, (unsigned long long)st->unreadable,
+                w->diag_errors, w->diag_warnings, (unsigned long long)(st->unreadable + st->scan.unreadable),
                 (unsigned long long)st->skipped, (unsigned long long)st->scan.oversized);
     }
     fflush(w->fp);

@@ -69,6 +69,7 @@ typedef struct vigil_scan_stats {
     uint64_t bytes;        /* bytes read from files */
     uint64_t members;      /* archive members scanned */
     uint64_t oversized;    /* files past max_size: hash and name only */
+    uint64_t unreadable;   /* files that could not be opened or read */
     uint64_t errors;       /* diagnostics of level error */
     uint64_t warnings;     /* diagnostics of level warning */
     uint64_t findings;     /* findings reported */

@@ -337,6 +337,7 @@ static const char *owner_name(vigil_scanner *s, uid_t uid)
 static vigil_status errno_diag(vigil_scanner *s, const char *path, const char *what, int err)
 {
     vigil_status code = (err == EACCES || err == EPERM) ? VIGIL_ERR_ACCESS : VIGIL_ERR_IO;
+    s->stats.unreadable++;
     vigil_diagf(&s->diag, VIGIL_DIAG_WARNING, code, path, 0, "cannot %s: %s", what,
                 strerror(err));
     return VIGIL_OK;

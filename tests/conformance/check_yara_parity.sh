@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# check_yara_parity.sh - vigil must report exactly the (file, rule) pairs
+# that yara reports with the same rules: the signature-base rules from the
+# corpus over (a) a generated tree of files carrying the rules' strings and
+# (b) a Debian directory. Rules that read external variables are compared
+# per file against yara given the values vigil sets (filename, filepath,
+# extension, filetype, owner, md5).
+set -u
+build=${VIGIL_BUILD:?}; root=${VIGIL_ROOT:?}; corpus=${VIGIL_CORPUS:?}
+VIGIL=$build/vigil
+YDIR=$corpus/signature-base/yara
+DEBIAN_DIR=${VIGIL_PARITY_DIR:-/usr/bin}
+pass=0; fail=0
+ok() { pass=$((pass + 1)); echo "ok $1"; }
+bad() { fail=$((fail + 1)); echo "not ok $1" >&2; }
+command -v yara > /dev/null || { echo "yara not installed"; echo "0 passed, 1 failed"; exit 1; }
+TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
+
+EXT_FILES=(thor_inverse_matches.yar yara_mixed_ext_vars.yar)
+plain=()
+for f in "$YDIR"/*.yar; do
+    case " ${EXT_FILES[*]} " in *" $(basename "$f") "*) ;; *) plain+=("$f") ;; esac
+done
+
+python3 "$root/tests/conformance/gen_yara_tree.py" "$TMP/tree" "$YDIR"/*.yar > /dev/null
+# names the renamed-binary rules look at
+for n in cmd.exe svchost.exe rundll32.exe lsass.exe explorer.exe winlogon.exe; do
+    printf 'MZ\nnot a real binary\n' > "$TMP/tree/$n"
+done
+
+compare() { # NAME VIGIL_PAIRS YARA_PAIRS
+    if diff -q "$2" "$3" > /dev/null; then
+        ok "$1: $(wc -l < "$2") (file, rule) pairs identical"
+    else
+        bad "$1: differ (< vigil, > yara)"; diff "$2" "$3" | head -20 >&2
+    fi
+}
+
+for target in "$TMP/tree" "$DEBIAN_DIR"; do
+    label=$( [ "$target" = "$TMP/tree" ] && echo generated || echo "$target" )
+    "$VIGIL" scan -q -f jsonl --no-archives --max-size 4G -L -r "$YDIR" "$target" > "$TMP/v.jsonl" 2> "$TMP/v.err"
+    rc=$?
+    [ $rc -le 1 ] || { bad "$label: vigil exit $rc"; cat "$TMP/v.err" >&2; continue; }
+    jq -r --arg a "${EXT_FILES[0]}" --arg b "${EXT_FILES[1]}" \
+        'select(.type=="finding" and .kind=="yara" and .namespace!=$a and .namespace!=$b) | "\(.path)\t\(.rule)"' \
+        "$TMP/v.jsonl" | sort -u > "$TMP/v.pairs"
+    yara -w -r -p 2 "${plain[@]}" "$target" 2> "$TMP/y.err" | awk '{r=$1; $1=""; sub(/^ /,""); print $0 "\t" r}' | sort -u > "$TMP/y.pairs"
+    compare "$label (rules without externals)" "$TMP/v.pairs" "$TMP/y.pairs"
+    if [ "$target" = "$TMP/tree" ]; then
+        jq -r --arg a "${EXT_FILES[0]}" --arg b "${EXT_FILES[1]}" \
+            'select(.type=="finding" and .kind=="yara" and (.namespace==$a or .namespace==$b)) | "\(.path)\t\(.rule)"' \
+            "$TMP/v.jsonl" | sort -u > "$TMP/ve.pairs"
+        : > "$TMP/ye.pairs"
+        for f in "$TMP/tree"/*; do
+            name=$(basename "$f"); ext=""
+            case "$name" in ?*.*) ext=".${name##*.}"; ext=${ext,,} ;; esac
+            magic=$(head -c 4 "$f" | od -An -tx1 | tr -d ' \n')
+            case "$magic" in 7f454c46*) ft=ELF ;; 4d5a*) ft=EXE ;; *) ft="" ;; esac
+            yara -w -d "filename=$name" -d "filepath=$f" -d "extension=$ext" -d "filetype=$ft" \
+                -d "owner=$(stat -c %U "$f")" -d "md5=$(md5sum "$f" | cut -d' ' -f1)" \
+                "${EXT_FILES[@]/#/$YDIR/}" "$f" 2>/dev/null | awk -v p="$f" '{print p "\t" $1}'
+        done | sort -u > "$TMP/ye.pairs"
+        compare "generated (rules with externals, per file)" "$TMP/ve.pairs" "$TMP/ye.pairs"
+    fi
+done
+echo "info vigil and yara compared on $(ls "$TMP/tree" | wc -l) generated files and $DEBIAN_DIR"
+echo "${pass} passed, ${fail} failed"
+[ "$fail" -eq 0 ]
