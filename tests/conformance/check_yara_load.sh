@@ -43,6 +43,21 @@ if command -v yara >/dev/null; then
     expect "yara command errors" "$(grep -c . "$tmp/err")" 0
     public=$(printf '%s\n' "$out" | grep '^rule ' | grep -vc ' private$')
     expect "public rules (yara command)" "$((yes + no))" "$public"
+
+    # Same matches as the yara command on the corpus' own rule and IOC
+    # text files (rule files hold the very strings their rules look for).
+    targets=("$dir"/*.yar "$VIGIL_CORPUS"/signature-base/iocs/*)
+    "$tool" "$dir" --scan "${targets[@]}" | grep '^match ' | sort >"$tmp/vigil"
+    for f in "${targets[@]}"; do
+        yara "${ext[@]}" "$dir"/*.yar "$f" 2>>"$tmp/err"
+    done | sed 's/^/match /' | sort >"$tmp/yara"
+    n=$(wc -l <"$tmp/yara")
+    if [ "$n" -gt 0 ] && cmp -s "$tmp/vigil" "$tmp/yara"; then
+        ok "same $n matches as the yara command on ${#targets[@]} files"
+    else
+        bad "matches differ from the yara command ($n from yara):"
+        diff "$tmp/vigil" "$tmp/yara" | head -10
+    fi
     rm -rf "$tmp"
 fi
 echo "$pass passed, $fail failed"

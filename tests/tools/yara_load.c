@@ -1,8 +1,10 @@
 /* yara_load.c - loads YARA rule files and directories through the vigil
  * builder and prints what came of it, for the conformance checks.
  *
- * Usage: yara_load [--list] PATH...   (directories: their *.yar / *.yara
- * files, recursively, in name order). Prints one line per diagnostic, then
+ * Usage: yara_load [--list] PATH... [--scan FILE...]   (directories: their
+ * *.yar / *.yara files, recursively, in name order). With --scan, each FILE
+ * is scanned (externals empty) and every finding printed as
+ * "match RULE FILE", the way the yara command prints it. Prints one line per diagnostic, then
  * "files N", "rules N", "errors N", "warnings N", "nolines N" (rules whose
  * definition line was not found). With --list, one line per rule:
  * "rule NS:NAME SOURCE:LINE score=S tags=a,b[ private]". Exit 0 when every file
@@ -123,6 +125,52 @@ static int print_rule(const vigil_yara_rule_info *r, void *user)
     return 0;
 }
 
+/* Scans whole files the simple way (read into memory). */
+static int scan_files(const vigil_yara_rules *rules, char **files, int n)
+{
+    vigil_diag_sink sink = {on_diag, NULL};
+    vigil_yara_scanner *s = NULL;
+    vigil_findbuf fb;
+    int rc = 0;
+
+    if (vigil_yara_scanner_create(rules, &s) != VIGIL_OK)
+        return -1;
+    vigil_findbuf_init(&fb);
+    for (int i = 0; i < n && rc == 0; i++) {
+        FILE *fp = fopen(files[i], "rb");
+        uint8_t *buf = NULL;
+        size_t len = 0, cap = 0, got;
+        if (fp == NULL) {
+            perror(files[i]);
+            rc = -1;
+            break;
+        }
+        do {
+            if (cap - len < 65536) {
+                uint8_t *p = realloc(buf, cap = cap * 2 + 65536);
+                if (p == NULL) {
+                    rc = -1;
+                    break;
+                }
+                buf = p;
+            }
+            got = fread(buf + len, 1, cap - len, fp);
+            len += got;
+        } while (got > 0);
+        fclose(fp);
+        vigil_findbuf_reset(&fb);
+        if (rc == 0 &&
+            vigil_yara_scanner_scan(s, files[i], buf, len, NULL, 16, &sink, &fb) != VIGIL_OK)
+            rc = -1;
+        for (size_t k = 0; rc == 0 && k < fb.n; k++)
+            printf("match %s %s\n", fb.items[k].rule, files[i]);
+        free(buf);
+    }
+    vigil_findbuf_free(&fb);
+    vigil_yara_scanner_destroy(s);
+    return rc;
+}
+
 static int count_nolines(const vigil_yara_rule_info *r, void *user)
 {
     if (r->line == 0)
@@ -136,7 +184,7 @@ int main(int argc, char **argv)
     vigil_yara_builder *b = NULL;
     vigil_yara_rules *rules = NULL;
     unsigned long nolines = 0;
-    int list = 0, first = 1;
+    int list = 0, first = 1, scan_at = argc;
     vigil_status st;
 
     if (argc > 1 && strcmp(argv[1], "--list") == 0) {
@@ -147,12 +195,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: yara_load [--list] PATH...\n");
         return 2;
     }
+    for (int i = first; i < argc; i++)
+        if (strcmp(argv[i], "--scan") == 0) {
+            scan_at = i;
+            break;
+        }
     st = vigil_yara_builder_create(&sink, &b);
     if (st != VIGIL_OK) {
         fprintf(stderr, "builder: %s\n", vigil_status_str(st));
         return 2;
     }
-    for (int i = first; i < argc; i++)
+    for (int i = first; i < scan_at; i++)
         if (add_path(b, argv[i]) != 0) {
             vigil_yara_builder_destroy(b);
             return 2;
@@ -165,6 +218,11 @@ int main(int argc, char **argv)
         vigil_yara_rules_foreach(rules, list ? print_rule : count_nolines, &nolines);
     printf("files %lu\nrules %" PRIu64 "\nerrors %lu\nwarnings %lu\nnolines %lu\n", n_files,
            vigil_yara_rules_count(rules), n_errors, n_warnings, nolines);
+    if (rules != NULL && scan_at + 1 < argc &&
+        scan_files(rules, argv + scan_at + 1, argc - scan_at - 1) != 0) {
+        vigil_yara_rules_destroy(rules);
+        return 2;
+    }
     vigil_yara_rules_destroy(rules);
     return st == VIGIL_OK && n_errors == 0 ? 0 : 1;
 }

@@ -290,6 +290,32 @@ static void test_duplicate_basenames(void)
     vigil_yara_rules_destroy(r);
 }
 
+/* include "..." resolves next to the including file, as with yara. */
+static void test_include(void)
+{
+    vigil_yara_builder *b = NULL;
+    vigil_yara_rules *r = NULL;
+    write_file("inc/sub.yar", "rule from_sub { strings: $a = \"subby\" condition: $a }\n");
+    const char *main_path = write_file("inc/main.yar", "include \"sub.yar\"\n"
+                                                       "rule from_main { condition: from_sub }\n");
+    CHECK_EQ_INT(vigil_yara_builder_create(NULL, &b), VIGIL_OK);
+    CHECK_EQ_INT(vigil_yara_builder_add_file(b, main_path), VIGIL_OK);
+    CHECK_EQ_INT(vigil_yara_builder_finish(b, &r), VIGIL_OK);
+    vigil_yara_builder_destroy(b);
+    CHECK_EQ_INT(vigil_yara_rules_count(r), 2);
+    vigil_findbuf fb;
+    vigil_findbuf_init(&fb);
+    CHECK_EQ_INT(scan_str(r, "a subby day", NULL, 16, &fb), VIGIL_OK);
+    CHECK_EQ_INT(fb.n, 2);
+    const vigil_finding *f = find_rule(&fb, "from_main");
+    CHECK(f != NULL && f->rule_line == 2 && strcmp(f->rule_source, main_path) == 0);
+    /* Rules of an included file name the including file, line unknown. */
+    f = find_rule(&fb, "from_sub");
+    CHECK(f != NULL && f->rule_line == 0 && strcmp(f->rule_source, main_path) == 0);
+    vigil_findbuf_free(&fb);
+    vigil_yara_rules_destroy(r);
+}
+
 static const char detail_rules[] = "import \"pe\"\n"
                                    "/* rule not_a_rule { condition: true } */\n"
                                    "rule Detail : TagOne tag_two {\n"
@@ -639,6 +665,7 @@ int main(void)
     TEST_RUN(test_externals);
     TEST_RUN(test_broken_file);
     TEST_RUN(test_duplicate_basenames);
+    TEST_RUN(test_include);
     TEST_RUN(test_finding_details);
     TEST_RUN(test_max_strings);
     TEST_RUN(test_scores);
