@@ -27,7 +27,10 @@ void vigil_yara_builder_destroy(vigil_yara_builder *b); /* NULL safe */
 
 /* Adds a .yar file. On a compile error: a diagnostic per error with file and
  * line, the file is skipped, VIGIL_ERR_RULE is returned, the builder stays
- * usable. The namespace is the file's base name. */
+ * usable. The namespace is the file's base name, made unique with "_2",
+ * "_3", ... when that base name was added before. An unreadable file is a
+ * diagnostic too and returns VIGIL_ERR_NOT_FOUND / _ACCESS / _IO.
+ * add_string works the same with `name` standing in for the path. */
 vigil_status vigil_yara_builder_add_file(vigil_yara_builder *b, const char *path);
 vigil_status vigil_yara_builder_add_string(vigil_yara_builder *b, const char *name,
                                            const char *text, size_t len);
