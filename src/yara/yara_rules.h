@@ -14,6 +14,7 @@
 
 #include "core/diagsink.h"
 #include "core/findbuf.h"
+#include "vigil/finding.h"
 #include "vigil/status.h"
 
 typedef struct vigil_yara_builder vigil_yara_builder;
@@ -26,7 +27,10 @@ void vigil_yara_builder_destroy(vigil_yara_builder *b); /* NULL safe */
 
 /* Adds a .yar file. On a compile error: a diagnostic per error with file and
  * line, the file is skipped, VIGIL_ERR_RULE is returned, the builder stays
- * usable. The namespace is the file's base name. */
+ * usable. The namespace is the file's base name, made unique with "_2",
+ * "_3", ... when that base name was added before. An unreadable file is a
+ * diagnostic too and returns VIGIL_ERR_NOT_FOUND / _ACCESS / _IO.
+ * add_string works the same with `name` standing in for the path. */
 vigil_status vigil_yara_builder_add_file(vigil_yara_builder *b, const char *path);
 vigil_status vigil_yara_builder_add_string(vigil_yara_builder *b, const char *name,
                                            const char *text, size_t len);
@@ -44,7 +48,7 @@ typedef struct vigil_yara_externals {
     const char *extension; /* lower-case with the dot, e.g. ".exe", or "" */
     const char *filetype;  /* "EXE", "ELF", ... */
     const char *owner;
-    const char *md5;       /* lower-case hex or "" */
+    const char *md5; /* lower-case hex or "" */
 } vigil_yara_externals;
 
 vigil_status vigil_yara_scanner_create(const vigil_yara_rules *r, vigil_yara_scanner **out);
@@ -61,5 +65,34 @@ vigil_status vigil_yara_scanner_scan(vigil_yara_scanner *s, const char *name, co
                                      vigil_findbuf *out);
 
 #define VIGIL_YARA_DEFAULT_SCORE 75
+#define VIGIL_YARA_DEFAULT_TIMEOUT 60 /* seconds per scanned buffer */
+
+/* Scan time limit in seconds for this scanner (0 = none); default 60. A
+ * timeout is reported as a diagnostic naming the target. */
+void vigil_yara_scanner_set_timeout(vigil_yara_scanner *s, unsigned seconds);
+
+/* One loaded rule, as `vigil rules list` shows it. Everything is owned by
+ * the rules object and valid until vigil_yara_rules_destroy. */
+typedef struct vigil_yara_rule_info {
+    const char *name;
+    const char *ns;
+    const char *source; /* file (or add_string name) the rule came from */
+    uint64_t line;      /* line of its `rule` keyword, 0 if not found */
+    const char *const *tags;
+    size_t ntags;
+    const vigil_meta *meta; /* all meta, in order; ints/booleans as text */
+    size_t nmeta;
+    const char *description; /* meta description/desc, may be NULL */
+    const char *author;      /* may be NULL */
+    const char *reference;   /* may be NULL */
+    int score;               /* meta score clamped 0..100, else default */
+    int is_private;
+    int is_global;
+} vigil_yara_rule_info;
+
+/* Return non-zero from the callback to stop; foreach then returns
+ * VIGIL_ERR_ABORTED. Rules are visited in compile order. */
+typedef int (*vigil_yara_rule_fn)(const vigil_yara_rule_info *rule, void *user);
+vigil_status vigil_yara_rules_foreach(const vigil_yara_rules *r, vigil_yara_rule_fn fn, void *user);
 
 #endif

@@ -1,0 +1,454 @@
+/* yara_build.c - compiles rule files into one rule set without letting a
+ * broken file poison it.
+ *
+ * libyara's compiler becomes unusable after the first error, so one bad
+ * file would lose every rule. Each source is therefore compiled alone in a
+ * throwaway compiler (with the same externals) first; its errors and
+ * warnings become diagnostics naming the file and line, and only sources
+ * that compile are kept for the final compiler. The text of each kept
+ * source stays in memory until finish so that rule lines can be indexed
+ * and the final compile reads exactly what was checked. */
+#include "yara_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_RULE_FILE_SIZE (256u << 20) /* refuse absurd "rule" files */
+
+typedef struct src_entry {
+    char *ns;     /* unique namespace */
+    char *source; /* path or add_string name: diagnostics, rule_source */
+    char *text;   /* NUL-terminated copy of the source */
+    size_t len;
+    int bad; /* failed in the final compile */
+} src_entry;
+
+struct vigil_yara_builder {
+    vigil_diag_sink diag;
+    src_entry *src;
+    size_t n;
+    size_t cap;
+    int finished;
+    int lib_ref;
+};
+
+typedef struct compile_ctx {
+    const vigil_diag_sink *diag;
+    const char *source; /* when libyara names no file */
+    int report_warnings;
+    unsigned errors;
+} compile_ctx;
+
+static void on_compile_msg(int level, const char *file, int line, const YR_RULE *rule,
+                           const char *msg, void *user)
+{
+    compile_ctx *c = user;
+    int is_error = level == YARA_ERROR_LEVEL_ERROR;
+    const char *src = file != NULL && *file ? file : c->source;
+    uint64_t ln = line > 0 ? (uint64_t)line : 0;
+
+    if (is_error)
+        c->errors++;
+    else if (!c->report_warnings)
+        return;
+    if (rule != NULL && rule->identifier != NULL)
+        vigil_diagf(c->diag, is_error ? VIGIL_DIAG_ERROR : VIGIL_DIAG_WARNING, VIGIL_ERR_RULE, src,
+                    ln, "rule %s: %s", rule->identifier, msg ? msg : "");
+    else
+        vigil_diagf(c->diag, is_error ? VIGIL_DIAG_ERROR : VIGIL_DIAG_WARNING, VIGIL_ERR_RULE, src,
+                    ln, "%s", msg ? msg : "");
+}
+
+static vigil_status status_of_yr(int err)
+{
+    return err == ERROR_INSUFFICIENT_MEMORY ? VIGIL_ERR_NOMEM : VIGIL_ERR_INTERNAL;
+}
+
+/* A compiler with the externals declared and our message callback. */
+static vigil_status new_compiler(compile_ctx *ctx, YR_COMPILER **out)
+{
+    YR_COMPILER *c = NULL;
+    int err = yr_compiler_create(&c);
+
+    *out = NULL;
+    if (err != ERROR_SUCCESS)
+        return status_of_yr(err);
+    for (size_t i = 0; i < VIGIL_YARA_NEXTERNALS; i++) {
+        err = yr_compiler_define_string_variable(c, vigil_yara_external_names[i], "");
+        if (err != ERROR_SUCCESS) {
+            yr_compiler_destroy(c);
+            return status_of_yr(err);
+        }
+    }
+    yr_compiler_set_callback(c, on_compile_msg, ctx);
+    *out = c;
+    return VIGIL_OK;
+}
+
+/* Adds one source; returns libyara's error count (-1: could not even try,
+ * which only happens when memory is short). */
+static int compiler_add(YR_COMPILER *c, compile_ctx *ctx, const src_entry *e)
+{
+    FILE *fp;
+    int errs;
+
+    ctx->source = e->source;
+    if (e->len == 0)
+        return yr_compiler_add_string(c, "", e->ns);
+    /* A memory stream keeps the file name, so libyara resolves includes
+     * relative to the rule file and names it in its messages. */
+    fp = fmemopen(e->text, e->len, "r");
+    if (fp == NULL)
+        return -1;
+    errs = yr_compiler_add_file(c, fp, e->ns, e->source);
+    fclose(fp);
+    return errs;
+}
+
+vigil_status vigil_yara_builder_create(const vigil_diag_sink *diag, vigil_yara_builder **out)
+{
+    vigil_yara_builder *b;
+    vigil_status st;
+
+    if (out == NULL)
+        return VIGIL_ERR_INVALID_ARG;
+    *out = NULL;
+    b = calloc(1, sizeof *b);
+    if (b == NULL)
+        return VIGIL_ERR_NOMEM;
+    if (diag != NULL)
+        b->diag = *diag;
+    st = vigil_yara_lib_acquire();
+    if (st != VIGIL_OK) {
+        free(b);
+        return st;
+    }
+    b->lib_ref = 1;
+    *out = b;
+    return VIGIL_OK;
+}
+
+static void free_entry(src_entry *e)
+{
+    free(e->ns);
+    free(e->source);
+    free(e->text);
+}
+
+void vigil_yara_builder_destroy(vigil_yara_builder *b)
+{
+    if (b == NULL)
+        return;
+    for (size_t i = 0; i < b->n; i++)
+        free_entry(&b->src[i]);
+    free(b->src);
+    if (b->lib_ref)
+        vigil_yara_lib_release();
+    free(b);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash != NULL ? slash + 1 : path;
+}
+
+static int ns_taken(const vigil_yara_builder *b, const char *ns)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (strcmp(b->src[i].ns, ns) == 0)
+            return 1;
+    return 0;
+}
+
+/* The base name, or "base_2", "base_3", ... when already used. */
+static char *unique_ns(const vigil_yara_builder *b, const char *source)
+{
+    const char *base = base_name(source);
+    size_t cap;
+    char *ns;
+
+    if (*base == '\0')
+        base = "rules";
+    cap = strlen(base) + 24;
+    ns = malloc(cap);
+    if (ns == NULL)
+        return NULL;
+    snprintf(ns, cap, "%s", base);
+    for (unsigned long k = 2; ns_taken(b, ns); k++)
+        snprintf(ns, cap, "%s_%lu", base, k);
+    return ns;
+}
+
+/* Tries the text alone, reports its problems, and keeps it when it
+ * compiles. Takes ownership of text. */
+static vigil_status add_text(vigil_yara_builder *b, const char *source, char *text, size_t len)
+{
+    src_entry e = {0};
+    compile_ctx ctx = {&b->diag, source, 1, 0};
+    YR_COMPILER *c;
+    vigil_status st;
+    int errs;
+
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 16;
+        src_entry *p = cap > SIZE_MAX / sizeof *p ? NULL : realloc(b->src, cap * sizeof *p);
+        if (p == NULL) {
+            free(text);
+            return VIGIL_ERR_NOMEM;
+        }
+        b->src = p;
+        b->cap = cap;
+    }
+    e.text = text;
+    e.len = len;
+    e.source = strdup(source);
+    e.ns = unique_ns(b, source);
+    if (e.source == NULL || e.ns == NULL) {
+        free_entry(&e);
+        return VIGIL_ERR_NOMEM;
+    }
+    st = new_compiler(&ctx, &c);
+    if (st != VIGIL_OK) {
+        free_entry(&e);
+        return st;
+    }
+    errs = compiler_add(c, &ctx, &e);
+    yr_compiler_destroy(c);
+    if (errs < 0) {
+        free_entry(&e);
+        return VIGIL_ERR_NOMEM;
+    }
+    if (errs > 0 || ctx.errors > 0) {
+        free_entry(&e);
+        return VIGIL_ERR_RULE;
+    }
+    b->src[b->n++] = e;
+    return VIGIL_OK;
+}
+
+static vigil_status io_status(int err)
+{
+    switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+        return VIGIL_ERR_NOT_FOUND;
+    case EACCES:
+    case EPERM:
+        return VIGIL_ERR_ACCESS;
+    case ENOMEM:
+        return VIGIL_ERR_NOMEM;
+    default:
+        return VIGIL_ERR_IO;
+    }
+}
+
+/* Reads a whole file into a NUL-terminated buffer. */
+static vigil_status read_file(const vigil_yara_builder *b, const char *path, char **out,
+                              size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    struct stat sb;
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+
+    *out = NULL;
+    *len = 0;
+    if (fp == NULL) {
+        int err = errno;
+        vigil_diagf(&b->diag, VIGIL_DIAG_ERROR, io_status(err), path, 0, "cannot open: %s",
+                    strerror(err));
+        return io_status(err);
+    }
+    if (fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(fp);
+        vigil_diagf(&b->diag, VIGIL_DIAG_ERROR, VIGIL_ERR_INVALID_ARG, path, 0,
+                    "is a directory, not a rule file");
+        return VIGIL_ERR_INVALID_ARG;
+    }
+    for (;;) {
+        if (cap - n < 4096) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            char *p;
+            if (ncap > (size_t)MAX_RULE_FILE_SIZE + 1) {
+                free(buf);
+                fclose(fp);
+                vigil_diagf(&b->diag, VIGIL_DIAG_ERROR, VIGIL_ERR_LIMIT, path, 0,
+                            "rule file larger than %u MiB", MAX_RULE_FILE_SIZE >> 20);
+                return VIGIL_ERR_LIMIT;
+            }
+            p = realloc(buf, ncap);
+            if (p == NULL) {
+                free(buf);
+                fclose(fp);
+                return VIGIL_ERR_NOMEM;
+            }
+            buf = p;
+            cap = ncap;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, fp);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(fp)) {
+        int err = errno;
+        free(buf);
+        fclose(fp);
+        vigil_diagf(&b->diag, VIGIL_DIAG_ERROR, io_status(err), path, 0, "read error: %s",
+                    strerror(err));
+        return io_status(err);
+    }
+    fclose(fp);
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return VIGIL_OK;
+}
+
+vigil_status vigil_yara_builder_add_file(vigil_yara_builder *b, const char *path)
+{
+    char *text;
+    size_t len;
+    vigil_status st;
+
+    if (b == NULL || path == NULL)
+        return VIGIL_ERR_INVALID_ARG;
+    if (b->finished)
+        return VIGIL_ERR_FROZEN;
+    st = read_file(b, path, &text, &len);
+    if (st != VIGIL_OK)
+        return st;
+    return add_text(b, path, text, len);
+}
+
+vigil_status vigil_yara_builder_add_string(vigil_yara_builder *b, const char *name,
+                                           const char *text, size_t len)
+{
+    char *copy;
+
+    if (b == NULL || (text == NULL && len > 0))
+        return VIGIL_ERR_INVALID_ARG;
+    if (b->finished)
+        return VIGIL_ERR_FROZEN;
+    if (len == SIZE_MAX)
+        return VIGIL_ERR_OVERFLOW;
+    copy = malloc(len + 1);
+    if (copy == NULL)
+        return VIGIL_ERR_NOMEM;
+    if (len > 0)
+        memcpy(copy, text, len);
+    copy[len] = '\0';
+    return add_text(b, name != NULL && *name ? name : "<string>", copy, len);
+}
+
+/* Compiles every kept source; a source that fails here (it compiled alone)
+ * is reported, dropped, and the compile starts again without it. */
+static vigil_status compile_all(vigil_yara_builder *b, YR_RULES **out)
+{
+    compile_ctx ctx = {&b->diag, NULL, 0, 0};
+
+    *out = NULL;
+    for (;;) {
+        YR_COMPILER *c;
+        size_t kept = 0, i;
+        vigil_status st = new_compiler(&ctx, &c);
+        int err;
+
+        if (st != VIGIL_OK)
+            return st;
+        for (i = 0; i < b->n; i++) {
+            if (b->src[i].bad)
+                continue;
+            ctx.errors = 0;
+            int errs = compiler_add(c, &ctx, &b->src[i]);
+            if (errs < 0) {
+                yr_compiler_destroy(c);
+                return VIGIL_ERR_NOMEM;
+            }
+            if (errs > 0 || ctx.errors > 0)
+                break;
+            kept++;
+        }
+        if (i < b->n) {
+            yr_compiler_destroy(c);
+            b->src[i].bad = 1;
+            vigil_diagf(&b->diag, VIGIL_DIAG_ERROR, VIGIL_ERR_RULE, b->src[i].source, 0,
+                        "fails in the combined rule set; left out");
+            continue;
+        }
+        if (kept == 0) {
+            yr_compiler_destroy(c);
+            return VIGIL_ERR_NO_RULES;
+        }
+        err = yr_compiler_get_rules(c, out);
+        yr_compiler_destroy(c);
+        if (err != ERROR_SUCCESS) {
+            *out = NULL;
+            vigil_diagf(&b->diag, VIGIL_DIAG_ERROR, VIGIL_ERR_RULE, NULL, 0,
+                        "building the rule set failed: %s", vigil_yara_error_str(err));
+            return err == ERROR_INSUFFICIENT_MEMORY ? VIGIL_ERR_NOMEM : VIGIL_ERR_RULE;
+        }
+        return VIGIL_OK;
+    }
+}
+
+vigil_status vigil_yara_builder_finish(vigil_yara_builder *b, vigil_yara_rules **out)
+{
+    vigil_yara_rules *r;
+    vigil_yara_source_lines *lines;
+    size_t nlines = 0;
+    YR_RULES *yr;
+    vigil_status st;
+
+    if (b == NULL || out == NULL)
+        return VIGIL_ERR_INVALID_ARG;
+    *out = NULL;
+    if (b->finished)
+        return VIGIL_ERR_FROZEN;
+    b->finished = 1;
+    if (b->n == 0)
+        return VIGIL_ERR_NO_RULES;
+    st = compile_all(b, &yr);
+    if (st != VIGIL_OK)
+        return st;
+    r = calloc(1, sizeof *r);
+    lines = calloc(b->n, sizeof *lines);
+    if (r == NULL || lines == NULL) {
+        free(r);
+        free(lines);
+        yr_rules_destroy(yr);
+        return VIGIL_ERR_NOMEM;
+    }
+    /* The rules hold their own libyara reference: the builder's goes away
+     * with the builder, and rules usually outlive it. */
+    st = vigil_yara_lib_acquire();
+    if (st != VIGIL_OK) {
+        free(r);
+        free(lines);
+        yr_rules_destroy(yr);
+        return st;
+    }
+    r->yr = yr;
+    vigil_arena_init(&r->arena);
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->src[i].bad)
+            continue;
+        lines[nlines].ns = b->src[i].ns;
+        lines[nlines].source = b->src[i].source;
+        lines[nlines].text = b->src[i].text;
+        lines[nlines].len = b->src[i].len;
+        nlines++;
+    }
+    st = vigil_yara_rules_index(r, lines, nlines);
+    free(lines);
+    if (st != VIGIL_OK) {
+        vigil_yara_rules_destroy(r);
+        return st;
+    }
+    *out = r;
+    return VIGIL_OK;
+}
