@@ -25,6 +25,16 @@ int vigil_archive_sniff(const uint8_t *data, size_t len);
 typedef vigil_status (*vigil_archive_member_fn)(void *user, const char *member_name,
                                                 const uint8_t *data, size_t len);
 
+/* What vigil_archive_walk uses for a zero field of vigil_archive_limits
+ * (max_depth is the caller's business: the walk opens one level). */
+#define VIGIL_ARCHIVE_DEFAULT_MAX_MEMBER_SIZE VIGIL_DEFAULT_MAX_SIZE
+#define VIGIL_ARCHIVE_DEFAULT_MAX_TOTAL (1024ull * 1024 * 1024)
+#define VIGIL_ARCHIVE_DEFAULT_MAX_RATIO 100u
+#define VIGIL_ARCHIVE_DEFAULT_MAX_MEMBERS 100000ull
+/* The ratio limit is ignored until this much has been expanded, so that
+ * small, well-compressed archives (logs, text) are never called bombs. */
+#define VIGIL_ARCHIVE_RATIO_FLOOR (1024ull * 1024)
+
 typedef struct vigil_archive_walk_stats {
     uint64_t members;  /* members delivered */
     uint64_t skipped;  /* members skipped (too big, encrypted, unreadable) */
@@ -41,7 +51,19 @@ typedef struct vigil_archive_walk_stats {
  * decreased by what was expanded. */
 vigil_status vigil_archive_walk(const uint8_t *data, size_t len, const char *display_name,
                                 const vigil_archive_limits *limits, uint64_t *budget,
-                                const vigil_diag_sink *diag, vigil_archive_member_fn cb,
-                                void *user, vigil_archive_walk_stats *stats);
+                                const vigil_diag_sink *diag, vigil_archive_member_fn cb, void *user,
+                                vigil_archive_walk_stats *stats);
+
+/* Diagnostics of a walk, all naming the archive (source = display_name, or
+ * "display_name!member" for one member), level VIGIL_DIAG_WARNING:
+ *   VIGIL_ERR_ACCESS   "password-protected archive: ..." - an encrypted member
+ *                      (or encrypted headers) was skipped; callers may treat
+ *                      this code as a staging indicator.
+ *   VIGIL_ERR_LIMIT    "member too large: ...", "archive bomb: ...",
+ *                      "too many members: ..."
+ *   VIGIL_ERR_CORRUPT  "corrupt archive: ..." with libarchive's reason.
+ * A NULL budget means limits->max_total for this walk alone; stats may be
+ * NULL. Bytes are expanded in 64 KiB steps, so a bomb is stopped within one
+ * step of its limit. */
 
 #endif

@@ -1,0 +1,304 @@
+/* sweep.c - vigil_sweep_run: the walker feeding a pool of scanners, one per worker.
+ *
+ * Why so thin: the walking rules live in walk.c and the threading in pool.c,
+ * both tested on their own; this file only glues them to vigil_scanner. It
+ * owns the promises sweep.h makes to the caller: result, diagnostic and
+ * progress callbacks never run at the same time (one mutex), progress comes
+ * from the walking thread even while it is blocked on a full queue (the
+ * pool's tick), and stats are the sum over every worker's scanner. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/diagsink.h"
+#include "sweep/pool.h"
+#include "sweep/walk.h"
+#include "vigil/sweep.h"
+
+#define MAX_THREADS 256u
+
+typedef struct sweep_item {
+    uint64_t size;
+    char path[]; /* NUL-terminated */
+} sweep_item;
+
+typedef struct sweep_ctx {
+    const vigil_engine *engine;
+    const vigil_sweep_options *opts;
+    vigil_scan_options scan;  /* the caller's, with the callbacks wrapped */
+    pthread_mutex_t cb_mu;    /* serialises every callback to the caller */
+    int result_stopped;       /* the result callback returned non-zero (under cb_mu) */
+    pthread_mutex_t state_mu; /* sum and current */
+    vigil_scan_stats sum;
+    char *current; /* path most recently taken by a worker */
+    size_t current_cap;
+    char *progress_path; /* the walker's copy of current */
+    size_t progress_cap;
+    atomic_uint_fast64_t files, bytes;
+    uint64_t queued;
+    struct timespec start, last_progress;
+    unsigned interval_ms;
+} sweep_ctx;
+
+static double since(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static int wrap_result(const vigil_target_result *r, void *user)
+{
+    sweep_ctx *c = user;
+    int rc;
+
+    pthread_mutex_lock(&c->cb_mu);
+    /* After the caller said stop, other workers' results are dropped. */
+    rc = c->result_stopped ? 1 : c->opts->scan.on_result(r, c->opts->scan.result_user);
+    if (rc != 0)
+        c->result_stopped = 1;
+    pthread_mutex_unlock(&c->cb_mu);
+    return rc;
+}
+
+static void wrap_diag(const vigil_diag *d, void *user)
+{
+    sweep_ctx *c = user;
+
+    pthread_mutex_lock(&c->cb_mu);
+    c->opts->scan.on_diag(d, c->opts->scan.diag_user);
+    pthread_mutex_unlock(&c->cb_mu);
+}
+
+/* Copies s into *buf (growing it); keeps the old text on out of memory. */
+static void copy_path(char **buf, size_t *cap, const char *s)
+{
+    size_t n = strlen(s) + 1;
+
+    if (n > *cap) {
+        char *p = realloc(*buf, n);
+        if (p == NULL)
+            return;
+        *buf = p;
+        *cap = n;
+    }
+    memcpy(*buf, s, n);
+}
+
+/* From the walking thread only. force: regardless of the interval. */
+static void progress(sweep_ctx *c, int force)
+{
+    vigil_sweep_progress p;
+    struct timespec now;
+
+    if (c->opts->on_progress == NULL)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!force && since(&c->last_progress, &now) * 1000.0 < (double)c->interval_ms)
+        return;
+    c->last_progress = now;
+    pthread_mutex_lock(&c->state_mu);
+    if (c->current != NULL)
+        copy_path(&c->progress_path, &c->progress_cap, c->current);
+    pthread_mutex_unlock(&c->state_mu);
+    p.files = atomic_load(&c->files);
+    p.bytes = atomic_load(&c->bytes);
+    p.queued = c->queued;
+    p.seconds = since(&c->start, &now);
+    p.current = c->progress_path;
+    pthread_mutex_lock(&c->cb_mu);
+    c->opts->on_progress(&p, c->opts->progress_user);
+    pthread_mutex_unlock(&c->cb_mu);
+}
+
+static void on_tick(void *user)
+{
+    progress(user, 0);
+}
+
+static vigil_status worker_init(void *user, unsigned index, void **state)
+{
+    sweep_ctx *c = user;
+    vigil_scanner *sc = NULL;
+    vigil_status s;
+
+    (void)index;
+    s = vigil_scanner_create(c->engine, &c->scan, &sc);
+    *state = sc;
+    return s;
+}
+
+static void worker_fini(void *user, unsigned index, void *state)
+{
+    sweep_ctx *c = user;
+    vigil_scan_stats st;
+
+    (void)index;
+    vigil_scanner_get_stats(state, &st);
+    pthread_mutex_lock(&c->state_mu);
+    c->sum.targets += st.targets;
+    c->sum.bytes += st.bytes;
+    c->sum.members += st.members;
+    c->sum.oversized += st.oversized;
+    c->sum.errors += st.errors;
+    c->sum.warnings += st.warnings;
+    c->sum.findings += st.findings;
+    for (int i = 0; i < VIGIL_LEVEL_COUNT; i++)
+        c->sum.by_level[i] += st.by_level[i];
+    pthread_mutex_unlock(&c->state_mu);
+    vigil_scanner_destroy(state);
+}
+
+static vigil_status worker_work(void *user, void *state, void *item)
+{
+    sweep_ctx *c = user;
+    sweep_item *it = item;
+    vigil_status s;
+
+    pthread_mutex_lock(&c->state_mu);
+    copy_path(&c->current, &c->current_cap, it->path);
+    pthread_mutex_unlock(&c->state_mu);
+    s = vigil_scanner_scan_file(state, it->path);
+    atomic_fetch_add(&c->files, 1);
+    atomic_fetch_add(&c->bytes, it->size);
+    return s;
+}
+
+static void release_item(void *user, void *item)
+{
+    (void)user;
+    free(item);
+}
+
+typedef struct walk_user {
+    sweep_ctx *c;
+    vigil_pool *pool;
+} walk_user;
+
+static vigil_status on_file(void *user, const char *path, const struct stat *st)
+{
+    walk_user *wu = user;
+    size_t n = strlen(path) + 1;
+    sweep_item *it;
+    vigil_status s;
+
+    if (n > SIZE_MAX - sizeof *it)
+        return VIGIL_ERR_OVERFLOW;
+    it = malloc(sizeof *it + n);
+    if (it == NULL)
+        return VIGIL_ERR_NOMEM;
+    it->size = st->st_size > 0 ? (uint64_t)st->st_size : 0;
+    memcpy(it->path, path, n);
+    wu->c->queued++;
+    s = vigil_pool_push(wu->pool, it);
+    progress(wu->c, 0);
+    return s;
+}
+
+static unsigned thread_count(unsigned asked)
+{
+    long n;
+
+    if (asked != 0)
+        return asked > MAX_THREADS ? MAX_THREADS : asked;
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        return 1;
+    return n > (long)MAX_THREADS ? MAX_THREADS : (unsigned)n;
+}
+
+vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *paths, size_t npaths,
+                             const vigil_sweep_options *opts, vigil_sweep_stats *stats)
+{
+    static const vigil_sweep_options defaults;
+    vigil_sweep_stats local;
+    vigil_walk_options wo;
+    vigil_walk_stats ws;
+    vigil_pool_config pc;
+    vigil_diag_sink sink;
+    vigil_pool *pool = NULL;
+    walk_user wu;
+    sweep_ctx c;
+    struct timespec end;
+    vigil_status s, ps;
+
+    if (stats == NULL)
+        stats = &local;
+    memset(stats, 0, sizeof *stats);
+    if (engine == NULL || (paths == NULL && npaths > 0))
+        return VIGIL_ERR_INVALID_ARG;
+    if (opts == NULL)
+        opts = &defaults;
+    memset(&c, 0, sizeof c);
+    c.engine = engine;
+    c.opts = opts;
+    c.scan = opts->scan;
+    if (opts->scan.on_result != NULL) {
+        c.scan.on_result = wrap_result;
+        c.scan.result_user = &c;
+    }
+    if (opts->scan.on_diag != NULL) {
+        c.scan.on_diag = wrap_diag;
+        c.scan.diag_user = &c;
+    }
+    c.interval_ms = opts->progress_interval_ms ? opts->progress_interval_ms : 200;
+    atomic_init(&c.files, 0);
+    atomic_init(&c.bytes, 0);
+    if (pthread_mutex_init(&c.cb_mu, NULL) != 0)
+        return VIGIL_ERR_THREAD;
+    if (pthread_mutex_init(&c.state_mu, NULL) != 0) {
+        pthread_mutex_destroy(&c.cb_mu);
+        return VIGIL_ERR_THREAD;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &c.start);
+    c.last_progress = c.start;
+
+    memset(&pc, 0, sizeof pc);
+    pc.threads = thread_count(opts->threads);
+    pc.ctx = &c;
+    pc.init = worker_init;
+    pc.fini = worker_fini;
+    pc.work = worker_work;
+    pc.release = release_item;
+    pc.on_tick = opts->on_progress != NULL ? on_tick : NULL;
+    pc.tick_ms = c.interval_ms;
+    pc.cancel = opts->cancel;
+    s = vigil_pool_create(&pc, &pool);
+    if (s == VIGIL_OK) {
+        memset(&wo, 0, sizeof wo);
+        wo.follow_symlinks = opts->follow_symlinks;
+        wo.one_file_system = opts->one_file_system;
+        wo.excludes = opts->excludes;
+        wo.nexcludes = opts->excludes != NULL ? opts->nexcludes : 0;
+        wo.cancel = opts->cancel;
+        sink.fn = opts->scan.on_diag != NULL ? wrap_diag : NULL;
+        sink.user = &c;
+        wu.c = &c;
+        wu.pool = pool;
+        s = vigil_walk_run(paths, npaths, &wo, &sink, on_file, &wu, &ws);
+        if (s != VIGIL_OK)
+            vigil_pool_cancel(pool);
+        ps = vigil_pool_finish(pool);
+        /* A worker's reason to stop (the result callback, out of memory)
+         * is why the walk's push was refused: it wins. */
+        if (ps != VIGIL_OK && ps != VIGIL_ERR_ABORTED)
+            s = ps;
+        else if (s == VIGIL_OK)
+            s = ps;
+        vigil_pool_destroy(pool);
+        progress(&c, 1);
+        stats->dirs = ws.dirs;
+        stats->skipped = ws.skipped;
+        stats->unreadable = ws.unreadable;
+        stats->threads = pc.threads;
+    }
+    stats->scan = c.sum;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    stats->seconds = since(&c.start, &end);
+    free(c.current);
+    free(c.progress_path);
+    pthread_mutex_destroy(&c.state_mu);
+    pthread_mutex_destroy(&c.cb_mu);
+    return s;
+}
