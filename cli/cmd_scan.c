@@ -14,16 +14,11 @@
 
 #include "commands.h"
 #include "output.h"
+#include "ruleset.h"
 #include "vigil/vigil.h"
 
-typedef struct rule_arg {
-    const char *path;
-    vigil_rule_kind kind;
-} rule_arg;
-
 typedef struct scan_args {
-    rule_arg *rules;
-    size_t nrules;
+    rule_args rules;
     const char **excludes;
     size_t nexcludes;
     const char *output;
@@ -31,7 +26,6 @@ typedef struct scan_args {
     int color; /* -1 auto, 0 never, 1 always */
     int quiet;
     int verbose;
-    int strict;
     vigil_level min_level;
     vigil_sweep_options sweep;
 } scan_args;
@@ -52,13 +46,7 @@ static void usage(FILE *fp)
           "opened and their members scanned. Exit code: 0 nothing found, 1 findings,\n"
           "2 error.\n"
           "\n"
-          "rules:\n"
-          "  -r, --rules PATH         rule file or directory (repeatable): *.yar/*.yara are\n"
-          "                           YARA; *hash*, *filename*, *c2* text files are IOC lists\n"
-          "      --hash-iocs FILE     a hash IOC list, whatever its name\n"
-          "      --filename-iocs FILE a filename/path IOC list, whatever its name\n"
-          "      --c2-iocs FILE       a C2 IOC list, whatever its name\n"
-          "      --strict             a broken rule file is fatal, not skipped\n"
+          "rules:\n" RULE_USAGE
           "what is scanned:\n"
           "  -j, --threads N          worker threads (default: every core)\n"
           "  -L, --follow-symlinks    follow symbolic links (loops are detected)\n"
@@ -139,18 +127,6 @@ static int parse_level(const char *s, vigil_level *out)
     return -1;
 }
 
-static int push_rule(scan_args *a, const char *path, vigil_rule_kind kind)
-{
-    rule_arg *p = realloc(a->rules, (a->nrules + 1) * sizeof *p);
-    if (p == NULL)
-        return -1;
-    a->rules = p;
-    a->rules[a->nrules].path = path;
-    a->rules[a->nrules].kind = kind;
-    a->nrules++;
-    return 0;
-}
-
 static int push_exclude(scan_args *a, const char *glob)
 {
     const char **p = realloc(a->excludes, (a->nexcludes + 1) * sizeof *p);
@@ -162,11 +138,7 @@ static int push_exclude(scan_args *a, const char *glob)
 }
 
 enum {
-    OPT_HASH = 256,
-    OPT_FILENAME,
-    OPT_C2,
-    OPT_STRICT,
-    OPT_MAX_SIZE,
+    OPT_MAX_SIZE = 256,
     OPT_NO_ARCHIVES,
     OPT_ARCHIVE_DEPTH,
     OPT_MIN_LEVEL,
@@ -176,11 +148,7 @@ enum {
 };
 
 static const struct option long_opts[] = {
-    {"rules", required_argument, NULL, 'r'},
-    {"hash-iocs", required_argument, NULL, OPT_HASH},
-    {"filename-iocs", required_argument, NULL, OPT_FILENAME},
-    {"c2-iocs", required_argument, NULL, OPT_C2},
-    {"strict", no_argument, NULL, OPT_STRICT},
+    RULE_LONG_OPTS,
     {"threads", required_argument, NULL, 'j'},
     {"follow-symlinks", no_argument, NULL, 'L'},
     {"one-file-system", no_argument, NULL, 'x'},
@@ -216,26 +184,12 @@ static int parse_args(int argc, char **argv, scan_args *a)
     a->color = -1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "r:j:Lxe:f:o:qvh", long_opts, NULL)) != -1) {
+        int handled = rule_args_option(&a->rules, c, optarg);
+        if (handled < 0)
+            return 2;
+        if (handled)
+            continue;
         switch (c) {
-        case 'r':
-            if (push_rule(a, optarg, VIGIL_RULES_AUTO) != 0)
-                return 2;
-            break;
-        case OPT_HASH:
-            if (push_rule(a, optarg, VIGIL_RULES_IOC_HASH) != 0)
-                return 2;
-            break;
-        case OPT_FILENAME:
-            if (push_rule(a, optarg, VIGIL_RULES_IOC_FILENAME) != 0)
-                return 2;
-            break;
-        case OPT_C2:
-            if (push_rule(a, optarg, VIGIL_RULES_IOC_C2) != 0)
-                return 2;
-            break;
-        case OPT_STRICT:
-            a->strict = 1;
-            break;
         case 'j':
             if (parse_uint(optarg, 1024, &u) != 0)
                 return bad_arg("--threads", optarg);
@@ -331,7 +285,6 @@ int cmd_scan(int argc, char **argv)
     out_writer w;
     FILE *fp = stdout;
     vigil_engine *engine = NULL;
-    vigil_engine_options eo;
     vigil_engine_counts counts;
     vigil_sweep_stats stats;
     vigil_status st;
@@ -346,7 +299,7 @@ int cmd_scan(int argc, char **argv)
         fprintf(stderr, "vigil scan: no PATH given (see vigil scan --help)\n");
         goto out_args;
     }
-    if (a.nrules == 0) {
+    if (a.rules.n == 0) {
         fprintf(stderr, "vigil scan: no rules given; use --rules PATH\n");
         goto out_args;
     }
@@ -365,25 +318,8 @@ int cmd_scan(int argc, char **argv)
         w.color = a.color == 1 || (a.color == -1 && isatty(fileno(fp)) && (nc == NULL || !*nc));
     }
 
-    memset(&eo, 0, sizeof eo);
-    eo.on_diag = out_diag;
-    eo.diag_user = &w;
-    eo.strict = a.strict;
-    st = vigil_engine_create(&eo, &engine);
-    for (size_t i = 0; st == VIGIL_OK && i < a.nrules; i++) {
-        st = vigil_engine_add_path(engine, a.rules[i].path, a.rules[i].kind);
-        if (st != VIGIL_OK)
-            fprintf(stderr, "vigil scan: cannot load rules from %s: %s\n", a.rules[i].path,
-                    vigil_status_str(st));
-    }
-    if (st == VIGIL_OK) {
-        st = vigil_engine_freeze(engine);
-        if (st == VIGIL_ERR_NO_RULES)
-            fprintf(stderr, "vigil scan: no rules could be loaded\n");
-        else if (st != VIGIL_OK)
-            fprintf(stderr, "vigil scan: cannot compile rules: %s\n", vigil_status_str(st));
-    }
-    if (st != VIGIL_OK)
+    engine = rule_args_load(&a.rules, out_diag, &w);
+    if (engine == NULL)
         goto out_engine;
     vigil_engine_get_counts(engine, &counts);
 
@@ -425,7 +361,7 @@ out_engine:
         rc = 2;
     }
 out_args:
-    free(a.rules);
+    rule_args_free(&a.rules);
     free(a.excludes);
     return rc;
 }

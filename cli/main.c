@@ -15,6 +15,7 @@ static void usage(FILE *fp)
                 "commands:\n"
                 "  scan PATH...        sweep files, directories and archives with YARA rules\n"
                 "                      and IOC lists (vigil scan --help)\n"
+                "  rules list|stats    show the loaded rules (vigil rules --help)\n"
                 "  version             print the version\n"
                 "\n"
                 "exit codes: 0 nothing found, 1 findings, 2 error\n");
@@ -29,6 +30,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "scan") == 0)
         return cmd_scan(argc - 1, argv + 1);
+    if (strcmp(cmd, "rules") == 0)
+        return cmd_rules(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("vigil %s\n", vigil_version());
         return 0;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "finding.h"
 #include "status.h"
 
 #ifdef __cplusplus
@@ -73,6 +74,33 @@ void vigil_engine_get_counts(const vigil_engine *engine, vigil_engine_counts *ou
 #define VIGIL_HASH_SHA1 2u
 #define VIGIL_HASH_SHA256 4u
 unsigned vigil_engine_hash_kinds(const vigil_engine *engine);
+
+/* One loaded rule, for listings (`vigil rules list`). */
+typedef struct vigil_rule_info {
+    vigil_rule_kind kind;
+    const char *name;
+    const char *ns;     /* YARA namespace, may be NULL */
+    const char *source; /* file the rule came from */
+    uint64_t line;      /* its line there, 0 if unknown */
+    const char *const *tags;
+    size_t ntags;
+    const char *description; /* may be NULL */
+    const char *author;
+    const char *reference;
+    int score;         /* what a finding of this rule scores */
+    vigil_level level; /* the level of that score with the default thresholds */
+    int is_private;    /* never reported by itself */
+} vigil_rule_info;
+
+/* Return non-zero to stop (the call then returns VIGIL_ERR_ABORTED). */
+typedef int (*vigil_rule_fn)(const vigil_rule_info *rule, void *user);
+
+/* Every YARA (and later Sigma) rule of a frozen engine, in load order. IOC
+ * entries are not listed one by one; vigil_engine_get_counts counts them. */
+vigil_status vigil_engine_foreach_rule(const vigil_engine *engine, vigil_rule_fn fn, void *user);
+
+/* Level of a score with the default thresholds 40/60/80. */
+vigil_level vigil_level_of_score(int score);
 
 #ifdef __cplusplus
 }

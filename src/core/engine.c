@@ -344,3 +344,54 @@ unsigned vigil_engine_hash_kinds(const vigil_engine *e)
 {
     return e ? e->hash_kinds : 0;
 }
+
+vigil_level vigil_level_of_score(int score)
+{
+    if (score >= 80)
+        return VIGIL_LEVEL_ALERT;
+    if (score >= 60)
+        return VIGIL_LEVEL_WARNING;
+    if (score >= 40)
+        return VIGIL_LEVEL_NOTICE;
+    return VIGIL_LEVEL_INFO;
+}
+
+typedef struct foreach_ctx {
+    vigil_rule_fn fn;
+    void *user;
+} foreach_ctx;
+
+static int yara_rule_cb(const vigil_yara_rule_info *r, void *user)
+{
+    foreach_ctx *c = user;
+    vigil_rule_info info;
+
+    memset(&info, 0, sizeof info);
+    info.kind = VIGIL_RULES_YARA;
+    info.name = r->name;
+    info.ns = r->ns;
+    info.source = r->source;
+    info.line = r->line;
+    info.tags = r->tags;
+    info.ntags = r->ntags;
+    info.description = r->description;
+    info.author = r->author;
+    info.reference = r->reference;
+    info.score = r->score;
+    info.level = vigil_level_of_score(r->score);
+    info.is_private = r->is_private;
+    return c->fn(&info, c->user);
+}
+
+vigil_status vigil_engine_foreach_rule(const vigil_engine *e, vigil_rule_fn fn, void *user)
+{
+    foreach_ctx c = {fn, user};
+
+    if (e == NULL || fn == NULL)
+        return VIGIL_ERR_INVALID_ARG;
+    if (!e->frozen)
+        return VIGIL_ERR_NOT_FROZEN;
+    if (e->yara != NULL)
+        return vigil_yara_rules_foreach(e->yara, yara_rule_cb, &c);
+    return VIGIL_OK;
+}

@@ -1,0 +1,144 @@
+/* cmd_rules.c - `vigil rules list|stats`: what the loaded rules are.
+ *
+ * A sweep is only as good as its rules, and a user needs to see which ones
+ * loaded, from where, and at what level they fire, without running a sweep. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "output.h"
+#include "ruleset.h"
+#include "vigil/vigil.h"
+
+static void usage(FILE *fp)
+{
+    fputs("usage: vigil rules list|stats [options]\n"
+          "\n"
+          "  list    one line per loaded rule: kind, level, score, name, source:line\n"
+          "  stats   counts of rules and indicators by kind\n"
+          "\n" RULE_USAGE "  -f, --format FMT         text (default) or jsonl\n"
+          "  -h, --help               this text\n",
+          fp);
+}
+
+typedef struct list_ctx {
+    out_format format;
+    unsigned long long n;
+} list_ctx;
+
+static int print_rule(const vigil_rule_info *r, void *user)
+{
+    list_ctx *c = user;
+    c->n++;
+    if (c->format == OUT_JSONL) {
+        json_t *o = json_object();
+        json_t *tags = json_array();
+        for (size_t i = 0; i < r->ntags; i++)
+            json_array_append_new(tags, json_string(r->tags[i]));
+        json_object_set_new(o, "kind", json_string(vigil_rule_kind_name(r->kind)));
+        json_object_set_new(o, "name", json_string(r->name));
+        json_object_set_new(o, "namespace", r->ns ? json_string(r->ns) : json_null());
+        json_object_set_new(o, "source", r->source ? json_string(r->source) : json_null());
+        json_object_set_new(o, "line", json_integer((json_int_t)r->line));
+        json_object_set_new(o, "score", json_integer(r->score));
+        json_object_set_new(o, "level", json_string(vigil_level_name(r->level)));
+        json_object_set_new(o, "private", json_boolean(r->is_private));
+        json_object_set_new(o, "tags", tags);
+        if (r->description)
+            json_object_set_new(o, "description", json_string(r->description));
+        char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+        if (s != NULL) {
+            puts(s);
+            free(s);
+        }
+        json_decref(o);
+    } else {
+        printf("%-6s %-8s %3d  %s%s  %s:%llu\n", vigil_rule_kind_name(r->kind),
+               r->is_private ? "private" : vigil_level_name(r->level), r->score, r->name,
+               r->ntags ? " [tagged]" : "", r->source ? r->source : "-",
+               (unsigned long long)r->line);
+    }
+    return 0;
+}
+
+int cmd_rules(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        RULE_LONG_OPTS,
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    rule_args ra = {NULL, 0, 0};
+    out_writer w;
+    list_ctx ctx = {OUT_TEXT, 0};
+    int c, rc = 2;
+    const char *sub;
+
+    if (argc < 2 || argv[1][0] == '-') {
+        if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+            usage(stdout);
+            return 0;
+        }
+        usage(stderr);
+        return 2;
+    }
+    sub = argv[1];
+    if (strcmp(sub, "list") != 0 && strcmp(sub, "stats") != 0) {
+        fprintf(stderr, "vigil rules: unknown subcommand '%s'\n", sub);
+        usage(stderr);
+        return 2;
+    }
+    optind = 1;
+    while ((c = getopt_long(argc - 1, argv + 1, "r:f:h", opts, NULL)) != -1) {
+        int handled = rule_args_option(&ra, c, optarg);
+        if (handled < 0)
+            goto out;
+        if (handled)
+            continue;
+        if (c == 'f' && strcmp(optarg, "jsonl") == 0)
+            ctx.format = OUT_JSONL;
+        else if (c == 'f' && strcmp(optarg, "text") == 0)
+            ctx.format = OUT_TEXT;
+        else if (c == 'h') {
+            usage(stdout);
+            rc = 0;
+            goto out;
+        } else {
+            usage(stderr);
+            goto out;
+        }
+    }
+    out_init(&w, stdout, ctx.format);
+    vigil_engine *engine = rule_args_load(&ra, out_diag, &w);
+    if (engine != NULL) {
+        vigil_engine_counts n;
+        vigil_engine_get_counts(engine, &n);
+        if (strcmp(sub, "list") == 0) {
+            vigil_engine_foreach_rule(engine, print_rule, &ctx);
+        } else if (ctx.format == OUT_JSONL) {
+            printf("{\"yara\":%llu,\"hash_iocs\":%llu,\"filename_iocs\":%llu,\"c2_iocs\":%llu,"
+                   "\"sigma\":%llu,\"files_loaded\":%llu,\"files_refused\":%llu}\n",
+                   (unsigned long long)n.yara_rules, (unsigned long long)n.hash_iocs,
+                   (unsigned long long)n.filename_iocs, (unsigned long long)n.c2_iocs,
+                   (unsigned long long)n.sigma_rules, (unsigned long long)n.files_loaded,
+                   (unsigned long long)n.files_refused);
+        } else {
+            printf("YARA rules      %llu\nhash IOCs       %llu\nfilename IOCs   %llu\n"
+                   "C2 IOCs         %llu\nSigma rules     %llu\nfiles loaded    %llu\n"
+                   "files refused   %llu\n",
+                   (unsigned long long)n.yara_rules, (unsigned long long)n.hash_iocs,
+                   (unsigned long long)n.filename_iocs, (unsigned long long)n.c2_iocs,
+                   (unsigned long long)n.sigma_rules, (unsigned long long)n.files_loaded,
+                   (unsigned long long)n.files_refused);
+        }
+        rc = n.files_refused ? 2 : 0; /* a broken rule file fails a rule check */
+        vigil_engine_destroy(engine);
+    }
+    out_free(&w);
+out:
+    rule_args_free(&ra);
+    return rc;
+}

@@ -1,0 +1,71 @@
+/* ruleset.c - shared rule options and engine loading (see ruleset.h). */
+#include "ruleset.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int rule_args_option(rule_args *ra, int c, const char *arg)
+{
+    vigil_rule_kind kind;
+
+    if (c == RULE_OPT_BASE + 99) {
+        ra->strict = 1;
+        return 1;
+    }
+    if (c == 'r')
+        kind = VIGIL_RULES_AUTO;
+    else if (c == RULE_OPT_BASE + VIGIL_RULES_IOC_HASH)
+        kind = VIGIL_RULES_IOC_HASH;
+    else if (c == RULE_OPT_BASE + VIGIL_RULES_IOC_FILENAME)
+        kind = VIGIL_RULES_IOC_FILENAME;
+    else if (c == RULE_OPT_BASE + VIGIL_RULES_IOC_C2)
+        kind = VIGIL_RULES_IOC_C2;
+    else
+        return 0;
+    rule_arg *p = realloc(ra->items, (ra->n + 1) * sizeof *p);
+    if (p == NULL)
+        return -1;
+    ra->items = p;
+    ra->items[ra->n].path = arg;
+    ra->items[ra->n].kind = kind;
+    ra->n++;
+    return 1;
+}
+
+void rule_args_free(rule_args *ra)
+{
+    free(ra->items);
+    ra->items = NULL;
+    ra->n = 0;
+}
+
+vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user)
+{
+    vigil_engine *engine = NULL;
+    vigil_engine_options eo = {diag, user, ra->strict};
+    vigil_status st;
+
+    if (ra->n == 0) {
+        fprintf(stderr, "vigil: no rules given; use --rules PATH\n");
+        return NULL;
+    }
+    st = vigil_engine_create(&eo, &engine);
+    for (size_t i = 0; st == VIGIL_OK && i < ra->n; i++) {
+        st = vigil_engine_add_path(engine, ra->items[i].path, ra->items[i].kind);
+        if (st != VIGIL_OK)
+            fprintf(stderr, "vigil: cannot load rules from %s: %s\n", ra->items[i].path,
+                    vigil_status_str(st));
+    }
+    if (st == VIGIL_OK) {
+        st = vigil_engine_freeze(engine);
+        if (st == VIGIL_ERR_NO_RULES)
+            fprintf(stderr, "vigil: no rules could be loaded\n");
+        else if (st != VIGIL_OK)
+            fprintf(stderr, "vigil: cannot compile rules: %s\n", vigil_status_str(st));
+    }
+    if (st != VIGIL_OK) {
+        vigil_engine_destroy(engine);
+        return NULL;
+    }
+    return engine;
+}

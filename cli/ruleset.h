@@ -1,0 +1,48 @@
+/* ruleset.h - the rule options every subcommand shares, and loading them.
+ *
+ * `vigil scan` and `vigil rules` take the same --rules/--*-iocs/--strict
+ * options and must build the engine the same way, so both go through here. */
+#ifndef VIGIL_CLI_RULESET_H
+#define VIGIL_CLI_RULESET_H
+
+#include <stddef.h>
+
+#include "vigil/vigil.h"
+
+typedef struct rule_arg {
+    const char *path;
+    vigil_rule_kind kind;
+} rule_arg;
+
+typedef struct rule_args {
+    rule_arg *items;
+    size_t n;
+    int strict;
+} rule_args;
+
+/* getopt_long entries for the rule options; values from RULE_OPT_BASE on. */
+#define RULE_OPT_BASE 1000
+#define RULE_LONG_OPTS                                                                             \
+    {"rules", required_argument, NULL, 'r'},                                                       \
+        {"hash-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_HASH},              \
+        {"filename-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_FILENAME},      \
+        {"c2-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_C2},                  \
+        {"strict", no_argument, NULL, RULE_OPT_BASE + 99}
+
+/* Handles option c if it is a rule option: 1 handled, 0 not ours, -1 error. */
+int rule_args_option(rule_args *ra, int c, const char *arg);
+void rule_args_free(rule_args *ra);
+
+/* Builds and freezes an engine from the options. Prints what went wrong and
+ * returns NULL on failure. Diagnostics go to diag/user. */
+vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user);
+
+#define RULE_USAGE                                                                                 \
+    "  -r, --rules PATH         rule file or directory (repeatable): *.yar/*.yara are\n"           \
+    "                           YARA; *hash*, *filename*, *c2* text files are IOC lists\n"         \
+    "      --hash-iocs FILE     a hash IOC list, whatever its name\n"                              \
+    "      --filename-iocs FILE a filename/path IOC list, whatever its name\n"                     \
+    "      --c2-iocs FILE       a C2 IOC list, whatever its name\n"                                \
+    "      --strict             a broken rule file is fatal, not skipped\n"
+
+#endif
