@@ -386,7 +386,7 @@ static vigil_status walk_entries(walk_ctx *c, vigil_archive_member_fn cb, void *
             continue;
         }
         c->st->members++;
-        s = cb(user, name, c->buf, len);
+        s = cb(user, name, c->buf != NULL ? c->buf : (const uint8_t *)"", len);
         free(owned);
         if (s != VIGIL_OK)
             return s;

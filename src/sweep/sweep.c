@@ -221,7 +221,7 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
     walk_user wu;
     sweep_ctx c;
     struct timespec end;
-    vigil_status s, ps;
+    vigil_status s;
 
     if (stats == NULL)
         stats = &local;
@@ -279,7 +279,7 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
         s = vigil_walk_run(paths, npaths, &wo, &sink, on_file, &wu, &ws);
         if (s != VIGIL_OK)
             vigil_pool_cancel(pool);
-        ps = vigil_pool_finish(pool);
+        vigil_status ps = vigil_pool_finish(pool);
         /* A worker's reason to stop (the result callback, out of memory)
          * is why the walk's push was refused: it wins. */
         if (ps != VIGIL_OK && ps != VIGIL_ERR_ABORTED)

@@ -43,7 +43,8 @@ typedef struct member {
     size_t len;
 } member;
 
-/* fmt: "zip", "7z", "tar", "tar.gz", "gz". Returns the archive bytes. */
+/* fmt: "zip", "7z", "tar", "tar.gz", "tar.bz2", "tar.xz", "gz", "bz2", "xz".
+ * Returns the archive bytes. */
 static uint8_t *build(const char *fmt, const char *password, const member *ms, size_t n,
                       size_t *out_len)
 {
@@ -67,9 +68,21 @@ static uint8_t *build(const char *fmt, const char *password, const member *ms, s
     } else if (strcmp(fmt, "tar.gz") == 0) {
         archive_write_set_format_ustar(a);
         archive_write_add_filter_gzip(a);
+    } else if (strcmp(fmt, "tar.bz2") == 0) {
+        archive_write_set_format_pax_restricted(a);
+        archive_write_add_filter_bzip2(a);
+    } else if (strcmp(fmt, "tar.xz") == 0) {
+        archive_write_set_format_gnutar(a);
+        archive_write_add_filter_xz(a);
     } else if (strcmp(fmt, "gz") == 0) {
         archive_write_set_format_raw(a);
         archive_write_add_filter_gzip(a);
+    } else if (strcmp(fmt, "bz2") == 0) {
+        archive_write_set_format_raw(a);
+        archive_write_add_filter_bzip2(a);
+    } else if (strcmp(fmt, "xz") == 0) {
+        archive_write_set_format_raw(a);
+        archive_write_add_filter_xz(a);
     }
     archive_write_set_bytes_in_last_block(a, 1);
     if (archive_write_open(a, &m, NULL, mb_write, NULL) != ARCHIVE_OK) {
@@ -197,7 +210,7 @@ static const member TWO[] = {{"a.txt", TXT_A, sizeof TXT_A - 1},
 
 static void test_formats(void)
 {
-    const char *fmts[] = {"zip", "7z", "tar", "tar.gz"};
+    const char *fmts[] = {"zip", "7z", "tar", "tar.gz", "tar.bz2", "tar.xz"};
     for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
         size_t len = 0;
         uint8_t *ar = build(fmts[i], NULL, TWO, 2, &len);
@@ -246,6 +259,22 @@ static void test_plain_gz(void)
     CHECK_EQ_STR(r.names[0], "x.tar");
     rec_free(&r);
     free(ar);
+
+    /* bzip2 and xz single streams. */
+    const char *raw[][2] = {{"bz2", "dump.sql.bz2"}, {"xz", "dump.sql.xz"}};
+    for (size_t i = 0; i < 2; i++) {
+        ar = build(raw[i][0], NULL, &m, 1, &len);
+        memset(&r, 0, sizeof r);
+        CHECK(vigil_archive_sniff(ar, len));
+        CHECK_EQ_INT(walk(&r, ar, len, raw[i][1], NULL, NULL, &st), VIGIL_OK);
+        CHECK_EQ_INT(r.nmem, 1);
+        CHECK_EQ_STR(r.names[0], "dump.sql");
+        CHECK(r.nmem == 1 && r.lens[0] == sizeof TXT_B - 1 &&
+              memcmp(r.data[0], TXT_B, sizeof TXT_B - 1) == 0);
+        CHECK_EQ_INT(r.ndiag, 0);
+        rec_free(&r);
+        free(ar);
+    }
 }
 
 static void test_nested_zip(void)
