@@ -141,6 +141,7 @@ static void worker_fini(void *user, unsigned index, void *state)
     c->sum.bytes += st.bytes;
     c->sum.members += st.members;
     c->sum.oversized += st.oversized;
+    c->sum.unreadable += st.unreadable;
     c->sum.errors += st.errors;
     c->sum.warnings += st.warnings;
     c->sum.findings += st.findings;
