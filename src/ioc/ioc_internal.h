@@ -23,6 +23,7 @@ typedef struct vigil_ioc_pool {
     uint32_t *slots; /* offset + 1, 0 = empty */
     size_t nslots;   /* power of two */
     size_t nused;
+    uint32_t recent[2]; /* last strings interned, offset + 1: lists repeat runs */
 } vigil_ioc_pool;
 
 void vigil_ioc_pool_init(vigil_ioc_pool *p);

@@ -24,6 +24,7 @@ void vigil_ioc_pool_free(vigil_ioc_pool *p)
 
 void vigil_ioc_pool_seal(vigil_ioc_pool *p)
 {
+    p->recent[0] = p->recent[1] = 0;
     free(p->slots);
     p->slots = NULL;
     p->nslots = p->nused = 0;
@@ -95,6 +96,14 @@ static vigil_status rehash(vigil_ioc_pool *p)
     return VIGIL_OK;
 }
 
+static void remember(vigil_ioc_pool *p, uint32_t off)
+{
+    if (p->recent[0] != off + 1) {
+        p->recent[1] = p->recent[0];
+        p->recent[0] = off + 1;
+    }
+}
+
 vigil_status vigil_ioc_pool_intern(vigil_ioc_pool *p, const char *s, size_t n, uint32_t *off)
 {
     vigil_status st;
@@ -106,6 +115,14 @@ vigil_status vigil_ioc_pool_intern(vigil_ioc_pool *p, const char *s, size_t n, u
     }
     if (memchr(s, '\0', n) != NULL)
         n = strlen(s);
+    for (int i = 0; i < 2; i++) {
+        uint32_t r = p->recent[i];
+        if (r != 0 && p->len - (r - 1) > n && memcmp(p->buf + (r - 1), s, n) == 0 &&
+            p->buf[r - 1 + n] == '\0') {
+            *off = r - 1;
+            return VIGIL_OK;
+        }
+    }
     if (p->nused + 1 > p->nslots / 2) {
         st = rehash(p);
         if (st != VIGIL_OK)
@@ -116,6 +133,7 @@ vigil_status vigil_ioc_pool_intern(vigil_ioc_pool *p, const char *s, size_t n, u
         const char *t = p->buf + (p->slots[j] - 1);
         if (strncmp(t, s, n) == 0 && t[n] == '\0') {
             *off = p->slots[j] - 1;
+            remember(p, *off);
             return VIGIL_OK;
         }
         j = (j + 1) & (p->nslots - 1);
@@ -132,5 +150,6 @@ vigil_status vigil_ioc_pool_intern(vigil_ioc_pool *p, const char *s, size_t n, u
     p->slots[j] = (uint32_t)p->len + 1;
     p->len += n + 1;
     p->nused++;
+    remember(p, *off);
     return VIGIL_OK;
 }

@@ -210,6 +210,63 @@ static void test_hash_duplicates(void)
     vigil_ioc_db_destroy(db);
 }
 
+/* Many entries: every one found again, including digests sharing their
+ * first 8 bytes (the sort's tie-break) and repeated ones. */
+static void test_hash_many(void)
+{
+    enum { N = 3000 };
+    char *text = malloc((size_t)N * 80);
+    size_t len = 0;
+    diags ds;
+    vigil_ioc_db *db;
+    vigil_ioc_counts c;
+    vigil_findbuf fb;
+    uint8_t md5[16];
+    char hex[33];
+    int found = 0, right_line = 0;
+
+    CHECK(text != NULL);
+    if (text == NULL)
+        return;
+    /* Entry i: prefix from i / 3 (three share each prefix), tail from i;
+     * lines 2001.. repeat entries 0.. with score 99. */
+    for (int i = 0; i < N; i++) {
+        int e = i < 2000 ? i : i - 2000;
+        len +=
+            (size_t)sprintf(text + len, "%016x%016x;%d;entry %d\n", (unsigned)(e / 3) * 2654435761u,
+                            (unsigned)e * 40503u + 1, i < 2000 ? 50 : 99, e);
+    }
+    text[len] = '\0';
+    db = load(&ds, "many", text, VIGIL_RULES_IOC_HASH);
+    free(text);
+    CHECK(db != NULL);
+    if (db == NULL)
+        return;
+    vigil_ioc_db_counts(db, &c);
+    CHECK_EQ_INT(c.md5, 2000);
+    CHECK_EQ_INT(c.hash_added, N);
+    vigil_findbuf_init(&fb);
+    for (int e = 0; e < 2000; e++) {
+        snprintf(hex, sizeof hex, "%016x%016x", (unsigned)(e / 3) * 2654435761u,
+                 (unsigned)e * 40503u + 1);
+        hex2bin(hex, md5);
+        vigil_findbuf_reset(&fb);
+        vigil_ioc_match_hashes(db, md5, NULL, NULL, &fb);
+        if (fb.n == 1) {
+            char want[32];
+            found++;
+            snprintf(want, sizeof want, "entry %d", e);
+            right_line += fb.items[0].rule_line == (uint64_t)e + 1 &&
+                          strcmp(fb.items[0].description, want) == 0 &&
+                          fb.items[0].score == (e < 1000 ? 99 : 50);
+        }
+    }
+    CHECK_EQ_INT(found, 2000);
+    CHECK_EQ_INT(right_line, 2000);
+    vigil_findbuf_free(&fb);
+    vigil_ioc_db_destroy(db);
+}
+
 static const char fname_text[] = "# Regin\n"                                               /* 1 */
                                  "\\\\usbclass\\.sys;80\n"                                 /* 2 */
                                  "(?i)\\\\procdump(64)?\\.exe;50;(?i)(SysInternals\\\\)\n" /* 3 */
@@ -501,6 +558,7 @@ int main(void)
     TEST_RUN(test_kind_from_name);
     TEST_RUN(test_hash_forms);
     TEST_RUN(test_hash_duplicates);
+    TEST_RUN(test_hash_many);
     TEST_RUN(test_filename);
     TEST_RUN(test_filename_api);
     TEST_RUN(test_c2);
