@@ -34,7 +34,8 @@ vigil_rule_kind vigil_ioc_kind_from_name(const char *path);
 /* Parses a text file of that kind (HASH, FILENAME or C2). Bad lines are
  * diagnostics with file and line and are skipped; VIGIL_ERR_IO when the file
  * cannot be read. */
-vigil_status vigil_ioc_builder_add_file(vigil_ioc_builder *b, const char *path, vigil_rule_kind kind);
+vigil_status vigil_ioc_builder_add_file(vigil_ioc_builder *b, const char *path,
+                                        vigil_rule_kind kind);
 vigil_status vigil_ioc_builder_add_text(vigil_ioc_builder *b, const char *name, const char *text,
                                         size_t len, vigil_rule_kind kind);
 
@@ -42,7 +43,13 @@ vigil_status vigil_ioc_builder_add_text(vigil_ioc_builder *b, const char *name, 
 vigil_status vigil_ioc_builder_add_hash(vigil_ioc_builder *b, const char *hex, int score,
                                         const char *description, const char *source, uint64_t line);
 vigil_status vigil_ioc_builder_add_filename(vigil_ioc_builder *b, const char *regex, int score,
-                                            const char *fp_regex, const char *source, uint64_t line);
+                                            const char *fp_regex, const char *source,
+                                            uint64_t line);
+/* The same with a description (the text parser passes the last '#' comment
+ * line above the entry, as Loki does). */
+vigil_status vigil_ioc_builder_add_filename_desc(vigil_ioc_builder *b, const char *regex, int score,
+                                                 const char *fp_regex, const char *description,
+                                                 const char *source, uint64_t line);
 vigil_status vigil_ioc_builder_add_c2(vigil_ioc_builder *b, const char *value, int score,
                                       const char *description, const char *source, uint64_t line);
 
@@ -53,8 +60,11 @@ vigil_status vigil_ioc_builder_finish(vigil_ioc_builder *b, vigil_ioc_db **out);
 void vigil_ioc_db_destroy(vigil_ioc_db *db); /* NULL safe */
 
 typedef struct vigil_ioc_counts {
-    uint64_t md5, sha1, sha256; /* hash entries by kind */
+    uint64_t md5, sha1, sha256; /* distinct hash entries by kind */
+    uint64_t hash_added;        /* hash entries accepted, duplicates included */
     uint64_t filename;
+    uint64_t filename_prefilter; /* of which hyperscan prefilters, PCRE2 confirms */
+    uint64_t filename_pcre;      /* of which PCRE2 runs on every path */
     uint64_t c2;
 } vigil_ioc_counts;
 void vigil_ioc_db_counts(const vigil_ioc_db *db, vigil_ioc_counts *out);
@@ -86,5 +96,8 @@ typedef struct vigil_ioc_c2 {
 } vigil_ioc_c2;
 size_t vigil_ioc_db_c2_count(const vigil_ioc_db *db);
 const vigil_ioc_c2 *vigil_ioc_db_c2_at(const vigil_ioc_db *db, size_t i);
+/* The first entry (in load order) whose value equals value[0..len) after
+ * the same normalisation (lower case, no trailing dot), or NULL. */
+const vigil_ioc_c2 *vigil_ioc_db_c2_find(const vigil_ioc_db *db, const char *value, size_t len);
 
 #endif
