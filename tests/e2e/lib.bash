@@ -1,6 +1,7 @@
 # lib.sh - shared helpers for the end-to-end scripts (sourced, not run).
 # Each script makes its fixtures in a fresh temporary directory, runs the
 # built vigil and checks exact findings and exit codes with these helpers.
+export LC_ALL=C
 VIGIL="${VIGIL_BUILD:?}/vigil"
 TOOLS="${VIGIL_BUILD}/tests/tools"
 T_PASS=0

@@ -10,7 +10,8 @@ mkdir -p "$R" "$D" "$S/dir"
 cat > "$R/a.yar" <<'YAR'
 rule Archive_Marker { meta: score = 80 strings: $a = "ARCHIVE-MARKER-XYZ" condition: $a }
 YAR
-printf 'hello ARCHIVE-MARKER-XYZ\n' > "$S/dir/inner.txt"
+# compressible, so that the marker never appears as plain bytes in an archive
+{ printf 'hello ARCHIVE-MARKER-XYZ\n'; for i in $(seq 200); do printf 'padding line to compress\n'; done; } > "$S/dir/inner.txt"
 printf 'nothing here\n' > "$S/plain.txt"
 (cd "$S" && zip -q -r "$D/one.zip" dir plain.txt)
 (cd "$S" && zip -q "$TMP/inner.zip" dir/inner.txt && cp "$TMP/inner.zip" "$S/inner.zip" && zip -q "$D/nested.zip" inner.zip)
@@ -28,7 +29,7 @@ want=$(printf '%s\n' "one.zip!dir/inner.txt" "nested.zip!inner.zip!dir/inner.txt
     "t.tar.xz!dir/inner.txt" "single.txt.gz!single.txt" | sort)
 expect_eq "members found in every format" "$got" "$want"
 expect_eq "no diagnostics" "$(cat "$TMP/err")" ""
-expect_eq "member size is the member's" "$(jq -r 'select(.path|endswith("one.zip!dir/inner.txt")) | .size' "$TMP/out")" "25"
+expect_eq "member size is the member's" "$(jq -r 'select(.type=="finding" and (.path|endswith("one.zip!dir/inner.txt"))) | .size' "$TMP/out")" "5025"
 
 # nesting limit: depth 1 opens nested.zip but not inner.zip
 "$VIGIL" scan -q -f jsonl --archive-depth 1 -r "$R" "$D/nested.zip" > "$TMP/out2"
@@ -43,7 +44,7 @@ expect_eq "bomb: exit 0 (nothing found)" "$?" "0"
 expect_eq "bomb reported" "$(grep -ci 'bomb\|ratio\|limit' "$TMP/err4" | awk '{print ($1>0)}')" "1"
 
 # corrupt archive: a diagnostic, and the sweep continues to the next file
-mkdir -p "$TMP/corrupt"; head -c 300 "$D/one.zip" > "$TMP/corrupt/bad.zip"
+mkdir -p "$TMP/corrupt"; { printf 'PK\003\004\024\000\000\000\010\000'; head -c 200 /dev/zero | tr '\0' '\377'; } > "$TMP/corrupt/bad.zip"
 cp "$S/dir/inner.txt" "$TMP/corrupt/z_after.txt"
 "$VIGIL" scan -q -f jsonl -j 1 -r "$R" "$TMP/corrupt" > "$TMP/out5" 2> "$TMP/err5"
 expect_eq "corrupt archive: sweep goes on" "$(jq -r 'select(.type=="finding") | .path | sub(".*/";"")' "$TMP/out5")" "z_after.txt"
