@@ -98,11 +98,12 @@ void vigil_evtx_ctx_free(vigil_evtx_ctx *c)
     map_free(&c->names);
     map_free(&c->tmpls);
     vigil_evtx_buf_free(&c->out);
-    vigil_evtx_buf_free(&c->text);
-    vigil_evtx_buf_free(&c->attr);
     vigil_evtx_buf_free(&c->data);
     free(c->refs);
     c->refs = NULL;
+    free(c->vals);
+    c->vals = NULL;
+    c->capvals = 0;
     c->nrefs = c->caprefs = 0;
 }
 
@@ -239,7 +240,37 @@ static int push_text(vigil_evtx_ctx *c, node_vec *nv, vigil_evtx_buf *tmp, uint3
     return 0;
 }
 
-static const vigil_evtx_tmpl *get_template(vigil_evtx_ctx *c, uint32_t def, unsigned nest);
+static int same(const name_entry *nm, const char *lit)
+{
+    size_t n = strlen(lit);
+    return nm->len == n && memcmp(nm->s, lit, n) == 0;
+}
+
+static uint8_t elem_tag(const name_entry *nm)
+{
+    if (same(nm, "Data"))
+        return VIGIL_EVTX_TAG_DATA;
+    if (same(nm, "System"))
+        return VIGIL_EVTX_TAG_SYSTEM;
+    if (same(nm, "EventData"))
+        return VIGIL_EVTX_TAG_EVENTDATA;
+    if (same(nm, "UserData"))
+        return VIGIL_EVTX_TAG_USERDATA;
+    if (same(nm, "TimeCreated"))
+        return VIGIL_EVTX_TAG_TIMECREATED;
+    return VIGIL_EVTX_TAG_OTHER;
+}
+
+static uint8_t attr_tag(const name_entry *nm)
+{
+    if (same(nm, "Name"))
+        return VIGIL_EVTX_TAG_NAME;
+    if (same(nm, "SystemTime"))
+        return VIGIL_EVTX_TAG_SYSTEMTIME;
+    if (same(nm, "xmlns") || (nm->len > 6 && memcmp(nm->s, "xmlns:", 6) == 0))
+        return VIGIL_EVTX_TAG_XMLNS;
+    return VIGIL_EVTX_TAG_OTHER;
+}
 
 /* Element start: [dep u16] size u32 name; tries the other header form when
  * the first guess gives a name that cannot be one. */
@@ -311,7 +342,7 @@ static int template_instance(vigil_evtx_ctx *c, node_vec *nv, uint32_t *pos, uin
             return fail(c, p + 4 * i, "substitution value past the end of the record");
         data += vals[i].size;
     }
-    const vigil_evtx_tmpl *t = get_template(c, def, nest + 1);
+    const vigil_evtx_tmpl *t = vigil_evtx_template(c, def, nest + 1);
     if (t == NULL)
         return -1;
     vigil_evtx_node *nd = push(c, nv, VIGIL_EVTX_N_TEMPLATE, *pos);
@@ -329,6 +360,7 @@ int vigil_evtx_compile(vigil_evtx_ctx *c, uint32_t off, uint32_t end, int dep_id
 {
     node_vec nv = {NULL, 0, 0, a};
     vigil_evtx_buf tmp = {0};
+    const name_entry *elem = NULL; /* last element opened, for "Elem_Attr" */
     uint32_t pos = off;
     int rc = 0;
 
@@ -363,6 +395,8 @@ int vigil_evtx_compile(vigil_evtx_ctx *c, uint32_t off, uint32_t end, int dep_id
             }
             nd->str = nm->s;
             nd->len = nm->len;
+            nd->tag = elem_tag(nm);
+            elem = nm;
             break;
         case 0x02:
             rc = push(c, &nv, VIGIL_EVTX_N_CLOSE_START, at) ? 0 : -1;
@@ -422,6 +456,19 @@ int vigil_evtx_compile(vigil_evtx_ctx *c, uint32_t off, uint32_t end, int dep_id
             }
             nd->str = nm->s;
             nd->len = nm->len;
+            nd->tag = attr_tag(nm);
+            if (elem != NULL) {
+                char *full = vigil_arena_alloc(a, (size_t)elem->len + nm->len + 2);
+                if (full == NULL) {
+                    rc = fail(c, at, "out of memory");
+                    break;
+                }
+                memcpy(full, elem->s, elem->len);
+                full[elem->len] = '_';
+                memcpy(full + elem->len + 1, nm->s, nm->len + 1);
+                nd->full = full;
+                nd->full_len = elem->len + 1 + nm->len;
+            }
             break;
         case 0x07:   /* CDATA */
         case 0x0b: { /* processing instruction data: skipped */
@@ -527,7 +574,7 @@ done:
     return 0;
 }
 
-static const vigil_evtx_tmpl *get_template(vigil_evtx_ctx *c, uint32_t def, unsigned nest)
+const vigil_evtx_tmpl *vigil_evtx_template(vigil_evtx_ctx *c, uint32_t def, unsigned nest)
 {
     vigil_evtx_tmpl *t = map_get(&c->tmpls, def);
 

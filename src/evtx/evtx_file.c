@@ -153,11 +153,8 @@ static vigil_diag_sink make_sink(vigil_evtx_parser *p)
 
 static int all_zero(const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (p[i])
-            return 0;
-    }
-    return 1;
+    /* p[0] == 0 and every byte equals the one before it */
+    return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
 }
 
 /* The next offset >= from where a plausible record frame starts. */

@@ -136,13 +136,29 @@ typedef struct vigil_evtx_value {
 
 typedef struct vigil_evtx_tmpl vigil_evtx_tmpl;
 
+/* Names the assembler treats specially, recognised once at compile time. */
+enum {
+    VIGIL_EVTX_TAG_OTHER = 0,
+    VIGIL_EVTX_TAG_SYSTEM,      /* element System */
+    VIGIL_EVTX_TAG_EVENTDATA,   /* element EventData */
+    VIGIL_EVTX_TAG_USERDATA,    /* element UserData */
+    VIGIL_EVTX_TAG_DATA,        /* element Data */
+    VIGIL_EVTX_TAG_TIMECREATED, /* element TimeCreated */
+    VIGIL_EVTX_TAG_XMLNS,       /* attribute xmlns or xmlns:* */
+    VIGIL_EVTX_TAG_NAME,        /* attribute Name */
+    VIGIL_EVTX_TAG_SYSTEMTIME   /* attribute SystemTime */
+};
+
 typedef struct vigil_evtx_node {
     uint8_t kind;
+    uint8_t tag; /* VIGIL_EVTX_TAG_* of an OPEN or ATTR name */
     uint8_t vtype;
     uint8_t optional;
     uint16_t index;
     uint32_t len; /* of str, or number of vals */
     const char *str;
+    const char *full; /* ATTR: "Element_Attribute", NULL if no element seen */
+    uint32_t full_len;
     const vigil_evtx_tmpl *tmpl;
     const vigil_evtx_value *vals;
 } vigil_evtx_node;
@@ -175,10 +191,11 @@ typedef struct vigil_evtx_fref {
 typedef struct vigil_evtx_elem {
     const char *name;
     uint32_t name_len;
-    uint32_t text_start;
-    uint32_t dname_off; /* <Data Name=...> value, in out */
+    uint32_t text_start; /* element text is written straight into out */
+    uint32_t dname_off;  /* <Data Name=...> value, in out */
     uint32_t dname_len;
     uint8_t section;
+    uint8_t tag;
     uint8_t has_child;
     uint8_t has_attr; /* an attribute was declared, even if omitted */
     uint8_t has_dname;
@@ -199,14 +216,14 @@ typedef struct vigil_evtx_ctx {
     vigil_evtx_buf out; /* names and values of the fields, NUL-terminated */
     vigil_evtx_fref *refs;
     size_t nrefs, caprefs;
-    vigil_evtx_buf text; /* element text, stacked by depth */
-    vigil_evtx_buf attr; /* the attribute being read */
     vigil_evtx_buf data; /* unnamed Data values joined */
     unsigned ndata;
+    vigil_evtx_value *vals; /* substitution values of the record's template */
+    size_t capvals;
     vigil_evtx_elem stack[VIGIL_EVTX_MAX_ELEM_DEPTH];
     unsigned depth;
-    const char *attr_name; /* pending attribute, NULL if none */
-    uint32_t attr_name_len;
+    const vigil_evtx_node *attr; /* pending attribute, NULL if none */
+    uint32_t attr_start;         /* its value starts here in out */
     int attr_omit;
     uint32_t steps;
 } vigil_evtx_ctx;
@@ -223,6 +240,10 @@ int vigil_evtx_ctx_begin_chunk(vigil_evtx_ctx *c, const uint8_t *chunk, uint32_t
  * the end-of-stream token. 0, or -1 with c->err/c->err_off set. */
 int vigil_evtx_compile(vigil_evtx_ctx *c, uint32_t off, uint32_t end, int dep_id, vigil_arena *a,
                        unsigned nest, vigil_evtx_node **nodes, uint32_t *n, uint32_t *stop);
+
+/* The compiled template whose definition is at chunk offset def (compiled
+ * and cached on first use), or NULL with c->err set. */
+const vigil_evtx_tmpl *vigil_evtx_template(vigil_evtx_ctx *c, uint32_t def, unsigned nest);
 
 /* ---- event assembly (evtx_event.c) ---- */
 /* Decodes the binary XML of one record at [off, end) and appends its fields

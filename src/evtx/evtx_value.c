@@ -9,9 +9,9 @@
  * size does not fit its type is shown as hex rather than failing the record. */
 #include <inttypes.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <zlib.h>
 
 #include "evtx/evtx_internal.h"
 
@@ -52,6 +52,21 @@ int vigil_evtx_utf16_to_utf8(vigil_evtx_buf *out, const uint8_t *p, size_t nunit
         return -1;
     o = out->p + out->len;
     while (i < nunits) {
+        /* fast path: four ASCII units at a time */
+        while (nunits - i >= 4) {
+            uint64_t w;
+            memcpy(&w, p + 2 * i, 8);
+            if (w & 0xff80ff80ff80ff80ull)
+                break;
+            o[0] = (char)p[2 * i];
+            o[1] = (char)p[2 * i + 2];
+            o[2] = (char)p[2 * i + 4];
+            o[3] = (char)p[2 * i + 6];
+            o += 4;
+            i += 4;
+        }
+        if (i >= nunits)
+            break;
         uint32_t u = vigil_evtx_rd16(p + 2 * i);
         i++;
         if (u < 0x80) {
@@ -171,12 +186,42 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
+static char *put2(char *o, unsigned v)
+{
+    o[0] = (char)('0' + v / 10 % 10);
+    o[1] = (char)('0' + v % 10);
+    return o + 2;
+}
+
 static size_t format_datetime(char *out, int64_t y, unsigned mo, unsigned d, unsigned h,
                               unsigned mi, unsigned s, unsigned micros)
 {
-    int n = snprintf(out, 32, "%04" PRId64 "-%02u-%02uT%02u:%02u:%02u.%06uZ", y, mo, d, h, mi, s,
-                     micros);
-    return n > 0 && n < 32 ? (size_t)n : 0;
+    char *o = out;
+
+    if (y < 0 || y > 9999) {
+        int n = snprintf(out, 32, "%04" PRId64 "-%02u-%02uT%02u:%02u:%02u.%06uZ", y, mo, d, h, mi,
+                         s, micros);
+        return n > 0 && n < 32 ? (size_t)n : 0;
+    }
+    o = put2(o, (unsigned)(y / 100));
+    o = put2(o, (unsigned)(y % 100));
+    *o++ = '-';
+    o = put2(o, mo);
+    *o++ = '-';
+    o = put2(o, d);
+    *o++ = 'T';
+    o = put2(o, h);
+    *o++ = ':';
+    o = put2(o, mi);
+    *o++ = ':';
+    o = put2(o, s);
+    *o++ = '.';
+    o = put2(o, micros / 10000 % 100);
+    o = put2(o, micros / 100 % 100);
+    o = put2(o, micros % 100);
+    *o++ = 'Z';
+    *o = '\0';
+    return (size_t)(o - out);
 }
 
 size_t vigil_evtx_format_filetime(char *out, uint64_t ft)
@@ -456,41 +501,18 @@ int vigil_evtx_format_value(vigil_evtx_buf *out, unsigned type, const uint8_t *p
     }
 }
 
-/* CRC32 with the reflected IEEE polynomial, byte-wise table built once. */
-static uint32_t crc_table[8][256];
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void crc_init(void)
-{
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++)
-            c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-        crc_table[0][i] = c;
-    }
-    for (uint32_t i = 0; i < 256; i++) {
-        for (int t = 1; t < 8; t++)
-            crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xff];
-    }
-}
-
+/* zlib's crc32 is the same IEEE CRC and several times faster than a
+ * table-driven loop; CRCs are computed over every chunk. */
 uint32_t vigil_evtx_crc32(uint32_t crc, const void *data, size_t len)
 {
-    const uint8_t *p = data;
+    const Bytef *p = data;
+    uLong c = crc;
 
-    pthread_once(&crc_once, crc_init);
-    crc = ~crc;
-    while (len >= 8) {
-        uint32_t a = crc ^ vigil_evtx_rd32(p);
-        uint32_t b = vigil_evtx_rd32(p + 4);
-        crc = crc_table[7][a & 0xff] ^ crc_table[6][(a >> 8) & 0xff] ^
-              crc_table[5][(a >> 16) & 0xff] ^ crc_table[4][a >> 24] ^ crc_table[3][b & 0xff] ^
-              crc_table[2][(b >> 8) & 0xff] ^ crc_table[1][(b >> 16) & 0xff] ^
-              crc_table[0][b >> 24];
-        p += 8;
-        len -= 8;
+    while (len > 0) {
+        uInt n = len > (1u << 30) ? (1u << 30) : (uInt)len;
+        c = crc32(c, p, n);
+        p += n;
+        len -= n;
     }
-    while (len--)
-        crc = crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
-    return ~crc;
+    return (uint32_t)c;
 }
