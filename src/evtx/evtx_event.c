@@ -197,7 +197,7 @@ static int close_elem(vigil_evtx_ctx *c)
         if (c->ndata++ &&
             vigil_evtx_buf_put(&c->data, VIGIL_EVTX_DATA_SEP, sizeof VIGIL_EVTX_DATA_SEP - 1) != 0)
             rc = fail(c, 0, "record text too large");
-        if (rc == 0 && vigil_evtx_buf_put(&c->data, c->out.p + ts, tlen) != 0)
+        if (rc == 0 && tlen > 0 && vigil_evtx_buf_put(&c->data, c->out.p + ts, tlen) != 0)
             rc = fail(c, 0, "record text too large");
         c->out.len = ts;
         return rc;

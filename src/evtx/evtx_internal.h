@@ -52,7 +52,8 @@ void vigil_evtx_buf_free(vigil_evtx_buf *b);
 
 static inline int vigil_evtx_buf_reserve(vigil_evtx_buf *b, size_t extra)
 {
-    return b->cap - b->len >= extra ? 0 : vigil_evtx_buf_grow(b, extra);
+    /* never leaves p NULL, so p + len is always a valid pointer */
+    return b->p != NULL && b->cap - b->len >= extra ? 0 : vigil_evtx_buf_grow(b, extra);
 }
 static inline int vigil_evtx_buf_put(vigil_evtx_buf *b, const void *s, size_t n)
 {

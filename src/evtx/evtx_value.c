@@ -23,7 +23,7 @@ int vigil_evtx_buf_grow(vigil_evtx_buf *b, size_t extra)
     if (extra > VIGIL_EVTX_MAX_BUF || b->len > VIGIL_EVTX_MAX_BUF - extra)
         return -1;
     need = b->len + extra;
-    if (need <= b->cap)
+    if (need <= b->cap && b->p != NULL)
         return 0;
     cap = b->cap ? b->cap : 256;
     while (cap < need)
