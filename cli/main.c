@@ -16,6 +16,7 @@ static void usage(FILE *fp)
                 "  scan PATH...        sweep files, directories and archives with YARA rules\n"
                 "                      and IOC lists (vigil scan --help)\n"
                 "  rules list|stats    show the loaded rules (vigil rules --help)\n"
+                "  evtx dump|count FILE...  Windows event logs as JSON Lines / record counts\n"
                 "  version             print the version\n"
                 "\n"
                 "exit codes: 0 nothing found, 1 findings, 2 error\n");
@@ -36,6 +37,8 @@ int main(int argc, char **argv)
         printf("vigil %s\n", vigil_version());
         return 0;
     }
+    if (strcmp(cmd, "evtx") == 0)
+        return cmd_evtx(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return 0;

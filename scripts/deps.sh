@@ -3,9 +3,9 @@
 # Runs apt-get only for what is missing, so a prepared machine needs no root.
 set -euo pipefail
 PKGS=(build-essential pkg-config
-      libyara-dev libhyperscan-dev libpcre2-dev libssl-dev libarchive-dev libjansson-dev libyaml-dev
+      libyara-dev libhyperscan-dev libpcre2-dev libssl-dev libarchive-dev libjansson-dev libyaml-dev zlib1g-dev
       yara clang libclang-rt-14-dev cppcheck clang-tidy clang-format hyperfine
-      zip unzip p7zip-full jq util-linux xz-utils bzip2 gzip tar time)
+      zip unzip p7zip-full jq util-linux xz-utils bzip2 gzip tar time libevtx-utils)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

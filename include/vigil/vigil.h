@@ -9,6 +9,7 @@
 #include "diag.h"
 #include "engine.h"
 #include "event.h"
+#include "evtx.h"
 #include "finding.h"
 #include "scanner.h"
 #include "status.h"

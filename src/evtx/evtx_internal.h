@@ -1,0 +1,255 @@
+/* evtx_internal.h - the private contract between the EVTX reader's files.
+ *
+ * evtx_file.c walks the file header, chunks and record frames and owns the
+ * public API; evtx_binxml.c turns binary XML token streams into compiled
+ * node lists (templates compiled once per chunk); evtx_event.c runs those
+ * node lists with a record's substitution values and emits flat fields;
+ * evtx_value.c formats typed values as text. All offsets are relative to the
+ * start of the chunk, as they are in the format. */
+#ifndef VIGIL_EVTX_INTERNAL_H
+#define VIGIL_EVTX_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "vigil/evtx.h"
+
+#define VIGIL_EVTX_FILE_HEADER 4096u
+#define VIGIL_EVTX_CHUNK_SIZE 65536u
+#define VIGIL_EVTX_CHUNK_HEADER 512u
+#define VIGIL_EVTX_RECORD_HEADER 24u
+#define VIGIL_EVTX_MAX_ELEM_DEPTH 64   /* element nesting in one record */
+#define VIGIL_EVTX_MAX_NEST 16         /* templates / BinXml values inside each other */
+#define VIGIL_EVTX_MAX_STEPS 1000000u  /* nodes executed for one record */
+#define VIGIL_EVTX_MAX_BUF (16u << 20) /* text produced for one record or chunk */
+
+/* ---- little-endian reads (callers check bounds first) ---- */
+static inline uint16_t vigil_evtx_rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+static inline uint32_t vigil_evtx_rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static inline uint64_t vigil_evtx_rd64(const uint8_t *p)
+{
+    return (uint64_t)vigil_evtx_rd32(p) | ((uint64_t)vigil_evtx_rd32(p + 4) << 32);
+}
+
+/* ---- a growable byte buffer with a hard cap ---- */
+typedef struct vigil_evtx_buf {
+    char *p;
+    size_t len;
+    size_t cap;
+} vigil_evtx_buf;
+
+/* 0 on success, -1 when out of memory or past VIGIL_EVTX_MAX_BUF. */
+int vigil_evtx_buf_grow(vigil_evtx_buf *b, size_t extra);
+void vigil_evtx_buf_free(vigil_evtx_buf *b);
+
+static inline int vigil_evtx_buf_reserve(vigil_evtx_buf *b, size_t extra)
+{
+    /* never leaves p NULL, so p + len is always a valid pointer */
+    return b->p != NULL && b->cap - b->len >= extra ? 0 : vigil_evtx_buf_grow(b, extra);
+}
+static inline int vigil_evtx_buf_put(vigil_evtx_buf *b, const void *s, size_t n)
+{
+    if (vigil_evtx_buf_reserve(b, n) != 0)
+        return -1;
+    if (n)
+        memcpy(b->p + b->len, s, n);
+    b->len += n;
+    return 0;
+}
+static inline int vigil_evtx_buf_putc(vigil_evtx_buf *b, char c)
+{
+    if (vigil_evtx_buf_reserve(b, 1) != 0)
+        return -1;
+    b->p[b->len++] = c;
+    return 0;
+}
+
+/* ---- values (evtx_value.c) ---- */
+enum {
+    VIGIL_EVTX_T_NULL = 0x00,
+    VIGIL_EVTX_T_STRING = 0x01,
+    VIGIL_EVTX_T_ANSI = 0x02,
+    VIGIL_EVTX_T_INT8 = 0x03,
+    VIGIL_EVTX_T_UINT8 = 0x04,
+    VIGIL_EVTX_T_INT16 = 0x05,
+    VIGIL_EVTX_T_UINT16 = 0x06,
+    VIGIL_EVTX_T_INT32 = 0x07,
+    VIGIL_EVTX_T_UINT32 = 0x08,
+    VIGIL_EVTX_T_INT64 = 0x09,
+    VIGIL_EVTX_T_UINT64 = 0x0a,
+    VIGIL_EVTX_T_REAL32 = 0x0b,
+    VIGIL_EVTX_T_REAL64 = 0x0c,
+    VIGIL_EVTX_T_BOOL = 0x0d,
+    VIGIL_EVTX_T_BINARY = 0x0e,
+    VIGIL_EVTX_T_GUID = 0x0f,
+    VIGIL_EVTX_T_SIZET = 0x10,
+    VIGIL_EVTX_T_FILETIME = 0x11,
+    VIGIL_EVTX_T_SYSTIME = 0x12,
+    VIGIL_EVTX_T_SID = 0x13,
+    VIGIL_EVTX_T_HEX32 = 0x14,
+    VIGIL_EVTX_T_HEX64 = 0x15,
+    VIGIL_EVTX_T_EVTHANDLE = 0x20,
+    VIGIL_EVTX_T_BINXML = 0x21,
+    VIGIL_EVTX_T_EVTXML = 0x23,
+    VIGIL_EVTX_T_ARRAY = 0x80
+};
+
+/* Appends the UTF-8 form of nunits UTF-16LE code units (bad surrogates
+ * become U+FFFD). 0 or -1 (out of memory / cap). */
+int vigil_evtx_utf16_to_utf8(vigil_evtx_buf *out, const uint8_t *p, size_t nunits);
+
+/* Appends the text of a value of this type (array flag allowed) stored in
+ * n bytes. Returns 0, -1 on memory/cap, 1 if the bytes do not fit the type. */
+int vigil_evtx_format_value(vigil_evtx_buf *out, unsigned type, const uint8_t *p, size_t n);
+
+/* "2019-03-19T23:33:51.123456Z" from a FILETIME; returns the length (27),
+ * or 0 if out of range. out needs 32 bytes. */
+size_t vigil_evtx_format_filetime(char *out, uint64_t filetime);
+
+/* CRC32 (IEEE, as zlib), continued from crc (start with 0). */
+uint32_t vigil_evtx_crc32(uint32_t crc, const void *data, size_t len);
+
+/* ---- compiled binary XML (evtx_binxml.c) ---- */
+enum {
+    VIGIL_EVTX_N_OPEN = 1,    /* str = element name */
+    VIGIL_EVTX_N_CLOSE_START, /* end of the attribute list */
+    VIGIL_EVTX_N_CLOSE_EMPTY, /* <x/> */
+    VIGIL_EVTX_N_END,         /* </x> */
+    VIGIL_EVTX_N_ATTR,        /* str = attribute name; value nodes follow */
+    VIGIL_EVTX_N_TEXT,        /* str = literal UTF-8 text */
+    VIGIL_EVTX_N_SUBST,       /* index, vtype, optional */
+    VIGIL_EVTX_N_TEMPLATE     /* tmpl + vals */
+};
+
+typedef struct vigil_evtx_value {
+    uint32_t off; /* chunk offset of the value bytes */
+    uint16_t size;
+    uint8_t type;
+} vigil_evtx_value;
+
+typedef struct vigil_evtx_tmpl vigil_evtx_tmpl;
+
+/* Names the assembler treats specially, recognised once at compile time. */
+enum {
+    VIGIL_EVTX_TAG_OTHER = 0,
+    VIGIL_EVTX_TAG_SYSTEM,      /* element System */
+    VIGIL_EVTX_TAG_EVENTDATA,   /* element EventData */
+    VIGIL_EVTX_TAG_USERDATA,    /* element UserData */
+    VIGIL_EVTX_TAG_DATA,        /* element Data */
+    VIGIL_EVTX_TAG_TIMECREATED, /* element TimeCreated */
+    VIGIL_EVTX_TAG_XMLNS,       /* attribute xmlns or xmlns:* */
+    VIGIL_EVTX_TAG_NAME,        /* attribute Name */
+    VIGIL_EVTX_TAG_SYSTEMTIME   /* attribute SystemTime */
+};
+
+typedef struct vigil_evtx_node {
+    uint8_t kind;
+    uint8_t tag; /* VIGIL_EVTX_TAG_* of an OPEN or ATTR name */
+    uint8_t vtype;
+    uint8_t optional;
+    uint16_t index;
+    uint32_t len; /* of str, or number of vals */
+    const char *str;
+    const char *full; /* ATTR: "Element_Attribute", NULL if no element seen */
+    uint32_t full_len;
+    const vigil_evtx_tmpl *tmpl;
+    const vigil_evtx_value *vals;
+} vigil_evtx_node;
+
+struct vigil_evtx_tmpl {
+    const vigil_evtx_node *nodes;
+    uint32_t n;
+    uint32_t off;
+    int state; /* 0 compiling, 1 ready, -1 broken */
+};
+
+/* u32 key (a chunk offset, never 0) -> pointer; reset per chunk. */
+typedef struct vigil_evtx_map {
+    uint32_t *keys;
+    void **vals;
+    uint32_t cap;
+    uint32_t n;
+} vigil_evtx_map;
+
+/* One field, as offsets in the chunk's output buffer. A name that lives in
+ * the chunk arena (element names) is referenced directly by name_ptr. */
+typedef struct vigil_evtx_fref {
+    const char *name_ptr; /* NUL-terminated, or NULL: use name_off */
+    uint32_t name_off;
+    uint32_t name_len;
+    uint32_t val_off;
+    uint32_t val_len;
+} vigil_evtx_fref;
+
+typedef struct vigil_evtx_elem {
+    const char *name;
+    uint32_t name_len;
+    uint32_t text_start; /* element text is written straight into out */
+    uint32_t dname_off;  /* <Data Name=...> value, in out */
+    uint32_t dname_len;
+    uint8_t section;
+    uint8_t tag;
+    uint8_t has_child;
+    uint8_t has_attr; /* an attribute was declared, even if omitted */
+    uint8_t has_dname;
+} vigil_evtx_elem;
+
+/* Everything one thread needs to decode chunks; buffers are reused. */
+typedef struct vigil_evtx_ctx {
+    const uint8_t *chunk; /* chunk start */
+    uint32_t size;        /* valid bytes in the chunk */
+    vigil_arena arena;    /* names and templates of this chunk */
+    vigil_arena rec;      /* per record: its compiled stream */
+    vigil_evtx_map names;
+    vigil_evtx_map tmpls;
+    /* error of the record being decoded */
+    const char *err;
+    uint32_t err_off;
+    /* assembly */
+    vigil_evtx_buf out; /* names and values of the fields, NUL-terminated */
+    vigil_evtx_fref *refs;
+    size_t nrefs, caprefs;
+    vigil_evtx_buf data; /* unnamed Data values joined */
+    unsigned ndata;
+    vigil_evtx_value *vals; /* substitution values of the record's template */
+    size_t capvals;
+    vigil_evtx_elem stack[VIGIL_EVTX_MAX_ELEM_DEPTH];
+    unsigned depth;
+    const vigil_evtx_node *attr; /* pending attribute, NULL if none */
+    uint32_t attr_start;         /* its value starts here in out */
+    int attr_omit;
+    uint32_t steps;
+} vigil_evtx_ctx;
+
+void vigil_evtx_ctx_init(vigil_evtx_ctx *c);
+void vigil_evtx_ctx_free(vigil_evtx_ctx *c);
+/* Starts a chunk: forgets names and templates of the previous one. 0/-1. */
+int vigil_evtx_ctx_begin_chunk(vigil_evtx_ctx *c, const uint8_t *chunk, uint32_t size);
+
+/* Compiles the token stream at [off, end) into nodes allocated in a.
+ * dep_id: element headers carry the u16 dependency identifier (template
+ * definitions do; record streams and BinXml values usually do not - both
+ * forms are accepted, this is the first guess). *stop gets the offset after
+ * the end-of-stream token. 0, or -1 with c->err/c->err_off set. */
+int vigil_evtx_compile(vigil_evtx_ctx *c, uint32_t off, uint32_t end, int dep_id, vigil_arena *a,
+                       unsigned nest, vigil_evtx_node **nodes, uint32_t *n, uint32_t *stop);
+
+/* The compiled template whose definition is at chunk offset def (compiled
+ * and cached on first use), or NULL with c->err set. */
+const vigil_evtx_tmpl *vigil_evtx_template(vigil_evtx_ctx *c, uint32_t def, unsigned nest);
+
+/* ---- event assembly (evtx_event.c) ---- */
+/* Decodes the binary XML of one record at [off, end) and appends its fields
+ * to c->refs / c->out. On error returns -1 with c->err set and the fields
+ * of this record removed. */
+int vigil_evtx_decode_record(vigil_evtx_ctx *c, uint32_t off, uint32_t end);
+
+#endif

@@ -1,0 +1,518 @@
+/* evtx_value.c - turns typed EVTX values into the text Sigma matches on.
+ *
+ * Why here and not at record level: every value of every record passes
+ * through these few functions, so they write straight into the output
+ * buffer without printf where it matters (strings, integers, timestamps).
+ * Renderings follow the Windows event viewer's XML: GUIDs in braces and
+ * upper case, hex integers as 0x..., binary as upper-case hex, SIDs as
+ * S-1-..., timestamps as ISO-8601 with microseconds and 'Z'. A value whose
+ * size does not fit its type is shown as hex rather than failing the record. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <zlib.h>
+
+#include "evtx/evtx_internal.h"
+
+int vigil_evtx_buf_grow(vigil_evtx_buf *b, size_t extra)
+{
+    size_t need, cap;
+    char *p;
+
+    if (extra > VIGIL_EVTX_MAX_BUF || b->len > VIGIL_EVTX_MAX_BUF - extra)
+        return -1;
+    need = b->len + extra;
+    if (need <= b->cap && b->p != NULL)
+        return 0;
+    cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap *= 2;
+    p = realloc(b->p, cap);
+    if (p == NULL)
+        return -1;
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+void vigil_evtx_buf_free(vigil_evtx_buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+int vigil_evtx_utf16_to_utf8(vigil_evtx_buf *out, const uint8_t *p, size_t nunits)
+{
+    char *o;
+    size_t i = 0;
+
+    if (nunits > VIGIL_EVTX_MAX_BUF || vigil_evtx_buf_reserve(out, nunits * 3) != 0)
+        return -1;
+    o = out->p + out->len;
+    while (i < nunits) {
+        /* fast path: four ASCII units at a time */
+        while (nunits - i >= 4) {
+            uint64_t w;
+            memcpy(&w, p + 2 * i, 8);
+            if (w & 0xff80ff80ff80ff80ull)
+                break;
+            o[0] = (char)p[2 * i];
+            o[1] = (char)p[2 * i + 2];
+            o[2] = (char)p[2 * i + 4];
+            o[3] = (char)p[2 * i + 6];
+            o += 4;
+            i += 4;
+        }
+        if (i >= nunits)
+            break;
+        uint32_t u = vigil_evtx_rd16(p + 2 * i);
+        i++;
+        if (u < 0x80) {
+            *o++ = (char)u;
+            continue;
+        }
+        if (u < 0x800) {
+            *o++ = (char)(0xc0 | (u >> 6));
+            *o++ = (char)(0x80 | (u & 0x3f));
+            continue;
+        }
+        if (u >= 0xd800 && u <= 0xdbff && i < nunits) {
+            uint32_t lo = vigil_evtx_rd16(p + 2 * i);
+            if (lo >= 0xdc00 && lo <= 0xdfff) {
+                uint32_t cp = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+                i++;
+                /* 4 bytes for 2 units: within the 3-per-unit reservation */
+                *o++ = (char)(0xf0 | (cp >> 18));
+                *o++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+                *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+                *o++ = (char)(0x80 | (cp & 0x3f));
+                continue;
+            }
+        }
+        if (u >= 0xd800 && u <= 0xdfff)
+            u = 0xfffd;
+        *o++ = (char)(0xe0 | (u >> 12));
+        *o++ = (char)(0x80 | ((u >> 6) & 0x3f));
+        *o++ = (char)(0x80 | (u & 0x3f));
+    }
+    out->len = (size_t)(o - out->p);
+    return 0;
+}
+
+static const char hex_upper[] = "0123456789ABCDEF";
+static const char hex_lower[] = "0123456789abcdef";
+
+static int put_hex_bytes(vigil_evtx_buf *out, const uint8_t *p, size_t n)
+{
+    char *o;
+
+    if (n > VIGIL_EVTX_MAX_BUF || vigil_evtx_buf_reserve(out, n * 2) != 0)
+        return -1;
+    o = out->p + out->len;
+    for (size_t i = 0; i < n; i++) {
+        *o++ = hex_upper[p[i] >> 4];
+        *o++ = hex_upper[p[i] & 15];
+    }
+    out->len += n * 2;
+    return 0;
+}
+
+static int put_u64(vigil_evtx_buf *out, uint64_t v)
+{
+    char tmp[24];
+    size_t i = sizeof tmp;
+
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return vigil_evtx_buf_put(out, tmp + i, sizeof tmp - i);
+}
+
+static int put_i64(vigil_evtx_buf *out, int64_t v)
+{
+    if (v < 0) {
+        if (vigil_evtx_buf_putc(out, '-') != 0)
+            return -1;
+        return put_u64(out, (uint64_t)0 - (uint64_t)v);
+    }
+    return put_u64(out, (uint64_t)v);
+}
+
+static int put_hex_u64(vigil_evtx_buf *out, uint64_t v)
+{
+    char tmp[20];
+    size_t i = sizeof tmp;
+
+    do {
+        tmp[--i] = hex_lower[v & 15];
+        v >>= 4;
+    } while (v);
+    tmp[--i] = 'x';
+    tmp[--i] = '0';
+    return vigil_evtx_buf_put(out, tmp + i, sizeof tmp - i);
+}
+
+static int put_double(vigil_evtx_buf *out, double d, int maxprec)
+{
+    char tmp[40];
+
+    if (isnan(d))
+        return vigil_evtx_buf_put(out, "NaN", 3);
+    if (isinf(d))
+        return d < 0 ? vigil_evtx_buf_put(out, "-inf", 4) : vigil_evtx_buf_put(out, "inf", 3);
+    /* shortest text that reads back to the same value */
+    for (int prec = 1; prec <= maxprec; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+        if (maxprec <= 9 ? (float)strtod(tmp, NULL) == (float)d : strtod(tmp, NULL) == d)
+            break;
+    }
+    return vigil_evtx_buf_put(out, tmp, strlen(tmp));
+}
+
+/* days since 1970-01-01 -> civil date (proleptic Gregorian) */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static char *put2(char *o, unsigned v)
+{
+    o[0] = (char)('0' + v / 10 % 10);
+    o[1] = (char)('0' + v % 10);
+    return o + 2;
+}
+
+static size_t format_datetime(char *out, int64_t y, unsigned mo, unsigned d, unsigned h,
+                              unsigned mi, unsigned s, unsigned micros)
+{
+    char *o = out;
+
+    if (y < 0 || y > 9999) {
+        int n = snprintf(out, 32, "%04" PRId64 "-%02u-%02uT%02u:%02u:%02u.%06uZ", y, mo, d, h, mi,
+                         s, micros);
+        return n > 0 && n < 32 ? (size_t)n : 0;
+    }
+    o = put2(o, (unsigned)(y / 100));
+    o = put2(o, (unsigned)(y % 100));
+    *o++ = '-';
+    o = put2(o, mo);
+    *o++ = '-';
+    o = put2(o, d);
+    *o++ = 'T';
+    o = put2(o, h);
+    *o++ = ':';
+    o = put2(o, mi);
+    *o++ = ':';
+    o = put2(o, s);
+    *o++ = '.';
+    o = put2(o, micros / 10000 % 100);
+    o = put2(o, micros / 100 % 100);
+    o = put2(o, micros % 100);
+    *o++ = 'Z';
+    *o = '\0';
+    return (size_t)(o - out);
+}
+
+size_t vigil_evtx_format_filetime(char *out, uint64_t ft)
+{
+    uint64_t secs = ft / 10000000u;
+    unsigned micros = (unsigned)((ft % 10000000u) / 10u);
+    /* 1601-01-01 is 134774 days before 1970-01-01 */
+    int64_t days = (int64_t)(secs / 86400u) - 134774;
+    unsigned rem = (unsigned)(secs % 86400u);
+    int64_t y;
+    unsigned mo, d;
+
+    civil_from_days(days, &y, &mo, &d);
+    return format_datetime(out, y, mo, d, rem / 3600, rem / 60 % 60, rem % 60, micros);
+}
+
+static int put_guid(vigil_evtx_buf *out, const uint8_t *p)
+{
+    static const unsigned char order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+    char tmp[38];
+    size_t n = 0;
+
+    tmp[n++] = '{';
+    for (unsigned i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            tmp[n++] = '-';
+        tmp[n++] = hex_upper[p[order[i]] >> 4];
+        tmp[n++] = hex_upper[p[order[i]] & 15];
+    }
+    tmp[n++] = '}';
+    return vigil_evtx_buf_put(out, tmp, n);
+}
+
+/* Length of the SID at p (at most n bytes), or 0 if it does not fit. */
+static size_t sid_len(const uint8_t *p, size_t n)
+{
+    if (n < 8)
+        return 0;
+    size_t need = 8 + (size_t)p[1] * 4;
+    return need <= n ? need : 0;
+}
+
+static int put_sid(vigil_evtx_buf *out, const uint8_t *p, size_t len)
+{
+    uint64_t auth = 0;
+
+    for (unsigned i = 2; i < 8; i++)
+        auth = (auth << 8) | p[i];
+    if (vigil_evtx_buf_put(out, "S-", 2) != 0 || put_u64(out, p[0]) != 0 ||
+        vigil_evtx_buf_putc(out, '-') != 0)
+        return -1;
+    if (auth >> 32) {
+        if (put_hex_u64(out, auth) != 0)
+            return -1;
+    } else if (put_u64(out, auth) != 0) {
+        return -1;
+    }
+    for (size_t i = 8; i + 4 <= len; i += 4) {
+        if (vigil_evtx_buf_putc(out, '-') != 0 || put_u64(out, vigil_evtx_rd32(p + i)) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int put_systime(vigil_evtx_buf *out, const uint8_t *p)
+{
+    char tmp[32];
+    size_t n = format_datetime(tmp, vigil_evtx_rd16(p), vigil_evtx_rd16(p + 2) % 100u,
+                               vigil_evtx_rd16(p + 6) % 100u, vigil_evtx_rd16(p + 8) % 100u,
+                               vigil_evtx_rd16(p + 10) % 100u, vigil_evtx_rd16(p + 12) % 100u,
+                               (vigil_evtx_rd16(p + 14) % 1000u) * 1000u);
+    return vigil_evtx_buf_put(out, tmp, n);
+}
+
+/* Size of one element of a fixed-size type, 0 for variable-size types. */
+static size_t fixed_size(unsigned type)
+{
+    switch (type) {
+    case VIGIL_EVTX_T_INT8:
+    case VIGIL_EVTX_T_UINT8:
+        return 1;
+    case VIGIL_EVTX_T_INT16:
+    case VIGIL_EVTX_T_UINT16:
+        return 2;
+    case VIGIL_EVTX_T_INT32:
+    case VIGIL_EVTX_T_UINT32:
+    case VIGIL_EVTX_T_REAL32:
+    case VIGIL_EVTX_T_BOOL:
+    case VIGIL_EVTX_T_HEX32:
+        return 4;
+    case VIGIL_EVTX_T_INT64:
+    case VIGIL_EVTX_T_UINT64:
+    case VIGIL_EVTX_T_REAL64:
+    case VIGIL_EVTX_T_FILETIME:
+    case VIGIL_EVTX_T_HEX64:
+        return 8;
+    case VIGIL_EVTX_T_GUID:
+    case VIGIL_EVTX_T_SYSTIME:
+        return 16;
+    default:
+        return 0;
+    }
+}
+
+/* One fixed-size element; p holds exactly fixed_size(type) bytes. */
+static int put_fixed(vigil_evtx_buf *out, unsigned type, const uint8_t *p)
+{
+    char tmp[32];
+    size_t n;
+
+    switch (type) {
+    case VIGIL_EVTX_T_INT8:
+        return put_i64(out, (int8_t)p[0]);
+    case VIGIL_EVTX_T_UINT8:
+        return put_u64(out, p[0]);
+    case VIGIL_EVTX_T_INT16:
+        return put_i64(out, (int16_t)vigil_evtx_rd16(p));
+    case VIGIL_EVTX_T_UINT16:
+        return put_u64(out, vigil_evtx_rd16(p));
+    case VIGIL_EVTX_T_INT32:
+        return put_i64(out, (int32_t)vigil_evtx_rd32(p));
+    case VIGIL_EVTX_T_UINT32:
+        return put_u64(out, vigil_evtx_rd32(p));
+    case VIGIL_EVTX_T_INT64:
+        return put_i64(out, (int64_t)vigil_evtx_rd64(p));
+    case VIGIL_EVTX_T_UINT64:
+        return put_u64(out, vigil_evtx_rd64(p));
+    case VIGIL_EVTX_T_REAL32: {
+        float f;
+        uint32_t u = vigil_evtx_rd32(p);
+        memcpy(&f, &u, sizeof f);
+        return put_double(out, f, 9);
+    }
+    case VIGIL_EVTX_T_REAL64: {
+        double d;
+        uint64_t u = vigil_evtx_rd64(p);
+        memcpy(&d, &u, sizeof d);
+        return put_double(out, d, 17);
+    }
+    case VIGIL_EVTX_T_BOOL:
+        return vigil_evtx_rd32(p) ? vigil_evtx_buf_put(out, "true", 4)
+                                  : vigil_evtx_buf_put(out, "false", 5);
+    case VIGIL_EVTX_T_HEX32:
+        return put_hex_u64(out, vigil_evtx_rd32(p));
+    case VIGIL_EVTX_T_HEX64:
+        return put_hex_u64(out, vigil_evtx_rd64(p));
+    case VIGIL_EVTX_T_FILETIME:
+        n = vigil_evtx_format_filetime(tmp, vigil_evtx_rd64(p));
+        return vigil_evtx_buf_put(out, tmp, n);
+    case VIGIL_EVTX_T_GUID:
+        return put_guid(out, p);
+    case VIGIL_EVTX_T_SYSTIME:
+        return put_systime(out, p);
+    default:
+        return put_hex_bytes(out, p, fixed_size(type));
+    }
+}
+
+/* UTF-16 string of n bytes, cut at the first NUL unit. */
+static int put_utf16z(vigil_evtx_buf *out, const uint8_t *p, size_t n)
+{
+    size_t units = n / 2;
+    for (size_t i = 0; i < units; i++) {
+        if (p[2 * i] == 0 && p[2 * i + 1] == 0) {
+            units = i;
+            break;
+        }
+    }
+    return vigil_evtx_utf16_to_utf8(out, p, units);
+}
+
+/* Windows-1252 is approximated by Latin-1: bytes >= 0x80 map to U+0080.. */
+static int put_ansi(vigil_evtx_buf *out, const uint8_t *p, size_t n)
+{
+    if (n > VIGIL_EVTX_MAX_BUF || vigil_evtx_buf_reserve(out, n * 2) != 0)
+        return -1;
+    char *o = out->p + out->len;
+    for (size_t i = 0; i < n && p[i]; i++) {
+        if (p[i] < 0x80) {
+            *o++ = (char)p[i];
+        } else {
+            *o++ = (char)(0xc0 | (p[i] >> 6));
+            *o++ = (char)(0x80 | (p[i] & 0x3f));
+        }
+    }
+    out->len = (size_t)(o - out->p);
+    return 0;
+}
+
+static int format_array(vigil_evtx_buf *out, unsigned type, const uint8_t *p, size_t n)
+{
+    size_t es = fixed_size(type);
+    int first = 1;
+
+    if (type == VIGIL_EVTX_T_STRING || type == VIGIL_EVTX_T_ANSI) {
+        size_t unit = type == VIGIL_EVTX_T_STRING ? 2 : 1;
+        size_t i = 0;
+        n -= n % unit;
+        while (i < n) {
+            size_t j = i;
+            while (j < n && !(p[j] == 0 && (unit == 1 || p[j + 1] == 0)))
+                j += unit;
+            if (!first && vigil_evtx_buf_putc(out, ',') != 0)
+                return -1;
+            first = 0;
+            if ((unit == 2 ? vigil_evtx_utf16_to_utf8(out, p + i, (j - i) / 2)
+                           : put_ansi(out, p + i, j - i)) != 0)
+                return -1;
+            i = j + unit;
+        }
+        return 0;
+    }
+    if (type == VIGIL_EVTX_T_SID) {
+        size_t i = 0;
+        while (i < n) {
+            size_t l = sid_len(p + i, n - i);
+            if (l == 0)
+                return put_hex_bytes(out, p + i, n - i);
+            if ((!first && vigil_evtx_buf_putc(out, ',') != 0) || put_sid(out, p + i, l) != 0)
+                return -1;
+            first = 0;
+            i += l;
+        }
+        return 0;
+    }
+    if (es == 0 || n % es != 0)
+        return put_hex_bytes(out, p, n);
+    for (size_t i = 0; i < n; i += es) {
+        if (!first && vigil_evtx_buf_putc(out, ',') != 0)
+            return -1;
+        first = 0;
+        if (put_fixed(out, type, p + i) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int vigil_evtx_format_value(vigil_evtx_buf *out, unsigned type, const uint8_t *p, size_t n)
+{
+    size_t es;
+
+    if (type & VIGIL_EVTX_T_ARRAY)
+        return format_array(out, type & 0x7fu, p, n);
+    switch (type) {
+    case VIGIL_EVTX_T_NULL:
+        return 0;
+    case VIGIL_EVTX_T_STRING:
+        return put_utf16z(out, p, n);
+    case VIGIL_EVTX_T_ANSI:
+        return put_ansi(out, p, n);
+    case VIGIL_EVTX_T_BINARY:
+        return put_hex_bytes(out, p, n);
+    case VIGIL_EVTX_T_SID: {
+        size_t l = sid_len(p, n);
+        return l ? put_sid(out, p, l) : put_hex_bytes(out, p, n);
+    }
+    case VIGIL_EVTX_T_SIZET:
+        if (n == 4)
+            return put_hex_u64(out, vigil_evtx_rd32(p));
+        if (n == 8)
+            return put_hex_u64(out, vigil_evtx_rd64(p));
+        return put_hex_bytes(out, p, n);
+    case VIGIL_EVTX_T_BOOL:
+        if (n >= 1 && n <= 8) {
+            for (size_t i = 0; i < n; i++) {
+                if (p[i])
+                    return vigil_evtx_buf_put(out, "true", 4);
+            }
+            return vigil_evtx_buf_put(out, "false", 5);
+        }
+        return put_hex_bytes(out, p, n);
+    default:
+        es = fixed_size(type);
+        if (es != 0 && n == es)
+            return put_fixed(out, type, p);
+        return put_hex_bytes(out, p, n);
+    }
+}
+
+/* zlib's crc32 is the same IEEE CRC and several times faster than a
+ * table-driven loop; CRCs are computed over every chunk. */
+uint32_t vigil_evtx_crc32(uint32_t crc, const void *data, size_t len)
+{
+    const Bytef *p = data;
+    uLong c = crc;
+
+    while (len > 0) {
+        uInt n = len > (1u << 30) ? (1u << 30) : (uInt)len;
+        c = crc32(c, p, n);
+        p += n;
+        len -= n;
+    }
+    return (uint32_t)c;
+}
