@@ -39,7 +39,10 @@ vigil_status vigil_ioc_builder_add_file(vigil_ioc_builder *b, const char *path,
 vigil_status vigil_ioc_builder_add_text(vigil_ioc_builder *b, const char *name, const char *text,
                                         size_t len, vigil_rule_kind kind);
 
-/* Single entries; source/line name where they came from. */
+/* Single entries; source/line name where they came from. A refused entry is
+ * a diagnostic and returns VIGIL_ERR_PARSE (malformed) or VIGIL_ERR_RULE
+ * (well-formed but unusable, e.g. the empty file's hash); scores outside
+ * 0..100 are clamped with a warning. Regexes are checked in finish. */
 vigil_status vigil_ioc_builder_add_hash(vigil_ioc_builder *b, const char *hex, int score,
                                         const char *description, const char *source, uint64_t line);
 vigil_status vigil_ioc_builder_add_filename(vigil_ioc_builder *b, const char *regex, int score,
