@@ -85,7 +85,10 @@ vigil_status vigil_ioc_match_hashes(const vigil_ioc_db *db, const uint8_t *md5, 
                                     const uint8_t *sha256, vigil_findbuf *out);
 
 /* Appends a VIGIL_FINDING_FILENAME for each pattern matching the path whose
- * false-positive regex does not. matched = the path. */
+ * false-positive regex does not, in load order. Loki's semantics: Python's
+ * re.search on the path (characters, not bytes, even for non-ASCII or
+ * invalid UTF-8 paths), tried as given and with '/' turned into '\'.
+ * matched = the path as given, rule = the regex as written. */
 vigil_status vigil_ioc_match_path(const vigil_ioc_db *db, vigil_ioc_scratch *s, const char *path,
                                   size_t len, vigil_findbuf *out);
 

@@ -10,7 +10,8 @@
  * evaluated only for patterns that hit.
  *
  * IOCs are written for Windows paths ('\'); a path matches when a pattern
- * matches it as given or with every '/' turned into '\'. */
+ * matches it as given or with every '/' turned into '\'. Paths with
+ * non-ASCII bytes get Python's character semantics: see ioc_pathtext.c. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "ioc/ioc_internal.h"
 
