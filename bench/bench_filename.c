@@ -29,6 +29,7 @@ static const char *const win_dirs[] = {
     "C:\\Users\\bob\\Downloads\\",
     "C:\\inetpub\\wwwroot\\aspnet_client\\",
     "D:\\Backup\\2023\\",
+    "C:\\Users\\Jos\xc3\xa9\\Documents\\", /* non-ASCII: the slower path */
 };
 static const char *const nix_dirs[] = {
     "/usr/bin/",

@@ -39,7 +39,10 @@ vigil_status vigil_ioc_builder_add_file(vigil_ioc_builder *b, const char *path,
 vigil_status vigil_ioc_builder_add_text(vigil_ioc_builder *b, const char *name, const char *text,
                                         size_t len, vigil_rule_kind kind);
 
-/* Single entries; source/line name where they came from. */
+/* Single entries; source/line name where they came from. A refused entry is
+ * a diagnostic and returns VIGIL_ERR_PARSE (malformed) or VIGIL_ERR_RULE
+ * (well-formed but unusable, e.g. the empty file's hash); scores outside
+ * 0..100 are clamped with a warning. Regexes are checked in finish. */
 vigil_status vigil_ioc_builder_add_hash(vigil_ioc_builder *b, const char *hex, int score,
                                         const char *description, const char *source, uint64_t line);
 vigil_status vigil_ioc_builder_add_filename(vigil_ioc_builder *b, const char *regex, int score,
@@ -82,7 +85,10 @@ vigil_status vigil_ioc_match_hashes(const vigil_ioc_db *db, const uint8_t *md5, 
                                     const uint8_t *sha256, vigil_findbuf *out);
 
 /* Appends a VIGIL_FINDING_FILENAME for each pattern matching the path whose
- * false-positive regex does not. matched = the path. */
+ * false-positive regex does not, in load order. Loki's semantics: Python's
+ * re.search on the path (characters, not bytes, even for non-ASCII or
+ * invalid UTF-8 paths), tried as given and with '/' turned into '\'.
+ * matched = the path as given, rule = the regex as written. */
 vigil_status vigil_ioc_match_path(const vigil_ioc_db *db, vigil_ioc_scratch *s, const char *path,
                                   size_t len, vigil_findbuf *out);
 

@@ -113,6 +113,24 @@ size_t vigil_ioc_pathdb_count(const vigil_ioc_pathdb *p);
 /* Patterns kept in prefilter mode and PCRE2-only mode. */
 void vigil_ioc_pathdb_modes(const vigil_ioc_pathdb *p, size_t *prefilter, size_t *pcre);
 
+/* The forms of one path that filename patterns are run on (see
+ * ioc_pathtext.c for why): u is valid UTF-8, t has one byte per character
+ * (non-ASCII ones as 0x7F); the *alt forms have '/' turned into '\' and
+ * are NULL when the path has no '/'. For an ASCII path u == t == path. */
+typedef struct vigil_ioc_pathtext {
+    const char *u, *t, *ualt, *talt;
+    size_t ulen, tlen;
+    int ascii;
+    char *ubuf, *tbuf, *ualtbuf, *taltbuf;
+    size_t ucap, tcap, ualtcap, taltcap;
+} vigil_ioc_pathtext;
+
+vigil_status vigil_ioc_pathtext_set(vigil_ioc_pathtext *pt, const char *path, size_t len);
+void vigil_ioc_pathtext_free(vigil_ioc_pathtext *pt);
+/* Whether a regex may treat non-ASCII characters differently from 0x7F
+ * (non-ASCII literals, \w \s \d \b, numeric escapes, backreferences). */
+int vigil_ioc_regex_unicode_sensitive(const char *regex);
+
 /* C2 store: turns the builder's records into the database's table. */
 vigil_status vigil_ioc_c2_freeze(vigil_ioc_db *db, const vigil_ioc_c2_rec *recs, size_t n);
 

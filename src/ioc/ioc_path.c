@@ -10,7 +10,8 @@
  * evaluated only for patterns that hit.
  *
  * IOCs are written for Windows paths ('\'); a path matches when a pattern
- * matches it as given or with every '/' turned into '\'. */
+ * matches it as given or with every '/' turned into '\'. Paths with
+ * non-ASCII bytes get Python's character semantics: see ioc_pathtext.c. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "ioc/ioc_internal.h"
 
@@ -33,8 +34,10 @@ enum {
 };
 
 typedef struct path_pat {
-    pcre2_code *re; /* NULL for PAT_HS */
-    pcre2_code *fp; /* false-positive regex, may be NULL */
+    pcre2_code *re;  /* byte mode; NULL for PAT_HS */
+    pcre2_code *uni; /* UTF mode, for Unicode-sensitive patterns */
+    pcre2_code *fp;  /* false-positive regex (UTF mode), may be NULL */
+    int sensitive;   /* see vigil_ioc_regex_unicode_sensitive */
     const char *regex;
     const char *desc;
     const char *source;
@@ -50,6 +53,8 @@ struct vigil_ioc_pathdb {
     hs_database_t *hs; /* NULL when no pattern is in it */
     uint32_t *pcre_only;
     size_t npcre_only;
+    uint32_t *sensitive; /* run with uni on non-ASCII paths */
+    size_t nsensitive;
 };
 
 struct vigil_ioc_scratch {
@@ -61,15 +66,15 @@ struct vigil_ioc_scratch {
     uint32_t gen;
     uint32_t *hits;
     size_t nhits;
-    char *alt; /* the path with '/' turned into '\' */
-    size_t altcap;
+    vigil_ioc_pathtext pt;
 };
 
 static void pat_free(path_pat *p)
 {
     pcre2_code_free(p->re);
+    pcre2_code_free(p->uni);
     pcre2_code_free(p->fp);
-    p->re = p->fp = NULL;
+    p->re = p->uni = p->fp = NULL;
 }
 
 void vigil_ioc_pathdb_destroy(vigil_ioc_pathdb *p)
@@ -80,6 +85,7 @@ void vigil_ioc_pathdb_destroy(vigil_ioc_pathdb *p)
         pat_free(&p->pats[i]);
     free(p->pats);
     free(p->pcre_only);
+    free(p->sensitive);
     hs_free_database(p->hs);
     free(p);
 }
@@ -109,7 +115,9 @@ static const char *hs_form(const char *regex, unsigned *flags)
     return regex;
 }
 
-static int hs_accepts(const char *regex, unsigned extra)
+/* Whether hyperscan compiles regex (with extra flags); *empty tells that
+ * it can match the empty string, hence every path. */
+static int hs_accepts(const char *regex, unsigned extra, int *empty)
 {
     hs_expr_info_t *info = NULL;
     hs_compile_error_t *err = NULL;
@@ -120,15 +128,21 @@ static int hs_accepts(const char *regex, unsigned extra)
         hs_free_compile_error(err);
         return 0;
     }
+    if (empty != NULL)
+        *empty = info->min_width == 0;
     free(info); /* allocated with the default (malloc) allocator */
     return 1;
 }
 
-static pcre2_code *pcre_compile(const char *regex, char *msg, size_t msgsz, size_t *where)
+#define UNICODE_MODE (PCRE2_UTF | PCRE2_UCP)
+
+static pcre2_code *pcre_compile(const char *regex, uint32_t options, char *msg, size_t msgsz,
+                                size_t *where)
 {
     int code;
     PCRE2_SIZE off;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)regex, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
+    pcre2_code *re =
+        pcre2_compile((PCRE2_SPTR)regex, PCRE2_ZERO_TERMINATED, options, &code, &off, NULL);
 
     if (re == NULL) {
         pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, msgsz);
@@ -145,18 +159,23 @@ static vigil_status classify(path_pat *p, const vigil_diag_sink *diag)
     char msg[256];
     size_t where = 0;
 
-    if (hs_accepts(p->regex, 0)) {
+    int empty = 0;
+
+    if (hs_accepts(p->regex, 0, &empty)) {
+        if (empty)
+            vigil_diagf(diag, VIGIL_DIAG_WARNING, VIGIL_ERR_RULE, p->source, p->line,
+                        "filename IOC regex matches the empty string, so every path");
         p->mode = PAT_HS;
         return VIGIL_OK;
     }
-    p->re = pcre_compile(p->regex, msg, sizeof msg, &where);
+    p->re = pcre_compile(p->regex, 0, msg, sizeof msg, &where);
     if (p->re == NULL) {
         vigil_diagf(diag, VIGIL_DIAG_ERROR, VIGIL_ERR_RULE, p->source, p->line,
                     "filename IOC regex does not compile at offset %zu: %s; skipped", where, msg);
         p->mode = PAT_DROPPED;
         return VIGIL_OK;
     }
-    p->mode = hs_accepts(p->regex, HS_FLAG_PREFILTER) ? PAT_PREFILTER : PAT_PCRE;
+    p->mode = hs_accepts(p->regex, HS_FLAG_PREFILTER, NULL) ? PAT_PREFILTER : PAT_PCRE;
     return VIGIL_OK;
 }
 
@@ -167,7 +186,7 @@ static void demote(path_pat *p, const vigil_diag_sink *diag, const char *why)
     size_t where = 0;
 
     if (p->re == NULL)
-        p->re = pcre_compile(p->regex, msg, sizeof msg, &where);
+        p->re = pcre_compile(p->regex, 0, msg, sizeof msg, &where);
     if (p->re == NULL) {
         vigil_diagf(diag, VIGIL_DIAG_ERROR, VIGIL_ERR_RULE, p->source, p->line,
                     "filename IOC regex refused by hyperscan (%s) and PCRE2 (%s); skipped", why,
@@ -265,7 +284,9 @@ vigil_status vigil_ioc_pathdb_build(const vigil_ioc_fname_rec *recs, size_t n,
         if (fp != NULL) {
             char msg[256];
             size_t where = 0;
-            p->fp = pcre_compile(fp, msg, sizeof msg, &where);
+            p->fp = pcre_compile(fp, UNICODE_MODE, msg, sizeof msg, &where);
+            if (p->fp == NULL) /* not valid UTF-8: bytes then */
+                p->fp = pcre_compile(fp, 0, msg, sizeof msg, &where);
             if (p->fp == NULL) {
                 vigil_diagf(diag, VIGIL_DIAG_ERROR, VIGIL_ERR_RULE, p->source, p->line,
                             "false-positive regex does not compile at offset %zu: %s; "
@@ -278,18 +299,29 @@ vigil_status vigil_ioc_pathdb_build(const vigil_ioc_fname_rec *recs, size_t n,
         st = classify(p, diag);
         if (st != VIGIL_OK)
             goto fail;
+        if (p->mode != PAT_DROPPED && vigil_ioc_regex_unicode_sensitive(p->regex)) {
+            char msg[256];
+            size_t where = 0;
+            p->uni = pcre_compile(p->regex, UNICODE_MODE, msg, sizeof msg, &where);
+            if (p->uni == NULL)
+                p->uni = pcre_compile(p->regex, 0, msg, sizeof msg, &where);
+            p->sensitive = p->uni != NULL;
+        }
     }
     st = compile_hs(pdb, diag);
     if (st != VIGIL_OK)
         goto fail;
     pdb->pcre_only = calloc(n, sizeof *pdb->pcre_only);
-    if (pdb->pcre_only == NULL) {
+    pdb->sensitive = calloc(n, sizeof *pdb->sensitive);
+    if (pdb->pcre_only == NULL || pdb->sensitive == NULL) {
         st = VIGIL_ERR_NOMEM;
         goto fail;
     }
     for (size_t i = 0; i < n; i++) {
         if (pdb->pats[i].mode == PAT_PCRE)
             pdb->pcre_only[pdb->npcre_only++] = (uint32_t)i;
+        if (pdb->pats[i].mode != PAT_DROPPED && pdb->pats[i].sensitive)
+            pdb->sensitive[pdb->nsensitive++] = (uint32_t)i;
         if (pdb->pats[i].mode != PAT_DROPPED)
             pdb->kept++;
         else
@@ -343,7 +375,7 @@ void vigil_ioc_scratch_destroy(vigil_ioc_scratch *s)
     pcre2_match_context_free(s->mctx);
     free(s->stamp);
     free(s->hits);
-    free(s->alt);
+    vigil_ioc_pathtext_free(&s->pt);
     free(s);
 }
 
@@ -355,13 +387,17 @@ static void add_hit(vigil_ioc_scratch *s, uint32_t id)
     }
 }
 
+/* Image hits of Unicode-sensitive patterns do not count: those patterns
+ * are decided on the UTF-8 form. */
 static int on_hs_match(unsigned int id, unsigned long long from, unsigned long long to,
                        unsigned int flags, void *ctx)
 {
+    vigil_ioc_scratch *s = ctx;
     (void)from;
     (void)to;
     (void)flags;
-    add_hit(ctx, id);
+    if (s->pt.ascii || !s->pdb->pats[id].sensitive)
+        add_hit(s, id);
     return 0;
 }
 
@@ -369,9 +405,10 @@ static int on_hs_match(unsigned int id, unsigned long long from, unsigned long l
 static int pcre_hit(vigil_ioc_scratch *s, const pcre2_code *re, const char *a, size_t alen,
                     const char *b, size_t blen)
 {
-    if (pcre2_match(re, (PCRE2_SPTR)a, alen, 0, 0, s->md, s->mctx) >= 0)
+    if (pcre2_match(re, (PCRE2_SPTR)a, alen, 0, PCRE2_NO_UTF_CHECK, s->md, s->mctx) >= 0)
         return 1;
-    return b != NULL && pcre2_match(re, (PCRE2_SPTR)b, blen, 0, 0, s->md, s->mctx) >= 0;
+    return b != NULL &&
+           pcre2_match(re, (PCRE2_SPTR)b, blen, 0, PCRE2_NO_UTF_CHECK, s->md, s->mctx) >= 0;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -384,7 +421,8 @@ vigil_status vigil_ioc_match_path(const vigil_ioc_db *db, vigil_ioc_scratch *s, 
                                   size_t len, vigil_findbuf *out)
 {
     const vigil_ioc_pathdb *pdb;
-    const char *alt = NULL;
+    const vigil_ioc_pathtext *pt;
+    vigil_status st;
 
     if (db == NULL || s == NULL || out == NULL || (path == NULL && len != 0))
         return VIGIL_ERR_INVALID_ARG;
@@ -393,43 +431,45 @@ vigil_status vigil_ioc_match_path(const vigil_ioc_db *db, vigil_ioc_scratch *s, 
         return VIGIL_ERR_INVALID_ARG; /* scratch made for another database */
     if (pdb == NULL || pdb->kept == 0)
         return VIGIL_OK;
-    if (len > UINT_MAX)
-        return VIGIL_ERR_LIMIT;
     if (path == NULL)
         path = "";
-    if (len > 0 && memchr(path, '/', len) != NULL) {
-        vigil_status st = vigil_ioc_grow((void **)&s->alt, &s->altcap, len, 1);
-        if (st != VIGIL_OK)
-            return st;
-        for (size_t i = 0; i < len; i++)
-            s->alt[i] = path[i] == '/' ? '\\' : path[i];
-        alt = s->alt;
-    }
+    st = vigil_ioc_pathtext_set(&s->pt, path, len);
+    if (st != VIGIL_OK)
+        return st;
+    pt = &s->pt;
+    if (pt->ulen > UINT_MAX)
+        return VIGIL_ERR_LIMIT;
     if (++s->gen == 0) {
         memset(s->stamp, 0, pdb->n * sizeof *s->stamp);
         s->gen = 1;
     }
     s->nhits = 0;
     if (pdb->hs != NULL) {
-        if (hs_scan(pdb->hs, path, (unsigned)len, 0, s->hs, on_hs_match, s) != HS_SUCCESS)
+        if (hs_scan(pdb->hs, pt->t, (unsigned)pt->tlen, 0, s->hs, on_hs_match, s) != HS_SUCCESS)
             return VIGIL_ERR_INTERNAL;
-        if (alt != NULL &&
-            hs_scan(pdb->hs, alt, (unsigned)len, 0, s->hs, on_hs_match, s) != HS_SUCCESS)
+        if (pt->talt != NULL &&
+            hs_scan(pdb->hs, pt->talt, (unsigned)pt->tlen, 0, s->hs, on_hs_match, s) != HS_SUCCESS)
             return VIGIL_ERR_INTERNAL;
     }
     for (size_t i = 0; i < pdb->npcre_only; i++) {
-        uint32_t id = pdb->pcre_only[i];
-        if (pcre_hit(s, pdb->pats[id].re, path, len, alt, len))
-            add_hit(s, id);
+        const path_pat *p = &pdb->pats[pdb->pcre_only[i]];
+        if ((pt->ascii || !p->sensitive) && pcre_hit(s, p->re, pt->t, pt->tlen, pt->talt, pt->tlen))
+            add_hit(s, pdb->pcre_only[i]);
+    }
+    for (size_t i = 0; !pt->ascii && i < pdb->nsensitive; i++) {
+        const path_pat *p = &pdb->pats[pdb->sensitive[i]];
+        if (pcre_hit(s, p->uni, pt->u, pt->ulen, pt->ualt, pt->ulen))
+            add_hit(s, pdb->sensitive[i]);
     }
     if (s->nhits > 1)
         qsort(s->hits, s->nhits, sizeof *s->hits, cmp_u32);
     for (size_t i = 0; i < s->nhits; i++) {
         const path_pat *p = &pdb->pats[s->hits[i]];
         vigil_finding *f;
-        if (p->mode == PAT_PREFILTER && !pcre_hit(s, p->re, path, len, alt, len))
+        if (p->mode == PAT_PREFILTER && (pt->ascii || !p->sensitive) &&
+            !pcre_hit(s, p->re, pt->t, pt->tlen, pt->talt, pt->tlen))
             continue;
-        if (p->fp != NULL && pcre_hit(s, p->fp, path, len, alt, len))
+        if (p->fp != NULL && pcre_hit(s, p->fp, pt->u, pt->ulen, pt->ualt, pt->ulen))
             continue;
         f = vigil_findbuf_add(out, VIGIL_FINDING_FILENAME);
         if (f == NULL)

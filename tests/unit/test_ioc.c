@@ -408,9 +408,13 @@ static void test_filename_api(void)
         VIGIL_OK);
     CHECK_EQ_INT(vigil_ioc_builder_add_filename(b, "", 80, NULL, "api", 8), VIGIL_ERR_PARSE);
     CHECK_EQ_INT(vigil_ioc_builder_add_filename(b, "xyz", 150, "", "api", 9), VIGIL_OK);
+    CHECK_EQ_INT(vigil_ioc_builder_add_filename(b, "(abc)?", 10, NULL, "api", 10), VIGIL_OK);
     CHECK_EQ_INT(ds.n, 2);
     CHECK_EQ_INT(ds.d[1].level, VIGIL_DIAG_WARNING);
     CHECK_EQ_INT(vigil_ioc_builder_finish(b, &db), VIGIL_OK);
+    CHECK_EQ_INT(ds.n, 3); /* "(abc)?" matches every path, as in Loki */
+    CHECK_EQ_INT(ds.d[2].line, 10);
+    CHECK(strstr(ds.d[2].message, "every path") != NULL);
     CHECK_EQ_INT(vigil_ioc_builder_finish(b, &other), VIGIL_ERR_FROZEN);
     CHECK_EQ_INT(vigil_ioc_builder_add_c2(b, "evil.com", 1, NULL, NULL, 0), VIGIL_ERR_FROZEN);
     vigil_ioc_builder_destroy(b);
@@ -418,17 +422,111 @@ static void test_filename_api(void)
     vigil_findbuf_init(&fb);
     const char *p = "/Temp/mkatz.exe";
     CHECK_EQ_INT(vigil_ioc_match_path(db, s, p, strlen(p), &fb), VIGIL_OK);
-    CHECK_EQ_INT(fb.n, 1);
-    if (fb.n == 1) {
+    CHECK_EQ_INT(fb.n, 2);
+    if (fb.n == 2) {
+        CHECK_EQ_INT(fb.items[1].rule_line, 10);
         CHECK(fb.items[0].description == NULL);
         CHECK_EQ_INT(fb.items[0].rule_line, 7);
         CHECK_EQ_STR(fb.items[0].rule_source, "api");
     }
     vigil_findbuf_reset(&fb);
     CHECK_EQ_INT(vigil_ioc_match_path(db, s, "xyz", 3, &fb), VIGIL_OK);
-    CHECK_EQ_INT(fb.n, 1);
-    if (fb.n == 1)
+    CHECK_EQ_INT(fb.n, 2);
+    if (fb.n == 2)
         CHECK_EQ_INT(fb.items[0].score, 100); /* clamped */
+    vigil_findbuf_reset(&fb);
+    CHECK_EQ_INT(vigil_ioc_match_path(db, s, "", 0, &fb), VIGIL_OK);
+    CHECK_EQ_INT(fb.n, 1); /* even the empty path */
+    vigil_findbuf_free(&fb);
+    vigil_ioc_scratch_destroy(s);
+    vigil_ioc_db_destroy(db);
+}
+
+/* Python's re on str semantics for non-ASCII paths: "[^o]" and "." take
+ * one character; \w knows letters beyond ASCII; non-ASCII literals match;
+ * invalid UTF-8 bytes count as one character each. */
+static void test_filename_unicode(void)
+{
+    diags ds;
+    vigil_ioc_db *db = load(&ds, "uni",
+                            "\\\\svch[^o]st\\.exe;45\n" /* 1 */
+                            "\\\\svch\xc3\xae"
+                            "st\\.exe;46\n"                     /* 2: non-ASCII literal */
+                            "\\\\Users\\\\\\w+\\\\x\\.dll;47\n" /* 3: \w */
+                            "\\\\a.b\\.exe$;48\n"               /* 4 */
+                            "(?i)\\\\\xc3\x89VIL\\.exe;49\n",   /* 5: caseless É */
+                            VIGIL_RULES_IOC_FILENAME);
+    vigil_ioc_scratch *s = NULL;
+    vigil_findbuf fb;
+    static const expect cases[] = {
+        {"C:\\svch\xc3\xae"
+         "st.exe",
+         2, 1}, /* svchîst: [^o] is one character */
+        {"C:\\svchost.exe", 0, 0},
+        {"/x/svch\xc3\xb6st.exe", 1, 1}, /* svchöst */
+        {"C:\\Users\\Jos\xc3\xa9\\x.dll", 1, 3},
+        {"C:\\Users\\Jos\xff\\x.dll", 0, 0}, /* invalid byte: not a letter */
+        {"/a\xc3\xa9"
+         "b.exe",
+         1, 4}, /* "." takes the whole é */
+        {"/a\xff"
+         "b.exe",
+         1, 4}, /* and an invalid byte */
+        {"/a\xc3\xa9\xc3\xa9"
+         "b.exe",
+         0, 0},
+        {"C:\\evil.exe", 0, 0},        /* E is not É, even caseless */
+        {"C:\\\xc3\xa9vil.EXE", 1, 5}, /* é is É caseless */
+    };
+
+    CHECK(db != NULL);
+    if (db == NULL)
+        return;
+    CHECK_EQ_INT(ds.n, 0);
+    CHECK_EQ_INT(vigil_ioc_scratch_create(db, &s), VIGIL_OK);
+    vigil_findbuf_init(&fb);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        vigil_findbuf_reset(&fb);
+        CHECK_EQ_INT(vigil_ioc_match_path(db, s, cases[i].path, strlen(cases[i].path), &fb),
+                     VIGIL_OK);
+        if ((int)fb.n != cases[i].n)
+            fprintf(stderr, "path %s\n", cases[i].path);
+        CHECK_EQ_INT(fb.n, cases[i].n);
+        if (fb.n > 0) {
+            CHECK_EQ_INT(fb.items[0].rule_line, cases[i].line);
+            CHECK_EQ_STR(fb.items[0].matched, cases[i].path); /* the bytes as given */
+        }
+    }
+    vigil_findbuf_free(&fb);
+    vigil_ioc_scratch_destroy(s);
+    vigil_ioc_db_destroy(db);
+}
+
+/* A backtracking bomb that only PCRE2 can run, on a hostile path: the
+ * match limit turns it into "no match" instead of a stalled sweep. */
+static void test_filename_hostile(void)
+{
+    diags ds;
+    vigil_ioc_db *db = load(&ds, "bomb", "^(a+)+(?1)$;50\n", VIGIL_RULES_IOC_FILENAME);
+    vigil_ioc_scratch *s = NULL;
+    vigil_ioc_counts c;
+    vigil_findbuf fb;
+    char path[4096];
+
+    CHECK(db != NULL);
+    if (db == NULL)
+        return;
+    vigil_ioc_db_counts(db, &c);
+    CHECK_EQ_INT(c.filename_pcre, 1);
+    CHECK_EQ_INT(vigil_ioc_scratch_create(db, &s), VIGIL_OK);
+    vigil_findbuf_init(&fb);
+    memset(path, 'a', sizeof path - 2);
+    path[sizeof path - 2] = 'X';
+    path[sizeof path - 1] = '\0';
+    CHECK_EQ_INT(vigil_ioc_match_path(db, s, path, strlen(path), &fb), VIGIL_OK);
+    CHECK_EQ_INT(fb.n, 0);
+    CHECK_EQ_INT(vigil_ioc_match_path(db, s, "aaa", 3, &fb), VIGIL_OK);
+    CHECK_EQ_INT(fb.n, 1);
     vigil_findbuf_free(&fb);
     vigil_ioc_scratch_destroy(s);
     vigil_ioc_db_destroy(db);
@@ -561,6 +659,8 @@ int main(void)
     TEST_RUN(test_hash_many);
     TEST_RUN(test_filename);
     TEST_RUN(test_filename_api);
+    TEST_RUN(test_filename_unicode);
+    TEST_RUN(test_filename_hostile);
     TEST_RUN(test_c2);
     TEST_RUN(test_file_and_edges);
     return TEST_END();
