@@ -11,6 +11,7 @@
 #include "event.h"
 #include "finding.h"
 #include "scanner.h"
+#include "sigma.h"
 #include "status.h"
 #include "sweep.h"
 
