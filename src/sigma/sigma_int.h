@@ -178,7 +178,13 @@ vigil_status vigil_sg_detection_compile(vigil_sg_compile_ctx *cx, const vigil_yn
  * for keywords), node a scalar or a list. */
 vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
                                    const vigil_ynode *node, vigil_sg_item *out);
+/* sigma_pattern.c */
 int vigil_sg_pattern_match(const vigil_sg_pattern *p, const char *s, size_t len);
+int vigil_sg_cidr_match(const vigil_sg_value *v, const char *s, size_t n);
+int vigil_sg_parse_ip(const char *s, size_t n, unsigned char addr[16], int *family);
+int vigil_sg_parse_number(const char *s, double *out);
+/* One UTF-8 code point; invalid bytes pass as themselves. Returns its length. */
+size_t vigil_sg_utf8_cp(const unsigned char *s, size_t n, unsigned *cp);
 void vigil_sg_relist_free(vigil_sg_relist *l);
 
 /* ---- logsource mapping (sigma_logsource.c) ---- */
@@ -219,6 +225,14 @@ struct vigil_sg_rule;
 /* Sets the rule's scope and branches from its logsource. */
 vigil_status vigil_sg_scope_resolve(vigil_arena *arena, const vigil_sg_mapping *m,
                                     struct vigil_sg_rule *r);
+
+/* ---- files (sigma_files.c) ---- */
+
+/* Whole file, NUL-terminated, at most max bytes; NULL with *st on failure. */
+char *vigil_sg_read_file(const char *path, size_t max, size_t *len, vigil_status *st);
+/* Placeholder values from a YAML map of lists or a directory of NAME.txt. */
+vigil_status vigil_sg_placeholders_load(vigil_arena *a, const vigil_diag_sink *sink,
+                                        vigil_sg_placeholders *ph, const char *path);
 
 /* ---- rules (sigma_rules.c) ---- */
 

@@ -15,9 +15,6 @@
 #include "sigma/sigma_int.h"
 #include "sigma/sigma_prefilter.h"
 
-int vigil_sg_cidr_match(const vigil_sg_value *v, const char *s, size_t n);
-int vigil_sg_parse_number(const char *s, double *out);
-
 typedef struct cand {
     const vigil_sg_rule *rule;
     const vigil_sg_branch *br;

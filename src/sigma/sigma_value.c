@@ -6,7 +6,6 @@
  * and the wildcard matcher together keeps them consistent. Values are
  * compiled to a shape (exact/prefix/suffix/contains/glob) so most tests are
  * one memcmp or one substring search at match time. */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -335,31 +334,6 @@ static vigil_status t_base64offset(vigil_sg_compile_ctx *cx, const vstr *in, vli
 }
 
 /* Decodes one UTF-8 code point (invalid bytes pass as themselves). */
-static size_t utf8_cp(const unsigned char *s, size_t n, unsigned *cp)
-{
-    unsigned c = s[0];
-    size_t need = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (need == 0 || need > n) {
-        *cp = c;
-        return 1;
-    }
-    if (need == 1) {
-        *cp = c;
-        return 1;
-    }
-    unsigned v = c & (0x7f >> need);
-    for (size_t i = 1; i < need; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            *cp = c;
-            return 1;
-        }
-        v = (v << 6) | (s[i] & 0x3f);
-    }
-    *cp = v;
-    return need;
-}
-
-/* mode 0 = LE, 1 = BE, 2 = LE with BOM (utf16). */
 static vigil_status t_utf16(vigil_sg_compile_ctx *cx, const vstr *in, vlist *out, int mode)
 {
     vstr r = {0};
@@ -380,7 +354,7 @@ static vigil_status t_utf16(vigil_sg_compile_ctx *cx, const vstr *in, vlist *out
         size_t o = 0;
         for (size_t i = 0; i < t->len;) {
             unsigned cp;
-            i += utf8_cp((const unsigned char *)t->s + i, t->len - i, &cp);
+            i += vigil_sg_utf8_cp((const unsigned char *)t->s + i, t->len - i, &cp);
             unsigned units[2];
             size_t nu = 1;
             if (cp >= 0x10000) {
@@ -482,103 +456,6 @@ static vigil_status make_pattern(vigil_sg_compile_ctx *cx, const vstr *v, int ca
     return VIGIL_OK;
 }
 
-static int eq_bytes(const char *hay, const char *lit, size_t n, int cased)
-{
-    if (cased)
-        return memcmp(hay, lit, n) == 0;
-    for (size_t i = 0; i < n; i++)
-        if ((char)tolower((unsigned char)hay[i]) != lit[i])
-            return 0;
-    return 1;
-}
-
-static const char *find_lit(const char *s, size_t len, const char *lit, size_t n, int cased)
-{
-    if (n == 0)
-        return s;
-    if (n > len)
-        return NULL;
-    if (cased)
-        return memmem(s, len, lit, n);
-    unsigned char f = (unsigned char)lit[0];
-    unsigned char F = (unsigned char)toupper(f);
-    const char *end = s + (len - n);
-    for (const char *p = s; p <= end; p++) {
-        unsigned char c = (unsigned char)*p;
-        if ((c == f || c == F) && eq_bytes(p + 1, lit + 1, n - 1, 0))
-            return p;
-    }
-    return NULL;
-}
-
-static size_t utf8_len1(const char *s, size_t n)
-{
-    unsigned cp;
-    return utf8_cp((const unsigned char *)s, n, &cp);
-}
-
-static int glob_match(const vigil_sg_pattern *p, const char *s, size_t len)
-{
-    size_t ti = 0, si = 0, star_si = 0;
-    size_t star_ti = (size_t)-1;
-    for (;;) {
-        if (ti < p->ntoks) {
-            const vigil_sg_tok *t = &p->toks[ti];
-            if (t->kind == VIGIL_SG_STAR) {
-                star_ti = ti++;
-                star_si = si;
-                continue;
-            }
-            if (t->kind == VIGIL_SG_ONE) {
-                if (si < len) {
-                    si += utf8_len1(s + si, len - si);
-                    ti++;
-                    continue;
-                }
-            } else if (t->len <= len - si && eq_bytes(s + si, t->s, t->len, p->cased)) {
-                si += t->len;
-                ti++;
-                continue;
-            }
-        } else if (si == len) {
-            return 1;
-        }
-        if (star_ti == (size_t)-1)
-            return 0;
-        /* a literal after the star: jump to its next occurrence */
-        star_si++;
-        if (star_si > len)
-            return 0;
-        if (star_ti + 1 < p->ntoks && p->toks[star_ti + 1].kind == VIGIL_SG_LIT) {
-            const vigil_sg_tok *t = &p->toks[star_ti + 1];
-            const char *f = find_lit(s + star_si, len - star_si, t->s, t->len, p->cased);
-            if (f == NULL)
-                return 0;
-            star_si = (size_t)(f - s);
-        }
-        si = star_si;
-        ti = star_ti + 1;
-    }
-}
-
-int vigil_sg_pattern_match(const vigil_sg_pattern *p, const char *s, size_t len)
-{
-    switch (p->shape) {
-    case VIGIL_SHAPE_ANY:
-        return 1;
-    case VIGIL_SHAPE_EXACT:
-        return len == p->litlen && eq_bytes(s, p->lit, len, p->cased);
-    case VIGIL_SHAPE_PREFIX:
-        return len >= p->litlen && eq_bytes(s, p->lit, p->litlen, p->cased);
-    case VIGIL_SHAPE_SUFFIX:
-        return len >= p->litlen && eq_bytes(s + len - p->litlen, p->lit, p->litlen, p->cased);
-    case VIGIL_SHAPE_CONTAINS:
-        return find_lit(s, len, p->lit, p->litlen, p->cased) != NULL;
-    default:
-        return glob_match(p, s, len);
-    }
-}
-
 /* ---- item compilation ---- */
 
 enum {
@@ -593,57 +470,11 @@ enum {
     M_UTF16
 };
 
-static int parse_ip(const char *s, size_t n, unsigned char addr[16], int *family)
-{
-    char buf[64];
-    if (n == 0 || n >= sizeof buf)
-        return -1;
-    memcpy(buf, s, n);
-    buf[n] = 0;
-    if (inet_pton(AF_INET, buf, addr) == 1) {
-        *family = 4;
-        return 0;
-    }
-    char *pct = strchr(buf, '%'); /* zone id */
-    if (pct != NULL)
-        *pct = 0;
-    if (inet_pton(AF_INET6, buf, addr) == 1) {
-        static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        if (memcmp(addr, v4mapped, 12) == 0) {
-            memmove(addr, addr + 12, 4);
-            *family = 4;
-        } else {
-            *family = 6;
-        }
-        return 0;
-    }
-    return -1;
-}
-
-int vigil_sg_cidr_match(const vigil_sg_value *v, const char *s, size_t n);
-int vigil_sg_cidr_match(const vigil_sg_value *v, const char *s, size_t n)
-{
-    unsigned char a[16];
-    int fam;
-    if (parse_ip(s, n, a, &fam) != 0 || fam != v->family)
-        return 0;
-    int bits = v->bits;
-    size_t full = (size_t)bits / 8;
-    if (memcmp(a, v->addr, full) != 0)
-        return 0;
-    if (bits % 8) {
-        unsigned char mask = (unsigned char)(0xff << (8 - bits % 8));
-        if ((a[full] & mask) != (v->addr[full] & mask))
-            return 0;
-    }
-    return 1;
-}
-
 static vigil_status compile_cidr(vigil_sg_compile_ctx *cx, const char *s, vigil_sg_value *v)
 {
     const char *slash = strchr(s, '/');
     size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-    if (parse_ip(s, alen, v->addr, &v->family) != 0)
+    if (vigil_sg_parse_ip(s, alen, v->addr, &v->family) != 0)
         return fail(cx, "bad cidr value '%.64s'", s);
     int max = v->family == 4 ? 32 : 128;
     if (slash) {
@@ -694,32 +525,6 @@ static vigil_status compile_re(vigil_sg_compile_ctx *cx, const char *s, size_t l
     v->kind = VIGIL_VK_RE;
     v->re = re;
     return VIGIL_OK;
-}
-
-static int parse_number(const char *s, double *out)
-{
-    char *end;
-    if (*s == 0)
-        return -1;
-    errno = 0;
-    double d;
-    if ((s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ||
-        (s[0] == '-' && s[1] == '0' && (s[2] == 'x' || s[2] == 'X')))
-        d = (double)strtoll(s, &end, 16);
-    else
-        d = strtod(s, &end);
-    while (*end == ' ')
-        end++;
-    if (*end || errno || isnan(d))
-        return -1;
-    *out = d;
-    return 0;
-}
-
-int vigil_sg_parse_number(const char *s, double *out);
-int vigil_sg_parse_number(const char *s, double *out)
-{
-    return parse_number(s, out);
 }
 
 vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
@@ -873,7 +678,7 @@ vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
             } else if (cidr) {
                 st = compile_cidr(cx, vn->str, v);
             } else if (numop >= 0) {
-                if (parse_number(vn->str, &v->num) != 0)
+                if (vigil_sg_parse_number(vn->str, &v->num) != 0)
                     return fail(cx, "not a number: '%.64s'", vn->str);
                 v->numop = numop;
                 v->kind = VIGIL_VK_NUM;
