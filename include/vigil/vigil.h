@@ -12,6 +12,7 @@
 #include "evtx.h"
 #include "finding.h"
 #include "scanner.h"
+#include "sigma.h"
 #include "status.h"
 #include "sweep.h"
 

@@ -1,0 +1,315 @@
+/* sigma_int.h - private contract between the files of the Sigma engine.
+ *
+ * Why one header: the loader (YAML tree, rule compiler, logsource mapping),
+ * the matcher and the correlator share the compiled rule structures below.
+ * Everything compiled lives in the ruleset's arena, so the frozen ruleset is
+ * a read-only graph shared by threads; per-thread state lives in matchers. */
+#ifndef VIGIL_SIGMA_INT_H
+#define VIGIL_SIGMA_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "core/arena.h"
+#include "core/diagsink.h"
+#include "vigil/sigma.h"
+
+/* ---- YAML tree (sigma_yaml.c) ---- */
+
+typedef enum { VIGIL_YN_SCALAR, VIGIL_YN_SEQ, VIGIL_YN_MAP } vigil_yn_type;
+
+typedef struct vigil_ynode {
+    vigil_yn_type type;
+    const char *str; /* scalar text, NUL-terminated */
+    size_t len;
+    int plain;                  /* unquoted scalar (so null/true/numbers are typed) */
+    uint64_t line;              /* 1-based */
+    struct vigil_ynode **items; /* SEQ: n items; MAP: n keys and n values interleaved */
+    size_t n;
+} vigil_ynode;
+
+typedef struct vigil_ydoc {
+    vigil_ynode *root;
+    uint64_t line;
+} vigil_ydoc;
+
+/* Parses a YAML stream into documents allocated in arena. On a syntax error
+ * returns VIGIL_ERR_PARSE with *err_line and err (static text) set; the
+ * documents before the error are kept in *docs. */
+vigil_status vigil_yaml_parse(vigil_arena *arena, const char *text, size_t len, vigil_ydoc **docs,
+                              size_t *ndocs, uint64_t *err_line, const char **err);
+/* Map lookup by key (exact); NULL if absent or node is not a map. */
+const vigil_ynode *vigil_ynode_get(const vigil_ynode *map, const char *key);
+int vigil_ynode_is_null(const vigil_ynode *n);
+
+/* ---- patterns and values (sigma_value.c) ---- */
+
+enum { VIGIL_SG_LIT = 0, VIGIL_SG_STAR = 1, VIGIL_SG_ONE = 2 };
+typedef struct vigil_sg_tok {
+    int kind;
+    const char *s; /* literal bytes (lower-cased unless cased) */
+    size_t len;
+} vigil_sg_tok;
+
+enum {
+    VIGIL_SHAPE_EXACT,
+    VIGIL_SHAPE_PREFIX,
+    VIGIL_SHAPE_SUFFIX,
+    VIGIL_SHAPE_CONTAINS,
+    VIGIL_SHAPE_GLOB,
+    VIGIL_SHAPE_ANY
+};
+
+typedef struct vigil_sg_pattern {
+    int shape;
+    int cased;
+    const char *lit; /* the one literal of the non-glob shapes */
+    size_t litlen;
+    const vigil_sg_tok *toks;
+    size_t ntoks;
+} vigil_sg_pattern;
+
+enum {
+    VIGIL_VK_PATTERN,
+    VIGIL_VK_RE,
+    VIGIL_VK_CIDR,
+    VIGIL_VK_NUM,
+    VIGIL_VK_NULL,
+    VIGIL_VK_EXISTS,
+    VIGIL_VK_FIELDREF
+};
+enum { VIGIL_NUM_LT, VIGIL_NUM_LTE, VIGIL_NUM_GT, VIGIL_NUM_GTE, VIGIL_NUM_EQ };
+
+typedef struct vigil_sg_value {
+    int kind;
+    vigil_sg_pattern pat; /* PATTERN; also FIELDREF (shape and cased only) */
+    pcre2_code *re;
+    int family; /* CIDR: 4 or 6 */
+    unsigned char addr[16];
+    int bits;
+    int numop;
+    double num;
+    int exists;
+    const char *ref; /* FIELDREF: other field name */
+} vigil_sg_value;
+
+/* Alternatives of one rule value (windash/base64offset make several). */
+typedef struct vigil_sg_alts {
+    vigil_sg_value *v;
+    size_t n;
+} vigil_sg_alts;
+
+enum {
+    VIGIL_TP_NONE,
+    VIGIL_TP_MINUTE,
+    VIGIL_TP_HOUR,
+    VIGIL_TP_DAY,
+    VIGIL_TP_WEEK,
+    VIGIL_TP_MONTH,
+    VIGIL_TP_YEAR
+};
+
+/* One `field|modifiers: values` test; field NULL = keyword search. */
+typedef struct vigil_sg_item {
+    const char *field;
+    vigil_sg_alts *groups; /* OR inside a group; groups OR'ed, or AND'ed with all */
+    size_t ngroups;
+    int all;
+    int neq;
+    int timepart;
+} vigil_sg_item;
+
+typedef struct vigil_sg_and {
+    vigil_sg_item *items;
+    size_t n;
+} vigil_sg_and;
+
+/* A search identifier: OR of AND groups. */
+typedef struct vigil_sg_search {
+    const char *name;
+    vigil_sg_and *ors;
+    size_t n;
+} vigil_sg_search;
+
+enum { VIGIL_CN_ID, VIGIL_CN_AND, VIGIL_CN_OR, VIGIL_CN_NOT, VIGIL_CN_ANY, VIGIL_CN_ALL };
+typedef struct vigil_sg_cond {
+    int op;
+    struct vigil_sg_cond *a, *b;
+    size_t id;   /* CN_ID */
+    size_t *ids; /* CN_ANY / CN_ALL */
+    size_t nids;
+} vigil_sg_cond;
+
+typedef struct vigil_sg_detection {
+    vigil_sg_search *searches;
+    size_t nsearches;
+    vigil_sg_cond *cond;
+} vigil_sg_detection;
+
+/* Placeholder values for |expand. */
+typedef struct vigil_sg_placeholders {
+    const char **names;
+    const char ***values;
+    size_t *nvalues;
+    size_t n;
+} vigil_sg_placeholders;
+
+/* Every compiled regex, freed with the ruleset (also those of refused rules). */
+typedef struct vigil_sg_relist {
+    pcre2_code **v;
+    size_t n, cap;
+} vigil_sg_relist;
+
+typedef struct vigil_sg_compile_ctx {
+    vigil_arena *arena;
+    vigil_sg_relist *res;
+    const vigil_sg_placeholders *ph;
+    char err[256]; /* reason when a compile fails */
+    uint64_t err_line;
+} vigil_sg_compile_ctx;
+
+/* Compiles a `detection` map (and the condition inside it). */
+vigil_status vigil_sg_detection_compile(vigil_sg_compile_ctx *cx, const vigil_ynode *det,
+                                        vigil_sg_detection *out);
+/* Compiles the values of one item: key is "Field|mod|mod" (or "|all" / NULL
+ * for keywords), node a scalar or a list. */
+vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
+                                   const vigil_ynode *node, vigil_sg_item *out);
+/* sigma_pattern.c */
+int vigil_sg_pattern_match(const vigil_sg_pattern *p, const char *s, size_t len);
+int vigil_sg_cidr_match(const vigil_sg_value *v, const char *s, size_t n);
+int vigil_sg_parse_ip(const char *s, size_t n, unsigned char addr[16], int *family);
+int vigil_sg_parse_number(const char *s, double *out);
+/* One UTF-8 code point; invalid bytes pass as themselves. Returns its length. */
+size_t vigil_sg_utf8_cp(const unsigned char *s, size_t n, unsigned *cp);
+void vigil_sg_relist_free(vigil_sg_relist *l);
+
+/* ---- logsource mapping (sigma_logsource.c) ---- */
+
+typedef struct vigil_sg_rename {
+    const char *from; /* Sigma field */
+    const char *to;   /* event field */
+} vigil_sg_rename;
+
+/* One way an event can belong to a logsource: a channel and event ids. */
+typedef struct vigil_sg_branch {
+    const char *channel; /* NULL = any channel */
+    int64_t *eventids;   /* none = any */
+    size_t neventids;
+    const vigil_sg_rename *renames;
+    size_t nrenames;
+} vigil_sg_branch;
+
+typedef struct vigil_sg_mapentry {
+    const char *product, *category, *service; /* NULL = not constrained */
+    vigil_sg_branch *branches;
+    size_t nbranches;
+} vigil_sg_mapentry;
+
+typedef struct vigil_sg_mapping {
+    vigil_sg_mapentry *entries;
+    size_t n;
+    const char **products; /* products whose events the mapping knows */
+    size_t nproducts;
+    int unmapped_all; /* known product, unknown category/service: every event */
+    int loaded;
+} vigil_sg_mapping;
+
+vigil_status vigil_sg_mapping_load(vigil_arena *arena, const char *path,
+                                   const vigil_diag_sink *sink, vigil_sg_mapping *out);
+
+struct vigil_sg_rule;
+/* Sets the rule's scope and branches from its logsource. */
+vigil_status vigil_sg_scope_resolve(vigil_arena *arena, const vigil_sg_mapping *m,
+                                    struct vigil_sg_rule *r);
+
+/* ---- files (sigma_files.c) ---- */
+
+/* Whole file, NUL-terminated, at most max bytes; NULL with *st on failure. */
+char *vigil_sg_read_file(const char *path, size_t max, size_t *len, vigil_status *st);
+/* Placeholder values from a YAML map of lists or a directory of NAME.txt. */
+vigil_status vigil_sg_placeholders_load(vigil_arena *a, const vigil_diag_sink *sink,
+                                        vigil_sg_placeholders *ph, const char *path);
+
+/* ---- rules (sigma_rules.c) ---- */
+
+enum { VIGIL_SR_DETECTION, VIGIL_SR_CORRELATION, VIGIL_SR_FILTER };
+enum { VIGIL_CT_EVENT_COUNT, VIGIL_CT_VALUE_COUNT, VIGIL_CT_TEMPORAL, VIGIL_CT_TEMPORAL_ORDERED };
+
+typedef struct vigil_sg_alias {
+    const char *alias, *rule, *field;
+} vigil_sg_alias;
+
+typedef struct vigil_sg_rule vigil_sg_rule;
+
+/* Where a rule may run: unscoped, nowhere but channel-less events, or branches. */
+enum { VIGIL_SCOPE_ALL, VIGIL_SCOPE_NOCHANNEL, VIGIL_SCOPE_BRANCHES };
+
+struct vigil_sg_rule {
+    vigil_sigma_rule_info info;
+    int kind;
+    size_t index; /* in the ruleset's rule array (detections and correlations) */
+    vigil_sg_detection det;
+    int scope;
+    const vigil_sg_branch **branches;
+    size_t nbranches;
+    vigil_sg_rule **filters; /* meta filters applied to this rule */
+    size_t nfilters;
+    size_t nfilters_cap;
+    /* filters */
+    const char **targets; /* rule ids or names the filter applies to */
+    size_t ntargets;
+    /* correlations */
+    int ctype;
+    const char **refs; /* referenced rule ids or names */
+    size_t nrefs;
+    vigil_sg_rule **ref_rules;
+    const char **group_by;
+    size_t ngroup;
+    vigil_sg_alias *aliases;
+    size_t naliases;
+    int64_t timespan_ms;
+    int cond_ops[4]; /* VIGIL_NUM_* per condition criterion */
+    double cond_vals[4];
+    size_t nconds;
+    int cond_neq;
+    double cond_neq_val;
+    const char *value_field;
+    int corr_used; /* referenced by a correlation */
+    int generate;  /* correlation: referenced rules also report on their own */
+    /* prefilter: every literal in this list must be absent for a rule whose
+     * evaluation could only succeed through one of them; see sigma_prefilter.c */
+    int prefilter_id; /* -1 = always evaluate */
+};
+
+/* The frozen ruleset. */
+struct vigil_sigma_ruleset {
+    vigil_arena arena;
+    vigil_sg_rule **rules; /* detections and correlations, load order */
+    size_t nrules;
+    vigil_sg_rule **filters;
+    size_t nfilters;
+    vigil_sigma_counts counts;
+    size_t max_searches;
+    vigil_sg_relist res;
+    /* index */
+    struct vigil_sg_index *index;
+    struct vigil_sg_prefilter *prefilter;
+};
+
+/* ---- index and matching (sigma_match.c) ---- */
+
+/* Field lookup: exact name, then case-insensitive. */
+const vigil_field *vigil_sg_field(const vigil_event *ev, const char *name,
+                                  const vigil_sg_branch *br);
+vigil_status vigil_sg_index_build(vigil_sigma_ruleset *rs);
+void vigil_sg_index_free(struct vigil_sg_index *ix);
+
+/* ---- prefilter (sigma_prefilter.c) ---- */
+vigil_status vigil_sg_prefilter_build(vigil_sigma_ruleset *rs);
+void vigil_sg_prefilter_free(struct vigil_sg_prefilter *pf);
+
+#endif

@@ -1,0 +1,697 @@
+/* sigma_match.c - the channel/EventID index and matching events against rules.
+ *
+ * Why an index: matching must not cost rules x events. Rules are bucketed by
+ * (Channel, EventID) from their logsource branches at build time, so an
+ * event only meets the rules that could see it; the hyperscan prefilter
+ * (sigma_prefilter.c) then drops rules none of whose literals occur. Each
+ * matcher holds the per-thread scratch (search cache, regex match data,
+ * matched-field list), so one frozen ruleset serves every thread. */
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sigma/sigma_int.h"
+#include "sigma/sigma_prefilter.h"
+
+typedef struct cand {
+    const vigil_sg_rule *rule;
+    const vigil_sg_branch *br;
+} cand;
+
+typedef struct candvec {
+    cand *v;
+    size_t n, cap;
+} candvec;
+
+typedef struct bucket {
+    char *channel; /* lower-case; NULL = empty slot */
+    int64_t eid;   /* -1 = any */
+    candvec c;
+} bucket;
+
+struct vigil_sg_index {
+    bucket *tab;
+    size_t cap, n;
+    candvec all;    /* every event */
+    candvec nochan; /* events without a Channel */
+};
+
+#define MAX_MATCHED_FIELDS 64
+#define CHAN_MAX 256
+
+struct vigil_sigma_matcher {
+    const vigil_sigma_ruleset *rs;
+    signed char *cache; /* per search: -1 unknown, 0, 1 */
+    uint64_t *stamp;    /* per rule: last event seen (dedup across buckets) */
+    uint64_t event_no;
+    pcre2_match_data *md;
+    const vigil_field *mf[MAX_MATCHED_FIELDS];
+    size_t nmf;
+    int recording;
+    vigil_sg_pf_scratch *pf;
+    vigil_sigma_match_stats stats;
+};
+
+static int cv_push(candvec *v, cand c)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 8;
+        cand *n = realloc(v->v, cap * sizeof *n);
+        if (n == NULL)
+            return -1;
+        v->v = n;
+        v->cap = cap;
+    }
+    v->v[v->n++] = c;
+    return 0;
+}
+
+static uint64_t hash_key(const char *ch, int64_t eid)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const unsigned char *p = (const unsigned char *)ch; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    h ^= (uint64_t)eid * 0x9e3779b97f4a7c15ull;
+    return h ^ (h >> 29);
+}
+
+static void lower_copy(char *dst, const char *src, size_t max)
+{
+    size_t i = 0;
+    for (; src[i] && i + 1 < max; i++)
+        dst[i] = (char)tolower((unsigned char)src[i]);
+    dst[i] = 0;
+}
+
+static bucket *ix_find(const struct vigil_sg_index *ix, const char *ch_lc, int64_t eid)
+{
+    if (ix->cap == 0)
+        return NULL;
+    size_t m = ix->cap - 1;
+    for (size_t i = hash_key(ch_lc, eid) & m;; i = (i + 1) & m) {
+        bucket *b = &ix->tab[i];
+        if (b->channel == NULL)
+            return NULL;
+        if (b->eid == eid && strcmp(b->channel, ch_lc) == 0)
+            return b;
+    }
+}
+
+static int ix_grow(struct vigil_sg_index *ix)
+{
+    size_t cap = ix->cap ? ix->cap * 2 : 64;
+    bucket *t = calloc(cap, sizeof *t);
+    if (t == NULL)
+        return -1;
+    for (size_t i = 0; i < ix->cap; i++) {
+        bucket *b = &ix->tab[i];
+        if (b->channel == NULL)
+            continue;
+        size_t j = hash_key(b->channel, b->eid) & (cap - 1);
+        while (t[j].channel != NULL)
+            j = (j + 1) & (cap - 1);
+        t[j] = *b;
+    }
+    free(ix->tab);
+    ix->tab = t;
+    ix->cap = cap;
+    return 0;
+}
+
+static int ix_add(struct vigil_sg_index *ix, const char *channel, int64_t eid, cand c)
+{
+    char lc[CHAN_MAX];
+    lower_copy(lc, channel, sizeof lc);
+    bucket *b = ix_find(ix, lc, eid);
+    if (b == NULL) {
+        if ((ix->n + 1) * 2 > ix->cap && ix_grow(ix) != 0)
+            return -1;
+        size_t j = hash_key(lc, eid) & (ix->cap - 1);
+        while (ix->tab[j].channel != NULL)
+            j = (j + 1) & (ix->cap - 1);
+        b = &ix->tab[j];
+        b->channel = strdup(lc);
+        if (b->channel == NULL)
+            return -1;
+        b->eid = eid;
+        ix->n++;
+    }
+    return cv_push(&b->c, c);
+}
+
+void vigil_sg_index_free(struct vigil_sg_index *ix)
+{
+    if (ix == NULL)
+        return;
+    for (size_t i = 0; i < ix->cap; i++) {
+        free(ix->tab[i].channel);
+        free(ix->tab[i].c.v);
+    }
+    free(ix->tab);
+    free(ix->all.v);
+    free(ix->nochan.v);
+    free(ix);
+}
+
+vigil_status vigil_sg_index_build(vigil_sigma_ruleset *rs)
+{
+    struct vigil_sg_index *ix = calloc(1, sizeof *ix);
+    if (ix == NULL)
+        return VIGIL_ERR_NOMEM;
+    rs->index = ix;
+    for (size_t i = 0; i < rs->nrules; i++) {
+        const vigil_sg_rule *r = rs->rules[i];
+        if (r->kind != VIGIL_SR_DETECTION)
+            continue;
+        int rc = 0;
+        if (r->scope == VIGIL_SCOPE_ALL) {
+            rc = cv_push(&ix->all, (cand){r, NULL});
+        } else if (r->scope == VIGIL_SCOPE_NOCHANNEL) {
+            rc = cv_push(&ix->nochan, (cand){r, NULL});
+        } else {
+            for (size_t b = 0; b < r->nbranches && rc == 0; b++) {
+                const vigil_sg_branch *br = r->branches[b];
+                cand c = {r, br};
+                if (br->channel == NULL)
+                    rc = cv_push(&ix->all, c);
+                else if (br->neventids == 0)
+                    rc = ix_add(ix, br->channel, -1, c);
+                else
+                    for (size_t e = 0; e < br->neventids && rc == 0; e++)
+                        rc = ix_add(ix, br->channel, br->eventids[e], c);
+            }
+        }
+        if (rc != 0)
+            return VIGIL_ERR_NOMEM;
+    }
+    return VIGIL_OK;
+}
+
+/* ---- field lookup and value tests ---- */
+
+static int eq_nospace(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a == ' ')
+            a++;
+        while (*b == ' ')
+            b++;
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return 0;
+        if (*a == 0)
+            return 1;
+        a++;
+        b++;
+    }
+}
+
+const vigil_field *vigil_sg_field(const vigil_event *ev, const char *name,
+                                  const vigil_sg_branch *br)
+{
+    if (br != NULL)
+        for (size_t i = 0; i < br->nrenames; i++)
+            if (strcmp(br->renames[i].from, name) == 0) {
+                name = br->renames[i].to;
+                break;
+            }
+    for (size_t i = 0; i < ev->nfields; i++)
+        if (strcmp(ev->fields[i].name, name) == 0)
+            return &ev->fields[i];
+    for (size_t i = 0; i < ev->nfields; i++)
+        if (strcasecmp(ev->fields[i].name, name) == 0)
+            return &ev->fields[i];
+    /* EventData names with spaces ("Source Name") as rules write them (SourceName) */
+    for (size_t i = 0; i < ev->nfields; i++)
+        if (memchr(ev->fields[i].name, ' ', ev->fields[i].name_len) != NULL &&
+            eq_nospace(ev->fields[i].name, name))
+            return &ev->fields[i];
+    return NULL;
+}
+
+static int days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yoe = y - era * 400;
+    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int vigil_sigma_parse_time(const char *s, int64_t *out_ms)
+{
+    int Y, M, D, h = 0, mi = 0;
+    double sec = 0;
+    char *end;
+    if (s == NULL)
+        return -1;
+    const char *p = s;
+    Y = (int)strtol(p, &end, 10);
+    if (end - p != 4 || *end != '-')
+        return -1;
+    p = end + 1;
+    M = (int)strtol(p, &end, 10);
+    if (end == p || *end != '-')
+        return -1;
+    p = end + 1;
+    D = (int)strtol(p, &end, 10);
+    if (end == p)
+        return -1;
+    p = end;
+    if (*p == 'T' || *p == ' ') {
+        p++;
+        h = (int)strtol(p, &end, 10);
+        if (end == p || *end != ':')
+            return -1;
+        p = end + 1;
+        mi = (int)strtol(p, &end, 10);
+        if (end == p)
+            return -1;
+        p = end;
+        if (*p == ':') {
+            p++;
+            sec = strtod(p, &end);
+            if (end == p)
+                return -1;
+            p = end;
+        }
+    }
+    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 24 || mi > 59 || sec < 0 || sec >= 61)
+        return -1;
+    int64_t ms = ((int64_t)days_from_civil(Y, M, D) * 86400 + h * 3600 + mi * 60) * 1000 +
+                 (int64_t)llround(sec * 1000.0);
+    if (*p == '+' || *p == '-') {
+        int sign = *p == '-' ? -1 : 1;
+        int oh = (int)strtol(p + 1, &end, 10);
+        int om = 0;
+        if (*end == ':')
+            om = (int)strtol(end + 1, &end, 10);
+        else if (end - (p + 1) == 4) {
+            om = oh % 100;
+            oh /= 100;
+        }
+        ms -= sign * ((int64_t)oh * 3600 + om * 60) * 1000;
+    }
+    *out_ms = ms;
+    return 0;
+}
+
+static int time_part(const char *s, int part, double *out)
+{
+    int64_t ms;
+    if (vigil_sigma_parse_time(s, &ms) != 0)
+        return -1;
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL)
+        return -1;
+    switch (part) {
+    case VIGIL_TP_MINUTE:
+        *out = tm.tm_min;
+        break;
+    case VIGIL_TP_HOUR:
+        *out = tm.tm_hour;
+        break;
+    case VIGIL_TP_DAY:
+        *out = tm.tm_mday;
+        break;
+    case VIGIL_TP_WEEK: {
+        char buf[8];
+        strftime(buf, sizeof buf, "%V", &tm);
+        *out = atoi(buf);
+        break;
+    }
+    case VIGIL_TP_MONTH:
+        *out = tm.tm_mon + 1;
+        break;
+    default:
+        *out = tm.tm_year + 1900;
+        break;
+    }
+    return 0;
+}
+
+static int num_cmp(int op, double a, double b)
+{
+    switch (op) {
+    case VIGIL_NUM_LT:
+        return a < b;
+    case VIGIL_NUM_LTE:
+        return a <= b;
+    case VIGIL_NUM_GT:
+        return a > b;
+    case VIGIL_NUM_GTE:
+        return a >= b;
+    default:
+        return a == b;
+    }
+}
+
+static int value_match(vigil_sigma_matcher *m, const vigil_sg_value *v, const vigil_field *f,
+                       const vigil_event *ev, const vigil_sg_branch *br, int timepart)
+{
+    if (v->kind == VIGIL_VK_NULL)
+        return f == NULL || f->is_null || f->value_len == 0;
+    if (f == NULL)
+        return 0;
+    const char *s = f->value ? f->value : "";
+    size_t len = f->value ? f->value_len : 0;
+    switch (v->kind) {
+    case VIGIL_VK_PATTERN:
+        return vigil_sg_pattern_match(&v->pat, s, len);
+    case VIGIL_VK_RE:
+        return pcre2_match(v->re, (PCRE2_SPTR)s, len, 0, 0, m->md, NULL) >= 0;
+    case VIGIL_VK_CIDR:
+        return vigil_sg_cidr_match(v, s, len);
+    case VIGIL_VK_NUM: {
+        double d;
+        if (timepart ? time_part(s, timepart, &d) != 0 : vigil_sg_parse_number(s, &d) != 0)
+            return 0;
+        return num_cmp(v->numop, d, v->num);
+    }
+    case VIGIL_VK_FIELDREF: {
+        const vigil_field *g = vigil_sg_field(ev, v->ref, br);
+        if (g == NULL)
+            return 0;
+        const char *t = g->value ? g->value : "";
+        size_t tl = g->value ? g->value_len : 0;
+        vigil_sg_pattern p = v->pat;
+        char stackbuf[512];
+        char *low = NULL;
+        if (!p.cased) {
+            low = tl < sizeof stackbuf ? stackbuf : malloc(tl + 1);
+            if (low == NULL)
+                return 0;
+            for (size_t i = 0; i < tl; i++)
+                low[i] = (char)tolower((unsigned char)t[i]);
+            t = low;
+        }
+        p.lit = t;
+        p.litlen = tl;
+        int r = vigil_sg_pattern_match(&p, s, len);
+        if (low != NULL && low != stackbuf)
+            free(low);
+        return r;
+    }
+    default:
+        return 0;
+    }
+}
+
+static void record_field(vigil_sigma_matcher *m, const vigil_field *f)
+{
+    if (!m->recording || f == NULL)
+        return;
+    for (size_t i = 0; i < m->nmf; i++)
+        if (m->mf[i] == f)
+            return;
+    if (m->nmf < MAX_MATCHED_FIELDS)
+        m->mf[m->nmf++] = f;
+}
+
+static int group_match(vigil_sigma_matcher *m, const vigil_sg_alts *g, const vigil_field *f,
+                       const vigil_event *ev, const vigil_sg_branch *br, int timepart)
+{
+    for (size_t i = 0; i < g->n; i++)
+        if (value_match(m, &g->v[i], f, ev, br, timepart))
+            return 1;
+    return 0;
+}
+
+static int eval_item(vigil_sigma_matcher *m, const vigil_sg_item *it, const vigil_event *ev,
+                     const vigil_sg_branch *br)
+{
+    if (it->field == NULL) {
+        /* keywords: search every value */
+        int res = it->all;
+        for (size_t gi = 0; gi < it->ngroups; gi++) {
+            int hit = 0;
+            for (size_t fi = 0; fi < ev->nfields && !hit; fi++) {
+                if (group_match(m, &it->groups[gi], &ev->fields[fi], ev, br, 0)) {
+                    hit = 1;
+                    if (!it->neq)
+                        record_field(m, &ev->fields[fi]);
+                }
+            }
+            if (it->all && !hit) {
+                res = 0;
+                break;
+            }
+            if (!it->all && hit) {
+                res = 1;
+                break;
+            }
+        }
+        return it->neq ? !res : res;
+    }
+    const vigil_field *f = vigil_sg_field(ev, it->field, br);
+    int res;
+    if (it->ngroups > 0 && it->groups[0].n > 0 && it->groups[0].v[0].kind == VIGIL_VK_EXISTS) {
+        res = (f != NULL) == it->groups[0].v[0].exists;
+    } else {
+        res = it->all;
+        for (size_t gi = 0; gi < it->ngroups; gi++) {
+            int hit = group_match(m, &it->groups[gi], f, ev, br, it->timepart);
+            if (it->all && !hit) {
+                res = 0;
+                break;
+            }
+            if (!it->all && hit) {
+                res = 1;
+                break;
+            }
+        }
+    }
+    if (it->neq)
+        return !res;
+    if (res)
+        record_field(m, f);
+    return res;
+}
+
+static int eval_search(vigil_sigma_matcher *m, const vigil_sg_search *s, const vigil_event *ev,
+                       const vigil_sg_branch *br)
+{
+    for (size_t o = 0; o < s->n; o++) {
+        const vigil_sg_and *g = &s->ors[o];
+        size_t mark = m->nmf;
+        size_t i = 0;
+        for (; i < g->n; i++)
+            if (!eval_item(m, &g->items[i], ev, br))
+                break;
+        if (i == g->n)
+            return 1;
+        m->nmf = mark; /* a failed group contributes no fields */
+    }
+    return 0;
+}
+
+static int eval_cond(vigil_sigma_matcher *m, const vigil_sg_detection *d, const vigil_sg_cond *c,
+                     const vigil_event *ev, const vigil_sg_branch *br)
+{
+    switch (c->op) {
+    case VIGIL_CN_ID: {
+        signed char *slot = &m->cache[c->id];
+        if (*slot < 0)
+            *slot = (signed char)eval_search(m, &d->searches[c->id], ev, br);
+        return *slot;
+    }
+    case VIGIL_CN_AND:
+        return eval_cond(m, d, c->a, ev, br) && eval_cond(m, d, c->b, ev, br);
+    case VIGIL_CN_OR:
+        return eval_cond(m, d, c->a, ev, br) || eval_cond(m, d, c->b, ev, br);
+    case VIGIL_CN_NOT: {
+        int rec = m->recording;
+        m->recording = 0;
+        int r = !eval_cond(m, d, c->a, ev, br);
+        m->recording = rec;
+        return r;
+    }
+    case VIGIL_CN_ANY:
+    case VIGIL_CN_ALL:
+        for (size_t i = 0; i < c->nids; i++) {
+            signed char *slot = &m->cache[c->ids[i]];
+            if (*slot < 0)
+                *slot = (signed char)eval_search(m, &d->searches[c->ids[i]], ev, br);
+            if (c->op == VIGIL_CN_ANY && *slot)
+                return 1;
+            if (c->op == VIGIL_CN_ALL && !*slot)
+                return 0;
+        }
+        return c->op == VIGIL_CN_ALL;
+    default:
+        return 0;
+    }
+}
+
+static int eval_detection(vigil_sigma_matcher *m, const vigil_sg_detection *d,
+                          const vigil_event *ev, const vigil_sg_branch *br)
+{
+    memset(m->cache, 0xff, d->nsearches);
+    return eval_cond(m, d, d->cond, ev, br);
+}
+
+/* ---- matcher ---- */
+
+vigil_status vigil_sigma_matcher_create(const vigil_sigma_ruleset *rs, vigil_sigma_matcher **out)
+{
+    if (rs == NULL || out == NULL)
+        return VIGIL_ERR_INVALID_ARG;
+    *out = NULL;
+    vigil_sigma_matcher *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return VIGIL_ERR_NOMEM;
+    m->rs = rs;
+    m->cache = malloc(rs->max_searches + 1);
+    m->stamp = calloc(rs->nrules + 1, sizeof *m->stamp);
+    m->md = pcre2_match_data_create(1, NULL);
+    if (m->cache == NULL || m->stamp == NULL || m->md == NULL) {
+        vigil_sigma_matcher_destroy(m);
+        return VIGIL_ERR_NOMEM;
+    }
+    if (rs->prefilter != NULL) {
+        vigil_status st = vigil_sg_pf_scratch_create(rs->prefilter, &m->pf);
+        if (st != VIGIL_OK) {
+            vigil_sigma_matcher_destroy(m);
+            return st;
+        }
+    }
+    *out = m;
+    return VIGIL_OK;
+}
+
+void vigil_sigma_matcher_destroy(vigil_sigma_matcher *m)
+{
+    if (m == NULL)
+        return;
+    free(m->cache);
+    free(m->stamp);
+    pcre2_match_data_free(m->md);
+    vigil_sg_pf_scratch_destroy(m->pf);
+    free(m);
+}
+
+void vigil_sigma_matcher_get_stats(const vigil_sigma_matcher *m, vigil_sigma_match_stats *out)
+{
+    if (out == NULL)
+        return;
+    memset(out, 0, sizeof *out);
+    if (m != NULL)
+        *out = m->stats;
+}
+
+/* Runs one candidate; returns 1 if it matched and reported, -1 to stop. */
+static int run_cand(vigil_sigma_matcher *m, const cand *c, const vigil_event *ev,
+                    vigil_sigma_match_fn fn, void *user, size_t *count)
+{
+    const vigil_sg_rule *r = c->rule;
+    if (m->stamp[r->index] == m->event_no)
+        return 0;
+    m->stamp[r->index] = m->event_no;
+    m->stats.candidates++;
+    if (m->pf != NULL && !vigil_sg_pf_may_match(m->pf, r))
+        return 0;
+    m->stats.evaluated++;
+    m->nmf = 0;
+    m->recording = 1;
+    if (!eval_detection(m, &r->det, ev, c->br))
+        return 0;
+    m->recording = 0;
+    for (size_t i = 0; i < r->nfilters; i++)
+        if (eval_detection(m, &r->filters[i]->det, ev, c->br))
+            return 0;
+    m->stats.matches++;
+    (*count)++;
+    if (fn != NULL) {
+        vigil_sigma_match mt = {.rule = &r->info, .event = ev, .fields = m->mf, .nfields = m->nmf};
+        if (fn(&mt, user) != 0)
+            return -1;
+    }
+    return 1;
+}
+
+static int run_vec(vigil_sigma_matcher *m, const candvec *v, const vigil_event *ev,
+                   vigil_sigma_match_fn fn, void *user, size_t *count)
+{
+    for (size_t i = 0; i < v->n; i++)
+        if (run_cand(m, &v->v[i], ev, fn, user, count) < 0)
+            return -1;
+    return 0;
+}
+
+vigil_status vigil_sigma_matcher_match(vigil_sigma_matcher *m, const vigil_event *ev,
+                                       vigil_sigma_match_fn fn, void *user, size_t *nmatches)
+{
+    size_t count = 0;
+    if (nmatches != NULL)
+        *nmatches = 0;
+    if (m == NULL || ev == NULL || (ev->nfields > 0 && ev->fields == NULL))
+        return VIGIL_ERR_INVALID_ARG;
+    const struct vigil_sg_index *ix = m->rs->index;
+    m->event_no++;
+    m->stats.events++;
+    if (m->pf != NULL) {
+        vigil_status st = vigil_sg_pf_scan(m->pf, ev);
+        if (st != VIGIL_OK)
+            return st;
+    }
+    int stop = run_vec(m, &ix->all, ev, fn, user, &count);
+    const vigil_field *chf = vigil_sg_field(ev, "Channel", NULL);
+    if (!stop && chf == NULL) {
+        stop = run_vec(m, &ix->nochan, ev, fn, user, &count);
+    } else if (!stop) {
+        char lc[CHAN_MAX];
+        lower_copy(lc, chf->value ? chf->value : "", sizeof lc);
+        const vigil_field *ef = vigil_sg_field(ev, "EventID", NULL);
+        int64_t eid = -2;
+        if (ef != NULL && ef->value != NULL) {
+            char *end;
+            long long v = strtoll(ef->value, &end, 10);
+            if (end != ef->value && v >= 0)
+                eid = v;
+        }
+        const bucket *b = eid >= 0 ? ix_find(ix, lc, eid) : NULL;
+        if (b != NULL)
+            stop = run_vec(m, &b->c, ev, fn, user, &count);
+        b = ix_find(ix, lc, -1);
+        if (!stop && b != NULL)
+            stop = run_vec(m, &b->c, ev, fn, user, &count);
+    }
+    if (nmatches != NULL)
+        *nmatches = count;
+    return VIGIL_OK;
+}
+
+/* ---- ruleset ---- */
+
+void vigil_sigma_ruleset_destroy(vigil_sigma_ruleset *rs)
+{
+    if (rs == NULL)
+        return;
+    vigil_sg_index_free(rs->index);
+    vigil_sg_prefilter_free(rs->prefilter);
+    vigil_sg_relist_free(&rs->res);
+    vigil_arena_free(&rs->arena);
+    free(rs);
+}
+
+void vigil_sigma_ruleset_get_counts(const vigil_sigma_ruleset *rs, vigil_sigma_counts *out)
+{
+    if (out == NULL)
+        return;
+    memset(out, 0, sizeof *out);
+    if (rs != NULL)
+        *out = rs->counts;
+}
+
+size_t vigil_sigma_ruleset_rule_count(const vigil_sigma_ruleset *rs)
+{
+    return rs ? rs->nrules : 0;
+}
+
+const vigil_sigma_rule_info *vigil_sigma_ruleset_rule(const vigil_sigma_ruleset *rs, size_t i)
+{
+    return rs != NULL && i < rs->nrules ? &rs->rules[i]->info : NULL;
+}

@@ -1,0 +1,25 @@
+/* sigma_prefilter.h - the hyperscan literal prefilter of the Sigma matcher.
+ *
+ * Why: most rules can only match if one of a few literals (the fixed parts
+ * of their contains/startswith/endswith/equals values) occurs somewhere in
+ * the event. One multi-pattern scan over an event's values tells which
+ * rules are still possible; the rest are skipped without evaluation. Rules
+ * for which no such literal set exists (regex, negation-only, numbers) are
+ * always evaluated. The test is conservative: it never drops a rule that
+ * would match. */
+#ifndef VIGIL_SIGMA_PREFILTER_H
+#define VIGIL_SIGMA_PREFILTER_H
+
+#include "sigma/sigma_int.h"
+
+typedef struct vigil_sg_pf_scratch vigil_sg_pf_scratch;
+
+vigil_status vigil_sg_pf_scratch_create(const struct vigil_sg_prefilter *pf,
+                                        vigil_sg_pf_scratch **out);
+void vigil_sg_pf_scratch_destroy(vigil_sg_pf_scratch *s); /* NULL is safe */
+/* Scans every value of the event once. */
+vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, const vigil_event *ev);
+/* After a scan: can this rule still match? */
+int vigil_sg_pf_may_match(const vigil_sg_pf_scratch *s, const vigil_sg_rule *r);
+
+#endif

@@ -1,0 +1,803 @@
+/* sigma_value.c - compiling `field|modifiers: values` into matchable values.
+ *
+ * Why here, in one place: Sigma's value semantics (escapes, wildcards,
+ * modifier chains applied left to right, expansions that turn one value into
+ * alternatives) decide what every rule means; keeping the string pipeline
+ * and the wildcard matcher together keeps them consistent. Values are
+ * compiled to a shape (exact/prefix/suffix/contains/glob) so most tests are
+ * one memcmp or one substring search at match time. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sigma/sigma_int.h"
+
+#define MAX_ALTS 4096
+
+typedef struct vstr {
+    vigil_sg_tok *t;
+    size_t n;
+} vstr;
+
+typedef struct vlist {
+    vstr *v;
+    size_t n, cap;
+} vlist;
+
+static vigil_status fail(vigil_sg_compile_ctx *cx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static vigil_status fail(vigil_sg_compile_ctx *cx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cx->err, sizeof cx->err, fmt, ap);
+    va_end(ap);
+    return VIGIL_ERR_RULE;
+}
+
+static int vl_push(vigil_arena *a, vlist *l, vstr s)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 4;
+        vstr *v = vigil_arena_alloc(a, cap * sizeof *v);
+        if (v == NULL)
+            return -1;
+        if (l->n)
+            memcpy(v, l->v, l->n * sizeof *v);
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = s;
+    return 0;
+}
+
+/* Appends a token to s (arena-grown copy: compile time only). */
+static int vs_add(vigil_arena *a, vstr *s, int kind, const char *p, size_t len)
+{
+    if (kind == VIGIL_SG_LIT && len == 0)
+        return 0;
+    if (kind == VIGIL_SG_LIT && s->n > 0 && s->t[s->n - 1].kind == VIGIL_SG_LIT) {
+        vigil_sg_tok *last = &s->t[s->n - 1];
+        if (last->len > SIZE_MAX - len - 1)
+            return -1;
+        char *m = vigil_arena_alloc(a, last->len + len + 1);
+        if (m == NULL)
+            return -1;
+        memcpy(m, last->s, last->len);
+        memcpy(m + last->len, p, len);
+        last->s = m;
+        last->len += len;
+        return 0;
+    }
+    if (kind == VIGIL_SG_STAR && s->n > 0 && s->t[s->n - 1].kind == VIGIL_SG_STAR)
+        return 0;
+    vigil_sg_tok *t = vigil_arena_alloc(a, (s->n + 1) * sizeof *t);
+    if (t == NULL)
+        return -1;
+    if (s->n)
+        memcpy(t, s->t, s->n * sizeof *t);
+    t[s->n].kind = kind;
+    t[s->n].s = NULL;
+    t[s->n].len = 0;
+    if (kind == VIGIL_SG_LIT) {
+        char *m = vigil_arena_strndup(a, p, len);
+        if (m == NULL)
+            return -1;
+        t[s->n].s = m;
+        t[s->n].len = len;
+    }
+    s->t = t;
+    s->n++;
+    return 0;
+}
+
+static int vs_concat(vigil_arena *a, vstr *dst, const vstr *src)
+{
+    for (size_t i = 0; i < src->n; i++)
+        if (vs_add(a, dst, src->t[i].kind, src->t[i].s, src->t[i].len) != 0)
+            return -1;
+    return 0;
+}
+
+/* Parses one plain Sigma string: \* \? \\ escapes, wildcards; with expand,
+ * %name% placeholders are replaced by each of their values (parsed alike). */
+static vigil_status parse_sigma_string(vigil_sg_compile_ctx *cx, const char *s, size_t len,
+                                       int expand, vlist *out, int depth)
+{
+    vlist cur = {0};
+    vstr empty = {0};
+    if (vl_push(cx->arena, &cur, empty) != 0)
+        return VIGIL_ERR_NOMEM;
+    size_t i = 0;
+    while (i < len) {
+        int kind = VIGIL_SG_LIT;
+        const char *lit = s + i;
+        size_t litlen = 1;
+        if (s[i] == '\\' && i + 1 < len &&
+            (s[i + 1] == '*' || s[i + 1] == '?' || s[i + 1] == '\\' ||
+             (expand && s[i + 1] == '%'))) {
+            lit = s + i + 1;
+            i += 2;
+        } else if (s[i] == '*') {
+            kind = VIGIL_SG_STAR;
+            i++;
+        } else if (s[i] == '?') {
+            kind = VIGIL_SG_ONE;
+            i++;
+        } else if (expand && s[i] == '%' && depth == 0) {
+            const char *end = memchr(s + i + 1, '%', len - i - 1);
+            if (end == NULL) {
+                i++;
+            } else {
+                size_t nl = (size_t)(end - (s + i + 1));
+                const vigil_sg_placeholders *ph = cx->ph;
+                size_t k = 0;
+                for (; ph != NULL && k < ph->n; k++)
+                    if (strlen(ph->names[k]) == nl && memcmp(ph->names[k], s + i + 1, nl) == 0)
+                        break;
+                if (ph == NULL || k == ph->n || ph->nvalues[k] == 0)
+                    return fail(cx, "placeholder %%%.*s%% has no values (give placeholders)",
+                                (int)(nl > 64 ? 64 : nl), s + i + 1);
+                vlist vals = {0};
+                for (size_t j = 0; j < ph->nvalues[k]; j++) {
+                    vigil_status st = parse_sigma_string(cx, ph->values[k][j],
+                                                         strlen(ph->values[k][j]), 1, &vals, 1);
+                    if (st != VIGIL_OK)
+                        return st;
+                }
+                if (cur.n * vals.n > MAX_ALTS)
+                    return fail(cx, "placeholder expansion too large");
+                vlist next = {0};
+                for (size_t a = 0; a < cur.n; a++)
+                    for (size_t b = 0; b < vals.n; b++) {
+                        vstr c = {0};
+                        if (vs_concat(cx->arena, &c, &cur.v[a]) != 0 ||
+                            vs_concat(cx->arena, &c, &vals.v[b]) != 0 ||
+                            vl_push(cx->arena, &next, c) != 0)
+                            return VIGIL_ERR_NOMEM;
+                    }
+                cur = next;
+                i += nl + 2;
+                continue;
+            }
+        } else {
+            size_t j = i + 1;
+            while (j < len && s[j] != '\\' && s[j] != '*' && s[j] != '?' &&
+                   !(expand && s[j] == '%'))
+                j++;
+            litlen = j - i;
+            i = j;
+        }
+        for (size_t a = 0; a < cur.n; a++)
+            if (vs_add(cx->arena, &cur.v[a], kind, lit, kind == VIGIL_SG_LIT ? litlen : 0) != 0)
+                return VIGIL_ERR_NOMEM;
+    }
+    for (size_t a = 0; a < cur.n; a++)
+        if (vl_push(cx->arena, out, cur.v[a]) != 0)
+            return VIGIL_ERR_NOMEM;
+    return VIGIL_OK;
+}
+
+/* ---- transformations ---- */
+
+static int is_word_byte(unsigned char c)
+{
+    return isalnum(c) || c == '_' || c >= 0x80;
+}
+
+/* windash: every '-' or '/' that starts a word after a non-word character
+ * (pySigma's \B[-/]\b) becomes each of - / en-dash em-dash horizontal-bar. */
+static vigil_status t_windash(vigil_sg_compile_ctx *cx, const vstr *in, vlist *out)
+{
+    static const char *const dashes[] = {"-", "/", "\xe2\x80\x93", "\xe2\x80\x94", "\xe2\x80\x95"};
+    vlist cur = {0};
+    vstr empty = {0};
+    if (vl_push(cx->arena, &cur, empty) != 0)
+        return VIGIL_ERR_NOMEM;
+    int prev_word = 0; /* start of string counts as non-word */
+    for (size_t ti = 0; ti < in->n; ti++) {
+        const vigil_sg_tok *t = &in->t[ti];
+        if (t->kind != VIGIL_SG_LIT) {
+            for (size_t a = 0; a < cur.n; a++)
+                if (vs_add(cx->arena, &cur.v[a], t->kind, NULL, 0) != 0)
+                    return VIGIL_ERR_NOMEM;
+            prev_word = 0;
+            continue;
+        }
+        size_t start = 0;
+        for (size_t i = 0; i < t->len; i++) {
+            unsigned char c = (unsigned char)t->s[i];
+            int next_word = i + 1 < t->len && is_word_byte((unsigned char)t->s[i + 1]);
+            if ((c == '-' || c == '/') && !prev_word && next_word) {
+                if (cur.n * 5 > MAX_ALTS)
+                    return fail(cx, "windash expansion too large");
+                vlist next = {0};
+                for (size_t a = 0; a < cur.n; a++) {
+                    for (size_t d = 0; d < 5; d++) {
+                        vstr c2 = {0};
+                        if (vs_concat(cx->arena, &c2, &cur.v[a]) != 0 ||
+                            vs_add(cx->arena, &c2, VIGIL_SG_LIT, t->s + start, i - start) != 0 ||
+                            vs_add(cx->arena, &c2, VIGIL_SG_LIT, dashes[d], strlen(dashes[d])) !=
+                                0 ||
+                            vl_push(cx->arena, &next, c2) != 0)
+                            return VIGIL_ERR_NOMEM;
+                    }
+                }
+                cur = next;
+                start = i + 1;
+            }
+            prev_word = is_word_byte(c);
+        }
+        for (size_t a = 0; a < cur.n; a++)
+            if (vs_add(cx->arena, &cur.v[a], VIGIL_SG_LIT, t->s + start, t->len - start) != 0)
+                return VIGIL_ERR_NOMEM;
+    }
+    for (size_t a = 0; a < cur.n; a++)
+        if (vl_push(cx->arena, out, cur.v[a]) != 0)
+            return VIGIL_ERR_NOMEM;
+    return VIGIL_OK;
+}
+
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static char *b64enc(vigil_arena *a, const unsigned char *p, size_t n, size_t *olen)
+{
+    if (n > (SIZE_MAX - 4) / 4 * 3)
+        return NULL;
+    size_t o = 4 * ((n + 2) / 3);
+    char *r = vigil_arena_alloc(a, o + 1);
+    if (r == NULL)
+        return NULL;
+    size_t j = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned)p[i + 1] << 8;
+        if (i + 2 < n)
+            v |= p[i + 2];
+        r[j++] = B64[(v >> 18) & 63];
+        r[j++] = B64[(v >> 12) & 63];
+        r[j++] = i + 1 < n ? B64[(v >> 6) & 63] : '=';
+        r[j++] = i + 2 < n ? B64[v & 63] : '=';
+    }
+    *olen = o;
+    return r;
+}
+
+static vigil_status plain_bytes(vigil_sg_compile_ctx *cx, const vstr *in, const char *what,
+                                const char **p, size_t *n)
+{
+    if (in->n == 0) {
+        *p = "";
+        *n = 0;
+        return VIGIL_OK;
+    }
+    if (in->n != 1 || in->t[0].kind != VIGIL_SG_LIT)
+        return fail(cx, "%s of a value with wildcards", what);
+    *p = in->t[0].s;
+    *n = in->t[0].len;
+    return VIGIL_OK;
+}
+
+static vigil_status t_base64(vigil_sg_compile_ctx *cx, const vstr *in, vlist *out)
+{
+    const char *p = "";
+    size_t n = 0, ol;
+    vigil_status st = plain_bytes(cx, in, "base64", &p, &n);
+    if (st != VIGIL_OK)
+        return st;
+    char *e = b64enc(cx->arena, (const unsigned char *)p, n, &ol);
+    vstr r = {0};
+    if (e == NULL || vs_add(cx->arena, &r, VIGIL_SG_LIT, e, ol) != 0 ||
+        vl_push(cx->arena, out, r) != 0)
+        return VIGIL_ERR_NOMEM;
+    return VIGIL_OK;
+}
+
+/* base64offset: the value shifted by 0, 1 and 2 bytes inside a longer
+ * base64 text; only the characters that do not depend on the neighbours. */
+static vigil_status t_base64offset(vigil_sg_compile_ctx *cx, const vstr *in, vlist *out)
+{
+    static const size_t start_off[3] = {0, 2, 3};
+    static const int end_off[3] = {0, 3, 2}; /* chars cut at the end, by (len+i)%3 */
+    const char *p = "";
+    size_t n = 0;
+    vigil_status st = plain_bytes(cx, in, "base64offset", &p, &n);
+    if (st != VIGIL_OK)
+        return st;
+    if (n > SIZE_MAX / 2)
+        return VIGIL_ERR_OVERFLOW;
+    unsigned char *buf = vigil_arena_alloc(cx->arena, n + 3);
+    if (buf == NULL)
+        return VIGIL_ERR_NOMEM;
+    for (size_t i = 0; i < 3; i++) {
+        size_t ol;
+        memset(buf, ' ', i);
+        memcpy(buf + i, p, n);
+        char *e = b64enc(cx->arena, buf, n + i, &ol);
+        if (e == NULL)
+            return VIGIL_ERR_NOMEM;
+        size_t cut = (size_t)end_off[(n + i) % 3];
+        size_t s0 = start_off[i];
+        size_t e0 = ol >= cut ? ol - cut : 0;
+        vstr r = {0};
+        if (e0 > s0 && vs_add(cx->arena, &r, VIGIL_SG_LIT, e + s0, e0 - s0) != 0)
+            return VIGIL_ERR_NOMEM;
+        if (vl_push(cx->arena, out, r) != 0)
+            return VIGIL_ERR_NOMEM;
+    }
+    return VIGIL_OK;
+}
+
+/* Decodes one UTF-8 code point (invalid bytes pass as themselves). */
+static vigil_status t_utf16(vigil_sg_compile_ctx *cx, const vstr *in, vlist *out, int mode)
+{
+    vstr r = {0};
+    if (mode == 2 && vs_add(cx->arena, &r, VIGIL_SG_LIT, "\xff\xfe", 2) != 0)
+        return VIGIL_ERR_NOMEM;
+    for (size_t ti = 0; ti < in->n; ti++) {
+        const vigil_sg_tok *t = &in->t[ti];
+        if (t->kind != VIGIL_SG_LIT) {
+            if (vs_add(cx->arena, &r, t->kind, NULL, 0) != 0)
+                return VIGIL_ERR_NOMEM;
+            continue;
+        }
+        if (t->len > SIZE_MAX / 4)
+            return VIGIL_ERR_OVERFLOW;
+        char *b = vigil_arena_alloc(cx->arena, t->len * 4 + 1);
+        if (b == NULL)
+            return VIGIL_ERR_NOMEM;
+        size_t o = 0;
+        for (size_t i = 0; i < t->len;) {
+            unsigned cp;
+            i += vigil_sg_utf8_cp((const unsigned char *)t->s + i, t->len - i, &cp);
+            unsigned units[2];
+            size_t nu = 1;
+            if (cp >= 0x10000) {
+                cp -= 0x10000;
+                units[0] = 0xd800 | (cp >> 10);
+                units[1] = 0xdc00 | (cp & 0x3ff);
+                nu = 2;
+            } else {
+                units[0] = cp;
+            }
+            for (size_t u = 0; u < nu; u++) {
+                unsigned char lo = (unsigned char)(units[u] & 0xff);
+                unsigned char hi = (unsigned char)(units[u] >> 8);
+                b[o++] = (char)(mode == 1 ? hi : lo);
+                b[o++] = (char)(mode == 1 ? lo : hi);
+            }
+        }
+        if (vs_add(cx->arena, &r, VIGIL_SG_LIT, b, o) != 0)
+            return VIGIL_ERR_NOMEM;
+    }
+    if (vl_push(cx->arena, out, r) != 0)
+        return VIGIL_ERR_NOMEM;
+    return VIGIL_OK;
+}
+
+/* contains/startswith/endswith: wildcards around the value. */
+static vigil_status t_wrap(vigil_sg_compile_ctx *cx, const vstr *in, vlist *out, int front,
+                           int back)
+{
+    vstr r = {0};
+    if (front && vs_add(cx->arena, &r, VIGIL_SG_STAR, NULL, 0) != 0)
+        return VIGIL_ERR_NOMEM;
+    if (vs_concat(cx->arena, &r, in) != 0)
+        return VIGIL_ERR_NOMEM;
+    if (back && vs_add(cx->arena, &r, VIGIL_SG_STAR, NULL, 0) != 0)
+        return VIGIL_ERR_NOMEM;
+    if (vl_push(cx->arena, out, r) != 0)
+        return VIGIL_ERR_NOMEM;
+    return VIGIL_OK;
+}
+
+/* ---- patterns ---- */
+
+static void lower_bytes(char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        s[i] = (char)tolower((unsigned char)s[i]);
+}
+
+static vigil_status make_pattern(vigil_sg_compile_ctx *cx, const vstr *v, int cased,
+                                 vigil_sg_pattern *p)
+{
+    memset(p, 0, sizeof *p);
+    p->cased = cased;
+    vigil_sg_tok *t = NULL;
+    if (v->n) {
+        t = vigil_arena_alloc(cx->arena, v->n * sizeof *t);
+        if (t == NULL)
+            return VIGIL_ERR_NOMEM;
+        memcpy(t, v->t, v->n * sizeof *t);
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        if (t[i].kind == VIGIL_SG_LIT && !cased) {
+            char *m = vigil_arena_strndup(cx->arena, t[i].s, t[i].len);
+            if (m == NULL)
+                return VIGIL_ERR_NOMEM;
+            lower_bytes(m, t[i].len);
+            t[i].s = m;
+        }
+    }
+    p->toks = t;
+    p->ntoks = v->n;
+    size_t n = v->n;
+#define K(i) (t[i].kind)
+    if (n == 0) {
+        p->shape = VIGIL_SHAPE_EXACT;
+        p->lit = "";
+    } else if (n == 1 && K(0) == VIGIL_SG_LIT) {
+        p->shape = VIGIL_SHAPE_EXACT;
+    } else if (n == 1 && K(0) == VIGIL_SG_STAR) {
+        p->shape = VIGIL_SHAPE_ANY;
+    } else if (n == 2 && K(0) == VIGIL_SG_LIT && K(1) == VIGIL_SG_STAR) {
+        p->shape = VIGIL_SHAPE_PREFIX;
+    } else if (n == 2 && K(0) == VIGIL_SG_STAR && K(1) == VIGIL_SG_LIT) {
+        p->shape = VIGIL_SHAPE_SUFFIX;
+    } else if (n == 3 && K(0) == VIGIL_SG_STAR && K(1) == VIGIL_SG_LIT && K(2) == VIGIL_SG_STAR) {
+        p->shape = VIGIL_SHAPE_CONTAINS;
+    } else {
+        p->shape = VIGIL_SHAPE_GLOB;
+    }
+#undef K
+    if (p->shape != VIGIL_SHAPE_GLOB && p->shape != VIGIL_SHAPE_ANY && n > 0) {
+        for (size_t i = 0; i < n; i++)
+            if (t[i].kind == VIGIL_SG_LIT) {
+                p->lit = t[i].s;
+                p->litlen = t[i].len;
+            }
+    }
+    return VIGIL_OK;
+}
+
+/* ---- item compilation ---- */
+
+enum {
+    M_CONTAINS = 1,
+    M_STARTSWITH,
+    M_ENDSWITH,
+    M_WINDASH,
+    M_BASE64,
+    M_BASE64OFFSET,
+    M_UTF16LE,
+    M_UTF16BE,
+    M_UTF16
+};
+
+static vigil_status compile_cidr(vigil_sg_compile_ctx *cx, const char *s, vigil_sg_value *v)
+{
+    const char *slash = strchr(s, '/');
+    size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+    if (vigil_sg_parse_ip(s, alen, v->addr, &v->family) != 0)
+        return fail(cx, "bad cidr value '%.64s'", s);
+    int max = v->family == 4 ? 32 : 128;
+    if (slash) {
+        char *end;
+        errno = 0;
+        long b = strtol(slash + 1, &end, 10);
+        if (errno || *end || end == slash + 1 || b < 0 || b > max)
+            return fail(cx, "bad cidr prefix '%.64s'", s);
+        v->bits = (int)b;
+    } else {
+        v->bits = max;
+    }
+    v->kind = VIGIL_VK_CIDR;
+    return VIGIL_OK;
+}
+
+static vigil_status compile_re(vigil_sg_compile_ctx *cx, const char *s, size_t len, int flags,
+                               vigil_sg_value *v)
+{
+    int ec;
+    PCRE2_SIZE eo;
+    uint32_t opt = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+    if (flags & 1)
+        opt |= PCRE2_CASELESS;
+    if (flags & 2)
+        opt |= PCRE2_MULTILINE;
+    if (flags & 4)
+        opt |= PCRE2_DOTALL;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)s, len, opt, &ec, &eo, NULL);
+    if (re == NULL) {
+        PCRE2_UCHAR msg[128];
+        pcre2_get_error_message(ec, msg, sizeof msg);
+        return fail(cx, "bad regular expression at offset %zu: %s", (size_t)eo, (char *)msg);
+    }
+    vigil_sg_relist *l = cx->res;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        pcre2_code **nv = realloc(l->v, cap * sizeof *nv);
+        if (nv == NULL) {
+            pcre2_code_free(re);
+            return VIGIL_ERR_NOMEM;
+        }
+        l->v = nv;
+        l->cap = cap;
+    }
+    l->v[l->n++] = re;
+    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    v->kind = VIGIL_VK_RE;
+    v->re = re;
+    return VIGIL_OK;
+}
+
+vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
+                                   const vigil_ynode *node, vigil_sg_item *out)
+{
+    int transforms[16];
+    size_t ntr = 0;
+    int cased = 0, re = 0, re_flags = 0, cidr = 0, numop = -1, fieldref = 0, expand = 0;
+    int exists = 0, binary = 0;
+    memset(out, 0, sizeof *out);
+
+    /* field name and modifiers */
+    const char *bar = key ? strchr(key, '|') : NULL;
+    if (key != NULL && bar != key) {
+        size_t fl = bar ? (size_t)(bar - key) : strlen(key);
+        out->field = vigil_arena_strndup(cx->arena, key, fl);
+        if (out->field == NULL)
+            return VIGIL_ERR_NOMEM;
+    }
+    while (bar != NULL) {
+        const char *m = bar + 1;
+        bar = strchr(m, '|');
+        size_t ml = bar ? (size_t)(bar - m) : strlen(m);
+#define IS(x) (ml == strlen(x) && memcmp(m, x, ml) == 0)
+        int tr = 0;
+        if (IS("contains"))
+            tr = M_CONTAINS;
+        else if (IS("startswith"))
+            tr = M_STARTSWITH;
+        else if (IS("endswith"))
+            tr = M_ENDSWITH;
+        else if (IS("windash"))
+            tr = M_WINDASH;
+        else if (IS("base64"))
+            tr = M_BASE64;
+        else if (IS("base64offset"))
+            tr = M_BASE64OFFSET;
+        else if (IS("utf16le") || IS("wide"))
+            tr = M_UTF16LE;
+        else if (IS("utf16be"))
+            tr = M_UTF16BE;
+        else if (IS("utf16"))
+            tr = M_UTF16;
+        else if (IS("all"))
+            out->all = 1;
+        else if (IS("cased"))
+            cased = 1;
+        else if (IS("neq"))
+            out->neq = 1;
+        else if (IS("exists"))
+            exists = 1;
+        else if (IS("re"))
+            re = 1;
+        else if (IS("i") && re)
+            re_flags |= 1;
+        else if (IS("m") && re)
+            re_flags |= 2;
+        else if (IS("s") && re)
+            re_flags |= 4;
+        else if (IS("cidr"))
+            cidr = 1;
+        else if (IS("lt"))
+            numop = VIGIL_NUM_LT;
+        else if (IS("lte"))
+            numop = VIGIL_NUM_LTE;
+        else if (IS("gt"))
+            numop = VIGIL_NUM_GT;
+        else if (IS("gte"))
+            numop = VIGIL_NUM_GTE;
+        else if (IS("fieldref"))
+            fieldref = 1;
+        else if (IS("expand"))
+            expand = 1;
+        else if (IS("minute"))
+            out->timepart = VIGIL_TP_MINUTE;
+        else if (IS("hour"))
+            out->timepart = VIGIL_TP_HOUR;
+        else if (IS("day"))
+            out->timepart = VIGIL_TP_DAY;
+        else if (IS("week"))
+            out->timepart = VIGIL_TP_WEEK;
+        else if (IS("month"))
+            out->timepart = VIGIL_TP_MONTH;
+        else if (IS("year"))
+            out->timepart = VIGIL_TP_YEAR;
+        else
+            return fail(cx, "unknown modifier '%.*s'", (int)(ml > 40 ? 40 : ml), m);
+#undef IS
+        if (tr) {
+            if (ntr == sizeof transforms / sizeof transforms[0])
+                return fail(cx, "too many modifiers");
+            transforms[ntr++] = tr;
+            if (tr == M_BASE64 || tr == M_BASE64OFFSET)
+                binary = 1;
+        }
+    }
+    if (out->field == NULL && (exists || fieldref || cidr || numop >= 0 || out->timepart))
+        return fail(cx, "modifier needs a field");
+    if (out->timepart && numop < 0)
+        numop = VIGIL_NUM_EQ;
+
+    /* raw values */
+    const vigil_ynode *one[1];
+    const vigil_ynode *const *vals;
+    size_t nvals;
+    if (node->type == VIGIL_YN_SEQ) {
+        vals = (const vigil_ynode *const *)node->items;
+        nvals = node->n;
+    } else {
+        one[0] = node;
+        vals = one;
+        nvals = 1;
+    }
+    if (nvals == 0)
+        return fail(cx, "empty value list for '%.64s'", key ? key : "keywords");
+    out->groups = vigil_arena_alloc(cx->arena, nvals * sizeof *out->groups);
+    if (out->groups == NULL)
+        return VIGIL_ERR_NOMEM;
+    out->ngroups = nvals;
+
+    for (size_t vi = 0; vi < nvals; vi++) {
+        const vigil_ynode *vn = vals[vi];
+        vigil_sg_alts *g = &out->groups[vi];
+        if (vn->type != VIGIL_YN_SCALAR)
+            return fail(cx, "value of '%.64s' is not a scalar", key ? key : "keywords");
+        if (vigil_ynode_is_null(vn) && !exists) {
+            g->v = vigil_arena_alloc(cx->arena, sizeof *g->v);
+            if (g->v == NULL)
+                return VIGIL_ERR_NOMEM;
+            g->n = 1;
+            g->v->kind = VIGIL_VK_NULL;
+            continue;
+        }
+        if (exists || cidr || numop >= 0 || fieldref || re) {
+            g->v = vigil_arena_alloc(cx->arena, sizeof *g->v);
+            if (g->v == NULL)
+                return VIGIL_ERR_NOMEM;
+            g->n = 1;
+            vigil_sg_value *v = g->v;
+            vigil_status st = VIGIL_OK;
+            if (exists) {
+                if (strcmp(vn->str, "true") == 0 || strcmp(vn->str, "yes") == 0)
+                    v->exists = 1;
+                else if (strcmp(vn->str, "false") == 0 || strcmp(vn->str, "no") == 0)
+                    v->exists = 0;
+                else
+                    return fail(cx, "exists needs true or false");
+                v->kind = VIGIL_VK_EXISTS;
+            } else if (re) {
+                st = compile_re(cx, vn->str, vn->len, re_flags, v);
+            } else if (cidr) {
+                st = compile_cidr(cx, vn->str, v);
+            } else if (numop >= 0) {
+                if (vigil_sg_parse_number(vn->str, &v->num) != 0)
+                    return fail(cx, "not a number: '%.64s'", vn->str);
+                v->numop = numop;
+                v->kind = VIGIL_VK_NUM;
+            } else {
+                v->kind = VIGIL_VK_FIELDREF;
+                v->ref = vn->str;
+                int front = 0, back = 0;
+                for (size_t t = 0; t < ntr; t++) {
+                    if (transforms[t] == M_CONTAINS)
+                        front = back = 1;
+                    else if (transforms[t] == M_STARTSWITH)
+                        back = 1;
+                    else if (transforms[t] == M_ENDSWITH)
+                        front = 1;
+                    else
+                        return fail(cx, "fieldref cannot be combined with encodings");
+                }
+                v->pat.cased = cased;
+                v->pat.shape = front && back ? VIGIL_SHAPE_CONTAINS
+                               : front       ? VIGIL_SHAPE_SUFFIX
+                               : back        ? VIGIL_SHAPE_PREFIX
+                                             : VIGIL_SHAPE_EXACT;
+            }
+            if (st != VIGIL_OK)
+                return st;
+            continue;
+        }
+        /* strings: parse, then transforms left to right */
+        vlist cur = {0};
+        vigil_status st = parse_sigma_string(cx, vn->str, vn->len, expand, &cur, 0);
+        if (st != VIGIL_OK)
+            return st;
+        int ntr_eff = (int)ntr;
+        int kw_contains = out->field == NULL;
+        for (int t = 0; t < ntr_eff; t++)
+            if (transforms[t] == M_CONTAINS || transforms[t] == M_STARTSWITH ||
+                transforms[t] == M_ENDSWITH)
+                kw_contains = 0;
+        for (int t = 0; t <= ntr_eff; t++) {
+            int tr = t < ntr_eff ? transforms[t] : (kw_contains ? M_CONTAINS : 0);
+            if (tr == 0)
+                break;
+            vlist next = {0};
+            for (size_t a = 0; a < cur.n; a++) {
+                switch (tr) {
+                case M_CONTAINS:
+                    st = t_wrap(cx, &cur.v[a], &next, 1, 1);
+                    break;
+                case M_STARTSWITH:
+                    st = t_wrap(cx, &cur.v[a], &next, 0, 1);
+                    break;
+                case M_ENDSWITH:
+                    st = t_wrap(cx, &cur.v[a], &next, 1, 0);
+                    break;
+                case M_WINDASH:
+                    st = t_windash(cx, &cur.v[a], &next);
+                    break;
+                case M_BASE64:
+                    st = t_base64(cx, &cur.v[a], &next);
+                    break;
+                case M_BASE64OFFSET:
+                    st = t_base64offset(cx, &cur.v[a], &next);
+                    break;
+                case M_UTF16LE:
+                    st = t_utf16(cx, &cur.v[a], &next, 0);
+                    break;
+                case M_UTF16BE:
+                    st = t_utf16(cx, &cur.v[a], &next, 1);
+                    break;
+                default:
+                    st = t_utf16(cx, &cur.v[a], &next, 2);
+                    break;
+                }
+                if (st != VIGIL_OK)
+                    return st;
+                if (next.n > MAX_ALTS)
+                    return fail(cx, "value expands to too many alternatives");
+            }
+            cur = next;
+        }
+        g->v = vigil_arena_alloc(cx->arena, cur.n * sizeof *g->v);
+        if (g->v == NULL)
+            return VIGIL_ERR_NOMEM;
+        g->n = cur.n;
+        for (size_t a = 0; a < cur.n; a++) {
+            g->v[a].kind = VIGIL_VK_PATTERN;
+            st = make_pattern(cx, &cur.v[a], cased || binary, &g->v[a].pat);
+            if (st != VIGIL_OK)
+                return st;
+        }
+    }
+    if (!out->all) {
+        /* flatten: one group holding every alternative */
+        size_t total = 0;
+        for (size_t i = 0; i < out->ngroups; i++)
+            total += out->groups[i].n;
+        if (out->ngroups > 1) {
+            vigil_sg_value *v = vigil_arena_alloc(cx->arena, total * sizeof *v);
+            if (v == NULL)
+                return VIGIL_ERR_NOMEM;
+            size_t k = 0;
+            for (size_t i = 0; i < out->ngroups; i++)
+                for (size_t j = 0; j < out->groups[i].n; j++)
+                    v[k++] = out->groups[i].v[j];
+            out->groups[0].v = v;
+            out->groups[0].n = total;
+            out->ngroups = 1;
+        }
+    }
+    return VIGIL_OK;
+}
+
+void vigil_sg_relist_free(vigil_sg_relist *l)
+{
+    if (l == NULL)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        pcre2_code_free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
