@@ -1,13 +1,17 @@
 /* netioc.h - hunting network indicators (domains, IPs, CIDRs, URLs) in text
  * logs and in the host's live connections.
  *
- * One hyperscan database holds every domain and URL indicator as a literal
- * (plus the Windows DNS debug "(3)www(4)evil(3)com(0)" spelling of each
- * domain) and, when IP indicators exist, two small candidate patterns for
- * IPv4/IPv6 addresses; candidates are parsed and looked up in sorted
- * tables, so the cost of a scan barely depends on the number of indicators.
- * Domain hits respect label boundaries: evil.com matches a.evil.com, not
- * notevil.com nor evil.com.other.net. */
+ * Lines are cut into host-shaped tokens in one pass; each label-boundary
+ * suffix of a token is one lookup in a hash table of domain and URL-host
+ * indicators (behind a cache-resident bit filter), IPv4/IPv6 candidates are
+ * parsed and looked up in sorted tables per prefix length (exact and CIDR),
+ * and Windows DNS debug names "(3)www(4)evil(3)com(0)" are rebuilt into
+ * dotted form. So the cost of a scan does not grow with the number of
+ * indicators, building takes milliseconds, and label boundaries hold:
+ * evil.com matches a.evil.com, not notevil.com nor evil.com.other.net.
+ * (A hyperscan literal database was measured first and rejected: 10-40 s
+ * to compile 70,000 domains, 7 MB/s once the DNS-debug spellings, which
+ * share the suffix "(3)com(0)", were added.) */
 #ifndef VIGIL_NETIOC_H
 #define VIGIL_NETIOC_H
 
@@ -27,8 +31,8 @@ void vigil_netioc_builder_destroy(vigil_netioc_builder *b); /* NULL safe */
 
 /* Adds a DOMAIN, IP, CIDR or URL indicator (other types: VIGIL_ERR_INVALID_ARG).
  * The value is normalised (refanged) first; VIGIL_ERR_PARSE with a
- * diagnostic when it has the wrong shape. Duplicates are merged (the first
- * one's details are kept). */
+ * diagnostic when it has the wrong shape. Duplicates are merged (highest
+ * score, first description and source kept). */
 vigil_status vigil_netioc_builder_add(vigil_netioc_builder *b, vigil_intel_type type,
                                       const char *value, int score, const char *description,
                                       const char *source, uint64_t line);
