@@ -14,7 +14,7 @@ SAN ?=
 WERROR ?=
 PREFIX ?= /usr/local
 CORPUS ?= $(abspath ../shared/corpus)
-PKGS := yara libhs libpcre2-8 libcrypto libarchive jansson yaml-0.1 zlib
+PKGS := yara libhs libpcre2-8 libcrypto libarchive jansson yaml-0.1 zlib libxml-2.0 libidn2
 
 BUILD := build$(if $(SAN),-$(SAN))
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# bench_netioc.sh - network indicator hunting: vigil vs rg -F -f and grep -F -f
+# with the same 100,000 domain+IP indicators over generated proxy/DNS logs,
+# measured in the same run (load + compile + scan, wall clock).
+# Usage: bench_netioc.sh [MB] [NIOCS]   (defaults 200 and 100000;
+# BENCH_NETIOC_MB overrides the size). Prints times, matching-line counts and
+# ratios; rg/grep count look-alikes (notevil.com, 1.2.3.45) that vigil does not.
+set -uo pipefail
+build=${VIGIL_BUILD:-$(cd "$(dirname "$0")/.." && pwd)/build}
+mb=${1:-${BENCH_NETIOC_MB:-200}}
+niocs=${2:-100000}
+tool="$build/bench/bench_netioc"
+[ -x "$tool" ] || { echo "bench_netioc: $tool not built (make bench)"; exit 1; }
+dir=$(mktemp -d /tmp/vigil_bench_netioc.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+"$tool" gen "$dir" "$mb" "$niocs" || exit 1
+now() { date +%s.%N; }
+t0=$(now)
+vout=$("$tool" scan "$dir/iocs.txt" "$dir/log.txt") || { echo "vigil failed"; exit 1; }
+t1=$(now)
+echo "$vout"
+vlines=$(echo "$vout" | sed -E 's/.* lines ([0-9]+) .*/\1/')
+vt=$(echo "$t1 - $t0" | bc -l)
+printf 'vigil: %.2f s, %s matching lines\n' "$vt" "$vlines"
+for peer in rg grep; do
+    if ! command -v "$peer" >/dev/null; then echo "$peer: not installed"; continue; fi
+    t0=$(now)
+    if [ "$peer" = rg ]; then
+        n=$(rg -c -F -f "$dir/iocs.txt" "$dir/log.txt")
+    else
+        n=$(LC_ALL=C grep -c -F -f "$dir/iocs.txt" "$dir/log.txt")
+    fi
+    t1=$(now)
+    pt=$(echo "$t1 - $t0" | bc -l)
+    printf '%s -F -f: %.2f s, %s matching lines; vigil is %.1fx faster\n' "$peer" "$pt" "${n:-0}" \
+        "$(echo "$pt / $vt" | bc -l)"
+done
