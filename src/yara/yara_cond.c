@@ -30,6 +30,9 @@ enum {
 };
 
 #define MAX_DEPTH 200
+/* Left-associative chains build left-deep trees that later passes walk
+ * recursively; a longer condition is left unanalysed (still compiled). */
+#define MAX_OPS 20000
 
 int vigil_yara_tok_is_op(const vigil_yara_tok *t, int op)
 {
@@ -565,6 +568,8 @@ static vigil_status parse_expr(vigil_yara_parser *p, int min_bp, int depth, vigi
         int bp = infix_bp(&p->cur, &kind, &op);
         if (bp == 0 || bp <= min_bp)
             break;
+        if (++p->n_ops > MAX_OPS)
+            return vigil_yara_parser_fail(p, "condition too long to analyse");
         TRY(parse_led(p, kind, op, bp, depth, left, &left));
     }
     *out = left;
@@ -573,5 +578,6 @@ static vigil_status parse_expr(vigil_yara_parser *p, int min_bp, int depth, vigi
 
 vigil_status vigil_yara_cond_parse(vigil_yara_parser *p, vigil_yara_node **out)
 {
+    p->n_ops = 0;
     return parse_expr(p, 0, 0, out);
 }

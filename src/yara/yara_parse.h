@@ -16,6 +16,7 @@ typedef struct vigil_yara_parser {
     vigil_yara_tok cur; /* current token */
     vigil_yara_tok nxt; /* one token of lookahead */
     vigil_arena *arena;
+    size_t n_ops;    /* operators in the current condition (bounded) */
     const char *err; /* static message on VIGIL_ERR_PARSE */
     uint32_t err_line;
 } vigil_yara_parser;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/arena.h"
 #include "yara/yara_parse.h"
@@ -234,6 +235,11 @@ static vigil_status read_file(vigil_yara_split *s, const char *path, char **text
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return errno == EACCES ? VIGIL_ERR_ACCESS : VIGIL_ERR_IO;
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fclose(f); /* devices, FIFOs, directories: never rule files */
+        return VIGIL_ERR_IO;
+    }
     size_t cap = 0, n = 0;
     char *buf = NULL;
     vigil_status st = VIGIL_OK;
