@@ -17,6 +17,9 @@ probe_rules=$TMP/probe; mkdir -p "$probe_rules"
 printf 'rule probe { condition: true }\n' > "$probe_rules/p.yar"
 "$VIGIL" scan -q -f jsonl -r "$probe_rules" "$probe_rules/p.yar" > /dev/null 2>&1
 if [ $? -eq 1 ]; then
+    mkdir -p "$TMP/control"; printf 'MZ red_autumnal_''leaves_dllmain.dll' > "$TMP/control/x.bin"
+    "$VIGIL" scan -q -f jsonl --min-level alert -r "$PACK" "$TMP/control" > "$TMP/cout" 2> /dev/null
+    expect_eq "control: planted implant string is an alert (exit 1)" "$?" "1"
     "$VIGIL" scan -q -f jsonl --min-level alert -r "$PACK" "${targets[@]}" \
         > "$TMP/out" 2> "$TMP/err"
     rc=$?
@@ -27,12 +30,22 @@ if [ $? -eq 1 ]; then
     expect_eq "vigil: nothing listed" "$(jq -r 'select(.type=="finding") | .path' "$TMP/out" | head -5)" ""
 else
     echo "note: $VIGIL has no working scan command in this build; checked with yara only"
-    # alert-level rules only: score >= 80 (private helpers are kept for their users)
-    for t in "${targets[@]}"; do
+    # alert-level rules only: score >= 80 (yara -m prints "score =NN")
+    alerts() {
         yara -r -N -p 2 -d filename= -d filepath= -d extension= -d filetype= -d owner= -d md5= \
-            -m "$PACK"/yara/*.yar "$t" > "$TMP/yara.out" 2> "$TMP/yara.err"
-        expect_eq "yara ran over $t" "$?" "0"
-        hits=$(awk '{ if (match($0, /score=[0-9]+/)) { s = substr($0, RSTART + 6, RLENGTH - 6) + 0; if (s >= 80) print } }' "$TMP/yara.out")
+            -m "$PACK"/yara/*.yar "$1" > "$TMP/yara.out" 2> "$TMP/yara.err"
+        local rc=$?
+        awk '{ if (match($0, /score *=[0-9]+/)) { v = substr($0, RSTART, RLENGTH); sub(/[^0-9]*/, "", v);
+               if (v + 0 >= 80) print } }' "$TMP/yara.out"
+        return $rc
+    }
+    # the detector itself: a planted REDLEAVES string must come out as an alert
+    mkdir -p "$TMP/control"; printf 'MZ red_autumnal_''leaves_dllmain.dll' > "$TMP/control/x.bin"
+    expect_eq "control: planted implant string is an alert" "$(alerts "$TMP/control" | awk '{print $1}')" \
+        "CH_RedLeaves_Core_Strings"
+    for t in "${targets[@]}"; do
+        hits=$(alerts "$t"); rc=$?
+        expect_eq "yara ran over $t" "$rc" "0"
         expect_eq "yara: no alert-level rule matches on $t" "$hits" ""
     done
 fi
