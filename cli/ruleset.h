@@ -18,6 +18,7 @@ typedef struct rule_args {
     rule_arg *items;
     size_t n;
     int strict;
+    char *bundled; /* path of the bundled pack when it is used */
 } rule_args;
 
 /* getopt_long entries for the rule options; values from RULE_OPT_BASE on. */
@@ -27,11 +28,17 @@ typedef struct rule_args {
         {"hash-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_HASH},              \
         {"filename-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_FILENAME},      \
         {"c2-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_C2},                  \
-        {"strict", no_argument, NULL, RULE_OPT_BASE + 99}
+    {                                                                                              \
+        "strict", no_argument, NULL, RULE_OPT_BASE + 99                                            \
+    }
 
 /* Handles option c if it is a rule option: 1 handled, 0 not ours, -1 error. */
 int rule_args_option(rule_args *ra, int c, const char *arg);
 void rule_args_free(rule_args *ra);
+
+/* With no rule option given, uses the bundled pack (rules/cloudhopper next
+ * to the program or under PREFIX/share/vigil). 0 ok, -1 not found. */
+int rule_args_use_bundled(rule_args *ra);
 
 /* Builds and freezes an engine from the options. Prints what went wrong and
  * returns NULL on failure. Diagnostics go to diag/user. */
@@ -40,6 +47,7 @@ vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user
 #define RULE_USAGE                                                                                 \
     "  -r, --rules PATH         rule file or directory (repeatable): *.yar/*.yara are\n"           \
     "                           YARA; *hash*, *filename*, *c2* text files are IOC lists\n"         \
+    "                           (default: the bundled cloudhopper pack)\n"                         \
     "      --hash-iocs FILE     a hash IOC list, whatever its name\n"                              \
     "      --filename-iocs FILE a filename/path IOC list, whatever its name\n"                     \
     "      --c2-iocs FILE       a C2 IOC list, whatever its name\n"                                \

@@ -317,7 +317,8 @@ vigil_status vigil_engine_freeze(vigil_engine *e)
 
     e->counts.yara_rules = e->yara ? vigil_yara_rules_count(e->yara) : 0;
     vigil_ioc_db_counts(e->ioc, &ic);
-    e->counts.hash_iocs = ic.md5 + ic.sha1 + ic.sha256;
+    /* entries as loaded (Loki counts lines); duplicates match once */
+    e->counts.hash_iocs = ic.hash_added;
     e->counts.filename_iocs = ic.filename;
     e->counts.c2_iocs = ic.c2;
     e->hash_kinds = vigil_ioc_db_hash_kinds(e->ioc);

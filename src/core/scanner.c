@@ -49,7 +49,7 @@ typedef struct target {
     uint64_t size;
     int64_t mtime;
     const char *owner;
-    unsigned depth; /* 0 = a file, n = inside n archives */
+    unsigned depth;   /* 0 = a file, n = inside n archives */
     uint64_t *budget; /* bytes still allowed to expand from the outer file */
 } target;
 
@@ -308,8 +308,8 @@ static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t
         member_ctx m = {s, t};
         vigil_archive_walk_stats ws;
         memset(&ws, 0, sizeof ws);
-        st = vigil_archive_walk(data, len, t->path, &s->opt.archive, t->budget, &s->diag,
-                                on_member, &m, &ws);
+        st = vigil_archive_walk(data, len, t->path, &s->opt.archive, t->budget, &s->diag, on_member,
+                                &m, &ws);
     }
     return st;
 }
@@ -338,8 +338,7 @@ static vigil_status errno_diag(vigil_scanner *s, const char *path, const char *w
 {
     vigil_status code = (err == EACCES || err == EPERM) ? VIGIL_ERR_ACCESS : VIGIL_ERR_IO;
     s->stats.unreadable++;
-    vigil_diagf(&s->diag, VIGIL_DIAG_WARNING, code, path, 0, "cannot %s: %s", what,
-                strerror(err));
+    vigil_diagf(&s->diag, VIGIL_DIAG_WARNING, code, path, 0, "cannot %s: %s", what, strerror(err));
     return VIGIL_OK;
 }
 
