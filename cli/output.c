@@ -401,7 +401,8 @@ void out_write_summary(out_writer *w, const out_summary *s)
         with_commas(rc->c2_iocs, c, sizeof c);
         fprintf(w->fp, "%svigil %s%s: %s files", b, s->version, z, files);
         if (st->scan.members)
-            fprintf(w->fp, " (+%llu archive members)", (unsigned long long)st->scan.members);
+            fprintf(w->fp, " (+%llu archive member%s)", (unsigned long long)st->scan.members,
+                    st->scan.members == 1 ? "" : "s");
         fprintf(w->fp, ", %s in %.2f s (%s/s), %u threads\n", bytes, st->seconds, rate,
                 st->threads);
         fprintf(w->fp, "rules: %s YARA, %s hash IOCs, %s filename IOCs, %s C2 IOCs\n", y, h, f, c);
