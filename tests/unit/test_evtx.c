@@ -7,6 +7,9 @@
  * template, oversized chunk claim, out-of-order chunks, runaway nesting,
  * unknown token, CRC damage) must skip only the bad part, with a
  * diagnostic naming chunk and offset. */
+#include <stdlib.h>
+#include <zlib.h>
+
 #include "evtx/evtx_internal.h"
 #include "test.h"
 #include "vigil/vigil.h"
@@ -666,8 +669,44 @@ static void test_values(void)
     CHECK_EQ_INT(vigil_evtx_crc32(0, "123456789", 9), 0xcbf43926u);
 }
 
+/* The carry-less multiply CRC must equal zlib's at every length (bulk of
+ * 16-byte blocks plus tail), start alignment and continued CRC. */
+static void test_crc32(void)
+{
+    enum { N = 5000 };
+    uint8_t *buf = malloc(N + 16);
+    CHECK(buf != NULL);
+    if (buf == NULL)
+        return;
+    uint32_t x = 12345;
+    for (size_t i = 0; i < N + 16; i++) {
+        x = x * 1103515245u + 12345u;
+        buf[i] = (uint8_t)(x >> 16);
+    }
+    int bad = 0;
+    for (size_t len = 0; len <= 700; len++) {
+        for (size_t al = 0; al < 16; al += 5) {
+            uint32_t want = (uint32_t)crc32(0, buf + al, (uInt)len);
+            if (vigil_evtx_crc32(0, buf + al, len) != want)
+                bad++;
+            uint32_t start = (uint32_t)crc32(0, buf, 7);
+            if (vigil_evtx_crc32(start, buf + al, len) !=
+                (uint32_t)crc32(start, buf + al, (uInt)len))
+                bad++;
+        }
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(vigil_evtx_crc32(0, buf + 3, N), (uint32_t)crc32(0, buf + 3, N));
+    uint32_t split = vigil_evtx_crc32(vigil_evtx_crc32(0, buf, 1000), buf + 1000, N - 1000);
+    CHECK_EQ_INT(split, (uint32_t)crc32(0, buf, N));
+    memset(buf, 0, N);
+    CHECK_EQ_INT(vigil_evtx_crc32(0, buf, 65024), (uint32_t)crc32(0, buf, 65024));
+    free(buf);
+}
+
 int main(void)
 {
+    TEST_RUN(test_crc32);
     TEST_RUN(test_template_records);
     TEST_RUN(test_malformed_records);
     TEST_RUN(test_self_template_and_nesting);
