@@ -380,7 +380,7 @@ int vigil_evtx_decode_record(vigil_evtx_ctx *c, uint32_t off, uint32_t end)
     c->attr = NULL;
     c->steps = 0;
     vigil_arena_reset(&c->rec);
-    rc = vigil_evtx_prog_record(c, off, end);
+    rc = c->no_prog ? 0 : vigil_evtx_prog_record(c, off, end);
     if (rc == 0)
         rc = fast_record(c, off, end);
     if (rc == 1) {

@@ -277,6 +277,7 @@ typedef struct vigil_evtx_ctx {
     uint32_t attr_start;         /* its value starts here in out */
     int attr_omit;
     uint32_t steps;
+    int no_prog; /* run every record node by node (tests compare both) */
 } vigil_evtx_ctx;
 
 void vigil_evtx_ctx_init(vigil_evtx_ctx *c);
@@ -303,6 +304,10 @@ vigil_evtx_tmpl *vigil_evtx_template(vigil_evtx_ctx *c, uint32_t def, unsigned n
  * would), -1 on an error the node runner would report the same way (c->err
  * set), 0 when the record must be run node by node (nothing appended). */
 int vigil_evtx_prog_record(vigil_evtx_ctx *c, uint32_t off, uint32_t end);
+
+/* Off: records are run node by node, never as field programs. The unit
+ * tests parse the same input both ways and compare (evtx_file.c). */
+void vigil_evtx_parser_set_programs(vigil_evtx_parser *p, int on);
 
 /* ---- event assembly (evtx_event.c) ---- */
 /* Appends a field (name_ptr, or the name at name_off in out). 0 or -1. */

@@ -16,6 +16,7 @@
  * fields are byte for byte the same; whatever it does not model (a BinXml
  * value inside an attribute or a leaf, unbalanced nested streams, text
  * caps) makes the record run node by node instead. */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "evtx/evtx_internal.h"
@@ -299,7 +300,9 @@ static void build(vigil_evtx_ctx *c, const vigil_evtx_tmpl *t, const snapshot *s
     pr->n = 0;
     if (s == NULL)
         return;
-    memset(s, 0, sizeof *s);
+    /* the element stack is set as elements open: not cleared here */
+    memset(s, 0, offsetof(sim, st));
+    memset(&s->depth, 0, sizeof *s - offsetof(sim, depth));
     s->a = &c->arena;
     s->ov.a = &c->arena;
     if (sn != NULL) {
