@@ -6,6 +6,7 @@
  * Field names are documented in docs/output.md and are part of the
  * interface: add fields, never rename them. */
 #include "output.h"
+#include "output_net.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -421,4 +422,15 @@ void out_write_summary(out_writer *w, const out_summary *s)
     }
     fflush(w->fp);
     pthread_mutex_unlock(&w->lock);
+}
+
+/* For the other renderers (output_net.c): the same escaping and lines. */
+json_t *out_jstr(const char *s)
+{
+    return jstr(s);
+}
+
+void out_put_json_line(out_writer *w, json_t *o)
+{
+    put_json_line(w, o);
 }

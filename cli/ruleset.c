@@ -22,6 +22,8 @@ int rule_args_option(rule_args *ra, int c, const char *arg)
         kind = VIGIL_RULES_IOC_FILENAME;
     else if (c == RULE_OPT_BASE + VIGIL_RULES_IOC_C2)
         kind = VIGIL_RULES_IOC_C2;
+    else if (c == RULE_OPT_BASE + VIGIL_RULES_INTEL)
+        kind = VIGIL_RULES_INTEL;
     else
         return 0;
     rule_arg *p = realloc(ra->items, (ra->n + 1) * sizeof *p);

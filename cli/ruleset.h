@@ -28,9 +28,8 @@ typedef struct rule_args {
         {"hash-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_HASH},              \
         {"filename-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_FILENAME},      \
         {"c2-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_C2},                  \
-    {                                                                                              \
-        "strict", no_argument, NULL, RULE_OPT_BASE + 99                                            \
-    }
+        {"intel", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_INTEL},                     \
+        {"strict", no_argument, NULL, RULE_OPT_BASE + 99}
 
 /* Handles option c if it is a rule option: 1 handled, 0 not ours, -1 error. */
 int rule_args_option(rule_args *ra, int c, const char *arg);
@@ -51,6 +50,9 @@ vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user
     "      --hash-iocs FILE     a hash IOC list, whatever its name\n"                              \
     "      --filename-iocs FILE a filename/path IOC list, whatever its name\n"                     \
     "      --c2-iocs FILE       a C2 IOC list, whatever its name\n"                                \
+    "      --intel FILE         threat intel: STIX 2.1, OpenIOC, MISP JSON/CSV, CSV or a\n"       \
+    "                           plain list, told by content (*.json, *.ioc, *.xml, *.csv\n"      \
+    "                           under --rules are read as intel too)\n"                          \
     "      --strict             a broken rule file is fatal, not skipped\n"
 
 #endif

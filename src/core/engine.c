@@ -16,7 +16,8 @@
 
 #define MAX_RULE_DIR_DEPTH 16
 
-static const char *const kind_names[] = {"auto", "yara", "hash", "filename", "c2", "sigma"};
+static const char *const kind_names[] = {"auto", "yara",    "hash", "filename", "c2",   "sigma",
+                                         "stix", "openioc", "misp", "csv",      "intel"};
 
 const char *vigil_rule_kind_name(vigil_rule_kind kind)
 {
@@ -73,6 +74,7 @@ void vigil_engine_destroy(vigil_engine *e)
     vigil_ioc_builder_destroy(e->ioc_builder);
     vigil_yara_rules_destroy(e->yara);
     vigil_ioc_db_destroy(e->ioc);
+    vigil_netioc_db_destroy(e->net);
     free(e);
 }
 
@@ -85,9 +87,15 @@ static vigil_rule_kind kind_from_name(const char *path)
         return VIGIL_RULES_YARA;
     if (strcasecmp(ext, ".yml") == 0 || strcasecmp(ext, ".yaml") == 0)
         return VIGIL_RULES_SIGMA;
+    if (strcasecmp(ext, ".json") == 0 || strcasecmp(ext, ".xml") == 0)
+        return VIGIL_RULES_INTEL;
     if (strcasecmp(ext, ".txt") == 0 || strcasecmp(ext, ".ioc") == 0 ||
-        strcasecmp(ext, ".csv") == 0 || ext[0] == '\0')
-        return vigil_ioc_kind_from_name(path);
+        strcasecmp(ext, ".csv") == 0 || ext[0] == '\0') {
+        vigil_rule_kind k = vigil_ioc_kind_from_name(path);
+        if (k == VIGIL_RULES_AUTO && ext[0] != '\0' && strcasecmp(ext, ".txt") != 0)
+            k = VIGIL_RULES_INTEL; /* OpenIOC *.ioc, CSV tables */
+        return k;
+    }
     return VIGIL_RULES_AUTO;
 }
 
@@ -149,6 +157,17 @@ static vigil_status add_one_file(vigil_engine *e, const char *path, vigil_rule_k
                     "Sigma rules are not supported by this build; file skipped");
         e->counts.files_refused++;
         return VIGIL_OK;
+    case VIGIL_RULES_STIX:
+    case VIGIL_RULES_OPENIOC:
+    case VIGIL_RULES_MISP:
+    case VIGIL_RULES_CSV:
+    case VIGIL_RULES_INTEL: {
+        int ignored = 0;
+        st = vigil_engine_add_intel_file(e, kind, path, !explicit_file, &ignored);
+        if (st == VIGIL_OK && ignored)
+            return VIGIL_OK; /* a JSON/XML/CSV file in a rule directory that is not intel */
+        break;
+    }
     case VIGIL_RULES_AUTO:
     default:
         if (explicit_file) {
@@ -282,6 +301,13 @@ vigil_status vigil_engine_add_string(vigil_engine *e, vigil_rule_kind kind, cons
         if (st == VIGIL_OK)
             e->ioc_files++;
         break;
+    case VIGIL_RULES_STIX:
+    case VIGIL_RULES_OPENIOC:
+    case VIGIL_RULES_MISP:
+    case VIGIL_RULES_CSV:
+    case VIGIL_RULES_INTEL:
+        st = vigil_engine_add_intel(e, kind, name, text, len, 0, NULL);
+        break;
     default:
         return VIGIL_ERR_UNSUPPORTED;
     }
@@ -313,6 +339,9 @@ vigil_status vigil_engine_freeze(vigil_engine *e)
         return st;
     vigil_ioc_builder_destroy(e->ioc_builder);
     e->ioc_builder = NULL;
+    st = vigil_engine_build_net(e);
+    if (st != VIGIL_OK)
+        return st;
     e->frozen = 1;
 
     e->counts.yara_rules = e->yara ? vigil_yara_rules_count(e->yara) : 0;
