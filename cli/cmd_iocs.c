@@ -15,8 +15,6 @@
 #include <string.h>
 
 #include "commands.h"
-#include "intel/intel.h"
-#include "ioc/ioc.h"
 #include "output.h"
 #include "output_net.h"
 
@@ -319,7 +317,7 @@ int cmd_iocs(int argc, char **argv)
         const char *path = argv[optind + (int)f];
         char *data = NULL;
         size_t len = 0;
-        vigil_intel_opts o;
+        vigil_intel_load_options o;
         files[f].path = path;
         if (read_file(path, &data, &len) != 0) {
             fprintf(stderr, "vigil iocs: cannot read %s: %s\n", path, strerror(errno));
@@ -329,7 +327,7 @@ int cmd_iocs(int argc, char **argv)
         }
         files[f].format = vigil_intel_detect(path, data, len);
         if (files[f].format == VIGIL_INTEL_FMT_LIST &&
-            vigil_ioc_kind_from_name(path) == VIGIL_RULES_IOC_FILENAME) {
+            vigil_rule_kind_guess(path) == VIGIL_RULES_IOC_FILENAME) {
             fprintf(stderr,
                     "vigil iocs: %s: a Loki filename IOC list holds regexes, not intel values; "
                     "skipped\n",
@@ -340,19 +338,17 @@ int cmd_iocs(int argc, char **argv)
             continue;
         }
         memset(&o, 0, sizeof o);
-        o.diag.fn = out_diag;
-        o.diag.user = &w;
-        o.fn = vigil_intel_set_add_cb;
-        o.user = set;
+        o.on_diag = out_diag;
+        o.diag_user = &w;
         o.include_not_ids = a.include_not_ids;
-        o.stats = &files[f].st;
-        vigil_status st = vigil_intel_load(files[f].format, path, data, len, &o);
+        vigil_status st =
+            vigil_intel_set_load(set, files[f].format, path, data, len, &o, &files[f].st);
         free(data);
         if (st != VIGIL_OK) {
             fprintf(stderr, "vigil iocs: %s: %s\n", path, vigil_status_str(st));
             files[f].failed = 1;
             rc = 2;
-            if (st == VIGIL_ERR_NOMEM || st == VIGIL_ERR_ABORTED)
+            if (st == VIGIL_ERR_NOMEM)
                 goto out;
         }
     }
@@ -368,8 +364,7 @@ int cmd_iocs(int argc, char **argv)
         goto out;
     }
     if (a.to == TO_LOKI) {
-        vigil_diag_sink sink = {out_diag, &w};
-        if (vigil_intel_write_loki(set, a.output, &sink) != VIGIL_OK)
+        if (vigil_intel_write_loki(set, a.output, out_diag, &w) != VIGIL_OK)
             rc = 2;
     } else {
         FILE *fp = stdout;

@@ -41,6 +41,11 @@ typedef enum {
 const char *vigil_rule_kind_name(vigil_rule_kind kind);
 /* Parses the names above; returns VIGIL_ERR_INVALID_ARG for others. */
 vigil_status vigil_rule_kind_parse(const char *name, vigil_rule_kind *out);
+/* The kind a rule file gets from its name when added with VIGIL_RULES_AUTO
+ * (extension, and "hash"/"filename"/"c2" in IOC list names);
+ * VIGIL_RULES_AUTO when the name says nothing (the file is then skipped in
+ * a directory, or its content decides). */
+vigil_rule_kind vigil_rule_kind_guess(const char *path);
 
 typedef struct vigil_engine_options {
     vigil_diag_fn on_diag; /* may be NULL: diagnostics are dropped */

@@ -78,9 +78,10 @@ void vigil_engine_destroy(vigil_engine *e)
     free(e);
 }
 
-/* The kind a rule file has by its name, VIGIL_RULES_AUTO when unknown. */
-static vigil_rule_kind kind_from_name(const char *path)
+vigil_rule_kind vigil_rule_kind_guess(const char *path)
 {
+    if (path == NULL)
+        return VIGIL_RULES_AUTO;
     const char *ext = vigil_path_extension(path);
 
     if (strcasecmp(ext, ".yar") == 0 || strcasecmp(ext, ".yara") == 0)
@@ -140,7 +141,7 @@ static vigil_status add_one_file(vigil_engine *e, const char *path, vigil_rule_k
     vigil_status st;
 
     if (kind == VIGIL_RULES_AUTO)
-        kind = kind_from_name(path);
+        kind = vigil_rule_kind_guess(path);
     switch (kind) {
     case VIGIL_RULES_YARA:
         st = add_yara_file(e, path);
@@ -284,7 +285,7 @@ vigil_status vigil_engine_add_string(vigil_engine *e, vigil_rule_kind kind, cons
     if (e->frozen)
         return VIGIL_ERR_FROZEN;
     if (kind == VIGIL_RULES_AUTO)
-        kind = kind_from_name(name);
+        kind = vigil_rule_kind_guess(name);
     switch (kind) {
     case VIGIL_RULES_YARA:
         st = vigil_yara_builder_add_string(e->yara_builder, name, text, len);

@@ -70,8 +70,10 @@ static FILE *open_in(const char *dir, const char *name, char *path, size_t cap,
 }
 
 vigil_status vigil_intel_write_loki(const vigil_intel_set *set, const char *dir,
-                                    const vigil_diag_sink *diag)
+                                    vigil_diag_fn on_diag, void *diag_user)
 {
+    const vigil_diag_sink sink = {on_diag, diag_user};
+    const vigil_diag_sink *diag = &sink;
     static const char *const names[3] = {"hash-iocs.txt", "filename-iocs.txt", "c2-iocs.txt"};
     char paths[3][4096];
     FILE *fp[3] = {NULL, NULL, NULL};
