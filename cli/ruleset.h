@@ -18,6 +18,8 @@ typedef struct rule_args {
     rule_arg *items;
     size_t n;
     int strict;
+    const char *sigma_mapping; /* NULL: data/sigma/logsources.yml beside the program */
+    const char *placeholders;  /* Sigma |expand values, may be NULL */
 } rule_args;
 
 /* getopt_long entries for the rule options; values from RULE_OPT_BASE on. */
@@ -27,11 +29,20 @@ typedef struct rule_args {
         {"hash-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_HASH},              \
         {"filename-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_FILENAME},      \
         {"c2-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_C2},                  \
-        {"strict", no_argument, NULL, RULE_OPT_BASE + 99}
+        {"strict", no_argument, NULL, RULE_OPT_BASE + 99},                                         \
+        {"sigma-mapping", required_argument, NULL, RULE_OPT_BASE + 98},                            \
+    {                                                                                              \
+        "placeholders", required_argument, NULL, RULE_OPT_BASE + 97                                \
+    }
 
 /* Handles option c if it is a rule option: 1 handled, 0 not ours, -1 error. */
 int rule_args_option(rule_args *ra, int c, const char *arg);
 void rule_args_free(rule_args *ra);
+
+/* The logsource mapping shipped with vigil: <exe dir>/../data/sigma (build
+ * tree) or <exe dir>/../share/vigil/sigma (installed), else NULL. The
+ * returned path is static. */
+const char *rule_args_default_mapping(void);
 
 /* Builds and freezes an engine from the options. Prints what went wrong and
  * returns NULL on failure. Diagnostics go to diag/user. */
@@ -39,10 +50,15 @@ vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user
 
 #define RULE_USAGE                                                                                 \
     "  -r, --rules PATH         rule file or directory (repeatable): *.yar/*.yara are\n"           \
-    "                           YARA; *hash*, *filename*, *c2* text files are IOC lists\n"         \
+    "                           YARA; *.yml/*.yaml Sigma; *hash*, *filename*, *c2* text\n"         \
+    "                           files are IOC lists\n"                                             \
     "      --hash-iocs FILE     a hash IOC list, whatever its name\n"                              \
     "      --filename-iocs FILE a filename/path IOC list, whatever its name\n"                     \
     "      --c2-iocs FILE       a C2 IOC list, whatever its name\n"                                \
-    "      --strict             a broken rule file is fatal, not skipped\n"
+    "      --strict             a broken rule file is fatal, not skipped\n"                        \
+    "      --sigma-mapping FILE Sigma logsource mapping (default: the one shipped,\n"              \
+    "                           data/sigma/logsources.yml); 'none' = no scoping\n"                 \
+    "      --placeholders PATH  values for Sigma %NAME% placeholders (|expand): a\n"               \
+    "                           directory of NAME.txt files or a YAML file\n"
 
 #endif
