@@ -43,8 +43,9 @@ static void usage(FILE *fp)
     fputs("usage: vigil scan [options] PATH...\n"
           "\n"
           "Sweeps files and directories with YARA rules and IOC lists; archives are\n"
-          "opened and their members scanned. Exit code: 0 nothing found, 1 findings,\n"
-          "2 error.\n"
+          "opened and their members scanned. With Sigma rules, every event of the\n"
+          "EVTX files and JSON event exports met is matched and reported on its own.\n"
+          "Exit code: 0 nothing found, 1 findings, 2 error.\n"
           "\n"
           "rules:\n" RULE_USAGE
           "what is scanned:\n"

@@ -90,7 +90,9 @@ void vigil_evscan_set_hub(vigil_evscan *es, vigil_corr_hub *hub)
 static int looks_like_json_events(const char *path, const char *s, size_t len)
 {
     const char *ext = vigil_path_extension(path);
-    static const char *const keys[] = {"\"EventID\"", "\"Channel\"", "\"Event\""};
+    /* every Windows event names its EventID (the evtx_dump shape nests it
+     * in System); other JSON (API schemas, package manifests) rarely does */
+    static const char *const keys[] = {"\"EventID\"", "\"Channel\""};
     size_t i = 0;
 
     if (strcasecmp(ext, ".json") != 0 && strcasecmp(ext, ".jsonl") != 0 &&
