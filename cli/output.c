@@ -6,6 +6,7 @@
  * Field names are documented in docs/output.md and are part of the
  * interface: add fields, never rename them. */
 #include "output.h"
+#include "output_net.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -77,6 +78,7 @@ static json_t *jstr(const char *s)
         if (ok && len > 1 && json_stringn((const char *)p + i, len) == NULL)
             ok = 0; /* overlong or surrogate: let jansson decide, cheaply enough */
         if (ok) {
+            /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): json_stringn takes a length */
             memcpy(fixed + o, p + i, len);
             o += len;
             i += len;
@@ -557,7 +559,8 @@ void out_write_summary(out_writer *w, const out_summary *s)
         with_commas(rc->sigma_rules, sg, sizeof sg);
         fprintf(w->fp, "%svigil %s%s: %s files", b, s->version, z, files);
         if (st->scan.members)
-            fprintf(w->fp, " (+%llu archive members)", (unsigned long long)st->scan.members);
+            fprintf(w->fp, " (+%llu archive member%s)", (unsigned long long)st->scan.members,
+                    st->scan.members == 1 ? "" : "s");
         fprintf(w->fp, ", %s in %.2f s (%s/s), %u threads\n", bytes, st->seconds, rate,
                 st->threads);
         fprintf(w->fp, "rules: %s YARA, %s hash IOCs, %s filename IOCs, %s C2 IOCs, %s Sigma", y, h,
@@ -584,4 +587,15 @@ void out_write_summary(out_writer *w, const out_summary *s)
     }
     fflush(w->fp);
     pthread_mutex_unlock(&w->lock);
+}
+
+/* For the other renderers (output_net.c): the same escaping and lines. */
+json_t *out_jstr(const char *s)
+{
+    return jstr(s);
+}
+
+void out_put_json_line(out_writer *w, json_t *o)
+{
+    put_json_line(w, o);
 }

@@ -1,11 +1,11 @@
 /* ruleset.c - shared rule options and engine loading (see ruleset.h). */
 #include "ruleset.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "paths.h"
 
 int rule_args_option(rule_args *ra, int c, const char *arg)
 {
@@ -31,6 +31,8 @@ int rule_args_option(rule_args *ra, int c, const char *arg)
         kind = VIGIL_RULES_IOC_FILENAME;
     else if (c == RULE_OPT_BASE + VIGIL_RULES_IOC_C2)
         kind = VIGIL_RULES_IOC_C2;
+    else if (c == RULE_OPT_BASE + VIGIL_RULES_INTEL)
+        kind = VIGIL_RULES_INTEL;
     else
         return 0;
     rule_arg *p = realloc(ra->items, (ra->n + 1) * sizeof *p);
@@ -45,6 +47,8 @@ int rule_args_option(rule_args *ra, int c, const char *arg)
 
 void rule_args_free(rule_args *ra)
 {
+    free(ra->bundled);
+    ra->bundled = NULL;
     free(ra->items);
     ra->items = NULL;
     ra->n = 0;
@@ -52,25 +56,28 @@ void rule_args_free(rule_args *ra)
 
 const char *rule_args_default_mapping(void)
 {
-    static char found[PATH_MAX + 64];
-    static const char *const rel[] = {"/../data/sigma/logsources.yml",
-                                      "/../share/vigil/sigma/logsources.yml"};
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    /* found once per process; reachable from here until exit */
+    static char *found;
+    static int looked;
 
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash == NULL)
-        return NULL;
-    *slash = '\0';
-    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-        snprintf(found, sizeof found, "%s%s", exe, rel[i]);
-        if (access(found, R_OK) == 0)
-            return found;
+    if (!looked) {
+        looked = 1;
+        found = cli_find_data("data/sigma/logsources.yml");
     }
-    return NULL;
+    return found;
+}
+
+int rule_args_use_bundled(rule_args *ra)
+{
+    if (ra->n > 0)
+        return 0;
+    ra->bundled = cli_find_data("rules/cloudhopper");
+    if (ra->bundled == NULL) {
+        fprintf(stderr, "vigil: no rules given and the bundled pack (rules/cloudhopper) was not "
+                        "found next to the program; use --rules PATH\n");
+        return -1;
+    }
+    return rule_args_option(ra, 'r', ra->bundled) == 1 ? 0 : -1;
 }
 
 vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user)

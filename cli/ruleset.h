@@ -18,6 +18,7 @@ typedef struct rule_args {
     rule_arg *items;
     size_t n;
     int strict;
+    char *bundled;             /* path of the bundled pack when it is used */
     const char *sigma_mapping; /* NULL: data/sigma/logsources.yml beside the program */
     const char *placeholders;  /* Sigma |expand values, may be NULL */
 } rule_args;
@@ -29,20 +30,22 @@ typedef struct rule_args {
         {"hash-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_HASH},              \
         {"filename-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_FILENAME},      \
         {"c2-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_C2},                  \
+        {"intel", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_INTEL},                     \
         {"strict", no_argument, NULL, RULE_OPT_BASE + 99},                                         \
         {"sigma-mapping", required_argument, NULL, RULE_OPT_BASE + 98},                            \
-    {                                                                                              \
-        "placeholders", required_argument, NULL, RULE_OPT_BASE + 97                                \
-    }
+        {"placeholders", required_argument, NULL, RULE_OPT_BASE + 97}
 
 /* Handles option c if it is a rule option: 1 handled, 0 not ours, -1 error. */
 int rule_args_option(rule_args *ra, int c, const char *arg);
 void rule_args_free(rule_args *ra);
 
-/* The logsource mapping shipped with vigil: <exe dir>/../data/sigma (build
- * tree) or <exe dir>/../share/vigil/sigma (installed), else NULL. The
- * returned path is static. */
+/* The logsource mapping shipped with vigil (data/sigma/logsources.yml next
+ * to the program or under PREFIX/share/vigil), else NULL. Static storage. */
 const char *rule_args_default_mapping(void);
+
+/* With no rule option given, uses the bundled pack (rules/cloudhopper next
+ * to the program or under PREFIX/share/vigil). 0 ok, -1 not found. */
+int rule_args_use_bundled(rule_args *ra);
 
 /* Builds and freezes an engine from the options. Prints what went wrong and
  * returns NULL on failure. Diagnostics go to diag/user. */
@@ -51,11 +54,15 @@ vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user
 #define RULE_USAGE                                                                                 \
     "  -r, --rules PATH         rule file or directory (repeatable): *.yar/*.yara are\n"           \
     "                           YARA; *.yml/*.yaml Sigma; *hash*, *filename*, *c2* text\n"         \
-    "                           files are IOC lists\n"                                             \
+    "                           files are IOC lists (default: the bundled cloudhopper\n"         \
+    "                           pack)\n"                                                          \
     "      --hash-iocs FILE     a hash IOC list, whatever its name\n"                              \
     "      --filename-iocs FILE a filename/path IOC list, whatever its name\n"                     \
     "      --c2-iocs FILE       a C2 IOC list, whatever its name\n"                                \
-    "      --strict             a broken rule file is fatal, not skipped\n"                        \
+    "      --intel FILE         threat intel: STIX 2.1, OpenIOC, MISP JSON/CSV, CSV or a\n"       \
+    "                           plain list, told by content (*.json, *.ioc, *.xml, *.csv\n"      \
+    "                           under --rules are read as intel too)\n"                          \
+    "      --strict             a broken rule file is fatal, not skipped\n"                       \
     "      --sigma-mapping FILE Sigma logsource mapping (default: the one shipped,\n"              \
     "                           data/sigma/logsources.yml); 'none' = no scoping\n"                 \
     "      --placeholders PATH  values for Sigma %NAME% placeholders (|expand): a\n"               \

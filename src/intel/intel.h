@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/diagsink.h"
 #include "vigil/status.h"
@@ -173,5 +174,22 @@ size_t vigil_intel_set_count(const vigil_intel_set *set);
 const vigil_intel_entry *vigil_intel_set_at(const vigil_intel_set *set, size_t i);
 /* Entry count per type (array of VIGIL_INTEL_TYPE_COUNT). */
 void vigil_intel_set_counts(const vigil_intel_set *set, uint64_t *counts);
+
+/* ---- write.c: the set written back out ----------------------------------- */
+
+/* Loki/signature-base text lists in dir (created if needed): hash-iocs.txt
+ * (HASH;SCORE;DESCRIPTION), filename-iocs.txt (names and paths as escaped,
+ * anchored, case-insensitive regexes;SCORE) and c2-iocs.txt
+ * (VALUE;SCORE;DESCRIPTION: domains, IPs, CIDRs, URLs). */
+vigil_status vigil_intel_write_loki(const vigil_intel_set *set, const char *dir,
+                                    const vigil_diag_sink *diag);
+/* A STIX 2.1 bundle of one indicator per entry (confidence = score, stable
+ * ids from type and value; now 0 = current time for the timestamps). Full
+ * paths have no STIX comparison vigil reads back; they are counted in
+ * *skipped (may be NULL). */
+vigil_status vigil_intel_write_stix(const vigil_intel_set *set, FILE *fp, int64_t now,
+                                    size_t *skipped);
+/* A CSV table: type,value,score,description. */
+vigil_status vigil_intel_write_csv(const vigil_intel_set *set, FILE *fp);
 
 #endif
