@@ -170,6 +170,7 @@ typedef struct vigil_sg_compile_ctx {
     char err[256]; /* reason when a compile fails */
     uint64_t err_line;
     char note[256]; /* a warning about a rule that still compiled (reported by the caller) */
+    int note_info;  /* the note is informational only (shown on request) */
 } vigil_sg_compile_ctx;
 
 /* Compiles a `detection` map (and the condition inside it). */

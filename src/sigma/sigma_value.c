@@ -144,9 +144,13 @@ static vigil_status parse_sigma_string(vigil_sg_compile_ctx *cx, const char *s, 
                      * nothing, so a filter made of it never excludes (the rule errs
                      * towards reporting) and a selection made of it never fires */
                     snprintf(cx->note, sizeof cx->note,
-                             "placeholder %%%.*s%% has no values (give placeholders); "
-                             "it matches nothing",
+                             "placeholder %%%.*s%% has no values: a selection on it never "
+                             "fires, a filter on it excludes nothing (see --placeholders)",
                              (int)(nl > 64 ? 64 : nl), s + i + 1);
+                    /* with no placeholders at all this is the documented default of a
+                     * pack written for sites to fill in; a set that lacks this name is
+                     * more likely a mistake */
+                    cx->note_info = ph == NULL || ph->n == 0;
                     return VIGIL_OK;
                 }
                 vlist vals = {0};

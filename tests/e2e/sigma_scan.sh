@@ -119,10 +119,16 @@ expect_eq "text correlation line" "$(grep -c '^ALERT   score 100  correlation Ad
 expect_eq "text correlation events" "$(grep -c '^        .*#\(102\|103\|201\)  2026-03-01T10:..:00.000Z  Admin Network Logon$' "$TMP/out2")" "3"
 expect_eq "text summary events" "$(grep -c '^events: 6 in 2 event logs, 1 matched$' "$TMP/out2")" "1"
 
-# 3. without placeholders: %Admins% matches nothing (warned), no correlation
+# 3. without placeholders: %Admins% matches nothing (said with -v), no correlation
 "$VIGIL" scan -q -f jsonl -r "$R" "$D" > "$TMP/out3" 2> "$TMP/err3"
 expect_eq "no placeholders: exit 1" "$?" "1"
-expect_eq "no placeholders: warning names the placeholder" "$(grep -c "warning: .*logon.yml:.*placeholder %Admins% has no values" "$TMP/err3")" "1"
+expect_eq "no placeholders: quiet about it by default" "$(grep -c "placeholder" "$TMP/err3")" "0"
+"$VIGIL" scan -q -v -f jsonl -r "$R" "$D" > /dev/null 2> "$TMP/err3v"
+expect_eq "no placeholders: -v names the placeholder" "$(grep -c "info: .*logon.yml:.*placeholder %Admins% has no values" "$TMP/err3v")" "1"
+# placeholders given, one name missing from them: a warning
+mkdir -p "$TMP/ph-other" && echo x > "$TMP/ph-other/Other.txt"
+"$VIGIL" scan -q -f jsonl --placeholders "$TMP/ph-other" -r "$R" "$D" > /dev/null 2> "$TMP/err3w"
+expect_eq "missing placeholder name: warning" "$(grep -c "warning: .*logon.yml:.*placeholder %Admins% has no values" "$TMP/err3w")" "1"
 expect_eq "no placeholders: findings" "$(jq -r 'select(.type=="finding") | .record_id' "$TMP/out3" | sort -n | tr '\n' ' ')" "7 101 "
 
 # 4. a clean log: exit 0; --min-level hides informational events
