@@ -58,6 +58,18 @@ vigil_status vigil_engine_create(const vigil_engine_options *opts, vigil_engine 
     st = vigil_yara_builder_create(&e->diag, &e->yara_builder);
     if (st == VIGIL_OK)
         st = vigil_ioc_builder_create(&e->diag, &e->ioc_builder);
+    if (st == VIGIL_OK) {
+        vigil_sigma_options so;
+        memset(&so, 0, sizeof so);
+        so.on_diag = e->diag.fn;
+        so.diag_user = e->diag.user;
+        so.strict = e->strict;
+        if (opts != NULL) {
+            so.mapping_path = opts->sigma_mapping;
+            so.placeholder_path = opts->sigma_placeholders;
+        }
+        st = vigil_sigma_builder_create(&so, &e->sigma_builder);
+    }
     if (st != VIGIL_OK) {
         vigil_engine_destroy(e);
         return st;
@@ -72,8 +84,10 @@ void vigil_engine_destroy(vigil_engine *e)
         return;
     vigil_yara_builder_destroy(e->yara_builder);
     vigil_ioc_builder_destroy(e->ioc_builder);
+    vigil_sigma_builder_destroy(e->sigma_builder);
     vigil_yara_rules_destroy(e->yara);
     vigil_ioc_db_destroy(e->ioc);
+    vigil_sigma_ruleset_destroy(e->sigma);
     vigil_netioc_db_destroy(e->net);
     free(e);
 }
@@ -135,6 +149,27 @@ static vigil_status add_yara_file(vigil_engine *e, const char *path)
     return VIGIL_OK;
 }
 
+/* Rules, correlations and filters the Sigma builder holds so far. */
+static uint64_t sigma_loaded(const vigil_engine *e)
+{
+    vigil_sigma_counts c;
+    vigil_sigma_builder_get_counts(e->sigma_builder, &c);
+    return c.rules + c.correlations + c.filters;
+}
+
+/* A Sigma file counts as loaded when at least one of its documents was. */
+static vigil_status add_sigma(vigil_engine *e, const char *name, const char *text, size_t len)
+{
+    uint64_t before = sigma_loaded(e);
+    vigil_status st = text != NULL
+                          ? vigil_sigma_builder_add_string(e->sigma_builder, name, text, len)
+                          : vigil_sigma_builder_add_path(e->sigma_builder, name);
+    if (st != VIGIL_OK)
+        return st;
+    e->sigma_files++;
+    return sigma_loaded(e) > before ? VIGIL_OK : VIGIL_ERR_RULE;
+}
+
 static vigil_status add_one_file(vigil_engine *e, const char *path, vigil_rule_kind kind,
                                  int explicit_file)
 {
@@ -154,10 +189,8 @@ static vigil_status add_one_file(vigil_engine *e, const char *path, vigil_rule_k
             e->ioc_files++;
         break;
     case VIGIL_RULES_SIGMA:
-        vigil_diagf(&e->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_UNSUPPORTED, path, 0,
-                    "Sigma rules are not supported by this build; file skipped");
-        e->counts.files_refused++;
-        return VIGIL_OK;
+        st = add_sigma(e, path, NULL, 0);
+        break;
     case VIGIL_RULES_STIX:
     case VIGIL_RULES_OPENIOC:
     case VIGIL_RULES_MISP:
@@ -302,6 +335,9 @@ vigil_status vigil_engine_add_string(vigil_engine *e, vigil_rule_kind kind, cons
         if (st == VIGIL_OK)
             e->ioc_files++;
         break;
+    case VIGIL_RULES_SIGMA:
+        st = add_sigma(e, name, text, len);
+        break;
     case VIGIL_RULES_STIX:
     case VIGIL_RULES_OPENIOC:
     case VIGIL_RULES_MISP:
@@ -340,6 +376,22 @@ vigil_status vigil_engine_freeze(vigil_engine *e)
         return st;
     vigil_ioc_builder_destroy(e->ioc_builder);
     e->ioc_builder = NULL;
+    if (e->sigma_files > 0) {
+        vigil_sigma_counts sc;
+        vigil_sigma_builder_get_counts(e->sigma_builder, &sc);
+        e->counts.sigma_refused = sc.refused;
+        st = vigil_sigma_builder_build(e->sigma_builder, &e->sigma);
+        if (st != VIGIL_OK && st != VIGIL_ERR_NO_RULES)
+            return st;
+        if (e->sigma != NULL) {
+            vigil_sigma_ruleset_get_counts(e->sigma, &sc);
+            e->counts.sigma_rules = sc.rules + sc.correlations;
+            e->counts.sigma_correlations = sc.correlations;
+            e->counts.sigma_filters = sc.filters;
+        }
+    }
+    vigil_sigma_builder_destroy(e->sigma_builder);
+    e->sigma_builder = NULL;
     st = vigil_engine_build_net(e);
     if (st != VIGIL_OK)
         return st;
@@ -374,6 +426,20 @@ void vigil_engine_get_counts(const vigil_engine *e, vigil_engine_counts *out)
 unsigned vigil_engine_hash_kinds(const vigil_engine *e)
 {
     return e ? e->hash_kinds : 0;
+}
+
+int vigil_sigma_level_score(const char *level)
+{
+    static const struct {
+        const char *name;
+        int score;
+    } levels[] = {
+        {"informational", 20}, {"low", 40}, {"medium", 60}, {"high", 80}, {"critical", 100}};
+
+    for (size_t i = 0; level != NULL && i < sizeof levels / sizeof levels[0]; i++)
+        if (strcasecmp(level, levels[i].name) == 0)
+            return levels[i].score;
+    return 40;
 }
 
 vigil_level vigil_level_of_score(int score)
@@ -417,12 +483,33 @@ static int yara_rule_cb(const vigil_yara_rule_info *r, void *user)
 vigil_status vigil_engine_foreach_rule(const vigil_engine *e, vigil_rule_fn fn, void *user)
 {
     foreach_ctx c = {fn, user};
+    vigil_status st = VIGIL_OK;
 
     if (e == NULL || fn == NULL)
         return VIGIL_ERR_INVALID_ARG;
     if (!e->frozen)
         return VIGIL_ERR_NOT_FROZEN;
     if (e->yara != NULL)
-        return vigil_yara_rules_foreach(e->yara, yara_rule_cb, &c);
-    return VIGIL_OK;
+        st = vigil_yara_rules_foreach(e->yara, yara_rule_cb, &c);
+    size_t n = e->sigma != NULL ? vigil_sigma_ruleset_rule_count(e->sigma) : 0;
+    for (size_t i = 0; st == VIGIL_OK && i < n; i++) {
+        const vigil_sigma_rule_info *r = vigil_sigma_ruleset_rule(e->sigma, i);
+        vigil_rule_info info;
+        memset(&info, 0, sizeof info);
+        info.kind = VIGIL_RULES_SIGMA;
+        info.name = r->title;
+        info.source = r->source;
+        info.line = r->line;
+        info.tags = r->tags;
+        info.ntags = r->ntags;
+        info.description = r->description;
+        info.author = r->author;
+        info.reference = r->nreferences > 0 ? r->references[0] : NULL;
+        info.score = vigil_sigma_level_score(r->level);
+        info.level = vigil_level_of_score(info.score);
+        info.is_private = r->correlation_only;
+        if (fn(&info, user) != 0)
+            st = VIGIL_ERR_ABORTED;
+    }
+    return st;
 }

@@ -9,6 +9,7 @@
 #include "ioc/ioc.h"
 #include "netioc/netioc.h"
 #include "vigil/engine.h"
+#include "vigil/sigma.h"
 #include "yara/yara_rules.h"
 
 struct vigil_engine {
@@ -18,12 +19,15 @@ struct vigil_engine {
     /* while building */
     vigil_yara_builder *yara_builder;
     vigil_ioc_builder *ioc_builder;
+    vigil_sigma_builder *sigma_builder;
     uint64_t yara_files;
+    uint64_t sigma_files;
     uint64_t ioc_files;
     int yara_wants_md5; /* a YARA source uses the md5 external */
     /* after freeze */
     vigil_yara_rules *yara;
     vigil_ioc_db *ioc;
+    vigil_sigma_ruleset *sigma; /* NULL without Sigma rules */
     vigil_engine_counts counts;
     unsigned hash_kinds;
     vigil_netioc_db *net; /* the C2 domains, IPs, CIDRs, URLs for log and socket hunting */
