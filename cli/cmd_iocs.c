@@ -379,7 +379,12 @@ int cmd_iocs(int argc, char **argv)
             st = vigil_intel_write_stix(set, fp, 0, &skipped);
         else
             st = vigil_intel_write_csv(set, fp);
-        if (fp != stdout ? fclose(fp) != 0 : fflush(fp) != 0)
+        int closed_ok;
+        if (fp == stdout)
+            closed_ok = fflush(fp) == 0;
+        else
+            closed_ok = fclose(fp) == 0;
+        if (!closed_ok)
             st = VIGIL_ERR_IO;
         if (st != VIGIL_OK) {
             fprintf(stderr, "vigil iocs: cannot write %s: %s\n", a.output ? a.output : "output",

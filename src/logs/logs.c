@@ -102,6 +102,8 @@ static void locked_diag(const vigil_diag *d, void *user)
 static void line_text(logs_ctx *c, worker *w, const char *buf, size_t len, size_t pos, size_t mlen,
                       vigil_log_hit *h)
 {
+    if (buf == NULL || pos > len)
+        return; /* a hit always lies in its chunk's buffer */
     const char *ls = pos > 0 ? memrchr(buf, '\n', pos) : NULL;
     size_t s = ls ? (size_t)(ls - buf) + 1 : 0;
     const char *le = memchr(buf + pos, '\n', len - pos);
@@ -745,10 +747,8 @@ vigil_status vigil_logs_run(const vigil_engine *e, const char *const *paths, siz
         if (st != VIGIL_OK)
             vigil_pool_cancel(c.pool);
         vigil_status ps = vigil_pool_finish(c.pool);
-        if (ps != VIGIL_OK && ps != VIGIL_ERR_ABORTED)
-            st = ps;
-        else if (st == VIGIL_OK)
-            st = ps;
+        if ((ps != VIGIL_OK && ps != VIGIL_ERR_ABORTED) || st == VIGIL_OK)
+            st = ps; /* a pool failure wins; an abort only when the walk was fine */
         vigil_pool_destroy(c.pool);
         c.st.dirs = ws.dirs;
         c.st.skipped = ws.skipped;

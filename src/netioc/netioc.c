@@ -121,8 +121,11 @@ static vigil_status add_address(vigil_netioc_db *db, const vigil_intel_entry *e,
         return VIGIL_ERR_PARSE;
     memcpy(addr, e->value, alen);
     addr[alen] = '\0';
-    if (slash != NULL)
-        plen = atoi(slash + 1);
+    if (slash != NULL) {
+        char *pend;
+        long v = strtol(slash + 1, &pend, 10);
+        plen = *pend == '\0' && v >= 0 && v <= 128 ? (int)v : -1; /* -1: full length below */
+    }
     uint8_t bin[16];
     if (inet_pton(AF_INET, addr, bin) == 1) {
         vigil_netioc_v4 *v = realloc(db->v4, (db->nv4 + 1) * sizeof *v);
@@ -368,7 +371,7 @@ size_t vigil_netioc_match_addr(const vigil_netioc_db *db, int family, const uint
         if (!db->v4_short && !(db->v4_top16[ip >> 22] >> (ip >> 16 & 63) & 1))
             return 0; /* no indicator in this /16: most addresses stop here */
         for (size_t k = 0; k < db->nv4_plens; k++) {
-            vigil_netioc_v4 key;
+            vigil_netioc_v4 key = {0};
             key.plen = db->v4_plens[k];
             key.net = key.plen == 0 ? 0 : ip & (0xffffffffu << (32 - key.plen));
             const vigil_netioc_v4 *e = bsearch(&key, db->v4, db->nv4, sizeof key, cmp_v4);
@@ -380,7 +383,7 @@ size_t vigil_netioc_match_addr(const vigil_netioc_db *db, int family, const uint
         }
     } else if (family == AF_INET6) {
         for (size_t k = 0; k < db->nv6_plens; k++) {
-            vigil_netioc_v6 key;
+            vigil_netioc_v6 key = {0};
             key.plen = db->v6_plens[k];
             memcpy(key.net, addr, 16);
             mask_bits(key.net, 128, key.plen);
