@@ -139,7 +139,7 @@ vigil_status vigil_live_parse(const char *name, const char *text, size_t len, in
         c.uid = (uint32_t)uid;
         c.inode = inode;
         /* the callback gets the connection for the call only (see live.h) */
-        if (fn(&c, user)) // NOLINT(clang-analyzer-core.StackAddressEscape)
+        if (fn(&c, user))
             return VIGIL_ERR_ABORTED;
         continue;
     bad:
@@ -206,6 +206,7 @@ static int on_conn(const vigil_live_conn *c, void *user)
         lc->cur_remote = 0;
         vigil_netioc_match_addr(lc->db, c->family, c->local, on_addr, lc);
     }
+    lc->cur = NULL; /* c lives for this call only */
     return lc->nomem;
 }
 
