@@ -519,8 +519,9 @@ void out_write_summary(out_writer *w, const out_summary *s)
         json_object_set_new(o, "threads", json_integer(st->threads));
         json_object_set_new(o, "directories", json_integer((json_int_t)st->dirs));
         json_object_set_new(o, "skipped", json_integer((json_int_t)st->skipped));
-        json_object_set_new(o, "unreadable",
-                            json_integer((json_int_t)st->unreadable + (json_int_t)st->scan.unreadable));
+        json_object_set_new(
+            o, "unreadable",
+            json_integer((json_int_t)st->unreadable + (json_int_t)st->scan.unreadable));
         json_object_set_new(o, "oversized", json_integer((json_int_t)st->scan.oversized));
         json_object_set_new(o, "event_logs", json_integer((json_int_t)st->scan.event_logs));
         json_object_set_new(o, "events", json_integer((json_int_t)st->scan.events));

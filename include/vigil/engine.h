@@ -25,13 +25,13 @@ typedef enum {
     VIGIL_RULES_YARA = 1,         /* .yar / .yara */
     VIGIL_RULES_IOC_HASH = 2,     /* HASH;SCORE;DESCRIPTION */
     VIGIL_RULES_IOC_FILENAME = 3, /* REGEX;SCORE[;FP_REGEX] */
-    VIGIL_RULES_IOC_C2 = 4,   /* DOMAIN_OR_IP[;SCORE] */
-    VIGIL_RULES_SIGMA = 5,    /* Sigma YAML */
-    VIGIL_RULES_STIX = 6,     /* STIX 2.1 JSON bundle of indicators */
-    VIGIL_RULES_OPENIOC = 7,  /* OpenIOC 1.0/1.1 XML (*.ioc, *.xml) */
-    VIGIL_RULES_MISP = 8,     /* MISP event JSON or MISP CSV export */
-    VIGIL_RULES_CSV = 9,      /* CSV whose header names a value (and type) column */
-    VIGIL_RULES_INTEL = 10    /* any of the intel formats or a plain list, told by content */
+    VIGIL_RULES_IOC_C2 = 4,       /* DOMAIN_OR_IP[;SCORE] */
+    VIGIL_RULES_SIGMA = 5,        /* Sigma YAML */
+    VIGIL_RULES_STIX = 6,         /* STIX 2.1 JSON bundle of indicators */
+    VIGIL_RULES_OPENIOC = 7,      /* OpenIOC 1.0/1.1 XML (*.ioc, *.xml) */
+    VIGIL_RULES_MISP = 8,         /* MISP event JSON or MISP CSV export */
+    VIGIL_RULES_CSV = 9,          /* CSV whose header names a value (and type) column */
+    VIGIL_RULES_INTEL = 10        /* any of the intel formats or a plain list, told by content */
 } vigil_rule_kind;
 
 /* "auto", "yara", "hash", "filename", "c2", "sigma", "stix", "openioc", "misp",
