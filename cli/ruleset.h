@@ -18,6 +18,7 @@ typedef struct rule_args {
     rule_arg *items;
     size_t n;
     int strict;
+    int yara_grouping; /* vigil_yara_grouping_mode */
 } rule_args;
 
 /* getopt_long entries for the rule options; values from RULE_OPT_BASE on. */
@@ -27,7 +28,10 @@ typedef struct rule_args {
         {"hash-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_HASH},              \
         {"filename-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_FILENAME},      \
         {"c2-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_C2},                  \
-        {"strict", no_argument, NULL, RULE_OPT_BASE + 99}
+        {"strict", no_argument, NULL, RULE_OPT_BASE + 99},                                         \
+    {                                                                                              \
+        "yara-grouping", required_argument, NULL, RULE_OPT_BASE + 98                               \
+    }
 
 /* Handles option c if it is a rule option: 1 handled, 0 not ours, -1 error. */
 int rule_args_option(rule_args *ra, int c, const char *arg);
@@ -43,6 +47,9 @@ vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user
     "      --hash-iocs FILE     a hash IOC list, whatever its name\n"                              \
     "      --filename-iocs FILE a filename/path IOC list, whatever its name\n"                     \
     "      --c2-iocs FILE       a C2 IOC list, whatever its name\n"                                \
-    "      --strict             a broken rule file is fatal, not skipped\n"
+    "      --strict             a broken rule file is fatal, not skipped\n"                        \
+    "      --yara-grouping MODE auto (default: scan each file only with the YARA\n"                \
+    "                           rules its magic, size and name can match), off,\n"                 \
+    "                           per-group\n"
 
 #endif

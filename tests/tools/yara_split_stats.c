@@ -6,10 +6,12 @@
  * that selecting groups per file reports exactly the (file, rule) set the
  * original rules report on generated PE/ELF/text inputs of boundary sizes.
  *
- * Usage: yara_split_stats [--caps N,N..] [--equiv] [--nopre] PATH...
+ * Usage: yara_split_stats [--caps N,N..] [--equiv] [--nopre] [--dump DIR] PATH...
  *   PATH is a rule file or a directory (its *.yar / *.yara files, sorted).
  * Prints "files N", "rules N", "opaque N", one "group ..." line per group,
- * "nopre NS:RULE" lines with --nopre, and "equiv ..." with --equiv. */
+ * "nopre NS:RULE" lines with --nopre, and "equiv ..." with --equiv.
+ * --dump writes each group's source to DIR/GROUP.yar (namespaces merged:
+ * for timing experiments with the yara tool, not for matching). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,12 +352,15 @@ static int equiv(const vigil_yara_split *s, const vigil_yara_plan *p, path_list 
 int main(int argc, char **argv)
 {
     int do_equiv = 0, do_nopre = 0;
+    const char *dump = NULL;
     uint64_t caps[16];
     vigil_yara_plan_options opt = {caps, 0};
     path_list files = {0};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--equiv") == 0) {
             do_equiv = 1;
+        } else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc) {
+            dump = argv[++i];
         } else if (strcmp(argv[i], "--nopre") == 0) {
             do_nopre = 1;
         } else if (strcmp(argv[i], "--caps") == 0 && i + 1 < argc) {
@@ -404,6 +409,15 @@ int main(int argc, char **argv)
             if (errors == 0 && yr_compiler_get_rules(c, &grules[g]) != ERROR_SUCCESS)
                 errors++;
             yr_compiler_destroy(c);
+        }
+        if (dump != NULL) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s.yar", dump, grp->name);
+            FILE *df = fopen(path, "w");
+            for (size_t i = 0; df != NULL && i < grp->n_sources; i++)
+                fputs(grp->sources[i].text, df);
+            if (df != NULL)
+                fclose(df);
         }
         printf("group %-10s rules=%zu home=%zu copies=%zu namespaces=%zu compile=%s\n", grp->name,
                grp->n_rules, grp->n_home, grp->n_copies, grp->n_sources, errors ? "FAIL" : "ok");
