@@ -384,8 +384,11 @@ static vigil_status build(vigil_yara_rules *r, const vigil_diag_sink *diag,
                           const vigil_yara_source_lines *src, size_t nsrc,
                           vigil_yara_grouping_mode mode)
 {
-    vigil_diag_sink info = {info_diag, (void *)diag};
+    vigil_diag_sink info = {info_diag, &r->diag};
     vigil_status st;
+
+    if (diag != NULL)
+        r->diag = *diag;
 
     st = vigil_yara_split_create(&info, &r->split);
     for (size_t i = 0; i < nsrc && st == VIGIL_OK; i++) {

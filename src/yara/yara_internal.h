@@ -42,6 +42,7 @@ struct vigil_yara_rules {
     vigil_yara_grouping_mode mode; /* what was asked */
     const char *fallback;          /* why grouping is not in use (arena), or NULL */
     vigil_yara_grouping stats;     /* what vigil_yara_rules_grouping returns (arena) */
+    vigil_diag_sink diag;          /* where the split's notes go (it keeps a pointer) */
 };
 
 /* libyara's process-wide state, reference counted under a mutex so that
