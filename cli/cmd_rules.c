@@ -106,9 +106,11 @@ static int print_rule(const vigil_rule_info *r, void *user)
         }
         json_decref(o);
     } else {
-        printf("%-6s %-8s %3d  %s%s  %s:%llu\n", vigil_rule_kind_name(r->kind),
-               r->is_private ? "private" : vigil_level_name(r->level), r->score, r->name,
-               r->ntags ? " [tagged]" : "", r->source ? r->source : "-",
+        printf("%-6s %-8s %3d  %s", vigil_rule_kind_name(r->kind),
+               r->is_private ? "private" : vigil_level_name(r->level), r->score, r->name);
+        for (size_t i = 0; i < r->ntags; i++)
+            printf("%s%s", i ? "," : " [", r->tags[i]);
+        printf("%s  %s:%llu\n", r->ntags ? "]" : "", r->source ? r->source : "-",
                (unsigned long long)r->line);
     }
     return 0;
@@ -122,7 +124,7 @@ int cmd_rules(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    rule_args ra = {NULL, 0, 0, 0};
+    rule_args ra = {NULL, 0, 0, 0, NULL};
     out_writer w;
     list_ctx ctx = {OUT_TEXT, 0};
     int c, rc = 2;
@@ -162,6 +164,8 @@ int cmd_rules(int argc, char **argv)
             goto out;
         }
     }
+    if (rule_args_use_bundled(&ra) != 0)
+        goto out;
     out_init(&w, stdout, ctx.format);
     vigil_engine *engine = rule_args_load(&ra, out_diag, &w);
     if (engine != NULL) {

@@ -40,14 +40,14 @@ static void on_signal(int sig)
 
 static void usage(FILE *fp)
 {
-    fputs("usage: vigil scan [options] PATH...\n"
+    fputs("usage: vigil scan [options] [PATH...]\n"
           "\n"
-          "Sweeps files and directories with YARA rules and IOC lists; archives are\n"
+          "Sweeps files and directories (default: the whole host, /) with YARA rules\n"
+          "and IOC lists (default: the bundled cloudhopper pack); archives are\n"
           "opened and their members scanned. Exit code: 0 nothing found, 1 findings,\n"
           "2 error.\n"
           "\n"
-          "rules:\n" RULE_USAGE
-          "what is scanned:\n"
+          "rules:\n" RULE_USAGE "what is scanned:\n"
           "  -j, --threads N          worker threads (default: every core)\n"
           "  -L, --follow-symlinks    follow symbolic links (loops are detected)\n"
           "  -x, --one-file-system    stay on the file system of each PATH\n"
@@ -237,14 +237,19 @@ static int parse_args(int argc, char **argv, scan_args *a)
                 return bad_arg("--min-level", optarg);
             break;
         case OPT_LEVELS: {
-            int n1, n2, n3;
-            char tail;
-            if (sscanf(optarg, "%d,%d,%d%c", &n1, &n2, &n3, &tail) != 3 || n1 < 1 || n2 < n1 ||
-                n3 < n2 || n3 > 100)
+            unsigned n1, n2, n3;
+            char *c1 = strchr(optarg, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+            if (c2 == NULL)
                 return bad_arg("--levels", optarg);
-            a->sweep.scan.notice_score = n1;
-            a->sweep.scan.warning_score = n2;
-            a->sweep.scan.alert_score = n3;
+            *c1 = *c2 = '\0';
+            int bad = parse_uint(optarg, 100, &n1) || parse_uint(c1 + 1, 100, &n2) ||
+                      parse_uint(c2 + 1, 100, &n3);
+            *c1 = *c2 = ',';
+            if (bad || n1 < 1 || n2 < n1 || n3 < n2)
+                return bad_arg("--levels", optarg);
+            a->sweep.scan.notice_score = (int)n1;
+            a->sweep.scan.warning_score = (int)n2;
+            a->sweep.scan.alert_score = (int)n3;
             break;
         }
         case OPT_MAX_STRINGS:
@@ -295,14 +300,8 @@ int cmd_scan(int argc, char **argv)
     if (rc >= 0)
         goto out_args;
     rc = 2;
-    if (optind >= argc) {
-        fprintf(stderr, "vigil scan: no PATH given (see vigil scan --help)\n");
+    if (rule_args_use_bundled(&a.rules) != 0)
         goto out_args;
-    }
-    if (a.rules.n == 0) {
-        fprintf(stderr, "vigil scan: no rules given; use --rules PATH\n");
-        goto out_args;
-    }
     if (a.output != NULL) {
         fp = fopen(a.output, "w");
         if (fp == NULL) {
@@ -337,8 +336,16 @@ int cmd_scan(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     memset(&stats, 0, sizeof stats);
-    st = vigil_sweep_run(engine, (const char *const *)argv + optind, (size_t)(argc - optind),
-                         &a.sweep, &stats);
+    /* no PATH: the whole local host, as Loki does (pseudo file systems are
+     * never entered by the walker) */
+    static const char *const host_root[] = {"/"};
+    const char *const *paths = (const char *const *)argv + optind;
+    size_t npaths = (size_t)(argc - optind);
+    if (npaths == 0) {
+        paths = host_root;
+        npaths = 1;
+    }
+    st = vigil_sweep_run(engine, paths, npaths, &a.sweep, &stats);
     out_progress_clear(&w);
     if (st != VIGIL_OK && st != VIGIL_ERR_ABORTED) {
         fprintf(stderr, "vigil scan: sweep failed: %s\n", vigil_status_str(st));

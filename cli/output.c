@@ -6,6 +6,7 @@
  * Field names are documented in docs/output.md and are part of the
  * interface: add fields, never rename them. */
 #include "output.h"
+#include "output_net.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -77,6 +78,7 @@ static json_t *jstr(const char *s)
         if (ok && len > 1 && json_stringn((const char *)p + i, len) == NULL)
             ok = 0; /* overlong or surrogate: let jansson decide, cheaply enough */
         if (ok) {
+            /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): json_stringn takes a length */
             memcpy(fixed + o, p + i, len);
             o += len;
             i += len;
@@ -243,8 +245,7 @@ static void text_result(out_writer *w, const vigil_target_result *r)
                 fprintf(fp, " %s@0x%llx", f->strings[k].id,
                         (unsigned long long)f->strings[k].offset);
             if (f->strings_total > f->nstrings)
-                fprintf(fp, " (+%llu more)",
-                        (unsigned long long)(f->strings_total - f->nstrings));
+                fprintf(fp, " (+%llu more)", (unsigned long long)(f->strings_total - f->nstrings));
             fprintf(fp, "%s\n", z);
         }
     }
@@ -360,15 +361,16 @@ void out_write_summary(out_writer *w, const out_summary *s)
         json_t *lv = json_object();
         json_object_set_new(o, "type", json_string("summary"));
         json_object_set_new(o, "version", json_string(s->version));
-        json_object_set_new(o, "files", json_integer((json_int_t)st->scan.targets -
-                                                     (json_int_t)st->scan.members));
+        json_object_set_new(
+            o, "files", json_integer((json_int_t)st->scan.targets - (json_int_t)st->scan.members));
         json_object_set_new(o, "archive_members", json_integer((json_int_t)st->scan.members));
         json_object_set_new(o, "bytes", json_integer((json_int_t)st->scan.bytes));
         json_object_set_new(o, "seconds", json_real(st->seconds));
         json_object_set_new(o, "threads", json_integer(st->threads));
         json_object_set_new(o, "directories", json_integer((json_int_t)st->dirs));
         json_object_set_new(o, "skipped", json_integer((json_int_t)st->skipped));
-        json_object_set_new(o, "unreadable", json_integer((json_int_t)(st->unreadable + st->scan.unreadable)));
+        uint64_t unreadable = st->unreadable + st->scan.unreadable;
+        json_object_set_new(o, "unreadable", json_integer((json_int_t)unreadable));
         json_object_set_new(o, "oversized", json_integer((json_int_t)st->scan.oversized));
         json_object_set_new(o, "targets_with_findings", json_integer((json_int_t)w->shown_targets));
         json_object_set_new(o, "findings", json_integer((json_int_t)w->shown_findings));
@@ -400,20 +402,35 @@ void out_write_summary(out_writer *w, const out_summary *s)
         with_commas(rc->c2_iocs, c, sizeof c);
         fprintf(w->fp, "%svigil %s%s: %s files", b, s->version, z, files);
         if (st->scan.members)
-            fprintf(w->fp, " (+%llu archive members)", (unsigned long long)st->scan.members);
+            fprintf(w->fp, " (+%llu archive member%s)", (unsigned long long)st->scan.members,
+                    st->scan.members == 1 ? "" : "s");
         fprintf(w->fp, ", %s in %.2f s (%s/s), %u threads\n", bytes, st->seconds, rate,
                 st->threads);
         fprintf(w->fp, "rules: %s YARA, %s hash IOCs, %s filename IOCs, %s C2 IOCs\n", y, h, f, c);
-        fprintf(w->fp, "findings: %llu in %llu files: %llu alert, %llu warning, %llu notice, "
-                       "%llu info\n",
+        fprintf(w->fp,
+                "findings: %llu in %llu files: %llu alert, %llu warning, %llu notice, "
+                "%llu info\n",
                 w->shown_findings, w->shown_targets, w->shown_by_level[VIGIL_LEVEL_ALERT],
                 w->shown_by_level[VIGIL_LEVEL_WARNING], w->shown_by_level[VIGIL_LEVEL_NOTICE],
                 w->shown_by_level[VIGIL_LEVEL_INFO]);
-        fprintf(w->fp, "problems: %llu errors, %llu warnings (%llu unreadable, %llu skipped, "
-                       "%llu over max size)\n",
-                w->diag_errors, w->diag_warnings, (unsigned long long)(st->unreadable + st->scan.unreadable),
+        fprintf(w->fp,
+                "problems: %llu errors, %llu warnings (%llu unreadable, %llu skipped, "
+                "%llu over max size)\n",
+                w->diag_errors, w->diag_warnings,
+                (unsigned long long)st->unreadable + (unsigned long long)st->scan.unreadable,
                 (unsigned long long)st->skipped, (unsigned long long)st->scan.oversized);
     }
     fflush(w->fp);
     pthread_mutex_unlock(&w->lock);
+}
+
+/* For the other renderers (output_net.c): the same escaping and lines. */
+json_t *out_jstr(const char *s)
+{
+    return jstr(s);
+}
+
+void out_put_json_line(out_writer *w, json_t *o)
+{
+    put_json_line(w, o);
 }

@@ -17,10 +17,10 @@ typedef enum { OUT_TEXT, OUT_JSONL } out_format;
 typedef struct out_writer {
     FILE *fp;
     out_format format;
-    int color;         /* ANSI colours in text output */
-    int progress;      /* a progress line is being drawn on stderr */
-    int progress_shown; /* a progress line is on screen now */
-    int verbose;       /* show info diagnostics */
+    int color;             /* ANSI colours in text output */
+    int progress;          /* a progress line is being drawn on stderr */
+    int progress_shown;    /* a progress line is on screen now */
+    int verbose;           /* show info diagnostics */
     vigil_level min_level; /* results below are not shown (but counted) */
     pthread_mutex_t lock;
     unsigned long long shown_targets;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "paths.h"
+
 int rule_args_option(rule_args *ra, int c, const char *arg)
 {
     vigil_rule_kind kind;
@@ -34,6 +36,8 @@ int rule_args_option(rule_args *ra, int c, const char *arg)
         kind = VIGIL_RULES_IOC_FILENAME;
     else if (c == RULE_OPT_BASE + VIGIL_RULES_IOC_C2)
         kind = VIGIL_RULES_IOC_C2;
+    else if (c == RULE_OPT_BASE + VIGIL_RULES_INTEL)
+        kind = VIGIL_RULES_INTEL;
     else
         return 0;
     rule_arg *p = realloc(ra->items, (ra->n + 1) * sizeof *p);
@@ -48,9 +52,24 @@ int rule_args_option(rule_args *ra, int c, const char *arg)
 
 void rule_args_free(rule_args *ra)
 {
+    free(ra->bundled);
+    ra->bundled = NULL;
     free(ra->items);
     ra->items = NULL;
     ra->n = 0;
+}
+
+int rule_args_use_bundled(rule_args *ra)
+{
+    if (ra->n > 0)
+        return 0;
+    ra->bundled = cli_find_data("rules/cloudhopper");
+    if (ra->bundled == NULL) {
+        fprintf(stderr, "vigil: no rules given and the bundled pack (rules/cloudhopper) was not "
+                        "found next to the program; use --rules PATH\n");
+        return -1;
+    }
+    return rule_args_option(ra, 'r', ra->bundled) == 1 ? 0 : -1;
 }
 
 vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user)

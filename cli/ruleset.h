@@ -19,6 +19,7 @@ typedef struct rule_args {
     size_t n;
     int strict;
     int yara_grouping; /* vigil_yara_grouping_mode */
+    char *bundled;     /* path of the bundled pack when it is used */
 } rule_args;
 
 /* getopt_long entries for the rule options; values from RULE_OPT_BASE on. */
@@ -28,14 +29,17 @@ typedef struct rule_args {
         {"hash-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_HASH},              \
         {"filename-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_FILENAME},      \
         {"c2-iocs", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_IOC_C2},                  \
+        {"intel", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_INTEL},                     \
         {"strict", no_argument, NULL, RULE_OPT_BASE + 99},                                         \
-    {                                                                                              \
-        "yara-grouping", required_argument, NULL, RULE_OPT_BASE + 98                               \
-    }
+        {"yara-grouping", required_argument, NULL, RULE_OPT_BASE + 98}
 
 /* Handles option c if it is a rule option: 1 handled, 0 not ours, -1 error. */
 int rule_args_option(rule_args *ra, int c, const char *arg);
 void rule_args_free(rule_args *ra);
+
+/* With no rule option given, uses the bundled pack (rules/cloudhopper next
+ * to the program or under PREFIX/share/vigil). 0 ok, -1 not found. */
+int rule_args_use_bundled(rule_args *ra);
 
 /* Builds and freezes an engine from the options. Prints what went wrong and
  * returns NULL on failure. Diagnostics go to diag/user. */
@@ -44,9 +48,13 @@ vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user
 #define RULE_USAGE                                                                                 \
     "  -r, --rules PATH         rule file or directory (repeatable): *.yar/*.yara are\n"           \
     "                           YARA; *hash*, *filename*, *c2* text files are IOC lists\n"         \
+    "                           (default: the bundled cloudhopper pack)\n"                         \
     "      --hash-iocs FILE     a hash IOC list, whatever its name\n"                              \
     "      --filename-iocs FILE a filename/path IOC list, whatever its name\n"                     \
     "      --c2-iocs FILE       a C2 IOC list, whatever its name\n"                                \
+    "      --intel FILE         threat intel: STIX 2.1, OpenIOC, MISP JSON/CSV, CSV or a\n"       \
+    "                           plain list, told by content (*.json, *.ioc, *.xml, *.csv\n"      \
+    "                           under --rules are read as intel too)\n"                          \
     "      --strict             a broken rule file is fatal, not skipped\n"                        \
     "      --yara-grouping MODE auto (default: scan each file only with the YARA\n"                \
     "                           rules its magic, size and name can match), off,\n"                 \

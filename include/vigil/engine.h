@@ -25,14 +25,27 @@ typedef enum {
     VIGIL_RULES_YARA = 1,         /* .yar / .yara */
     VIGIL_RULES_IOC_HASH = 2,     /* HASH;SCORE;DESCRIPTION */
     VIGIL_RULES_IOC_FILENAME = 3, /* REGEX;SCORE[;FP_REGEX] */
-    VIGIL_RULES_IOC_C2 = 4,       /* DOMAIN_OR_IP[;SCORE] */
-    VIGIL_RULES_SIGMA = 5         /* Sigma YAML */
+    VIGIL_RULES_IOC_C2 = 4,   /* DOMAIN_OR_IP[;SCORE] */
+    VIGIL_RULES_SIGMA = 5,    /* Sigma YAML */
+    VIGIL_RULES_STIX = 6,     /* STIX 2.1 JSON bundle of indicators */
+    VIGIL_RULES_OPENIOC = 7,  /* OpenIOC 1.0/1.1 XML (*.ioc, *.xml) */
+    VIGIL_RULES_MISP = 8,     /* MISP event JSON or MISP CSV export */
+    VIGIL_RULES_CSV = 9,      /* CSV whose header names a value (and type) column */
+    VIGIL_RULES_INTEL = 10    /* any of the intel formats or a plain list, told by content */
 } vigil_rule_kind;
 
-/* "auto", "yara", "hash", "filename", "c2", "sigma" */
+/* "auto", "yara", "hash", "filename", "c2", "sigma", "stix", "openioc", "misp",
+ * "csv", "intel". Intel files feed the same hash, filename and C2 sets as
+ * the Loki lists: hashes, file names and paths (matched as exact names),
+ * domains, IPs, CIDRs and URLs (hunted in logs and live connections). */
 const char *vigil_rule_kind_name(vigil_rule_kind kind);
 /* Parses the names above; returns VIGIL_ERR_INVALID_ARG for others. */
 vigil_status vigil_rule_kind_parse(const char *name, vigil_rule_kind *out);
+/* The kind a rule file gets from its name when added with VIGIL_RULES_AUTO
+ * (extension, and "hash"/"filename"/"c2" in IOC list names);
+ * VIGIL_RULES_AUTO when the name says nothing (the file is then skipped in
+ * a directory, or its content decides). */
+vigil_rule_kind vigil_rule_kind_guess(const char *path);
 
 typedef struct vigil_engine_options {
     vigil_diag_fn on_diag; /* may be NULL: diagnostics are dropped */

@@ -16,7 +16,8 @@
 
 #define MAX_RULE_DIR_DEPTH 16
 
-static const char *const kind_names[] = {"auto", "yara", "hash", "filename", "c2", "sigma"};
+static const char *const kind_names[] = {"auto", "yara",    "hash", "filename", "c2",   "sigma",
+                                         "stix", "openioc", "misp", "csv",      "intel"};
 
 const char *vigil_rule_kind_name(vigil_rule_kind kind)
 {
@@ -73,21 +74,29 @@ void vigil_engine_destroy(vigil_engine *e)
     vigil_ioc_builder_destroy(e->ioc_builder);
     vigil_yara_rules_destroy(e->yara);
     vigil_ioc_db_destroy(e->ioc);
+    vigil_netioc_db_destroy(e->net);
     free(e);
 }
 
-/* The kind a rule file has by its name, VIGIL_RULES_AUTO when unknown. */
-static vigil_rule_kind kind_from_name(const char *path)
+vigil_rule_kind vigil_rule_kind_guess(const char *path)
 {
+    if (path == NULL)
+        return VIGIL_RULES_AUTO;
     const char *ext = vigil_path_extension(path);
 
     if (strcasecmp(ext, ".yar") == 0 || strcasecmp(ext, ".yara") == 0)
         return VIGIL_RULES_YARA;
     if (strcasecmp(ext, ".yml") == 0 || strcasecmp(ext, ".yaml") == 0)
         return VIGIL_RULES_SIGMA;
+    if (strcasecmp(ext, ".json") == 0 || strcasecmp(ext, ".xml") == 0)
+        return VIGIL_RULES_INTEL;
     if (strcasecmp(ext, ".txt") == 0 || strcasecmp(ext, ".ioc") == 0 ||
-        strcasecmp(ext, ".csv") == 0 || ext[0] == '\0')
-        return vigil_ioc_kind_from_name(path);
+        strcasecmp(ext, ".csv") == 0 || ext[0] == '\0') {
+        vigil_rule_kind k = vigil_ioc_kind_from_name(path);
+        if (k == VIGIL_RULES_AUTO && ext[0] != '\0' && strcasecmp(ext, ".txt") != 0)
+            k = VIGIL_RULES_INTEL; /* OpenIOC *.ioc, CSV tables */
+        return k;
+    }
     return VIGIL_RULES_AUTO;
 }
 
@@ -132,7 +141,7 @@ static vigil_status add_one_file(vigil_engine *e, const char *path, vigil_rule_k
     vigil_status st;
 
     if (kind == VIGIL_RULES_AUTO)
-        kind = kind_from_name(path);
+        kind = vigil_rule_kind_guess(path);
     switch (kind) {
     case VIGIL_RULES_YARA:
         st = add_yara_file(e, path);
@@ -149,6 +158,17 @@ static vigil_status add_one_file(vigil_engine *e, const char *path, vigil_rule_k
                     "Sigma rules are not supported by this build; file skipped");
         e->counts.files_refused++;
         return VIGIL_OK;
+    case VIGIL_RULES_STIX:
+    case VIGIL_RULES_OPENIOC:
+    case VIGIL_RULES_MISP:
+    case VIGIL_RULES_CSV:
+    case VIGIL_RULES_INTEL: {
+        int ignored = 0;
+        st = vigil_engine_add_intel_file(e, kind, path, !explicit_file, &ignored);
+        if (st == VIGIL_OK && ignored)
+            return VIGIL_OK; /* a JSON/XML/CSV file in a rule directory that is not intel */
+        break;
+    }
     case VIGIL_RULES_AUTO:
     default:
         if (explicit_file) {
@@ -265,7 +285,7 @@ vigil_status vigil_engine_add_string(vigil_engine *e, vigil_rule_kind kind, cons
     if (e->frozen)
         return VIGIL_ERR_FROZEN;
     if (kind == VIGIL_RULES_AUTO)
-        kind = kind_from_name(name);
+        kind = vigil_rule_kind_guess(name);
     switch (kind) {
     case VIGIL_RULES_YARA:
         st = vigil_yara_builder_add_string(e->yara_builder, name, text, len);
@@ -281,6 +301,13 @@ vigil_status vigil_engine_add_string(vigil_engine *e, vigil_rule_kind kind, cons
         st = vigil_ioc_builder_add_text(e->ioc_builder, name, text, len, kind);
         if (st == VIGIL_OK)
             e->ioc_files++;
+        break;
+    case VIGIL_RULES_STIX:
+    case VIGIL_RULES_OPENIOC:
+    case VIGIL_RULES_MISP:
+    case VIGIL_RULES_CSV:
+    case VIGIL_RULES_INTEL:
+        st = vigil_engine_add_intel(e, kind, name, text, len, 0, NULL);
         break;
     default:
         return VIGIL_ERR_UNSUPPORTED;
@@ -313,11 +340,15 @@ vigil_status vigil_engine_freeze(vigil_engine *e)
         return st;
     vigil_ioc_builder_destroy(e->ioc_builder);
     e->ioc_builder = NULL;
+    st = vigil_engine_build_net(e);
+    if (st != VIGIL_OK)
+        return st;
     e->frozen = 1;
 
     e->counts.yara_rules = e->yara ? vigil_yara_rules_count(e->yara) : 0;
     vigil_ioc_db_counts(e->ioc, &ic);
-    e->counts.hash_iocs = ic.md5 + ic.sha1 + ic.sha256;
+    /* entries as loaded (Loki counts lines); duplicates match once */
+    e->counts.hash_iocs = ic.hash_added;
     e->counts.filename_iocs = ic.filename;
     e->counts.c2_iocs = ic.c2;
     e->hash_kinds = vigil_ioc_db_hash_kinds(e->ioc);

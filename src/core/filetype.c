@@ -14,18 +14,25 @@ typedef struct magic {
     size_t len;
 } magic;
 
-#define M(name, off, lit) {name, off, lit, sizeof(lit) - 1}
+#define M(name, off, lit)                                                                          \
+    {                                                                                              \
+        name, off, lit, sizeof(lit) - 1                                                            \
+    }
 
 static const magic table[] = {
     M("EVTX", 0, "ElfFile\0"),
-    M("ELF", 0, "\x7f" "ELF"),
+    M("ELF", 0,
+      "\x7f"
+      "ELF"),
     M("ZIP", 0, "PK\x03\x04"),
     M("ZIP", 0, "PK\x05\x06"),
     M("RAR", 0, "Rar!\x1a\x07"),
     M("7Z", 0, "7z\xbc\xaf\x27\x1c"),
     M("GZIP", 0, "\x1f\x8b"),
     M("BZIP2", 0, "BZh"),
-    M("XZ", 0, "\xfd" "7zXZ\0"),
+    M("XZ", 0,
+      "\xfd"
+      "7zXZ\0"),
     M("TAR", 257, "ustar"),
     M("CAB", 0, "MSCF\0\0\0\0"),
     M("PDF", 0, "%PDF"),

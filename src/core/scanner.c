@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,7 +24,7 @@
 #include "core/util.h"
 #include "vigil/scanner.h"
 
-#define KEEP_BUFFER (16u << 20) /* larger read buffers are freed after use */
+#define KEEP_BUFFER (8u << 20) /* bigger files get a buffer of their own */
 #define STREAM_CHUNK (1u << 20)
 
 struct vigil_scanner {
@@ -49,7 +50,7 @@ typedef struct target {
     uint64_t size;
     int64_t mtime;
     const char *owner;
-    unsigned depth; /* 0 = a file, n = inside n archives */
+    unsigned depth;   /* 0 = a file, n = inside n archives */
     uint64_t *budget; /* bytes still allowed to expand from the outer file */
 } target;
 
@@ -308,8 +309,8 @@ static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t
         member_ctx m = {s, t};
         vigil_archive_walk_stats ws;
         memset(&ws, 0, sizeof ws);
-        st = vigil_archive_walk(data, len, t->path, &s->opt.archive, t->budget, &s->diag,
-                                on_member, &m, &ws);
+        st = vigil_archive_walk(data, len, t->path, &s->opt.archive, t->budget, &s->diag, on_member,
+                                &m, &ws);
     }
     return st;
 }
@@ -338,8 +339,7 @@ static vigil_status errno_diag(vigil_scanner *s, const char *path, const char *w
 {
     vigil_status code = (err == EACCES || err == EPERM) ? VIGIL_ERR_ACCESS : VIGIL_ERR_IO;
     s->stats.unreadable++;
-    vigil_diagf(&s->diag, VIGIL_DIAG_WARNING, code, path, 0, "cannot %s: %s", what,
-                strerror(err));
+    vigil_diagf(&s->diag, VIGIL_DIAG_WARNING, code, path, 0, "cannot %s: %s", what, strerror(err));
     return VIGIL_OK;
 }
 
@@ -391,21 +391,14 @@ static vigil_status scan_streamed(vigil_scanner *s, int fd, const target *t)
     return st;
 }
 
-static vigil_status read_all(vigil_scanner *s, int fd, size_t expect, size_t *got)
+/* Reads up to expect bytes into buf (one spare byte detects a file that
+ * grew; growth past the size we planned for is cut). */
+static vigil_status read_into(int fd, uint8_t *buf, size_t expect, size_t *got)
 {
-    size_t n = 0;
-    /* one spare byte detects a file that grew; growth past max_size is cut */
-    size_t want = expect + 1;
+    size_t n = 0, want = expect + 1;
 
-    if (want > s->bufcap) {
-        uint8_t *p = realloc(s->buf, want);
-        if (p == NULL)
-            return VIGIL_ERR_NOMEM;
-        s->buf = p;
-        s->bufcap = want;
-    }
     while (n < want) {
-        ssize_t r = read(fd, s->buf + n, want - n);
+        ssize_t r = read(fd, buf + n, want - n);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
@@ -414,10 +407,32 @@ static vigil_status read_all(vigil_scanner *s, int fd, size_t expect, size_t *go
             break;
         n += (size_t)r;
     }
-    if (n > expect)
-        n = expect;
-    *got = n;
+    *got = n > expect ? expect : n;
     return VIGIL_OK;
+}
+
+/* The buffer a file of this size is read into: the scanner's reusable one
+ * for ordinary files; for big ones a private anonymous mapping that goes
+ * back to the system right after the scan, so a sweep's peak memory is
+ * that of the files being scanned now, not of the biggest ever seen. */
+static uint8_t *file_buffer(vigil_scanner *s, size_t want, int *mapped)
+{
+    *mapped = 0;
+    if (want > KEEP_BUFFER) {
+        void *p = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return NULL;
+        *mapped = 1;
+        return p;
+    }
+    if (want > s->bufcap) {
+        uint8_t *p = realloc(s->buf, want);
+        if (p == NULL)
+            return NULL;
+        s->buf = p;
+        s->bufcap = want;
+    }
+    return s->buf;
 }
 
 vigil_status vigil_scanner_scan_file(vigil_scanner *s, const char *path)
@@ -458,24 +473,25 @@ vigil_status vigil_scanner_scan_file(vigil_scanner *s, const char *path)
         close(fd);
         return st;
     }
-    size_t len = 0;
-    st = read_all(s, fd, (size_t)sb.st_size, &len);
-    if (st == VIGIL_ERR_IO) {
-        int err = errno;
+    size_t len = 0, want = (size_t)sb.st_size + 1;
+    int mapped;
+    uint8_t *buf = file_buffer(s, want, &mapped);
+    if (buf == NULL) {
         close(fd);
-        return errno_diag(s, path, "read", err);
+        return VIGIL_ERR_NOMEM;
     }
+    st = read_into(fd, buf, (size_t)sb.st_size, &len);
+    int err = errno;
     close(fd);
-    if (st != VIGIL_OK)
-        return st;
-    s->stats.bytes += len;
-    t.size = len;
-    st = scan_target(s, &t, s->buf, len);
-    if (s->bufcap > KEEP_BUFFER) {
-        free(s->buf);
-        s->buf = NULL;
-        s->bufcap = 0;
+    if (st == VIGIL_OK) {
+        s->stats.bytes += len;
+        t.size = len;
+        st = scan_target(s, &t, buf, len);
+    } else {
+        st = errno_diag(s, path, "read", err);
     }
+    if (mapped)
+        munmap(buf, want);
     return st;
 }
 

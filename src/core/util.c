@@ -33,6 +33,7 @@ char *vigil_path_join(const char *dir, const char *name)
     char *p = malloc(a + b + 2);
     if (p == NULL)
         return NULL;
+    /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): the name's NUL follows */
     memcpy(p, dir, a);
     if (slash)
         p[a++] = '/';
@@ -65,6 +66,8 @@ vigil_status vigil_read_file(const char *path, size_t max, char **out, size_t *l
 
     *out = NULL;
     *len = 0;
+    if (max >= SIZE_MAX / 2)
+        max = SIZE_MAX / 2 - 1; /* so that cap * 2 and max + 1 cannot wrap */
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return errno_status(errno);

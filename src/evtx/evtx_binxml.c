@@ -574,7 +574,7 @@ done:
     return 0;
 }
 
-const vigil_evtx_tmpl *vigil_evtx_template(vigil_evtx_ctx *c, uint32_t def, unsigned nest)
+vigil_evtx_tmpl *vigil_evtx_template(vigil_evtx_ctx *c, uint32_t def, unsigned nest)
 {
     vigil_evtx_tmpl *t = map_get(&c->tmpls, def);
 
@@ -600,6 +600,7 @@ const vigil_evtx_tmpl *vigil_evtx_template(vigil_evtx_ctx *c, uint32_t def, unsi
     }
     t->off = def;
     t->state = 0;
+    t->progs = NULL;
     vigil_evtx_node *nodes;
     uint32_t n;
     if (vigil_evtx_compile(c, def + 24, def + 24 + dsize, 1, &c->arena, nest, &nodes, &n, NULL) !=

@@ -12,7 +12,13 @@
 
 #include "evtx/evtx_internal.h"
 
-enum { SEC_NONE = 0, SEC_SYSTEM, SEC_EVENTDATA, SEC_USERDATA, SEC_OTHER };
+enum {
+    SEC_NONE = VIGIL_EVTX_SEC_NONE,
+    SEC_SYSTEM = VIGIL_EVTX_SEC_SYSTEM,
+    SEC_EVENTDATA = VIGIL_EVTX_SEC_EVENTDATA,
+    SEC_USERDATA = VIGIL_EVTX_SEC_USERDATA,
+    SEC_OTHER = VIGIL_EVTX_SEC_OTHER
+};
 
 static int fail(vigil_evtx_ctx *c, uint32_t off, const char *msg)
 {
@@ -23,8 +29,8 @@ static int fail(vigil_evtx_ctx *c, uint32_t off, const char *msg)
     return -1;
 }
 
-static int add_ref(vigil_evtx_ctx *c, const char *name_ptr, uint32_t name_off, uint32_t name_len,
-                   uint32_t val_off, uint32_t val_len)
+int vigil_evtx_add_ref(vigil_evtx_ctx *c, const char *name_ptr, uint32_t name_off,
+                       uint32_t name_len, uint32_t val_off, uint32_t val_len)
 {
     if (c->nrefs == c->caprefs) {
         size_t cap = c->caprefs ? c->caprefs * 2 : 64;
@@ -79,7 +85,7 @@ static int emit(vigil_evtx_ctx *c, const char *a, uint32_t alen, const char *b, 
     }
     if (out_str(c, v, vlen, &voff) != 0)
         return -1;
-    return add_ref(c, nptr, noff, nlen, voff, (uint32_t)vlen);
+    return vigil_evtx_add_ref(c, nptr, noff, nlen, voff, (uint32_t)vlen);
 }
 
 /* Ends the value of the pending attribute (written at c->attr_start in
@@ -113,7 +119,7 @@ static int finish_attr(vigil_evtx_ctx *c)
         return 0;
     }
     if (an->full != NULL) {
-        if (add_ref(c, an->full, 0, an->full_len, vstart, (uint32_t)vlen) != 0)
+        if (vigil_evtx_add_ref(c, an->full, 0, an->full_len, vstart, (uint32_t)vlen) != 0)
             return -1;
     } else {
         /* attribute of an element from another stream: compose the name */
@@ -126,13 +132,14 @@ static int finish_attr(vigil_evtx_ctx *c)
         c->out.p[noff + e->name_len + 1 + an->len] = '\0';
         c->out.len += (size_t)e->name_len + an->len + 2;
         e->text_start = (uint32_t)c->out.len;
-        if (add_ref(c, NULL, noff, e->name_len + 1 + an->len, vstart, (uint32_t)vlen) != 0)
+        if (vigil_evtx_add_ref(c, NULL, noff, e->name_len + 1 + an->len, vstart, (uint32_t)vlen) !=
+            0)
             return -1;
     }
     if (e->section == SEC_SYSTEM && e->tag == VIGIL_EVTX_TAG_TIMECREATED &&
         an->tag == VIGIL_EVTX_TAG_SYSTEMTIME) {
         /* the same value, under the name Sigma users expect */
-        return add_ref(c, "TimeCreated", 0, 11, vstart, (uint32_t)vlen);
+        return vigil_evtx_add_ref(c, "TimeCreated", 0, 11, vstart, (uint32_t)vlen);
     }
     return 0;
 }
@@ -192,7 +199,7 @@ static int close_elem(vigil_evtx_ctx *c)
         if (e->has_dname) {
             if (vigil_evtx_buf_putc(&c->out, '\0') != 0)
                 return fail(c, 0, "record text too large");
-            return add_ref(c, NULL, e->dname_off, e->dname_len, ts, (uint32_t)tlen);
+            return vigil_evtx_add_ref(c, NULL, e->dname_off, e->dname_len, ts, (uint32_t)tlen);
         }
         if (c->ndata++ &&
             vigil_evtx_buf_put(&c->data, VIGIL_EVTX_DATA_SEP, sizeof VIGIL_EVTX_DATA_SEP - 1) != 0)
@@ -209,7 +216,7 @@ static int close_elem(vigil_evtx_ctx *c)
     if (vigil_evtx_buf_putc(&c->out, '\0') != 0)
         return fail(c, 0, "record text too large");
     if (e->section != SEC_OTHER)
-        return add_ref(c, e->name, 0, e->name_len, ts, (uint32_t)tlen);
+        return vigil_evtx_add_ref(c, e->name, 0, e->name_len, ts, (uint32_t)tlen);
     /* RenderingInfo and the like: Section_Leaf, never shadowing System */
     const vigil_evtx_elem *sec = &c->stack[1];
     uint32_t noff = (uint32_t)c->out.len;
@@ -221,7 +228,7 @@ static int close_elem(vigil_evtx_ctx *c)
     memcpy(c->out.p + noff + sec->name_len + 1, e->name, e->name_len);
     c->out.p[noff + nlen] = '\0';
     c->out.len += nlen + 1;
-    return add_ref(c, NULL, noff, (uint32_t)nlen, ts, (uint32_t)tlen);
+    return vigil_evtx_add_ref(c, NULL, noff, (uint32_t)nlen, ts, (uint32_t)tlen);
 }
 
 static int run(vigil_evtx_ctx *c, const vigil_evtx_node *nodes, uint32_t n,
@@ -373,7 +380,9 @@ int vigil_evtx_decode_record(vigil_evtx_ctx *c, uint32_t off, uint32_t end)
     c->attr = NULL;
     c->steps = 0;
     vigil_arena_reset(&c->rec);
-    rc = fast_record(c, off, end);
+    rc = c->no_prog ? 0 : vigil_evtx_prog_record(c, off, end);
+    if (rc == 0)
+        rc = fast_record(c, off, end);
     if (rc == 1) {
         rc = 0;
     } else if (rc == 0) {

@@ -56,6 +56,7 @@ struct vigil_evtx_parser {
     uint64_t next_deliver; /* delivered under mu */
     int aborted;
     int failed; /* out of memory in a worker */
+    int no_prog;
 };
 
 static void worker_init(worker *w)
@@ -125,6 +126,12 @@ void vigil_evtx_get_stats(const vigil_evtx_parser *p, vigil_evtx_stats *out)
         return;
     }
     *out = p->stats;
+}
+
+void vigil_evtx_parser_set_programs(vigil_evtx_parser *p, int on)
+{
+    if (p != NULL)
+        p->no_prog = !on;
 }
 
 int vigil_evtx_is_evtx(const void *data, size_t len)
@@ -287,6 +294,7 @@ static int parse_chunk(vigil_evtx_parser *p, worker *w, const vigil_diag_sink *s
     }
     if (vigil_evtx_ctx_begin_chunk(c, ch, avail) != 0)
         return -1;
+    c->no_prog = p->no_prog;
     uint32_t pos = VIGIL_EVTX_CHUNK_HEADER;
     while (pos < end && end - pos >= VIGIL_EVTX_RECORD_HEADER + 4) {
         uint32_t size = vigil_evtx_rd32(ch + pos + 4);

@@ -4,8 +4,10 @@
  * public API; evtx_binxml.c turns binary XML token streams into compiled
  * node lists (templates compiled once per chunk); evtx_event.c runs those
  * node lists with a record's substitution values and emits flat fields;
- * evtx_value.c formats typed values as text. All offsets are relative to the
- * start of the chunk, as they are in the format. */
+ * evtx_prog.c turns a compiled template into a field program (run per
+ * record when the record's values allow it); evtx_value.c formats typed
+ * values as text. All offsets are relative to the start of the chunk, as
+ * they are in the format. */
 #ifndef VIGIL_EVTX_INTERNAL_H
 #define VIGIL_EVTX_INTERNAL_H
 
@@ -164,11 +166,59 @@ typedef struct vigil_evtx_node {
     const vigil_evtx_value *vals;
 } vigil_evtx_node;
 
+/* One step of a field program (evtx_prog.c). */
+enum {
+    VIGIL_EVTX_OP_MARK = 1,    /* a value starts here: remember out.len, clear "omitted" */
+    VIGIL_EVTX_OP_TEXT,        /* append str/len */
+    VIGIL_EVTX_OP_SUBST,       /* append value index; OPTIONAL: empty value omits the attribute */
+    VIGIL_EVTX_OP_SKIP,        /* value index is not shown, but must not be BinXml */
+    VIGIL_EVTX_OP_BINXML,      /* value index, if BinXml, runs in the context ctx */
+    VIGIL_EVTX_OP_ATTR,        /* attribute value done: field str unless omitted */
+    VIGIL_EVTX_OP_DNAME,       /* <Data Name=...> value done: it names the Data element */
+    VIGIL_EVTX_OP_CLOSE,       /* leaf element done: field str (HAS_ATTR: not if empty) */
+    VIGIL_EVTX_OP_DATA_NAMED,  /* EventData Data with a literal Name str */
+    VIGIL_EVTX_OP_DATA_DYN,    /* EventData Data named by the last DNAME, if any */
+    VIGIL_EVTX_OP_DATA_UNNAMED /* EventData Data without Name: joined into "Data" */
+};
+enum {
+    VIGIL_EVTX_OPF_OPTIONAL = 1,
+    VIGIL_EVTX_OPF_TIMECREATED = 2, /* also emit the value as "TimeCreated" */
+    VIGIL_EVTX_OPF_HAS_ATTR = 4
+};
+
+typedef struct vigil_evtx_op {
+    uint8_t kind;
+    uint8_t flags;
+    uint16_t index;
+    uint32_t len;
+    const char *str; /* NUL-terminated, in the chunk arena */
+    const void *ctx; /* BINXML: the element stack there (evtx_prog.c) */
+} vigil_evtx_op;
+
+/* A template's program for one context: the top of a record (key NULL)
+ * or inside the BinXml value of a given BINXML op (key = that op). */
+typedef struct vigil_evtx_prog {
+    const void *key;
+    const vigil_evtx_op *ops; /* NULL: this template cannot run as a program there */
+    uint32_t n;
+    struct vigil_evtx_prog *next;
+} vigil_evtx_prog;
+
 struct vigil_evtx_tmpl {
     const vigil_evtx_node *nodes;
     uint32_t n;
     uint32_t off;
-    int state; /* 0 compiling, 1 ready, -1 broken */
+    int state;              /* 0 compiling, 1 ready, -1 broken */
+    vigil_evtx_prog *progs; /* built on first use, in the chunk arena */
+};
+
+/* Sections of an event, by the element at depth 1. */
+enum {
+    VIGIL_EVTX_SEC_NONE = 0,
+    VIGIL_EVTX_SEC_SYSTEM,
+    VIGIL_EVTX_SEC_EVENTDATA,
+    VIGIL_EVTX_SEC_USERDATA,
+    VIGIL_EVTX_SEC_OTHER
 };
 
 /* u32 key (a chunk offset, never 0) -> pointer; reset per chunk. */
@@ -227,6 +277,7 @@ typedef struct vigil_evtx_ctx {
     uint32_t attr_start;         /* its value starts here in out */
     int attr_omit;
     uint32_t steps;
+    int no_prog; /* run every record node by node (tests compare both) */
 } vigil_evtx_ctx;
 
 void vigil_evtx_ctx_init(vigil_evtx_ctx *c);
@@ -244,9 +295,25 @@ int vigil_evtx_compile(vigil_evtx_ctx *c, uint32_t off, uint32_t end, int dep_id
 
 /* The compiled template whose definition is at chunk offset def (compiled
  * and cached on first use), or NULL with c->err set. */
-const vigil_evtx_tmpl *vigil_evtx_template(vigil_evtx_ctx *c, uint32_t def, unsigned nest);
+vigil_evtx_tmpl *vigil_evtx_template(vigil_evtx_ctx *c, uint32_t def, unsigned nest);
+
+/* ---- field programs (evtx_prog.c) ---- */
+/* Decodes a record of the usual shape (fragment header, one template
+ * instance, end) by running its template's field program, nested BinXml
+ * values included: 1 when done (fields appended exactly as the node runner
+ * would), -1 on an error the node runner would report the same way (c->err
+ * set), 0 when the record must be run node by node (nothing appended). */
+int vigil_evtx_prog_record(vigil_evtx_ctx *c, uint32_t off, uint32_t end);
+
+/* Off: records are run node by node, never as field programs. The unit
+ * tests parse the same input both ways and compare (evtx_file.c). */
+void vigil_evtx_parser_set_programs(vigil_evtx_parser *p, int on);
 
 /* ---- event assembly (evtx_event.c) ---- */
+/* Appends a field (name_ptr, or the name at name_off in out). 0 or -1. */
+int vigil_evtx_add_ref(vigil_evtx_ctx *c, const char *name_ptr, uint32_t name_off,
+                       uint32_t name_len, uint32_t val_off, uint32_t val_len);
+
 /* Decodes the binary XML of one record at [off, end) and appends its fields
  * to c->refs / c->out. On error returns -1 with c->err set and the fields
  * of this record removed. */

@@ -501,11 +501,71 @@ int vigil_evtx_format_value(vigil_evtx_buf *out, unsigned type, const uint8_t *p
     }
 }
 
-/* zlib's crc32 is the same IEEE CRC and several times faster than a
- * table-driven loop; CRCs are computed over every chunk. */
-uint32_t vigil_evtx_crc32(uint32_t crc, const void *data, size_t len)
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define EVTX_HAVE_CLMUL 1
+
+/* Raw (no pre/post inversion) reflected CRC32 of n bytes, n >= 64 and a
+ * multiple of 16, by carry-less multiplication: four 128-bit lanes are
+ * folded forward 64 bytes at a time, folded into one lane, then reduced
+ * to 32 bits (Barrett). The constants are x^k mod P for the IEEE
+ * polynomial, bit-reflected, as in Intel's paper "Fast CRC Computation for
+ * Generic Polynomials Using PCLMULQDQ". */
+__attribute__((target("pclmul,sse4.1"))) static uint32_t crc32_clmul(uint32_t crc, const uint8_t *p,
+                                                                     size_t n)
 {
-    const Bytef *p = data;
+    const __m128i k1k2 = _mm_set_epi64x(0x1c6e41596, 0x154442bd4);
+    const __m128i k3k4 = _mm_set_epi64x(0x0ccaa009e, 0x1751997d0);
+    const __m128i k5 = _mm_set_epi64x(0, 0x163cd6124);
+    const __m128i poly = _mm_set_epi64x(0x1f7011641, 0x1db710641);
+    const __m128i mask32 = _mm_set_epi32(0, 0, 0, -1);
+    __m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i x2 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+    __m128i x3 = _mm_loadu_si128((const __m128i *)(const void *)(p + 32));
+    __m128i x4 = _mm_loadu_si128((const __m128i *)(const void *)(p + 48));
+    __m128i t;
+
+    x1 = _mm_xor_si128(x1, _mm_cvtsi32_si128((int)crc));
+    p += 64;
+    n -= 64;
+#define FOLD(x, k, next)                                                                           \
+    do {                                                                                           \
+        t = _mm_clmulepi64_si128((x), (k), 0x11);                                                  \
+        (x) = _mm_clmulepi64_si128((x), (k), 0x00);                                                \
+        (x) = _mm_xor_si128(_mm_xor_si128((x), t), (next));                                        \
+    } while (0)
+    while (n >= 64) {
+        FOLD(x1, k1k2, _mm_loadu_si128((const __m128i *)(const void *)p));
+        FOLD(x2, k1k2, _mm_loadu_si128((const __m128i *)(const void *)(p + 16)));
+        FOLD(x3, k1k2, _mm_loadu_si128((const __m128i *)(const void *)(p + 32)));
+        FOLD(x4, k1k2, _mm_loadu_si128((const __m128i *)(const void *)(p + 48)));
+        p += 64;
+        n -= 64;
+    }
+    FOLD(x1, k3k4, x2);
+    FOLD(x1, k3k4, x3);
+    FOLD(x1, k3k4, x4);
+    while (n >= 16) {
+        FOLD(x1, k3k4, _mm_loadu_si128((const __m128i *)(const void *)p));
+        p += 16;
+        n -= 16;
+    }
+#undef FOLD
+    /* 128 -> 64 bits (appending 32 zero bits), then 64 -> 32 */
+    t = _mm_clmulepi64_si128(k3k4, x1, 0x01);
+    x1 = _mm_xor_si128(_mm_srli_si128(x1, 8), t);
+    t = _mm_clmulepi64_si128(_mm_and_si128(x1, mask32), k5, 0x00);
+    x1 = _mm_xor_si128(_mm_srli_si128(x1, 4), t);
+    /* Barrett reduction, bit-reflected */
+    t = _mm_clmulepi64_si128(_mm_and_si128(x1, mask32), poly, 0x10);
+    t = _mm_clmulepi64_si128(_mm_and_si128(t, mask32), poly, 0x00);
+    x1 = _mm_xor_si128(x1, t);
+    return (uint32_t)_mm_extract_epi32(x1, 1);
+}
+#endif
+
+static uint32_t crc32_zlib(uint32_t crc, const uint8_t *p, size_t len)
+{
     uLong c = crc;
 
     while (len > 0) {
@@ -515,4 +575,22 @@ uint32_t vigil_evtx_crc32(uint32_t crc, const void *data, size_t len)
         len -= n;
     }
     return (uint32_t)c;
+}
+
+/* CRCs are computed over every chunk's records: with PCLMULQDQ (every
+ * x86-64 CPU of the last decade) the bulk runs several times faster than
+ * zlib's table-driven crc32, which still does the tail and other CPUs. */
+uint32_t vigil_evtx_crc32(uint32_t crc, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+
+#ifdef EVTX_HAVE_CLMUL
+    if (len >= 64 && __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1")) {
+        size_t bulk = len & ~(size_t)15;
+        crc = ~crc32_clmul(~crc, p, bulk);
+        p += bulk;
+        len -= bulk;
+    }
+#endif
+    return crc32_zlib(crc, p, len);
 }

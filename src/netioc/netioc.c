@@ -257,6 +257,12 @@ static vigil_status build(vigil_netioc_db *db, const vigil_diag_sink *diag)
         qsort(db->v4, db->nv4, sizeof *db->v4, cmp_v4);
     if (db->nv6 > 0)
         qsort(db->v6, db->nv6, sizeof *db->v6, cmp_v6);
+    for (size_t i = 0; i < db->nv4; i++) {
+        if (db->v4[i].plen < 16)
+            db->v4_short = 1;
+        else
+            db->v4_top16[db->v4[i].net >> 22] |= 1ull << (db->v4[i].net >> 16 & 63);
+    }
     /* distinct prefix lengths, longest first */
     for (int l = 32; l >= 0; l--)
         for (size_t i = 0; i < db->nv4; i++)
@@ -359,6 +365,8 @@ size_t vigil_netioc_match_addr(const vigil_netioc_db *db, int family, const uint
     if (family == AF_INET) {
         uint32_t ip =
             (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 | (uint32_t)addr[2] << 8 | addr[3];
+        if (!db->v4_short && !(db->v4_top16[ip >> 22] >> (ip >> 16 & 63) & 1))
+            return 0; /* no indicator in this /16: most addresses stop here */
         for (size_t k = 0; k < db->nv4_plens; k++) {
             vigil_netioc_v4 key;
             key.plen = db->v4_plens[k];

@@ -283,9 +283,7 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
         vigil_status ps = vigil_pool_finish(pool);
         /* A worker's reason to stop (the result callback, out of memory)
          * is why the walk's push was refused: it wins. */
-        if (ps != VIGIL_OK && ps != VIGIL_ERR_ABORTED)
-            s = ps;
-        else if (s == VIGIL_OK)
+        if ((ps != VIGIL_OK && ps != VIGIL_ERR_ABORTED) || s == VIGIL_OK)
             s = ps;
         vigil_pool_destroy(pool);
         progress(&c, 1);

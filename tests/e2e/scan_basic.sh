@@ -101,8 +101,12 @@ expect_eq "good file still used" "$(jq -r 'select(.type=="finding") | .rule' "$T
 expect_eq "--strict makes it fatal" "$?" "2"
 
 # 8. usage errors and no rules: exit 2
-"$VIGIL" scan "$D" > /dev/null 2>&1; expect_eq "no rules exit 2" "$?" "2"
-"$VIGIL" scan -r "$R" > /dev/null 2>&1; expect_eq "no path exit 2" "$?" "2"
+"$VIGIL" scan -q -f jsonl "$TMP/cleantree" > "$TMP/out8" 2> /dev/null
+expect_eq "no --rules: the bundled pack is used" "$?:$(jq -r 'select(.type=="summary") | .rules.yara > 0' "$TMP/out8")" "0:true"
+mkdir -p "$TMP/lonely/bin"; cp "$VIGIL" "$TMP/lonely/bin/vigil"
+"$TMP/lonely/bin/vigil" scan "$D" > /dev/null 2> "$TMP/err8"
+expect_eq "no --rules and no bundled pack: exit 2" "$?" "2"
+expect_eq "...and says why" "$(grep -c 'bundled pack' "$TMP/err8")" "1"
 "$VIGIL" scan --bogus -r "$R" "$D" > /dev/null 2>&1; expect_eq "bad option exit 2" "$?" "2"
 "$VIGIL" scan -r "$TMP/does-not-exist" "$D" > /dev/null 2>&1; expect_eq "missing rules exit 2" "$?" "2"
 printf 'rule x { condition: nonsense }\n' > "$TMP/only-broken.yar"

@@ -7,6 +7,9 @@
  * template, oversized chunk claim, out-of-order chunks, runaway nesting,
  * unknown token, CRC damage) must skip only the bad part, with a
  * diagnostic naming chunk and offset. */
+#include <stdlib.h>
+#include <zlib.h>
+
 #include "evtx/evtx_internal.h"
 #include "test.h"
 #include "vigil/vigil.h"
@@ -666,8 +669,241 @@ static void test_values(void)
     CHECK_EQ_INT(vigil_evtx_crc32(0, "123456789", 9), 0xcbf43926u);
 }
 
+/* The carry-less multiply CRC must equal zlib's at every length (bulk of
+ * 16-byte blocks plus tail), start alignment and continued CRC. */
+static void test_crc32(void)
+{
+    enum { N = 5000 };
+    uint8_t *buf = malloc(N + 16);
+    CHECK(buf != NULL);
+    if (buf == NULL)
+        return;
+    uint32_t x = 12345;
+    for (size_t i = 0; i < N + 16; i++) {
+        x = x * 1103515245u + 12345u;
+        buf[i] = (uint8_t)(x >> 16);
+    }
+    int bad = 0;
+    for (size_t len = 0; len <= 700; len++) {
+        for (size_t al = 0; al < 16; al += 5) {
+            uint32_t want = (uint32_t)crc32(0, buf + al, (uInt)len);
+            if (vigil_evtx_crc32(0, buf + al, len) != want)
+                bad++;
+            uint32_t start = (uint32_t)crc32(0, buf, 7);
+            if (vigil_evtx_crc32(start, buf + al, len) !=
+                (uint32_t)crc32(start, buf + al, (uInt)len))
+                bad++;
+        }
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(vigil_evtx_crc32(0, buf + 3, N), (uint32_t)crc32(0, buf + 3, N));
+    uint32_t split = vigil_evtx_crc32(vigil_evtx_crc32(0, buf, 1000), buf + 1000, N - 1000);
+    CHECK_EQ_INT(split, (uint32_t)crc32(0, buf, N));
+    free(buf);
+    uint8_t *zero = calloc(1, 65024); /* a chunk's worth of zeros */
+    CHECK(zero != NULL);
+    if (zero != NULL)
+        CHECK_EQ_INT(vigil_evtx_crc32(0, zero, 65024), (uint32_t)crc32(0, zero, 65024));
+    free(zero);
+}
+
+/* ---------- field programs = node runner ---------- */
+
+/* Every rule of evtx_event.c in one template: an omitted optional
+ * attribute, empty elements with and without attributes, Data named by
+ * literal text, by a substitution and not at all, a Data holding text and
+ * then a child, a non-Data EventData element, another section, and a
+ * BinXml value holding a template instance (UserData). */
+static void tricky_body(W *w)
+{
+    open_el(w, "Event", 1, 1);
+    attr(w, "xmlns");
+    text(w, "x");
+    close_start(w);
+    open_el(w, "System", 0, 1);
+    close_start(w);
+    open_el(w, "Provider", 1, 1);
+    attr(w, "Name");
+    text(w, "P");
+    attr(w, "Guid");
+    sub(w, 0, 0, VIGIL_EVTX_T_GUID);
+    close_empty(w);
+    open_el(w, "EventID", 1, 1);
+    attr(w, "Qualifiers");
+    sub(w, 1, 1, VIGIL_EVTX_T_UINT16);
+    close_start(w);
+    sub(w, 0, 2, VIGIL_EVTX_T_UINT16);
+    end_el(w);
+    open_el(w, "Level", 0, 1);
+    close_start(w);
+    sub(w, 0, 9, VIGIL_EVTX_T_UINT8);
+    end_el(w);
+    open_el(w, "Keywords", 1, 1);
+    attr(w, "Mask");
+    sub(w, 1, 9, VIGIL_EVTX_T_HEX64);
+    close_empty(w);
+    open_el(w, "TimeCreated", 1, 1);
+    attr(w, "SystemTime");
+    sub(w, 0, 10, VIGIL_EVTX_T_FILETIME);
+    close_empty(w);
+    end_el(w); /* System */
+    open_el(w, "EventData", 0, 1);
+    close_start(w);
+    open_el(w, "Data", 1, 1);
+    attr(w, "Name");
+    text(w, "A");
+    close_start(w);
+    sub(w, 0, 3, VIGIL_EVTX_T_STRING);
+    end_el(w);
+    open_el(w, "Data", 1, 1);
+    attr(w, "Name");
+    sub(w, 0, 4, VIGIL_EVTX_T_STRING);
+    close_start(w);
+    sub(w, 0, 5, VIGIL_EVTX_T_UINT32);
+    end_el(w);
+    open_el(w, "Data", 1, 1);
+    attr(w, "Name");
+    sub(w, 1, 9, VIGIL_EVTX_T_STRING);
+    close_start(w);
+    text(w, "x");
+    end_el(w);
+    open_el(w, "Data", 0, 1);
+    close_start(w);
+    sub(w, 0, 6, VIGIL_EVTX_T_STRING);
+    end_el(w);
+    open_el(w, "Data", 0, 1);
+    close_start(w);
+    text(w, "before");
+    open_el(w, "Data", 1, 1);
+    attr(w, "Name");
+    text(w, "Inner");
+    close_start(w);
+    sub(w, 0, 7, VIGIL_EVTX_T_STRING);
+    end_el(w);
+    end_el(w);
+    open_el(w, "Binary", 0, 1);
+    close_start(w);
+    sub(w, 0, 8, VIGIL_EVTX_T_BINARY);
+    end_el(w);
+    end_el(w); /* EventData */
+    open_el(w, "RenderingInfo", 1, 1);
+    attr(w, "Culture");
+    text(w, "en");
+    close_start(w);
+    open_el(w, "Message", 0, 1);
+    close_start(w);
+    sub(w, 0, 3, VIGIL_EVTX_T_STRING);
+    end_el(w);
+    end_el(w);
+    sub(w, 0, 11, VIGIL_EVTX_T_BINXML);
+    end_el(w); /* Event */
+}
+
+static void userdata_body(W *w)
+{
+    open_el(w, "UserData", 0, 1);
+    close_start(w);
+    open_el(w, "LogFileCleared", 1, 1);
+    attr(w, "xmlns");
+    text(w, "y");
+    close_start(w);
+    open_el(w, "SubjectUserName", 0, 1);
+    close_start(w);
+    sub(w, 0, 0, VIGIL_EVTX_T_STRING);
+    end_el(w);
+    end_el(w);
+    end_el(w);
+}
+
+/* One record of the tricky template; qual and dname vary per record. */
+static void tricky_record(W *w, uint64_t id, uint32_t *def, uint32_t *udef, int qual,
+                          const char *dname, const char *user)
+{
+    const uint8_t guid[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    val v[12];
+    v[0] = v_raw(VIGIL_EVTX_T_GUID, guid, 16);
+    v[1] = qual ? v_u64(VIGIL_EVTX_T_UINT16, 16384, 2) : v_raw(VIGIL_EVTX_T_NULL, "", 0);
+    v[2] = v_u64(VIGIL_EVTX_T_UINT16, 4624, 2);
+    v[3] = v_str("alpha");
+    v[4] = v_str(dname);
+    v[5] = v_u64(VIGIL_EVTX_T_UINT32, 7, 4);
+    v[6] = v_str("u1");
+    v[7] = v_str("in");
+    v[8] = v_raw(VIGIL_EVTX_T_BINARY, "\x0a\xff", 2);
+    v[9] = v_raw(VIGIL_EVTX_T_NULL, "", 0);
+    v[10] = v_u64(VIGIL_EVTX_T_FILETIME, 132000000000000000ull, 8);
+    v[11] = v_raw(VIGIL_EVTX_T_NULL, "", 0);
+    record_begin(w, id);
+    tmpl_instance(w, def, tricky_body, v, 12);
+    /* the BinXml value (index 11) goes last: rewrite its descriptor */
+    uint32_t data = 0;
+    for (int i = 0; i < 12; i++)
+        data += v[i].size;
+    uint32_t desc = w->pos - data - 12 * 4 + 11 * 4;
+    uint32_t vstart = w->pos;
+    put8(w, 0x0f);
+    put8(w, 1);
+    put8(w, 1);
+    put8(w, 0);
+    val u = v_str(user);
+    tmpl_instance(w, udef, userdata_body, &u, 1);
+    put8(w, 0x00);
+    set32(w->b + desc, (w->pos - vstart) | ((uint32_t)VIGIL_EVTX_T_BINXML << 16));
+    record_end(w);
+}
+
+static void test_programs_match_nodes(void)
+{
+    uint8_t *f = new_file();
+    W w = {f + VIGIL_EVTX_FILE_HEADER, VIGIL_EVTX_CHUNK_HEADER};
+    uint32_t def = 0, udef = 0;
+    tricky_record(&w, 1, &def, &udef, 1, "B", "bob");
+    tricky_record(&w, 2, &def, &udef, 0, "C", "eve");
+    tricky_record(&w, 3, &def, &udef, 1, "", "");
+    chunk_finish(w.b, 1, 3, w.pos);
+    size_t len = file_finish(f, 1);
+    coll c[2];
+    for (int mode = 0; mode < 2; mode++) {
+        vigil_evtx_options o;
+        vigil_evtx_parser *p = NULL;
+        memset(&c[mode], 0, sizeof c[mode]);
+        memset(&o, 0, sizeof o);
+        o.on_event = on_event;
+        o.event_user = &c[mode];
+        o.on_diag = on_diag;
+        o.diag_user = &c[mode];
+        CHECK_EQ_INT(vigil_evtx_parser_create(&o, &p), VIGIL_OK);
+        vigil_evtx_parser_set_programs(p, mode == 0);
+        CHECK_EQ_INT(vigil_evtx_parse_buffer(p, "t.evtx", f, len), VIGIL_OK);
+        vigil_evtx_parser_destroy(p);
+        CHECK_EQ_INT(c[mode].n, 3);
+        CHECK_EQ_INT(c[mode].errors + c[mode].warnings, 0);
+    }
+    const char *common = "Provider_Name=P|Provider_Guid={04030201-0605-0807-090A-0B0C0D0E0F10}|";
+    char want[1024];
+    snprintf(want, sizeof want,
+             "%sEventID_Qualifiers=16384|EventID=4624|Level=|"
+             "TimeCreated_SystemTime=2019-04-17T18:40:00.000000Z|"
+             "TimeCreated=2019-04-17T18:40:00.000000Z|A=alpha|B=7|Inner=in|Binary=0AFF|"
+             "RenderingInfo_Culture=en|RenderingInfo_Message=alpha|SubjectUserName=bob|Data=x,u1",
+             common);
+    CHECK_EQ_STR(c[0].ev[0], want);
+    snprintf(want, sizeof want,
+             "%sEventID=4624|Level=|"
+             "TimeCreated_SystemTime=2019-04-17T18:40:00.000000Z|"
+             "TimeCreated=2019-04-17T18:40:00.000000Z|A=alpha|C=7|Inner=in|Binary=0AFF|"
+             "RenderingInfo_Culture=en|RenderingInfo_Message=alpha|SubjectUserName=eve|Data=x,u1",
+             common);
+    CHECK_EQ_STR(c[0].ev[1], want);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ_STR(c[0].ev[i], c[1].ev[i]);
+    free(f);
+}
+
 int main(void)
 {
+    TEST_RUN(test_crc32);
+    TEST_RUN(test_programs_match_nodes);
     TEST_RUN(test_template_records);
     TEST_RUN(test_malformed_records);
     TEST_RUN(test_self_template_and_nesting);

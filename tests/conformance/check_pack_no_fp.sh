@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pack_no_fp.sh - the bundled cloudhopper pack must raise nothing at level
+# check_pack_no_fp.sh - the bundled cloudhopper pack must raise nothing at level
 # alert on a clean Debian machine: a sweep of /usr (which holds the Windows
 # DLLs of the wine packages when they are installed, /usr/lib/*/wine) must
 # exit 0 with --min-level alert. Set VIGIL_WINE_DIR to an unpacked libwine
@@ -7,7 +7,7 @@
 # wine. Where `vigil scan` is not built yet the pack's YARA rules are run
 # with Debian's yara CLI over the same trees (alert = score >= 80).
 set -u
-. "$(dirname "$0")/lib.bash"
+. "${VIGIL_ROOT:?}/tests/e2e/lib.bash"
 
 PACK="${VIGIL_ROOT:?}/rules/cloudhopper"
 targets=(/usr)
