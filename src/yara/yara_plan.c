@@ -299,6 +299,43 @@ static int in_mask(uint64_t mask, size_t g)
     return g < VIGIL_YARA_MAX_GROUPS && (mask >> g & 1u);
 }
 
+/* 1 when identifier `name` occurs anywhere in the condition tree n (a
+ * module is only ever reached through its identifier). */
+static int uses_ident(const vigil_yara_node *n, const char *name, int depth)
+{
+    if (n == NULL)
+        return 0;
+    if (depth > 2000)
+        return 1; /* too deep to tell: keep the import */
+    if (n->kind == VY_N_IDENT && n->str != NULL && strcmp(n->str, name) == 0)
+        return 1;
+    if (uses_ident(n->a, name, depth + 1) || uses_ident(n->b, name, depth + 1) ||
+        uses_ident(n->c, name, depth + 1))
+        return 1;
+    for (size_t i = 0; i < n->n_items; i++)
+        if (uses_ident(n->items[i], name, depth + 1))
+            return 1;
+    return 0;
+}
+
+/* Whether a set needs namespace ns's import of `module`: some rule of ns
+ * emitted into it (mark) names the module. libyara loads every imported
+ * module for every file scanned (the pe module alone costs about 0.3 ms
+ * per file), so a set for non-PE files should not import "pe" only
+ * because the rule file did for rules that live in another set. */
+static int import_needed(const vigil_yara_split *s, const unsigned char *mark, size_t n, size_t ns,
+                         const char *module)
+{
+    for (size_t r = 0; r < n; r++) {
+        const vigil_yara_rule *rule = vigil_yara_split_rule(s, r);
+        if (!mark[r] || rule->ns_index != ns)
+            continue;
+        if (rule->cond == NULL || uses_ident(rule->cond, module, 0))
+            return 1;
+    }
+    return 0;
+}
+
 /* Emits the rules whose home group is in `mask`, closed over their
  * dependencies and their namespaces' globals, into grp (counts, sources). */
 static vigil_status emit_mask(vigil_yara_plan *p, uint64_t mask, unsigned char *mark,
@@ -354,6 +391,8 @@ static vigil_status emit_mask(vigil_yara_plan *p, uint64_t mask, unsigned char *
         const char *const *imports;
         size_t ni = vigil_yara_split_ns_imports(s, ns, &imports);
         for (size_t i = 0; i < ni && st == VIGIL_OK; i++) {
+            if (!import_needed(s, mark, n, ns, imports[i]))
+                continue;
             st = tb_str(&tb, "import \"");
             if (st == VIGIL_OK)
                 st = tb_str(&tb, imports[i]);
