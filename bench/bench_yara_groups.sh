@@ -52,7 +52,9 @@ measure() {
     local best="" line
     for _ in $(seq "$RUNS"); do
         $TIME -f '%e %U %S' -o "$TMP/t" "$@" > "$TMP/out" 2> /dev/null
-        line=$(awk '{printf "%s %.2f", $1, $2 + $3}' "$TMP/t")
+        # last line: time(1) puts "Command exited with non-zero status 1"
+        # (vigil: findings) before the figures
+        line=$(tail -1 "$TMP/t" | awk '{printf "%s %.2f", $1, $2 + $3}')
         if [ -z "$best" ] || awk -v a="${line%% *}" -v b="${best%% *}" 'BEGIN{exit !(a < b)}'; then
             best=$line
         fi
@@ -75,8 +77,10 @@ for dir in $DIRS ${wine:+"$wine"}; do
     yara -w -r -p "$N" "${EXT[@]}" "${YFILES[@]}" "$dir" > /dev/null 2>&1 # warm the page cache
     y=$(measure yara -w -r -p "$N" "${EXT[@]}" "${YFILES[@]}" "$dir")
     ym=$(wc -l < "$TMP/out")
-    echo "tree: $label"
+    echo "tree: $label (load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores)"
     echo "  yara -r -p $N:           wall ${y%% *} s, cpu ${y##* } s, $ym matches"
+    echo "  (vigil also reports the rules that read filename/filepath/extension, which this"
+    echo "   yara run sees as \"\"; check_yara_parity.sh compares those per file)"
     for mode in auto per-group off; do
         v=$(measure "$VIGIL" scan -q -j "$N" --no-archives -f jsonl --yara-grouping "$mode" -r "$RULES" "$dir")
         vm=$(jq -r 'select(.type=="summary") | .findings' "$TMP/out")
