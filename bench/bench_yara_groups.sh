@@ -12,6 +12,7 @@
 #      BENCH_WINE_DIR (unpacked libwine; default: downloaded with
 #      `apt-get download libwine` and `dpkg-deb -x` into a temp dir),
 #      BENCH_THREADS (default nproc), BENCH_RUNS (default 1, best of),
+#      BENCH_MODES (default "auto per-group off"),
 #      BENCH_REPLICATE=K: use K copies of every rule file (each its own
 #      namespace) to see how load and scan scale with a rule set K times
 #      bigger when no bigger public set is at hand.
@@ -37,6 +38,10 @@ if [ "${BENCH_REPLICATE:-1}" -gt 1 ]; then
     RULES=$TMP/rules
 fi
 mapfile -t YFILES < <(find "$RULES" -name '*.yar' -o -name '*.yara' | sort)
+# yara gets each file in a namespace of its own, as vigil loads them (the
+# replicated copies repeat rule names)
+YARGS=()
+for f in "${YFILES[@]}"; do YARGS+=("$(basename "$f" | tr -c 'A-Za-z0-9_.\n' _):$f"); done
 
 wine=${BENCH_WINE_DIR:-}
 if [ -z "$wine" ]; then
@@ -74,14 +79,18 @@ awk -v o="${lo%% *}" -v a="${la%% *}" 'BEGIN {
 for dir in $DIRS ${wine:+"$wine"}; do
     [ -d "$dir" ] || continue
     label=$dir; [ "$dir" = "$wine" ] && label="libwine PE DLLs ($dir)"
-    yara -w -r -p "$N" "${EXT[@]}" "${YFILES[@]}" "$dir" > /dev/null 2>&1 # warm the page cache
-    y=$(measure yara -w -r -p "$N" "${EXT[@]}" "${YFILES[@]}" "$dir")
+    # warms the page cache; a yara that fails would give meaningless ratios
+    if ! yara -w -r -p "$N" "${EXT[@]}" "${YARGS[@]}" "$dir" > /dev/null 2> "$TMP/yerr"; then
+        echo "tree: $dir: yara failed: $(head -2 "$TMP/yerr")"
+        continue
+    fi
+    y=$(measure yara -w -r -p "$N" "${EXT[@]}" "${YARGS[@]}" "$dir")
     ym=$(wc -l < "$TMP/out")
     echo "tree: $label (load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores)"
     echo "  yara -r -p $N:           wall ${y%% *} s, cpu ${y##* } s, $ym matches"
     echo "  (vigil also reports the rules that read filename/filepath/extension, which this"
     echo "   yara run sees as \"\"; check_yara_parity.sh compares those per file)"
-    for mode in auto per-group off; do
+    for mode in ${BENCH_MODES:-auto per-group off}; do
         v=$(measure "$VIGIL" scan -q -j "$N" --no-archives -f jsonl --yara-grouping "$mode" -r "$RULES" "$dir")
         vm=$(jq -r 'select(.type=="summary") | .findings' "$TMP/out")
         awk -v m="$mode" -v vw="${v%% *}" -v vc="${v##* }" -v yw="${y%% *}" -v yc="${y##* }" -v f="$vm" 'BEGIN {
