@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -17,10 +18,60 @@ static void usage(FILE *fp)
     fputs("usage: vigil rules list|stats [options]\n"
           "\n"
           "  list    one line per loaded rule: kind, level, score, name, source:line\n"
-          "  stats   counts of rules and indicators by kind\n"
+          "  stats   counts of rules and indicators by kind, and how the YARA rules\n"
+          "          were grouped by precondition (which rules every file pays for)\n"
           "\n" RULE_USAGE "  -f, --format FMT         text (default) or jsonl\n"
           "  -h, --help               this text\n",
           fp);
+}
+
+/* How the YARA rules were grouped by precondition: why a sweep is fast or
+ * slow, and which rules every file pays for. */
+static void print_grouping_text(const vigil_yara_grouping *g)
+{
+    if (!g->active) {
+        printf("YARA grouping   %s%s%s%s\n", g->mode ? g->mode : "off",
+               g->fallback ? " (not grouped: " : "", g->fallback ? g->fallback : "",
+               g->fallback ? ")" : "");
+        return;
+    }
+    printf("YARA grouping   %s: %zu groups in %zu rule sets\n", g->mode, g->ngroups, g->nsets);
+    for (size_t i = 0; i < g->ngroups; i++)
+        printf("  group %-14s %6llu rules  %4llu copies\n", g->groups[i].name,
+               (unsigned long long)g->groups[i].rules, (unsigned long long)g->groups[i].copies);
+    for (size_t i = 0; i < g->nsets; i++)
+        printf("  set   %-30s %6llu rules\n", g->sets[i].name,
+               (unsigned long long)g->sets[i].rules);
+    printf("  rules without precondition (scanned on every file): %zu\n", g->nnopre);
+    for (size_t i = 0; i < g->nnopre; i++)
+        printf("    %s:%s  %s:%llu  %s\n", g->nopre[i].ns, g->nopre[i].name,
+               g->nopre[i].source ? g->nopre[i].source : "-", (unsigned long long)g->nopre[i].line,
+               g->nopre[i].reason);
+}
+
+static json_t *grouping_json(const vigil_yara_grouping *g)
+{
+    json_t *o = json_object(), *groups = json_array(), *sets = json_array(), *nopre = json_array();
+    json_object_set_new(o, "active", json_boolean(g->active));
+    json_object_set_new(o, "mode", json_string(g->mode ? g->mode : "off"));
+    if (g->fallback)
+        json_object_set_new(o, "fallback", json_string(g->fallback));
+    for (size_t i = 0; i < g->ngroups; i++)
+        json_array_append_new(groups, json_pack("{s:s,s:I,s:I}", "name", g->groups[i].name, "rules",
+                                                (json_int_t)g->groups[i].rules, "copies",
+                                                (json_int_t)g->groups[i].copies));
+    for (size_t i = 0; i < g->nsets; i++)
+        json_array_append_new(sets, json_pack("{s:s,s:I}", "name", g->sets[i].name, "rules",
+                                              (json_int_t)g->sets[i].rules));
+    for (size_t i = 0; i < g->nnopre; i++)
+        json_array_append_new(
+            nopre, json_pack("{s:s,s:s,s:s?,s:I,s:s}", "rule", g->nopre[i].name, "namespace",
+                             g->nopre[i].ns, "source", g->nopre[i].source, "line",
+                             (json_int_t)g->nopre[i].line, "reason", g->nopre[i].reason));
+    json_object_set_new(o, "groups", groups);
+    json_object_set_new(o, "sets", sets);
+    json_object_set_new(o, "no_precondition", nopre);
+    return o;
 }
 
 typedef struct list_ctx {
@@ -123,12 +174,20 @@ int cmd_rules(int argc, char **argv)
         if (strcmp(sub, "list") == 0) {
             vigil_engine_foreach_rule(engine, print_rule, &ctx);
         } else if (ctx.format == OUT_JSONL) {
-            printf("{\"yara\":%llu,\"hash_iocs\":%llu,\"filename_iocs\":%llu,\"c2_iocs\":%llu,"
-                   "\"sigma\":%llu,\"files_loaded\":%llu,\"files_refused\":%llu}\n",
-                   (unsigned long long)n.yara_rules, (unsigned long long)n.hash_iocs,
-                   (unsigned long long)n.filename_iocs, (unsigned long long)n.c2_iocs,
-                   (unsigned long long)n.sigma_rules, (unsigned long long)n.files_loaded,
-                   (unsigned long long)n.files_refused);
+            vigil_yara_grouping g;
+            json_t *o = json_pack(
+                "{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "yara", (json_int_t)n.yara_rules, "hash_iocs",
+                (json_int_t)n.hash_iocs, "filename_iocs", (json_int_t)n.filename_iocs, "c2_iocs",
+                (json_int_t)n.c2_iocs, "sigma", (json_int_t)n.sigma_rules, "files_loaded",
+                (json_int_t)n.files_loaded, "files_refused", (json_int_t)n.files_refused);
+            if (o != NULL && n.yara_rules > 0 && vigil_engine_yara_grouping(engine, &g) == VIGIL_OK)
+                json_object_set_new(o, "yara_grouping", grouping_json(&g));
+            char *text = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+            if (text != NULL) {
+                puts(text);
+                free(text);
+            }
+            json_decref(o);
         } else {
             printf("YARA rules      %llu\nhash IOCs       %llu\nfilename IOCs   %llu\n"
                    "C2 IOCs         %llu\nSigma rules     %llu\nfiles loaded    %llu\n"
@@ -137,6 +196,9 @@ int cmd_rules(int argc, char **argv)
                    (unsigned long long)n.filename_iocs, (unsigned long long)n.c2_iocs,
                    (unsigned long long)n.sigma_rules, (unsigned long long)n.files_loaded,
                    (unsigned long long)n.files_refused);
+            vigil_yara_grouping g;
+            if (n.yara_rules > 0 && vigil_engine_yara_grouping(engine, &g) == VIGIL_OK)
+                print_grouping_text(&g);
         }
         rc = n.files_refused ? 2 : 0; /* a broken rule file fails a rule check */
         vigil_engine_destroy(engine);

@@ -23,6 +23,19 @@ int rule_args_option(rule_args *ra, int c, const char *arg)
         ra->placeholders = arg;
         return 1;
     }
+    if (c == RULE_OPT_BASE + 96) {
+        if (strcmp(arg, "auto") == 0)
+            ra->yara_grouping = VIGIL_YARA_GROUPING_AUTO;
+        else if (strcmp(arg, "off") == 0)
+            ra->yara_grouping = VIGIL_YARA_GROUPING_OFF;
+        else if (strcmp(arg, "per-group") == 0)
+            ra->yara_grouping = VIGIL_YARA_GROUPING_PER_GROUP;
+        else {
+            fprintf(stderr, "vigil: --yara-grouping: expected auto, off or per-group\n");
+            return -1;
+        }
+        return 1;
+    }
     if (c == 'r')
         kind = VIGIL_RULES_AUTO;
     else if (c == RULE_OPT_BASE + VIGIL_RULES_IOC_HASH)
@@ -105,6 +118,8 @@ vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user
         return NULL;
     }
     st = vigil_engine_create(&eo, &engine);
+    if (st == VIGIL_OK)
+        st = vigil_engine_set_yara_grouping(engine, (vigil_yara_grouping_mode)ra->yara_grouping);
     for (size_t i = 0; st == VIGIL_OK && i < ra->n; i++) {
         st = vigil_engine_add_path(engine, ra->items[i].path, ra->items[i].kind);
         if (st != VIGIL_OK)

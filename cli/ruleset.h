@@ -18,6 +18,7 @@ typedef struct rule_args {
     rule_arg *items;
     size_t n;
     int strict;
+    int yara_grouping;         /* vigil_yara_grouping_mode */
     char *bundled;             /* path of the bundled pack when it is used */
     const char *sigma_mapping; /* NULL: data/sigma/logsources.yml beside the program */
     const char *placeholders;  /* Sigma |expand values, may be NULL */
@@ -35,7 +36,8 @@ typedef struct rule_args {
         {"intel", required_argument, NULL, RULE_OPT_BASE + VIGIL_RULES_INTEL},                     \
         {"strict", no_argument, NULL, RULE_OPT_BASE + 99},                                         \
         {"sigma-mapping", required_argument, NULL, RULE_OPT_BASE + 98},                            \
-        {"placeholders", required_argument, NULL, RULE_OPT_BASE + 97}
+        {"placeholders", required_argument, NULL, RULE_OPT_BASE + 97},                             \
+        {"yara-grouping", required_argument, NULL, RULE_OPT_BASE + 96}
 // clang-format on
 
 /* Handles option c if it is a rule option: 1 handled, 0 not ours, -1 error. */
@@ -69,6 +71,9 @@ vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user
     "      --sigma-mapping FILE Sigma logsource mapping (default: the one shipped,\n"              \
     "                           data/sigma/logsources.yml); 'none' = no scoping\n"                 \
     "      --placeholders PATH  values for Sigma %NAME% placeholders (|expand): a\n"               \
-    "                           directory of NAME.txt files or a YAML file\n"
+    "                           directory of NAME.txt files or a YAML file\n"                      \
+    "      --yara-grouping MODE auto (default: scan each file only with the YARA\n"                \
+    "                           rules its magic, size and name can match), off,\n"                 \
+    "                           per-group\n"
 
 #endif

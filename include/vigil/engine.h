@@ -125,6 +125,56 @@ vigil_status vigil_engine_foreach_rule(const vigil_engine *engine, vigil_rule_fn
  * critical 100; a missing or unknown level scores 40. */
 int vigil_sigma_level_score(const char *level);
 
+/* ---- YARA grouping --------------------------------------------------------
+ * At freeze, YARA rules are grouped by what their conditions provably need
+ * from a file (magic bytes such as "MZ" at 0, filesize bounds, tests of the
+ * external variables) and compiled into a few rule sets; each file is then
+ * scanned only with the sets it can match. Findings are exactly those of
+ * one plain rule set. */
+typedef enum {
+    VIGIL_YARA_GROUPING_AUTO = 0,     /* merged sets: one scan per file (default) */
+    VIGIL_YARA_GROUPING_OFF = 1,      /* one rule set, every file scanned with all */
+    VIGIL_YARA_GROUPING_PER_GROUP = 2 /* one set per group (several scans per file) */
+} vigil_yara_grouping_mode;
+
+/* Before freeze; VIGIL_ERR_FROZEN after. */
+vigil_status vigil_engine_set_yara_grouping(vigil_engine *engine, vigil_yara_grouping_mode mode);
+
+typedef struct vigil_yara_group_stat {
+    const char *name; /* "mz", "elf", "magic", "name", "size", "any" */
+    uint64_t rules;   /* rules whose matches this group reports (private included) */
+    uint64_t copies;  /* rules copied in because its rules need them */
+} vigil_yara_group_stat;
+
+typedef struct vigil_yara_set_stat {
+    const char *name; /* the groups it holds, e.g. "mz+name+size+any" */
+    uint64_t rules;   /* rules compiled into it, copies included */
+} vigil_yara_set_stat;
+
+typedef struct vigil_yara_nopre_rule {
+    const char *name;
+    const char *ns;
+    const char *source;
+    uint64_t line;
+    const char *reason; /* why no precondition could be proven */
+} vigil_yara_nopre_rule;
+
+typedef struct vigil_yara_grouping {
+    int active;           /* 1: files are scanned per group; 0: one rule set */
+    const char *mode;     /* "auto", "off" or "per-group" */
+    const char *fallback; /* why grouping is not in use although asked, or NULL */
+    const vigil_yara_group_stat *groups;
+    size_t ngroups;
+    const vigil_yara_set_stat *sets;
+    size_t nsets;
+    const vigil_yara_nopre_rule *nopre; /* rules scanned on every file */
+    size_t nnopre;
+} vigil_yara_grouping;
+
+/* How the YARA rules of a frozen engine were grouped. Everything is owned
+ * by the engine. Zeroed (active 0) when no YARA rules are loaded. */
+vigil_status vigil_engine_yara_grouping(const vigil_engine *engine, vigil_yara_grouping *out);
+
 /* Level of a score with the default thresholds 40/60/80. */
 vigil_level vigil_level_of_score(int score);
 

@@ -442,6 +442,28 @@ int vigil_sigma_level_score(const char *level)
     return 40;
 }
 
+vigil_status vigil_engine_set_yara_grouping(vigil_engine *e, vigil_yara_grouping_mode mode)
+{
+    if (e == NULL || (unsigned)mode > VIGIL_YARA_GROUPING_PER_GROUP)
+        return VIGIL_ERR_INVALID_ARG;
+    if (e->frozen || e->yara_builder == NULL)
+        return VIGIL_ERR_FROZEN;
+    vigil_yara_builder_set_grouping(e->yara_builder, mode);
+    return VIGIL_OK;
+}
+
+vigil_status vigil_engine_yara_grouping(const vigil_engine *e, vigil_yara_grouping *out)
+{
+    if (e == NULL || out == NULL)
+        return VIGIL_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (!e->frozen)
+        return VIGIL_ERR_NOT_FROZEN;
+    if (e->yara == NULL)
+        return VIGIL_OK;
+    return vigil_yara_rules_grouping(e->yara, out);
+}
+
 vigil_level vigil_level_of_score(int score)
 {
     if (score >= 80)

@@ -33,6 +33,7 @@ struct vigil_yara_builder {
     size_t cap;
     int finished;
     int lib_ref;
+    vigil_yara_grouping_mode mode;
 };
 
 typedef struct compile_ctx {
@@ -148,6 +149,12 @@ void vigil_yara_builder_destroy(vigil_yara_builder *b)
     if (b->lib_ref)
         vigil_yara_lib_release();
     free(b);
+}
+
+void vigil_yara_builder_set_grouping(vigil_yara_builder *b, vigil_yara_grouping_mode mode)
+{
+    if (b != NULL)
+        b->mode = mode;
 }
 
 static const char *base_name(const char *path)
@@ -396,6 +403,45 @@ static vigil_status compile_all(vigil_yara_builder *b, YR_RULES **out)
     }
 }
 
+/* The kept sources, as the rule index and the grouping read them. */
+static vigil_yara_source_lines *kept_sources(const vigil_yara_builder *b, size_t *n)
+{
+    vigil_yara_source_lines *lines = calloc(b->n ? b->n : 1, sizeof *lines);
+    *n = 0;
+    if (lines == NULL)
+        return NULL;
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->src[i].bad)
+            continue;
+        lines[*n].ns = b->src[i].ns;
+        lines[*n].source = b->src[i].source;
+        lines[*n].text = b->src[i].text;
+        lines[*n].len = b->src[i].len;
+        (*n)++;
+    }
+    return lines;
+}
+
+static vigil_status new_rules(vigil_yara_rules **out)
+{
+    vigil_yara_rules *r = calloc(1, sizeof *r);
+    vigil_status st;
+
+    *out = NULL;
+    if (r == NULL)
+        return VIGIL_ERR_NOMEM;
+    /* The rules hold their own libyara reference: the builder's goes away
+     * with the builder, and rules usually outlive it. */
+    st = vigil_yara_lib_acquire();
+    if (st != VIGIL_OK) {
+        free(r);
+        return st;
+    }
+    vigil_arena_init(&r->arena);
+    *out = r;
+    return VIGIL_OK;
+}
+
 vigil_status vigil_yara_builder_finish(vigil_yara_builder *b, vigil_yara_rules **out)
 {
     vigil_yara_rules *r;
@@ -412,38 +458,37 @@ vigil_status vigil_yara_builder_finish(vigil_yara_builder *b, vigil_yara_rules *
     b->finished = 1;
     if (b->n == 0)
         return VIGIL_ERR_NO_RULES;
-    st = compile_all(b, &yr);
+    st = new_rules(&r);
     if (st != VIGIL_OK)
         return st;
-    r = calloc(1, sizeof *r);
-    lines = calloc(b->n, sizeof *lines);
-    if (r == NULL || lines == NULL) {
-        free(r);
+    r->mode = b->mode;
+    if (b->mode != VIGIL_YARA_GROUPING_OFF) {
+        lines = kept_sources(b, &nlines);
+        st = lines == NULL ? VIGIL_ERR_NOMEM
+                           : vigil_yara_group_build(r, &b->diag, lines, nlines, b->mode);
         free(lines);
-        yr_rules_destroy(yr);
-        return VIGIL_ERR_NOMEM;
+        if (st == VIGIL_OK) {
+            *out = r;
+            return VIGIL_OK;
+        }
+        if (st == VIGIL_ERR_NOMEM) {
+            vigil_yara_rules_destroy(r);
+            return st;
+        }
+        /* Grouping is an optimisation: anything it cannot handle costs
+         * speed, never rules. */
+        vigil_diagf(&b->diag, VIGIL_DIAG_WARNING, st, NULL, 0,
+                    "YARA rules not grouped (%s): every file is scanned with every rule",
+                    r->fallback != NULL ? r->fallback : vigil_status_str(st));
     }
-    /* The rules hold their own libyara reference: the builder's goes away
-     * with the builder, and rules usually outlive it. */
-    st = vigil_yara_lib_acquire();
+    st = compile_all(b, &yr);
     if (st != VIGIL_OK) {
-        free(r);
-        free(lines);
-        yr_rules_destroy(yr);
+        vigil_yara_rules_destroy(r);
         return st;
     }
     r->yr = yr;
-    vigil_arena_init(&r->arena);
-    for (size_t i = 0; i < b->n; i++) {
-        if (b->src[i].bad)
-            continue;
-        lines[nlines].ns = b->src[i].ns;
-        lines[nlines].source = b->src[i].source;
-        lines[nlines].text = b->src[i].text;
-        lines[nlines].len = b->src[i].len;
-        nlines++;
-    }
-    st = vigil_yara_rules_index(r, lines, nlines);
+    lines = kept_sources(b, &nlines);
+    st = lines == NULL ? VIGIL_ERR_NOMEM : vigil_yara_rules_index(r, lines, nlines);
     free(lines);
     if (st != VIGIL_OK) {
         vigil_yara_rules_destroy(r);

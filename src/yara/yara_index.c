@@ -273,44 +273,50 @@ static vigil_status index_rule(vigil_yara_rules *r, const YR_RULE *rule, vigil_y
     return VIGIL_OK;
 }
 
-vigil_status vigil_yara_rules_index(vigil_yara_rules *r, const vigil_yara_source_lines *src,
-                                    size_t nsrc)
+struct vigil_yara_line_table {
+    pos_key *keys; /* every definition of every source, sorted by (namespace, name) */
+    size_t nkeys;
+    const vigil_yara_source_lines *src;
+    size_t nsrc;
+};
+
+void vigil_yara_line_table_destroy(vigil_yara_line_table *t)
 {
-    size_t nrules = r->yr->num_rules, nkeys = 0, k = 0;
-    pos_key *keys = NULL;
-    const YR_RULE *rule;
-    vigil_status st = VIGIL_OK;
+    if (t == NULL)
+        return;
+    free(t->keys);
+    free(t);
+}
 
-    r->ninfo = 0;
-    r->info = NULL;
-    if (nrules == 0)
-        return VIGIL_OK;
-    if (nrules > SIZE_MAX / sizeof *r->info)
-        return VIGIL_ERR_OVERFLOW;
-    r->info = vigil_arena_alloc(&r->arena, nrules * sizeof *r->info);
-    if (r->info == NULL)
-        return VIGIL_ERR_NOMEM;
-
-    /* Every definition of every source, sorted by (namespace, name). */
+vigil_status vigil_yara_line_table_build(vigil_yara_rules *r, const vigil_yara_source_lines *src,
+                                         size_t nsrc, vigil_yara_line_table **out)
+{
+    vigil_yara_line_table *t = calloc(1, sizeof *t);
     vigil_yara_rule_pos **pos = calloc(nsrc ? nsrc : 1, sizeof *pos);
     size_t *npos = calloc(nsrc ? nsrc : 1, sizeof *npos);
-    if (pos == NULL || npos == NULL) {
+    size_t nkeys = 0;
+    vigil_status st = VIGIL_OK;
+
+    *out = NULL;
+    if (t == NULL || pos == NULL || npos == NULL) {
         st = VIGIL_ERR_NOMEM;
         goto out;
     }
+    t->src = src;
+    t->nsrc = nsrc;
     for (size_t i = 0; i < nsrc; i++) {
         st = vigil_yara_find_rule_lines(src[i].text, src[i].len, &r->arena, &pos[i], &npos[i]);
         if (st != VIGIL_OK)
             goto out;
-        if (npos[i] > SIZE_MAX / 2 - nkeys) {
+        if (npos[i] > SIZE_MAX / 2 / sizeof *t->keys - nkeys) {
             st = VIGIL_ERR_OVERFLOW;
             goto out;
         }
         nkeys += npos[i];
     }
     if (nkeys > 0) {
-        keys = calloc(nkeys, sizeof *keys);
-        if (keys == NULL) {
+        t->keys = calloc(nkeys, sizeof *t->keys);
+        if (t->keys == NULL) {
             st = VIGIL_ERR_NOMEM;
             goto out;
         }
@@ -322,53 +328,91 @@ vigil_status vigil_yara_rules_index(vigil_yara_rules *r, const vigil_yara_source
                 goto out;
             }
             for (size_t p = 0; p < npos[i]; p++) {
-                keys[j].ns = src[i].ns;
-                keys[j].name = pos[i][p].name;
-                keys[j].source = source;
-                keys[j].line = pos[i][p].line;
+                t->keys[j].ns = src[i].ns;
+                t->keys[j].name = pos[i][p].name;
+                t->keys[j].source = source;
+                t->keys[j].line = pos[i][p].line;
                 j++;
             }
         }
-        qsort(keys, nkeys, sizeof *keys, cmp_pos_key);
+        qsort(t->keys, nkeys, sizeof *t->keys, cmp_pos_key);
+        t->nkeys = nkeys;
     }
+out:
+    free(pos);
+    free(npos);
+    if (st != VIGIL_OK) {
+        vigil_yara_line_table_destroy(t);
+        return st;
+    }
+    *out = t;
+    return VIGIL_OK;
+}
 
+vigil_status vigil_yara_rule_info_fill(vigil_yara_rules *r, const vigil_yara_line_table *t,
+                                       const YR_RULE *rule, vigil_yara_rule_info *info)
+{
+    vigil_status st;
+
+    memset(info, 0, sizeof *info);
+    st = index_rule(r, rule, info);
+    if (st != VIGIL_OK)
+        return st;
+    if (t->nkeys > 0 && info->ns != NULL && info->name != NULL) {
+        pos_key want = {info->ns, info->name, NULL, 0};
+        const pos_key *hit = bsearch(&want, t->keys, t->nkeys, sizeof *t->keys, cmp_pos_name);
+        /* bsearch may land on any duplicate; the first definition wins. */
+        while (hit != NULL && hit > t->keys && cmp_pos_name(hit - 1, &want) == 0)
+            hit--;
+        if (hit != NULL) {
+            info->source = hit->source;
+            info->line = hit->line;
+        }
+    }
+    if (info->source == NULL) {
+        /* Defined in an included file: name at least the namespace's source. */
+        for (size_t i = 0; i < t->nsrc; i++)
+            if (info->ns != NULL && strcmp(t->src[i].ns, info->ns) == 0) {
+                info->source = vigil_arena_strdup(&r->arena, t->src[i].source);
+                if (info->source == NULL)
+                    return VIGIL_ERR_NOMEM;
+                break;
+            }
+    }
+    return VIGIL_OK;
+}
+
+vigil_status vigil_yara_rules_index(vigil_yara_rules *r, const vigil_yara_source_lines *src,
+                                    size_t nsrc)
+{
+    size_t nrules = r->yr->num_rules, k = 0;
+    vigil_yara_line_table *t = NULL;
+    const YR_RULE *rule;
+    vigil_status st;
+
+    r->ninfo = 0;
+    r->info = NULL;
+    if (nrules == 0)
+        return VIGIL_OK;
+    if (nrules > SIZE_MAX / sizeof *r->info)
+        return VIGIL_ERR_OVERFLOW;
+    r->info = vigil_arena_alloc(&r->arena, nrules * sizeof *r->info);
+    if (r->info == NULL)
+        return VIGIL_ERR_NOMEM;
+    st = vigil_yara_line_table_build(r, src, nsrc, &t);
+    if (st != VIGIL_OK)
+        return st;
     yr_rules_foreach(r->yr, rule)
     {
         if (k == nrules)
             break;
-        vigil_yara_rule_info *info = &r->info[k++];
-        st = index_rule(r, rule, info);
+        st = vigil_yara_rule_info_fill(r, t, rule, &r->info[k++]);
         if (st != VIGIL_OK)
-            goto out;
-        if (nkeys > 0 && info->ns != NULL && info->name != NULL) {
-            pos_key want = {info->ns, info->name, NULL, 0};
-            const pos_key *hit = bsearch(&want, keys, nkeys, sizeof *keys, cmp_pos_name);
-            /* bsearch may land on any duplicate; the first definition wins. */
-            while (hit != NULL && hit > keys && cmp_pos_name(hit - 1, &want) == 0)
-                hit--;
-            if (hit != NULL) {
-                info->source = hit->source;
-                info->line = hit->line;
-            }
-        }
-        if (info->source == NULL) {
-            /* Defined in an included file: name at least the namespace's source. */
-            for (size_t i = 0; i < nsrc; i++)
-                if (info->ns != NULL && strcmp(src[i].ns, info->ns) == 0) {
-                    info->source = vigil_arena_strdup(&r->arena, src[i].source);
-                    if (info->source == NULL) {
-                        st = VIGIL_ERR_NOMEM;
-                        goto out;
-                    }
-                    break;
-                }
-        }
+            break;
     }
-    r->ninfo = k;
-out:
-    free(keys);
-    free(pos);
-    free(npos);
+    vigil_yara_line_table_destroy(t);
+    if (st == VIGIL_OK)
+        r->ninfo = k;
     return st;
 }
 
@@ -378,6 +422,7 @@ void vigil_yara_rules_destroy(vigil_yara_rules *r)
         return;
     if (r->yr != NULL)
         yr_rules_destroy(r->yr);
+    vigil_yara_group_free(r);
     vigil_arena_free(&r->arena);
     free(r);
     vigil_yara_lib_release();

@@ -14,11 +14,35 @@
 #include "core/arena.h"
 #include "yara_rules.h"
 
-struct vigil_yara_rules {
+/* One compiled rule set of a grouped load: the rules whose home group is
+ * in `groups`, plus the dependencies and globals they need. */
+typedef struct vigil_yara_set {
     YR_RULES *yr;
-    vigil_yara_rule_info *info; /* one per rule, indexed like yr->rules_table */
+    uint64_t groups;  /* plan groups whose rules this set holds */
+    uint64_t key;     /* a file selecting one of these groups is scanned with this set */
+    uint32_t *info;   /* per rules_table index: index into info[], UINT32_MAX for none */
+    uint8_t *home;    /* per rules_table index: the rule's home group */
+    const char *name; /* e.g. "mz+name+size+any" */
+} vigil_yara_set;
+
+struct vigil_yara_split;
+struct vigil_yara_plan;
+
+struct vigil_yara_rules {
+    YR_RULES *yr;               /* the single rule set; NULL when grouped */
+    vigil_yara_rule_info *info; /* one per rule in compile order (single set: indexed
+                                   like yr->rules_table) */
     size_t ninfo;
     vigil_arena arena; /* rendered meta, tag arrays, source names */
+    /* grouped load (n_sets > 0): files pick sets by precondition */
+    struct vigil_yara_split *split;
+    struct vigil_yara_plan *plan;
+    vigil_yara_set *sets;
+    size_t n_sets;
+    vigil_yara_grouping_mode mode; /* what was asked */
+    const char *fallback;          /* why grouping is not in use (arena), or NULL */
+    vigil_yara_grouping stats;     /* what vigil_yara_rules_grouping returns (arena) */
+    vigil_diag_sink diag;          /* where the split's notes go (it keeps a pointer) */
 };
 
 /* libyara's process-wide state, reference counted under a mutex so that
@@ -58,5 +82,27 @@ typedef struct vigil_yara_source_lines {
  * and source file + line looked up by namespace and rule name. */
 vigil_status vigil_yara_rules_index(vigil_yara_rules *r, const vigil_yara_source_lines *src,
                                     size_t nsrc);
+
+/* Rule definition lines of the kept sources, for filling rule infos. */
+typedef struct vigil_yara_line_table vigil_yara_line_table;
+vigil_status vigil_yara_line_table_build(vigil_yara_rules *r, const vigil_yara_source_lines *src,
+                                         size_t nsrc, vigil_yara_line_table **out);
+void vigil_yara_line_table_destroy(vigil_yara_line_table *t); /* NULL safe */
+/* Fills one rule's info (names, tags, meta, score, source + line). */
+vigil_status vigil_yara_rule_info_fill(vigil_yara_rules *r, const vigil_yara_line_table *t,
+                                       const YR_RULE *rule, vigil_yara_rule_info *info);
+
+/* Grouped load (yara_group.c): parses the kept sources, plans the groups,
+ * compiles the sets and builds r->info. On any failure r is left with no
+ * sets and the status says why (the caller falls back to one set). */
+vigil_status vigil_yara_group_build(vigil_yara_rules *r, const vigil_diag_sink *diag,
+                                    const vigil_yara_source_lines *src, size_t nsrc,
+                                    vigil_yara_grouping_mode mode);
+/* The sets to scan a file with (indexes into r->sets, at most r->n_sets)
+ * and, for each, the groups whose rules it reports for this file. */
+size_t vigil_yara_group_pick(const vigil_yara_rules *r, const uint8_t *data, size_t len,
+                             const vigil_yara_externals *ext, size_t *sets, uint64_t *owned);
+/* Frees the sets, plan and split of a grouped load. */
+void vigil_yara_group_free(vigil_yara_rules *r);
 
 #endif

@@ -294,18 +294,62 @@ static vigil_status add_source(vigil_yara_plan *p, src_vec *v, const char *ns, c
     return VIGIL_OK;
 }
 
-static vigil_status emit_group(vigil_yara_plan *p, size_t g, unsigned char *mark)
+static int in_mask(uint64_t mask, size_t g)
+{
+    return g < VIGIL_YARA_MAX_GROUPS && (mask >> g & 1u);
+}
+
+/* 1 when identifier `name` occurs anywhere in the condition tree n (a
+ * module is only ever reached through its identifier). */
+static int uses_ident(const vigil_yara_node *n, const char *name, int depth)
+{
+    if (n == NULL)
+        return 0;
+    if (depth > 2000)
+        return 1; /* too deep to tell: keep the import */
+    if (n->kind == VY_N_IDENT && n->str != NULL && strcmp(n->str, name) == 0)
+        return 1;
+    if (uses_ident(n->a, name, depth + 1) || uses_ident(n->b, name, depth + 1) ||
+        uses_ident(n->c, name, depth + 1))
+        return 1;
+    for (size_t i = 0; i < n->n_items; i++)
+        if (uses_ident(n->items[i], name, depth + 1))
+            return 1;
+    return 0;
+}
+
+/* Whether a set needs namespace ns's import of `module`: some rule of ns
+ * emitted into it (mark) names the module. libyara loads every imported
+ * module for every file scanned (the pe module alone costs about 0.3 ms
+ * per file), so a set for non-PE files should not import "pe" only
+ * because the rule file did for rules that live in another set. */
+static int import_needed(const vigil_yara_split *s, const unsigned char *mark, size_t n, size_t ns,
+                         const char *module)
+{
+    for (size_t r = 0; r < n; r++) {
+        const vigil_yara_rule *rule = vigil_yara_split_rule(s, r);
+        if (!mark[r] || rule->ns_index != ns)
+            continue;
+        if (rule->cond == NULL || uses_ident(rule->cond, module, 0))
+            return 1;
+    }
+    return 0;
+}
+
+/* Emits the rules whose home group is in `mask`, closed over their
+ * dependencies and their namespaces' globals, into grp (counts, sources). */
+static vigil_status emit_mask(vigil_yara_plan *p, uint64_t mask, unsigned char *mark,
+                              vigil_yara_group *grp)
 {
     const vigil_yara_split *s = p->s;
     size_t n = p->n_rules, n_ns = vigil_yara_split_ns_count(s);
-    vigil_yara_group *grp = &p->groups[g];
     memset(mark, 0, n ? n : 1);
     unsigned char *ns_used = calloc(n_ns ? n_ns : 1, 1);
     if (ns_used == NULL)
         return VIGIL_ERR_NOMEM;
     for (size_t r = 0; r < n; r++) {
         const vigil_yara_rule *rule = vigil_yara_split_rule(s, r);
-        if (p->home[r] == g && !vigil_yara_split_ns_opaque(s, rule->ns_index)) {
+        if (in_mask(mask, p->home[r]) && !vigil_yara_split_ns_opaque(s, rule->ns_index)) {
             mark[r] = 1;
             ns_used[rule->ns_index] = 1;
             grp->n_home++;
@@ -331,7 +375,7 @@ static vigil_status emit_group(vigil_yara_plan *p, size_t g, unsigned char *mark
     vigil_status st = VIGIL_OK;
     for (size_t ns = 0; ns < n_ns && st == VIGIL_OK; ns++) {
         if (vigil_yara_split_ns_opaque(s, ns)) {
-            if (g != p->any_group)
+            if (!in_mask(mask, p->any_group))
                 continue;
             const char *text = NULL;
             size_t nraw = vigil_yara_split_ns_raw(s, ns, 0, &text);
@@ -347,6 +391,8 @@ static vigil_status emit_group(vigil_yara_plan *p, size_t g, unsigned char *mark
         const char *const *imports;
         size_t ni = vigil_yara_split_ns_imports(s, ns, &imports);
         for (size_t i = 0; i < ni && st == VIGIL_OK; i++) {
+            if (!import_needed(s, mark, n, ns, imports[i]))
+                continue;
             st = tb_str(&tb, "import \"");
             if (st == VIGIL_OK)
                 st = tb_str(&tb, imports[i]);
@@ -357,7 +403,7 @@ static vigil_status emit_group(vigil_yara_plan *p, size_t g, unsigned char *mark
             const vigil_yara_rule *rule = vigil_yara_split_rule(s, r);
             if (!mark[r] || rule->ns_index != ns)
                 continue;
-            if (p->home[r] != g)
+            if (!in_mask(mask, p->home[r]))
                 grp->n_copies++;
             st = tb_str(&tb, "\n");
             if (st == VIGIL_OK)
@@ -381,6 +427,11 @@ static vigil_status emit_group(vigil_yara_plan *p, size_t g, unsigned char *mark
     }
     free(srcs.items);
     return st;
+}
+
+static vigil_status emit_group(vigil_yara_plan *p, size_t g, unsigned char *mark)
+{
+    return emit_mask(p, 1ull << g, mark, &p->groups[g]);
 }
 
 /* ---- build -------------------------------------------------------------- */
@@ -559,4 +610,65 @@ int vigil_yara_plan_is_reported(const vigil_yara_plan *p, size_t g, const char *
         return p->home[r] == g && !(rr->flags & VIGIL_YARA_RULE_PRIVATE);
     }
     return 0;
+}
+
+vigil_status vigil_yara_plan_emit(vigil_yara_plan *p, uint64_t mask, vigil_yara_group *out)
+{
+    if (p == NULL || out == NULL)
+        return VIGIL_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (p->n_groups < VIGIL_YARA_MAX_GROUPS)
+        mask &= (1ull << p->n_groups) - 1;
+    unsigned char *mark = calloc(p->n_rules ? p->n_rules : 1, 1);
+    if (mark == NULL)
+        return VIGIL_ERR_NOMEM;
+    vigil_status st = emit_mask(p, mask, mark, out);
+    free(mark);
+    if (st != VIGIL_OK)
+        return st;
+    out->name = "union";
+    out->cls = VIGIL_YARA_CLASS_ANY;
+    for (size_t g = 0; g < p->n_groups; g++)
+        if (in_mask(mask, g) && p->groups[g].cls < out->cls)
+            out->cls = p->groups[g].cls;
+    return VIGIL_OK;
+}
+
+size_t vigil_yara_plan_any_group(const vigil_yara_plan *p)
+{
+    return p ? p->any_group : SIZE_MAX;
+}
+
+size_t vigil_yara_plan_home(const vigil_yara_plan *p, const char *ns, const char *rule)
+{
+    if (p == NULL || ns == NULL || rule == NULL)
+        return SIZE_MAX;
+    const vigil_yara_split *s = p->s;
+    for (size_t i = 0; i < vigil_yara_split_ns_count(s); i++) {
+        if (strcmp(vigil_yara_split_ns_name(s, i), ns) != 0)
+            continue;
+        if (vigil_yara_split_ns_opaque(s, i))
+            return p->any_group;
+        size_t r = vigil_yara_split_find(s, ns, rule);
+        return r == SIZE_MAX ? SIZE_MAX : p->home[r];
+    }
+    return SIZE_MAX;
+}
+
+const char *vigil_yara_plan_nopre_reason(const vigil_yara_plan *p, size_t rule)
+{
+    if (p == NULL || rule >= p->n_rules)
+        return NULL;
+    const vigil_yara_rule *r = vigil_yara_split_rule(p->s, rule);
+    if (vigil_yara_split_ns_opaque(p->s, r->ns_index))
+        return "its file could not be analysed";
+    if (classify(&p->eff[rule]) != VIGIL_YARA_CLASS_ANY)
+        return NULL;
+    if (r->cond == NULL)
+        return "no condition";
+    if (r->cond->kind == VY_N_OR)
+        return "condition is an 'or' at the top";
+    if (r->cond->kind == VY_N_TRUE)
+        return "condition is 'true'";
+    return "no magic, filesize or external-variable test in the top-level 'and' chain";
 }

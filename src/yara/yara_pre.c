@@ -6,7 +6,8 @@
  * an undefined value makes `and` false); a conjunct that is not understood
  * is simply dropped, which only weakens the precondition. Recognised:
  *   uintN/intN[be](K) == C     -> bytes at fixed offsets (K, C constant)
- *   pe.is_pe, pe.is_dll() ..., comparisons of PE header fields -> "MZ"
+ *   pe.is_pe, pe.is_dll() ..., comparisons of PE header fields and of
+ *   pe.imphash()/exports()/imports(), also under `not` (but not is_pe) -> "MZ"
  *     (the pe module leaves them undefined unless the file starts "MZ")
  *   comparisons of ELF header fields -> "\x7fELF" (same reasoning)
  *   filesize <, <=, >, >=, == C (either side) -> size range
@@ -41,8 +42,13 @@ static const char *const pe_fields[] = {"machine",
                                         "size_of_optional_header",
                                         "dll_characteristics",
                                         "number_of_rva_and_sizes",
-                                        "linker_version"};
+                                        "linker_version",
+                                        "number_of_signatures"};
 static const char *const pe_bool_fns[] = {"is_dll", "is_32bit", "is_64bit"};
+/* Functions that return undefined unless the pe module parsed the file
+ * (checked against libyara 4.2: `not defined pe.imphash()` holds for text,
+ * ELF and a bare "MZ" file). */
+static const char *const pe_value_fns[] = {"imphash", "exports", "imports"};
 static const char *const elf_fields[] = {
     "type",      "machine",  "entry_point", "number_of_sections", "number_of_segments",
     "sh_offset", "ph_offset"};
@@ -390,7 +396,18 @@ static int is_module_field(const pre_ctx *c, const vigil_yara_node *n, const cha
     return in_list(n->str, fields, n_fields);
 }
 
-/* Module-implied magic: "MZ" for PE header facts, "\x7fELF" for ELF ones. */
+/* pe.imphash(), pe.exports(..), pe.imports(..): undefined for non-PE. */
+static int is_pe_value_call(const pre_ctx *c, const vigil_yara_node *n)
+{
+    return n->kind == VY_N_CALL &&
+           is_module_field(c, n->a, "pe", pe_value_fns, N_OF(pe_value_fns)) &&
+           n->a->a->kind == VY_N_IDENT && (n->n_items > 0 || strcmp(n->a->str, "imphash") == 0);
+}
+
+/* Module-implied magic: "MZ" for PE header facts, "\x7fELF" for ELF ones.
+ * Every form but pe.is_pe is undefined for other files, and libyara keeps
+ * `not undefined` undefined, so `not` in front of them implies the same
+ * (checked: `true and not pe.imphash() == "x"` is false on a text file). */
 static int take_module(const pre_ctx *c, vigil_yara_pre *pre, const vigil_yara_node *n)
 {
     static const char *const is_pe[] = {"is_pe"};
@@ -398,9 +415,15 @@ static int take_module(const pre_ctx *c, vigil_yara_pre *pre, const vigil_yara_n
         add_magic(pre, "MZ", 2);
         return 1;
     }
+    for (int depth = 0; n->kind == VY_N_NOT && depth < 8; depth++)
+        n = n->a;
     if (n->kind == VY_N_CALL && n->n_items == 0 &&
         is_module_field(c, n->a, "pe", pe_bool_fns, N_OF(pe_bool_fns)) &&
         n->a->a->kind == VY_N_IDENT) {
+        add_magic(pre, "MZ", 2);
+        return 1;
+    }
+    if (is_pe_value_call(c, n)) {
         add_magic(pre, "MZ", 2);
         return 1;
     }
@@ -408,7 +431,7 @@ static int take_module(const pre_ctx *c, vigil_yara_pre *pre, const vigil_yara_n
         return 0;
     for (int side = 0; side < 2; side++) {
         const vigil_yara_node *x = side ? n->b : n->a;
-        if (is_module_field(c, x, "pe", pe_fields, N_OF(pe_fields))) {
+        if (is_module_field(c, x, "pe", pe_fields, N_OF(pe_fields)) || is_pe_value_call(c, x)) {
             add_magic(pre, "MZ", 2);
             return 1;
         }

@@ -14,6 +14,7 @@
 
 #include "core/diagsink.h"
 #include "core/findbuf.h"
+#include "vigil/engine.h"
 #include "vigil/finding.h"
 #include "vigil/status.h"
 
@@ -34,6 +35,8 @@ void vigil_yara_builder_destroy(vigil_yara_builder *b); /* NULL safe */
 vigil_status vigil_yara_builder_add_file(vigil_yara_builder *b, const char *path);
 vigil_status vigil_yara_builder_add_string(vigil_yara_builder *b, const char *name,
                                            const char *text, size_t len);
+/* How finish compiles: per precondition group (default) or one set. */
+void vigil_yara_builder_set_grouping(vigil_yara_builder *b, vigil_yara_grouping_mode mode);
 /* Compiles; the builder is consumed (destroy it after). VIGIL_ERR_NO_RULES
  * when nothing was added. */
 vigil_status vigil_yara_builder_finish(vigil_yara_builder *b, vigil_yara_rules **out);
@@ -89,6 +92,10 @@ typedef struct vigil_yara_rule_info {
     int is_private;
     int is_global;
 } vigil_yara_rule_info;
+
+/* How the rules were grouped (see vigil_engine_yara_grouping); everything
+ * is owned by the rules object. */
+vigil_status vigil_yara_rules_grouping(const vigil_yara_rules *r, vigil_yara_grouping *out);
 
 /* Return non-zero from the callback to stop; foreach then returns
  * VIGIL_ERR_ABORTED. Rules are visited in compile order. */

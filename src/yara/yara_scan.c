@@ -1,53 +1,90 @@
 /* yara_scan.c - scans one buffer with the shared rules and turns libyara's
  * matches into vigil findings.
  *
- * Each vigil_yara_scanner wraps one YR_SCANNER, so threads scan the same
- * frozen rules without locks. Everything a finding points to is copied
- * into the findbuf's arena: libyara's match lists die with the next scan,
- * and the caller may keep findings past the rules' lifetime. */
+ * Each vigil_yara_scanner wraps one YR_SCANNER per compiled rule set, so
+ * threads scan the same frozen rules without locks. With grouped rules a
+ * file is scanned only with the sets its first bytes, size and name can
+ * match (yara_group.c), and the findings are put back in rule load order,
+ * as one plain set would report them. Everything a finding points to is
+ * copied into the findbuf's arena: libyara's match lists die with the next
+ * scan, and the caller may keep findings past the rules' lifetime. */
 #include "yara_internal.h"
 
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "yara/yara_split.h"
+
 struct vigil_yara_scanner {
     const vigil_yara_rules *r;
-    YR_SCANNER *yr;
+    YR_SCANNER *yr;    /* the single set */
+    YR_SCANNER **sets; /* one per grouped set */
+    size_t n_sets;
+    uint32_t *order; /* info index of each finding added by this scan */
+    size_t order_cap;
+    vigil_finding *tmp; /* reordering space */
+    size_t tmp_cap;
 };
 
 typedef struct scan_ctx {
     const vigil_yara_rules *r;
+    const YR_RULES *yr;        /* the set being scanned */
+    const vigil_yara_set *set; /* NULL for the single set */
+    uint64_t owned;            /* groups reported from this set for this file */
+    vigil_yara_scanner *s;
     const char *name;
     unsigned max_strings;
     const vigil_diag_sink *diag;
     vigil_findbuf *out;
+    size_t n_before; /* findings of the buffer before this scan */
     vigil_status st;
 } scan_ctx;
+
+static vigil_status new_yr_scanner(const YR_RULES *yr, YR_SCANNER **out)
+{
+    /* libyara takes a non-const pointer but does not modify the rules
+     * during scans; that is what makes sharing them between threads safe. */
+    int err = yr_scanner_create((YR_RULES *)yr, out);
+    if (err != ERROR_SUCCESS) {
+        *out = NULL;
+        return err == ERROR_INSUFFICIENT_MEMORY ? VIGIL_ERR_NOMEM : VIGIL_ERR_INTERNAL;
+    }
+    yr_scanner_set_flags(*out, SCAN_FLAGS_REPORT_RULES_MATCHING);
+    yr_scanner_set_timeout(*out, VIGIL_YARA_DEFAULT_TIMEOUT);
+    return VIGIL_OK;
+}
 
 vigil_status vigil_yara_scanner_create(const vigil_yara_rules *r, vigil_yara_scanner **out)
 {
     vigil_yara_scanner *s;
-    int err;
+    vigil_status st = VIGIL_OK;
 
     if (out == NULL)
         return VIGIL_ERR_INVALID_ARG;
     *out = NULL;
-    if (r == NULL || r->yr == NULL)
+    if (r == NULL || (r->yr == NULL && r->n_sets == 0))
         return VIGIL_ERR_INVALID_ARG;
     s = calloc(1, sizeof *s);
     if (s == NULL)
         return VIGIL_ERR_NOMEM;
-    /* libyara takes a non-const pointer but does not modify the rules
-     * during scans; that is what makes sharing them between threads safe. */
-    err = yr_scanner_create(r->yr, &s->yr);
-    if (err != ERROR_SUCCESS) {
-        free(s);
-        return err == ERROR_INSUFFICIENT_MEMORY ? VIGIL_ERR_NOMEM : VIGIL_ERR_INTERNAL;
-    }
     s->r = r;
-    yr_scanner_set_flags(s->yr, SCAN_FLAGS_REPORT_RULES_MATCHING);
-    yr_scanner_set_timeout(s->yr, VIGIL_YARA_DEFAULT_TIMEOUT);
+    if (r->yr != NULL) {
+        st = new_yr_scanner(r->yr, &s->yr);
+    } else {
+        s->sets = calloc(r->n_sets, sizeof *s->sets);
+        if (s->sets == NULL)
+            st = VIGIL_ERR_NOMEM;
+        for (size_t j = 0; j < r->n_sets && st == VIGIL_OK; j++) {
+            st = new_yr_scanner(r->sets[j].yr, &s->sets[j]);
+            if (st == VIGIL_OK)
+                s->n_sets = j + 1;
+        }
+    }
+    if (st != VIGIL_OK) {
+        vigil_yara_scanner_destroy(s);
+        return st;
+    }
     *out = s;
     return VIGIL_OK;
 }
@@ -58,6 +95,11 @@ void vigil_yara_scanner_destroy(vigil_yara_scanner *s)
         return;
     if (s->yr != NULL)
         yr_scanner_destroy(s->yr);
+    for (size_t j = 0; j < s->n_sets; j++)
+        yr_scanner_destroy(s->sets[j]);
+    free(s->sets);
+    free(s->order);
+    free(s->tmp);
     free(s);
 }
 
@@ -65,7 +107,11 @@ void vigil_yara_scanner_set_timeout(vigil_yara_scanner *s, unsigned seconds)
 {
     if (s == NULL)
         return;
-    yr_scanner_set_timeout(s->yr, seconds > INT_MAX ? INT_MAX : (int)seconds);
+    int t = seconds > INT_MAX ? INT_MAX : (int)seconds;
+    if (s->yr != NULL)
+        yr_scanner_set_timeout(s->yr, t);
+    for (size_t j = 0; j < s->n_sets; j++)
+        yr_scanner_set_timeout(s->sets[j], t);
 }
 
 /* NULL stays NULL; anything else is copied or the whole finding fails. */
@@ -134,17 +180,44 @@ static vigil_status add_strings(YR_SCAN_CONTEXT *yctx, const YR_RULE *rule, unsi
     return VIGIL_OK;
 }
 
+/* Remembers the load-order index of the finding just added. */
+static vigil_status note_order(vigil_yara_scanner *s, size_t k, size_t info)
+{
+    if (k >= s->order_cap) {
+        size_t cap = s->order_cap ? s->order_cap * 2 : 64;
+        while (cap <= k)
+            cap *= 2;
+        uint32_t *o = cap > SIZE_MAX / sizeof *o ? NULL : realloc(s->order, cap * sizeof *o);
+        if (o == NULL)
+            return VIGIL_ERR_NOMEM;
+        s->order = o;
+        s->order_cap = cap;
+    }
+    s->order[k] = (uint32_t)info;
+    return VIGIL_OK;
+}
+
 static vigil_status add_finding(scan_ctx *sc, YR_SCAN_CONTEXT *yctx, const YR_RULE *rule)
 {
-    const YR_RULES *yr = sc->r->yr;
+    const YR_RULES *yr = sc->yr;
     vigil_findbuf *fb = sc->out;
     const vigil_yara_rule_info *info;
     vigil_finding *f;
     ptrdiff_t idx = rule - yr->rules_table;
+    size_t ii = (size_t)idx;
 
-    if (idx < 0 || (size_t)idx >= sc->r->ninfo)
+    if (idx < 0 || (size_t)idx >= yr->num_rules)
         return VIGIL_ERR_INTERNAL;
-    info = &sc->r->info[idx];
+    if (sc->set != NULL) {
+        if (!(sc->owned >> sc->set->home[idx] & 1u))
+            return VIGIL_OK; /* another set reports it, or it cannot match this file */
+        ii = sc->set->info[idx];
+    }
+    if (ii >= sc->r->ninfo)
+        return VIGIL_ERR_INTERNAL;
+    info = &sc->r->info[ii];
+    if (sc->set != NULL && note_order(sc->s, fb->n - sc->n_before, ii) != VIGIL_OK)
+        return VIGIL_ERR_NOMEM;
     f = vigil_findbuf_add(fb, VIGIL_FINDING_YARA);
     if (f == NULL)
         return VIGIL_ERR_NOMEM;
@@ -189,7 +262,7 @@ static int on_scan_msg(YR_SCAN_CONTEXT *yctx, int msg, void *data, void *user)
         return sc->st == VIGIL_OK ? CALLBACK_CONTINUE : CALLBACK_ERROR;
     case CALLBACK_MSG_TOO_MANY_MATCHES: {
         const YR_STRING *s = data;
-        const YR_RULES *yr = sc->r->yr;
+        const YR_RULES *yr = sc->yr;
         const char *rule = s != NULL && s->rule_idx < yr->num_rules
                                ? yr->rules_table[s->rule_idx].identifier
                                : "?";
@@ -203,6 +276,72 @@ static int on_scan_msg(YR_SCAN_CONTEXT *yctx, int msg, void *data, void *user)
     }
 }
 
+/* Runs one libyara scan; on failure nothing of this target is kept. */
+static vigil_status scan_one(scan_ctx *sc, YR_SCANNER *yr, const char *const *vals,
+                             const uint8_t *data, size_t len, int *stopped)
+{
+    int err;
+
+    for (size_t i = 0; i < VIGIL_YARA_NEXTERNALS; i++) {
+        err = yr_scanner_define_string_variable(yr, vigil_yara_external_names[i], vals[i]);
+        if (err != ERROR_SUCCESS)
+            return err == ERROR_INSUFFICIENT_MEMORY ? VIGIL_ERR_NOMEM : VIGIL_ERR_INTERNAL;
+    }
+    yr_scanner_set_callback(yr, on_scan_msg, sc);
+    err = yr_scanner_scan_mem(yr, data, len);
+    if (err == ERROR_SUCCESS)
+        return VIGIL_OK;
+    /* A failed scan reports nothing half-done. */
+    sc->out->n = sc->n_before;
+    *stopped = 1;
+    if (err == ERROR_CALLBACK_ERROR && sc->st != VIGIL_OK)
+        return sc->st;
+    if (err == ERROR_INSUFFICIENT_MEMORY)
+        return VIGIL_ERR_NOMEM;
+    if (err == ERROR_SCAN_TIMEOUT || err == ERROR_TOO_MANY_MATCHES ||
+        err == ERROR_TOO_MANY_RE_FIBERS || err == ERROR_EXEC_STACK_OVERFLOW)
+        vigil_diagf(sc->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_LIMIT, sc->name, 0,
+                    "YARA scan stopped: %s", vigil_yara_error_str(err));
+    else
+        vigil_diagf(sc->diag, VIGIL_DIAG_ERROR, VIGIL_ERR_INTERNAL, sc->name, 0,
+                    "YARA scan failed: %s", vigil_yara_error_str(err));
+    return VIGIL_OK;
+}
+
+/* Puts the findings of several sets back in rule load order. */
+static vigil_status reorder(vigil_yara_scanner *s, vigil_findbuf *out, size_t n_before)
+{
+    size_t n = out->n - n_before;
+    vigil_finding *f = out->items + n_before;
+
+    if (n < 2)
+        return VIGIL_OK;
+    if (n > s->tmp_cap) {
+        vigil_finding *t = n > SIZE_MAX / sizeof *t ? NULL : realloc(s->tmp, n * sizeof *t);
+        if (t == NULL)
+            return VIGIL_ERR_NOMEM;
+        s->tmp = t;
+        s->tmp_cap = n;
+    }
+    /* insertion sort on (order, finding): n is the number of rules that
+     * matched one file, and the runs from each set are already sorted */
+    memcpy(s->tmp, f, n * sizeof *f);
+    for (size_t i = 1; i < n; i++) {
+        uint32_t key = s->order[i];
+        vigil_finding v = s->tmp[i];
+        size_t j = i;
+        while (j > 0 && s->order[j - 1] > key) {
+            s->order[j] = s->order[j - 1];
+            s->tmp[j] = s->tmp[j - 1];
+            j--;
+        }
+        s->order[j] = key;
+        s->tmp[j] = v;
+    }
+    memcpy(f, s->tmp, n * sizeof *f);
+    return VIGIL_OK;
+}
+
 vigil_status vigil_yara_scanner_scan(vigil_yara_scanner *s, const char *name, const uint8_t *data,
                                      size_t len, const vigil_yara_externals *ext,
                                      unsigned max_strings, const vigil_diag_sink *diag,
@@ -211,8 +350,8 @@ vigil_status vigil_yara_scanner_scan(vigil_yara_scanner *s, const char *name, co
     static const uint8_t empty[1];
     const char *vals[VIGIL_YARA_NEXTERNALS] = {"", "", "", "", "", ""};
     scan_ctx sc;
-    size_t n_before;
-    int err;
+    vigil_status st;
+    int stopped = 0;
 
     if (s == NULL || out == NULL || (data == NULL && len > 0))
         return VIGIL_ERR_INVALID_ARG;
@@ -223,34 +362,33 @@ vigil_status vigil_yara_scanner_scan(vigil_yara_scanner *s, const char *name, co
             if (given[i] != NULL)
                 vals[i] = given[i];
     }
-    for (size_t i = 0; i < VIGIL_YARA_NEXTERNALS; i++) {
-        err = yr_scanner_define_string_variable(s->yr, vigil_yara_external_names[i], vals[i]);
-        if (err != ERROR_SUCCESS)
-            return err == ERROR_INSUFFICIENT_MEMORY ? VIGIL_ERR_NOMEM : VIGIL_ERR_INTERNAL;
-    }
+    if (data == NULL)
+        data = empty;
+    memset(&sc, 0, sizeof sc);
     sc.r = s->r;
+    sc.s = s;
     sc.name = name;
     sc.max_strings = max_strings;
     sc.diag = diag;
     sc.out = out;
+    sc.n_before = out->n;
     sc.st = VIGIL_OK;
-    n_before = out->n;
-    yr_scanner_set_callback(s->yr, on_scan_msg, &sc);
-    err = yr_scanner_scan_mem(s->yr, data != NULL ? data : empty, len);
-    if (err == ERROR_SUCCESS)
-        return VIGIL_OK;
-    /* A failed scan reports nothing half-done. */
-    out->n = n_before;
-    if (err == ERROR_CALLBACK_ERROR && sc.st != VIGIL_OK)
-        return sc.st;
-    if (err == ERROR_INSUFFICIENT_MEMORY)
-        return VIGIL_ERR_NOMEM;
-    if (err == ERROR_SCAN_TIMEOUT || err == ERROR_TOO_MANY_MATCHES ||
-        err == ERROR_TOO_MANY_RE_FIBERS || err == ERROR_EXEC_STACK_OVERFLOW)
-        vigil_diagf(diag, VIGIL_DIAG_WARNING, VIGIL_ERR_LIMIT, name, 0, "YARA scan stopped: %s",
-                    vigil_yara_error_str(err));
-    else
-        vigil_diagf(diag, VIGIL_DIAG_ERROR, VIGIL_ERR_INTERNAL, name, 0, "YARA scan failed: %s",
-                    vigil_yara_error_str(err));
+    if (s->yr != NULL) {
+        sc.yr = s->r->yr;
+        return scan_one(&sc, s->yr, vals, data, len, &stopped);
+    }
+    size_t pick[VIGIL_YARA_MAX_GROUPS + 1];
+    uint64_t owned[VIGIL_YARA_MAX_GROUPS + 1];
+    size_t npick = vigil_yara_group_pick(s->r, data, len, ext, pick, owned);
+    for (size_t k = 0; k < npick && !stopped; k++) {
+        sc.set = &s->r->sets[pick[k]];
+        sc.yr = sc.set->yr;
+        sc.owned = owned[k];
+        st = scan_one(&sc, s->sets[pick[k]], vals, data, len, &stopped);
+        if (st != VIGIL_OK)
+            return st;
+    }
+    if (!stopped && npick > 1)
+        return reorder(s, out, sc.n_before);
     return VIGIL_OK;
 }

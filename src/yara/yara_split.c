@@ -378,6 +378,27 @@ vigil_status vigil_yara_split_add_file(vigil_yara_split *s, const char *path, co
     return add_top(s, nsi, nm, dir_of(&s->arena, path), text, len);
 }
 
+vigil_status vigil_yara_split_add_text(vigil_yara_split *s, const char *ns, const char *path,
+                                       const char *text, size_t len)
+{
+    if (s == NULL || ns == NULL || path == NULL || (text == NULL && len > 0))
+        return VIGIL_ERR_INVALID_ARG;
+    char *copy = vigil_arena_alloc(&s->arena, len + 1);
+    if (copy == NULL)
+        return VIGIL_ERR_NOMEM;
+    if (len)
+        memcpy(copy, text, len);
+    copy[len] = '\0';
+    size_t nsi;
+    vigil_status st = get_ns(s, ns, &nsi);
+    if (st != VIGIL_OK)
+        return st;
+    const char *nm = vigil_arena_strdup(&s->arena, path);
+    if (nm == NULL)
+        return VIGIL_ERR_NOMEM;
+    return add_top(s, nsi, nm, dir_of(&s->arena, path), copy, len);
+}
+
 /* ---- rule-level grammar ------------------------------------------------- */
 
 static vigil_status fail_diag(vigil_yara_split *s, const src_ctx *cx, const vigil_yara_parser *p)

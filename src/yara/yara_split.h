@@ -164,6 +164,11 @@ vigil_status vigil_yara_split_add_file(vigil_yara_split *s, const char *path, co
 vigil_status vigil_yara_split_add_string(vigil_yara_split *s, const char *ns, const char *name,
                                          const char *text, size_t len);
 
+/* Same for the text of file `path` already in memory (the builder's
+ * checked copy): includes resolve relative to path, as for add_file. */
+vigil_status vigil_yara_split_add_text(vigil_yara_split *s, const char *ns, const char *path,
+                                       const char *text, size_t len);
+
 size_t vigil_yara_split_rule_count(const vigil_yara_split *s);
 const vigil_yara_rule *vigil_yara_split_rule(const vigil_yara_split *s, size_t i);
 /* Index of rule `name` in namespace `ns`, or SIZE_MAX. */
@@ -269,5 +274,19 @@ vigil_status vigil_yara_plan_select(const vigil_yara_plan *p, const uint8_t *hea
  * names the group does not hold). */
 int vigil_yara_plan_is_reported(const vigil_yara_plan *p, size_t g, const char *ns,
                                 const char *rule);
+
+/* Emits one rule set for the union of the groups in `mask` (bit g = group
+ * g): every rule whose home group is in mask, closed like a group over
+ * dependencies and globals. out->sources live as long as the plan; a match
+ * of such a set is reported when the rule's home group is in mask. */
+vigil_status vigil_yara_plan_emit(vigil_yara_plan *p, uint64_t mask, vigil_yara_group *out);
+/* The catch-all group (SIZE_MAX when there is none). */
+size_t vigil_yara_plan_any_group(const vigil_yara_plan *p);
+/* Home group of rule `rule` of namespace `ns` (the catch-all group for a
+ * namespace kept verbatim), SIZE_MAX when the plan does not know it. */
+size_t vigil_yara_plan_home(const vigil_yara_plan *p, const char *ns, const char *rule);
+/* Why rule i of the split has no precondition (static text), or NULL when
+ * it has one. */
+const char *vigil_yara_plan_nopre_reason(const vigil_yara_plan *p, size_t rule);
 
 #endif

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # check_yara_parity.sh - vigil must report exactly the (file, rule) pairs
 # that yara reports with the same rules: the signature-base rules from the
-# corpus over (a) a generated tree of files carrying the rules' strings and
-# (b) a Debian directory. Rules that read external variables are compared
-# per file against yara given the values vigil sets (filename, filepath,
-# extension, filetype, owner, md5).
+# corpus over (a) a generated tree of files carrying the rules' strings,
+# (b) generated files of size N-1, N, N+1 for every filesize bound N the
+# rules use, with the right and almost-right magic bytes (PE, MZ, MY, ZM,
+# ELF, \x7fELG) and other kinds of files (script, zip, gzip, PDF, text),
+# and (c) Debian directories. vigil scans each file only with the rule
+# groups its magic, size and name can match (the default); (a) and (b) are
+# also compared with grouping off and per group. Rules that read external
+# variables are compared per file against yara given the values vigil sets
+# (filename, filepath, extension, filetype, owner, md5).
 set -u
 build=${VIGIL_BUILD:?}; root=${VIGIL_ROOT:?}; corpus=${VIGIL_CORPUS:?}
 VIGIL=$build/vigil
 YDIR=$corpus/signature-base/yara
-DEBIAN_DIR=${VIGIL_PARITY_DIR:-/usr/bin}
+DEBIAN_DIRS=${VIGIL_PARITY_DIR:-/usr/bin /usr/lib/x86_64-linux-gnu/perl /usr/lib/x86_64-linux-gnu/gconv}
 pass=0; fail=0
 ok() { pass=$((pass + 1)); echo "ok $1"; }
 bad() { fail=$((fail + 1)); echo "not ok $1" >&2; }
@@ -23,6 +28,10 @@ for f in "$YDIR"/*.yar; do
 done
 
 python3 "$root/tests/conformance/gen_yara_tree.py" "$TMP/tree" "$YDIR"/*.yar > /dev/null
+"$build/tests/tools/yara_split_stats" --bounds "$YDIR" 2> /dev/null \
+    | python3 "$root/tests/conformance/gen_yara_bounds.py" "$TMP/bounds" > /dev/null
+nb=$(ls "$TMP/bounds" 2> /dev/null | wc -l)
+[ "$nb" -gt 100 ] && ok "generated $nb files at filesize bounds" || bad "bound files: $nb"
 # names the renamed-binary rules look at
 for n in cmd.exe svchost.exe rundll32.exe lsass.exe explorer.exe winlogon.exe; do
     printf 'MZ\nnot a real binary\n' > "$TMP/tree/$n"
@@ -36,16 +45,23 @@ compare() { # NAME VIGIL_PAIRS YARA_PAIRS
     fi
 }
 
-for target in "$TMP/tree" "$DEBIAN_DIR"; do
-    label=$( [ "$target" = "$TMP/tree" ] && echo generated || echo "$target" )
-    "$VIGIL" scan -q -f jsonl --no-archives --max-size 4G -L -r "$YDIR" "$target" > "$TMP/v.jsonl" 2> "$TMP/v.err"
-    rc=$?
-    [ $rc -le 1 ] || { bad "$label: vigil exit $rc"; cat "$TMP/v.err" >&2; continue; }
-    jq -r --arg a "${EXT_FILES[0]}" --arg b "${EXT_FILES[1]}" \
-        'select(.type=="finding" and .kind=="yara" and .namespace!=$a and .namespace!=$b) | "\(.path)\t\(.rule)"' \
-        "$TMP/v.jsonl" | sort -u > "$TMP/v.pairs"
+# yara's --max-size default (none) and vigil's 4G, both recursive
+for target in "$TMP/tree" "$TMP/bounds" $DEBIAN_DIRS; do
+    [ -d "$target" ] || { echo "info $target missing, skipped"; continue; }
+    case "$target" in "$TMP/tree") label=generated ;; "$TMP/bounds") label=bounds ;; *) label=$target ;; esac
     yara -w -r -p 2 "${plain[@]}" "$target" 2> "$TMP/y.err" | awk '{r=$1; $1=""; sub(/^ /,""); print $0 "\t" r}' | sort -u > "$TMP/y.pairs"
-    compare "$label (rules without externals)" "$TMP/v.pairs" "$TMP/y.pairs"
+    modes=auto
+    case "$label" in generated|bounds) modes="off per-group auto" ;; esac # auto last: reused below
+    for mode in $modes; do
+        "$VIGIL" scan -q -f jsonl --no-archives --max-size 4G -L --yara-grouping "$mode" \
+            -r "$YDIR" "$target" > "$TMP/v.jsonl" 2> "$TMP/v.err"
+        rc=$?
+        [ $rc -le 1 ] || { bad "$label ($mode): vigil exit $rc"; cat "$TMP/v.err" >&2; continue; }
+        jq -r --arg a "${EXT_FILES[0]}" --arg b "${EXT_FILES[1]}" \
+            'select(.type=="finding" and .kind=="yara" and .namespace!=$a and .namespace!=$b) | "\(.path)\t\(.rule)"' \
+            "$TMP/v.jsonl" | sort -u > "$TMP/v.pairs"
+        compare "$label (rules without externals, grouping $mode)" "$TMP/v.pairs" "$TMP/y.pairs"
+    done
     if [ "$target" = "$TMP/tree" ]; then
         jq -r --arg a "${EXT_FILES[0]}" --arg b "${EXT_FILES[1]}" \
             'select(.type=="finding" and .kind=="yara" and (.namespace==$a or .namespace==$b)) | "\(.path)\t\(.rule)"' \
@@ -63,6 +79,6 @@ for target in "$TMP/tree" "$DEBIAN_DIR"; do
         compare "generated (rules with externals, per file)" "$TMP/ve.pairs" "$TMP/ye.pairs"
     fi
 done
-echo "info vigil and yara compared on $(ls "$TMP/tree" | wc -l) generated files and $DEBIAN_DIR"
+echo "info vigil and yara compared on $(ls "$TMP/tree" | wc -l) generated files, $nb bound files and $DEBIAN_DIRS"
 echo "${pass} passed, ${fail} failed"
 [ "$fail" -eq 0 ]

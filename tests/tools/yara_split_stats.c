@@ -6,10 +6,14 @@
  * that selecting groups per file reports exactly the (file, rule) set the
  * original rules report on generated PE/ELF/text inputs of boundary sizes.
  *
- * Usage: yara_split_stats [--caps N,N..] [--equiv] [--nopre] PATH...
+ * Usage: yara_split_stats [--caps N,N..] [--equiv] [--nopre] [--bounds] [--dump DIR] PATH...
  *   PATH is a rule file or a directory (its *.yar / *.yara files, sorted).
  * Prints "files N", "rules N", "opaque N", one "group ..." line per group,
- * "nopre NS:RULE" lines with --nopre, and "equiv ..." with --equiv. */
+ * "nopre NS:RULE" lines with --nopre, and "equiv ..." with --equiv.
+ * --bounds prints "bound N MAGIC FILE RULE" for each finite filesize bound
+ * of an effective precondition (MAGIC: mz, elf or none).
+ * --dump writes each group's source to DIR/GROUP.yar (namespaces merged:
+ * for timing experiments with the yara tool, not for matching). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -349,13 +353,18 @@ static int equiv(const vigil_yara_split *s, const vigil_yara_plan *p, path_list 
 
 int main(int argc, char **argv)
 {
-    int do_equiv = 0, do_nopre = 0;
+    int do_equiv = 0, do_nopre = 0, do_bounds = 0;
+    const char *dump = NULL;
     uint64_t caps[16];
     vigil_yara_plan_options opt = {caps, 0};
     path_list files = {0};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--equiv") == 0) {
             do_equiv = 1;
+        } else if (strcmp(argv[i], "--bounds") == 0) {
+            do_bounds = 1;
+        } else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc) {
+            dump = argv[++i];
         } else if (strcmp(argv[i], "--nopre") == 0) {
             do_nopre = 1;
         } else if (strcmp(argv[i], "--caps") == 0 && i + 1 < argc) {
@@ -405,6 +414,15 @@ int main(int argc, char **argv)
                 errors++;
             yr_compiler_destroy(c);
         }
+        if (dump != NULL) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s.yar", dump, grp->name);
+            FILE *df = fopen(path, "w");
+            for (size_t i = 0; df != NULL && i < grp->n_sources; i++)
+                fputs(grp->sources[i].text, df);
+            if (df != NULL)
+                fclose(df);
+        }
         printf("group %-10s rules=%zu home=%zu copies=%zu namespaces=%zu compile=%s\n", grp->name,
                grp->n_rules, grp->n_home, grp->n_copies, grp->n_sources, errors ? "FAIL" : "ok");
         if (errors)
@@ -421,6 +439,23 @@ int main(int argc, char **argv)
             printf("nopre %s:%s (%s:%u)\n", rule->ns, rule->name, rule->source, rule->line);
     }
     printf("no-precondition rules %zu\n", nopre);
+    if (do_bounds) /* every finite filesize bound of an effective precondition */
+        for (size_t r = 0; r < vigil_yara_split_rule_count(s); r++) {
+            const vigil_yara_pre *pre = vigil_yara_plan_rule_pre(p, r);
+            const vigil_yara_rule *rule = vigil_yara_split_rule(s, r);
+            const char *magic =
+                pre->n_bytes >= 2 && pre->bytes[0].off == 0 && pre->bytes[0].val == 'M' &&
+                        pre->bytes[1].val == 'Z'
+                    ? "mz"
+                : pre->n_bytes >= 1 && pre->bytes[0].off == 0 && pre->bytes[0].val == 0x7f ? "elf"
+                                                                                           : "none";
+            if (pre->size_min > 0)
+                printf("bound %llu %s %s %s\n", (unsigned long long)pre->size_min, magic,
+                       rule->source, rule->name);
+            if (pre->size_max != UINT64_MAX)
+                printf("bound %llu %s %s %s\n", (unsigned long long)pre->size_max, magic,
+                       rule->source, rule->name);
+        }
     if (do_equiv && rc == 0)
         rc = equiv(s, p, &files, grules);
     for (size_t g = 0; g < VIGIL_YARA_MAX_GROUPS; g++)

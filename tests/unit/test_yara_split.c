@@ -196,6 +196,14 @@ static void test_pre_forms(void)
     CHECK_PRE("pe.is_dll()", "bytes@0=4d5a");
     CHECK_PRE("pe.linker_version.major == 6", "bytes@0=4d5a");
     CHECK_PRE("elf.type == elf.ET_EXEC", "bytes@0=7f454c46");
+    /* undefined unless the pe module parsed the file, also under `not` */
+    CHECK_PRE("pe.imphash() == \"abc\"", "bytes@0=4d5a");
+    CHECK_PRE("$a and not pe.imphash() == \"abc\"", "bytes@0=4d5a");
+    CHECK_PRE("not not (\"abc\" != pe.imphash())", "bytes@0=4d5a");
+    CHECK_PRE("pe.exports(\"CPlApplet\")", "bytes@0=4d5a");
+    CHECK_PRE("not pe.imports(\"kernel32.dll\", \"Sleep\")", "bytes@0=4d5a");
+    CHECK_PRE("not pe.is_dll()", "bytes@0=4d5a");
+    CHECK_PRE("pe.number_of_signatures == 0", "bytes@0=4d5a");
     CHECK_PRE("filesize < 100KB", "filesize<=102399");
     CHECK_PRE("100 > filesize", "filesize<=99");
     CHECK_PRE("filesize >= 10 and filesize <= 20", "filesize>=10 filesize<=20");
@@ -216,8 +224,10 @@ static void test_pre_forms(void)
     CHECK_PRE("not uint16(0) == 0x5a4d", "none");
     CHECK_PRE("not pe.is_pe", "none");
     CHECK_PRE("pe.is_pe == 0", "none");
-    CHECK_PRE("pe.imphash() == \"abc\"", "none");
     CHECK_PRE("math.entropy(0, filesize) > 7", "none");
+    CHECK_PRE("not math.entropy(0, filesize) > 7", "none");
+    CHECK_PRE("pe.imphash", "none");
+    CHECK_PRE("defined pe.imphash() or $a", "none");
     CHECK_PRE("uint32(uint32(0x3C)) == 0x00004550", "none");
     CHECK_PRE("filename matches /x/", "none");
     CHECK_PRE("uint16(0) != 0x5a4d", "none");
@@ -355,6 +365,15 @@ static void test_groups(void)
         CHECK(strstr(mz->sources[0].text, "rule ElfTool") == NULL);
         CHECK(strstr(mz->sources[1].text, "global rule Small") != NULL);
         CHECK(strstr(mz->sources[2].text, "global private rule OnlyPE") != NULL);
+    }
+    /* a set imports a module only when one of its rules names it: libyara
+     * loads every imported module for every file */
+    const vigil_yara_group *any = vigil_yara_plan_group(p, 5);
+    CHECK(any->n_sources >= 1);
+    if (any->n_sources >= 1) {
+        CHECK_EQ_STR(any->sources[0].ns, "a");
+        CHECK(strstr(any->sources[0].text, "rule OrTop") != NULL);
+        CHECK(strstr(any->sources[0].text, "import") == NULL);
     }
     CHECK_EQ_INT(vigil_yara_plan_is_reported(p, 0, "a", "Base"), 0);
     CHECK_EQ_INT(vigil_yara_plan_is_reported(p, 5, "a", "Base"), 1);
