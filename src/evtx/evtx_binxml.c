@@ -87,6 +87,7 @@ void vigil_evtx_ctx_init(vigil_evtx_ctx *c)
     memset(c, 0, sizeof *c);
     vigil_arena_init(&c->arena);
     vigil_arena_init(&c->rec);
+    vigil_evtx_tcache_init(&c->tc);
 }
 
 void vigil_evtx_ctx_free(vigil_evtx_ctx *c)
@@ -97,6 +98,7 @@ void vigil_evtx_ctx_free(vigil_evtx_ctx *c)
     vigil_arena_free(&c->rec);
     map_free(&c->names);
     map_free(&c->tmpls);
+    vigil_evtx_tcache_free(&c->tc);
     vigil_evtx_buf_free(&c->out);
     vigil_evtx_buf_free(&c->data);
     free(c->refs);
@@ -115,6 +117,8 @@ int vigil_evtx_ctx_begin_chunk(vigil_evtx_ctx *c, const uint8_t *chunk, uint32_t
     vigil_arena_reset(&c->rec);
     map_clear(&c->names);
     map_clear(&c->tmpls);
+    vigil_evtx_tcache_trim(&c->tc);
+    c->gen++;
     return 0;
 }
 
@@ -287,12 +291,11 @@ static int open_element(vigil_evtx_ctx *c, uint32_t *pos, uint32_t end, int *dep
         uint32_t sz = name_struct_size(c, off);
         if (sz == 0 || (off == p && sz > end - p))
             continue;
-        if (off != p && map_get(&c->names, off) == NULL) {
-            /* a name somewhere else in the chunk: must not start inside
-             * this header and must look like a name */
-            if (off >= *pos && off < p)
-                continue;
-        }
+        /* a name somewhere else in the chunk must not start inside this
+         * header (whether or not it was seen before: compiling depends on
+         * the bytes only, which the template cache relies on) */
+        if (off != p && off >= *pos && off < p)
+            continue;
         *dep_id = dep; /* the rest of this stream uses the same form */
         *pos = p;
         if (off == p)
@@ -593,23 +596,45 @@ vigil_evtx_tmpl *vigil_evtx_template(vigil_evtx_ctx *c, uint32_t def, unsigned n
         fail(c, def, "template definition past the end of the chunk");
         return NULL;
     }
-    t = vigil_arena_alloc(&c->arena, sizeof *t);
+    /* a nesting depth the compiler refuses is refused per chunk, as before */
+    int shared = 0;
+    if (!c->no_tcache && nest <= VIGIL_EVTX_MAX_NEST) {
+        int r = vigil_evtx_tcache_lookup(c, def, dsize, &t);
+        if (r == 1) {
+            if (map_put(&c->tmpls, def, t) != 0) {
+                fail(c, def, "out of memory");
+                return NULL;
+            }
+            return t;
+        }
+        shared = r == 0;
+    }
+    vigil_arena *a = shared ? &c->tc.arena : &c->arena;
+    t = vigil_arena_alloc(a, sizeof *t);
     if (t == NULL || map_put(&c->tmpls, def, t) != 0) {
         fail(c, def, "out of memory");
         return NULL;
     }
     t->off = def;
     t->state = 0;
+    t->shared = 0;
     t->progs = NULL;
+    t->lprogs = NULL;
+    t->lgen = 0;
     vigil_evtx_node *nodes;
     uint32_t n;
-    if (vigil_evtx_compile(c, def + 24, def + 24 + dsize, 1, &c->arena, nest, &nodes, &n, NULL) !=
-        0) {
+    /* a shared template holds no template instance (its key would have
+     * refused it), so compiling it starts no other lookup */
+    if (vigil_evtx_compile(c, def + 24, def + 24 + dsize, 1, a, nest, &nodes, &n, NULL) != 0) {
         t->state = -1;
+        if (shared) /* what it left in the cache's arena counts too */
+            c->tc.bytes += sizeof *t + 4 * (size_t)dsize;
         return NULL;
     }
     t->nodes = nodes;
     t->n = n;
     t->state = 1;
+    if (shared && vigil_evtx_tcache_insert(c, t) == 0)
+        t->shared = 1;
     return t;
 }

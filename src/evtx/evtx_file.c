@@ -57,6 +57,8 @@ struct vigil_evtx_parser {
     int aborted;
     int failed; /* out of memory in a worker */
     int no_prog;
+    int no_tcache;
+    uint64_t tc_hits, tc_misses; /* of threaded workers, gone since */
 };
 
 static void worker_init(worker *w)
@@ -132,6 +134,18 @@ void vigil_evtx_parser_set_programs(vigil_evtx_parser *p, int on)
 {
     if (p != NULL)
         p->no_prog = !on;
+}
+
+void vigil_evtx_parser_set_tcache(vigil_evtx_parser *p, int on)
+{
+    if (p != NULL)
+        p->no_tcache = !on;
+}
+
+void vigil_evtx_parser_tcache_stats(const vigil_evtx_parser *p, uint64_t *hits, uint64_t *misses)
+{
+    *hits = p->tc_hits + p->main.ctx.tc.hits;
+    *misses = p->tc_misses + p->main.ctx.tc.misses;
 }
 
 int vigil_evtx_is_evtx(const void *data, size_t len)
@@ -295,6 +309,7 @@ static int parse_chunk(vigil_evtx_parser *p, worker *w, const vigil_diag_sink *s
     if (vigil_evtx_ctx_begin_chunk(c, ch, avail) != 0)
         return -1;
     c->no_prog = p->no_prog;
+    c->no_tcache = p->no_tcache;
     uint32_t pos = VIGIL_EVTX_CHUNK_HEADER;
     while (pos < end && end - pos >= VIGIL_EVTX_RECORD_HEADER + 4) {
         uint32_t size = vigil_evtx_rd32(ch + pos + 4);
@@ -424,6 +439,8 @@ static vigil_status parse_threaded(vigil_evtx_parser *p, const char *name, const
         pthread_join(tid[i], NULL);
     for (unsigned i = 0; i < nthreads; i++) {
         add_stats(&p->stats, &ta[i].w.st);
+        p->tc_hits += ta[i].w.ctx.tc.hits;
+        p->tc_misses += ta[i].w.ctx.tc.misses;
         worker_free(&ta[i].w);
     }
     if (p->failed)

@@ -6,7 +6,8 @@
  * node lists with a record's substitution values and emits flat fields;
  * evtx_prog.c turns a compiled template into a field program (run per
  * record when the record's values allow it); evtx_value.c formats typed
- * values as text. All offsets are relative to the start of the chunk, as
+ * values as text; evtx_tcache.c keeps compiled templates (and their
+ * programs) across chunks and files. All offsets are relative to the start of the chunk, as
  * they are in the format. */
 #ifndef VIGIL_EVTX_INTERNAL_H
 #define VIGIL_EVTX_INTERNAL_H
@@ -183,7 +184,8 @@ enum {
 enum {
     VIGIL_EVTX_OPF_OPTIONAL = 1,
     VIGIL_EVTX_OPF_TIMECREATED = 2, /* also emit the value as "TimeCreated" */
-    VIGIL_EVTX_OPF_HAS_ATTR = 4
+    VIGIL_EVTX_OPF_HAS_ATTR = 4,
+    VIGIL_EVTX_OPF_LOCAL = 8 /* BINXML op of a template kept for one chunk only */
 };
 
 typedef struct vigil_evtx_op {
@@ -191,7 +193,7 @@ typedef struct vigil_evtx_op {
     uint8_t flags;
     uint16_t index;
     uint32_t len;
-    const char *str; /* NUL-terminated, in the chunk arena */
+    const char *str; /* NUL-terminated, in the program's arena */
     const void *ctx; /* BINXML: the element stack there (evtx_prog.c) */
 } vigil_evtx_op;
 
@@ -209,8 +211,25 @@ struct vigil_evtx_tmpl {
     uint32_t n;
     uint32_t off;
     int state;              /* 0 compiling, 1 ready, -1 broken */
-    vigil_evtx_prog *progs; /* built on first use, in the chunk arena */
+    int shared;             /* lives in the template cache, not the chunk arena */
+    vigil_evtx_prog *progs; /* built on first use, in the same arena */
+    /* shared template: programs for contexts of chunk-only programs, in
+     * the chunk arena, valid while lgen is the decoder's chunk number */
+    vigil_evtx_prog *lprogs;
+    uint64_t lgen;
 };
+
+/* Compiled templates kept across chunks and files (evtx_tcache.c). */
+typedef struct vigil_evtx_tentry vigil_evtx_tentry;
+typedef struct vigil_evtx_tcache {
+    vigil_arena arena; /* shared templates, their names, programs, keys */
+    vigil_evtx_tentry **slots;
+    uint32_t cap, n;
+    size_t bytes;       /* estimated memory held */
+    vigil_evtx_buf key; /* key of the last lookup */
+    uint64_t key_hash;
+    uint64_t hits, misses, unshared, flushes; /* for tests and tuning */
+} vigil_evtx_tcache;
 
 /* Sections of an event, by the element at depth 1. */
 enum {
@@ -277,7 +296,10 @@ typedef struct vigil_evtx_ctx {
     uint32_t attr_start;         /* its value starts here in out */
     int attr_omit;
     uint32_t steps;
-    int no_prog; /* run every record node by node (tests compare both) */
+    int no_prog;   /* run every record node by node (tests compare both) */
+    int no_tcache; /* compile templates per chunk (tests compare both) */
+    vigil_evtx_tcache tc;
+    uint64_t gen; /* chunks begun, to expire chunk-only data */
 } vigil_evtx_ctx;
 
 void vigil_evtx_ctx_init(vigil_evtx_ctx *c);
@@ -296,6 +318,27 @@ int vigil_evtx_compile(vigil_evtx_ctx *c, uint32_t off, uint32_t end, int dep_id
 /* The compiled template whose definition is at chunk offset def (compiled
  * and cached on first use), or NULL with c->err set. */
 vigil_evtx_tmpl *vigil_evtx_template(vigil_evtx_ctx *c, uint32_t def, unsigned nest);
+
+/* ---- template cache (evtx_tcache.c) ---- */
+void vigil_evtx_tcache_init(vigil_evtx_tcache *tc);
+void vigil_evtx_tcache_free(vigil_evtx_tcache *tc);
+/* At a chunk start (nothing of the cache in use): drops it all when it
+ * holds more than its budget. */
+void vigil_evtx_tcache_trim(vigil_evtx_tcache *tc);
+/* Looks up the definition at def (24-byte header and dsize bytes in the
+ * chunk): 1 with *out on a hit; 0 on a miss, the key kept for
+ * vigil_evtx_tcache_insert(); -1 when the template must be compiled for
+ * this chunk only. */
+int vigil_evtx_tcache_lookup(vigil_evtx_ctx *c, uint32_t def, uint32_t dsize,
+                             vigil_evtx_tmpl **out);
+/* Adds t, compiled into c->tc.arena right after a lookup that missed (no
+ * other lookup in between), under that lookup's key. 0/-1. */
+int vigil_evtx_tcache_insert(vigil_evtx_ctx *c, vigil_evtx_tmpl *t);
+
+/* Off: templates are compiled per chunk, never shared (tests compare). */
+void vigil_evtx_parser_set_tcache(vigil_evtx_parser *p, int on);
+/* Cache counters summed over the parser's decoders. */
+void vigil_evtx_parser_tcache_stats(const vigil_evtx_parser *p, uint64_t *hits, uint64_t *misses);
 
 /* ---- field programs (evtx_prog.c) ---- */
 /* Decodes a record of the usual shape (fragment header, one template

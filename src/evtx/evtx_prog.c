@@ -51,6 +51,8 @@ typedef struct sim {
     int attr_text_only;          /* its value has no substitution */
     uint32_t attr_op;            /* index of its MARK */
     int bad;                     /* not modelled or out of memory: no program */
+    int local;                   /* the program lives in the chunk arena */
+    size_t bytes;                /* allocated in a, for the cache's budget */
 } sim;
 
 /* The element stack where a BinXml value runs. */
@@ -67,11 +69,12 @@ static vigil_evtx_op *op_push(sim *s, uint8_t kind)
     if (ov->n == ov->cap) {
         uint32_t cap = ov->cap ? ov->cap * 2 : 32;
         vigil_evtx_op *v =
-            cap <= (1u << 20) ? vigil_arena_alloc(ov->a, (size_t)cap * sizeof *v) : NULL;
+            cap <= (1u << 20) ? vigil_arena_alloc_raw(ov->a, (size_t)cap * sizeof *v) : NULL;
         if (v == NULL) {
             s->bad = 1;
             return NULL;
         }
+        s->bytes += (size_t)cap * sizeof *v;
         if (ov->n)
             memcpy(v, ov->v, (size_t)ov->n * sizeof *v);
         ov->v = v;
@@ -86,11 +89,12 @@ static vigil_evtx_op *op_push(sim *s, uint8_t kind)
 /* "a_b" in the arena, NUL-terminated. */
 static const char *join(sim *s, const char *a, uint32_t alen, const char *b, uint32_t blen)
 {
-    char *r = vigil_arena_alloc(s->a, (size_t)alen + blen + 2);
+    char *r = vigil_arena_alloc_raw(s->a, (size_t)alen + blen + 2);
     if (r == NULL) {
         s->bad = 1;
         return NULL;
     }
+    s->bytes += (size_t)alen + blen + 2;
     memcpy(r, a, alen);
     r[alen] = '_';
     memcpy(r + alen + 1, b, blen);
@@ -139,11 +143,12 @@ static void finish_attr(sim *s)
             size_t len = 0;
             for (uint32_t i = s->attr_op + 1; i < s->ov.n; i++)
                 len += s->ov.v[i].len;
-            char *nm = vigil_arena_alloc(s->a, len + 1);
+            char *nm = vigil_arena_alloc_raw(s->a, len + 1);
             if (nm == NULL) {
                 s->bad = 1;
                 return;
             }
+            s->bytes += len + 1;
             len = 0;
             for (uint32_t i = s->attr_op + 1; i < s->ov.n; i++) {
                 memcpy(nm + len, s->ov.v[i].str, s->ov.v[i].len);
@@ -271,11 +276,15 @@ static void subst_op(sim *s, const vigil_evtx_node *nd)
     if (s->attr == NULL && nd->vtype == VIGIL_EVTX_T_BINXML) {
         /* text that is never shown: a BinXml value there runs with this
          * element stack, which is all its program needs to know */
-        snapshot *sn = vigil_arena_alloc(s->a, sizeof *sn + (size_t)s->depth * sizeof sn->st[0]);
+        size_t sz = sizeof(snapshot) + (size_t)s->depth * sizeof(sim_elem);
+        snapshot *sn = vigil_arena_alloc_raw(s->a, sz);
         if (sn == NULL || (op = op_push(s, VIGIL_EVTX_OP_BINXML)) == NULL) {
             s->bad = 1;
             return;
         }
+        s->bytes += sz;
+        if (s->local)
+            op->flags |= VIGIL_EVTX_OPF_LOCAL;
         sn->depth = s->depth;
         if (s->depth)
             memcpy(sn->st, s->st, (size_t)s->depth * sizeof sn->st[0]);
@@ -290,21 +299,23 @@ static void subst_op(sim *s, const vigil_evtx_node *nd)
 /* The program of a template without fields: not NULL, never read. */
 static const vigil_evtx_op no_ops[1];
 
-/* Builds t's program for the context sn (NULL: the top of a record). */
-static void build(vigil_evtx_ctx *c, const vigil_evtx_tmpl *t, const snapshot *sn,
-                  vigil_evtx_prog *pr)
+/* Builds t's program for the context sn (NULL: the top of a record) in a;
+ * local: a lives for this chunk only. Returns the bytes allocated. */
+static size_t build(vigil_arena *a, int local, const vigil_evtx_tmpl *t, const snapshot *sn,
+                    vigil_evtx_prog *pr)
 {
     sim *s = malloc(sizeof *s);
 
     pr->ops = NULL;
     pr->n = 0;
     if (s == NULL)
-        return;
+        return 0;
     /* the element stack is set as elements open: not cleared here */
     memset(s, 0, offsetof(sim, st));
     memset(&s->depth, 0, sizeof *s - offsetof(sim, depth));
-    s->a = &c->arena;
-    s->ov.a = &c->arena;
+    s->a = a;
+    s->ov.a = a;
+    s->local = local;
     if (sn != NULL) {
         s->depth = s->base = sn->depth;
         if (sn->depth)
@@ -366,25 +377,45 @@ static void build(vigil_evtx_ctx *c, const vigil_evtx_tmpl *t, const snapshot *s
         pr->ops = s->ov.n ? s->ov.v : no_ops;
         pr->n = s->ov.n;
     }
+    size_t bytes = s->bytes;
     free(s);
+    return bytes;
 }
 
 /* t's program for context key (NULL: top of a record), built on first
- * use; NULL if it has none or when out of memory. */
+ * use; NULL if it has none or when out of memory.
+ *
+ * A template from the cache (evtx_tcache.c) keeps its programs there too,
+ * across chunks, unless the context belongs to a chunk-only program (a
+ * LOCAL op: its address is reused by the next chunk, and its element
+ * stack names point into the chunk arena). Those are kept in the
+ * template's list for the current chunk, dropped when the chunk changes. */
 static const vigil_evtx_prog *get_prog(vigil_evtx_ctx *c, vigil_evtx_tmpl *t,
                                        const vigil_evtx_op *key)
 {
-    for (vigil_evtx_prog *p = t->progs; p != NULL; p = p->next) {
+    int local = !t->shared || (key != NULL && (key->flags & VIGIL_EVTX_OPF_LOCAL));
+    vigil_evtx_prog **list = &t->progs;
+    if (local && t->shared) {
+        if (t->lgen != c->gen) {
+            t->lprogs = NULL;
+            t->lgen = c->gen;
+        }
+        list = &t->lprogs;
+    }
+    for (vigil_evtx_prog *p = *list; p != NULL; p = p->next) {
         if (p->key == key)
             return p->ops != NULL ? p : NULL;
     }
-    vigil_evtx_prog *p = vigil_arena_alloc(&c->arena, sizeof *p);
+    vigil_arena *a = local ? &c->arena : &c->tc.arena;
+    vigil_evtx_prog *p = vigil_arena_alloc_raw(a, sizeof *p);
     if (p == NULL)
         return NULL;
     p->key = key;
-    build(c, t, key != NULL ? key->ctx : NULL, p);
-    p->next = t->progs;
-    t->progs = p;
+    size_t bytes = build(a, local, t, key != NULL ? key->ctx : NULL, p);
+    if (!local)
+        c->tc.bytes += bytes + sizeof *p;
+    p->next = *list;
+    *list = p;
     return p->ops != NULL ? p : NULL;
 }
 

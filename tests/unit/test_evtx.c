@@ -223,7 +223,7 @@ static size_t file_finish(uint8_t *buf, unsigned nchunks)
 
 /* ---------- collector ---------- */
 
-#define MAXEV 16
+#define MAXEV 24
 typedef struct coll {
     char ev[MAXEV][2048];
     uint64_t ids[MAXEV];
@@ -285,6 +285,10 @@ static vigil_status parse(const uint8_t *buf, size_t len, coll *c, unsigned thre
 
 /* ---------- the event template ---------- */
 
+/* The name of the Computer element: a test changes it to write a template
+ * with the same GUID and shape but a different name. */
+static const char *computer_tag = "Computer";
+
 static void event_body(W *w)
 {
     open_el(w, "Event", 1, 1);
@@ -317,7 +321,7 @@ static void event_body(W *w)
     close_start(w);
     text(w, "Microsoft-Windows-Sysmon/Operational");
     end_el(w);
-    open_el(w, "Computer", 0, 1);
+    open_el(w, computer_tag, 0, 1);
     close_start(w);
     sub(w, 0, 5, VIGIL_EVTX_T_STRING);
     end_el(w);
@@ -709,6 +713,10 @@ static void test_crc32(void)
 
 /* ---------- field programs = node runner ---------- */
 
+/* 0: the tricky template's element headers without the dependency id
+ * (the other form, which the compiler accepts on its second guess). */
+static int tricky_dep = 1;
+
 /* Every rule of evtx_event.c in one template: an omitted optional
  * attribute, empty elements with and without attributes, Data named by
  * literal text, by a substitution and not at all, a Data holding text and
@@ -716,81 +724,81 @@ static void test_crc32(void)
  * BinXml value holding a template instance (UserData). */
 static void tricky_body(W *w)
 {
-    open_el(w, "Event", 1, 1);
+    open_el(w, "Event", 1, tricky_dep);
     attr(w, "xmlns");
     text(w, "x");
     close_start(w);
-    open_el(w, "System", 0, 1);
+    open_el(w, "System", 0, tricky_dep);
     close_start(w);
-    open_el(w, "Provider", 1, 1);
+    open_el(w, "Provider", 1, tricky_dep);
     attr(w, "Name");
     text(w, "P");
     attr(w, "Guid");
     sub(w, 0, 0, VIGIL_EVTX_T_GUID);
     close_empty(w);
-    open_el(w, "EventID", 1, 1);
+    open_el(w, "EventID", 1, tricky_dep);
     attr(w, "Qualifiers");
     sub(w, 1, 1, VIGIL_EVTX_T_UINT16);
     close_start(w);
     sub(w, 0, 2, VIGIL_EVTX_T_UINT16);
     end_el(w);
-    open_el(w, "Level", 0, 1);
+    open_el(w, "Level", 0, tricky_dep);
     close_start(w);
     sub(w, 0, 9, VIGIL_EVTX_T_UINT8);
     end_el(w);
-    open_el(w, "Keywords", 1, 1);
+    open_el(w, "Keywords", 1, tricky_dep);
     attr(w, "Mask");
     sub(w, 1, 9, VIGIL_EVTX_T_HEX64);
     close_empty(w);
-    open_el(w, "TimeCreated", 1, 1);
+    open_el(w, "TimeCreated", 1, tricky_dep);
     attr(w, "SystemTime");
     sub(w, 0, 10, VIGIL_EVTX_T_FILETIME);
     close_empty(w);
     end_el(w); /* System */
-    open_el(w, "EventData", 0, 1);
+    open_el(w, "EventData", 0, tricky_dep);
     close_start(w);
-    open_el(w, "Data", 1, 1);
+    open_el(w, "Data", 1, tricky_dep);
     attr(w, "Name");
     text(w, "A");
     close_start(w);
     sub(w, 0, 3, VIGIL_EVTX_T_STRING);
     end_el(w);
-    open_el(w, "Data", 1, 1);
+    open_el(w, "Data", 1, tricky_dep);
     attr(w, "Name");
     sub(w, 0, 4, VIGIL_EVTX_T_STRING);
     close_start(w);
     sub(w, 0, 5, VIGIL_EVTX_T_UINT32);
     end_el(w);
-    open_el(w, "Data", 1, 1);
+    open_el(w, "Data", 1, tricky_dep);
     attr(w, "Name");
     sub(w, 1, 9, VIGIL_EVTX_T_STRING);
     close_start(w);
     text(w, "x");
     end_el(w);
-    open_el(w, "Data", 0, 1);
+    open_el(w, "Data", 0, tricky_dep);
     close_start(w);
     sub(w, 0, 6, VIGIL_EVTX_T_STRING);
     end_el(w);
-    open_el(w, "Data", 0, 1);
+    open_el(w, "Data", 0, tricky_dep);
     close_start(w);
     text(w, "before");
-    open_el(w, "Data", 1, 1);
+    open_el(w, "Data", 1, tricky_dep);
     attr(w, "Name");
     text(w, "Inner");
     close_start(w);
     sub(w, 0, 7, VIGIL_EVTX_T_STRING);
     end_el(w);
     end_el(w);
-    open_el(w, "Binary", 0, 1);
+    open_el(w, "Binary", 0, tricky_dep);
     close_start(w);
     sub(w, 0, 8, VIGIL_EVTX_T_BINARY);
     end_el(w);
     end_el(w); /* EventData */
-    open_el(w, "RenderingInfo", 1, 1);
+    open_el(w, "RenderingInfo", 1, tricky_dep);
     attr(w, "Culture");
     text(w, "en");
     close_start(w);
-    open_el(w, "Message", 0, 1);
+    open_el(w, "Message", 0, tricky_dep);
     close_start(w);
     sub(w, 0, 3, VIGIL_EVTX_T_STRING);
     end_el(w);
@@ -900,10 +908,140 @@ static void test_programs_match_nodes(void)
     free(f);
 }
 
+/* ---------- template cache ---------- */
+
+/* Templates compiled in one chunk are reused by the next ones (and the
+ * next files) only when their definition is the same: same GUID, tokens
+ * and names. Three chunks: the event and tricky templates (with the
+ * nested UserData template), the same again at other offsets (all hits),
+ * then an event template with the same GUID and shape but one element
+ * renamed (a miss, and its own field name). Every mode - cache on/off,
+ * field programs on/off, one or two threads - gives the same events. */
+static void test_template_cache(void)
+{
+    uint8_t *f = new_file();
+    uint64_t id = 1;
+    for (unsigned k = 0; k < 3; k++) {
+        W w = {f + VIGIL_EVTX_FILE_HEADER + k * VIGIL_EVTX_CHUNK_SIZE, VIGIL_EVTX_CHUNK_HEADER};
+        uint32_t def = 0, tdef = 0, udef = 0;
+        uint64_t first = id;
+        computer_tag = k == 2 ? "Computor" : "Computer";
+        event_record(&w, &def, id++, 1, "C:\\a.exe");
+        if (k < 2)
+            event_record(&w, &def, id++, 0, "C:\\b.exe");
+        tricky_record(&w, id++, &tdef, &udef, 1, "B", "bob");
+        if (k < 2)
+            tricky_record(&w, id++, &tdef, &udef, 0, "C", "eve");
+        chunk_finish(w.b, first, id - 1, w.pos);
+    }
+    computer_tag = "Computer";
+    size_t len = file_finish(f, 3);
+    static coll c[6];
+    uint64_t hits = 0, misses = 0;
+    for (int mode = 0; mode < 6; mode++) {
+        vigil_evtx_options o;
+        vigil_evtx_parser *p = NULL;
+        memset(&c[mode], 0, sizeof c[mode]);
+        memset(&o, 0, sizeof o);
+        o.on_event = on_event;
+        o.event_user = &c[mode];
+        o.on_diag = on_diag;
+        o.diag_user = &c[mode];
+        o.threads = mode >= 4 ? 2 : 1;
+        CHECK_EQ_INT(vigil_evtx_parser_create(&o, &p), VIGIL_OK);
+        vigil_evtx_parser_set_tcache(p, mode % 2 == 0);
+        vigil_evtx_parser_set_programs(p, mode % 4 < 2);
+        CHECK_EQ_INT(vigil_evtx_parse_buffer(p, "t.evtx", f, len), VIGIL_OK);
+        if (mode == 0)
+            vigil_evtx_parser_tcache_stats(p, &hits, &misses);
+        if (mode == 0) /* a second file: every template is known */
+            CHECK_EQ_INT(vigil_evtx_parse_buffer(p, "t.evtx", f, len), VIGIL_OK);
+        if (mode == 0) {
+            uint64_t h2, m2;
+            vigil_evtx_parser_tcache_stats(p, &h2, &m2);
+            CHECK_EQ_INT(h2 - hits, 9);
+            CHECK_EQ_INT(m2, misses);
+        }
+        vigil_evtx_parser_destroy(p);
+        CHECK_EQ_INT(c[mode].n, mode == 0 ? 20 : 10);
+        CHECK_EQ_INT(c[mode].errors + c[mode].warnings, 0);
+    }
+    /* chunk 1: event, tricky, UserData compiled; chunk 2: all three
+     * reused; chunk 3: the renamed event template compiled */
+    CHECK_EQ_INT(hits, 5);
+    CHECK_EQ_INT(misses, 4);
+    CHECK(strstr(c[0].ev[0], "|Computer=WS01.corp|") != NULL);
+    CHECK(strstr(c[0].ev[4], "|Computer=WS01.corp|") != NULL);
+    CHECK(strstr(c[0].ev[8], "|Computor=WS01.corp|") != NULL);
+    CHECK(strstr(c[0].ev[8], "Computer") == NULL);
+    CHECK(strstr(c[0].ev[9], "|SubjectUserName=bob|") != NULL);
+    CHECK(strstr(c[0].ev[7], "|SubjectUserName=eve|") != NULL);
+    for (int i = 0; i < 10; i++) {
+        CHECK_EQ_STR(c[0].ev[i], c[0].ev[10 + i]);
+        for (int mode = 1; mode < 6; mode++)
+            CHECK_EQ_STR(c[mode].ev[i], c[0].ev[i]);
+    }
+    free(f);
+}
+
+/* A template the cache does not share (element headers in the second
+ * form) whose BinXml value holds a shared template: that template's
+ * program for the unshared context is kept for one chunk only, and the
+ * next chunk (same offsets, arena memory reused) builds its own. */
+static void test_template_cache_local_context(void)
+{
+    uint8_t *f = new_file();
+    uint64_t id = 1;
+    tricky_dep = 0;
+    for (unsigned k = 0; k < 2; k++) {
+        W w = {f + VIGIL_EVTX_FILE_HEADER + k * VIGIL_EVTX_CHUNK_SIZE, VIGIL_EVTX_CHUNK_HEADER};
+        uint32_t tdef = 0, udef = 0;
+        uint64_t first = id;
+        tricky_record(&w, id++, &tdef, &udef, 1, "B", k ? "eve" : "bob");
+        tricky_record(&w, id++, &tdef, &udef, 0, "C", k ? "mallory" : "alice");
+        chunk_finish(w.b, first, id - 1, w.pos);
+    }
+    tricky_dep = 1;
+    size_t len = file_finish(f, 2);
+    static coll c[2];
+    uint64_t hits = 0, misses = 0;
+    for (int mode = 0; mode < 2; mode++) {
+        vigil_evtx_options o;
+        vigil_evtx_parser *p = NULL;
+        memset(&c[mode], 0, sizeof c[mode]);
+        memset(&o, 0, sizeof o);
+        o.on_event = on_event;
+        o.event_user = &c[mode];
+        o.on_diag = on_diag;
+        o.diag_user = &c[mode];
+        CHECK_EQ_INT(vigil_evtx_parser_create(&o, &p), VIGIL_OK);
+        vigil_evtx_parser_set_tcache(p, mode == 0);
+        CHECK_EQ_INT(vigil_evtx_parse_buffer(p, "t.evtx", f, len), VIGIL_OK);
+        if (mode == 0)
+            vigil_evtx_parser_tcache_stats(p, &hits, &misses);
+        vigil_evtx_parser_destroy(p);
+        CHECK_EQ_INT(c[mode].n, 4);
+        CHECK_EQ_INT(c[mode].errors + c[mode].warnings, 0);
+    }
+    CHECK_EQ_INT(hits, 1);   /* UserData in chunk 2 */
+    CHECK_EQ_INT(misses, 1); /* UserData in chunk 1; tricky is never shared */
+    const char *users[4] = {"bob", "alice", "eve", "mallory"};
+    for (int i = 0; i < 4; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "|SubjectUserName=%s|", users[i]);
+        CHECK(strstr(c[0].ev[i], want) != NULL);
+        CHECK(strstr(c[0].ev[i], "|A=alpha|") != NULL);
+        CHECK_EQ_STR(c[0].ev[i], c[1].ev[i]);
+    }
+    free(f);
+}
+
 int main(void)
 {
     TEST_RUN(test_crc32);
     TEST_RUN(test_programs_match_nodes);
+    TEST_RUN(test_template_cache);
+    TEST_RUN(test_template_cache_local_context);
     TEST_RUN(test_template_records);
     TEST_RUN(test_malformed_records);
     TEST_RUN(test_self_template_and_nesting);
