@@ -166,7 +166,7 @@ static const name_entry *get_name(vigil_evtx_ctx *c, uint32_t off)
         fail(c, off, "out of memory");
         return NULL;
     }
-    e = vigil_arena_alloc(&c->arena, sizeof *e);
+    e = vigil_arena_alloc_raw(&c->arena, sizeof *e);
     char *s = e ? vigil_arena_strndup(&c->arena, tmp.p ? tmp.p : "", tmp.len) : NULL;
     vigil_evtx_buf_free(&tmp);
     if (s == NULL || map_put(&c->names, off, e) != 0) {
@@ -215,7 +215,7 @@ static vigil_evtx_node *push(vigil_evtx_ctx *c, node_vec *nv, uint8_t kind, uint
             fail(c, off, "too many tokens");
             return NULL;
         }
-        vigil_evtx_node *v = vigil_arena_alloc(nv->a, (size_t)cap * sizeof *v);
+        vigil_evtx_node *v = vigil_arena_alloc_raw(nv->a, (size_t)cap * sizeof *v);
         if (v == NULL) {
             fail(c, off, "out of memory");
             return NULL;
@@ -331,7 +331,7 @@ static int template_instance(vigil_evtx_ctx *c, node_vec *nv, uint32_t *pos, uin
         return fail(c, p - 4, "substitution count past the end of the record");
     vigil_evtx_value *vals = NULL;
     if (count) {
-        vals = vigil_arena_alloc(nv->a, (size_t)count * sizeof *vals);
+        vals = vigil_arena_alloc_raw(nv->a, (size_t)count * sizeof *vals);
         if (vals == NULL)
             return fail(c, p, "out of memory");
     }
@@ -461,7 +461,7 @@ int vigil_evtx_compile(vigil_evtx_ctx *c, uint32_t off, uint32_t end, int dep_id
             nd->len = nm->len;
             nd->tag = attr_tag(nm);
             if (elem != NULL) {
-                char *full = vigil_arena_alloc(a, (size_t)elem->len + nm->len + 2);
+                char *full = vigil_arena_alloc_raw(a, (size_t)elem->len + nm->len + 2);
                 if (full == NULL) {
                     rc = fail(c, at, "out of memory");
                     break;

@@ -353,9 +353,23 @@ int vigil_evtx_prog_record(vigil_evtx_ctx *c, uint32_t off, uint32_t end);
 void vigil_evtx_parser_set_programs(vigil_evtx_parser *p, int on);
 
 /* ---- event assembly (evtx_event.c) ---- */
+/* Grows c->refs for one more field. 0 or -1 with c->err set. */
+int vigil_evtx_grow_refs(vigil_evtx_ctx *c);
+
 /* Appends a field (name_ptr, or the name at name_off in out). 0 or -1. */
-int vigil_evtx_add_ref(vigil_evtx_ctx *c, const char *name_ptr, uint32_t name_off,
-                       uint32_t name_len, uint32_t val_off, uint32_t val_len);
+static inline int vigil_evtx_add_ref(vigil_evtx_ctx *c, const char *name_ptr, uint32_t name_off,
+                                     uint32_t name_len, uint32_t val_off, uint32_t val_len)
+{
+    if (c->nrefs == c->caprefs && vigil_evtx_grow_refs(c) != 0)
+        return -1;
+    vigil_evtx_fref *f = &c->refs[c->nrefs++];
+    f->name_ptr = name_ptr;
+    f->name_off = name_off;
+    f->name_len = name_len;
+    f->val_off = val_off;
+    f->val_len = val_len;
+    return 0;
+}
 
 /* Decodes the binary XML of one record at [off, end) and appends its fields
  * to c->refs / c->out. On error returns -1 with c->err set and the fields

@@ -462,7 +462,7 @@ static int parse_instance(vigil_evtx_ctx *c, uint32_t p, uint32_t end, int top, 
         }
         v = c->vals;
     } else {
-        v = n ? vigil_arena_alloc(&c->rec, (size_t)n * sizeof *v) : NULL;
+        v = n ? vigil_arena_alloc_raw(&c->rec, (size_t)n * sizeof *v) : NULL;
         if (n && v == NULL)
             return 0;
     }

@@ -15,6 +15,10 @@
 
 #include "evtx/evtx_internal.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 int vigil_evtx_buf_grow(vigil_evtx_buf *b, size_t extra)
 {
     size_t need, cap;
@@ -43,20 +47,46 @@ void vigil_evtx_buf_free(vigil_evtx_buf *b)
     b->len = b->cap = 0;
 }
 
-int vigil_evtx_utf16_to_utf8(vigil_evtx_buf *out, const uint8_t *p, size_t nunits)
+/* UTF-16LE -> UTF-8 into o (room for 3 bytes per unit); with stop_nul,
+ * ends at the first NUL unit. Returns the end of the output.
+ *
+ * Nearly all text in event logs is ASCII: eight units at a time are
+ * checked (no unit >= 0x80, and no NUL when it ends the string) and
+ * narrowed with SSE2; only other units take the general path. */
+static char *utf16_conv(char *o, const uint8_t *p, size_t nunits, int stop_nul)
 {
-    char *o;
     size_t i = 0;
 
-    if (nunits > VIGIL_EVTX_MAX_BUF || vigil_evtx_buf_reserve(out, nunits * 3) != 0)
-        return -1;
-    o = out->p + out->len;
     while (i < nunits) {
-        /* fast path: four ASCII units at a time */
+#ifdef __SSE2__
+        const __m128i high = _mm_set1_epi16((short)0xff80);
+        const __m128i zero = _mm_setzero_si128();
+        while (nunits - i >= 8) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
+            __m128i ok = _mm_cmpeq_epi16(_mm_and_si128(v, high), zero);
+            if (stop_nul)
+                ok = _mm_andnot_si128(_mm_cmpeq_epi16(v, zero), ok);
+            unsigned m = (unsigned)_mm_movemask_epi8(ok);
+            /* 8 bytes of room: at most 3 * i written, 3 * nunits reserved */
+            _mm_storel_epi64((__m128i *)(void *)o, _mm_packus_epi16(v, v));
+            if (m == 0xffffu) {
+                o += 8;
+                i += 8;
+                continue;
+            }
+            unsigned run = (unsigned)__builtin_ctz(~m) / 2; /* units before the first other one */
+            o += run;
+            i += run;
+            break;
+        }
+#endif
+        /* the rest (or everything without SSE2), four units at a time */
         while (nunits - i >= 4) {
             uint64_t w;
             memcpy(&w, p + 2 * i, 8);
             if (w & 0xff80ff80ff80ff80ull)
+                break;
+            if (stop_nul && ((w - 0x0001000100010001ull) & ~w & 0x8000800080008000ull))
                 break;
             o[0] = (char)p[2 * i];
             o[1] = (char)p[2 * i + 2];
@@ -70,6 +100,8 @@ int vigil_evtx_utf16_to_utf8(vigil_evtx_buf *out, const uint8_t *p, size_t nunit
         uint32_t u = vigil_evtx_rd16(p + 2 * i);
         i++;
         if (u < 0x80) {
+            if (u == 0 && stop_nul)
+                break;
             *o++ = (char)u;
             continue;
         }
@@ -97,7 +129,15 @@ int vigil_evtx_utf16_to_utf8(vigil_evtx_buf *out, const uint8_t *p, size_t nunit
         *o++ = (char)(0x80 | ((u >> 6) & 0x3f));
         *o++ = (char)(0x80 | (u & 0x3f));
     }
-    out->len = (size_t)(o - out->p);
+    return o;
+}
+
+int vigil_evtx_utf16_to_utf8(vigil_evtx_buf *out, const uint8_t *p, size_t nunits)
+{
+    /* + 8: room for the last 8-byte store of the fast path */
+    if (nunits > VIGIL_EVTX_MAX_BUF || vigil_evtx_buf_reserve(out, nunits * 3 + 8) != 0)
+        return -1;
+    out->len = (size_t)(utf16_conv(out->p + out->len, p, nunits, 0) - out->p);
     return 0;
 }
 
@@ -119,16 +159,32 @@ static int put_hex_bytes(vigil_evtx_buf *out, const uint8_t *p, size_t n)
     return 0;
 }
 
+static const char digits2[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
+/* Decimal digits of v, two at a time, straight into the output buffer. */
 static int put_u64(vigil_evtx_buf *out, uint64_t v)
 {
-    char tmp[24];
-    size_t i = sizeof tmp;
-
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return vigil_evtx_buf_put(out, tmp + i, sizeof tmp - i);
+    unsigned n = 1;
+    for (uint64_t t = v; t >= 10; t /= 10)
+        n++;
+    if (vigil_evtx_buf_reserve(out, n) != 0)
+        return -1;
+    char *o = out->p + out->len + n;
+    out->len += n;
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100);
+        v /= 100;
+        o -= 2;
+        memcpy(o, digits2 + 2 * d, 2);
+    }
+    if (v >= 10)
+        memcpy(o - 2, digits2 + 2 * v, 2);
+    else
+        o[-1] = (char)('0' + v);
+    return 0;
 }
 
 static int put_i64(vigil_evtx_buf *out, int64_t v)
@@ -240,19 +296,23 @@ size_t vigil_evtx_format_filetime(char *out, uint64_t ft)
 
 static int put_guid(vigil_evtx_buf *out, const uint8_t *p)
 {
+    /* the first three groups are little-endian; where each byte's two
+     * digits go in the text */
     static const unsigned char order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
-    char tmp[38];
-    size_t n = 0;
+    static const unsigned char at[16] = {1,  3,  5,  7,  10, 12, 15, 17,
+                                         20, 22, 25, 27, 29, 31, 33, 35};
+    static const char frame[39] = "{00000000-0000-0000-0000-000000000000}";
 
-    tmp[n++] = '{';
-    for (unsigned i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            tmp[n++] = '-';
-        tmp[n++] = hex_upper[p[order[i]] >> 4];
-        tmp[n++] = hex_upper[p[order[i]] & 15];
+    if (vigil_evtx_buf_reserve(out, 38) != 0)
+        return -1;
+    char *o = out->p + out->len;
+    memcpy(o, frame, 38);
+    for (unsigned k = 0; k < 16; k++) {
+        o[at[k]] = hex_upper[p[order[k]] >> 4];
+        o[at[k] + 1] = hex_upper[p[order[k]] & 15];
     }
-    tmp[n++] = '}';
-    return vigil_evtx_buf_put(out, tmp, n);
+    out->len += 38;
+    return 0;
 }
 
 /* Length of the SID at p (at most n bytes), or 0 if it does not fit. */
@@ -384,13 +444,10 @@ static int put_fixed(vigil_evtx_buf *out, unsigned type, const uint8_t *p)
 static int put_utf16z(vigil_evtx_buf *out, const uint8_t *p, size_t n)
 {
     size_t units = n / 2;
-    for (size_t i = 0; i < units; i++) {
-        if (p[2 * i] == 0 && p[2 * i + 1] == 0) {
-            units = i;
-            break;
-        }
-    }
-    return vigil_evtx_utf16_to_utf8(out, p, units);
+    if (units > VIGIL_EVTX_MAX_BUF || vigil_evtx_buf_reserve(out, units * 3 + 8) != 0)
+        return -1;
+    out->len = (size_t)(utf16_conv(out->p + out->len, p, units, 1) - out->p);
+    return 0;
 }
 
 /* Windows-1252 is approximated by Latin-1: bytes >= 0x80 map to U+0080.. */

@@ -1036,6 +1036,103 @@ static void test_template_cache_local_context(void)
     free(f);
 }
 
+/* ---------- text conversion at every block boundary ---------- */
+
+/* Plain UTF-16LE -> UTF-8, one unit at a time; stop_nul: ends at a NUL. */
+static size_t ref_utf16(char *o, const uint16_t *u, size_t n, int stop_nul)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = u[i];
+        if (c == 0 && stop_nul)
+            break;
+        if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && u[i + 1] >= 0xdc00 && u[i + 1] <= 0xdfff) {
+            c = 0x10000 + ((c - 0xd800) << 10) + (u[i + 1] - 0xdc00u);
+            i++;
+        } else if (c >= 0xd800 && c <= 0xdfff) {
+            c = 0xfffd;
+        }
+        if (c < 0x80) {
+            o[k++] = (char)c;
+        } else if (c < 0x800) {
+            o[k++] = (char)(0xc0 | (c >> 6));
+            o[k++] = (char)(0x80 | (c & 0x3f));
+        } else if (c < 0x10000) {
+            o[k++] = (char)(0xe0 | (c >> 12));
+            o[k++] = (char)(0x80 | ((c >> 6) & 0x3f));
+            o[k++] = (char)(0x80 | (c & 0x3f));
+        } else {
+            o[k++] = (char)(0xf0 | (c >> 18));
+            o[k++] = (char)(0x80 | ((c >> 12) & 0x3f));
+            o[k++] = (char)(0x80 | ((c >> 6) & 0x3f));
+            o[k++] = (char)(0x80 | (c & 0x3f));
+        }
+    }
+    return k;
+}
+
+/* ASCII strings of 0..40 units with one special unit (NUL, U+00E9, U+20AC,
+ * a surrogate pair, a lone surrogate) at every position, converted as a
+ * STRING value (ends at NUL) and as plain units (NUL kept), appended after
+ * existing text, equal the plain conversion byte for byte; and integers
+ * at every digit count. */
+static void test_text_conversion(void)
+{
+    static const uint16_t special[][2] = {{0, 0},           {0xe9, 0},   {0x20ac, 0},   {0x80, 0},
+                                          {0xd83d, 0xde00}, {0xdc00, 0}, {0x7ff, 0x800}};
+    uint16_t u[48];
+    uint8_t le[96];
+    char want[200];
+    int bad = 0;
+    for (size_t sp = 0; sp < sizeof special / sizeof special[0]; sp++) {
+        for (size_t n = 0; n <= 40; n++) {
+            for (size_t at = 0; at <= n; at++) {
+                for (size_t i = 0; i < n; i++)
+                    u[i] = (uint16_t)('A' + i % 26);
+                if (at < n) {
+                    u[at] = special[sp][0];
+                    if (special[sp][1] && at + 1 < n)
+                        u[at + 1] = special[sp][1];
+                }
+                for (size_t i = 0; i < n; i++) {
+                    le[2 * i] = (uint8_t)(u[i] & 0xff);
+                    le[2 * i + 1] = (uint8_t)(u[i] >> 8);
+                }
+                for (int z = 0; z < 2; z++) {
+                    vigil_evtx_buf b = {0};
+                    int rc = vigil_evtx_buf_put(&b, "pre", 3);
+                    rc |= z ? vigil_evtx_format_value(&b, VIGIL_EVTX_T_STRING, le, 2 * n)
+                            : vigil_evtx_utf16_to_utf8(&b, le, n);
+                    size_t k = ref_utf16(want, u, n, z);
+                    if (rc != 0 || b.len != 3 + k || memcmp(b.p, "pre", 3) != 0 ||
+                        memcmp(b.p + 3, want, k) != 0)
+                        bad++;
+                    vigil_evtx_buf_free(&b);
+                }
+            }
+        }
+    }
+    CHECK_EQ_INT(bad, 0);
+    uint64_t x = 1;
+    char dec[32];
+    for (int digits = 1; digits <= 20; digits++) {
+        /* 1, 9, 10, 99, 100, ... 10^19 and the largest value */
+        uint64_t vals[2] = {x, digits == 20 ? UINT64_MAX : x * 10 - 1};
+        for (int k = 0; k < 2; k++) {
+            uint8_t v8[8];
+            for (int i = 0; i < 8; i++)
+                v8[i] = (uint8_t)(vals[k] >> (8 * i));
+            snprintf(dec, sizeof dec, "%llu", (unsigned long long)vals[k]);
+            CHECK_EQ_STR(fmt(VIGIL_EVTX_T_UINT64, v8, 8), dec);
+        }
+        x *= 10;
+    }
+    CHECK_EQ_STR(fmt(VIGIL_EVTX_T_INT64, "\x00\x00\x00\x00\x00\x00\x00\x80", 8),
+                 "-9223372036854775808");
+    CHECK_EQ_STR(fmt(VIGIL_EVTX_T_UINT32, "\x00\xca\x9a\x3b", 4), "1000000000");
+    CHECK_EQ_STR(fmt(VIGIL_EVTX_T_UINT8, "\x00", 1), "0");
+}
+
 int main(void)
 {
     TEST_RUN(test_crc32);
@@ -1048,5 +1145,6 @@ int main(void)
     TEST_RUN(test_chunks);
     TEST_RUN(test_nested_binxml_userdata);
     TEST_RUN(test_values);
+    TEST_RUN(test_text_conversion);
     return TEST_END();
 }
