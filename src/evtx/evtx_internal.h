@@ -169,17 +169,19 @@ typedef struct vigil_evtx_node {
 
 /* One step of a field program (evtx_prog.c). */
 enum {
-    VIGIL_EVTX_OP_MARK = 1,    /* a value starts here: remember out.len, clear "omitted" */
-    VIGIL_EVTX_OP_TEXT,        /* append str/len */
-    VIGIL_EVTX_OP_SUBST,       /* append value index; OPTIONAL: empty value omits the attribute */
-    VIGIL_EVTX_OP_SKIP,        /* value index is not shown, but must not be BinXml */
-    VIGIL_EVTX_OP_BINXML,      /* value index, if BinXml, runs in the context ctx */
-    VIGIL_EVTX_OP_ATTR,        /* attribute value done: field str unless omitted */
-    VIGIL_EVTX_OP_DNAME,       /* <Data Name=...> value done: it names the Data element */
-    VIGIL_EVTX_OP_CLOSE,       /* leaf element done: field str (HAS_ATTR: not if empty) */
-    VIGIL_EVTX_OP_DATA_NAMED,  /* EventData Data with a literal Name str */
-    VIGIL_EVTX_OP_DATA_DYN,    /* EventData Data named by the last DNAME, if any */
-    VIGIL_EVTX_OP_DATA_UNNAMED /* EventData Data without Name: joined into "Data" */
+    VIGIL_EVTX_OP_MARK = 1,     /* a value starts here: remember out.len, clear "omitted" */
+    VIGIL_EVTX_OP_TEXT,         /* append str/len */
+    VIGIL_EVTX_OP_SUBST,        /* append value index; OPTIONAL: empty value omits the attribute */
+    VIGIL_EVTX_OP_SKIP,         /* value index is not shown, but must not be BinXml */
+    VIGIL_EVTX_OP_BINXML,       /* value index, if BinXml, runs in the context ctx */
+    VIGIL_EVTX_OP_ATTR,         /* attribute value done: field str unless omitted */
+    VIGIL_EVTX_OP_DNAME,        /* <Data Name=...> value done: it names the Data element */
+    VIGIL_EVTX_OP_CLOSE,        /* leaf element done: field str (HAS_ATTR: not if empty) */
+    VIGIL_EVTX_OP_DATA_NAMED,   /* EventData Data with a literal Name str */
+    VIGIL_EVTX_OP_DATA_DYN,     /* EventData Data named by the last DNAME, if any */
+    VIGIL_EVTX_OP_DATA_UNNAMED, /* EventData Data without Name: joined into "Data" */
+    VIGIL_EVTX_OP_SUBST_ATTR,   /* MARK, SUBST index, ATTR str in one step */
+    VIGIL_EVTX_OP_SUBST_CLOSE   /* MARK, SUBST index, CLOSE str in one step */
 };
 enum {
     VIGIL_EVTX_OPF_OPTIONAL = 1,

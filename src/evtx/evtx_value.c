@@ -19,6 +19,13 @@
 #include <emmintrin.h>
 #endif
 
+/* Keeps a writer out of the dispatcher that calls it (no frame there). */
+#if defined(__GNUC__) || defined(__clang__)
+#define EVTX_NOINLINE __attribute__((noinline))
+#else
+#define EVTX_NOINLINE
+#endif
+
 int vigil_evtx_buf_grow(vigil_evtx_buf *b, size_t extra)
 {
     size_t need, cap;
@@ -142,6 +149,15 @@ int vigil_evtx_utf16_to_utf8(vigil_evtx_buf *out, const uint8_t *p, size_t nunit
 }
 
 static const char hex_upper[] = "0123456789ABCDEF";
+/* Two upper-case hex digits for each byte value. */
+static const char hex2[513] = "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
+                              "202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F"
+                              "404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F"
+                              "606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F"
+                              "808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9F"
+                              "A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF"
+                              "C0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"
+                              "E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF";
 static const char hex_lower[] = "0123456789abcdef";
 
 static int put_hex_bytes(vigil_evtx_buf *out, const uint8_t *p, size_t n)
@@ -164,9 +180,21 @@ static const char digits2[201] =
     "34353637383940414243444546474849505152535455565758596061626364656667"
     "6869707172737475767778798081828384858687888990919293949596979899";
 
-/* Decimal digits of v, two at a time, straight into the output buffer. */
-static int put_u64(vigil_evtx_buf *out, uint64_t v)
+/* Decimal digits of v, two at a time, straight into the output buffer
+ * (32-bit arithmetic for the usual small values). */
+static EVTX_NOINLINE int put_u64(vigil_evtx_buf *out, uint64_t v)
 {
+    if (v < 100) { /* levels, opcodes, tasks, logon types... */
+        if (vigil_evtx_buf_reserve(out, 2) != 0)
+            return -1;
+        if (v < 10) {
+            out->p[out->len++] = (char)('0' + v);
+        } else {
+            memcpy(out->p + out->len, digits2 + 2 * v, 2);
+            out->len += 2;
+        }
+        return 0;
+    }
     unsigned n = 1;
     for (uint64_t t = v; t >= 10; t /= 10)
         n++;
@@ -174,16 +202,23 @@ static int put_u64(vigil_evtx_buf *out, uint64_t v)
         return -1;
     char *o = out->p + out->len + n;
     out->len += n;
-    while (v >= 100) {
+    while (v > UINT32_MAX) {
         unsigned d = (unsigned)(v % 100);
         v /= 100;
         o -= 2;
         memcpy(o, digits2 + 2 * d, 2);
     }
-    if (v >= 10)
-        memcpy(o - 2, digits2 + 2 * v, 2);
+    uint32_t w = (uint32_t)v;
+    while (w >= 100) {
+        unsigned d = w % 100;
+        w /= 100;
+        o -= 2;
+        memcpy(o, digits2 + 2 * d, 2);
+    }
+    if (w >= 10)
+        memcpy(o - 2, digits2 + 2 * w, 2);
     else
-        o[-1] = (char)('0' + v);
+        o[-1] = (char)('0' + w);
     return 0;
 }
 
@@ -197,7 +232,7 @@ static int put_i64(vigil_evtx_buf *out, int64_t v)
     return put_u64(out, (uint64_t)v);
 }
 
-static int put_hex_u64(vigil_evtx_buf *out, uint64_t v)
+static EVTX_NOINLINE int put_hex_u64(vigil_evtx_buf *out, uint64_t v)
 {
     char tmp[20];
     size_t i = sizeof tmp;
@@ -294,23 +329,36 @@ size_t vigil_evtx_format_filetime(char *out, uint64_t ft)
     return format_datetime(out, y, mo, d, rem / 3600, rem / 60 % 60, rem % 60, micros);
 }
 
-static int put_guid(vigil_evtx_buf *out, const uint8_t *p)
+/* FILETIME text written in place. */
+static EVTX_NOINLINE int put_filetime(vigil_evtx_buf *out, uint64_t ft)
 {
-    /* the first three groups are little-endian; where each byte's two
-     * digits go in the text */
-    static const unsigned char order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
-    static const unsigned char at[16] = {1,  3,  5,  7,  10, 12, 15, 17,
-                                         20, 22, 25, 27, 29, 31, 33, 35};
-    static const char frame[39] = "{00000000-0000-0000-0000-000000000000}";
+    if (vigil_evtx_buf_reserve(out, 32) != 0)
+        return -1;
+    out->len += vigil_evtx_format_filetime(out->p + out->len, ft);
+    return 0;
+}
 
+static EVTX_NOINLINE int put_guid(vigil_evtx_buf *out, const uint8_t *p)
+{
     if (vigil_evtx_buf_reserve(out, 38) != 0)
         return -1;
     char *o = out->p + out->len;
-    memcpy(o, frame, 38);
-    for (unsigned k = 0; k < 16; k++) {
-        o[at[k]] = hex_upper[p[order[k]] >> 4];
-        o[at[k] + 1] = hex_upper[p[order[k]] & 15];
-    }
+    memcpy(o, "{00000000-0000-0000-0000-000000000000}", 38);
+    /* the first three groups are little-endian: byte i goes to text j */
+#define GUID_HEX(j, i) memcpy(o + (j), hex2 + 2 * p[i], 2)
+    GUID_HEX(1, 3);
+    GUID_HEX(3, 2);
+    GUID_HEX(5, 1);
+    GUID_HEX(7, 0);
+    GUID_HEX(10, 5);
+    GUID_HEX(12, 4);
+    GUID_HEX(15, 7);
+    GUID_HEX(17, 6);
+    GUID_HEX(20, 8);
+    GUID_HEX(22, 9);
+    for (unsigned i = 10; i < 16; i++)
+        GUID_HEX(25 + 2 * (i - 10), i);
+#undef GUID_HEX
     out->len += 38;
     return 0;
 }
@@ -441,7 +489,7 @@ static int put_fixed(vigil_evtx_buf *out, unsigned type, const uint8_t *p)
 }
 
 /* UTF-16 string of n bytes, cut at the first NUL unit. */
-static int put_utf16z(vigil_evtx_buf *out, const uint8_t *p, size_t n)
+static EVTX_NOINLINE int put_utf16z(vigil_evtx_buf *out, const uint8_t *p, size_t n)
 {
     size_t units = n / 2;
     if (units > VIGIL_EVTX_MAX_BUF || vigil_evtx_buf_reserve(out, units * 3 + 8) != 0)
@@ -516,7 +564,8 @@ static int format_array(vigil_evtx_buf *out, unsigned type, const uint8_t *p, si
     return 0;
 }
 
-int vigil_evtx_format_value(vigil_evtx_buf *out, unsigned type, const uint8_t *p, size_t n)
+/* Every type, every size (the general case of vigil_evtx_format_value). */
+static EVTX_NOINLINE int format_any(vigil_evtx_buf *out, unsigned type, const uint8_t *p, size_t n)
 {
     size_t es;
 
@@ -556,6 +605,51 @@ int vigil_evtx_format_value(vigil_evtx_buf *out, unsigned type, const uint8_t *p
             return put_fixed(out, type, p);
         return put_hex_bytes(out, p, n);
     }
+}
+
+/* The types of nearly every value go straight to their writer: this stays
+ * a dispatcher without a stack frame of its own. Same text as format_any. */
+int vigil_evtx_format_value(vigil_evtx_buf *out, unsigned type, const uint8_t *p, size_t n)
+{
+    switch (type) {
+    case VIGIL_EVTX_T_STRING:
+        return put_utf16z(out, p, n);
+    case VIGIL_EVTX_T_UINT8:
+        if (n == 1)
+            return put_u64(out, p[0]);
+        break;
+    case VIGIL_EVTX_T_UINT16:
+        if (n == 2)
+            return put_u64(out, vigil_evtx_rd16(p));
+        break;
+    case VIGIL_EVTX_T_UINT32:
+        if (n == 4)
+            return put_u64(out, vigil_evtx_rd32(p));
+        break;
+    case VIGIL_EVTX_T_UINT64:
+        if (n == 8)
+            return put_u64(out, vigil_evtx_rd64(p));
+        break;
+    case VIGIL_EVTX_T_HEX32:
+        if (n == 4)
+            return put_hex_u64(out, vigil_evtx_rd32(p));
+        break;
+    case VIGIL_EVTX_T_HEX64:
+        if (n == 8)
+            return put_hex_u64(out, vigil_evtx_rd64(p));
+        break;
+    case VIGIL_EVTX_T_FILETIME:
+        if (n == 8)
+            return put_filetime(out, vigil_evtx_rd64(p));
+        break;
+    case VIGIL_EVTX_T_GUID:
+        if (n == 16)
+            return put_guid(out, p);
+        break;
+    default:
+        break;
+    }
+    return format_any(out, type, p, n);
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
