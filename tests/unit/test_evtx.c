@@ -8,6 +8,7 @@
  * unknown token, CRC damage) must skip only the bad part, with a
  * diagnostic naming chunk and offset. */
 #include <stdlib.h>
+#include <time.h>
 #include <zlib.h>
 
 #include "evtx/evtx_internal.h"
@@ -232,11 +233,16 @@ typedef struct coll {
     char msg[512];
     uint64_t off;
     int stop_after;
+    int slow_first; /* the first event's callback sleeps (others decode ahead) */
 } coll;
 
 static int on_event(const vigil_event *e, void *user)
 {
     coll *c = user;
+    if (c->slow_first && c->n == 0) {
+        struct timespec ts = {0, 30 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     if (c->n < MAXEV) {
         char *o = c->ev[c->n];
         size_t len = 0;
@@ -1133,6 +1139,62 @@ static void test_text_conversion(void)
     CHECK_EQ_STR(fmt(VIGIL_EVTX_T_UINT8, "\x00", 1), "0");
 }
 
+/* Twelve chunks on 1 to 4 threads: the same events in file order,
+ * whether a chunk is delivered by the thread that decoded it or waits
+ * (names copied out of its decoder) while the first event's callback is
+ * slow; a stop asked by the callback delivers nothing after it. */
+static void test_threads(void)
+{
+    enum { NCH = 12 };
+    uint8_t *f = calloc(1, VIGIL_EVTX_FILE_HEADER + NCH * VIGIL_EVTX_CHUNK_SIZE);
+    uint64_t id = 1;
+    for (unsigned k = 0; k < NCH; k++) {
+        W w = {f + VIGIL_EVTX_FILE_HEADER + k * VIGIL_EVTX_CHUNK_SIZE, VIGIL_EVTX_CHUNK_HEADER};
+        uint32_t def = 0, tdef = 0, udef = 0;
+        char img[32];
+        snprintf(img, sizeof img, "C:\\%u.exe", k);
+        computer_tag = k % 3 == 1 ? "Computor" : "Computer";
+        event_record(&w, &def, id++, 1, img);
+        tricky_dep = k % 4 == 3 ? 0 : 1; /* some templates not shared */
+        tricky_record(&w, id++, &tdef, &udef, k % 2, "B", img);
+        chunk_finish(w.b, id - 2, id - 1, w.pos);
+    }
+    computer_tag = "Computer";
+    tricky_dep = 1;
+    size_t len = file_finish(f, NCH);
+    static coll one, many;
+    vigil_evtx_stats st;
+    memset(&one, 0, sizeof one);
+    CHECK_EQ_INT(parse(f, len, &one, 1, &st), VIGIL_OK);
+    CHECK_EQ_INT(one.n, 2 * NCH);
+    CHECK_EQ_INT(one.errors + one.warnings, 0);
+    CHECK(strstr(one.ev[2], "|Computor=WS01.corp|") != NULL);
+    CHECK(strstr(one.ev[3], "|SubjectUserName=C:\\1.exe|") != NULL);
+    int same = 1;
+    for (unsigned t = 2; t <= 4; t++) {
+        for (int slow = 0; slow < 2; slow++) {
+            memset(&many, 0, sizeof many);
+            many.slow_first = slow;
+            CHECK_EQ_INT(parse(f, len, &many, t, &st), VIGIL_OK);
+            CHECK_EQ_INT(many.n, 2 * NCH);
+            CHECK_EQ_INT((int)st.records, 2 * NCH);
+            for (int i = 0; i < 2 * NCH && i < many.n; i++)
+                same &= strcmp(one.ev[i], many.ev[i]) == 0 && many.ids[i] == (uint64_t)i + 1;
+        }
+    }
+    CHECK(same);
+    for (int slow = 0; slow < 2; slow++) {
+        memset(&many, 0, sizeof many);
+        many.slow_first = slow;
+        many.stop_after = 5;
+        CHECK_EQ_INT(parse(f, len, &many, 3, &st), VIGIL_ERR_ABORTED);
+        CHECK_EQ_INT(many.n, 5);
+        for (int i = 0; i < 5; i++)
+            CHECK_EQ_STR(many.ev[i], one.ev[i]);
+    }
+    free(f);
+}
+
 int main(void)
 {
     TEST_RUN(test_crc32);
@@ -1143,6 +1205,7 @@ int main(void)
     TEST_RUN(test_malformed_records);
     TEST_RUN(test_self_template_and_nesting);
     TEST_RUN(test_chunks);
+    TEST_RUN(test_threads);
     TEST_RUN(test_nested_binxml_userdata);
     TEST_RUN(test_values);
     TEST_RUN(test_text_conversion);
