@@ -110,6 +110,8 @@ install: $(BIN)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vigil
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libvigil.a
 	install -m 644 include/vigil/*.h $(DESTDIR)$(PREFIX)/include/vigil/
+	install -d $(DESTDIR)$(PREFIX)/share/vigil
+	cp -R rules data $(DESTDIR)$(PREFIX)/share/vigil/
 
 clean:
 	rm -rf build build-* 

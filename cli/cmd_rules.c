@@ -73,7 +73,7 @@ int cmd_rules(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    rule_args ra = {NULL, 0, 0, NULL};
+    rule_args ra = {0};
     out_writer w;
     list_ctx ctx = {OUT_TEXT, 0};
     int c, rc = 2;

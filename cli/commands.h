@@ -6,8 +6,11 @@
 #ifndef VIGIL_CLI_COMMANDS_H
 #define VIGIL_CLI_COMMANDS_H
 
-int cmd_scan(int argc, char **argv);  /* cmd_scan.c */
-int cmd_rules(int argc, char **argv); /* cmd_rules.c */
-int cmd_evtx(int argc, char **argv);  /* cmd_evtx.c */
+int cmd_scan(int argc, char **argv);        /* cmd_scan.c */
+int cmd_rules(int argc, char **argv);       /* cmd_rules.c */
+int cmd_evtx(int argc, char **argv);        /* cmd_evtx.c */
+int cmd_logs(int argc, char **argv);        /* cmd_logs.c */
+int cmd_connections(int argc, char **argv); /* cmd_logs.c */
+int cmd_iocs(int argc, char **argv);        /* cmd_iocs.c */
 
 #endif

@@ -17,6 +17,9 @@ static void usage(FILE *fp)
                 "                      and IOC lists (vigil scan --help)\n"
                 "  rules list|stats    show the loaded rules (vigil rules --help)\n"
                 "  evtx dump|count FILE...  Windows event logs as JSON Lines / record counts\n"
+                "  logs PATH...        C2 domains, IPs and URLs in text logs (vigil logs --help)\n"
+                "  connections         C2 IPs in this host's live sockets\n"
+                "  iocs stats|convert FILE...  threat intel: counts, conversion to Loki/STIX/CSV\n"
                 "  version             print the version\n"
                 "\n"
                 "exit codes: 0 nothing found, 1 findings, 2 error\n");
@@ -39,6 +42,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "evtx") == 0)
         return cmd_evtx(argc - 1, argv + 1);
+    if (strcmp(cmd, "logs") == 0)
+        return cmd_logs(argc - 1, argv + 1);
+    if (strcmp(cmd, "connections") == 0)
+        return cmd_connections(argc - 1, argv + 1);
+    if (strcmp(cmd, "iocs") == 0)
+        return cmd_iocs(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return 0;

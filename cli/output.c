@@ -6,6 +6,7 @@
  * Field names are documented in docs/output.md and are part of the
  * interface: add fields, never rename them. */
 #include "output.h"
+#include "output_net.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -128,6 +129,92 @@ static void put_json_line(out_writer *w, json_t *o)
     }
 }
 
+/* "2019-03-19T23:33:51.123Z" from ms since the epoch; "" for 0. */
+static void iso_ms(int64_t ms, char *buf, size_t cap)
+{
+    struct tm tm;
+    int64_t sec = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    time_t tt = (time_t)sec;
+
+    if (ms == 0 || gmtime_r(&tt, &tm) == NULL) {
+        buf[0] = '\0';
+        return;
+    }
+    size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, cap - n, ".%03dZ", (int)(ms - sec * 1000));
+}
+
+static const char *event_value(const vigil_event *ev, const char *name)
+{
+    const vigil_field *f = vigil_event_get(ev, name);
+    return f != NULL && !f->is_null ? f->value : NULL;
+}
+
+static json_t *fields_json(const vigil_field *fields, size_t n)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o != NULL && i < n; i++) {
+        /* a repeated name keeps its first value */
+        if (fields[i].name != NULL && json_object_get(o, fields[i].name) == NULL)
+            json_object_set_new(o, fields[i].name,
+                                fields[i].is_null ? json_null() : jstr(fields[i].value));
+    }
+    return o;
+}
+
+/* The event and Sigma fields of a sigma or correlation finding. */
+static void event_json(json_t *o, const vigil_target_result *r, const vigil_finding *f)
+{
+    char t[40];
+
+    if (f->rule_id)
+        json_object_set_new(o, "rule_id", jstr(f->rule_id));
+    if (f->rule_level)
+        json_object_set_new(o, "rule_level", jstr(f->rule_level));
+    if (f->nreferences) {
+        json_t *refs = json_array();
+        for (size_t i = 0; i < f->nreferences; i++)
+            json_array_append_new(refs, jstr(f->references[i]));
+        json_object_set_new(o, "references", refs);
+    }
+    if (r->event_time)
+        json_object_set_new(o, "event_time", jstr(r->event_time));
+    if (f->kind == VIGIL_FINDING_SIGMA && r->event != NULL) {
+        const char *v;
+        if ((v = event_value(r->event, "Computer")) != NULL)
+            json_object_set_new(o, "computer", jstr(v));
+        if ((v = event_value(r->event, "Channel")) != NULL)
+            json_object_set_new(o, "channel", jstr(v));
+        if ((v = event_value(r->event, "EventID")) != NULL) {
+            char *end;
+            long long id = strtoll(v, &end, 10);
+            json_object_set_new(o, "event_id", *v && !*end ? json_integer(id) : jstr(v));
+        }
+        json_object_set_new(o, "record_id", json_integer((json_int_t)r->record_id));
+        json_object_set_new(o, "fields", fields_json(f->fields, f->nfields));
+    }
+    if (f->kind == VIGIL_FINDING_CORRELATION) {
+        json_t *evs = json_array();
+        json_object_set_new(o, "count", json_integer((json_int_t)f->count));
+        json_object_set_new(o, "group", fields_json(f->fields, f->nfields));
+        for (size_t i = 0; i < f->nevents; i++) {
+            json_t *e = json_object();
+            const vigil_finding_event *fe = &f->events[i];
+            json_object_set_new(e, "path", jstr(fe->source ? fe->source : ""));
+            json_object_set_new(e, "record_id", json_integer((json_int_t)fe->record_id));
+            iso_ms(fe->time_ms, t, sizeof t);
+            if (t[0])
+                json_object_set_new(e, "event_time", json_string(t));
+            if (fe->rule)
+                json_object_set_new(e, "rule", jstr(fe->rule));
+            if (fe->rule_id)
+                json_object_set_new(e, "rule_id", jstr(fe->rule_id));
+            json_array_append_new(evs, e);
+        }
+        json_object_set_new(o, "events", evs);
+    }
+}
+
 static json_t *finding_json(const vigil_target_result *r, const vigil_finding *f)
 {
     json_t *o = json_object();
@@ -191,6 +278,8 @@ static json_t *finding_json(const vigil_target_result *r, const vigil_finding *f
         json_object_set_new(o, "strings", strings);
         json_object_set_new(o, "strings_total", json_integer((json_int_t)f->strings_total));
     }
+    if (f->kind == VIGIL_FINDING_SIGMA || f->kind == VIGIL_FINDING_CORRELATION)
+        event_json(o, r, f);
     return o;
 }
 
@@ -205,6 +294,64 @@ static const char *level_color(vigil_level l)
         return C_CYAN;
     default:
         return C_DIM;
+    }
+}
+
+static void upper_level(vigil_level l, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", vigil_level_name(l));
+    for (char *p = buf; *p; p++)
+        *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+}
+
+/* One line per matching event: where, when, which host/channel/event, which rules. */
+static void text_event(out_writer *w, const vigil_target_result *r)
+{
+    FILE *fp = w->fp;
+    const char *lc = w->color ? level_color(r->level) : "";
+    const char *b = w->color ? C_BOLD : "", *z = w->color ? C_RESET : "";
+    const char *computer = event_value(r->event, "Computer");
+    const char *channel = event_value(r->event, "Channel");
+    const char *eid = event_value(r->event, "EventID");
+    char level[16];
+
+    upper_level(r->level, level, sizeof level);
+    fprintf(fp, "%s%-7s%s score %3d  %s#%llu  %s  %s  %s/%s  ", lc, level, z, r->score, r->path,
+            (unsigned long long)r->record_id, r->event_time ? r->event_time : "-",
+            computer ? computer : "-", channel ? channel : "-", eid ? eid : "-");
+    for (size_t i = 0; i < r->nfindings; i++) {
+        const vigil_finding *f = &r->findings[i];
+        fprintf(fp, "%s%s%s%s [%s]", i ? "; " : "", b, f->rule ? f->rule : "?", z,
+                f->rule_level ? f->rule_level : "-");
+    }
+    fputc('\n', fp);
+}
+
+/* A correlation: one line, then one per grouped event. */
+static void text_correlation(out_writer *w, const vigil_target_result *r)
+{
+    FILE *fp = w->fp;
+    const char *lc = w->color ? level_color(r->level) : "";
+    const char *b = w->color ? C_BOLD : "", *d = w->color ? C_DIM : "";
+    const char *z = w->color ? C_RESET : "";
+    char level[16], t[40];
+
+    upper_level(r->level, level, sizeof level);
+    for (size_t i = 0; i < r->nfindings; i++) {
+        const vigil_finding *f = &r->findings[i];
+        fprintf(fp, "%s%-7s%s score %3d  correlation %s%s%s [%s]  count %llu", lc, level, z,
+                r->score, b, f->rule ? f->rule : "?", z, f->rule_level ? f->rule_level : "-",
+                (unsigned long long)f->count);
+        for (size_t k = 0; k < f->nfields; k++)
+            fprintf(fp, "  %s=%s", f->fields[k].name, f->fields[k].value);
+        fputc('\n', fp);
+        for (size_t k = 0; k < f->nevents; k++) {
+            iso_ms(f->events[k].time_ms, t, sizeof t);
+            fprintf(fp, "        %s%s#%llu  %s  %s%s\n", d,
+                    f->events[k].source ? f->events[k].source : "-",
+                    (unsigned long long)f->events[k].record_id, t[0] ? t : "-",
+                    f->events[k].rule ? f->events[k].rule : "", z);
+        }
     }
 }
 
@@ -269,6 +416,10 @@ int out_result(const vigil_target_result *r, void *user)
                     json_decref(o);
                 }
             }
+        } else if (r->event != NULL) {
+            text_event(w, r);
+        } else if (r->nfindings > 0 && r->findings[0].kind == VIGIL_FINDING_CORRELATION) {
+            text_correlation(w, r);
         } else {
             text_result(w, r);
         }
@@ -368,9 +519,13 @@ void out_write_summary(out_writer *w, const out_summary *s)
         json_object_set_new(o, "threads", json_integer(st->threads));
         json_object_set_new(o, "directories", json_integer((json_int_t)st->dirs));
         json_object_set_new(o, "skipped", json_integer((json_int_t)st->skipped));
-        uint64_t unreadable = st->unreadable + st->scan.unreadable;
-        json_object_set_new(o, "unreadable", json_integer((json_int_t)unreadable));
+        json_object_set_new(
+            o, "unreadable",
+            json_integer((json_int_t)st->unreadable + (json_int_t)st->scan.unreadable));
         json_object_set_new(o, "oversized", json_integer((json_int_t)st->scan.oversized));
+        json_object_set_new(o, "event_logs", json_integer((json_int_t)st->scan.event_logs));
+        json_object_set_new(o, "events", json_integer((json_int_t)st->scan.events));
+        json_object_set_new(o, "event_matches", json_integer((json_int_t)st->scan.event_matches));
         json_object_set_new(o, "targets_with_findings", json_integer((json_int_t)w->shown_targets));
         json_object_set_new(o, "findings", json_integer((json_int_t)w->shown_findings));
         for (int l = 0; l < VIGIL_LEVEL_COUNT; l++)
@@ -385,11 +540,14 @@ void out_write_summary(out_writer *w, const out_summary *s)
         json_object_set_new(rules, "filename_iocs", json_integer((json_int_t)rc->filename_iocs));
         json_object_set_new(rules, "c2_iocs", json_integer((json_int_t)rc->c2_iocs));
         json_object_set_new(rules, "sigma", json_integer((json_int_t)rc->sigma_rules));
+        json_object_set_new(rules, "sigma_correlations",
+                            json_integer((json_int_t)rc->sigma_correlations));
+        json_object_set_new(rules, "sigma_refused", json_integer((json_int_t)rc->sigma_refused));
         json_object_set_new(o, "rules", rules);
         put_json_line(w, o);
         json_decref(o);
     } else {
-        char files[32], bytes[32], rate[32], y[32], h[32], f[32], c[32];
+        char files[32], bytes[32], rate[32], y[32], h[32], f[32], c[32], sg[32];
         const char *b = w->color ? C_BOLD : "", *z = w->color ? C_RESET : "";
         with_commas(st->scan.targets - st->scan.members, files, sizeof files);
         out_human_bytes((double)st->scan.bytes, bytes, sizeof bytes);
@@ -399,13 +557,22 @@ void out_write_summary(out_writer *w, const out_summary *s)
         with_commas(rc->hash_iocs, h, sizeof h);
         with_commas(rc->filename_iocs, f, sizeof f);
         with_commas(rc->c2_iocs, c, sizeof c);
+        with_commas(rc->sigma_rules, sg, sizeof sg);
         fprintf(w->fp, "%svigil %s%s: %s files", b, s->version, z, files);
         if (st->scan.members)
             fprintf(w->fp, " (+%llu archive member%s)", (unsigned long long)st->scan.members,
                     st->scan.members == 1 ? "" : "s");
         fprintf(w->fp, ", %s in %.2f s (%s/s), %u threads\n", bytes, st->seconds, rate,
                 st->threads);
-        fprintf(w->fp, "rules: %s YARA, %s hash IOCs, %s filename IOCs, %s C2 IOCs\n", y, h, f, c);
+        fprintf(w->fp, "rules: %s YARA, %s hash IOCs, %s filename IOCs, %s C2 IOCs, %s Sigma", y, h,
+                f, c, sg);
+        if (rc->sigma_refused)
+            fprintf(w->fp, " (%llu refused)", (unsigned long long)rc->sigma_refused);
+        fputc('\n', w->fp);
+        if (st->scan.event_logs)
+            fprintf(w->fp, "events: %llu in %llu event logs, %llu matched\n",
+                    (unsigned long long)st->scan.events, (unsigned long long)st->scan.event_logs,
+                    (unsigned long long)st->scan.event_matches);
         fprintf(w->fp,
                 "findings: %llu in %llu files: %llu alert, %llu warning, %llu notice, "
                 "%llu info\n",
@@ -421,4 +588,15 @@ void out_write_summary(out_writer *w, const out_summary *s)
     }
     fflush(w->fp);
     pthread_mutex_unlock(&w->lock);
+}
+
+/* For the other renderers (output_net.c): the same escaping and lines. */
+json_t *out_jstr(const char *s)
+{
+    return jstr(s);
+}
+
+void out_put_json_line(out_writer *w, json_t *o)
+{
+    put_json_line(w, o);
 }

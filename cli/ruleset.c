@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "paths.h"
 
@@ -14,6 +15,14 @@ int rule_args_option(rule_args *ra, int c, const char *arg)
         ra->strict = 1;
         return 1;
     }
+    if (c == RULE_OPT_BASE + 98) {
+        ra->sigma_mapping = arg;
+        return 1;
+    }
+    if (c == RULE_OPT_BASE + 97) {
+        ra->placeholders = arg;
+        return 1;
+    }
     if (c == 'r')
         kind = VIGIL_RULES_AUTO;
     else if (c == RULE_OPT_BASE + VIGIL_RULES_IOC_HASH)
@@ -22,6 +31,8 @@ int rule_args_option(rule_args *ra, int c, const char *arg)
         kind = VIGIL_RULES_IOC_FILENAME;
     else if (c == RULE_OPT_BASE + VIGIL_RULES_IOC_C2)
         kind = VIGIL_RULES_IOC_C2;
+    else if (c == RULE_OPT_BASE + VIGIL_RULES_INTEL)
+        kind = VIGIL_RULES_INTEL;
     else
         return 0;
     rule_arg *p = realloc(ra->items, (ra->n + 1) * sizeof *p);
@@ -43,6 +54,19 @@ void rule_args_free(rule_args *ra)
     ra->n = 0;
 }
 
+const char *rule_args_default_mapping(void)
+{
+    /* found once per process; reachable from here until exit */
+    static char *found;
+    static int looked;
+
+    if (!looked) {
+        looked = 1;
+        found = cli_find_data("data/sigma/logsources.yml");
+    }
+    return found;
+}
+
 int rule_args_use_bundled(rule_args *ra)
 {
     if (ra->n > 0)
@@ -59,8 +83,22 @@ int rule_args_use_bundled(rule_args *ra)
 vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user)
 {
     vigil_engine *engine = NULL;
-    vigil_engine_options eo = {diag, user, ra->strict};
+    vigil_engine_options eo;
+    vigil_engine_counts counts;
     vigil_status st;
+    int mapping_missing = 0;
+
+    memset(&eo, 0, sizeof eo);
+    eo.on_diag = diag;
+    eo.diag_user = user;
+    eo.strict = ra->strict;
+    eo.sigma_placeholders = ra->placeholders;
+    if (ra->sigma_mapping == NULL) {
+        eo.sigma_mapping = rule_args_default_mapping();
+        mapping_missing = eo.sigma_mapping == NULL;
+    } else if (strcmp(ra->sigma_mapping, "none") != 0) {
+        eo.sigma_mapping = ra->sigma_mapping;
+    }
 
     if (ra->n == 0) {
         fprintf(stderr, "vigil: no rules given; use --rules PATH\n");
@@ -84,5 +122,10 @@ vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user
         vigil_engine_destroy(engine);
         return NULL;
     }
+    vigil_engine_get_counts(engine, &counts);
+    if (mapping_missing && counts.sigma_rules > 0)
+        fprintf(stderr, "vigil: warning: no Sigma logsource mapping found beside the program "
+                        "(data/sigma/logsources.yml); every Sigma rule sees every event "
+                        "(use --sigma-mapping FILE)\n");
     return engine;
 }

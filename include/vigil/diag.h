@@ -16,18 +16,14 @@
 extern "C" {
 #endif
 
-typedef enum {
-    VIGIL_DIAG_INFO = 0,
-    VIGIL_DIAG_WARNING = 1,
-    VIGIL_DIAG_ERROR = 2
-} vigil_diag_level;
+typedef enum { VIGIL_DIAG_INFO = 0, VIGIL_DIAG_WARNING = 1, VIGIL_DIAG_ERROR = 2 } vigil_diag_level;
 
 typedef struct vigil_diag {
     vigil_diag_level level;
-    vigil_status code;   /* what kind of problem */
-    const char *source;  /* file, directory or archive member; may be NULL */
-    uint64_t line;       /* 1-based line, 0 when not applicable */
-    uint64_t offset;     /* byte offset, valid when has_offset */
+    vigil_status code;  /* what kind of problem */
+    const char *source; /* file, directory or archive member; may be NULL */
+    uint64_t line;      /* 1-based line, 0 when not applicable */
+    uint64_t offset;    /* byte offset, valid when has_offset */
     int has_offset;
     const char *message; /* one line, no trailing newline */
 } vigil_diag;

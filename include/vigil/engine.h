@@ -21,23 +21,41 @@ extern "C" {
 typedef struct vigil_engine vigil_engine;
 
 typedef enum {
-    VIGIL_RULES_AUTO = 0,     /* decide from the file name and extension */
-    VIGIL_RULES_YARA = 1,     /* .yar / .yara */
-    VIGIL_RULES_IOC_HASH = 2, /* HASH;SCORE;DESCRIPTION */
+    VIGIL_RULES_AUTO = 0,         /* decide from the file name and extension */
+    VIGIL_RULES_YARA = 1,         /* .yar / .yara */
+    VIGIL_RULES_IOC_HASH = 2,     /* HASH;SCORE;DESCRIPTION */
     VIGIL_RULES_IOC_FILENAME = 3, /* REGEX;SCORE[;FP_REGEX] */
-    VIGIL_RULES_IOC_C2 = 4,   /* DOMAIN_OR_IP[;SCORE] */
-    VIGIL_RULES_SIGMA = 5     /* Sigma YAML */
+    VIGIL_RULES_IOC_C2 = 4,       /* DOMAIN_OR_IP[;SCORE] */
+    VIGIL_RULES_SIGMA = 5,        /* Sigma YAML */
+    VIGIL_RULES_STIX = 6,         /* STIX 2.1 JSON bundle of indicators */
+    VIGIL_RULES_OPENIOC = 7,      /* OpenIOC 1.0/1.1 XML (*.ioc, *.xml) */
+    VIGIL_RULES_MISP = 8,         /* MISP event JSON or MISP CSV export */
+    VIGIL_RULES_CSV = 9,          /* CSV whose header names a value (and type) column */
+    VIGIL_RULES_INTEL = 10        /* any of the intel formats or a plain list, told by content */
 } vigil_rule_kind;
 
-/* "auto", "yara", "hash", "filename", "c2", "sigma" */
+/* "auto", "yara", "hash", "filename", "c2", "sigma", "stix", "openioc", "misp",
+ * "csv", "intel". Intel files feed the same hash, filename and C2 sets as
+ * the Loki lists: hashes, file names and paths (matched as exact names),
+ * domains, IPs, CIDRs and URLs (hunted in logs and live connections). */
 const char *vigil_rule_kind_name(vigil_rule_kind kind);
 /* Parses the names above; returns VIGIL_ERR_INVALID_ARG for others. */
 vigil_status vigil_rule_kind_parse(const char *name, vigil_rule_kind *out);
+/* The kind a rule file gets from its name when added with VIGIL_RULES_AUTO
+ * (extension, and "hash"/"filename"/"c2" in IOC list names);
+ * VIGIL_RULES_AUTO when the name says nothing (the file is then skipped in
+ * a directory, or its content decides). */
+vigil_rule_kind vigil_rule_kind_guess(const char *path);
 
 typedef struct vigil_engine_options {
     vigil_diag_fn on_diag; /* may be NULL: diagnostics are dropped */
     void *diag_user;
     int strict; /* a broken rule file fails the load instead of being skipped */
+    /* Sigma: the logsource mapping (data/sigma/logsources.yml; NULL = every
+     * rule sees every event) and the placeholder values for |expand (a YAML
+     * file or a directory of NAME.txt files; may be NULL). */
+    const char *sigma_mapping;
+    const char *sigma_placeholders;
 } vigil_engine_options;
 
 typedef struct vigil_engine_counts {
@@ -46,8 +64,11 @@ typedef struct vigil_engine_counts {
     uint64_t filename_iocs;
     uint64_t c2_iocs;
     uint64_t sigma_rules;
-    uint64_t files_loaded;  /* rule files accepted */
-    uint64_t files_refused; /* rule files skipped because broken */
+    uint64_t files_loaded;       /* rule files accepted */
+    uint64_t files_refused;      /* rule files skipped because broken */
+    uint64_t sigma_correlations; /* of sigma_rules, correlation rules */
+    uint64_t sigma_filters;      /* Sigma meta filters (not counted in sigma_rules) */
+    uint64_t sigma_refused;      /* Sigma documents refused (each reported) */
 } vigil_engine_counts;
 
 vigil_status vigil_engine_create(const vigil_engine_options *opts, vigil_engine **out);
@@ -95,9 +116,14 @@ typedef struct vigil_rule_info {
 /* Return non-zero to stop (the call then returns VIGIL_ERR_ABORTED). */
 typedef int (*vigil_rule_fn)(const vigil_rule_info *rule, void *user);
 
-/* Every YARA (and later Sigma) rule of a frozen engine, in load order. IOC
+/* Every YARA rule, then every Sigma rule (detections and correlations; name
+ * is the title, score from the level), of a frozen engine, in load order. IOC
  * entries are not listed one by one; vigil_engine_get_counts counts them. */
 vigil_status vigil_engine_foreach_rule(const vigil_engine *engine, vigil_rule_fn fn, void *user);
+
+/* Score of a Sigma level: informational 20, low 40, medium 60, high 80,
+ * critical 100; a missing or unknown level scores 40. */
+int vigil_sigma_level_score(const char *level);
 
 /* Level of a score with the default thresholds 40/60/80. */
 vigil_level vigil_level_of_score(int score);

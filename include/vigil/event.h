@@ -16,7 +16,7 @@ extern "C" {
 #endif
 
 typedef struct vigil_field {
-    const char *name; /* NUL-terminated, UTF-8 */
+    const char *name;  /* NUL-terminated, UTF-8 */
     const char *value; /* NUL-terminated, UTF-8; "" for an empty value */
     size_t name_len;
     size_t value_len;
@@ -26,9 +26,9 @@ typedef struct vigil_field {
 typedef struct vigil_event {
     const vigil_field *fields;
     size_t nfields;
-    const char *source;   /* file the event came from, may be NULL */
-    uint64_t record_id;   /* EVTX record id or line number, 0 if none */
-    uint64_t offset;      /* byte offset of the record in the source */
+    const char *source; /* file the event came from, may be NULL */
+    uint64_t record_id; /* EVTX record id or line number, 0 if none */
+    uint64_t offset;    /* byte offset of the record in the source */
 } vigil_event;
 
 /* Return 0 to go on, non-zero to stop the producer. */

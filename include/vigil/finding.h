@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -47,6 +49,15 @@ typedef struct vigil_string_match {
     uint32_t length; /* matched length */
 } vigil_string_match;
 
+/* One event grouped by a correlation finding. */
+typedef struct vigil_finding_event {
+    const char *source;  /* file the event came from (archive members joined by '!') */
+    uint64_t record_id;  /* EVTX record id or JSON object number */
+    int64_t time_ms;     /* event time, ms since the epoch (UTC), 0 if unknown */
+    const char *rule;    /* title of the rule (or correlation) that matched it */
+    const char *rule_id; /* its id, may be NULL */
+} vigil_finding_event;
+
 typedef struct vigil_finding {
     vigil_finding_kind kind;
     const char *rule;        /* YARA rule name, IOC value or regex */
@@ -65,6 +76,17 @@ typedef struct vigil_finding {
     const vigil_string_match *strings; /* bounded, see scan options */
     size_t nstrings;
     size_t strings_total; /* matches found before the bound applied */
+    /* Sigma and correlation findings (NULL / 0 for the other kinds): */
+    const char *rule_id;           /* Sigma rule id, may be NULL */
+    const char *rule_level;        /* Sigma level: "informational" ... "critical", may be NULL */
+    const char *const *references; /* all references of the rule */
+    size_t nreferences;
+    const vigil_field *fields; /* SIGMA: event fields a positive test matched;
+                                  CORRELATION: the group-by fields and values */
+    size_t nfields;
+    const vigil_finding_event *events; /* CORRELATION: the grouped events, by time */
+    size_t nevents;
+    uint64_t count; /* CORRELATION: events, distinct values or rules counted */
 } vigil_finding;
 
 typedef struct vigil_target_result {
@@ -74,11 +96,17 @@ typedef struct vigil_target_result {
     const char *md5;      /* lower-case hex, or NULL when not computed */
     const char *sha1;
     const char *sha256;
-    int64_t mtime;        /* seconds since the epoch, 0 if unknown */
-    int score;            /* weighted total of the findings */
+    int64_t mtime; /* seconds since the epoch, 0 if unknown */
+    int score;     /* weighted total of the findings */
     vigil_level level;
     const vigil_finding *findings;
     size_t nfindings;
+    /* A result about one event of an event log (EVTX, JSON Lines) inside the
+     * target: its Sigma findings. NULL for results about the file itself and
+     * for correlations (whose events are listed in their finding). */
+    const vigil_event *event;
+    uint64_t record_id;     /* the event's record id, 0 if none */
+    const char *event_time; /* its TimeCreated (ISO-8601), may be NULL */
 } vigil_target_result;
 
 /* Called once per target that has at least one finding. Return 0 to go on,

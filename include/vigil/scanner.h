@@ -4,7 +4,10 @@
  * matcher (the YARA scanner, hyperscan scratch, buffers) so that scanning
  * needs no locks. One read of a file serves hashing, IOC checks and YARA;
  * archives found in a target are opened and their members scanned as
- * targets of their own, within the limits below. */
+ * targets of their own, within the limits below. When the engine has Sigma
+ * rules, event logs (EVTX files, and *.json / *.jsonl exports of events)
+ * are read and every event matching a rule is reported as a result of its
+ * own (vigil_target_result.event). */
 #ifndef VIGIL_SCANNER_H
 #define VIGIL_SCANNER_H
 
@@ -23,21 +26,21 @@ extern "C" {
 typedef struct vigil_scanner vigil_scanner;
 
 typedef struct vigil_archive_limits {
-    unsigned max_depth;        /* nesting depth; 0 = do not open archives */
-    uint64_t max_member_size;  /* larger members are skipped (reported) */
-    uint64_t max_total;        /* bytes expanded from one outer file */
-    unsigned max_ratio;        /* expanded/compressed beyond this = bomb */
-    uint64_t max_members;      /* members read from one outer file */
+    unsigned max_depth;       /* nesting depth; 0 = do not open archives */
+    uint64_t max_member_size; /* larger members are skipped (reported) */
+    uint64_t max_total;       /* bytes expanded from one outer file */
+    unsigned max_ratio;       /* expanded/compressed beyond this = bomb */
+    uint64_t max_members;     /* members read from one outer file */
 } vigil_archive_limits;
 
 #define VIGIL_DEFAULT_MAX_SIZE (256ull * 1024 * 1024)
 
 typedef struct vigil_scan_options {
-    uint64_t max_size;          /* bigger files get hash and name checks only; 0 = default */
+    uint64_t max_size;            /* bigger files get hash and name checks only; 0 = default */
     vigil_archive_limits archive; /* all zero = defaults */
-    int no_archives;            /* do not look inside archives */
-    unsigned max_strings;       /* string matches kept per YARA finding; 0 = 16 */
-    int notice_score;           /* level thresholds; 0 = 40 / 60 / 80 */
+    int no_archives;              /* do not look inside archives */
+    unsigned max_strings;         /* string matches kept per YARA finding; 0 = 16 */
+    int notice_score;             /* level thresholds; 0 = 40 / 60 / 80 */
     int warning_score;
     int alert_score;
     vigil_result_fn on_result;
@@ -60,23 +63,34 @@ vigil_status vigil_scanner_scan_file(vigil_scanner *scanner, const char *path);
 
 /* Scans a buffer as if it were a file called name (used for the name
  * checks and the YARA external variables). */
-vigil_status vigil_scanner_scan_memory(vigil_scanner *scanner, const char *name,
-                                       const void *data, size_t len);
+vigil_status vigil_scanner_scan_memory(vigil_scanner *scanner, const char *name, const void *data,
+                                       size_t len);
 
 /* Counters of this scanner since creation. */
 typedef struct vigil_scan_stats {
-    uint64_t targets;      /* files and archive members scanned */
-    uint64_t bytes;        /* bytes read from files */
-    uint64_t members;      /* archive members scanned */
-    uint64_t oversized;    /* files past max_size: hash and name only */
-    uint64_t unreadable;   /* files that could not be opened or read */
-    uint64_t errors;       /* diagnostics of level error */
-    uint64_t warnings;     /* diagnostics of level warning */
-    uint64_t findings;     /* findings reported */
+    uint64_t targets;                     /* files and archive members scanned */
+    uint64_t bytes;                       /* bytes read from files */
+    uint64_t members;                     /* archive members scanned */
+    uint64_t oversized;                   /* files past max_size: hash and name only */
+    uint64_t unreadable;                  /* files that could not be opened or read */
+    uint64_t errors;                      /* diagnostics of level error */
+    uint64_t warnings;                    /* diagnostics of level warning */
+    uint64_t findings;                    /* findings reported */
     uint64_t by_level[VIGIL_LEVEL_COUNT]; /* targets reported, by level */
+    uint64_t event_logs;                  /* EVTX / JSON event files matched against Sigma rules */
+    uint64_t events;                      /* events read from them */
+    uint64_t event_matches;               /* events that matched at least one reported rule */
 } vigil_scan_stats;
 
 void vigil_scanner_get_stats(const vigil_scanner *scanner, vigil_scan_stats *out);
+
+/* Evaluates the Sigma correlation rules over every event this scanner has
+ * matched so far and reports their results through on_result (each as a
+ * target with one VIGIL_FINDING_CORRELATION finding), then forgets those
+ * events. A sweep does this itself over all its scanners at its end; call
+ * it when scanning with a scanner of your own. VIGIL_OK when the engine
+ * has no correlation rules. */
+vigil_status vigil_scanner_finish(vigil_scanner *scanner);
 
 #ifdef __cplusplus
 }

@@ -10,24 +10,24 @@
 extern "C" {
 #endif
 
-#define VIGIL_STATUS_TABLE(X)                                              \
-    X(VIGIL_OK, "success")                                                 \
-    X(VIGIL_ERR_NOMEM, "out of memory")                                    \
-    X(VIGIL_ERR_INVALID_ARG, "invalid argument")                           \
-    X(VIGIL_ERR_IO, "input/output error")                                  \
-    X(VIGIL_ERR_NOT_FOUND, "not found")                                    \
-    X(VIGIL_ERR_PARSE, "parse error")                                      \
-    X(VIGIL_ERR_RULE, "rule error")                                        \
-    X(VIGIL_ERR_NO_RULES, "no rules loaded")                               \
-    X(VIGIL_ERR_FROZEN, "engine is frozen")                                \
-    X(VIGIL_ERR_NOT_FROZEN, "engine is not frozen")                        \
-    X(VIGIL_ERR_LIMIT, "limit exceeded")                                   \
-    X(VIGIL_ERR_UNSUPPORTED, "unsupported")                                \
-    X(VIGIL_ERR_CORRUPT, "corrupt input")                                  \
-    X(VIGIL_ERR_INTERNAL, "internal error")                                \
-    X(VIGIL_ERR_ABORTED, "aborted")                                        \
-    X(VIGIL_ERR_OVERFLOW, "size overflow")                                 \
-    X(VIGIL_ERR_ACCESS, "permission denied")                               \
+#define VIGIL_STATUS_TABLE(X)                                                                      \
+    X(VIGIL_OK, "success")                                                                         \
+    X(VIGIL_ERR_NOMEM, "out of memory")                                                            \
+    X(VIGIL_ERR_INVALID_ARG, "invalid argument")                                                   \
+    X(VIGIL_ERR_IO, "input/output error")                                                          \
+    X(VIGIL_ERR_NOT_FOUND, "not found")                                                            \
+    X(VIGIL_ERR_PARSE, "parse error")                                                              \
+    X(VIGIL_ERR_RULE, "rule error")                                                                \
+    X(VIGIL_ERR_NO_RULES, "no rules loaded")                                                       \
+    X(VIGIL_ERR_FROZEN, "engine is frozen")                                                        \
+    X(VIGIL_ERR_NOT_FROZEN, "engine is not frozen")                                                \
+    X(VIGIL_ERR_LIMIT, "limit exceeded")                                                           \
+    X(VIGIL_ERR_UNSUPPORTED, "unsupported")                                                        \
+    X(VIGIL_ERR_CORRUPT, "corrupt input")                                                          \
+    X(VIGIL_ERR_INTERNAL, "internal error")                                                        \
+    X(VIGIL_ERR_ABORTED, "aborted")                                                                \
+    X(VIGIL_ERR_OVERFLOW, "size overflow")                                                         \
+    X(VIGIL_ERR_ACCESS, "permission denied")                                                       \
     X(VIGIL_ERR_THREAD, "thread error")
 
 typedef enum {

@@ -20,10 +20,10 @@ extern "C" {
 #endif
 
 typedef struct vigil_sweep_progress {
-    uint64_t files;   /* files scanned so far */
-    uint64_t bytes;   /* bytes scanned so far */
-    uint64_t queued;  /* files found by the walker so far */
-    double seconds;   /* since the start */
+    uint64_t files;      /* files scanned so far */
+    uint64_t bytes;      /* bytes scanned so far */
+    uint64_t queued;     /* files found by the walker so far */
+    double seconds;      /* since the start */
     const char *current; /* a path being scanned now, may be NULL */
 } vigil_sweep_progress;
 
@@ -31,8 +31,8 @@ typedef struct vigil_sweep_progress {
 typedef void (*vigil_progress_fn)(const vigil_sweep_progress *p, void *user);
 
 typedef struct vigil_sweep_options {
-    vigil_scan_options scan;   /* result/diag callbacks live here */
-    unsigned threads;          /* 0 = every online core */
+    vigil_scan_options scan; /* result/diag callbacks live here */
+    unsigned threads;        /* 0 = every online core */
     int follow_symlinks;
     int one_file_system;
     const char *const *excludes; /* fnmatch globs against the full path and the base name */
@@ -40,16 +40,16 @@ typedef struct vigil_sweep_options {
     vigil_progress_fn on_progress; /* may be NULL */
     void *progress_user;
     unsigned progress_interval_ms; /* 0 = 200 */
-    volatile int *cancel;      /* set non-zero from anywhere to stop early; may be NULL */
+    volatile int *cancel;          /* set non-zero from anywhere to stop early; may be NULL */
 } vigil_sweep_options;
 
 typedef struct vigil_sweep_stats {
-    vigil_scan_stats scan;  /* summed over the workers */
-    uint64_t dirs;          /* directories entered */
-    uint64_t skipped;       /* special files, excluded paths, pseudo file systems */
-    uint64_t unreadable;    /* files and directories that could not be read */
-    double seconds;         /* wall time */
-    unsigned threads;       /* worker threads used */
+    vigil_scan_stats scan; /* summed over the workers */
+    uint64_t dirs;         /* directories entered */
+    uint64_t skipped;      /* special files, excluded paths, pseudo file systems */
+    uint64_t unreadable;   /* files and directories that could not be read */
+    double seconds;        /* wall time */
+    unsigned threads;      /* worker threads used */
 } vigil_sweep_stats;
 
 /* Sweeps every path (files or directories). Returns VIGIL_OK when the sweep

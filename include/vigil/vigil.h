@@ -11,6 +11,8 @@
 #include "event.h"
 #include "evtx.h"
 #include "finding.h"
+#include "intel.h"
+#include "logs.h"
 #include "scanner.h"
 #include "sigma.h"
 #include "status.h"

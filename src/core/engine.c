@@ -16,7 +16,8 @@
 
 #define MAX_RULE_DIR_DEPTH 16
 
-static const char *const kind_names[] = {"auto", "yara", "hash", "filename", "c2", "sigma"};
+static const char *const kind_names[] = {"auto", "yara",    "hash", "filename", "c2",   "sigma",
+                                         "stix", "openioc", "misp", "csv",      "intel"};
 
 const char *vigil_rule_kind_name(vigil_rule_kind kind)
 {
@@ -57,6 +58,18 @@ vigil_status vigil_engine_create(const vigil_engine_options *opts, vigil_engine 
     st = vigil_yara_builder_create(&e->diag, &e->yara_builder);
     if (st == VIGIL_OK)
         st = vigil_ioc_builder_create(&e->diag, &e->ioc_builder);
+    if (st == VIGIL_OK) {
+        vigil_sigma_options so;
+        memset(&so, 0, sizeof so);
+        so.on_diag = e->diag.fn;
+        so.diag_user = e->diag.user;
+        so.strict = e->strict;
+        if (opts != NULL) {
+            so.mapping_path = opts->sigma_mapping;
+            so.placeholder_path = opts->sigma_placeholders;
+        }
+        st = vigil_sigma_builder_create(&so, &e->sigma_builder);
+    }
     if (st != VIGIL_OK) {
         vigil_engine_destroy(e);
         return st;
@@ -71,23 +84,33 @@ void vigil_engine_destroy(vigil_engine *e)
         return;
     vigil_yara_builder_destroy(e->yara_builder);
     vigil_ioc_builder_destroy(e->ioc_builder);
+    vigil_sigma_builder_destroy(e->sigma_builder);
     vigil_yara_rules_destroy(e->yara);
     vigil_ioc_db_destroy(e->ioc);
+    vigil_sigma_ruleset_destroy(e->sigma);
+    vigil_netioc_db_destroy(e->net);
     free(e);
 }
 
-/* The kind a rule file has by its name, VIGIL_RULES_AUTO when unknown. */
-static vigil_rule_kind kind_from_name(const char *path)
+vigil_rule_kind vigil_rule_kind_guess(const char *path)
 {
+    if (path == NULL)
+        return VIGIL_RULES_AUTO;
     const char *ext = vigil_path_extension(path);
 
     if (strcasecmp(ext, ".yar") == 0 || strcasecmp(ext, ".yara") == 0)
         return VIGIL_RULES_YARA;
     if (strcasecmp(ext, ".yml") == 0 || strcasecmp(ext, ".yaml") == 0)
         return VIGIL_RULES_SIGMA;
+    if (strcasecmp(ext, ".json") == 0 || strcasecmp(ext, ".xml") == 0)
+        return VIGIL_RULES_INTEL;
     if (strcasecmp(ext, ".txt") == 0 || strcasecmp(ext, ".ioc") == 0 ||
-        strcasecmp(ext, ".csv") == 0 || ext[0] == '\0')
-        return vigil_ioc_kind_from_name(path);
+        strcasecmp(ext, ".csv") == 0 || ext[0] == '\0') {
+        vigil_rule_kind k = vigil_ioc_kind_from_name(path);
+        if (k == VIGIL_RULES_AUTO && ext[0] != '\0' && strcasecmp(ext, ".txt") != 0)
+            k = VIGIL_RULES_INTEL; /* OpenIOC *.ioc, CSV tables */
+        return k;
+    }
     return VIGIL_RULES_AUTO;
 }
 
@@ -126,13 +149,34 @@ static vigil_status add_yara_file(vigil_engine *e, const char *path)
     return VIGIL_OK;
 }
 
+/* Rules, correlations and filters the Sigma builder holds so far. */
+static uint64_t sigma_loaded(const vigil_engine *e)
+{
+    vigil_sigma_counts c;
+    vigil_sigma_builder_get_counts(e->sigma_builder, &c);
+    return c.rules + c.correlations + c.filters;
+}
+
+/* A Sigma file counts as loaded when at least one of its documents was. */
+static vigil_status add_sigma(vigil_engine *e, const char *name, const char *text, size_t len)
+{
+    uint64_t before = sigma_loaded(e);
+    vigil_status st = text != NULL
+                          ? vigil_sigma_builder_add_string(e->sigma_builder, name, text, len)
+                          : vigil_sigma_builder_add_path(e->sigma_builder, name);
+    if (st != VIGIL_OK)
+        return st;
+    e->sigma_files++;
+    return sigma_loaded(e) > before ? VIGIL_OK : VIGIL_ERR_RULE;
+}
+
 static vigil_status add_one_file(vigil_engine *e, const char *path, vigil_rule_kind kind,
                                  int explicit_file)
 {
     vigil_status st;
 
     if (kind == VIGIL_RULES_AUTO)
-        kind = kind_from_name(path);
+        kind = vigil_rule_kind_guess(path);
     switch (kind) {
     case VIGIL_RULES_YARA:
         st = add_yara_file(e, path);
@@ -145,10 +189,19 @@ static vigil_status add_one_file(vigil_engine *e, const char *path, vigil_rule_k
             e->ioc_files++;
         break;
     case VIGIL_RULES_SIGMA:
-        vigil_diagf(&e->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_UNSUPPORTED, path, 0,
-                    "Sigma rules are not supported by this build; file skipped");
-        e->counts.files_refused++;
-        return VIGIL_OK;
+        st = add_sigma(e, path, NULL, 0);
+        break;
+    case VIGIL_RULES_STIX:
+    case VIGIL_RULES_OPENIOC:
+    case VIGIL_RULES_MISP:
+    case VIGIL_RULES_CSV:
+    case VIGIL_RULES_INTEL: {
+        int ignored = 0;
+        st = vigil_engine_add_intel_file(e, kind, path, !explicit_file, &ignored);
+        if (st == VIGIL_OK && ignored)
+            return VIGIL_OK; /* a JSON/XML/CSV file in a rule directory that is not intel */
+        break;
+    }
     case VIGIL_RULES_AUTO:
     default:
         if (explicit_file) {
@@ -265,7 +318,7 @@ vigil_status vigil_engine_add_string(vigil_engine *e, vigil_rule_kind kind, cons
     if (e->frozen)
         return VIGIL_ERR_FROZEN;
     if (kind == VIGIL_RULES_AUTO)
-        kind = kind_from_name(name);
+        kind = vigil_rule_kind_guess(name);
     switch (kind) {
     case VIGIL_RULES_YARA:
         st = vigil_yara_builder_add_string(e->yara_builder, name, text, len);
@@ -281,6 +334,16 @@ vigil_status vigil_engine_add_string(vigil_engine *e, vigil_rule_kind kind, cons
         st = vigil_ioc_builder_add_text(e->ioc_builder, name, text, len, kind);
         if (st == VIGIL_OK)
             e->ioc_files++;
+        break;
+    case VIGIL_RULES_SIGMA:
+        st = add_sigma(e, name, text, len);
+        break;
+    case VIGIL_RULES_STIX:
+    case VIGIL_RULES_OPENIOC:
+    case VIGIL_RULES_MISP:
+    case VIGIL_RULES_CSV:
+    case VIGIL_RULES_INTEL:
+        st = vigil_engine_add_intel(e, kind, name, text, len, 0, NULL);
         break;
     default:
         return VIGIL_ERR_UNSUPPORTED;
@@ -313,6 +376,25 @@ vigil_status vigil_engine_freeze(vigil_engine *e)
         return st;
     vigil_ioc_builder_destroy(e->ioc_builder);
     e->ioc_builder = NULL;
+    if (e->sigma_files > 0) {
+        vigil_sigma_counts sc;
+        vigil_sigma_builder_get_counts(e->sigma_builder, &sc);
+        e->counts.sigma_refused = sc.refused;
+        st = vigil_sigma_builder_build(e->sigma_builder, &e->sigma);
+        if (st != VIGIL_OK && st != VIGIL_ERR_NO_RULES)
+            return st;
+        if (e->sigma != NULL) {
+            vigil_sigma_ruleset_get_counts(e->sigma, &sc);
+            e->counts.sigma_rules = sc.rules + sc.correlations;
+            e->counts.sigma_correlations = sc.correlations;
+            e->counts.sigma_filters = sc.filters;
+        }
+    }
+    vigil_sigma_builder_destroy(e->sigma_builder);
+    e->sigma_builder = NULL;
+    st = vigil_engine_build_net(e);
+    if (st != VIGIL_OK)
+        return st;
     e->frozen = 1;
 
     e->counts.yara_rules = e->yara ? vigil_yara_rules_count(e->yara) : 0;
@@ -344,6 +426,20 @@ void vigil_engine_get_counts(const vigil_engine *e, vigil_engine_counts *out)
 unsigned vigil_engine_hash_kinds(const vigil_engine *e)
 {
     return e ? e->hash_kinds : 0;
+}
+
+int vigil_sigma_level_score(const char *level)
+{
+    static const struct {
+        const char *name;
+        int score;
+    } levels[] = {
+        {"informational", 20}, {"low", 40}, {"medium", 60}, {"high", 80}, {"critical", 100}};
+
+    for (size_t i = 0; level != NULL && i < sizeof levels / sizeof levels[0]; i++)
+        if (strcasecmp(level, levels[i].name) == 0)
+            return levels[i].score;
+    return 40;
 }
 
 vigil_level vigil_level_of_score(int score)
@@ -387,12 +483,33 @@ static int yara_rule_cb(const vigil_yara_rule_info *r, void *user)
 vigil_status vigil_engine_foreach_rule(const vigil_engine *e, vigil_rule_fn fn, void *user)
 {
     foreach_ctx c = {fn, user};
+    vigil_status st = VIGIL_OK;
 
     if (e == NULL || fn == NULL)
         return VIGIL_ERR_INVALID_ARG;
     if (!e->frozen)
         return VIGIL_ERR_NOT_FROZEN;
     if (e->yara != NULL)
-        return vigil_yara_rules_foreach(e->yara, yara_rule_cb, &c);
-    return VIGIL_OK;
+        st = vigil_yara_rules_foreach(e->yara, yara_rule_cb, &c);
+    size_t n = e->sigma != NULL ? vigil_sigma_ruleset_rule_count(e->sigma) : 0;
+    for (size_t i = 0; st == VIGIL_OK && i < n; i++) {
+        const vigil_sigma_rule_info *r = vigil_sigma_ruleset_rule(e->sigma, i);
+        vigil_rule_info info;
+        memset(&info, 0, sizeof info);
+        info.kind = VIGIL_RULES_SIGMA;
+        info.name = r->title;
+        info.source = r->source;
+        info.line = r->line;
+        info.tags = r->tags;
+        info.ntags = r->ntags;
+        info.description = r->description;
+        info.author = r->author;
+        info.reference = r->nreferences > 0 ? r->references[0] : NULL;
+        info.score = vigil_sigma_level_score(r->level);
+        info.level = vigil_level_of_score(info.score);
+        info.is_private = r->correlation_only;
+        if (fn(&info, user) != 0)
+            st = VIGIL_ERR_ABORTED;
+    }
+    return st;
 }

@@ -12,18 +12,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "archive/archive_walk.h"
 #include "core/engine_priv.h"
+#include "core/evscan.h"
 #include "core/filetype.h"
 #include "core/findbuf.h"
 #include "core/hash.h"
 #include "core/util.h"
 #include "vigil/scanner.h"
 
-#define KEEP_BUFFER (16u << 20) /* larger read buffers are freed after use */
+#define KEEP_BUFFER (8u << 20) /* bigger files get a buffer of their own */
 #define STREAM_CHUNK (1u << 20)
 
 struct vigil_scanner {
@@ -33,6 +35,9 @@ struct vigil_scanner {
     vigil_yara_scanner *yara;
     vigil_ioc_scratch *ioc;
     vigil_hasher *hasher;
+    vigil_evscan *events; /* Sigma over event logs, when the engine has Sigma rules */
+    vigil_corr_hub *hub;  /* where correlated matches go: own_hub or the sweep's */
+    vigil_corr_hub *own_hub;
     vigil_findbuf fb;
     uint8_t *buf;
     size_t bufcap;
@@ -113,6 +118,14 @@ vigil_status vigil_scanner_create(const vigil_engine *engine, const vigil_scan_o
         st = vigil_ioc_scratch_create(engine->ioc, &s->ioc);
     if (st == VIGIL_OK)
         st = vigil_hasher_create(&s->hasher);
+    if (st == VIGIL_OK && engine->sigma != NULL)
+        st = vigil_evscan_create(engine->sigma, &s->diag, &s->events);
+    if (st == VIGIL_OK && engine->sigma != NULL)
+        st = vigil_corr_hub_create(engine, &s->own_hub);
+    if (st == VIGIL_OK) {
+        s->hub = s->own_hub;
+        vigil_evscan_set_hub(s->events, s->hub);
+    }
     if (st != VIGIL_OK) {
         vigil_scanner_destroy(s);
         return st;
@@ -128,9 +141,30 @@ void vigil_scanner_destroy(vigil_scanner *s)
     vigil_yara_scanner_destroy(s->yara);
     vigil_ioc_scratch_destroy(s->ioc);
     vigil_hasher_destroy(s->hasher);
+    vigil_evscan_destroy(s->events);
+    vigil_corr_hub_destroy(s->own_hub);
     vigil_findbuf_free(&s->fb);
     free(s->buf);
     free(s);
+}
+
+void vigil_scanner_attach_hub(vigil_scanner *s, vigil_corr_hub *hub)
+{
+    if (s == NULL)
+        return;
+    vigil_corr_hub_destroy(s->own_hub);
+    s->own_hub = NULL;
+    s->hub = hub;
+    vigil_evscan_set_hub(s->events, hub);
+}
+
+vigil_status vigil_scanner_finish(vigil_scanner *s)
+{
+    if (s == NULL)
+        return VIGIL_ERR_INVALID_ARG;
+    if (s->own_hub == NULL)
+        return VIGIL_OK; /* no correlations, or the sweep's hub finishes them */
+    return vigil_corr_hub_finish(s->own_hub, &s->opt, &s->stats);
 }
 
 void vigil_scanner_get_stats(const vigil_scanner *s, vigil_scan_stats *out)
@@ -169,7 +203,8 @@ static void lower_extension(const char *name, char *out, size_t cap)
 /* Reports the findings gathered for a target. Returns VIGIL_ERR_ABORTED when
  * the caller asked to stop. */
 static vigil_status report(vigil_scanner *s, const target *t, const uint8_t *data, size_t len,
-                           int streamed, vigil_hashes *hashes, const char *filetype)
+                           int streamed, vigil_hashes *hashes, const char *filetype,
+                           const vigil_event *event)
 {
     vigil_findbuf *fb = &s->fb;
     vigil_target_result r;
@@ -211,6 +246,12 @@ static vigil_status report(vigil_scanner *s, const target *t, const uint8_t *dat
     r.level = level_of(s, r.score);
     r.findings = fb->items;
     r.nfindings = fb->n;
+    if (event != NULL) {
+        const vigil_field *tc = vigil_event_get(event, "TimeCreated");
+        r.event = event;
+        r.record_id = event->record_id;
+        r.event_time = tc != NULL && tc->value[0] ? tc->value : NULL;
+    }
     s->stats.findings += fb->n;
     s->stats.by_level[r.level]++;
     if (s->opt.on_result != NULL && s->opt.on_result(&r, s->opt.result_user) != 0) {
@@ -270,6 +311,33 @@ static vigil_status on_member(void *user, const char *name, const uint8_t *data,
     return st;
 }
 
+/* One event of an event log inside a target, with its Sigma findings. */
+typedef struct event_ctx {
+    vigil_scanner *s;
+    const target *t;
+    const uint8_t *data;
+    size_t len;
+    vigil_hashes *hashes; /* of the whole target, computed at the first report */
+    const char *filetype;
+} event_ctx;
+
+static vigil_status on_event_findings(void *user, const vigil_event *event, vigil_findbuf *fb)
+{
+    event_ctx *e = user;
+    (void)fb; /* it is the scanner's findbuf */
+    return report(e->s, e->t, e->data, e->len, 0, e->hashes, e->filetype, event);
+}
+
+static vigil_status scan_events(vigil_scanner *s, const target *t, const uint8_t *data, size_t len,
+                                vigil_hashes *hashes, const char *filetype)
+{
+    event_ctx e = {s, t, data, len, hashes, filetype};
+
+    s->stats.event_logs++;
+    return vigil_evscan_run(s->events, t->path, data, len, &s->fb, on_event_findings, &e,
+                            &s->stats.events, &s->stats.event_matches);
+}
+
 static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t *data, size_t len)
 {
     vigil_hashes hashes;
@@ -299,7 +367,9 @@ static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t
                                      &s->diag, &s->fb);
     }
     if (st == VIGIL_OK)
-        st = report(s, t, data, len, 0, &hashes, filetype);
+        st = report(s, t, data, len, 0, &hashes, filetype, NULL);
+    if (st == VIGIL_OK && s->events != NULL && vigil_evscan_is_event_log(t->path, data, len))
+        st = scan_events(s, t, data, len, &hashes, filetype);
     if (st != VIGIL_OK)
         return st;
 
@@ -386,25 +456,18 @@ static vigil_status scan_streamed(vigil_scanner *s, int fd, const target *t)
     vigil_findbuf_reset(&s->fb);
     st = check_iocs(s, t, &hashes);
     if (st == VIGIL_OK)
-        st = report(s, t, NULL, 0, 1, &hashes, vigil_filetype_detect(head, headlen));
+        st = report(s, t, NULL, 0, 1, &hashes, vigil_filetype_detect(head, headlen), NULL);
     return st;
 }
 
-static vigil_status read_all(vigil_scanner *s, int fd, size_t expect, size_t *got)
+/* Reads up to expect bytes into buf (one spare byte detects a file that
+ * grew; growth past the size we planned for is cut). */
+static vigil_status read_into(int fd, uint8_t *buf, size_t expect, size_t *got)
 {
-    size_t n = 0;
-    /* one spare byte detects a file that grew; growth past max_size is cut */
-    size_t want = expect + 1;
+    size_t n = 0, want = expect + 1;
 
-    if (want > s->bufcap) {
-        uint8_t *p = realloc(s->buf, want);
-        if (p == NULL)
-            return VIGIL_ERR_NOMEM;
-        s->buf = p;
-        s->bufcap = want;
-    }
     while (n < want) {
-        ssize_t r = read(fd, s->buf + n, want - n);
+        ssize_t r = read(fd, buf + n, want - n);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
@@ -413,10 +476,32 @@ static vigil_status read_all(vigil_scanner *s, int fd, size_t expect, size_t *go
             break;
         n += (size_t)r;
     }
-    if (n > expect)
-        n = expect;
-    *got = n;
+    *got = n > expect ? expect : n;
     return VIGIL_OK;
+}
+
+/* The buffer a file of this size is read into: the scanner's reusable one
+ * for ordinary files; for big ones a private anonymous mapping that goes
+ * back to the system right after the scan, so a sweep's peak memory is
+ * that of the files being scanned now, not of the biggest ever seen. */
+static uint8_t *file_buffer(vigil_scanner *s, size_t want, int *mapped)
+{
+    *mapped = 0;
+    if (want > KEEP_BUFFER) {
+        void *p = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return NULL;
+        *mapped = 1;
+        return p;
+    }
+    if (want > s->bufcap) {
+        uint8_t *p = realloc(s->buf, want);
+        if (p == NULL)
+            return NULL;
+        s->buf = p;
+        s->bufcap = want;
+    }
+    return s->buf;
 }
 
 vigil_status vigil_scanner_scan_file(vigil_scanner *s, const char *path)
@@ -457,24 +542,25 @@ vigil_status vigil_scanner_scan_file(vigil_scanner *s, const char *path)
         close(fd);
         return st;
     }
-    size_t len = 0;
-    st = read_all(s, fd, (size_t)sb.st_size, &len);
-    if (st == VIGIL_ERR_IO) {
-        int err = errno;
+    size_t len = 0, want = (size_t)sb.st_size + 1;
+    int mapped;
+    uint8_t *buf = file_buffer(s, want, &mapped);
+    if (buf == NULL) {
         close(fd);
-        return errno_diag(s, path, "read", err);
+        return VIGIL_ERR_NOMEM;
     }
+    st = read_into(fd, buf, (size_t)sb.st_size, &len);
+    int err = errno;
     close(fd);
-    if (st != VIGIL_OK)
-        return st;
-    s->stats.bytes += len;
-    t.size = len;
-    st = scan_target(s, &t, s->buf, len);
-    if (s->bufcap > KEEP_BUFFER) {
-        free(s->buf);
-        s->buf = NULL;
-        s->bufcap = 0;
+    if (st == VIGIL_OK) {
+        s->stats.bytes += len;
+        t.size = len;
+        st = scan_target(s, &t, buf, len);
+    } else {
+        st = errno_diag(s, path, "read", err);
     }
+    if (mapped)
+        munmap(buf, want);
     return st;
 }
 

@@ -181,7 +181,7 @@ static int expand(const vigil_ix *x, dnf *out, int depth)
                     return 1;
                 }
                 c[m] = out->c[a];
-                memcpy(c[m].leaf + c[m].n, k.c[b].leaf, k.c[b].n * sizeof(const vigil_ix *));
+                memcpy(c[m].leaf + c[m].n, k.c[b].leaf, k.c[b].n * sizeof *c[m].leaf);
                 c[m].n += k.c[b].n;
                 m++;
             }

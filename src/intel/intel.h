@@ -4,7 +4,9 @@
  * CSV tables and plain lists, full of defanged values. Each loader here turns
  * one such document into a stream of normalised items handed to a callback,
  * so the loaders do not depend on any particular IOC store: the IOC database
- * builder, a deduplicating set (below) or a converter can all consume them.
+ * builder, the deduplicating set of vigil/intel.h or a converter can all
+ * consume them. The types shared with users (types, stats, formats, the set)
+ * are in the public vigil/intel.h.
  * Bad input (a syntax error, a pattern that does not parse, a value of the
  * wrong shape) is a diagnostic naming the file and position; the rest of the
  * document still loads. */
@@ -13,27 +15,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/diagsink.h"
+#include "vigil/intel.h"
 #include "vigil/status.h"
-
-typedef enum {
-    VIGIL_INTEL_MD5 = 0,
-    VIGIL_INTEL_SHA1,
-    VIGIL_INTEL_SHA256,
-    VIGIL_INTEL_FILENAME, /* base name, exact (case kept) */
-    VIGIL_INTEL_PATH,     /* full path, exact (case kept) */
-    VIGIL_INTEL_DOMAIN,   /* lower-case, no trailing dot, IDNA A-labels */
-    VIGIL_INTEL_IP,       /* canonical inet_ntop text, v4 or v6 */
-    VIGIL_INTEL_CIDR,     /* canonical network/prefix, host bits cleared */
-    VIGIL_INTEL_URL,      /* scheme and host lower-case, rest kept */
-    VIGIL_INTEL_TYPE_COUNT
-} vigil_intel_type;
-
-/* "md5", "sha1", "sha256", "filename", "path", "domain", "ip", "cidr", "url". */
-const char *vigil_intel_type_name(vigil_intel_type type);
-/* Inverse of vigil_intel_type_name; VIGIL_ERR_NOT_FOUND for other names. */
-vigil_status vigil_intel_type_parse(const char *name, vigil_intel_type *out);
 
 typedef struct vigil_intel_item {
     vigil_intel_type type;
@@ -55,18 +41,6 @@ typedef struct vigil_intel_item {
  * nonzero return stops the load with VIGIL_ERR_ABORTED. */
 typedef int (*vigil_intel_fn)(const vigil_intel_item *item, void *user);
 
-/* What a load did beyond the items it delivered. */
-typedef struct vigil_intel_stats {
-    uint64_t items;       /* items delivered */
-    uint64_t unsupported; /* comparisons/patterns/types vigil cannot express */
-    uint64_t partial;     /* AND groups loaded without their inexpressible parts */
-    uint64_t invalid;     /* values of the wrong shape, unparsable patterns */
-    uint64_t expired;     /* past valid_until */
-    uint64_t revoked;     /* revoked STIX objects, deleted MISP attributes */
-    uint64_t not_ids;     /* MISP to_ids=false, skipped */
-    uint64_t syntax;      /* JSON/XML/CSV syntax errors */
-} vigil_intel_stats;
-
 typedef struct vigil_intel_opts {
     vigil_diag_sink diag;
     vigil_intel_fn fn; /* required */
@@ -76,20 +50,6 @@ typedef struct vigil_intel_opts {
     int include_not_ids;      /* load MISP attributes with to_ids=false too */
     vigil_intel_stats *stats; /* may be NULL; counts are added to */
 } vigil_intel_opts;
-
-typedef enum {
-    VIGIL_INTEL_FMT_AUTO = 0,
-    VIGIL_INTEL_FMT_STIX,
-    VIGIL_INTEL_FMT_OPENIOC,
-    VIGIL_INTEL_FMT_MISP_JSON,
-    VIGIL_INTEL_FMT_MISP_CSV,
-    VIGIL_INTEL_FMT_CSV,
-    VIGIL_INTEL_FMT_LIST
-} vigil_intel_format;
-
-const char *vigil_intel_format_name(vigil_intel_format fmt);
-/* Guesses the format from the content (and the name's extension). */
-vigil_intel_format vigil_intel_detect(const char *name, const char *data, size_t len);
 
 /* Each loader parses one document held in memory; name is the source shown
  * in items and diagnostics. They return VIGIL_OK even when parts of the
@@ -142,36 +102,11 @@ vigil_status vigil_intel_normalise(vigil_intel_type *type_io, const char *in, si
  * label shape), domain, else filename. VIGIL_ERR_PARSE when nothing fits. */
 vigil_status vigil_intel_infer(const char *in, size_t len, vigil_intel_type *out);
 
-/* ---- set.c: a deduplicated set keeping every source ---------------------- */
+/* ---- set.c: adding to the set (see vigil/intel.h) ---------------------- */
 
-typedef struct vigil_intel_set vigil_intel_set;
-
-typedef struct vigil_intel_origin {
-    const char *source;
-    uint64_t line;
-    const char *where; /* may be NULL */
-} vigil_intel_origin;
-
-typedef struct vigil_intel_entry {
-    vigil_intel_type type;
-    const char *value;
-    int score;                         /* highest score seen */
-    const char *description;           /* first non-empty description */
-    int64_t valid_until;               /* latest; 0 = unbounded if any source was */
-    const vigil_intel_origin *origins; /* in the order they were added */
-    size_t norigins;
-} vigil_intel_entry;
-
-vigil_status vigil_intel_set_create(vigil_intel_set **out);
-void vigil_intel_set_destroy(vigil_intel_set *set); /* NULL safe */
 vigil_status vigil_intel_set_add(vigil_intel_set *set, const vigil_intel_item *item);
 /* A vigil_intel_fn adding to the set passed as user (returns nonzero on
  * out of memory). */
 int vigil_intel_set_add_cb(const vigil_intel_item *item, void *user);
-size_t vigil_intel_set_count(const vigil_intel_set *set);
-/* Entries in insertion order; NULL past the end. */
-const vigil_intel_entry *vigil_intel_set_at(const vigil_intel_set *set, size_t i);
-/* Entry count per type (array of VIGIL_INTEL_TYPE_COUNT). */
-void vigil_intel_set_counts(const vigil_intel_set *set, uint64_t *counts);
 
 #endif

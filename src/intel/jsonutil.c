@@ -40,14 +40,13 @@ vigil_status vigil_intel_json_salvage(const char *data, size_t len, vigil_intel_
         if (ch == '\n')
             line++;
         if (in_str) {
-            if (ch == '\n') /* JSON strings hold no raw newline: resync */
-                in_str = 0;
-            else if (ch == '\\' && i + 1 < len) {
+            if (ch == '\\' && i + 1 < len) {
                 i++;
                 if (data[i] == '\n')
                     line++;
-            } else if (ch == '"')
+            } else if (ch == '"' || ch == '\n') { /* no raw newline in JSON strings: resync */
                 in_str = 0;
+            }
             continue;
         }
         if (ch == '"') {

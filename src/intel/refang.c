@@ -167,7 +167,7 @@ static const char *norm_domain(char *buf, size_t cap)
             idn2_free(ace);
             return "domain too long";
         }
-        strcpy(buf, ace);
+        memcpy(buf, ace, strlen(ace) + 1); /* fits: checked above */
         idn2_free(ace);
         n = strlen(buf);
     }

@@ -184,6 +184,30 @@ int vigil_intel_set_add_cb(const vigil_intel_item *item, void *user)
     return vigil_intel_set_add(user, item) != VIGIL_OK;
 }
 
+vigil_status vigil_intel_set_load(vigil_intel_set *set, vigil_intel_format fmt, const char *name,
+                                  const char *data, size_t len,
+                                  const vigil_intel_load_options *opts, vigil_intel_stats *stats)
+{
+    vigil_intel_opts o;
+
+    if (set == NULL || (data == NULL && len > 0))
+        return VIGIL_ERR_INVALID_ARG;
+    memset(&o, 0, sizeof o);
+    if (opts != NULL) {
+        o.diag.fn = opts->on_diag;
+        o.diag.user = opts->diag_user;
+        o.default_score = opts->default_score;
+        o.now = opts->now;
+        o.include_not_ids = opts->include_not_ids;
+    }
+    o.fn = vigil_intel_set_add_cb;
+    o.user = set;
+    o.stats = stats;
+    vigil_status st = vigil_intel_load(fmt, name, data != NULL ? data : "", len, &o);
+    /* the callback only stops the load when the set is out of memory */
+    return st == VIGIL_ERR_ABORTED ? VIGIL_ERR_NOMEM : st;
+}
+
 size_t vigil_intel_set_count(const vigil_intel_set *set)
 {
     return set != NULL ? set->n : 0;

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,35 @@ static int parse_addr(const char **pp, int family, uint8_t *addr, uint16_t *port
     return 1;
 }
 
+/* One whitespace-separated number of a /proc/net line; when sep is not NUL
+ * the number is followed by sep and a second number (tx:rx), which is
+ * skipped. 1 ok, 0 not a number there. */
+static int proc_field(const char **q, int base, char sep, unsigned long long *out)
+{
+    const char *s = *q;
+    char *end;
+    while (*s == ' ')
+        s++;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, base);
+    if (end == s || errno != 0)
+        return 0;
+    if (sep != '\0') {
+        if (*end != sep)
+            return 0;
+        s = end + 1;
+        (void)strtoull(s, &end, base);
+        if (end == s)
+            return 0;
+    }
+    if (*end != ' ' && *end != '\0')
+        return 0;
+    *q = end;
+    if (out != NULL)
+        *out = v;
+    return 1;
+}
+
 vigil_status vigil_live_parse(const char *name, const char *text, size_t len, int udp, int family,
                               const vigil_diag_sink *diag,
                               int (*fn)(const vigil_live_conn *conn, void *user), void *user)
@@ -90,10 +120,7 @@ vigil_status vigil_live_parse(const char *name, const char *text, size_t len, in
         c.udp = udp;
         c.family = family;
         const char *colon = strchr(q, ':');
-        unsigned st;
-        unsigned long uid;
-        unsigned long long inode;
-        int used = 0;
+        unsigned long long st, uid, inode;
         if (colon == NULL)
             goto bad;
         q = colon + 1;
@@ -103,12 +130,15 @@ vigil_status vigil_live_parse(const char *name, const char *text, size_t len, in
             !parse_addr(&q, family, c.remote, &c.rport))
             goto bad;
         /* st tx:rx tr:when retrnsmt uid timeout inode */
-        if (sscanf(q, " %x %*x:%*x %*x:%*x %*x %lu %*u %llu%n", &st, &uid, &inode, &used) != 3 ||
-            used == 0)
+        if (!proc_field(&q, 16, '\0', &st) || !proc_field(&q, 16, ':', NULL) ||
+            !proc_field(&q, 16, ':', NULL) || !proc_field(&q, 16, '\0', NULL) ||
+            !proc_field(&q, 10, '\0', &uid) || !proc_field(&q, 10, '\0', NULL) ||
+            !proc_field(&q, 10, '\0', &inode) || st > 0xff || uid > UINT32_MAX)
             goto bad;
-        c.state = st;
+        c.state = (unsigned)st;
         c.uid = (uint32_t)uid;
         c.inode = inode;
+        /* the callback gets the connection for the call only (see live.h) */
         if (fn(&c, user))
             return VIGIL_ERR_ABORTED;
         continue;
@@ -176,6 +206,7 @@ static int on_conn(const vigil_live_conn *c, void *user)
         lc->cur_remote = 0;
         vigil_netioc_match_addr(lc->db, c->family, c->local, on_addr, lc);
     }
+    lc->cur = NULL; /* c lives for this call only */
     return lc->nomem;
 }
 
@@ -220,7 +251,10 @@ static void find_owners(const char *proc_root, pending *hits, size_t n)
     while ((de = readdir(d)) != NULL) {
         if (!isdigit((unsigned char)de->d_name[0]))
             continue;
-        int pid = atoi(de->d_name);
+        char *pend;
+        long pid = strtol(de->d_name, &pend, 10);
+        if (*pend != '\0' || pid <= 0 || pid > INT32_MAX)
+            continue;
         snprintf(path, sizeof path, "%s/%s/fd", proc_root, de->d_name);
         DIR *fdd = opendir(path);
         if (fdd == NULL)
@@ -234,13 +268,17 @@ static void find_owners(const char *proc_root, pending *hits, size_t n)
             if (l <= 0)
                 continue;
             link[l] = '\0';
-            unsigned long long inode;
-            if (sscanf(link, "socket:[%llu]", &inode) != 1)
+            if (strncmp(link, "socket:[", 8) != 0)
+                continue;
+            char *iend;
+            errno = 0;
+            unsigned long long inode = strtoull(link + 8, &iend, 10);
+            if (iend == link + 8 || *iend != ']' || errno != 0)
                 continue;
             for (size_t i = 0; i < n; i++) {
                 if (hits[i].pid != 0 || hits[i].conn.inode != inode)
                     continue;
-                hits[i].pid = pid;
+                hits[i].pid = (int)pid;
                 snprintf(path, sizeof path, "%s/%s/exe", proc_root, de->d_name);
                 ssize_t el = readlink(path, hits[i].exe, sizeof hits[i].exe - 1);
                 hits[i].exe[el > 0 ? el : 0] = '\0';

@@ -121,8 +121,11 @@ static vigil_status add_address(vigil_netioc_db *db, const vigil_intel_entry *e,
         return VIGIL_ERR_PARSE;
     memcpy(addr, e->value, alen);
     addr[alen] = '\0';
-    if (slash != NULL)
-        plen = atoi(slash + 1);
+    if (slash != NULL) {
+        char *pend;
+        long v = strtol(slash + 1, &pend, 10);
+        plen = *pend == '\0' && v >= 0 && v <= 128 ? (int)v : -1; /* -1: full length below */
+    }
     uint8_t bin[16];
     if (inet_pton(AF_INET, addr, bin) == 1) {
         vigil_netioc_v4 *v = realloc(db->v4, (db->nv4 + 1) * sizeof *v);
@@ -257,6 +260,12 @@ static vigil_status build(vigil_netioc_db *db, const vigil_diag_sink *diag)
         qsort(db->v4, db->nv4, sizeof *db->v4, cmp_v4);
     if (db->nv6 > 0)
         qsort(db->v6, db->nv6, sizeof *db->v6, cmp_v6);
+    for (size_t i = 0; i < db->nv4; i++) {
+        if (db->v4[i].plen < 16)
+            db->v4_short = 1;
+        else
+            db->v4_top16[db->v4[i].net >> 22] |= 1ull << (db->v4[i].net >> 16 & 63);
+    }
     /* distinct prefix lengths, longest first */
     for (int l = 32; l >= 0; l--)
         for (size_t i = 0; i < db->nv4; i++)
@@ -359,8 +368,10 @@ size_t vigil_netioc_match_addr(const vigil_netioc_db *db, int family, const uint
     if (family == AF_INET) {
         uint32_t ip =
             (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 | (uint32_t)addr[2] << 8 | addr[3];
+        if (!db->v4_short && !(db->v4_top16[ip >> 22] >> (ip >> 16 & 63) & 1))
+            return 0; /* no indicator in this /16: most addresses stop here */
         for (size_t k = 0; k < db->nv4_plens; k++) {
-            vigil_netioc_v4 key;
+            vigil_netioc_v4 key = {0};
             key.plen = db->v4_plens[k];
             key.net = key.plen == 0 ? 0 : ip & (0xffffffffu << (32 - key.plen));
             const vigil_netioc_v4 *e = bsearch(&key, db->v4, db->nv4, sizeof key, cmp_v4);
@@ -372,7 +383,7 @@ size_t vigil_netioc_match_addr(const vigil_netioc_db *db, int family, const uint
         }
     } else if (family == AF_INET6) {
         for (size_t k = 0; k < db->nv6_plens; k++) {
-            vigil_netioc_v6 key;
+            vigil_netioc_v6 key = {0};
             key.plen = db->v6_plens[k];
             memcpy(key.net, addr, 16);
             mask_bits(key.net, 128, key.plen);

@@ -80,6 +80,13 @@ vigil_status vigil_netioc_scan(const vigil_netioc_db *db, vigil_netioc_scratch *
                                size_t len, uint64_t first_line, uint64_t base_offset,
                                vigil_netioc_fn fn, void *user);
 
+/* The same; *newlines (may be NULL) gets the number of '\n' bytes in buf,
+ * so a caller scanning chunks in parallel can number lines afterwards. */
+vigil_status vigil_netioc_scan_lines(const vigil_netioc_db *db, vigil_netioc_scratch *s,
+                                     const char *buf, size_t len, uint64_t first_line,
+                                     uint64_t base_offset, vigil_netioc_fn fn, void *user,
+                                     uint64_t *newlines);
+
 /* Reads fd to its end in chunks cut at newlines and scans them. */
 vigil_status vigil_netioc_scan_fd(const vigil_netioc_db *db, vigil_netioc_scratch *s, int fd,
                                   vigil_netioc_fn fn, void *user);

@@ -41,6 +41,10 @@ struct vigil_netioc_db {
     size_t ndomains, nurls;
     vigil_netioc_v4 *v4;
     size_t nv4;
+    /* bit per /16 that some IPv4 indicator of prefix 16 or longer lies in;
+     * v4_short: there are shorter prefixes, which the bits do not cover */
+    uint64_t v4_top16[65536 / 64];
+    int v4_short;
     uint8_t v4_plens[33];
     size_t nv4_plens;
     vigil_netioc_v6 *v6;

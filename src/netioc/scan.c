@@ -24,9 +24,13 @@
 #define LINE_SEEN_MAX 64
 #define HOST_MAX 253
 
-/* 1 = token byte, 2 = newline, 3 = '(' */
+/* Byte classes: a token byte has C_TOK set, and '.' and ':' say so too,
+ * so the main loop learns while cutting a token whether it can hold a host
+ * name or an address at all (most tokens of a log line cannot). */
+enum { C_TOK = 1, C_NL = 2, C_DOT = 4, C_COLON = 8, C_PAREN = 16 };
 static unsigned char cls[256];
 static unsigned char lower[256];
+static unsigned char digit[256]; /* 1 for '0'..'9' */
 
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
@@ -34,11 +38,14 @@ static void build_tables(void)
 {
     for (int c = 0; c < 256; c++) {
         lower[c] = (unsigned char)tolower(c);
-        if (isalnum(c) || c == '.' || c == '-' || c == '_' || c == ':')
-            cls[c] = 1;
+        if (isalnum(c) || c == '-' || c == '_')
+            cls[c] = C_TOK;
+        digit[c] = c >= '0' && c <= '9';
     }
-    cls['\n'] = 2;
-    cls['('] = 3;
+    cls['.'] = C_TOK | C_DOT;
+    cls[':'] = C_TOK | C_COLON;
+    cls['\n'] = C_NL;
+    cls['('] = C_PAREN;
 }
 
 static void init_tables(void)
@@ -159,6 +166,28 @@ static void lookup_host(scan_ctx *c, const char *s, size_t n, size_t base, const
     }
 }
 
+/* Dotted-quad IPv4 as inet_pton reads it (1-3 digits per part, at most
+ * 255, no leading zero); 0 when p[0..n) is not one. */
+static int parse_v4(const unsigned char *p, size_t n, uint8_t out[4])
+{
+    size_t i = 0;
+    for (int k = 0; k < 4; k++) {
+        if (k > 0) {
+            if (i >= n || p[i] != '.')
+                return 0;
+            i++;
+        }
+        size_t st = i;
+        unsigned v = 0;
+        while (i < n && digit[p[i]] && i - st < 3)
+            v = v * 10 + (unsigned)(p[i++] - '0');
+        if (i == st || v > 255 || (i - st > 1 && p[st] == '0'))
+            return 0;
+        out[k] = (uint8_t)v;
+    }
+    return i == n;
+}
+
 static void part(scan_ctx *c, size_t s, size_t e)
 {
     const unsigned char *b = (const unsigned char *)c->buf;
@@ -170,19 +199,21 @@ static void part(scan_ctx *c, size_t s, size_t e)
     if (n < 3)
         return;
     size_t dots = 0, alpha = 0;
-    for (size_t i = s; i < e; i++) {
-        dots += b[i] == '.';
-        alpha += !isdigit(b[i]) && b[i] != '.';
+    char low[HOST_MAX + 1];
+    size_t lim = n <= HOST_MAX ? n : 0; /* longer: no host name, but maybe counted */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = b[s + i];
+        dots += ch == '.';
+        alpha += !digit[ch] && ch != '.';
+        if (i < lim)
+            low[i] = (char)lower[ch];
     }
     if (dots == 0)
         return;
     if (alpha == 0) {
         if (dots == 3 && c->db->nv4 > 0 && n <= 15) {
-            char tmp[16];
             uint8_t bin[4];
-            memcpy(tmp, b + s, n);
-            tmp[n] = '\0';
-            if (inet_pton(AF_INET, tmp, bin) == 1) {
+            if (parse_v4(b + s, n, bin)) {
                 c->hit_start = s;
                 c->hit_len = n;
                 vigil_netioc_match_addr(c->db, AF_INET, bin, addr_hit, c);
@@ -193,9 +224,6 @@ static void part(scan_ctx *c, size_t s, size_t e)
     }
     if (n > HOST_MAX || c->db->nhosts == 0)
         return;
-    char low[HOST_MAX + 1];
-    for (size_t i = 0; i < n; i++)
-        low[i] = (char)lower[b[s + i]];
     lookup_host(c, low, n, s, NULL, 0, c->db->nurls > 0);
 }
 
@@ -262,7 +290,7 @@ static size_t dns_form(scan_ctx *c, size_t i)
         pos[nlab++] = p;
         for (size_t k = 0; k < l; k++) {
             unsigned char ch = b[q + k];
-            if (cls[ch] != 1 || ch == '.' || ch == ':')
+            if (cls[ch] != C_TOK)
                 return 0;
             name[n++] = (char)lower[ch];
         }
@@ -270,14 +298,29 @@ static size_t dns_form(scan_ctx *c, size_t i)
     }
 }
 
+static uint64_t count_lines(const char *p, size_t n);
+
 vigil_status vigil_netioc_scan(const vigil_netioc_db *db, vigil_netioc_scratch *s, const char *buf,
                                size_t len, uint64_t first_line, uint64_t base_offset,
                                vigil_netioc_fn fn, void *user)
 {
+    return vigil_netioc_scan_lines(db, s, buf, len, first_line, base_offset, fn, user, NULL);
+}
+
+vigil_status vigil_netioc_scan_lines(const vigil_netioc_db *db, vigil_netioc_scratch *s,
+                                     const char *buf, size_t len, uint64_t first_line,
+                                     uint64_t base_offset, vigil_netioc_fn fn, void *user,
+                                     uint64_t *newlines)
+{
+    if (newlines != NULL)
+        *newlines = 0;
     if (db == NULL || s == NULL || fn == NULL || (buf == NULL && len > 0))
         return VIGIL_ERR_INVALID_ARG;
-    if (db->nind == 0 || len == 0)
+    if (db->nind == 0 || len == 0) {
+        if (newlines != NULL && len > 0)
+            *newlines = count_lines(buf, len);
         return VIGIL_OK;
+    }
     init_tables();
     scan_ctx c;
     memset(&c, 0, sizeof c);
@@ -290,17 +333,21 @@ vigil_status vigil_netioc_scan(const vigil_netioc_db *db, vigil_netioc_scratch *
     c.user = user;
     const unsigned char *b = (const unsigned char *)buf;
     int dnsform = db->ndomains > 0;
+    int v6 = db->nv6 > 0;
     size_t i = 0;
     while (i < len && !c.aborted) {
         unsigned char k = cls[b[i]];
         if (k == 0) {
             i++;
-        } else if (k == 1) {
+        } else if (k & C_TOK) {
             size_t st = i;
-            while (i < len && cls[b[i]] == 1)
-                i++;
-            token(&c, st, i);
-        } else if (k == 2) {
+            unsigned seen = 0;
+            while (i < len && (cls[b[i]] & C_TOK))
+                seen |= cls[b[i++]];
+            /* a host name or IPv4 has a dot; an IPv6 address a colon */
+            if ((seen & C_DOT) || (v6 && (seen & C_COLON)))
+                token(&c, st, i);
+        } else if (k == C_NL) {
             c.line++;
             i++;
         } else {
@@ -308,6 +355,8 @@ vigil_status vigil_netioc_scan(const vigil_netioc_db *db, vigil_netioc_scratch *
             i = e > i ? e : i + 1;
         }
     }
+    if (newlines != NULL)
+        *newlines = c.aborted ? 0 : c.line - first_line;
     return c.aborted ? VIGIL_ERR_ABORTED : VIGIL_OK;
 }
 

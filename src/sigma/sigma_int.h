@@ -169,6 +169,8 @@ typedef struct vigil_sg_compile_ctx {
     const vigil_sg_placeholders *ph;
     char err[256]; /* reason when a compile fails */
     uint64_t err_line;
+    char note[256]; /* a warning about a rule that still compiled (reported by the caller) */
+    int note_info;  /* the note is informational only (shown on request) */
 } vigil_sg_compile_ctx;
 
 /* Compiles a `detection` map (and the condition inside it). */

@@ -319,8 +319,9 @@ static int time_part(const char *s, int part, double *out)
         break;
     case VIGIL_TP_WEEK: {
         char buf[8];
-        strftime(buf, sizeof buf, "%V", &tm);
-        *out = atoi(buf);
+        if (strftime(buf, sizeof buf, "%V", &tm) == 0)
+            return -1;
+        *out = (double)strtol(buf, NULL, 10); /* "01".."53", from strftime */
         break;
     }
     case VIGIL_TP_MONTH:
@@ -640,7 +641,7 @@ vigil_status vigil_sigma_matcher_match(vigil_sigma_matcher *m, const vigil_event
     int stop = run_vec(m, &ix->all, ev, fn, user, &count);
     const vigil_field *chf = vigil_sg_field(ev, "Channel", NULL);
     if (!stop && chf == NULL) {
-        stop = run_vec(m, &ix->nochan, ev, fn, user, &count);
+        (void)run_vec(m, &ix->nochan, ev, fn, user, &count);
     } else if (!stop) {
         char lc[CHAN_MAX];
         lower_copy(lc, chf->value ? chf->value : "", sizeof lc);
@@ -657,7 +658,7 @@ vigil_status vigil_sigma_matcher_match(vigil_sigma_matcher *m, const vigil_event
             stop = run_vec(m, &b->c, ev, fn, user, &count);
         b = ix_find(ix, lc, -1);
         if (!stop && b != NULL)
-            stop = run_vec(m, &b->c, ev, fn, user, &count);
+            (void)run_vec(m, &b->c, ev, fn, user, &count);
     }
     if (nmatches != NULL)
         *nmatches = count;

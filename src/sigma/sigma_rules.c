@@ -393,6 +393,9 @@ static vigil_status compile_doc(doc_ctx *d, const vigil_ynode *doc, vigil_sg_rul
     }
     if (st != VIGIL_OK)
         return st;
+    if (cx.note[0])
+        vigil_diagf(&d->b->sink, cx.note_info ? VIGIL_DIAG_INFO : VIGIL_DIAG_WARNING,
+                    VIGIL_ERR_RULE, d->source, d->line, "'%s': %s", r->info.title, cx.note);
     *out = r;
     return VIGIL_OK;
 }

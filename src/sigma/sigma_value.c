@@ -139,9 +139,20 @@ static vigil_status parse_sigma_string(vigil_sg_compile_ctx *cx, const char *s, 
                 for (; ph != NULL && k < ph->n; k++)
                     if (strlen(ph->names[k]) == nl && memcmp(ph->names[k], s + i + 1, nl) == 0)
                         break;
-                if (ph == NULL || k == ph->n || ph->nvalues[k] == 0)
-                    return fail(cx, "placeholder %%%.*s%% has no values (give placeholders)",
-                                (int)(nl > 64 ? 64 : nl), s + i + 1);
+                if (ph == NULL || k == ph->n || ph->nvalues[k] == 0) {
+                    /* an unset placeholder stands for no value: this string matches
+                     * nothing, so a filter made of it never excludes (the rule errs
+                     * towards reporting) and a selection made of it never fires */
+                    snprintf(cx->note, sizeof cx->note,
+                             "placeholder %%%.*s%% has no values: a selection on it never "
+                             "fires, a filter on it excludes nothing (see --placeholders)",
+                             (int)(nl > 64 ? 64 : nl), s + i + 1);
+                    /* with no placeholders at all this is the documented default of a
+                     * pack written for sites to fill in; a set that lacks this name is
+                     * more likely a mistake */
+                    cx->note_info = ph == NULL || ph->n == 0;
+                    return VIGIL_OK;
+                }
                 vlist vals = {0};
                 for (size_t j = 0; j < ph->nvalues[k]; j++) {
                     vigil_status st = parse_sigma_string(cx, ph->values[k][j],
@@ -759,7 +770,7 @@ vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
             }
             cur = next;
         }
-        g->v = vigil_arena_alloc(cx->arena, cur.n * sizeof *g->v);
+        g->v = vigil_arena_alloc(cx->arena, (cur.n ? cur.n : 1) * sizeof *g->v);
         if (g->v == NULL)
             return VIGIL_ERR_NOMEM;
         g->n = cur.n;
@@ -776,7 +787,7 @@ vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
         for (size_t i = 0; i < out->ngroups; i++)
             total += out->groups[i].n;
         if (out->ngroups > 1) {
-            vigil_sg_value *v = vigil_arena_alloc(cx->arena, total * sizeof *v);
+            vigil_sg_value *v = vigil_arena_alloc(cx->arena, (total ? total : 1) * sizeof *v);
             if (v == NULL)
                 return VIGIL_ERR_NOMEM;
             size_t k = 0;

@@ -120,6 +120,12 @@ vigil_status vigil_yaml_parse(vigil_arena *arena, const char *text, size_t len, 
             break;
         case YAML_SEQUENCE_END_EVENT:
         case YAML_MAPPING_END_EVENT: {
+            if (depth == 0) { /* libyaml pairs them; never trust it blindly */
+                st = VIGIL_ERR_PARSE;
+                *err = "unbalanced YAML";
+                *err_line = line;
+                break;
+            }
             frame *f = &stack[--depth];
             node = f->node;
             if (node->type == VIGIL_YN_MAP && f->n % 2 != 0) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/diagsink.h"
+#include "core/evscan.h"
 #include "sweep/pool.h"
 #include "sweep/walk.h"
 #include "vigil/sweep.h"
@@ -29,6 +30,7 @@ typedef struct sweep_ctx {
     const vigil_engine *engine;
     const vigil_sweep_options *opts;
     vigil_scan_options scan;  /* the caller's, with the callbacks wrapped */
+    vigil_corr_hub *hub;      /* the Sigma correlator all workers feed; may be NULL */
     pthread_mutex_t cb_mu;    /* serialises every callback to the caller */
     int result_stopped;       /* the result callback returned non-zero (under cb_mu) */
     pthread_mutex_t state_mu; /* sum and current */
@@ -125,6 +127,8 @@ static vigil_status worker_init(void *user, unsigned index, void **state)
 
     (void)index;
     s = vigil_scanner_create(c->engine, &c->scan, &sc);
+    if (s == VIGIL_OK && c->hub != NULL)
+        vigil_scanner_attach_hub(sc, c->hub);
     *state = sc;
     return s;
 }
@@ -145,6 +149,9 @@ static void worker_fini(void *user, unsigned index, void *state)
     c->sum.errors += st.errors;
     c->sum.warnings += st.warnings;
     c->sum.findings += st.findings;
+    c->sum.event_logs += st.event_logs;
+    c->sum.events += st.events;
+    c->sum.event_matches += st.event_matches;
     for (int i = 0; i < VIGIL_LEVEL_COUNT; i++)
         c->sum.by_level[i] += st.by_level[i];
     pthread_mutex_unlock(&c->state_mu);
@@ -254,6 +261,13 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
     }
     clock_gettime(CLOCK_MONOTONIC, &c.start);
     c.last_progress = c.start;
+    vigil_scan_options_defaults(&c.scan);
+    s = vigil_corr_hub_create(engine, &c.hub);
+    if (s != VIGIL_OK) {
+        pthread_mutex_destroy(&c.state_mu);
+        pthread_mutex_destroy(&c.cb_mu);
+        return s;
+    }
 
     memset(&pc, 0, sizeof pc);
     pc.threads = thread_count(opts->threads);
@@ -286,6 +300,12 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
         if ((ps != VIGIL_OK && ps != VIGIL_ERR_ABORTED) || s == VIGIL_OK)
             s = ps;
         vigil_pool_destroy(pool);
+        /* correlations see every event of the sweep: evaluated once all are in */
+        if (c.hub != NULL && s == VIGIL_OK && !(opts->cancel != NULL && *opts->cancel)) {
+            vigil_status hs = vigil_corr_hub_finish(c.hub, &c.scan, &c.sum);
+            if (hs != VIGIL_OK)
+                s = hs;
+        }
         progress(&c, 1);
         stats->dirs = ws.dirs;
         stats->skipped = ws.skipped;
@@ -295,6 +315,7 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
     stats->scan = c.sum;
     clock_gettime(CLOCK_MONOTONIC, &end);
     stats->seconds = since(&c.start, &end);
+    vigil_corr_hub_destroy(c.hub);
     free(c.current);
     free(c.progress_path);
     pthread_mutex_destroy(&c.state_mu);

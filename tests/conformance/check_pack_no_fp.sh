@@ -4,14 +4,22 @@
 # DLLs of the wine packages when they are installed, /usr/lib/*/wine) must
 # exit 0 with --min-level alert. Set VIGIL_WINE_DIR to an unpacked libwine
 # tree (dpkg-deb -x libwine_*.deb DIR) to add those DLLs without installing
-# wine. Where `vigil scan` is not built yet the pack's YARA rules are run
+# wine, or VIGIL_FETCH_WINE=1 to have scripts/fetch_wine.sh fetch it (CI). Where `vigil scan` is not built yet the pack's YARA rules are run
 # with Debian's yara CLI over the same trees (alert = score >= 80).
 set -u
 . "${VIGIL_ROOT:?}/tests/e2e/lib.bash"
 
 PACK="${VIGIL_ROOT:?}/rules/cloudhopper"
 targets=(/usr)
-[ -n "${VIGIL_WINE_DIR:-}" ] && [ -d "$VIGIL_WINE_DIR" ] && targets+=("$VIGIL_WINE_DIR")
+if [ -z "${VIGIL_WINE_DIR:-}" ] && [ "${VIGIL_FETCH_WINE:-0}" = 1 ]; then
+    # CI sets VIGIL_FETCH_WINE=1: the DLLs are part of the check there
+    VIGIL_WINE_DIR=$(bash "$VIGIL_ROOT/scripts/fetch_wine.sh")
+    expect_eq "wine DLLs unpacked (scripts/fetch_wine.sh)" "$?" "0"
+fi
+if [ -n "${VIGIL_WINE_DIR:-}" ] && [ -d "$VIGIL_WINE_DIR" ]; then
+    targets+=("$VIGIL_WINE_DIR")
+    echo "info wine PE files: $(find "$VIGIL_WINE_DIR" -type f -iname '*.dll' | wc -l) DLLs in $VIGIL_WINE_DIR"
+fi
 
 probe_rules=$TMP/probe; mkdir -p "$probe_rules"
 printf 'rule probe { condition: true }\n' > "$probe_rules/p.yar"

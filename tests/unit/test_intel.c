@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "intel_fixture.h"
+#include "vigil/engine.h"
 #include "test.h"
 
 static const char *refang(const char *in)
@@ -307,6 +308,41 @@ static void test_callback_abort(void)
     CHECK_EQ_INT(calls, 1);
 }
 
+/* The public API: a set loaded from documents of two formats (told apart
+ * by content), stats per load, and the rule-kind guess the CLI uses. */
+static void test_public_set_load(void)
+{
+    vigil_intel_set *set = NULL;
+    vigil_intel_stats st = {0};
+    vigil_intel_load_options lo = {0};
+    const char *list = "hxxps://bad[.]example/x\n# note\n10.0.0.0/8;80\n";
+    const char *stix = "{\"type\":\"bundle\",\"id\":\"bundle--1\",\"objects\":[{\"type\":"
+                       "\"indicator\",\"id\":\"indicator--1\",\"pattern_type\":\"stix\","
+                       "\"pattern\":\"[domain-name:value = 'bad.example']\"}]}";
+    CHECK_EQ_INT(vigil_intel_set_create(&set), VIGIL_OK);
+    CHECK_EQ_INT(vigil_intel_detect("x.json", stix, strlen(stix)), VIGIL_INTEL_FMT_STIX);
+    CHECK_EQ_INT(vigil_intel_set_load(set, VIGIL_INTEL_FMT_AUTO, "l.txt", list, strlen(list), &lo,
+                                      &st),
+                 VIGIL_OK);
+    CHECK_EQ_INT(vigil_intel_set_load(set, VIGIL_INTEL_FMT_AUTO, "s.json", stix, strlen(stix),
+                                      NULL, &st),
+                 VIGIL_OK);
+    CHECK_EQ_INT(st.items, 3);
+    CHECK_EQ_INT(vigil_intel_set_count(set), 3);
+    uint64_t counts[VIGIL_INTEL_TYPE_COUNT] = {0};
+    vigil_intel_set_counts(set, counts);
+    CHECK_EQ_INT(counts[VIGIL_INTEL_URL], 1);
+    CHECK_EQ_INT(counts[VIGIL_INTEL_CIDR], 1);
+    CHECK_EQ_INT(counts[VIGIL_INTEL_DOMAIN], 1);
+    CHECK_EQ_INT(vigil_intel_set_load(NULL, VIGIL_INTEL_FMT_AUTO, "x", "", 0, NULL, NULL),
+                 VIGIL_ERR_INVALID_ARG);
+    vigil_intel_set_destroy(set);
+    CHECK_EQ_INT(vigil_rule_kind_guess("/x/filename-iocs.txt"), VIGIL_RULES_IOC_FILENAME);
+    CHECK_EQ_INT(vigil_rule_kind_guess("alert.json"), VIGIL_RULES_INTEL);
+    CHECK_EQ_INT(vigil_rule_kind_guess("r.yar"), VIGIL_RULES_YARA);
+    CHECK_EQ_INT(vigil_rule_kind_guess("notes.md"), VIGIL_RULES_AUTO);
+}
+
 int main(void)
 {
     TEST_RUN(test_refang_styles);
@@ -319,5 +355,6 @@ int main(void)
     TEST_RUN(test_set_merges_sources);
     TEST_RUN(test_load_file);
     TEST_RUN(test_callback_abort);
+    TEST_RUN(test_public_set_load);
     return TEST_END();
 }

@@ -283,12 +283,18 @@ static void test_fieldref_expand(void)
     rs = rule("  a:\n    A|fieldref|startswith: B\n  condition: a");
     CHECK_EQ_INT(matchv(rs, EV("A", "prefix-rest", "B", "prefix")), 1);
     vigil_sigma_ruleset_destroy(rs);
-    /* expand without placeholder values: refused */
+    /* expand without placeholder values: a warning, and the value matches nothing */
     ndiags = 0;
     rs = rule("  a:\n    A|expand: '%admins%'\n  condition: a");
-    CHECK(rs == NULL);
-    CHECK(strstr(last_diag, "placeholder %admins%") != NULL);
-    CHECK_EQ_INT(last_line, 7);
+    CHECK(rs != NULL);
+    CHECK(strstr(last_diag, "placeholder %admins% has no values") != NULL);
+    CHECK_EQ_INT(matchv(rs, EV("A", "%admins%")), 0);
+    CHECK_EQ_INT(matchv(rs, EV("A", "")), 0);
+    vigil_sigma_ruleset_destroy(rs);
+    rs = rule("  a:\n    A: x\n  f:\n    B|expand: '%admins%'\n  condition: a and not f");
+    CHECK(rs != NULL);
+    CHECK_EQ_INT(matchv(rs, EV("A", "x", "B", "root")), 1);
+    vigil_sigma_ruleset_destroy(rs);
     char path[] = "/tmp/vigil-ph-XXXXXX";
     int fd = mkstemp(path);
     CHECK(fd >= 0);

@@ -1,0 +1,406 @@
+/* cmd_iocs.c - `vigil iocs stats|convert FILE...`: what a pile of threat
+ * intel holds, and the same set written in another format.
+ *
+ * Files are loaded as published (STIX 2.1, OpenIOC, MISP JSON/CSV, CSV,
+ * Loki-style lists; the format told by content) into one deduplicated set
+ * that keeps every source, through the intel loaders of libvigil. stats
+ * counts per type and per source; convert writes Loki text lists into a
+ * directory, a STIX 2.1 bundle or a CSV table. Exit code 0, or 2 when a
+ * file could not be read at all. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "output.h"
+#include "output_net.h"
+
+typedef enum { TO_NONE, TO_LOKI, TO_STIX, TO_CSV } to_format;
+
+typedef struct file_stats {
+    const char *path;
+    vigil_intel_format format;
+    vigil_intel_stats st;
+    int failed;
+} file_stats;
+
+typedef struct iocs_args {
+    out_format format;
+    to_format to;
+    const char *output;
+    int include_not_ids;
+    int verbose;
+} iocs_args;
+
+static void usage(FILE *fp)
+{
+    fputs("usage: vigil iocs stats [options] FILE...\n"
+          "       vigil iocs convert --to loki|stix|csv [-o OUT] [options] FILE...\n"
+          "\n"
+          "Loads threat intel as published - STIX 2.1 bundles, OpenIOC, MISP event\n"
+          "JSON and CSV exports, CSV tables with a value column, plain or Loki lists\n"
+          "(format told by content), defanged values refanged - into one set without\n"
+          "duplicates that keeps every source.\n"
+          "  stats     values per type and per source, and what could not be loaded\n"
+          "  convert   writes the set: loki = hash-iocs.txt, filename-iocs.txt and\n"
+          "            c2-iocs.txt in directory OUT (required); stix = a STIX 2.1\n"
+          "            bundle; csv = type,value,score,description (to OUT or stdout)\n"
+          "\n"
+          "options:\n"
+          "  -f, --format FMT         stats as text (default) or jsonl\n"
+          "  -o, --output OUT         output file (stix, csv) or directory (loki)\n"
+          "      --to FMT             loki, stix or csv (convert)\n"
+          "      --include-not-ids    also load MISP attributes with to_ids=false\n"
+          "  -v, --verbose            also show informational diagnostics\n"
+          "  -h, --help               this text\n",
+          fp);
+}
+
+enum { OPT_TO = 256, OPT_NOT_IDS };
+
+static const struct option long_opts[] = {
+    {"format", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"to", required_argument, NULL, OPT_TO},
+    {"include-not-ids", no_argument, NULL, OPT_NOT_IDS},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* The distinct values each source contributed, per type. */
+typedef struct source_count {
+    const char *source;
+    uint64_t by_type[VIGIL_INTEL_TYPE_COUNT];
+    uint64_t total;
+} source_count;
+
+static int count_sources(const vigil_intel_set *set, const file_stats *files, size_t nfiles,
+                         source_count **out)
+{
+    source_count *sc = calloc(nfiles ? nfiles : 1, sizeof *sc);
+    if (sc == NULL)
+        return -1;
+    for (size_t f = 0; f < nfiles; f++)
+        sc[f].source = files[f].path;
+    for (size_t i = 0; i < vigil_intel_set_count(set); i++) {
+        const vigil_intel_entry *e = vigil_intel_set_at(set, i);
+        for (size_t f = 0; f < nfiles; f++) {
+            for (size_t k = 0; k < e->norigins; k++) {
+                if (e->origins[k].source != NULL &&
+                    strcmp(e->origins[k].source, sc[f].source) == 0) {
+                    sc[f].by_type[e->type]++;
+                    sc[f].total++;
+                    break;
+                }
+            }
+        }
+    }
+    *out = sc;
+    return 0;
+}
+
+static json_t *type_counts_json(const uint64_t *counts)
+{
+    json_t *o = json_object();
+    for (int t = 0; t < VIGIL_INTEL_TYPE_COUNT; t++)
+        json_object_set_new(o, vigil_intel_type_name((vigil_intel_type)t),
+                            json_integer((json_int_t)counts[t]));
+    return o;
+}
+
+static void put_stats_json(out_writer *w, const vigil_intel_set *set, const file_stats *files,
+                           size_t nfiles, const source_count *sc)
+{
+    uint64_t counts[VIGIL_INTEL_TYPE_COUNT];
+    json_t *o = json_object(), *srcs = json_array();
+    vigil_intel_set_counts(set, counts);
+    json_object_set_new(o, "type", json_string("iocs_stats"));
+    json_object_set_new(o, "total", json_integer((json_int_t)vigil_intel_set_count(set)));
+    json_object_set_new(o, "by_type", type_counts_json(counts));
+    for (size_t f = 0; f < nfiles; f++) {
+        const vigil_intel_stats *s = &files[f].st;
+        json_t *j = json_object();
+        json_object_set_new(j, "source", out_jstr(files[f].path));
+        json_object_set_new(j, "format", json_string(vigil_intel_format_name(files[f].format)));
+        json_object_set_new(j, "loaded", json_boolean(!files[f].failed));
+        json_object_set_new(j, "items", json_integer((json_int_t)s->items));
+        json_object_set_new(j, "distinct", json_integer((json_int_t)sc[f].total));
+        json_object_set_new(j, "by_type", type_counts_json(sc[f].by_type));
+        json_object_set_new(j, "unsupported", json_integer((json_int_t)s->unsupported));
+        json_object_set_new(j, "partial", json_integer((json_int_t)s->partial));
+        json_object_set_new(j, "invalid", json_integer((json_int_t)s->invalid));
+        json_object_set_new(j, "expired", json_integer((json_int_t)s->expired));
+        json_object_set_new(j, "revoked", json_integer((json_int_t)s->revoked));
+        json_object_set_new(j, "not_ids", json_integer((json_int_t)s->not_ids));
+        json_object_set_new(j, "syntax_errors", json_integer((json_int_t)s->syntax));
+        json_array_append_new(srcs, j);
+    }
+    json_object_set_new(o, "sources", srcs);
+    out_put_json_line(w, o);
+    json_decref(o);
+}
+
+static void put_type_counts(FILE *fp, const uint64_t *counts)
+{
+    int first = 1;
+    for (int t = 0; t < VIGIL_INTEL_TYPE_COUNT; t++) {
+        if (counts[t] == 0)
+            continue;
+        fprintf(fp, "%s%s %llu", first ? "" : ", ", vigil_intel_type_name((vigil_intel_type)t),
+                (unsigned long long)counts[t]);
+        first = 0;
+    }
+    if (first)
+        fputs("nothing", fp);
+}
+
+static void put_stats_text(FILE *fp, const vigil_intel_set *set, const file_stats *files,
+                           size_t nfiles, const source_count *sc)
+{
+    uint64_t counts[VIGIL_INTEL_TYPE_COUNT];
+    vigil_intel_set_counts(set, counts);
+    fprintf(fp, "%zu distinct values: ", vigil_intel_set_count(set));
+    put_type_counts(fp, counts);
+    fputc('\n', fp);
+    for (size_t f = 0; f < nfiles; f++) {
+        const vigil_intel_stats *s = &files[f].st;
+        fprintf(fp, "%s (%s)%s: ", files[f].path, vigil_intel_format_name(files[f].format),
+                files[f].failed ? " NOT LOADED" : "");
+        put_type_counts(fp, sc[f].by_type);
+        fputc('\n', fp);
+        if (s->unsupported || s->partial || s->invalid || s->expired || s->revoked || s->not_ids ||
+            s->syntax)
+            fprintf(fp,
+                    "    not loaded: %llu not expressible (%llu AND groups partly), %llu invalid, "
+                    "%llu expired, %llu revoked, %llu not for detection, %llu syntax errors\n",
+                    (unsigned long long)s->unsupported, (unsigned long long)s->partial,
+                    (unsigned long long)s->invalid, (unsigned long long)s->expired,
+                    (unsigned long long)s->revoked, (unsigned long long)s->not_ids,
+                    (unsigned long long)s->syntax);
+    }
+}
+
+static int read_file(const char *path, char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    if (f == NULL)
+        return -1;
+    for (;;) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            char *nb = ncap <= (1u << 30) ? realloc(buf, ncap + 1) : NULL;
+            if (nb == NULL) {
+                free(buf);
+                fclose(f);
+                errno = ENOMEM;
+                return -1;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(buf);
+        errno = EIO;
+        return -1;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+int cmd_iocs(int argc, char **argv)
+{
+    iocs_args a;
+    out_writer w;
+    vigil_intel_set *set = NULL;
+    file_stats *files = NULL;
+    source_count *sc = NULL;
+    size_t nfiles = 0;
+    int c, rc = 2, convert;
+
+    memset(&a, 0, sizeof a);
+    out_init(&w, stdout, OUT_TEXT);
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        out_free(&w);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "stats") == 0) {
+        convert = 0;
+    } else if (strcmp(argv[1], "convert") == 0) {
+        convert = 1;
+    } else {
+        fprintf(stderr, "vigil iocs: unknown subcommand '%s'\n", argv[1]);
+        usage(stderr);
+        out_free(&w);
+        return 2;
+    }
+    argc--;
+    argv++;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "f:o:vh", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (strcmp(optarg, "text") == 0)
+                a.format = OUT_TEXT;
+            else if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0)
+                a.format = OUT_JSONL;
+            else {
+                fprintf(stderr, "vigil iocs: invalid value for --format: '%s'\n", optarg);
+                goto out;
+            }
+            break;
+        case 'o':
+            a.output = optarg;
+            break;
+        case OPT_TO:
+            if (strcmp(optarg, "loki") == 0)
+                a.to = TO_LOKI;
+            else if (strcmp(optarg, "stix") == 0)
+                a.to = TO_STIX;
+            else if (strcmp(optarg, "csv") == 0)
+                a.to = TO_CSV;
+            else {
+                fprintf(stderr, "vigil iocs: invalid value for --to: '%s'\n", optarg);
+                goto out;
+            }
+            break;
+        case OPT_NOT_IDS:
+            a.include_not_ids = 1;
+            break;
+        case 'v':
+            a.verbose = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            rc = 0;
+            goto out;
+        default:
+            usage(stderr);
+            goto out;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "vigil iocs: no FILE given\n");
+        goto out;
+    }
+    if (convert && a.to == TO_NONE) {
+        fprintf(stderr, "vigil iocs convert: --to loki|stix|csv is required\n");
+        goto out;
+    }
+    if (convert && a.to == TO_LOKI && a.output == NULL) {
+        fprintf(stderr, "vigil iocs convert: --to loki needs -o DIRECTORY\n");
+        goto out;
+    }
+    w.format = a.format;
+    w.verbose = a.verbose;
+    nfiles = (size_t)(argc - optind);
+    files = calloc(nfiles, sizeof *files);
+    if (files == NULL || vigil_intel_set_create(&set) != VIGIL_OK)
+        goto out;
+    rc = 0;
+    for (size_t f = 0; f < nfiles; f++) {
+        const char *path = argv[optind + (int)f];
+        char *data = NULL;
+        size_t len = 0;
+        vigil_intel_load_options o;
+        files[f].path = path;
+        if (read_file(path, &data, &len) != 0) {
+            fprintf(stderr, "vigil iocs: cannot read %s: %s\n", path, strerror(errno));
+            files[f].failed = 1;
+            rc = 2;
+            continue;
+        }
+        files[f].format = vigil_intel_detect(path, data, len);
+        if (files[f].format == VIGIL_INTEL_FMT_LIST &&
+            vigil_rule_kind_guess(path) == VIGIL_RULES_IOC_FILENAME) {
+            fprintf(stderr,
+                    "vigil iocs: %s: a Loki filename IOC list holds regexes, not intel values; "
+                    "skipped\n",
+                    path);
+            files[f].failed = 1;
+            free(data);
+            rc = 2;
+            continue;
+        }
+        memset(&o, 0, sizeof o);
+        o.on_diag = out_diag;
+        o.diag_user = &w;
+        o.include_not_ids = a.include_not_ids;
+        vigil_status st =
+            vigil_intel_set_load(set, files[f].format, path, data, len, &o, &files[f].st);
+        free(data);
+        if (st != VIGIL_OK) {
+            fprintf(stderr, "vigil iocs: %s: %s\n", path, vigil_status_str(st));
+            files[f].failed = 1;
+            rc = 2;
+            if (st == VIGIL_ERR_NOMEM)
+                goto out;
+        }
+    }
+    if (!convert) {
+        if (count_sources(set, files, nfiles, &sc) != 0) {
+            rc = 2;
+            goto out;
+        }
+        if (a.format == OUT_JSONL)
+            put_stats_json(&w, set, files, nfiles, sc);
+        else
+            put_stats_text(stdout, set, files, nfiles, sc);
+        goto out;
+    }
+    if (a.to == TO_LOKI) {
+        if (vigil_intel_write_loki(set, a.output, out_diag, &w) != VIGIL_OK)
+            rc = 2;
+    } else {
+        FILE *fp = stdout;
+        vigil_status st;
+        size_t skipped = 0;
+        if (a.output != NULL && (fp = fopen(a.output, "w")) == NULL) {
+            fprintf(stderr, "vigil iocs: cannot write %s: %s\n", a.output, strerror(errno));
+            rc = 2;
+            goto out;
+        }
+        if (a.to == TO_STIX)
+            st = vigil_intel_write_stix(set, fp, 0, &skipped);
+        else
+            st = vigil_intel_write_csv(set, fp);
+        int closed_ok;
+        if (fp == stdout)
+            closed_ok = fflush(fp) == 0;
+        else
+            closed_ok = fclose(fp) == 0;
+        if (!closed_ok)
+            st = VIGIL_ERR_IO;
+        if (st != VIGIL_OK) {
+            fprintf(stderr, "vigil iocs: cannot write %s: %s\n", a.output ? a.output : "output",
+                    vigil_status_str(st));
+            rc = 2;
+        }
+        if (skipped > 0)
+            fprintf(stderr,
+                    "vigil iocs: %zu full paths have no STIX comparison vigil reads back; not "
+                    "written (use --to loki or csv)\n",
+                    skipped);
+    }
+out:
+    free(sc);
+    free(files);
+    vigil_intel_set_destroy(set);
+    out_free(&w);
+    return rc;
+}

@@ -1,0 +1,373 @@
+/* cmd_logs.c - `vigil logs` (C2 domains, IPs and URLs in text logs) and
+ * `vigil connections` (the same IP indicators in the host's live sockets).
+ *
+ * Both take the rule options of `vigil scan` (C2 lists, intel files) and
+ * report through the sweep's output styles; exit code 0 nothing found,
+ * 1 hits, 2 error. All the work is in libvigil (vigil/logs.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "output_net.h"
+#include "ruleset.h"
+#include "vigil/vigil.h"
+
+static volatile int cancelled = 0;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    cancelled = 1;
+}
+
+typedef struct net_args {
+    rule_args rules;
+    const char **excludes;
+    size_t nexcludes;
+    const char *output;
+    out_format format;
+    int color;
+    int verbose;
+    vigil_level min_level;
+    vigil_logs_options logs;
+    const char *proc_root;
+} net_args;
+
+static void logs_usage(FILE *fp)
+{
+    fputs("usage: vigil logs [options] PATH...\n"
+          "\n"
+          "Hunts the C2 domains, IPs, CIDRs and URLs of C2 lists and threat intel in\n"
+          "text logs of any format (syslog, Zeek, Suricata eve.json, proxy and web\n"
+          "access logs, Windows DNS debug logs), plain or gz/bz2/xz compressed. Domains\n"
+          "match on label boundaries: evil.com matches a.evil.com, not notevil.com.\n"
+          "Exit code: 0 nothing found, 1 hits, 2 error.\n"
+          "\n"
+          "indicators:\n" RULE_USAGE "what is scanned:\n"
+          "  -j, --threads N          worker threads (default: every core)\n"
+          "  -L, --follow-symlinks    follow symbolic links (loops are detected)\n"
+          "  -x, --one-file-system    stay on the file system of each PATH\n"
+          "  -e, --exclude GLOB       skip paths or names matching GLOB (repeatable)\n"
+          "      --binary             also scan files that look binary\n"
+          "      --no-decompress      scan compressed files as they are\n"
+          "output:\n"
+          "  -f, --format FMT         text (default) or jsonl\n"
+          "  -o, --output FILE        write hits to FILE instead of standard output\n"
+          "      --min-level LEVEL    show hits from this level on (info, notice,\n"
+          "                           warning, alert)\n"
+          "      --max-line N         bytes of each line shown (default 1024)\n"
+          "      --color WHEN         auto (default), always, never\n"
+          "  -v, --verbose            also show informational diagnostics\n"
+          "  -h, --help               this text\n",
+          fp);
+}
+
+static void conns_usage(FILE *fp)
+{
+    fputs("usage: vigil connections [options]\n"
+          "\n"
+          "Checks the live TCP and UDP sockets of this host (/proc/net/tcp, tcp6, udp,\n"
+          "udp6) against the IP and CIDR indicators of C2 lists and threat intel, and\n"
+          "names the process owning each match (run as root to see every process).\n"
+          "Exit code: 0 nothing found, 1 hits, 2 error.\n"
+          "\n"
+          "indicators:\n" RULE_USAGE "options:\n"
+          "      --proc DIR           read DIR instead of /proc (a triage copy)\n"
+          "  -f, --format FMT         text (default) or jsonl\n"
+          "  -o, --output FILE        write hits to FILE instead of standard output\n"
+          "      --min-level LEVEL    show hits from this level on\n"
+          "      --color WHEN         auto (default), always, never\n"
+          "  -v, --verbose            also show informational diagnostics\n"
+          "  -h, --help               this text\n",
+          fp);
+}
+
+enum { OPT_BINARY = 256, OPT_NO_DECOMPRESS, OPT_MIN_LEVEL, OPT_MAX_LINE, OPT_COLOR, OPT_PROC };
+
+static const struct option long_opts[] = {
+    RULE_LONG_OPTS,
+    {"threads", required_argument, NULL, 'j'},
+    {"follow-symlinks", no_argument, NULL, 'L'},
+    {"one-file-system", no_argument, NULL, 'x'},
+    {"exclude", required_argument, NULL, 'e'},
+    {"binary", no_argument, NULL, OPT_BINARY},
+    {"no-decompress", no_argument, NULL, OPT_NO_DECOMPRESS},
+    {"format", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"min-level", required_argument, NULL, OPT_MIN_LEVEL},
+    {"max-line", required_argument, NULL, OPT_MAX_LINE},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"colour", required_argument, NULL, OPT_COLOR},
+    {"proc", required_argument, NULL, OPT_PROC},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int bad_arg(const char *cmd, const char *opt, const char *val)
+{
+    fprintf(stderr, "vigil %s: invalid value for %s: '%s'\n", cmd, opt, val);
+    return 2;
+}
+
+static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v > max || s[0] == '-')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Returns -1 to go on, else an exit code. conns: `vigil connections`. */
+static int parse_args(int argc, char **argv, net_args *a, int conns)
+{
+    const char *cmd = conns ? "connections" : "logs";
+    unsigned long u;
+    int c;
+
+    a->color = -1;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "r:j:Lxe:f:o:qvh", long_opts, NULL)) != -1) {
+        int handled = rule_args_option(&a->rules, c, optarg);
+        if (handled < 0)
+            return 2;
+        if (handled)
+            continue;
+        if (conns && (c == 'j' || c == 'L' || c == 'x' || c == 'e' || c == OPT_BINARY ||
+                      c == OPT_NO_DECOMPRESS || c == OPT_MAX_LINE)) {
+            conns_usage(stderr);
+            return 2;
+        }
+        if (!conns && c == OPT_PROC) {
+            logs_usage(stderr);
+            return 2;
+        }
+        switch (c) {
+        case 'j':
+            if (parse_ulong(optarg, 1024, &u) != 0)
+                return bad_arg(cmd, "--threads", optarg);
+            a->logs.threads = (unsigned)u;
+            break;
+        case 'L':
+            a->logs.follow_symlinks = 1;
+            break;
+        case 'x':
+            a->logs.one_file_system = 1;
+            break;
+        case 'e': {
+            const char **p = realloc(a->excludes, (a->nexcludes + 1) * sizeof *p);
+            if (p == NULL)
+                return 2;
+            a->excludes = p;
+            a->excludes[a->nexcludes++] = optarg;
+            break;
+        }
+        case OPT_BINARY:
+            a->logs.binary = 1;
+            break;
+        case OPT_NO_DECOMPRESS:
+            a->logs.no_decompress = 1;
+            break;
+        case 'f':
+            if (strcmp(optarg, "text") == 0)
+                a->format = OUT_TEXT;
+            else if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0)
+                a->format = OUT_JSONL;
+            else
+                return bad_arg(cmd, "--format", optarg);
+            break;
+        case 'o':
+            a->output = optarg;
+            break;
+        case OPT_MIN_LEVEL: {
+            int found = 0;
+            for (int l = 0; l < VIGIL_LEVEL_COUNT; l++)
+                if (strcmp(optarg, vigil_level_name((vigil_level)l)) == 0) {
+                    a->min_level = (vigil_level)l;
+                    found = 1;
+                }
+            if (!found)
+                return bad_arg(cmd, "--min-level", optarg);
+            break;
+        }
+        case OPT_MAX_LINE:
+            if (parse_ulong(optarg, 1u << 20, &u) != 0 || u < 16)
+                return bad_arg(cmd, "--max-line", optarg);
+            a->logs.max_line = u;
+            break;
+        case OPT_COLOR:
+            if (strcmp(optarg, "auto") == 0)
+                a->color = -1;
+            else if (strcmp(optarg, "always") == 0)
+                a->color = 1;
+            else if (strcmp(optarg, "never") == 0)
+                a->color = 0;
+            else
+                return bad_arg(cmd, "--color", optarg);
+            break;
+        case OPT_PROC:
+            a->proc_root = optarg;
+            break;
+        case 'q':
+            break; /* there is no progress line to silence */
+        case 'v':
+            a->verbose = 1;
+            break;
+        case 'h':
+            conns ? conns_usage(stdout) : logs_usage(stdout);
+            return 0;
+        default:
+            conns ? conns_usage(stderr) : logs_usage(stderr);
+            return 2;
+        }
+    }
+    return -1;
+}
+
+/* Opens the output, sets up the writer and loads the engine; returns -1 to
+ * go on, else an exit code (everything is then released). */
+static int setup(net_args *a, const char *cmd, FILE **fp, out_writer *w, vigil_engine **engine)
+{
+    *fp = stdout;
+    out_init(w, stdout, a->format);
+    if (a->rules.n == 0) {
+        fprintf(stderr, "vigil %s: no indicators given; use --rules PATH or --intel FILE\n", cmd);
+        return 2;
+    }
+    if (a->output != NULL) {
+        *fp = fopen(a->output, "w");
+        if (*fp == NULL) {
+            fprintf(stderr, "vigil %s: cannot write %s: %s\n", cmd, a->output, strerror(errno));
+            return 2;
+        }
+    }
+    w->fp = *fp;
+    w->verbose = a->verbose;
+    w->min_level = a->min_level;
+    if (a->format == OUT_TEXT) {
+        const char *nc = getenv("NO_COLOR");
+        w->color = a->color == 1 || (a->color == -1 && isatty(fileno(*fp)) && (nc == NULL || !*nc));
+    }
+    *engine = rule_args_load(&a->rules, out_diag, w);
+    if (*engine == NULL)
+        return 2;
+    if (vigil_engine_net_count(*engine) == 0) {
+        fprintf(stderr, "vigil %s: the rules hold no domain, IP, CIDR or URL indicator\n", cmd);
+        return 2;
+    }
+    return -1;
+}
+
+static int finish(net_args *a, const char *cmd, FILE *fp, out_writer *w, vigil_engine *engine,
+                  int rc)
+{
+    vigil_engine_destroy(engine);
+    out_free(w);
+    if (fp != stdout && fclose(fp) != 0) {
+        fprintf(stderr, "vigil %s: error writing %s\n", cmd, a->output);
+        rc = 2;
+    }
+    rule_args_free(&a->rules);
+    free(a->excludes);
+    return rc;
+}
+
+int cmd_logs(int argc, char **argv)
+{
+    net_args a;
+    out_writer w;
+    FILE *fp = stdout;
+    vigil_engine *engine = NULL;
+    vigil_logs_stats stats;
+    int rc;
+
+    memset(&a, 0, sizeof a);
+    memset(&w, 0, sizeof w);
+    rc = parse_args(argc, argv, &a, 0);
+    if (rc >= 0) {
+        rule_args_free(&a.rules);
+        free(a.excludes);
+        return rc;
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "vigil logs: no PATH given (see vigil logs --help)\n");
+        rule_args_free(&a.rules);
+        free(a.excludes);
+        return 2;
+    }
+    rc = setup(&a, "logs", &fp, &w, &engine);
+    if (rc >= 0)
+        return finish(&a, "logs", fp, &w, engine, rc);
+    a.logs.on_hit = out_log_hit;
+    a.logs.hit_user = &w;
+    a.logs.on_diag = out_diag;
+    a.logs.diag_user = &w;
+    a.logs.excludes = a.excludes;
+    a.logs.nexcludes = a.nexcludes;
+    a.logs.cancel = &cancelled;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    vigil_status st = vigil_logs_run(engine, (const char *const *)argv + optind,
+                                     (size_t)(argc - optind), &a.logs, &stats);
+    if (st != VIGIL_OK && st != VIGIL_ERR_ABORTED) {
+        fprintf(stderr, "vigil logs: %s\n", vigil_status_str(st));
+        rc = 2;
+    } else {
+        out_logs_summary(&w, &stats, vigil_version());
+        if (cancelled) {
+            fprintf(stderr, "vigil logs: interrupted\n");
+            rc = 2;
+        } else {
+            rc = w.shown_findings > 0 ? 1 : 0;
+        }
+    }
+    return finish(&a, "logs", fp, &w, engine, rc);
+}
+
+int cmd_connections(int argc, char **argv)
+{
+    net_args a;
+    out_writer w;
+    FILE *fp = stdout;
+    vigil_engine *engine = NULL;
+    struct timespec t0, t1;
+    int rc;
+
+    memset(&a, 0, sizeof a);
+    memset(&w, 0, sizeof w);
+    rc = parse_args(argc, argv, &a, 1);
+    if (rc < 0 && optind < argc) {
+        fprintf(stderr, "vigil connections: unexpected argument '%s'\n", argv[optind]);
+        rc = 2;
+    }
+    if (rc >= 0) {
+        rule_args_free(&a.rules);
+        free(a.excludes);
+        return rc;
+    }
+    rc = setup(&a, "connections", &fp, &w, &engine);
+    if (rc >= 0)
+        return finish(&a, "connections", fp, &w, engine, rc);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    vigil_status st = vigil_connections_check(engine, a.proc_root, out_conn_hit, &w, out_diag, &w);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (st != VIGIL_OK) {
+        fprintf(stderr, "vigil connections: %s\n", vigil_status_str(st));
+        rc = 2;
+    } else {
+        double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        out_conns_summary(&w, vigil_engine_net_count(engine), secs, vigil_version());
+        rc = w.shown_findings > 0 ? 1 : 0;
+    }
+    return finish(&a, "connections", fp, &w, engine, rc);
+}

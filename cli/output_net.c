@@ -1,0 +1,243 @@
+/* output_net.c - text and JSON Lines for `vigil logs` and `vigil
+ * connections` hits and their closing summaries.
+ *
+ * Log lines are hostile input shown on a terminal: in text output control
+ * bytes (escape sequences included) are replaced by '.', and JSON goes
+ * through output.c's escaping. Field names are documented in
+ * docs/output.md and follow the sweep's (rule_source, rule_line, score,
+ * level) so one consumer can read both. */
+#include "output_net.h"
+
+#include <string.h>
+
+#define C_RESET "\033[0m"
+#define C_BOLD "\033[1m"
+#define C_DIM "\033[2m"
+#define C_RED "\033[1;31m"
+#define C_YELLOW "\033[1;33m"
+#define C_CYAN "\033[36m"
+
+static const char *level_color(vigil_level l)
+{
+    switch (l) {
+    case VIGIL_LEVEL_ALERT:
+        return C_RED;
+    case VIGIL_LEVEL_WARNING:
+        return C_YELLOW;
+    case VIGIL_LEVEL_NOTICE:
+        return C_CYAN;
+    default:
+        return C_DIM;
+    }
+}
+
+/* Writes s[0..n) with control bytes shown as '.'. */
+static void put_safe(FILE *fp, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        fputc(c < 0x20 && c != '\t' ? '.' : c == 0x7f ? '.' : (int)c, fp);
+    }
+}
+
+static void put_safe_str(FILE *fp, const char *s)
+{
+    put_safe(fp, s, strlen(s));
+}
+
+int out_log_hit(const vigil_log_hit *h, void *user)
+{
+    out_writer *w = user;
+    vigil_level lv = vigil_level_of_score(h->score);
+
+    pthread_mutex_lock(&w->lock);
+    if (lv >= w->min_level) {
+        w->shown_findings++;
+        w->shown_by_level[lv]++;
+        if (w->format == OUT_JSONL) {
+            json_t *o = json_object();
+            if (o != NULL) {
+                json_object_set_new(o, "type", json_string("log_hit"));
+                json_object_set_new(o, "path", out_jstr(h->path));
+                json_object_set_new(o, "line", json_integer((json_int_t)h->line));
+                json_object_set_new(o, "offset", json_integer((json_int_t)h->offset));
+                json_object_set_new(o, "kind", json_string("c2"));
+                json_object_set_new(o, "indicator", out_jstr(h->indicator));
+                json_object_set_new(o, "indicator_type", out_jstr(h->indicator_type));
+                json_object_set_new(o, "matched", out_jstr(h->matched));
+                json_object_set_new(o, "score", json_integer(h->score));
+                json_object_set_new(o, "level", json_string(vigil_level_name(lv)));
+                if (h->description != NULL)
+                    json_object_set_new(o, "description", out_jstr(h->description));
+                if (h->source != NULL)
+                    json_object_set_new(o, "rule_source", out_jstr(h->source));
+                if (h->source_line)
+                    json_object_set_new(o, "rule_line", json_integer((json_int_t)h->source_line));
+                json_object_set_new(o, "text", out_jstr(h->text));
+                json_object_set_new(o, "text_truncated", json_boolean(h->text_truncated));
+                out_put_json_line(w, o);
+                json_decref(o);
+            }
+        } else {
+            const char *lc = w->color ? level_color(lv) : "", *b = w->color ? C_BOLD : "";
+            const char *d = w->color ? C_DIM : "", *z = w->color ? C_RESET : "";
+            put_safe_str(w->fp, h->path);
+            fprintf(w->fp, ":%llu: %s%s%s %s", (unsigned long long)h->line, lc,
+                    vigil_level_name(lv), z, b);
+            put_safe_str(w->fp, h->indicator);
+            fprintf(w->fp, "%s score %d", z, h->score);
+            if (h->source != NULL) {
+                fprintf(w->fp, "  %s(", d);
+                put_safe_str(w->fp, h->source);
+                if (h->source_line)
+                    fprintf(w->fp, ":%llu", (unsigned long long)h->source_line);
+                fprintf(w->fp, ")%s", z);
+            }
+            if (h->description != NULL && h->description[0]) {
+                fputs("  ", w->fp);
+                put_safe_str(w->fp, h->description);
+            }
+            fputs("\n    ", w->fp);
+            put_safe(w->fp, h->text, h->text_len);
+            fputs(h->text_truncated ? " [...]\n" : "\n", w->fp);
+        }
+    }
+    pthread_mutex_unlock(&w->lock);
+    return 0;
+}
+
+int out_conn_hit(const vigil_conn_hit *h, void *user)
+{
+    out_writer *w = user;
+    vigil_level lv = vigil_level_of_score(h->score);
+
+    pthread_mutex_lock(&w->lock);
+    if (lv >= w->min_level) {
+        w->shown_findings++;
+        w->shown_by_level[lv]++;
+        if (w->format == OUT_JSONL) {
+            json_t *o = json_object();
+            if (o != NULL) {
+                json_object_set_new(o, "type", json_string("connection"));
+                json_object_set_new(o, "proto", json_string(h->proto));
+                json_object_set_new(o, "local", out_jstr(h->local));
+                json_object_set_new(o, "local_port", json_integer(h->local_port));
+                json_object_set_new(o, "remote", out_jstr(h->remote));
+                json_object_set_new(o, "remote_port", json_integer(h->remote_port));
+                json_object_set_new(o, "state", json_string(h->state));
+                json_object_set_new(o, "matched_end",
+                                    json_string(h->remote_matched ? "remote" : "local"));
+                json_object_set_new(o, "pid", json_integer(h->pid));
+                json_object_set_new(o, "exe", out_jstr(h->exe));
+                json_object_set_new(o, "uid", json_integer(h->uid));
+                json_object_set_new(o, "kind", json_string("c2"));
+                json_object_set_new(o, "indicator", out_jstr(h->indicator));
+                json_object_set_new(o, "indicator_type", out_jstr(h->indicator_type));
+                json_object_set_new(o, "score", json_integer(h->score));
+                json_object_set_new(o, "level", json_string(vigil_level_name(lv)));
+                if (h->description != NULL)
+                    json_object_set_new(o, "description", out_jstr(h->description));
+                if (h->source != NULL)
+                    json_object_set_new(o, "rule_source", out_jstr(h->source));
+                if (h->source_line)
+                    json_object_set_new(o, "rule_line", json_integer((json_int_t)h->source_line));
+                out_put_json_line(w, o);
+                json_decref(o);
+            }
+        } else {
+            const char *lc = w->color ? level_color(lv) : "", *b = w->color ? C_BOLD : "";
+            const char *z = w->color ? C_RESET : "";
+            int v6 = strchr(h->remote, ':') != NULL;
+            fprintf(w->fp, "%s%s%s %s %s%s%s:%u -> %s%s%s:%u %s  pid %d %s  %s%s%s score %d", lc,
+                    vigil_level_name(lv), z, h->proto, v6 ? "[" : "", h->local, v6 ? "]" : "",
+                    h->local_port, v6 ? "[" : "", h->remote, v6 ? "]" : "", h->remote_port,
+                    h->state[0] ? h->state : "-", h->pid, h->exe[0] ? h->exe : "?", b, h->indicator,
+                    z, h->score);
+            if (h->source != NULL) {
+                fputs("  (", w->fp);
+                put_safe_str(w->fp, h->source);
+                if (h->source_line)
+                    fprintf(w->fp, ":%llu", (unsigned long long)h->source_line);
+                fputc(')', w->fp);
+            }
+            fputc('\n', w->fp);
+        }
+    }
+    pthread_mutex_unlock(&w->lock);
+    return 0;
+}
+
+void out_logs_summary(out_writer *w, const vigil_logs_stats *st, const char *version)
+{
+    pthread_mutex_lock(&w->lock);
+    if (w->format == OUT_JSONL) {
+        json_t *o = json_object();
+        json_t *lv = json_object();
+        json_object_set_new(o, "type", json_string("summary"));
+        json_object_set_new(o, "version", json_string(version));
+        json_object_set_new(o, "files", json_integer((json_int_t)st->files));
+        json_object_set_new(o, "members", json_integer((json_int_t)st->members));
+        json_object_set_new(o, "bytes", json_integer((json_int_t)st->bytes));
+        json_object_set_new(o, "lines", json_integer((json_int_t)st->lines));
+        json_object_set_new(o, "seconds", json_real(st->seconds));
+        json_object_set_new(o, "threads", json_integer(st->threads));
+        json_object_set_new(o, "indicators", json_integer((json_int_t)st->indicators));
+        json_object_set_new(o, "directories", json_integer((json_int_t)st->dirs));
+        json_object_set_new(o, "skipped", json_integer((json_int_t)st->skipped));
+        json_object_set_new(o, "binary_skipped", json_integer((json_int_t)st->binary_skipped));
+        json_object_set_new(o, "unreadable", json_integer((json_int_t)st->unreadable));
+        json_object_set_new(o, "hits", json_integer((json_int_t)w->shown_findings));
+        for (int l = 0; l < VIGIL_LEVEL_COUNT; l++)
+            json_object_set_new(lv, vigil_level_name((vigil_level)l),
+                                json_integer((json_int_t)w->shown_by_level[l]));
+        json_object_set_new(o, "hits_by_level", lv);
+        json_object_set_new(o, "errors", json_integer((json_int_t)w->diag_errors));
+        json_object_set_new(o, "warnings", json_integer((json_int_t)w->diag_warnings));
+        out_put_json_line(w, o);
+        json_decref(o);
+    } else {
+        char bytes[32], rate[32];
+        out_human_bytes((double)st->bytes, bytes, sizeof bytes);
+        out_human_bytes(st->seconds > 0 ? (double)st->bytes / st->seconds : 0, rate, sizeof rate);
+        fprintf(w->fp, "vigil %s: %llu files", version, (unsigned long long)st->files);
+        if (st->members)
+            fprintf(w->fp, " (%llu decompressed streams or members)",
+                    (unsigned long long)st->members);
+        fprintf(w->fp, ", %llu lines, %s in %.2f s (%s/s), %u threads\n",
+                (unsigned long long)st->lines, bytes, st->seconds, rate, st->threads);
+        fprintf(w->fp, "indicators: %llu domains, IPs, CIDRs and URLs\n",
+                (unsigned long long)st->indicators);
+        fprintf(w->fp, "hits: %llu: %llu alert, %llu warning, %llu notice, %llu info\n",
+                w->shown_findings, w->shown_by_level[VIGIL_LEVEL_ALERT],
+                w->shown_by_level[VIGIL_LEVEL_WARNING], w->shown_by_level[VIGIL_LEVEL_NOTICE],
+                w->shown_by_level[VIGIL_LEVEL_INFO]);
+        fprintf(w->fp,
+                "problems: %llu errors, %llu warnings (%llu unreadable, %llu binary skipped)\n",
+                w->diag_errors, w->diag_warnings, (unsigned long long)st->unreadable,
+                (unsigned long long)st->binary_skipped);
+    }
+    fflush(w->fp);
+    pthread_mutex_unlock(&w->lock);
+}
+
+void out_conns_summary(out_writer *w, size_t indicators, double seconds, const char *version)
+{
+    pthread_mutex_lock(&w->lock);
+    if (w->format == OUT_JSONL) {
+        json_t *o = json_object();
+        json_object_set_new(o, "type", json_string("summary"));
+        json_object_set_new(o, "version", json_string(version));
+        json_object_set_new(o, "indicators", json_integer((json_int_t)indicators));
+        json_object_set_new(o, "seconds", json_real(seconds));
+        json_object_set_new(o, "hits", json_integer((json_int_t)w->shown_findings));
+        json_object_set_new(o, "errors", json_integer((json_int_t)w->diag_errors));
+        json_object_set_new(o, "warnings", json_integer((json_int_t)w->diag_warnings));
+        out_put_json_line(w, o);
+        json_decref(o);
+    } else {
+        fprintf(w->fp, "vigil %s: %llu matching sockets; %zu network indicators\n", version,
+                w->shown_findings, indicators);
+    }
+    fflush(w->fp);
+    pthread_mutex_unlock(&w->lock);
+}

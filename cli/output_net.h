@@ -1,0 +1,24 @@
+/* output_net.h - rendering log hunting hits and live-connection hits in the
+ * same two styles as the sweep (output.h): text for people, JSON Lines for
+ * machines, through the same out_writer (its lock, colours and counters). */
+#ifndef VIGIL_CLI_OUTPUT_NET_H
+#define VIGIL_CLI_OUTPUT_NET_H
+
+#include <jansson.h>
+
+#include "output.h"
+#include "vigil/logs.h"
+
+/* output.c's JSON string (invalid UTF-8 replaced) and line writer. */
+json_t *out_jstr(const char *s);
+void out_put_json_line(out_writer *w, json_t *o);
+
+/* vigil_log_fn and vigil_conn_fn; user is the out_writer. Hits whose score
+ * is below w->min_level's threshold are counted but not shown. */
+int out_log_hit(const vigil_log_hit *h, void *user);
+int out_conn_hit(const vigil_conn_hit *h, void *user);
+
+void out_logs_summary(out_writer *w, const vigil_logs_stats *st, const char *version);
+void out_conns_summary(out_writer *w, size_t indicators, double seconds, const char *version);
+
+#endif
