@@ -77,7 +77,7 @@ struct vigil_evtx_parser {
     int failed; /* out of memory in a worker */
     int no_prog;
     int no_tcache;
-    uint64_t tc_hits, tc_misses; /* of threaded workers, gone since */
+    uint64_t tc_hits, tc_misses, tc_fast; /* of threaded workers, gone since */
 };
 
 static void worker_init(worker *w)
@@ -161,10 +161,13 @@ void vigil_evtx_parser_set_tcache(vigil_evtx_parser *p, int on)
         p->no_tcache = !on;
 }
 
-void vigil_evtx_parser_tcache_stats(const vigil_evtx_parser *p, uint64_t *hits, uint64_t *misses)
+void vigil_evtx_parser_tcache_stats(const vigil_evtx_parser *p, uint64_t *hits, uint64_t *misses,
+                                    uint64_t *fast)
 {
     *hits = p->tc_hits + p->main.ctx.tc.hits;
     *misses = p->tc_misses + p->main.ctx.tc.misses;
+    if (fast != NULL)
+        *fast = p->tc_fast + p->main.ctx.tc.fast_hits;
 }
 
 int vigil_evtx_is_evtx(const void *data, size_t len)
@@ -579,6 +582,7 @@ static vigil_status parse_threaded(vigil_evtx_parser *p, const char *name, const
         add_stats(&p->stats, &ta[i].w.st);
         p->tc_hits += ta[i].w.ctx.tc.hits;
         p->tc_misses += ta[i].w.ctx.tc.misses;
+        p->tc_fast += ta[i].w.ctx.tc.fast_hits;
         worker_free(&ta[i].w);
     }
     for (unsigned i = 0; i < p->window; i++) {

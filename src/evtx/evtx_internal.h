@@ -224,13 +224,19 @@ struct vigil_evtx_tmpl {
 /* Compiled templates kept across chunks and files (evtx_tcache.c). */
 typedef struct vigil_evtx_tentry vigil_evtx_tentry;
 typedef struct vigil_evtx_tcache {
-    vigil_arena arena; /* shared templates, their names, programs, keys */
-    vigil_evtx_tentry **slots;
+    vigil_arena arena;         /* shared templates, their names, programs, keys */
+    vigil_evtx_tentry **slots; /* by key */
     uint32_t cap, n;
+    vigil_evtx_tentry **fslots; /* by GUID and size, for the fast check */
+    uint32_t fcap, fn;
     size_t bytes;       /* estimated memory held */
     vigil_evtx_buf key; /* key of the last lookup */
     uint64_t key_hash;
-    uint64_t hits, misses, unshared, flushes; /* for tests and tuning */
+    void *refs; /* name references of the last key (evtx_tcache.c) */
+    uint32_t nrefs, caprefs;
+    uint32_t def, body; /* the last lookup's definition and its body */
+    uint64_t fhash;
+    uint64_t hits, fast_hits, misses, unshared, flushes; /* for tests and tuning */
 } vigil_evtx_tcache;
 
 /* Sections of an event, by the element at depth 1. */
@@ -339,8 +345,10 @@ int vigil_evtx_tcache_insert(vigil_evtx_ctx *c, vigil_evtx_tmpl *t);
 
 /* Off: templates are compiled per chunk, never shared (tests compare). */
 void vigil_evtx_parser_set_tcache(vigil_evtx_parser *p, int on);
-/* Cache counters summed over the parser's decoders. */
-void vigil_evtx_parser_tcache_stats(const vigil_evtx_parser *p, uint64_t *hits, uint64_t *misses);
+/* Cache counters summed over the parser's decoders; fast: the hits found
+ * by the fast check (NULL if not wanted). */
+void vigil_evtx_parser_tcache_stats(const vigil_evtx_parser *p, uint64_t *hits, uint64_t *misses,
+                                    uint64_t *fast);
 
 /* ---- field programs (evtx_prog.c) ---- */
 /* Decodes a record of the usual shape (fragment header, one template

@@ -25,11 +25,30 @@
 
 #define TCACHE_BUDGET (16u << 20) /* estimated bytes kept per decoder */
 
+/* A name reference of a cached definition: where its offset field is in
+ * the body, whether the name was inline, and (if not) the name itself. */
+typedef struct tref {
+    uint32_t pos;   /* offset field, from the start of the body */
+    uint32_t hdr;   /* element header start (after the token), or NOHDR */
+    uint32_t koff;  /* the name's units in the key */
+    uint16_t units; /* their count */
+    uint8_t is_inline;
+} tref;
+#define NOHDR UINT32_MAX
+
 struct vigil_evtx_tentry {
     uint64_t hash;
     const uint8_t *key;
     uint32_t key_len;
     vigil_evtx_tmpl *tmpl;
+    /* the fast check: the definition's own bytes (GUID, size, body), its
+     * name references, and the next entry with the same GUID and size */
+    uint64_t fhash;
+    const uint8_t *raw; /* 20 + dsize bytes from def + 4 */
+    uint32_t dsize;
+    const tref *refs;
+    uint32_t nrefs;
+    vigil_evtx_tentry *fnext;
 };
 
 void vigil_evtx_tcache_init(vigil_evtx_tcache *tc)
@@ -44,9 +63,13 @@ void vigil_evtx_tcache_free(vigil_evtx_tcache *tc)
         return;
     vigil_arena_free(&tc->arena);
     free(tc->slots);
+    free(tc->fslots);
+    free(tc->refs);
     vigil_evtx_buf_free(&tc->key);
-    tc->slots = NULL;
-    tc->cap = tc->n = 0;
+    tc->slots = tc->fslots = NULL;
+    tc->refs = NULL;
+    tc->cap = tc->n = tc->fcap = tc->fn = 0;
+    tc->nrefs = tc->caprefs = 0;
     tc->bytes = 0;
 }
 
@@ -55,7 +78,9 @@ static void tcache_clear(vigil_evtx_tcache *tc)
     vigil_arena_reset(&tc->arena);
     if (tc->n)
         memset(tc->slots, 0, (size_t)tc->cap * sizeof *tc->slots);
-    tc->n = 0;
+    if (tc->fn)
+        memset(tc->fslots, 0, (size_t)tc->fcap * sizeof *tc->fslots);
+    tc->n = tc->fn = 0;
     tc->bytes = 0;
     tc->flushes++;
 }
@@ -73,23 +98,53 @@ static int key_put(vigil_evtx_buf *k, const void *p, size_t n)
     return vigil_evtx_buf_put(k, p, n);
 }
 
-/* A name reference resolved to its content: inline flag, unit count and
- * the UTF-16 units. 0, or -1 where the compiler would fail. */
-static int key_name(const vigil_evtx_ctx *c, vigil_evtx_buf *k, uint32_t off, int is_inline)
+/* Bounds of the name structure at off as the compiler checks them: its
+ * unit count, or -1 if it does not fit in the chunk. */
+static int32_t name_units(const vigil_evtx_ctx *c, uint32_t off)
 {
     if (off < VIGIL_EVTX_CHUNK_HEADER || off > c->size || c->size - off < 8)
         return -1;
     uint32_t n = vigil_evtx_rd16(c->chunk + off + 6);
-    if (8 + 2 * n + 2 > c->size - off)
+    return 8 + 2 * n + 2 > c->size - off ? -1 : (int32_t)n;
+}
+
+/* A name reference resolved to its content: inline flag, unit count and
+ * the UTF-16 units; noted in tc->refs for the fast check (field: chunk
+ * offset of the reference's u32, hdr: element header start or NOHDR).
+ * 0, or -1 where the compiler would fail. */
+static int key_name(const vigil_evtx_ctx *c, vigil_evtx_tcache *tc, uint32_t off, int is_inline,
+                    uint32_t field, uint32_t hdr)
+{
+    vigil_evtx_buf *k = &tc->key;
+    int32_t n = name_units(c, off);
+    if (n < 0)
         return -1;
-    uint8_t hdr[3] = {(uint8_t)is_inline, (uint8_t)n, (uint8_t)(n >> 8)};
-    return key_put(k, hdr, 3) || key_put(k, c->chunk + off + 8, 2 * (size_t)n) ? -1 : 0;
+    if (tc->nrefs == tc->caprefs) {
+        uint32_t cap = tc->caprefs ? tc->caprefs * 2 : 64;
+        tref *r = cap < (1u << 20) ? realloc(tc->refs, cap * sizeof *r) : NULL;
+        if (r == NULL)
+            return -1;
+        tc->refs = r;
+        tc->caprefs = cap;
+    }
+    tref *r = &((tref *)tc->refs)[tc->nrefs++];
+    r->pos = field - tc->body;
+    r->hdr = hdr == NOHDR ? NOHDR : hdr - tc->body;
+    r->is_inline = (uint8_t)is_inline;
+    r->units = (uint16_t)n;
+    uint8_t h[3] = {(uint8_t)is_inline, (uint8_t)n, (uint8_t)(n >> 8)};
+    if (key_put(k, h, 3) != 0)
+        return -1;
+    r->koff = (uint32_t)k->len;
+    return key_put(k, c->chunk + off + 8, 2 * (size_t)n);
 }
 
 /* evtx_binxml.c read_name(): u32 offset, the name inline right after it
  * or elsewhere in the chunk. */
-static int key_read_name(const vigil_evtx_ctx *c, vigil_evtx_buf *k, uint32_t *pos, uint32_t end)
+static int key_read_name(const vigil_evtx_ctx *c, vigil_evtx_tcache *tc, uint32_t *pos,
+                         uint32_t end)
 {
+    uint32_t field = *pos;
     if (end - *pos < 4)
         return -1;
     uint32_t off = vigil_evtx_rd32(c->chunk + *pos);
@@ -103,17 +158,20 @@ static int key_read_name(const vigil_evtx_ctx *c, vigil_evtx_buf *k, uint32_t *p
             return -1;
         *pos += sz;
     }
-    return key_name(c, k, off, is_inline);
+    return key_name(c, tc, off, is_inline, field, NOHDR);
 }
 
 /* Writes the key of the template definition at def (its bounds checked by
  * the caller) into tc->key. 0, or -1 if the template must not be shared. */
-static int make_key(const vigil_evtx_ctx *c, vigil_evtx_buf *k, uint32_t def, uint32_t dsize)
+static int make_key(const vigil_evtx_ctx *c, vigil_evtx_tcache *tc, uint32_t def, uint32_t dsize)
 {
     const uint8_t *ch = c->chunk;
+    vigil_evtx_buf *k = &tc->key;
     uint32_t pos = def + 24, end = def + 24 + dsize;
 
     k->len = 0;
+    tc->nrefs = 0;
+    tc->body = def + 24;
     if (key_put(k, ch + def + 4, 16) != 0) /* GUID */
         return -1;
     while (pos < end) {
@@ -126,7 +184,7 @@ static int make_key(const vigil_evtx_ctx *c, vigil_evtx_buf *k, uint32_t def, ui
         case 0x01: {
             /* template definitions carry the dependency id: the compiler's
              * first guess; the size field is not read */
-            uint32_t p = pos + 2;
+            uint32_t p = pos + 2, hdr = pos;
             if (p > end || end - p < 8)
                 return -1;
             uint32_t off = vigil_evtx_rd32(ch + p + 4);
@@ -140,7 +198,7 @@ static int make_key(const vigil_evtx_ctx *c, vigil_evtx_buf *k, uint32_t def, ui
                 if (sz > c->size - off || sz > end - p)
                     return -1;
             }
-            if (key_name(c, k, off, off == p) != 0)
+            if (key_name(c, tc, off, off == p, p - 4, hdr) != 0)
                 return -1;
             pos = off == p ? p + 8 + 2 * (uint32_t)vigil_evtx_rd16(ch + off + 6) + 2 : p;
             if (tok & 0x40) {
@@ -181,7 +239,7 @@ static int make_key(const vigil_evtx_ctx *c, vigil_evtx_buf *k, uint32_t def, ui
         case 0x06:
         case 0x09:
         case 0x0a:
-            if (key_read_name(c, k, &pos, end) != 0)
+            if (key_read_name(c, tc, &pos, end) != 0)
                 return -1;
             break;
         case 0x07:
@@ -236,12 +294,94 @@ static uint64_t key_hash(const uint8_t *p, size_t n)
     return h ^ (h >> 29);
 }
 
+/* ---- the fast check ---- */
+
+/* The definition at def has e's bytes (GUID, size, body, the name
+ * reference fields aside) and each name reference resolves as in e's
+ * definition: inline at the same place, or elsewhere in the chunk (valid,
+ * not inside its element header) with the same units. make_key() reads
+ * nothing else, so the key is e's key, without building it. */
+static int fast_same(const vigil_evtx_ctx *c, const vigil_evtx_tentry *e, uint32_t def)
+{
+    const uint8_t *body = c->chunk + def + 24, *raw = e->raw + 20;
+    uint32_t done = 0, base = def + 24;
+
+    if (memcmp(c->chunk + def + 4, e->raw, 20) != 0)
+        return 0;
+    for (uint32_t i = 0; i < e->nrefs; i++) {
+        const tref *r = &e->refs[i];
+        if (memcmp(body + done, raw + done, r->pos - done) != 0)
+            return 0;
+        uint32_t off = vigil_evtx_rd32(body + r->pos), after = base + r->pos + 4;
+        if (r->is_inline) {
+            if (off != after)
+                return 0;
+        } else {
+            if (off == after || (r->hdr != NOHDR && off >= base + r->hdr && off < after))
+                return 0;
+            int32_t n = name_units(c, off);
+            if (n != (int32_t)r->units ||
+                memcmp(c->chunk + off + 8, e->key + r->koff, 2 * (size_t)n) != 0)
+                return 0;
+        }
+        done = r->pos + 4;
+    }
+    return memcmp(body + done, raw + done, e->dsize - done) == 0;
+}
+
+#define FAST_CHAIN 8 /* entries kept per GUID and size */
+
+static int fslots_grow(vigil_evtx_tcache *tc)
+{
+    uint32_t cap = tc->fcap ? tc->fcap * 2 : 256;
+    vigil_evtx_tentry **s = calloc(cap, sizeof *s);
+    if (s == NULL)
+        return -1;
+    for (uint32_t i = 0; i < tc->fcap; i++) {
+        vigil_evtx_tentry *e = tc->fslots[i];
+        if (e == NULL)
+            continue;
+        uint32_t j = (uint32_t)e->fhash & (cap - 1);
+        while (s[j] != NULL)
+            j = (j + 1) & (cap - 1);
+        s[j] = e;
+    }
+    free(tc->fslots);
+    tc->fslots = s;
+    tc->fcap = cap;
+    return 0;
+}
+
+/* The slot of the chain for fhash: its head, or the empty slot where it
+ * would go. NULL when there is no table yet. */
+static vigil_evtx_tentry **fast_slot(const vigil_evtx_tcache *tc, uint64_t fhash)
+{
+    if (tc->fcap == 0)
+        return NULL;
+    uint32_t mask = tc->fcap - 1;
+    for (uint32_t i = (uint32_t)fhash & mask;; i = (i + 1) & mask) {
+        if (tc->fslots[i] == NULL || tc->fslots[i]->fhash == fhash)
+            return &tc->fslots[i];
+    }
+}
+
 int vigil_evtx_tcache_lookup(vigil_evtx_ctx *c, uint32_t def, uint32_t dsize, vigil_evtx_tmpl **out)
 {
     vigil_evtx_tcache *tc = &c->tc;
 
     *out = NULL;
-    if (make_key(c, &tc->key, def, dsize) != 0) {
+    tc->def = def;
+    tc->fhash = key_hash(c->chunk + def + 4, 20);
+    vigil_evtx_tentry **fs = fast_slot(tc, tc->fhash);
+    for (const vigil_evtx_tentry *e = fs ? *fs : NULL; e != NULL; e = e->fnext) {
+        if (fast_same(c, e, def)) {
+            tc->hits++;
+            tc->fast_hits++;
+            *out = e->tmpl;
+            return 1;
+        }
+    }
+    if (make_key(c, tc, def, dsize) != 0) {
         tc->unshared++;
         return -1;
     }
@@ -321,6 +461,37 @@ int vigil_evtx_tcache_insert(vigil_evtx_ctx *c, vigil_evtx_tmpl *t)
         i = (i + 1) & mask;
     tc->slots[i] = e;
     tc->n++;
+    /* the fast check: this definition's bytes and name references */
+    uint32_t dsize = vigil_evtx_rd32(c->chunk + tc->def + 20);
+    e->fhash = tc->fhash;
+    e->dsize = dsize;
+    e->nrefs = 0;
+    e->refs = NULL;
+    e->raw = NULL;
+    e->fnext = NULL;
+    if ((tc->fn + 1) * 2 > tc->fcap && fslots_grow(tc) != 0)
+        return 0; /* still cached, found by key */
+    vigil_evtx_tentry **fs = fast_slot(tc, e->fhash);
+    unsigned chain = 0;
+    for (const vigil_evtx_tentry *x = *fs; x != NULL; x = x->fnext)
+        chain++;
+    if (chain >= FAST_CHAIN)
+        return 0;
+    uint8_t *raw = vigil_arena_alloc_raw(&tc->arena, 20 + (size_t)dsize);
+    tref *refs = tc->nrefs ? vigil_arena_alloc_raw(&tc->arena, tc->nrefs * sizeof *refs) : NULL;
+    if (raw == NULL || (tc->nrefs && refs == NULL))
+        return 0;
+    memcpy(raw, c->chunk + tc->def + 4, 20 + (size_t)dsize);
+    if (tc->nrefs)
+        memcpy(refs, tc->refs, tc->nrefs * sizeof *refs);
+    e->raw = raw;
+    e->refs = refs;
+    e->nrefs = tc->nrefs;
+    e->fnext = *fs;
+    if (*fs == NULL)
+        tc->fn++;
+    *fs = e;
+    tc->bytes += 20 + (size_t)dsize + tc->nrefs * sizeof *refs;
     /* nodes (grown by doubling), names, key; field programs are counted
      * as they are built (evtx_prog.c) */
     tc->bytes += 4 * ((size_t)t->n * sizeof *t->nodes + tc->key.len) + 1024;

@@ -195,9 +195,14 @@ static EVTX_NOINLINE int put_u64(vigil_evtx_buf *out, uint64_t v)
         }
         return 0;
     }
-    unsigned n = 1;
-    for (uint64_t t = v; t >= 10; t /= 10)
-        n++;
+    unsigned n = 3;
+    if (v > UINT32_MAX) {
+        for (uint64_t t = v / 1000; t; t /= 10)
+            n++;
+    } else {
+        for (uint32_t t = (uint32_t)v / 1000; t; t /= 10)
+            n++;
+    }
     if (vigil_evtx_buf_reserve(out, n) != 0)
         return -1;
     char *o = out->p + out->len + n;

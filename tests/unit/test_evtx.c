@@ -943,7 +943,7 @@ static void test_template_cache(void)
     computer_tag = "Computer";
     size_t len = file_finish(f, 3);
     static coll c[6];
-    uint64_t hits = 0, misses = 0;
+    uint64_t hits = 0, misses = 0, fast = 0;
     for (int mode = 0; mode < 6; mode++) {
         vigil_evtx_options o;
         vigil_evtx_parser *p = NULL;
@@ -959,13 +959,14 @@ static void test_template_cache(void)
         vigil_evtx_parser_set_programs(p, mode % 4 < 2);
         CHECK_EQ_INT(vigil_evtx_parse_buffer(p, "t.evtx", f, len), VIGIL_OK);
         if (mode == 0)
-            vigil_evtx_parser_tcache_stats(p, &hits, &misses);
+            vigil_evtx_parser_tcache_stats(p, &hits, &misses, &fast);
         if (mode == 0) /* a second file: every template is known */
             CHECK_EQ_INT(vigil_evtx_parse_buffer(p, "t.evtx", f, len), VIGIL_OK);
         if (mode == 0) {
-            uint64_t h2, m2;
-            vigil_evtx_parser_tcache_stats(p, &h2, &m2);
+            uint64_t h2, m2, f2;
+            vigil_evtx_parser_tcache_stats(p, &h2, &m2, &f2);
             CHECK_EQ_INT(h2 - hits, 9);
+            CHECK_EQ_INT(f2 - fast, 9); /* same bytes: all by the fast check */
             CHECK_EQ_INT(m2, misses);
         }
         vigil_evtx_parser_destroy(p);
@@ -975,6 +976,7 @@ static void test_template_cache(void)
     /* chunk 1: event, tricky, UserData compiled; chunk 2: all three
      * reused; chunk 3: the renamed event template compiled */
     CHECK_EQ_INT(hits, 5);
+    CHECK_EQ_INT(fast, 5); /* the same definitions at other offsets */
     CHECK_EQ_INT(misses, 4);
     CHECK(strstr(c[0].ev[0], "|Computer=WS01.corp|") != NULL);
     CHECK(strstr(c[0].ev[4], "|Computer=WS01.corp|") != NULL);
@@ -987,6 +989,53 @@ static void test_template_cache(void)
         for (int mode = 1; mode < 6; mode++)
             CHECK_EQ_STR(c[mode].ev[i], c[0].ev[i]);
     }
+    free(f);
+}
+
+/* The same template in two chunks, the second with another dependency
+ * id in its first element header (a byte the compiler skips): not the
+ * same bytes, so not found by the fast check, but the same key - a hit,
+ * with the same events as without the cache. */
+static void test_template_cache_key_hit(void)
+{
+    uint8_t *f = new_file();
+    for (unsigned k = 0; k < 2; k++) {
+        W w = {f + VIGIL_EVTX_FILE_HEADER + k * VIGIL_EVTX_CHUNK_SIZE, VIGIL_EVTX_CHUNK_HEADER};
+        uint32_t def = 0;
+        event_record(&w, &def, 7 + k, 1, "C:\\Windows\\cmd.exe");
+        /* body: fragment header (4), then 0x41 and the u16 dependency id */
+        CHECK_EQ_INT(w.b[def + 24 + 4], 0x41);
+        if (k == 1)
+            w.b[def + 24 + 5] = 0x01;
+        chunk_finish(w.b, 7 + k, 7 + k, w.pos);
+    }
+    size_t len = file_finish(f, 2);
+    static coll c[2];
+    uint64_t hits = 0, misses = 0, fast = 0;
+    for (int mode = 0; mode < 2; mode++) {
+        vigil_evtx_options o;
+        vigil_evtx_parser *p = NULL;
+        memset(&c[mode], 0, sizeof c[mode]);
+        memset(&o, 0, sizeof o);
+        o.on_event = on_event;
+        o.event_user = &c[mode];
+        o.on_diag = on_diag;
+        o.diag_user = &c[mode];
+        CHECK_EQ_INT(vigil_evtx_parser_create(&o, &p), VIGIL_OK);
+        vigil_evtx_parser_set_tcache(p, mode == 0);
+        CHECK_EQ_INT(vigil_evtx_parse_buffer(p, "t.evtx", f, len), VIGIL_OK);
+        if (mode == 0)
+            vigil_evtx_parser_tcache_stats(p, &hits, &misses, &fast);
+        vigil_evtx_parser_destroy(p);
+        CHECK_EQ_INT(c[mode].n, 2);
+        CHECK_EQ_INT(c[mode].errors + c[mode].warnings, 0);
+    }
+    CHECK_EQ_INT(hits, 1);
+    CHECK_EQ_INT(fast, 0);
+    CHECK_EQ_INT(misses, 1);
+    CHECK_EQ_STR(c[0].ev[0], EV1);
+    for (int i = 0; i < 2; i++)
+        CHECK_EQ_STR(c[0].ev[i], c[1].ev[i]);
     free(f);
 }
 
@@ -1024,7 +1073,7 @@ static void test_template_cache_local_context(void)
         vigil_evtx_parser_set_tcache(p, mode == 0);
         CHECK_EQ_INT(vigil_evtx_parse_buffer(p, "t.evtx", f, len), VIGIL_OK);
         if (mode == 0)
-            vigil_evtx_parser_tcache_stats(p, &hits, &misses);
+            vigil_evtx_parser_tcache_stats(p, &hits, &misses, NULL);
         vigil_evtx_parser_destroy(p);
         CHECK_EQ_INT(c[mode].n, 4);
         CHECK_EQ_INT(c[mode].errors + c[mode].warnings, 0);
@@ -1201,6 +1250,7 @@ int main(void)
     TEST_RUN(test_programs_match_nodes);
     TEST_RUN(test_template_cache);
     TEST_RUN(test_template_cache_local_context);
+    TEST_RUN(test_template_cache_key_hit);
     TEST_RUN(test_template_records);
     TEST_RUN(test_malformed_records);
     TEST_RUN(test_self_template_and_nesting);
