@@ -53,9 +53,20 @@ typedef struct done_chunk {
     int ready;
 } done_chunk;
 
+typedef struct thread_arg {
+    vigil_evtx_parser *p;
+    worker w;
+} thread_arg;
+
 struct vigil_evtx_parser {
     vigil_evtx_options opts;
     worker main;
+    /* threads' workers and slots, kept from file to file (warm template
+     * caches and buffers) */
+    thread_arg *tw;
+    unsigned ntw;
+    done_chunk *slots_kept;
+    unsigned nslots;
     vigil_evtx_stats stats;
     /* threaded parse of one file: chunks are claimed with an atomic
      * counter; mu guards delivery (slots, delivering, the flags) and is
@@ -73,11 +84,11 @@ struct vigil_evtx_parser {
     done_chunk *slots;                 /* chunk i waits in slots[i % window] */
     unsigned window;                   /* chunks decoded ahead of delivery, at most */
     int delivering;                    /* a thread is delivering (under mu) */
+    unsigned waiting;                  /* threads waiting for room (under mu) */
     int aborted;
     int failed; /* out of memory in a worker */
     int no_prog;
     int no_tcache;
-    uint64_t tc_hits, tc_misses, tc_fast; /* of threaded workers, gone since */
 };
 
 static void worker_init(worker *w)
@@ -132,6 +143,15 @@ void vigil_evtx_parser_destroy(vigil_evtx_parser *p)
     if (p == NULL)
         return;
     worker_free(&p->main);
+    for (unsigned i = 0; i < p->ntw; i++)
+        worker_free(&p->tw[i].w);
+    free(p->tw);
+    for (unsigned i = 0; i < p->nslots; i++) {
+        free(p->slots_kept[i].recs);
+        free(p->slots_kept[i].refs);
+        vigil_evtx_buf_free(&p->slots_kept[i].out);
+    }
+    free(p->slots_kept);
     pthread_cond_destroy(&p->turn_cv);
     pthread_mutex_destroy(&p->diag_mu);
     pthread_mutex_destroy(&p->mu);
@@ -164,10 +184,16 @@ void vigil_evtx_parser_set_tcache(vigil_evtx_parser *p, int on)
 void vigil_evtx_parser_tcache_stats(const vigil_evtx_parser *p, uint64_t *hits, uint64_t *misses,
                                     uint64_t *fast)
 {
-    *hits = p->tc_hits + p->main.ctx.tc.hits;
-    *misses = p->tc_misses + p->main.ctx.tc.misses;
+    *hits = p->main.ctx.tc.hits;
+    *misses = p->main.ctx.tc.misses;
+    uint64_t f = p->main.ctx.tc.fast_hits;
+    for (unsigned i = 0; i < p->ntw; i++) {
+        *hits += p->tw[i].w.ctx.tc.hits;
+        *misses += p->tw[i].w.ctx.tc.misses;
+        f += p->tw[i].w.ctx.tc.fast_hits;
+    }
     if (fast != NULL)
-        *fast = p->tc_fast + p->main.ctx.tc.fast_hits;
+        *fast = f;
 }
 
 int vigil_evtx_is_evtx(const void *data, size_t len)
@@ -392,17 +418,16 @@ static void add_stats(vigil_evtx_stats *to, const vigil_evtx_stats *from)
     to->crc_mismatches += from->crc_mismatches;
 }
 
-typedef struct thread_arg {
-    vigil_evtx_parser *p;
-    worker w;
-} thread_arg;
-
 #define SWAP(T, a, b)                                                                              \
     do {                                                                                           \
         T swap_tmp_ = (a);                                                                         \
         (a) = (b);                                                                                 \
         (b) = swap_tmp_;                                                                           \
     } while (0)
+
+/* Chunks a thread may decode ahead of delivery: enough that small chunks
+ * do not make threads wait for each other, few enough to bound memory. */
+#define WINDOW_PER_THREAD 8
 
 /* Moves the decoded records of w into slot d: names that live in the
  * decoder's arenas are copied into out first, then the buffers are
@@ -444,7 +469,8 @@ static void halt_on(vigil_evtx_parser *p, int rc)
         p->failed = 1;
     if (rc != 0) {
         atomic_store(&p->halt, 1);
-        pthread_cond_broadcast(&p->turn_cv);
+        if (p->waiting)
+            pthread_cond_broadcast(&p->turn_cv);
     }
 }
 
@@ -466,7 +492,8 @@ static void drain(vigil_evtx_parser *p, worker *w)
         d->out.len = 0;
         halt_on(p, rc);
         atomic_store(&p->next_deliver, next + 1);
-        pthread_cond_broadcast(&p->turn_cv);
+        if (p->waiting)
+            pthread_cond_broadcast(&p->turn_cv);
     }
     p->delivering = 0;
 }
@@ -488,8 +515,10 @@ static void *thread_main(void *arg)
             break;
         if (idx >= atomic_load(&p->next_deliver) + p->window) {
             pthread_mutex_lock(&p->mu);
+            p->waiting++;
             while (idx >= atomic_load(&p->next_deliver) + p->window && !atomic_load(&p->halt))
                 pthread_cond_wait(&p->turn_cv, &p->mu);
+            p->waiting--;
             pthread_mutex_unlock(&p->mu);
             if (atomic_load(&p->halt))
                 break;
@@ -512,7 +541,9 @@ static void *thread_main(void *arg)
             pthread_mutex_lock(&p->mu);
             halt_on(p, rc);
             atomic_store(&p->next_deliver, idx + 1);
-            pthread_cond_broadcast(&p->turn_cv);
+            if (p->waiting)
+                if (p->waiting)
+                    pthread_cond_broadcast(&p->turn_cv);
             drain(p, w);
             pthread_mutex_unlock(&p->mu);
             continue;
@@ -542,32 +573,58 @@ static void *thread_main(void *arg)
 static vigil_status parse_threaded(vigil_evtx_parser *p, const char *name, const uint8_t *data,
                                    size_t len, uint64_t nchunks, unsigned nthreads)
 {
-    thread_arg *ta = calloc(nthreads, sizeof *ta);
+    unsigned window = nthreads * WINDOW_PER_THREAD;
     pthread_t *tid = calloc(nthreads, sizeof *tid);
-    done_chunk *slots = calloc((size_t)nthreads * 2, sizeof *slots);
     unsigned started = 0;
     vigil_status st = VIGIL_OK;
 
-    if (ta == NULL || tid == NULL || slots == NULL) {
-        free(ta);
-        free(tid);
-        free(slots);
+    if (tid == NULL)
         return VIGIL_ERR_NOMEM;
+    if (p->ntw < nthreads) {
+        thread_arg *ta = realloc(p->tw, nthreads * sizeof *ta);
+        if (ta == NULL) {
+            free(tid);
+            return VIGIL_ERR_NOMEM;
+        }
+        p->tw = ta;
+        for (unsigned i = p->ntw; i < nthreads; i++)
+            worker_init(&ta[i].w);
+        p->ntw = nthreads;
     }
+    if (p->nslots < window) {
+        done_chunk *sl = realloc(p->slots_kept, window * sizeof *sl);
+        if (sl == NULL) {
+            free(tid);
+            return VIGIL_ERR_NOMEM;
+        }
+        memset(sl + p->nslots, 0, (window - p->nslots) * sizeof *sl);
+        p->slots_kept = sl;
+        p->nslots = window;
+    }
+    thread_arg *ta = p->tw;
     p->data = data;
     p->len = len;
     p->name = name;
     p->nchunks = nchunks;
-    p->slots = slots;
-    p->window = nthreads * 2;
+    p->slots = p->slots_kept;
+    p->window = window;
+    for (unsigned i = 0; i < window; i++) {
+        p->slots[i].ready = 0;
+        p->slots[i].nrecs = p->slots[i].nrefs = 0;
+        p->slots[i].out.len = 0;
+    }
     atomic_store(&p->next_chunk, 0);
     atomic_store(&p->next_deliver, 0);
     atomic_store(&p->halt, 0);
     p->delivering = 0;
+    p->waiting = 0;
     p->aborted = p->failed = 0;
     for (unsigned i = 0; i < nthreads; i++) {
         ta[i].p = p;
-        worker_init(&ta[i].w);
+        memset(&ta[i].w.st, 0, sizeof ta[i].w.st);
+        ta[i].w.nrecs = 0;
+        ta[i].w.ctx.nrefs = 0;
+        ta[i].w.ctx.out.len = 0;
         if (pthread_create(&tid[i], NULL, thread_main, &ta[i]) != 0)
             break;
         started++;
@@ -578,25 +635,13 @@ static vigil_status parse_threaded(vigil_evtx_parser *p, const char *name, const
     }
     for (unsigned i = 0; i < started; i++)
         pthread_join(tid[i], NULL);
-    for (unsigned i = 0; i < nthreads; i++) {
+    for (unsigned i = 0; i < nthreads; i++)
         add_stats(&p->stats, &ta[i].w.st);
-        p->tc_hits += ta[i].w.ctx.tc.hits;
-        p->tc_misses += ta[i].w.ctx.tc.misses;
-        p->tc_fast += ta[i].w.ctx.tc.fast_hits;
-        worker_free(&ta[i].w);
-    }
-    for (unsigned i = 0; i < p->window; i++) {
-        free(slots[i].recs);
-        free(slots[i].refs);
-        vigil_evtx_buf_free(&slots[i].out);
-    }
-    free(slots);
     p->slots = NULL;
     if (p->failed)
         st = VIGIL_ERR_NOMEM;
     else if (p->aborted)
         st = VIGIL_ERR_ABORTED;
-    free(ta);
     free(tid);
     return st;
 }

@@ -195,35 +195,32 @@ static EVTX_NOINLINE int put_u64(vigil_evtx_buf *out, uint64_t v)
         }
         return 0;
     }
-    unsigned n = 3;
-    if (v > UINT32_MAX) {
-        for (uint64_t t = v / 1000; t; t /= 10)
-            n++;
-    } else {
-        for (uint32_t t = (uint32_t)v / 1000; t; t /= 10)
-            n++;
-    }
-    if (vigil_evtx_buf_reserve(out, n) != 0)
+    /* digits right-aligned in tmp, then one fixed-size copy: no count */
+    char tmp[40] = {0};
+    size_t i = 20;
+    if (vigil_evtx_buf_reserve(out, 20) != 0)
         return -1;
-    char *o = out->p + out->len + n;
-    out->len += n;
     while (v > UINT32_MAX) {
         unsigned d = (unsigned)(v % 100);
         v /= 100;
-        o -= 2;
-        memcpy(o, digits2 + 2 * d, 2);
+        i -= 2;
+        memcpy(tmp + i, digits2 + 2 * d, 2);
     }
     uint32_t w = (uint32_t)v;
     while (w >= 100) {
         unsigned d = w % 100;
         w /= 100;
-        o -= 2;
-        memcpy(o, digits2 + 2 * d, 2);
+        i -= 2;
+        memcpy(tmp + i, digits2 + 2 * d, 2);
     }
-    if (w >= 10)
-        memcpy(o - 2, digits2 + 2 * w, 2);
-    else
-        o[-1] = (char)('0' + w);
+    if (w >= 10) {
+        i -= 2;
+        memcpy(tmp + i, digits2 + 2 * w, 2);
+    } else {
+        tmp[--i] = (char)('0' + w);
+    }
+    memcpy(out->p + out->len, tmp + i, 20);
+    out->len += 20 - i;
     return 0;
 }
 

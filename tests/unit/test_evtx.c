@@ -1232,6 +1232,35 @@ static void test_threads(void)
         }
     }
     CHECK(same);
+    /* one parser, three threads, the file twice: the threads' workers
+     * (and their template caches) are kept from file to file */
+    {
+        vigil_evtx_options o;
+        vigil_evtx_parser *p = NULL;
+        memset(&o, 0, sizeof o);
+        o.on_event = on_event;
+        o.event_user = &many;
+        o.threads = 3;
+        CHECK_EQ_INT(vigil_evtx_parser_create(&o, &p), VIGIL_OK);
+        uint64_t h1, m1, h2, m2;
+        for (int pass = 0; pass < 2; pass++) {
+            memset(&many, 0, sizeof many);
+            CHECK_EQ_INT(vigil_evtx_parse_buffer(p, "t.evtx", f, len), VIGIL_OK);
+            CHECK_EQ_INT(many.n, 2 * NCH);
+            for (int i = 0; i < 2 * NCH && i < many.n; i++)
+                CHECK_EQ_STR(many.ev[i], one.ev[i]);
+            if (pass == 0)
+                vigil_evtx_parser_tcache_stats(p, &h1, &m1, NULL);
+        }
+        vigil_evtx_parser_tcache_stats(p, &h2, &m2, NULL);
+        /* 4 shareable definitions: each worker compiles each at most once,
+         * whichever chunks it gets in either pass */
+        CHECK(m1 >= 4 && m2 <= 3 * 4);
+        CHECK(h2 > h1);
+        vigil_evtx_get_stats(p, &st);
+        CHECK_EQ_INT((int)st.records, 4 * NCH);
+        vigil_evtx_parser_destroy(p);
+    }
     for (int slow = 0; slow < 2; slow++) {
         memset(&many, 0, sizeof many);
         many.slow_first = slow;
