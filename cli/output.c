@@ -542,6 +542,7 @@ void out_write_summary(out_writer *w, const out_summary *s)
         json_object_set_new(rules, "sigma", json_integer((json_int_t)rc->sigma_rules));
         json_object_set_new(rules, "sigma_correlations",
                             json_integer((json_int_t)rc->sigma_correlations));
+        json_object_set_new(rules, "sigma_filters", json_integer((json_int_t)rc->sigma_filters));
         json_object_set_new(rules, "sigma_refused", json_integer((json_int_t)rc->sigma_refused));
         json_object_set_new(o, "rules", rules);
         put_json_line(w, o);

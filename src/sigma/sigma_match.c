@@ -600,8 +600,10 @@ static int run_cand(vigil_sigma_matcher *m, const cand *c, const vigil_event *ev
     if (!eval_detection(m, &r->det, ev, c->br))
         return 0;
     m->recording = 0;
+    /* a meta filter's condition is and-ed to the rule's (as pySigma does):
+     * `condition: not selection` drops the events its selection describes */
     for (size_t i = 0; i < r->nfilters; i++)
-        if (eval_detection(m, &r->filters[i]->det, ev, c->br))
+        if (!eval_detection(m, &r->filters[i]->det, ev, c->br))
             return 0;
     m->stats.matches++;
     (*count)++;

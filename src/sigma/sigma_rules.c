@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "sigma/sigma_int.h"
@@ -582,6 +583,15 @@ static int same_str(const char *a, const char *b)
     return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
+/* Does the filter's logsource cover the rule's (every field the filter sets
+ * is the rule's)? */
+static int logsource_covers(const vigil_sg_rule *f, const vigil_sg_rule *r)
+{
+    return (f->info.product == NULL || same_str(f->info.product, r->info.product)) &&
+           (f->info.category == NULL || same_str(f->info.category, r->info.category)) &&
+           (f->info.service == NULL || same_str(f->info.service, r->info.service));
+}
+
 static vigil_status attach_filter(vigil_arena *a, vigil_sg_rule *r, vigil_sg_rule *f)
 {
     if (r->nfilters == r->nfilters_cap) {
@@ -674,12 +684,10 @@ vigil_status vigil_sigma_builder_build(vigil_sigma_builder *b, vigil_sigma_rules
     /* filters */
     for (size_t i = 0; i < b->filters.n; i++) {
         vigil_sg_rule *f = b->filters.v[i];
-        if (f->ntargets == 0) {
+        /* `rules: any` (or none listed): every rule the logsource covers */
+        if (f->ntargets == 0 || (f->ntargets == 1 && strcasecmp(f->targets[0], "any") == 0)) {
             for (size_t k = 0; k < n; k++)
-                if (rules[k]->kind == VIGIL_SR_DETECTION &&
-                    same_str(rules[k]->info.product, f->info.product) &&
-                    same_str(rules[k]->info.category, f->info.category) &&
-                    same_str(rules[k]->info.service, f->info.service) &&
+                if (rules[k]->kind == VIGIL_SR_DETECTION && logsource_covers(f, rules[k]) &&
                     attach_filter(a, rules[k], f) != VIGIL_OK)
                     return VIGIL_ERR_NOMEM;
             continue;

@@ -163,4 +163,27 @@ expect_eq "broken rule named with file:line" "$(grep -c "error: $TMP/broken.yml:
 expect_eq "refused counted" "$(jq -r 'select(.type=="summary") | .rules.sigma_refused' "$TMP/out7")" "1"
 "$VIGIL" rules list -r "$R" > "$TMP/list" 2>&1
 expect_eq "rules list shows Sigma rules" "$(grep -c -i 'sigma' "$TMP/list")" "4"
+# 8. a Sigma meta filter (per-site allow-listing): the backup service account
+#    on FS01 is expected there; the rule still fires for it elsewhere
+mkdir -p "$TMP/site"
+cat > "$TMP/site/allow-backup.yml" <<'YML'
+title: Backup service logs on to the file server
+description: the site's backup job
+logsource:
+    product: windows
+    service: security
+filter:
+    rules:
+        - 10000000-0000-0000-0000-000000000001
+    selection:
+        TargetUserName: svc_backup
+        Computer: FS01
+    condition: not selection
+YML
+{ cat "$D/security-a.jsonl"; logon 105 svc_backup FS02 3 2026-03-01T10:07:00.000Z; } > "$TMP/filtered.jsonl"
+"$VIGIL" scan -q -f jsonl -r "$R/logon.yml" -r "$TMP/site" "$TMP/filtered.jsonl" > "$TMP/out8" 2> "$TMP/err8"
+expect_eq "filter: exit 1" "$?" "1"
+expect_eq "filter: no diagnostics" "$(cat "$TMP/err8")" ""
+expect_eq "filter: FS01 allow-listed, FS02 still reported" "$(jq -r 'select(.type=="finding") | "\(.record_id) \(.computer)"' "$TMP/out8")" "105 FS02"
+expect_eq "filter: counted" "$(jq -r 'select(.type=="summary") | .rules.sigma_filters // "none"' "$TMP/out8")" "1"
 finish

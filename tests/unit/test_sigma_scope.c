@@ -155,7 +155,7 @@ static void test_filters(void)
     const char *y = "title: proc\nid: p1\nlogsource:\n  product: windows\n"
                     "detection:\n  sel:\n    Image|endswith: '\\rar.exe'\n  condition: sel\n---\n"
                     "title: allow admins\nlogsource:\n  product: windows\nfilter:\n  rules:\n"
-                    "    - p1\n  selection:\n    User|startswith: 'adm_'\n  condition: selection\n";
+                    "    - p1\n  selection:\n    User|startswith: 'adm_'\n  condition: not selection\n";
     vigil_sigma_ruleset *rs = load(y, NULL);
     vigil_sigma_counts cn;
     vigil_sigma_ruleset_get_counts(rs, &cn);
@@ -164,6 +164,27 @@ static void test_filters(void)
     collect c = {0};
     CHECK_EQ_INT(match_kv(rs, EV("Image", "C:\\rar.exe", "User", "bob"), &c), 1);
     CHECK_EQ_INT(match_kv(rs, EV("Image", "C:\\rar.exe", "User", "adm_bob"), &c), 0);
+    vigil_sigma_ruleset_destroy(rs);
+
+    /* `rules: any` reaches every rule its logsource covers; several filters
+     * all apply; a filter for another product leaves the rule alone */
+    const char *y2 = "title: proc\nid: p1\nlogsource:\n  product: windows\n  category: "
+                     "process_creation\ndetection:\n  sel:\n    Image|endswith: '\\rar.exe'\n"
+                     "  condition: sel\n---\n"
+                     "title: jump host\nlogsource:\n  product: windows\nfilter:\n  rules: any\n"
+                     "  host:\n    Computer: JUMP01\n  condition: not host\n---\n"
+                     "title: admins\nlogsource:\n  product: windows\nfilter:\n  rules:\n    - p1\n"
+                     "  adm:\n    User|startswith: 'adm_'\n  condition: not adm\n---\n"
+                     "title: linux only\nlogsource:\n  product: linux\nfilter:\n  rules: any\n"
+                     "  sel:\n    Image|contains: 'rar'\n  condition: not sel\n";
+    rs = load(y2, NULL);
+    vigil_sigma_ruleset_get_counts(rs, &cn);
+    CHECK_EQ_INT(cn.filters, 3);
+    CHECK_EQ_INT(match_kv(rs, EV("Image", "C:\\rar.exe", "Computer", "WS1", "User", "bob"), &c), 1);
+    CHECK_EQ_INT(match_kv(rs, EV("Image", "C:\\rar.exe", "Computer", "JUMP01", "User", "bob"), &c),
+                 0);
+    CHECK_EQ_INT(match_kv(rs, EV("Image", "C:\\rar.exe", "Computer", "WS1", "User", "adm_x"), &c),
+                 0);
     vigil_sigma_ruleset_destroy(rs);
 }
 
