@@ -54,7 +54,7 @@ void vigil_arena_reset(vigil_arena *a)
     }
 }
 
-void *vigil_arena_alloc(vigil_arena *a, size_t n)
+void *vigil_arena_alloc_raw(vigil_arena *a, size_t n)
 {
     size_t need;
     vigil_arena_block *b = a->head;
@@ -83,7 +83,14 @@ void *vigil_arena_alloc(vigil_arena *a, size_t n)
     }
     void *p = b->data + b->used;
     b->used += need;
-    memset(p, 0, need);
+    return p;
+}
+
+void *vigil_arena_alloc(vigil_arena *a, size_t n)
+{
+    void *p = vigil_arena_alloc_raw(a, n);
+    if (p != NULL)
+        memset(p, 0, n);
     return p;
 }
 
@@ -95,7 +102,7 @@ char *vigil_arena_strndup(vigil_arena *a, const char *s, size_t n)
         return NULL;
     if (n == SIZE_MAX)
         return NULL;
-    p = vigil_arena_alloc(a, n + 1);
+    p = vigil_arena_alloc_raw(a, n + 1);
     if (p == NULL)
         return NULL;
     memcpy(p, s, n);

@@ -21,6 +21,9 @@ void vigil_arena_free(vigil_arena *a);
 void vigil_arena_reset(vigil_arena *a);
 /* 16-byte aligned, zeroed; NULL on overflow or out of memory. */
 void *vigil_arena_alloc(vigil_arena *a, size_t n);
+/* The same, not zeroed: for buffers the caller fills entirely (copies,
+ * arrays written element by element), where clearing is wasted work. */
+void *vigil_arena_alloc_raw(vigil_arena *a, size_t n);
 /* Copies a string (NULL stays NULL); NULL on out of memory. */
 char *vigil_arena_strdup(vigil_arena *a, const char *s);
 char *vigil_arena_strndup(vigil_arena *a, const char *s, size_t n);

@@ -87,6 +87,7 @@ void vigil_evtx_ctx_init(vigil_evtx_ctx *c)
     memset(c, 0, sizeof *c);
     vigil_arena_init(&c->arena);
     vigil_arena_init(&c->rec);
+    vigil_evtx_tcache_init(&c->tc);
 }
 
 void vigil_evtx_ctx_free(vigil_evtx_ctx *c)
@@ -97,6 +98,7 @@ void vigil_evtx_ctx_free(vigil_evtx_ctx *c)
     vigil_arena_free(&c->rec);
     map_free(&c->names);
     map_free(&c->tmpls);
+    vigil_evtx_tcache_free(&c->tc);
     vigil_evtx_buf_free(&c->out);
     vigil_evtx_buf_free(&c->data);
     free(c->refs);
@@ -115,6 +117,8 @@ int vigil_evtx_ctx_begin_chunk(vigil_evtx_ctx *c, const uint8_t *chunk, uint32_t
     vigil_arena_reset(&c->rec);
     map_clear(&c->names);
     map_clear(&c->tmpls);
+    vigil_evtx_tcache_trim(&c->tc);
+    c->gen++;
     return 0;
 }
 
@@ -162,7 +166,7 @@ static const name_entry *get_name(vigil_evtx_ctx *c, uint32_t off)
         fail(c, off, "out of memory");
         return NULL;
     }
-    e = vigil_arena_alloc(&c->arena, sizeof *e);
+    e = vigil_arena_alloc_raw(&c->arena, sizeof *e);
     char *s = e ? vigil_arena_strndup(&c->arena, tmp.p ? tmp.p : "", tmp.len) : NULL;
     vigil_evtx_buf_free(&tmp);
     if (s == NULL || map_put(&c->names, off, e) != 0) {
@@ -211,7 +215,7 @@ static vigil_evtx_node *push(vigil_evtx_ctx *c, node_vec *nv, uint8_t kind, uint
             fail(c, off, "too many tokens");
             return NULL;
         }
-        vigil_evtx_node *v = vigil_arena_alloc(nv->a, (size_t)cap * sizeof *v);
+        vigil_evtx_node *v = vigil_arena_alloc_raw(nv->a, (size_t)cap * sizeof *v);
         if (v == NULL) {
             fail(c, off, "out of memory");
             return NULL;
@@ -287,12 +291,11 @@ static int open_element(vigil_evtx_ctx *c, uint32_t *pos, uint32_t end, int *dep
         uint32_t sz = name_struct_size(c, off);
         if (sz == 0 || (off == p && sz > end - p))
             continue;
-        if (off != p && map_get(&c->names, off) == NULL) {
-            /* a name somewhere else in the chunk: must not start inside
-             * this header and must look like a name */
-            if (off >= *pos && off < p)
-                continue;
-        }
+        /* a name somewhere else in the chunk must not start inside this
+         * header (whether or not it was seen before: compiling depends on
+         * the bytes only, which the template cache relies on) */
+        if (off != p && off >= *pos && off < p)
+            continue;
         *dep_id = dep; /* the rest of this stream uses the same form */
         *pos = p;
         if (off == p)
@@ -328,7 +331,7 @@ static int template_instance(vigil_evtx_ctx *c, node_vec *nv, uint32_t *pos, uin
         return fail(c, p - 4, "substitution count past the end of the record");
     vigil_evtx_value *vals = NULL;
     if (count) {
-        vals = vigil_arena_alloc(nv->a, (size_t)count * sizeof *vals);
+        vals = vigil_arena_alloc_raw(nv->a, (size_t)count * sizeof *vals);
         if (vals == NULL)
             return fail(c, p, "out of memory");
     }
@@ -458,7 +461,7 @@ int vigil_evtx_compile(vigil_evtx_ctx *c, uint32_t off, uint32_t end, int dep_id
             nd->len = nm->len;
             nd->tag = attr_tag(nm);
             if (elem != NULL) {
-                char *full = vigil_arena_alloc(a, (size_t)elem->len + nm->len + 2);
+                char *full = vigil_arena_alloc_raw(a, (size_t)elem->len + nm->len + 2);
                 if (full == NULL) {
                     rc = fail(c, at, "out of memory");
                     break;
@@ -593,23 +596,45 @@ vigil_evtx_tmpl *vigil_evtx_template(vigil_evtx_ctx *c, uint32_t def, unsigned n
         fail(c, def, "template definition past the end of the chunk");
         return NULL;
     }
-    t = vigil_arena_alloc(&c->arena, sizeof *t);
+    /* a nesting depth the compiler refuses is refused per chunk, as before */
+    int shared = 0;
+    if (!c->no_tcache && nest <= VIGIL_EVTX_MAX_NEST) {
+        int r = vigil_evtx_tcache_lookup(c, def, dsize, &t);
+        if (r == 1) {
+            if (map_put(&c->tmpls, def, t) != 0) {
+                fail(c, def, "out of memory");
+                return NULL;
+            }
+            return t;
+        }
+        shared = r == 0;
+    }
+    vigil_arena *a = shared ? &c->tc.arena : &c->arena;
+    t = vigil_arena_alloc(a, sizeof *t);
     if (t == NULL || map_put(&c->tmpls, def, t) != 0) {
         fail(c, def, "out of memory");
         return NULL;
     }
     t->off = def;
     t->state = 0;
+    t->shared = 0;
     t->progs = NULL;
+    t->lprogs = NULL;
+    t->lgen = 0;
     vigil_evtx_node *nodes;
     uint32_t n;
-    if (vigil_evtx_compile(c, def + 24, def + 24 + dsize, 1, &c->arena, nest, &nodes, &n, NULL) !=
-        0) {
+    /* a shared template holds no template instance (its key would have
+     * refused it), so compiling it starts no other lookup */
+    if (vigil_evtx_compile(c, def + 24, def + 24 + dsize, 1, a, nest, &nodes, &n, NULL) != 0) {
         t->state = -1;
+        if (shared) /* what it left in the cache's arena counts too */
+            c->tc.bytes += sizeof *t + 4 * (size_t)dsize;
         return NULL;
     }
     t->nodes = nodes;
     t->n = n;
     t->state = 1;
+    if (shared && vigil_evtx_tcache_insert(c, t) == 0)
+        t->shared = 1;
     return t;
 }

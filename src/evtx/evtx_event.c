@@ -29,25 +29,16 @@ static int fail(vigil_evtx_ctx *c, uint32_t off, const char *msg)
     return -1;
 }
 
-int vigil_evtx_add_ref(vigil_evtx_ctx *c, const char *name_ptr, uint32_t name_off,
-                       uint32_t name_len, uint32_t val_off, uint32_t val_len)
+int vigil_evtx_grow_refs(vigil_evtx_ctx *c)
 {
-    if (c->nrefs == c->caprefs) {
-        size_t cap = c->caprefs ? c->caprefs * 2 : 64;
-        if (cap > (1u << 22))
-            return fail(c, 0, "too many fields");
-        vigil_evtx_fref *r = realloc(c->refs, cap * sizeof *r);
-        if (r == NULL)
-            return fail(c, 0, "out of memory");
-        c->refs = r;
-        c->caprefs = cap;
-    }
-    vigil_evtx_fref *f = &c->refs[c->nrefs++];
-    f->name_ptr = name_ptr;
-    f->name_off = name_off;
-    f->name_len = name_len;
-    f->val_off = val_off;
-    f->val_len = val_len;
+    size_t cap = c->caprefs ? c->caprefs * 2 : 64;
+    if (cap > (1u << 22))
+        return fail(c, 0, "too many fields");
+    vigil_evtx_fref *r = realloc(c->refs, cap * sizeof *r);
+    if (r == NULL)
+        return fail(c, 0, "out of memory");
+    c->refs = r;
+    c->caprefs = cap;
     return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -40,23 +41,54 @@ typedef struct worker {
     vigil_evtx_stats st;
 } worker;
 
+/* The records of a chunk decoded before its turn to be delivered, detached
+ * from the decoder (field names copied into out) so that the decoder goes
+ * on with another chunk. */
+typedef struct done_chunk {
+    rec_entry *recs;
+    size_t nrecs, caprecs;
+    vigil_evtx_fref *refs;
+    size_t nrefs, caprefs;
+    vigil_evtx_buf out;
+    int ready;
+} done_chunk;
+
+typedef struct thread_arg {
+    vigil_evtx_parser *p;
+    worker w;
+} thread_arg;
+
 struct vigil_evtx_parser {
     vigil_evtx_options opts;
     worker main;
+    /* threads' workers and slots, kept from file to file (warm template
+     * caches and buffers) */
+    thread_arg *tw;
+    unsigned ntw;
+    done_chunk *slots_kept;
+    unsigned nslots;
     vigil_evtx_stats stats;
-    /* threaded parse of one file */
+    /* threaded parse of one file: chunks are claimed with an atomic
+     * counter; mu guards delivery (slots, delivering, the flags) and is
+     * never held while the caller's callback runs */
     pthread_mutex_t mu;
-    pthread_cond_t turn_cv;
+    pthread_cond_t turn_cv; /* delivery moved on (room in the window) */
     pthread_mutex_t diag_mu;
     const uint8_t *data;
     size_t len;
     const char *name;
     uint64_t nchunks;
-    uint64_t next_chunk;   /* handed out under mu */
-    uint64_t next_deliver; /* delivered under mu */
+    atomic_uint_fast64_t next_chunk;   /* next chunk to claim */
+    atomic_uint_fast64_t next_deliver; /* next chunk to deliver; written under mu */
+    atomic_int halt;                   /* aborted or failed: claim nothing more */
+    done_chunk *slots;                 /* chunk i waits in slots[i % window] */
+    unsigned window;                   /* chunks decoded ahead of delivery, at most */
+    int delivering;                    /* a thread is delivering (under mu) */
+    unsigned waiting;                  /* threads waiting for room (under mu) */
     int aborted;
     int failed; /* out of memory in a worker */
     int no_prog;
+    int no_tcache;
 };
 
 static void worker_init(worker *w)
@@ -111,6 +143,15 @@ void vigil_evtx_parser_destroy(vigil_evtx_parser *p)
     if (p == NULL)
         return;
     worker_free(&p->main);
+    for (unsigned i = 0; i < p->ntw; i++)
+        worker_free(&p->tw[i].w);
+    free(p->tw);
+    for (unsigned i = 0; i < p->nslots; i++) {
+        free(p->slots_kept[i].recs);
+        free(p->slots_kept[i].refs);
+        vigil_evtx_buf_free(&p->slots_kept[i].out);
+    }
+    free(p->slots_kept);
     pthread_cond_destroy(&p->turn_cv);
     pthread_mutex_destroy(&p->diag_mu);
     pthread_mutex_destroy(&p->mu);
@@ -132,6 +173,27 @@ void vigil_evtx_parser_set_programs(vigil_evtx_parser *p, int on)
 {
     if (p != NULL)
         p->no_prog = !on;
+}
+
+void vigil_evtx_parser_set_tcache(vigil_evtx_parser *p, int on)
+{
+    if (p != NULL)
+        p->no_tcache = !on;
+}
+
+void vigil_evtx_parser_tcache_stats(const vigil_evtx_parser *p, uint64_t *hits, uint64_t *misses,
+                                    uint64_t *fast)
+{
+    *hits = p->main.ctx.tc.hits;
+    *misses = p->main.ctx.tc.misses;
+    uint64_t f = p->main.ctx.tc.fast_hits;
+    for (unsigned i = 0; i < p->ntw; i++) {
+        *hits += p->tw[i].w.ctx.tc.hits;
+        *misses += p->tw[i].w.ctx.tc.misses;
+        f += p->tw[i].w.ctx.tc.fast_hits;
+    }
+    if (fast != NULL)
+        *fast = f;
 }
 
 int vigil_evtx_is_evtx(const void *data, size_t len)
@@ -202,14 +264,16 @@ static int add_rec(worker *w, uint64_t id, uint64_t off, size_t r0, size_t nf)
     return 0;
 }
 
-/* Hands the collected records of w to the caller; 1 if it asked to stop,
- * -1 when out of memory. Resets the collected records. */
-static int deliver(vigil_evtx_parser *p, worker *w, const char *name)
+/* Hands records to the caller, their fields as refs into out; 1 if it
+ * asked to stop, -1 when out of memory. w gives the field array and the
+ * record count. */
+static int deliver_recs(vigil_evtx_parser *p, worker *w, const char *name, const rec_entry *recs,
+                        size_t nrecs, const vigil_evtx_fref *refs, const char *out)
 {
     int rc = 0;
 
-    for (size_t i = 0; i < w->nrecs && rc == 0; i++) {
-        const rec_entry *r = &w->recs[i];
+    for (size_t i = 0; i < nrecs && rc == 0; i++) {
+        const rec_entry *r = &recs[i];
         w->st.records++;
         if (p->opts.on_event == NULL)
             continue;
@@ -224,11 +288,11 @@ static int deliver(vigil_evtx_parser *p, worker *w, const char *name)
             w->capfields = cap;
         }
         for (size_t k = 0; k < r->nf; k++) {
-            const vigil_evtx_fref *fr = &w->ctx.refs[r->r0 + k];
+            const vigil_evtx_fref *fr = &refs[r->r0 + k];
             vigil_field *f = &w->fields[k];
-            f->name = fr->name_ptr ? fr->name_ptr : w->ctx.out.p + fr->name_off;
+            f->name = fr->name_ptr ? fr->name_ptr : out + fr->name_off;
             f->name_len = fr->name_len;
-            f->value = w->ctx.out.p + fr->val_off;
+            f->value = out + fr->val_off;
             f->value_len = fr->val_len;
             f->is_null = 0;
         }
@@ -241,6 +305,14 @@ static int deliver(vigil_evtx_parser *p, worker *w, const char *name)
         if (p->opts.on_event(&ev, p->opts.event_user) != 0)
             rc = 1;
     }
+    return rc;
+}
+
+/* Hands the collected records of w to the caller (see deliver_recs) and
+ * resets them. */
+static int deliver(vigil_evtx_parser *p, worker *w, const char *name)
+{
+    int rc = deliver_recs(p, w, name, w->recs, w->nrecs, w->ctx.refs, w->ctx.out.p);
     w->nrecs = 0;
     w->ctx.nrefs = 0;
     w->ctx.out.len = 0;
@@ -295,6 +367,7 @@ static int parse_chunk(vigil_evtx_parser *p, worker *w, const vigil_diag_sink *s
     if (vigil_evtx_ctx_begin_chunk(c, ch, avail) != 0)
         return -1;
     c->no_prog = p->no_prog;
+    c->no_tcache = p->no_tcache;
     uint32_t pos = VIGIL_EVTX_CHUNK_HEADER;
     while (pos < end && end - pos >= VIGIL_EVTX_RECORD_HEADER + 4) {
         uint32_t size = vigil_evtx_rd32(ch + pos + 4);
@@ -345,11 +418,90 @@ static void add_stats(vigil_evtx_stats *to, const vigil_evtx_stats *from)
     to->crc_mismatches += from->crc_mismatches;
 }
 
-typedef struct thread_arg {
-    vigil_evtx_parser *p;
-    worker w;
-} thread_arg;
+#define SWAP(T, a, b)                                                                              \
+    do {                                                                                           \
+        T swap_tmp_ = (a);                                                                         \
+        (a) = (b);                                                                                 \
+        (b) = swap_tmp_;                                                                           \
+    } while (0)
 
+/* Chunks a thread may decode ahead of delivery: enough that small chunks
+ * do not make threads wait for each other, few enough to bound memory. */
+#define WINDOW_PER_THREAD 8
+
+/* Moves the decoded records of w into slot d: names that live in the
+ * decoder's arenas are copied into out first, then the buffers are
+ * swapped (w gets the slot's empty ones back). 0, or -1 out of memory. */
+static int detach(worker *w, done_chunk *d)
+{
+    vigil_evtx_ctx *c = &w->ctx;
+    for (size_t i = 0; i < c->nrefs; i++) {
+        vigil_evtx_fref *f = &c->refs[i];
+        if (f->name_ptr == NULL)
+            continue;
+        size_t off = c->out.len;
+        if (vigil_evtx_buf_put(&c->out, f->name_ptr, f->name_len) != 0 ||
+            vigil_evtx_buf_putc(&c->out, '\0') != 0)
+            return -1;
+        f->name_ptr = NULL;
+        f->name_off = (uint32_t)off;
+    }
+    SWAP(rec_entry *, w->recs, d->recs);
+    SWAP(size_t, w->nrecs, d->nrecs);
+    SWAP(size_t, w->caprecs, d->caprecs);
+    SWAP(vigil_evtx_fref *, c->refs, d->refs);
+    SWAP(size_t, c->nrefs, d->nrefs);
+    SWAP(size_t, c->caprefs, d->caprefs);
+    SWAP(vigil_evtx_buf, c->out, d->out);
+    w->nrecs = 0;
+    c->nrefs = 0;
+    c->out.len = 0;
+    return 0;
+}
+
+/* Stops the parse after rc (1 = the caller asked, -1 = out of memory).
+ * Under mu. */
+static void halt_on(vigil_evtx_parser *p, int rc)
+{
+    if (rc > 0)
+        p->aborted = 1;
+    else if (rc < 0)
+        p->failed = 1;
+    if (rc != 0) {
+        atomic_store(&p->halt, 1);
+        if (p->waiting)
+            pthread_cond_broadcast(&p->turn_cv);
+    }
+}
+
+/* Delivers the chunks waiting in their slots, in order, for as long as
+ * the next one is there. Under mu, with p->delivering set by the caller;
+ * mu is released while the callback runs. */
+static void drain(vigil_evtx_parser *p, worker *w)
+{
+    for (;;) {
+        uint64_t next = atomic_load(&p->next_deliver);
+        done_chunk *d = &p->slots[next % p->window];
+        if (atomic_load(&p->halt) || next >= p->nchunks || !d->ready)
+            break;
+        pthread_mutex_unlock(&p->mu);
+        int rc = deliver_recs(p, w, p->name, d->recs, d->nrecs, d->refs, d->out.p);
+        pthread_mutex_lock(&p->mu);
+        d->ready = 0;
+        d->nrecs = d->nrefs = 0;
+        d->out.len = 0;
+        halt_on(p, rc);
+        atomic_store(&p->next_deliver, next + 1);
+        if (p->waiting)
+            pthread_cond_broadcast(&p->turn_cv);
+    }
+    p->delivering = 0;
+}
+
+/* A worker: claims the next chunk, decodes it, and delivers it at once
+ * when it is the next in file order (then whatever waits behind it), or
+ * leaves it in its slot for the thread that delivers the one before. At
+ * most window chunks are decoded ahead of delivery. */
 static void *thread_main(void *arg)
 {
     thread_arg *ta = arg;
@@ -358,32 +510,60 @@ static void *thread_main(void *arg)
     vigil_diag_sink sink = make_sink(p);
 
     for (;;) {
-        pthread_mutex_lock(&p->mu);
-        uint64_t idx = p->next_chunk;
-        int stop = p->aborted || p->failed || idx >= p->nchunks;
-        if (!stop)
-            p->next_chunk++;
-        pthread_mutex_unlock(&p->mu);
-        if (stop)
+        uint64_t idx = atomic_fetch_add(&p->next_chunk, 1);
+        if (idx >= p->nchunks || atomic_load(&p->halt))
             break;
+        if (idx >= atomic_load(&p->next_deliver) + p->window) {
+            pthread_mutex_lock(&p->mu);
+            p->waiting++;
+            while (idx >= atomic_load(&p->next_deliver) + p->window && !atomic_load(&p->halt))
+                pthread_cond_wait(&p->turn_cv, &p->mu);
+            p->waiting--;
+            pthread_mutex_unlock(&p->mu);
+            if (atomic_load(&p->halt))
+                break;
+        }
         uint64_t foff = VIGIL_EVTX_FILE_HEADER + idx * VIGIL_EVTX_CHUNK_SIZE;
         size_t left = p->len - foff;
         uint32_t avail = left < VIGIL_EVTX_CHUNK_SIZE ? (uint32_t)left : VIGIL_EVTX_CHUNK_SIZE;
         int rc = parse_chunk(p, w, &sink, p->name, p->data + foff, avail, idx, foff, 0);
         pthread_mutex_lock(&p->mu);
-        while (p->next_deliver != idx)
-            pthread_cond_wait(&p->turn_cv, &p->mu);
-        if (rc == 0 && !p->aborted && !p->failed)
+        if (rc != 0 || atomic_load(&p->halt)) { /* nothing more is delivered */
+            halt_on(p, rc);
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+        if (idx == atomic_load(&p->next_deliver) && !p->delivering) {
+            /* its turn: deliver straight from the decoder */
+            p->delivering = 1;
+            pthread_mutex_unlock(&p->mu);
             rc = deliver(p, w, p->name);
-        w->nrecs = 0;
-        w->ctx.nrefs = 0;
-        w->ctx.out.len = 0;
-        if (rc > 0)
-            p->aborted = 1;
-        else if (rc < 0)
-            p->failed = 1;
-        p->next_deliver++;
-        pthread_cond_broadcast(&p->turn_cv);
+            pthread_mutex_lock(&p->mu);
+            halt_on(p, rc);
+            atomic_store(&p->next_deliver, idx + 1);
+            if (p->waiting)
+                if (p->waiting)
+                    pthread_cond_broadcast(&p->turn_cv);
+            drain(p, w);
+            pthread_mutex_unlock(&p->mu);
+            continue;
+        }
+        pthread_mutex_unlock(&p->mu);
+        /* slot idx % window is this chunk's alone: the chunk window before
+         * it there has been delivered, and no other is claimed that far */
+        done_chunk *d = &p->slots[idx % p->window];
+        rc = detach(w, d);
+        pthread_mutex_lock(&p->mu);
+        if (rc != 0) {
+            halt_on(p, -1);
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+        d->ready = 1;
+        if (!p->delivering) { /* its turn may have come meanwhile */
+            p->delivering = 1;
+            drain(p, w);
+        }
         pthread_mutex_unlock(&p->mu);
     }
     return NULL;
@@ -393,25 +573,58 @@ static void *thread_main(void *arg)
 static vigil_status parse_threaded(vigil_evtx_parser *p, const char *name, const uint8_t *data,
                                    size_t len, uint64_t nchunks, unsigned nthreads)
 {
-    thread_arg *ta = calloc(nthreads, sizeof *ta);
+    unsigned window = nthreads * WINDOW_PER_THREAD;
     pthread_t *tid = calloc(nthreads, sizeof *tid);
     unsigned started = 0;
     vigil_status st = VIGIL_OK;
 
-    if (ta == NULL || tid == NULL) {
-        free(ta);
-        free(tid);
+    if (tid == NULL)
         return VIGIL_ERR_NOMEM;
+    if (p->ntw < nthreads) {
+        thread_arg *ta = realloc(p->tw, nthreads * sizeof *ta);
+        if (ta == NULL) {
+            free(tid);
+            return VIGIL_ERR_NOMEM;
+        }
+        p->tw = ta;
+        for (unsigned i = p->ntw; i < nthreads; i++)
+            worker_init(&ta[i].w);
+        p->ntw = nthreads;
     }
+    if (p->nslots < window) {
+        done_chunk *sl = realloc(p->slots_kept, window * sizeof *sl);
+        if (sl == NULL) {
+            free(tid);
+            return VIGIL_ERR_NOMEM;
+        }
+        memset(sl + p->nslots, 0, (window - p->nslots) * sizeof *sl);
+        p->slots_kept = sl;
+        p->nslots = window;
+    }
+    thread_arg *ta = p->tw;
     p->data = data;
     p->len = len;
     p->name = name;
     p->nchunks = nchunks;
-    p->next_chunk = p->next_deliver = 0;
+    p->slots = p->slots_kept;
+    p->window = window;
+    for (unsigned i = 0; i < window; i++) {
+        p->slots[i].ready = 0;
+        p->slots[i].nrecs = p->slots[i].nrefs = 0;
+        p->slots[i].out.len = 0;
+    }
+    atomic_store(&p->next_chunk, 0);
+    atomic_store(&p->next_deliver, 0);
+    atomic_store(&p->halt, 0);
+    p->delivering = 0;
+    p->waiting = 0;
     p->aborted = p->failed = 0;
     for (unsigned i = 0; i < nthreads; i++) {
         ta[i].p = p;
-        worker_init(&ta[i].w);
+        memset(&ta[i].w.st, 0, sizeof ta[i].w.st);
+        ta[i].w.nrecs = 0;
+        ta[i].w.ctx.nrefs = 0;
+        ta[i].w.ctx.out.len = 0;
         if (pthread_create(&tid[i], NULL, thread_main, &ta[i]) != 0)
             break;
         started++;
@@ -422,15 +635,13 @@ static vigil_status parse_threaded(vigil_evtx_parser *p, const char *name, const
     }
     for (unsigned i = 0; i < started; i++)
         pthread_join(tid[i], NULL);
-    for (unsigned i = 0; i < nthreads; i++) {
+    for (unsigned i = 0; i < nthreads; i++)
         add_stats(&p->stats, &ta[i].w.st);
-        worker_free(&ta[i].w);
-    }
+    p->slots = NULL;
     if (p->failed)
         st = VIGIL_ERR_NOMEM;
     else if (p->aborted)
         st = VIGIL_ERR_ABORTED;
-    free(ta);
     free(tid);
     return st;
 }

@@ -6,7 +6,8 @@
  * node lists with a record's substitution values and emits flat fields;
  * evtx_prog.c turns a compiled template into a field program (run per
  * record when the record's values allow it); evtx_value.c formats typed
- * values as text. All offsets are relative to the start of the chunk, as
+ * values as text; evtx_tcache.c keeps compiled templates (and their
+ * programs) across chunks and files. All offsets are relative to the start of the chunk, as
  * they are in the format. */
 #ifndef VIGIL_EVTX_INTERNAL_H
 #define VIGIL_EVTX_INTERNAL_H
@@ -168,22 +169,25 @@ typedef struct vigil_evtx_node {
 
 /* One step of a field program (evtx_prog.c). */
 enum {
-    VIGIL_EVTX_OP_MARK = 1,    /* a value starts here: remember out.len, clear "omitted" */
-    VIGIL_EVTX_OP_TEXT,        /* append str/len */
-    VIGIL_EVTX_OP_SUBST,       /* append value index; OPTIONAL: empty value omits the attribute */
-    VIGIL_EVTX_OP_SKIP,        /* value index is not shown, but must not be BinXml */
-    VIGIL_EVTX_OP_BINXML,      /* value index, if BinXml, runs in the context ctx */
-    VIGIL_EVTX_OP_ATTR,        /* attribute value done: field str unless omitted */
-    VIGIL_EVTX_OP_DNAME,       /* <Data Name=...> value done: it names the Data element */
-    VIGIL_EVTX_OP_CLOSE,       /* leaf element done: field str (HAS_ATTR: not if empty) */
-    VIGIL_EVTX_OP_DATA_NAMED,  /* EventData Data with a literal Name str */
-    VIGIL_EVTX_OP_DATA_DYN,    /* EventData Data named by the last DNAME, if any */
-    VIGIL_EVTX_OP_DATA_UNNAMED /* EventData Data without Name: joined into "Data" */
+    VIGIL_EVTX_OP_MARK = 1,     /* a value starts here: remember out.len, clear "omitted" */
+    VIGIL_EVTX_OP_TEXT,         /* append str/len */
+    VIGIL_EVTX_OP_SUBST,        /* append value index; OPTIONAL: empty value omits the attribute */
+    VIGIL_EVTX_OP_SKIP,         /* value index is not shown, but must not be BinXml */
+    VIGIL_EVTX_OP_BINXML,       /* value index, if BinXml, runs in the context ctx */
+    VIGIL_EVTX_OP_ATTR,         /* attribute value done: field str unless omitted */
+    VIGIL_EVTX_OP_DNAME,        /* <Data Name=...> value done: it names the Data element */
+    VIGIL_EVTX_OP_CLOSE,        /* leaf element done: field str (HAS_ATTR: not if empty) */
+    VIGIL_EVTX_OP_DATA_NAMED,   /* EventData Data with a literal Name str */
+    VIGIL_EVTX_OP_DATA_DYN,     /* EventData Data named by the last DNAME, if any */
+    VIGIL_EVTX_OP_DATA_UNNAMED, /* EventData Data without Name: joined into "Data" */
+    VIGIL_EVTX_OP_SUBST_ATTR,   /* MARK, SUBST index, ATTR str in one step */
+    VIGIL_EVTX_OP_SUBST_CLOSE   /* MARK, SUBST index, CLOSE str in one step */
 };
 enum {
     VIGIL_EVTX_OPF_OPTIONAL = 1,
     VIGIL_EVTX_OPF_TIMECREATED = 2, /* also emit the value as "TimeCreated" */
-    VIGIL_EVTX_OPF_HAS_ATTR = 4
+    VIGIL_EVTX_OPF_HAS_ATTR = 4,
+    VIGIL_EVTX_OPF_LOCAL = 8 /* BINXML op of a template kept for one chunk only */
 };
 
 typedef struct vigil_evtx_op {
@@ -191,7 +195,7 @@ typedef struct vigil_evtx_op {
     uint8_t flags;
     uint16_t index;
     uint32_t len;
-    const char *str; /* NUL-terminated, in the chunk arena */
+    const char *str; /* NUL-terminated, in the program's arena */
     const void *ctx; /* BINXML: the element stack there (evtx_prog.c) */
 } vigil_evtx_op;
 
@@ -209,8 +213,31 @@ struct vigil_evtx_tmpl {
     uint32_t n;
     uint32_t off;
     int state;              /* 0 compiling, 1 ready, -1 broken */
-    vigil_evtx_prog *progs; /* built on first use, in the chunk arena */
+    int shared;             /* lives in the template cache, not the chunk arena */
+    vigil_evtx_prog *progs; /* built on first use, in the same arena */
+    /* shared template: programs for contexts of chunk-only programs, in
+     * the chunk arena, valid while lgen is the decoder's chunk number */
+    vigil_evtx_prog *lprogs;
+    uint64_t lgen;
 };
+
+/* Compiled templates kept across chunks and files (evtx_tcache.c). */
+typedef struct vigil_evtx_tentry vigil_evtx_tentry;
+typedef struct vigil_evtx_tcache {
+    vigil_arena arena;         /* shared templates, their names, programs, keys */
+    vigil_evtx_tentry **slots; /* by key */
+    uint32_t cap, n;
+    vigil_evtx_tentry **fslots; /* by GUID and size, for the fast check */
+    uint32_t fcap, fn;
+    size_t bytes;       /* estimated memory held */
+    vigil_evtx_buf key; /* key of the last lookup */
+    uint64_t key_hash;
+    void *refs; /* name references of the last key (evtx_tcache.c) */
+    uint32_t nrefs, caprefs;
+    uint32_t def, body; /* the last lookup's definition and its body */
+    uint64_t fhash;
+    uint64_t hits, fast_hits, misses, unshared, flushes; /* for tests and tuning */
+} vigil_evtx_tcache;
 
 /* Sections of an event, by the element at depth 1. */
 enum {
@@ -277,7 +304,10 @@ typedef struct vigil_evtx_ctx {
     uint32_t attr_start;         /* its value starts here in out */
     int attr_omit;
     uint32_t steps;
-    int no_prog; /* run every record node by node (tests compare both) */
+    int no_prog;   /* run every record node by node (tests compare both) */
+    int no_tcache; /* compile templates per chunk (tests compare both) */
+    vigil_evtx_tcache tc;
+    uint64_t gen; /* chunks begun, to expire chunk-only data */
 } vigil_evtx_ctx;
 
 void vigil_evtx_ctx_init(vigil_evtx_ctx *c);
@@ -297,6 +327,29 @@ int vigil_evtx_compile(vigil_evtx_ctx *c, uint32_t off, uint32_t end, int dep_id
  * and cached on first use), or NULL with c->err set. */
 vigil_evtx_tmpl *vigil_evtx_template(vigil_evtx_ctx *c, uint32_t def, unsigned nest);
 
+/* ---- template cache (evtx_tcache.c) ---- */
+void vigil_evtx_tcache_init(vigil_evtx_tcache *tc);
+void vigil_evtx_tcache_free(vigil_evtx_tcache *tc);
+/* At a chunk start (nothing of the cache in use): drops it all when it
+ * holds more than its budget. */
+void vigil_evtx_tcache_trim(vigil_evtx_tcache *tc);
+/* Looks up the definition at def (24-byte header and dsize bytes in the
+ * chunk): 1 with *out on a hit; 0 on a miss, the key kept for
+ * vigil_evtx_tcache_insert(); -1 when the template must be compiled for
+ * this chunk only. */
+int vigil_evtx_tcache_lookup(vigil_evtx_ctx *c, uint32_t def, uint32_t dsize,
+                             vigil_evtx_tmpl **out);
+/* Adds t, compiled into c->tc.arena right after a lookup that missed (no
+ * other lookup in between), under that lookup's key. 0/-1. */
+int vigil_evtx_tcache_insert(vigil_evtx_ctx *c, vigil_evtx_tmpl *t);
+
+/* Off: templates are compiled per chunk, never shared (tests compare). */
+void vigil_evtx_parser_set_tcache(vigil_evtx_parser *p, int on);
+/* Cache counters summed over the parser's decoders; fast: the hits found
+ * by the fast check (NULL if not wanted). */
+void vigil_evtx_parser_tcache_stats(const vigil_evtx_parser *p, uint64_t *hits, uint64_t *misses,
+                                    uint64_t *fast);
+
 /* ---- field programs (evtx_prog.c) ---- */
 /* Decodes a record of the usual shape (fragment header, one template
  * instance, end) by running its template's field program, nested BinXml
@@ -310,9 +363,23 @@ int vigil_evtx_prog_record(vigil_evtx_ctx *c, uint32_t off, uint32_t end);
 void vigil_evtx_parser_set_programs(vigil_evtx_parser *p, int on);
 
 /* ---- event assembly (evtx_event.c) ---- */
+/* Grows c->refs for one more field. 0 or -1 with c->err set. */
+int vigil_evtx_grow_refs(vigil_evtx_ctx *c);
+
 /* Appends a field (name_ptr, or the name at name_off in out). 0 or -1. */
-int vigil_evtx_add_ref(vigil_evtx_ctx *c, const char *name_ptr, uint32_t name_off,
-                       uint32_t name_len, uint32_t val_off, uint32_t val_len);
+static inline int vigil_evtx_add_ref(vigil_evtx_ctx *c, const char *name_ptr, uint32_t name_off,
+                                     uint32_t name_len, uint32_t val_off, uint32_t val_len)
+{
+    if (c->nrefs == c->caprefs && vigil_evtx_grow_refs(c) != 0)
+        return -1;
+    vigil_evtx_fref *f = &c->refs[c->nrefs++];
+    f->name_ptr = name_ptr;
+    f->name_off = name_off;
+    f->name_len = name_len;
+    f->val_off = val_off;
+    f->val_len = val_len;
+    return 0;
+}
 
 /* Decodes the binary XML of one record at [off, end) and appends its fields
  * to c->refs / c->out. On error returns -1 with c->err set and the fields

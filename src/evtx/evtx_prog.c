@@ -51,6 +51,8 @@ typedef struct sim {
     int attr_text_only;          /* its value has no substitution */
     uint32_t attr_op;            /* index of its MARK */
     int bad;                     /* not modelled or out of memory: no program */
+    int local;                   /* the program lives in the chunk arena */
+    size_t bytes;                /* allocated in a, for the cache's budget */
 } sim;
 
 /* The element stack where a BinXml value runs. */
@@ -67,11 +69,12 @@ static vigil_evtx_op *op_push(sim *s, uint8_t kind)
     if (ov->n == ov->cap) {
         uint32_t cap = ov->cap ? ov->cap * 2 : 32;
         vigil_evtx_op *v =
-            cap <= (1u << 20) ? vigil_arena_alloc(ov->a, (size_t)cap * sizeof *v) : NULL;
+            cap <= (1u << 20) ? vigil_arena_alloc_raw(ov->a, (size_t)cap * sizeof *v) : NULL;
         if (v == NULL) {
             s->bad = 1;
             return NULL;
         }
+        s->bytes += (size_t)cap * sizeof *v;
         if (ov->n)
             memcpy(v, ov->v, (size_t)ov->n * sizeof *v);
         ov->v = v;
@@ -86,11 +89,12 @@ static vigil_evtx_op *op_push(sim *s, uint8_t kind)
 /* "a_b" in the arena, NUL-terminated. */
 static const char *join(sim *s, const char *a, uint32_t alen, const char *b, uint32_t blen)
 {
-    char *r = vigil_arena_alloc(s->a, (size_t)alen + blen + 2);
+    char *r = vigil_arena_alloc_raw(s->a, (size_t)alen + blen + 2);
     if (r == NULL) {
         s->bad = 1;
         return NULL;
     }
+    s->bytes += (size_t)alen + blen + 2;
     memcpy(r, a, alen);
     r[alen] = '_';
     memcpy(r + alen + 1, b, blen);
@@ -139,11 +143,12 @@ static void finish_attr(sim *s)
             size_t len = 0;
             for (uint32_t i = s->attr_op + 1; i < s->ov.n; i++)
                 len += s->ov.v[i].len;
-            char *nm = vigil_arena_alloc(s->a, len + 1);
+            char *nm = vigil_arena_alloc_raw(s->a, len + 1);
             if (nm == NULL) {
                 s->bad = 1;
                 return;
             }
+            s->bytes += len + 1;
             len = 0;
             for (uint32_t i = s->attr_op + 1; i < s->ov.n; i++) {
                 memcpy(nm + len, s->ov.v[i].str, s->ov.v[i].len);
@@ -271,11 +276,15 @@ static void subst_op(sim *s, const vigil_evtx_node *nd)
     if (s->attr == NULL && nd->vtype == VIGIL_EVTX_T_BINXML) {
         /* text that is never shown: a BinXml value there runs with this
          * element stack, which is all its program needs to know */
-        snapshot *sn = vigil_arena_alloc(s->a, sizeof *sn + (size_t)s->depth * sizeof sn->st[0]);
+        size_t sz = sizeof(snapshot) + (size_t)s->depth * sizeof(sim_elem);
+        snapshot *sn = vigil_arena_alloc_raw(s->a, sz);
         if (sn == NULL || (op = op_push(s, VIGIL_EVTX_OP_BINXML)) == NULL) {
             s->bad = 1;
             return;
         }
+        s->bytes += sz;
+        if (s->local)
+            op->flags |= VIGIL_EVTX_OPF_LOCAL;
         sn->depth = s->depth;
         if (s->depth)
             memcpy(sn->st, s->st, (size_t)s->depth * sizeof sn->st[0]);
@@ -287,24 +296,50 @@ static void subst_op(sim *s, const vigil_evtx_node *nd)
         op->index = nd->index;
 }
 
+/* Most fields are "start a value, one substitution, make it a field":
+ * those three steps become one (same effect, including what vstart and
+ * omit are left at), so the runner dispatches a third as often. */
+static void fuse(op_vec *ov)
+{
+    uint32_t w = 0;
+    for (uint32_t r = 0; r < ov->n; r++) {
+        const vigil_evtx_op *o = &ov->v[r];
+        if (o->kind == VIGIL_EVTX_OP_MARK && ov->n - r >= 3 && o[1].kind == VIGIL_EVTX_OP_SUBST &&
+            (o[2].kind == VIGIL_EVTX_OP_ATTR || o[2].kind == VIGIL_EVTX_OP_CLOSE)) {
+            vigil_evtx_op f = o[2];
+            f.kind = o[2].kind == VIGIL_EVTX_OP_ATTR ? VIGIL_EVTX_OP_SUBST_ATTR
+                                                     : VIGIL_EVTX_OP_SUBST_CLOSE;
+            f.flags = (uint8_t)(o[1].flags | o[2].flags);
+            f.index = o[1].index;
+            ov->v[w++] = f;
+            r += 2;
+            continue;
+        }
+        ov->v[w++] = *o;
+    }
+    ov->n = w;
+}
+
 /* The program of a template without fields: not NULL, never read. */
 static const vigil_evtx_op no_ops[1];
 
-/* Builds t's program for the context sn (NULL: the top of a record). */
-static void build(vigil_evtx_ctx *c, const vigil_evtx_tmpl *t, const snapshot *sn,
-                  vigil_evtx_prog *pr)
+/* Builds t's program for the context sn (NULL: the top of a record) in a;
+ * local: a lives for this chunk only. Returns the bytes allocated. */
+static size_t build(vigil_arena *a, int local, const vigil_evtx_tmpl *t, const snapshot *sn,
+                    vigil_evtx_prog *pr)
 {
     sim *s = malloc(sizeof *s);
 
     pr->ops = NULL;
     pr->n = 0;
     if (s == NULL)
-        return;
+        return 0;
     /* the element stack is set as elements open: not cleared here */
     memset(s, 0, offsetof(sim, st));
     memset(&s->depth, 0, sizeof *s - offsetof(sim, depth));
-    s->a = &c->arena;
-    s->ov.a = &c->arena;
+    s->a = a;
+    s->ov.a = a;
+    s->local = local;
     if (sn != NULL) {
         s->depth = s->base = sn->depth;
         if (sn->depth)
@@ -363,28 +398,49 @@ static void build(vigil_evtx_ctx *c, const vigil_evtx_tmpl *t, const snapshot *s
         s->bad = 1; /* leaves elements open for the enclosing stream */
     }
     if (!s->bad) {
+        fuse(&s->ov);
         pr->ops = s->ov.n ? s->ov.v : no_ops;
         pr->n = s->ov.n;
     }
+    size_t bytes = s->bytes;
     free(s);
+    return bytes;
 }
 
 /* t's program for context key (NULL: top of a record), built on first
- * use; NULL if it has none or when out of memory. */
+ * use; NULL if it has none or when out of memory.
+ *
+ * A template from the cache (evtx_tcache.c) keeps its programs there too,
+ * across chunks, unless the context belongs to a chunk-only program (a
+ * LOCAL op: its address is reused by the next chunk, and its element
+ * stack names point into the chunk arena). Those are kept in the
+ * template's list for the current chunk, dropped when the chunk changes. */
 static const vigil_evtx_prog *get_prog(vigil_evtx_ctx *c, vigil_evtx_tmpl *t,
                                        const vigil_evtx_op *key)
 {
-    for (vigil_evtx_prog *p = t->progs; p != NULL; p = p->next) {
+    int local = !t->shared || (key != NULL && (key->flags & VIGIL_EVTX_OPF_LOCAL));
+    vigil_evtx_prog **list = &t->progs;
+    if (local && t->shared) {
+        if (t->lgen != c->gen) {
+            t->lprogs = NULL;
+            t->lgen = c->gen;
+        }
+        list = &t->lprogs;
+    }
+    for (vigil_evtx_prog *p = *list; p != NULL; p = p->next) {
         if (p->key == key)
             return p->ops != NULL ? p : NULL;
     }
-    vigil_evtx_prog *p = vigil_arena_alloc(&c->arena, sizeof *p);
+    vigil_arena *a = local ? &c->arena : &c->tc.arena;
+    vigil_evtx_prog *p = vigil_arena_alloc_raw(a, sizeof *p);
     if (p == NULL)
         return NULL;
     p->key = key;
-    build(c, t, key != NULL ? key->ctx : NULL, p);
-    p->next = t->progs;
-    t->progs = p;
+    size_t bytes = build(a, local, t, key != NULL ? key->ctx : NULL, p);
+    if (!local)
+        c->tc.bytes += bytes + sizeof *p;
+    p->next = *list;
+    *list = p;
     return p->ops != NULL ? p : NULL;
 }
 
@@ -431,7 +487,7 @@ static int parse_instance(vigil_evtx_ctx *c, uint32_t p, uint32_t end, int top, 
         }
         v = c->vals;
     } else {
-        v = n ? vigil_arena_alloc(&c->rec, (size_t)n * sizeof *v) : NULL;
+        v = n ? vigil_arena_alloc_raw(&c->rec, (size_t)n * sizeof *v) : NULL;
         if (n && v == NULL)
             return 0;
     }
@@ -453,7 +509,10 @@ static int parse_instance(vigil_evtx_ctx *c, uint32_t p, uint32_t end, int top, 
 }
 
 /* Ends the value at vstart with a NUL and makes it a field. */
-static int field(vigil_evtx_ctx *c, const char *name, uint32_t name_len, uint32_t vstart)
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
+static inline int field(vigil_evtx_ctx *c, const char *name, uint32_t name_len, uint32_t vstart)
 {
     uint32_t vlen = (uint32_t)(c->out.len - vstart);
     if (vigil_evtx_buf_putc(&c->out, '\0') != 0)
@@ -487,6 +546,23 @@ static int run_binxml(vigil_evtx_ctx *c, const vigil_evtx_op *op, const vigil_ev
     return run_prog(c, pr, vals, count, nest + 2);
 }
 
+/* A SUBST step: the value's text appended, or *omit set for an optional
+ * one that is empty. 0, or -1 when the record must run node by node. */
+static inline int subst_value(vigil_evtx_ctx *c, const vigil_evtx_op *op,
+                              const vigil_evtx_value *vals, uint32_t nvals, int *omit)
+{
+    const vigil_evtx_value *v = op->index < nvals ? &vals[op->index] : NULL;
+    if (v == NULL || v->type == VIGIL_EVTX_T_NULL || v->size == 0) {
+        if (op->flags & VIGIL_EVTX_OPF_OPTIONAL)
+            *omit = 1;
+        return 0;
+    }
+    if (v->type == VIGIL_EVTX_T_BINXML ||
+        vigil_evtx_format_value(&c->out, v->type, c->chunk + v->off, v->size) != 0)
+        return -1;
+    return 0;
+}
+
 static int run_prog(vigil_evtx_ctx *c, const vigil_evtx_prog *pr, const vigil_evtx_value *vals,
                     uint32_t nvals, unsigned nest)
 {
@@ -509,14 +585,33 @@ static int run_prog(vigil_evtx_ctx *c, const vigil_evtx_prog *pr, const vigil_ev
                 return RUN_FALLBACK;
             break;
         case VIGIL_EVTX_OP_SUBST:
-            v = op->index < nvals ? &vals[op->index] : NULL;
-            if (v == NULL || v->type == VIGIL_EVTX_T_NULL || v->size == 0) {
-                if (op->flags & VIGIL_EVTX_OPF_OPTIONAL)
-                    omit = 1;
+            if (subst_value(c, op, vals, nvals, &omit) != 0)
+                return RUN_FALLBACK;
+            break;
+        case VIGIL_EVTX_OP_SUBST_ATTR:
+            vstart = (uint32_t)out->len;
+            omit = 0;
+            if (subst_value(c, op, vals, nvals, &omit) != 0)
+                return RUN_FALLBACK;
+            if (omit) {
+                out->len = vstart;
                 break;
             }
-            if (v->type == VIGIL_EVTX_T_BINXML ||
-                vigil_evtx_format_value(out, v->type, c->chunk + v->off, v->size) != 0)
+            if (field(c, op->str, op->len, vstart) != 0)
+                return RUN_FALLBACK;
+            if ((op->flags & VIGIL_EVTX_OPF_TIMECREATED) &&
+                vigil_evtx_add_ref(c, "TimeCreated", 0, 11, vstart,
+                                   c->refs[c->nrefs - 1].val_len) != 0)
+                return RUN_FALLBACK;
+            break;
+        case VIGIL_EVTX_OP_SUBST_CLOSE:
+            vstart = (uint32_t)out->len;
+            omit = 0;
+            if (subst_value(c, op, vals, nvals, &omit) != 0)
+                return RUN_FALLBACK;
+            if ((op->flags & VIGIL_EVTX_OPF_HAS_ATTR) && out->len == vstart)
+                break;
+            if (field(c, op->str, op->len, vstart) != 0)
                 return RUN_FALLBACK;
             break;
         case VIGIL_EVTX_OP_SKIP:

@@ -15,6 +15,17 @@
 
 #include "evtx/evtx_internal.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* Keeps a writer out of the dispatcher that calls it (no frame there). */
+#if defined(__GNUC__) || defined(__clang__)
+#define EVTX_NOINLINE __attribute__((noinline))
+#else
+#define EVTX_NOINLINE
+#endif
+
 int vigil_evtx_buf_grow(vigil_evtx_buf *b, size_t extra)
 {
     size_t need, cap;
@@ -43,20 +54,46 @@ void vigil_evtx_buf_free(vigil_evtx_buf *b)
     b->len = b->cap = 0;
 }
 
-int vigil_evtx_utf16_to_utf8(vigil_evtx_buf *out, const uint8_t *p, size_t nunits)
+/* UTF-16LE -> UTF-8 into o (room for 3 bytes per unit); with stop_nul,
+ * ends at the first NUL unit. Returns the end of the output.
+ *
+ * Nearly all text in event logs is ASCII: eight units at a time are
+ * checked (no unit >= 0x80, and no NUL when it ends the string) and
+ * narrowed with SSE2; only other units take the general path. */
+static char *utf16_conv(char *o, const uint8_t *p, size_t nunits, int stop_nul)
 {
-    char *o;
     size_t i = 0;
 
-    if (nunits > VIGIL_EVTX_MAX_BUF || vigil_evtx_buf_reserve(out, nunits * 3) != 0)
-        return -1;
-    o = out->p + out->len;
     while (i < nunits) {
-        /* fast path: four ASCII units at a time */
+#ifdef __SSE2__
+        const __m128i high = _mm_set1_epi16((short)0xff80);
+        const __m128i zero = _mm_setzero_si128();
+        while (nunits - i >= 8) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
+            __m128i ok = _mm_cmpeq_epi16(_mm_and_si128(v, high), zero);
+            if (stop_nul)
+                ok = _mm_andnot_si128(_mm_cmpeq_epi16(v, zero), ok);
+            unsigned m = (unsigned)_mm_movemask_epi8(ok);
+            /* 8 bytes of room: at most 3 * i written, 3 * nunits reserved */
+            _mm_storel_epi64((__m128i *)(void *)o, _mm_packus_epi16(v, v));
+            if (m == 0xffffu) {
+                o += 8;
+                i += 8;
+                continue;
+            }
+            unsigned run = (unsigned)__builtin_ctz(~m) / 2; /* units before the first other one */
+            o += run;
+            i += run;
+            break;
+        }
+#endif
+        /* the rest (or everything without SSE2), four units at a time */
         while (nunits - i >= 4) {
             uint64_t w;
             memcpy(&w, p + 2 * i, 8);
             if (w & 0xff80ff80ff80ff80ull)
+                break;
+            if (stop_nul && ((w - 0x0001000100010001ull) & ~w & 0x8000800080008000ull))
                 break;
             o[0] = (char)p[2 * i];
             o[1] = (char)p[2 * i + 2];
@@ -70,6 +107,8 @@ int vigil_evtx_utf16_to_utf8(vigil_evtx_buf *out, const uint8_t *p, size_t nunit
         uint32_t u = vigil_evtx_rd16(p + 2 * i);
         i++;
         if (u < 0x80) {
+            if (u == 0 && stop_nul)
+                break;
             *o++ = (char)u;
             continue;
         }
@@ -97,11 +136,28 @@ int vigil_evtx_utf16_to_utf8(vigil_evtx_buf *out, const uint8_t *p, size_t nunit
         *o++ = (char)(0x80 | ((u >> 6) & 0x3f));
         *o++ = (char)(0x80 | (u & 0x3f));
     }
-    out->len = (size_t)(o - out->p);
+    return o;
+}
+
+int vigil_evtx_utf16_to_utf8(vigil_evtx_buf *out, const uint8_t *p, size_t nunits)
+{
+    /* + 8: room for the last 8-byte store of the fast path */
+    if (nunits > VIGIL_EVTX_MAX_BUF || vigil_evtx_buf_reserve(out, nunits * 3 + 8) != 0)
+        return -1;
+    out->len = (size_t)(utf16_conv(out->p + out->len, p, nunits, 0) - out->p);
     return 0;
 }
 
 static const char hex_upper[] = "0123456789ABCDEF";
+/* Two upper-case hex digits for each byte value. */
+static const char hex2[513] = "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
+                              "202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F"
+                              "404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F"
+                              "606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F"
+                              "808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9F"
+                              "A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF"
+                              "C0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"
+                              "E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF";
 static const char hex_lower[] = "0123456789abcdef";
 
 static int put_hex_bytes(vigil_evtx_buf *out, const uint8_t *p, size_t n)
@@ -119,16 +175,53 @@ static int put_hex_bytes(vigil_evtx_buf *out, const uint8_t *p, size_t n)
     return 0;
 }
 
-static int put_u64(vigil_evtx_buf *out, uint64_t v)
-{
-    char tmp[24];
-    size_t i = sizeof tmp;
+static const char digits2[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
 
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return vigil_evtx_buf_put(out, tmp + i, sizeof tmp - i);
+/* Decimal digits of v, two at a time, straight into the output buffer
+ * (32-bit arithmetic for the usual small values). */
+static EVTX_NOINLINE int put_u64(vigil_evtx_buf *out, uint64_t v)
+{
+    if (v < 100) { /* levels, opcodes, tasks, logon types... */
+        if (vigil_evtx_buf_reserve(out, 2) != 0)
+            return -1;
+        if (v < 10) {
+            out->p[out->len++] = (char)('0' + v);
+        } else {
+            memcpy(out->p + out->len, digits2 + 2 * v, 2);
+            out->len += 2;
+        }
+        return 0;
+    }
+    /* digits right-aligned in tmp, then one fixed-size copy: no count */
+    char tmp[40] = {0};
+    size_t i = 20;
+    if (vigil_evtx_buf_reserve(out, 20) != 0)
+        return -1;
+    while (v > UINT32_MAX) {
+        unsigned d = (unsigned)(v % 100);
+        v /= 100;
+        i -= 2;
+        memcpy(tmp + i, digits2 + 2 * d, 2);
+    }
+    uint32_t w = (uint32_t)v;
+    while (w >= 100) {
+        unsigned d = w % 100;
+        w /= 100;
+        i -= 2;
+        memcpy(tmp + i, digits2 + 2 * d, 2);
+    }
+    if (w >= 10) {
+        i -= 2;
+        memcpy(tmp + i, digits2 + 2 * w, 2);
+    } else {
+        tmp[--i] = (char)('0' + w);
+    }
+    memcpy(out->p + out->len, tmp + i, 20);
+    out->len += 20 - i;
+    return 0;
 }
 
 static int put_i64(vigil_evtx_buf *out, int64_t v)
@@ -141,7 +234,7 @@ static int put_i64(vigil_evtx_buf *out, int64_t v)
     return put_u64(out, (uint64_t)v);
 }
 
-static int put_hex_u64(vigil_evtx_buf *out, uint64_t v)
+static EVTX_NOINLINE int put_hex_u64(vigil_evtx_buf *out, uint64_t v)
 {
     char tmp[20];
     size_t i = sizeof tmp;
@@ -238,21 +331,38 @@ size_t vigil_evtx_format_filetime(char *out, uint64_t ft)
     return format_datetime(out, y, mo, d, rem / 3600, rem / 60 % 60, rem % 60, micros);
 }
 
-static int put_guid(vigil_evtx_buf *out, const uint8_t *p)
+/* FILETIME text written in place. */
+static EVTX_NOINLINE int put_filetime(vigil_evtx_buf *out, uint64_t ft)
 {
-    static const unsigned char order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
-    char tmp[38];
-    size_t n = 0;
+    if (vigil_evtx_buf_reserve(out, 32) != 0)
+        return -1;
+    out->len += vigil_evtx_format_filetime(out->p + out->len, ft);
+    return 0;
+}
 
-    tmp[n++] = '{';
-    for (unsigned i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            tmp[n++] = '-';
-        tmp[n++] = hex_upper[p[order[i]] >> 4];
-        tmp[n++] = hex_upper[p[order[i]] & 15];
-    }
-    tmp[n++] = '}';
-    return vigil_evtx_buf_put(out, tmp, n);
+static EVTX_NOINLINE int put_guid(vigil_evtx_buf *out, const uint8_t *p)
+{
+    if (vigil_evtx_buf_reserve(out, 38) != 0)
+        return -1;
+    char *o = out->p + out->len;
+    memcpy(o, "{00000000-0000-0000-0000-000000000000}", 38);
+    /* the first three groups are little-endian: byte i goes to text j */
+#define GUID_HEX(j, i) memcpy(o + (j), hex2 + 2 * p[i], 2)
+    GUID_HEX(1, 3);
+    GUID_HEX(3, 2);
+    GUID_HEX(5, 1);
+    GUID_HEX(7, 0);
+    GUID_HEX(10, 5);
+    GUID_HEX(12, 4);
+    GUID_HEX(15, 7);
+    GUID_HEX(17, 6);
+    GUID_HEX(20, 8);
+    GUID_HEX(22, 9);
+    for (unsigned i = 10; i < 16; i++)
+        GUID_HEX(25 + 2 * (i - 10), i);
+#undef GUID_HEX
+    out->len += 38;
+    return 0;
 }
 
 /* Length of the SID at p (at most n bytes), or 0 if it does not fit. */
@@ -381,16 +491,13 @@ static int put_fixed(vigil_evtx_buf *out, unsigned type, const uint8_t *p)
 }
 
 /* UTF-16 string of n bytes, cut at the first NUL unit. */
-static int put_utf16z(vigil_evtx_buf *out, const uint8_t *p, size_t n)
+static EVTX_NOINLINE int put_utf16z(vigil_evtx_buf *out, const uint8_t *p, size_t n)
 {
     size_t units = n / 2;
-    for (size_t i = 0; i < units; i++) {
-        if (p[2 * i] == 0 && p[2 * i + 1] == 0) {
-            units = i;
-            break;
-        }
-    }
-    return vigil_evtx_utf16_to_utf8(out, p, units);
+    if (units > VIGIL_EVTX_MAX_BUF || vigil_evtx_buf_reserve(out, units * 3 + 8) != 0)
+        return -1;
+    out->len = (size_t)(utf16_conv(out->p + out->len, p, units, 1) - out->p);
+    return 0;
 }
 
 /* Windows-1252 is approximated by Latin-1: bytes >= 0x80 map to U+0080.. */
@@ -459,7 +566,8 @@ static int format_array(vigil_evtx_buf *out, unsigned type, const uint8_t *p, si
     return 0;
 }
 
-int vigil_evtx_format_value(vigil_evtx_buf *out, unsigned type, const uint8_t *p, size_t n)
+/* Every type, every size (the general case of vigil_evtx_format_value). */
+static EVTX_NOINLINE int format_any(vigil_evtx_buf *out, unsigned type, const uint8_t *p, size_t n)
 {
     size_t es;
 
@@ -499,6 +607,51 @@ int vigil_evtx_format_value(vigil_evtx_buf *out, unsigned type, const uint8_t *p
             return put_fixed(out, type, p);
         return put_hex_bytes(out, p, n);
     }
+}
+
+/* The types of nearly every value go straight to their writer: this stays
+ * a dispatcher without a stack frame of its own. Same text as format_any. */
+int vigil_evtx_format_value(vigil_evtx_buf *out, unsigned type, const uint8_t *p, size_t n)
+{
+    switch (type) {
+    case VIGIL_EVTX_T_STRING:
+        return put_utf16z(out, p, n);
+    case VIGIL_EVTX_T_UINT8:
+        if (n == 1)
+            return put_u64(out, p[0]);
+        break;
+    case VIGIL_EVTX_T_UINT16:
+        if (n == 2)
+            return put_u64(out, vigil_evtx_rd16(p));
+        break;
+    case VIGIL_EVTX_T_UINT32:
+        if (n == 4)
+            return put_u64(out, vigil_evtx_rd32(p));
+        break;
+    case VIGIL_EVTX_T_UINT64:
+        if (n == 8)
+            return put_u64(out, vigil_evtx_rd64(p));
+        break;
+    case VIGIL_EVTX_T_HEX32:
+        if (n == 4)
+            return put_hex_u64(out, vigil_evtx_rd32(p));
+        break;
+    case VIGIL_EVTX_T_HEX64:
+        if (n == 8)
+            return put_hex_u64(out, vigil_evtx_rd64(p));
+        break;
+    case VIGIL_EVTX_T_FILETIME:
+        if (n == 8)
+            return put_filetime(out, vigil_evtx_rd64(p));
+        break;
+    case VIGIL_EVTX_T_GUID:
+        if (n == 16)
+            return put_guid(out, p);
+        break;
+    default:
+        break;
+    }
+    return format_any(out, type, p, n);
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))

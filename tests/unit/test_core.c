@@ -27,6 +27,21 @@ static void test_arena(void)
     s = vigil_arena_strndup(&a, "abcdef", 3);
     CHECK_EQ_STR(s, "abc");
     CHECK(vigil_arena_strdup(&a, NULL) == NULL);
+    /* raw allocations: aligned, usable, overflow refused; a zeroed one
+     * after a reset is cleared even where raw data was written before */
+    vigil_arena_reset(&a);
+    unsigned char *r = vigil_arena_alloc_raw(&a, 40);
+    CHECK(r != NULL && ((uintptr_t)r & 15u) == 0);
+    memset(r, 0xab, 40);
+    CHECK(((uintptr_t)vigil_arena_alloc_raw(&a, 1) & 15u) == 0);
+    CHECK(vigil_arena_alloc_raw(&a, SIZE_MAX) == NULL);
+    vigil_arena_reset(&a);
+    unsigned char *z = vigil_arena_alloc(&a, 40);
+    CHECK(z == r);
+    int zero = 1;
+    for (int i = 0; i < 40; i++)
+        zero &= z[i] == 0;
+    CHECK(zero);
     vigil_arena_free(&a);
 }
 

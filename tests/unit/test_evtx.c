@@ -8,6 +8,7 @@
  * unknown token, CRC damage) must skip only the bad part, with a
  * diagnostic naming chunk and offset. */
 #include <stdlib.h>
+#include <time.h>
 #include <zlib.h>
 
 #include "evtx/evtx_internal.h"
@@ -223,7 +224,7 @@ static size_t file_finish(uint8_t *buf, unsigned nchunks)
 
 /* ---------- collector ---------- */
 
-#define MAXEV 16
+#define MAXEV 24
 typedef struct coll {
     char ev[MAXEV][2048];
     uint64_t ids[MAXEV];
@@ -232,11 +233,16 @@ typedef struct coll {
     char msg[512];
     uint64_t off;
     int stop_after;
+    int slow_first; /* the first event's callback sleeps (others decode ahead) */
 } coll;
 
 static int on_event(const vigil_event *e, void *user)
 {
     coll *c = user;
+    if (c->slow_first && c->n == 0) {
+        struct timespec ts = {0, 30 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     if (c->n < MAXEV) {
         char *o = c->ev[c->n];
         size_t len = 0;
@@ -285,6 +291,10 @@ static vigil_status parse(const uint8_t *buf, size_t len, coll *c, unsigned thre
 
 /* ---------- the event template ---------- */
 
+/* The name of the Computer element: a test changes it to write a template
+ * with the same GUID and shape but a different name. */
+static const char *computer_tag = "Computer";
+
 static void event_body(W *w)
 {
     open_el(w, "Event", 1, 1);
@@ -317,7 +327,7 @@ static void event_body(W *w)
     close_start(w);
     text(w, "Microsoft-Windows-Sysmon/Operational");
     end_el(w);
-    open_el(w, "Computer", 0, 1);
+    open_el(w, computer_tag, 0, 1);
     close_start(w);
     sub(w, 0, 5, VIGIL_EVTX_T_STRING);
     end_el(w);
@@ -709,6 +719,10 @@ static void test_crc32(void)
 
 /* ---------- field programs = node runner ---------- */
 
+/* 0: the tricky template's element headers without the dependency id
+ * (the other form, which the compiler accepts on its second guess). */
+static int tricky_dep = 1;
+
 /* Every rule of evtx_event.c in one template: an omitted optional
  * attribute, empty elements with and without attributes, Data named by
  * literal text, by a substitution and not at all, a Data holding text and
@@ -716,81 +730,81 @@ static void test_crc32(void)
  * BinXml value holding a template instance (UserData). */
 static void tricky_body(W *w)
 {
-    open_el(w, "Event", 1, 1);
+    open_el(w, "Event", 1, tricky_dep);
     attr(w, "xmlns");
     text(w, "x");
     close_start(w);
-    open_el(w, "System", 0, 1);
+    open_el(w, "System", 0, tricky_dep);
     close_start(w);
-    open_el(w, "Provider", 1, 1);
+    open_el(w, "Provider", 1, tricky_dep);
     attr(w, "Name");
     text(w, "P");
     attr(w, "Guid");
     sub(w, 0, 0, VIGIL_EVTX_T_GUID);
     close_empty(w);
-    open_el(w, "EventID", 1, 1);
+    open_el(w, "EventID", 1, tricky_dep);
     attr(w, "Qualifiers");
     sub(w, 1, 1, VIGIL_EVTX_T_UINT16);
     close_start(w);
     sub(w, 0, 2, VIGIL_EVTX_T_UINT16);
     end_el(w);
-    open_el(w, "Level", 0, 1);
+    open_el(w, "Level", 0, tricky_dep);
     close_start(w);
     sub(w, 0, 9, VIGIL_EVTX_T_UINT8);
     end_el(w);
-    open_el(w, "Keywords", 1, 1);
+    open_el(w, "Keywords", 1, tricky_dep);
     attr(w, "Mask");
     sub(w, 1, 9, VIGIL_EVTX_T_HEX64);
     close_empty(w);
-    open_el(w, "TimeCreated", 1, 1);
+    open_el(w, "TimeCreated", 1, tricky_dep);
     attr(w, "SystemTime");
     sub(w, 0, 10, VIGIL_EVTX_T_FILETIME);
     close_empty(w);
     end_el(w); /* System */
-    open_el(w, "EventData", 0, 1);
+    open_el(w, "EventData", 0, tricky_dep);
     close_start(w);
-    open_el(w, "Data", 1, 1);
+    open_el(w, "Data", 1, tricky_dep);
     attr(w, "Name");
     text(w, "A");
     close_start(w);
     sub(w, 0, 3, VIGIL_EVTX_T_STRING);
     end_el(w);
-    open_el(w, "Data", 1, 1);
+    open_el(w, "Data", 1, tricky_dep);
     attr(w, "Name");
     sub(w, 0, 4, VIGIL_EVTX_T_STRING);
     close_start(w);
     sub(w, 0, 5, VIGIL_EVTX_T_UINT32);
     end_el(w);
-    open_el(w, "Data", 1, 1);
+    open_el(w, "Data", 1, tricky_dep);
     attr(w, "Name");
     sub(w, 1, 9, VIGIL_EVTX_T_STRING);
     close_start(w);
     text(w, "x");
     end_el(w);
-    open_el(w, "Data", 0, 1);
+    open_el(w, "Data", 0, tricky_dep);
     close_start(w);
     sub(w, 0, 6, VIGIL_EVTX_T_STRING);
     end_el(w);
-    open_el(w, "Data", 0, 1);
+    open_el(w, "Data", 0, tricky_dep);
     close_start(w);
     text(w, "before");
-    open_el(w, "Data", 1, 1);
+    open_el(w, "Data", 1, tricky_dep);
     attr(w, "Name");
     text(w, "Inner");
     close_start(w);
     sub(w, 0, 7, VIGIL_EVTX_T_STRING);
     end_el(w);
     end_el(w);
-    open_el(w, "Binary", 0, 1);
+    open_el(w, "Binary", 0, tricky_dep);
     close_start(w);
     sub(w, 0, 8, VIGIL_EVTX_T_BINARY);
     end_el(w);
     end_el(w); /* EventData */
-    open_el(w, "RenderingInfo", 1, 1);
+    open_el(w, "RenderingInfo", 1, tricky_dep);
     attr(w, "Culture");
     text(w, "en");
     close_start(w);
-    open_el(w, "Message", 0, 1);
+    open_el(w, "Message", 0, tricky_dep);
     close_start(w);
     sub(w, 0, 3, VIGIL_EVTX_T_STRING);
     end_el(w);
@@ -900,15 +914,379 @@ static void test_programs_match_nodes(void)
     free(f);
 }
 
+/* ---------- template cache ---------- */
+
+/* Templates compiled in one chunk are reused by the next ones (and the
+ * next files) only when their definition is the same: same GUID, tokens
+ * and names. Three chunks: the event and tricky templates (with the
+ * nested UserData template), the same again at other offsets (all hits),
+ * then an event template with the same GUID and shape but one element
+ * renamed (a miss, and its own field name). Every mode - cache on/off,
+ * field programs on/off, one or two threads - gives the same events. */
+static void test_template_cache(void)
+{
+    uint8_t *f = new_file();
+    uint64_t id = 1;
+    for (unsigned k = 0; k < 3; k++) {
+        W w = {f + VIGIL_EVTX_FILE_HEADER + k * VIGIL_EVTX_CHUNK_SIZE, VIGIL_EVTX_CHUNK_HEADER};
+        uint32_t def = 0, tdef = 0, udef = 0;
+        uint64_t first = id;
+        computer_tag = k == 2 ? "Computor" : "Computer";
+        event_record(&w, &def, id++, 1, "C:\\a.exe");
+        if (k < 2)
+            event_record(&w, &def, id++, 0, "C:\\b.exe");
+        tricky_record(&w, id++, &tdef, &udef, 1, "B", "bob");
+        if (k < 2)
+            tricky_record(&w, id++, &tdef, &udef, 0, "C", "eve");
+        chunk_finish(w.b, first, id - 1, w.pos);
+    }
+    computer_tag = "Computer";
+    size_t len = file_finish(f, 3);
+    static coll c[6];
+    uint64_t hits = 0, misses = 0, fast = 0;
+    for (int mode = 0; mode < 6; mode++) {
+        vigil_evtx_options o;
+        vigil_evtx_parser *p = NULL;
+        memset(&c[mode], 0, sizeof c[mode]);
+        memset(&o, 0, sizeof o);
+        o.on_event = on_event;
+        o.event_user = &c[mode];
+        o.on_diag = on_diag;
+        o.diag_user = &c[mode];
+        o.threads = mode >= 4 ? 2 : 1;
+        CHECK_EQ_INT(vigil_evtx_parser_create(&o, &p), VIGIL_OK);
+        vigil_evtx_parser_set_tcache(p, mode % 2 == 0);
+        vigil_evtx_parser_set_programs(p, mode % 4 < 2);
+        CHECK_EQ_INT(vigil_evtx_parse_buffer(p, "t.evtx", f, len), VIGIL_OK);
+        if (mode == 0)
+            vigil_evtx_parser_tcache_stats(p, &hits, &misses, &fast);
+        if (mode == 0) /* a second file: every template is known */
+            CHECK_EQ_INT(vigil_evtx_parse_buffer(p, "t.evtx", f, len), VIGIL_OK);
+        if (mode == 0) {
+            uint64_t h2, m2, f2;
+            vigil_evtx_parser_tcache_stats(p, &h2, &m2, &f2);
+            CHECK_EQ_INT(h2 - hits, 9);
+            CHECK_EQ_INT(f2 - fast, 9); /* same bytes: all by the fast check */
+            CHECK_EQ_INT(m2, misses);
+        }
+        vigil_evtx_parser_destroy(p);
+        CHECK_EQ_INT(c[mode].n, mode == 0 ? 20 : 10);
+        CHECK_EQ_INT(c[mode].errors + c[mode].warnings, 0);
+    }
+    /* chunk 1: event, tricky, UserData compiled; chunk 2: all three
+     * reused; chunk 3: the renamed event template compiled */
+    CHECK_EQ_INT(hits, 5);
+    CHECK_EQ_INT(fast, 5); /* the same definitions at other offsets */
+    CHECK_EQ_INT(misses, 4);
+    CHECK(strstr(c[0].ev[0], "|Computer=WS01.corp|") != NULL);
+    CHECK(strstr(c[0].ev[4], "|Computer=WS01.corp|") != NULL);
+    CHECK(strstr(c[0].ev[8], "|Computor=WS01.corp|") != NULL);
+    CHECK(strstr(c[0].ev[8], "Computer") == NULL);
+    CHECK(strstr(c[0].ev[9], "|SubjectUserName=bob|") != NULL);
+    CHECK(strstr(c[0].ev[7], "|SubjectUserName=eve|") != NULL);
+    for (int i = 0; i < 10; i++) {
+        CHECK_EQ_STR(c[0].ev[i], c[0].ev[10 + i]);
+        for (int mode = 1; mode < 6; mode++)
+            CHECK_EQ_STR(c[mode].ev[i], c[0].ev[i]);
+    }
+    free(f);
+}
+
+/* The same template in two chunks, the second with another dependency
+ * id in its first element header (a byte the compiler skips): not the
+ * same bytes, so not found by the fast check, but the same key - a hit,
+ * with the same events as without the cache. */
+static void test_template_cache_key_hit(void)
+{
+    uint8_t *f = new_file();
+    for (unsigned k = 0; k < 2; k++) {
+        W w = {f + VIGIL_EVTX_FILE_HEADER + k * VIGIL_EVTX_CHUNK_SIZE, VIGIL_EVTX_CHUNK_HEADER};
+        uint32_t def = 0;
+        event_record(&w, &def, 7 + k, 1, "C:\\Windows\\cmd.exe");
+        /* body: fragment header (4), then 0x41 and the u16 dependency id */
+        CHECK_EQ_INT(w.b[def + 24 + 4], 0x41);
+        if (k == 1)
+            w.b[def + 24 + 5] = 0x01;
+        chunk_finish(w.b, 7 + k, 7 + k, w.pos);
+    }
+    size_t len = file_finish(f, 2);
+    static coll c[2];
+    uint64_t hits = 0, misses = 0, fast = 0;
+    for (int mode = 0; mode < 2; mode++) {
+        vigil_evtx_options o;
+        vigil_evtx_parser *p = NULL;
+        memset(&c[mode], 0, sizeof c[mode]);
+        memset(&o, 0, sizeof o);
+        o.on_event = on_event;
+        o.event_user = &c[mode];
+        o.on_diag = on_diag;
+        o.diag_user = &c[mode];
+        CHECK_EQ_INT(vigil_evtx_parser_create(&o, &p), VIGIL_OK);
+        vigil_evtx_parser_set_tcache(p, mode == 0);
+        CHECK_EQ_INT(vigil_evtx_parse_buffer(p, "t.evtx", f, len), VIGIL_OK);
+        if (mode == 0)
+            vigil_evtx_parser_tcache_stats(p, &hits, &misses, &fast);
+        vigil_evtx_parser_destroy(p);
+        CHECK_EQ_INT(c[mode].n, 2);
+        CHECK_EQ_INT(c[mode].errors + c[mode].warnings, 0);
+    }
+    CHECK_EQ_INT(hits, 1);
+    CHECK_EQ_INT(fast, 0);
+    CHECK_EQ_INT(misses, 1);
+    CHECK_EQ_STR(c[0].ev[0], EV1);
+    for (int i = 0; i < 2; i++)
+        CHECK_EQ_STR(c[0].ev[i], c[1].ev[i]);
+    free(f);
+}
+
+/* A template the cache does not share (element headers in the second
+ * form) whose BinXml value holds a shared template: that template's
+ * program for the unshared context is kept for one chunk only, and the
+ * next chunk (same offsets, arena memory reused) builds its own. */
+static void test_template_cache_local_context(void)
+{
+    uint8_t *f = new_file();
+    uint64_t id = 1;
+    tricky_dep = 0;
+    for (unsigned k = 0; k < 2; k++) {
+        W w = {f + VIGIL_EVTX_FILE_HEADER + k * VIGIL_EVTX_CHUNK_SIZE, VIGIL_EVTX_CHUNK_HEADER};
+        uint32_t tdef = 0, udef = 0;
+        uint64_t first = id;
+        tricky_record(&w, id++, &tdef, &udef, 1, "B", k ? "eve" : "bob");
+        tricky_record(&w, id++, &tdef, &udef, 0, "C", k ? "mallory" : "alice");
+        chunk_finish(w.b, first, id - 1, w.pos);
+    }
+    tricky_dep = 1;
+    size_t len = file_finish(f, 2);
+    static coll c[2];
+    uint64_t hits = 0, misses = 0;
+    for (int mode = 0; mode < 2; mode++) {
+        vigil_evtx_options o;
+        vigil_evtx_parser *p = NULL;
+        memset(&c[mode], 0, sizeof c[mode]);
+        memset(&o, 0, sizeof o);
+        o.on_event = on_event;
+        o.event_user = &c[mode];
+        o.on_diag = on_diag;
+        o.diag_user = &c[mode];
+        CHECK_EQ_INT(vigil_evtx_parser_create(&o, &p), VIGIL_OK);
+        vigil_evtx_parser_set_tcache(p, mode == 0);
+        CHECK_EQ_INT(vigil_evtx_parse_buffer(p, "t.evtx", f, len), VIGIL_OK);
+        if (mode == 0)
+            vigil_evtx_parser_tcache_stats(p, &hits, &misses, NULL);
+        vigil_evtx_parser_destroy(p);
+        CHECK_EQ_INT(c[mode].n, 4);
+        CHECK_EQ_INT(c[mode].errors + c[mode].warnings, 0);
+    }
+    CHECK_EQ_INT(hits, 1);   /* UserData in chunk 2 */
+    CHECK_EQ_INT(misses, 1); /* UserData in chunk 1; tricky is never shared */
+    const char *users[4] = {"bob", "alice", "eve", "mallory"};
+    for (int i = 0; i < 4; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "|SubjectUserName=%s|", users[i]);
+        CHECK(strstr(c[0].ev[i], want) != NULL);
+        CHECK(strstr(c[0].ev[i], "|A=alpha|") != NULL);
+        CHECK_EQ_STR(c[0].ev[i], c[1].ev[i]);
+    }
+    free(f);
+}
+
+/* ---------- text conversion at every block boundary ---------- */
+
+/* Plain UTF-16LE -> UTF-8, one unit at a time; stop_nul: ends at a NUL. */
+static size_t ref_utf16(char *o, const uint16_t *u, size_t n, int stop_nul)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = u[i];
+        if (c == 0 && stop_nul)
+            break;
+        if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && u[i + 1] >= 0xdc00 && u[i + 1] <= 0xdfff) {
+            c = 0x10000 + ((c - 0xd800) << 10) + (u[i + 1] - 0xdc00u);
+            i++;
+        } else if (c >= 0xd800 && c <= 0xdfff) {
+            c = 0xfffd;
+        }
+        if (c < 0x80) {
+            o[k++] = (char)c;
+        } else if (c < 0x800) {
+            o[k++] = (char)(0xc0 | (c >> 6));
+            o[k++] = (char)(0x80 | (c & 0x3f));
+        } else if (c < 0x10000) {
+            o[k++] = (char)(0xe0 | (c >> 12));
+            o[k++] = (char)(0x80 | ((c >> 6) & 0x3f));
+            o[k++] = (char)(0x80 | (c & 0x3f));
+        } else {
+            o[k++] = (char)(0xf0 | (c >> 18));
+            o[k++] = (char)(0x80 | ((c >> 12) & 0x3f));
+            o[k++] = (char)(0x80 | ((c >> 6) & 0x3f));
+            o[k++] = (char)(0x80 | (c & 0x3f));
+        }
+    }
+    return k;
+}
+
+/* ASCII strings of 0..40 units with one special unit (NUL, U+00E9, U+20AC,
+ * a surrogate pair, a lone surrogate) at every position, converted as a
+ * STRING value (ends at NUL) and as plain units (NUL kept), appended after
+ * existing text, equal the plain conversion byte for byte; and integers
+ * at every digit count. */
+static void test_text_conversion(void)
+{
+    static const uint16_t special[][2] = {{0, 0},           {0xe9, 0},   {0x20ac, 0},   {0x80, 0},
+                                          {0xd83d, 0xde00}, {0xdc00, 0}, {0x7ff, 0x800}};
+    uint16_t u[48];
+    uint8_t le[96];
+    char want[200];
+    int bad = 0;
+    for (size_t sp = 0; sp < sizeof special / sizeof special[0]; sp++) {
+        for (size_t n = 0; n <= 40; n++) {
+            for (size_t at = 0; at <= n; at++) {
+                for (size_t i = 0; i < n; i++)
+                    u[i] = (uint16_t)('A' + i % 26);
+                if (at < n) {
+                    u[at] = special[sp][0];
+                    if (special[sp][1] && at + 1 < n)
+                        u[at + 1] = special[sp][1];
+                }
+                for (size_t i = 0; i < n; i++) {
+                    le[2 * i] = (uint8_t)(u[i] & 0xff);
+                    le[2 * i + 1] = (uint8_t)(u[i] >> 8);
+                }
+                for (int z = 0; z < 2; z++) {
+                    vigil_evtx_buf b = {0};
+                    int rc = vigil_evtx_buf_put(&b, "pre", 3);
+                    rc |= z ? vigil_evtx_format_value(&b, VIGIL_EVTX_T_STRING, le, 2 * n)
+                            : vigil_evtx_utf16_to_utf8(&b, le, n);
+                    size_t k = ref_utf16(want, u, n, z);
+                    if (rc != 0 || b.len != 3 + k || memcmp(b.p, "pre", 3) != 0 ||
+                        memcmp(b.p + 3, want, k) != 0)
+                        bad++;
+                    vigil_evtx_buf_free(&b);
+                }
+            }
+        }
+    }
+    CHECK_EQ_INT(bad, 0);
+    uint64_t x = 1;
+    char dec[32];
+    for (int digits = 1; digits <= 20; digits++) {
+        /* 1, 9, 10, 99, 100, ... 10^19 and the largest value */
+        uint64_t vals[2] = {x, digits == 20 ? UINT64_MAX : x * 10 - 1};
+        for (int k = 0; k < 2; k++) {
+            uint8_t v8[8];
+            for (int i = 0; i < 8; i++)
+                v8[i] = (uint8_t)(vals[k] >> (8 * i));
+            snprintf(dec, sizeof dec, "%llu", (unsigned long long)vals[k]);
+            CHECK_EQ_STR(fmt(VIGIL_EVTX_T_UINT64, v8, 8), dec);
+        }
+        x *= 10;
+    }
+    CHECK_EQ_STR(fmt(VIGIL_EVTX_T_INT64, "\x00\x00\x00\x00\x00\x00\x00\x80", 8),
+                 "-9223372036854775808");
+    CHECK_EQ_STR(fmt(VIGIL_EVTX_T_UINT32, "\x00\xca\x9a\x3b", 4), "1000000000");
+    CHECK_EQ_STR(fmt(VIGIL_EVTX_T_UINT8, "\x00", 1), "0");
+}
+
+/* Twelve chunks on 1 to 4 threads: the same events in file order,
+ * whether a chunk is delivered by the thread that decoded it or waits
+ * (names copied out of its decoder) while the first event's callback is
+ * slow; a stop asked by the callback delivers nothing after it. */
+static void test_threads(void)
+{
+    enum { NCH = 12 };
+    uint8_t *f = calloc(1, VIGIL_EVTX_FILE_HEADER + NCH * VIGIL_EVTX_CHUNK_SIZE);
+    uint64_t id = 1;
+    for (unsigned k = 0; k < NCH; k++) {
+        W w = {f + VIGIL_EVTX_FILE_HEADER + k * VIGIL_EVTX_CHUNK_SIZE, VIGIL_EVTX_CHUNK_HEADER};
+        uint32_t def = 0, tdef = 0, udef = 0;
+        char img[32];
+        snprintf(img, sizeof img, "C:\\%u.exe", k);
+        computer_tag = k % 3 == 1 ? "Computor" : "Computer";
+        event_record(&w, &def, id++, 1, img);
+        tricky_dep = k % 4 == 3 ? 0 : 1; /* some templates not shared */
+        tricky_record(&w, id++, &tdef, &udef, k % 2, "B", img);
+        chunk_finish(w.b, id - 2, id - 1, w.pos);
+    }
+    computer_tag = "Computer";
+    tricky_dep = 1;
+    size_t len = file_finish(f, NCH);
+    static coll one, many;
+    vigil_evtx_stats st;
+    memset(&one, 0, sizeof one);
+    CHECK_EQ_INT(parse(f, len, &one, 1, &st), VIGIL_OK);
+    CHECK_EQ_INT(one.n, 2 * NCH);
+    CHECK_EQ_INT(one.errors + one.warnings, 0);
+    CHECK(strstr(one.ev[2], "|Computor=WS01.corp|") != NULL);
+    CHECK(strstr(one.ev[3], "|SubjectUserName=C:\\1.exe|") != NULL);
+    int same = 1;
+    for (unsigned t = 2; t <= 4; t++) {
+        for (int slow = 0; slow < 2; slow++) {
+            memset(&many, 0, sizeof many);
+            many.slow_first = slow;
+            CHECK_EQ_INT(parse(f, len, &many, t, &st), VIGIL_OK);
+            CHECK_EQ_INT(many.n, 2 * NCH);
+            CHECK_EQ_INT((int)st.records, 2 * NCH);
+            for (int i = 0; i < 2 * NCH && i < many.n; i++)
+                same &= strcmp(one.ev[i], many.ev[i]) == 0 && many.ids[i] == (uint64_t)i + 1;
+        }
+    }
+    CHECK(same);
+    /* one parser, three threads, the file twice: the threads' workers
+     * (and their template caches) are kept from file to file */
+    {
+        vigil_evtx_options o;
+        vigil_evtx_parser *p = NULL;
+        memset(&o, 0, sizeof o);
+        o.on_event = on_event;
+        o.event_user = &many;
+        o.threads = 3;
+        CHECK_EQ_INT(vigil_evtx_parser_create(&o, &p), VIGIL_OK);
+        uint64_t h1, m1, h2, m2;
+        for (int pass = 0; pass < 2; pass++) {
+            memset(&many, 0, sizeof many);
+            CHECK_EQ_INT(vigil_evtx_parse_buffer(p, "t.evtx", f, len), VIGIL_OK);
+            CHECK_EQ_INT(many.n, 2 * NCH);
+            for (int i = 0; i < 2 * NCH && i < many.n; i++)
+                CHECK_EQ_STR(many.ev[i], one.ev[i]);
+            if (pass == 0)
+                vigil_evtx_parser_tcache_stats(p, &h1, &m1, NULL);
+        }
+        vigil_evtx_parser_tcache_stats(p, &h2, &m2, NULL);
+        /* 4 shareable definitions: each worker compiles each at most once,
+         * whichever chunks it gets in either pass */
+        CHECK(m1 >= 4 && m2 <= 3 * 4);
+        CHECK(h2 > h1);
+        vigil_evtx_get_stats(p, &st);
+        CHECK_EQ_INT((int)st.records, 4 * NCH);
+        vigil_evtx_parser_destroy(p);
+    }
+    for (int slow = 0; slow < 2; slow++) {
+        memset(&many, 0, sizeof many);
+        many.slow_first = slow;
+        many.stop_after = 5;
+        CHECK_EQ_INT(parse(f, len, &many, 3, &st), VIGIL_ERR_ABORTED);
+        CHECK_EQ_INT(many.n, 5);
+        for (int i = 0; i < 5; i++)
+            CHECK_EQ_STR(many.ev[i], one.ev[i]);
+    }
+    free(f);
+}
+
 int main(void)
 {
     TEST_RUN(test_crc32);
     TEST_RUN(test_programs_match_nodes);
+    TEST_RUN(test_template_cache);
+    TEST_RUN(test_template_cache_local_context);
+    TEST_RUN(test_template_cache_key_hit);
     TEST_RUN(test_template_records);
     TEST_RUN(test_malformed_records);
     TEST_RUN(test_self_template_and_nesting);
     TEST_RUN(test_chunks);
+    TEST_RUN(test_threads);
     TEST_RUN(test_nested_binxml_userdata);
     TEST_RUN(test_values);
+    TEST_RUN(test_text_conversion);
     return TEST_END();
 }
