@@ -15,15 +15,19 @@
 
 #include "core/diagsink.h"
 #include "core/evscan.h"
+#include "core/membudget.h"
 #include "sweep/pool.h"
 #include "sweep/walk.h"
 #include "vigil/sweep.h"
 
 #define MAX_THREADS 256u
+#define BIG_BUFFERS_PER_THREAD (64ull << 20)
+#define BIG_FILE (8ull << 20) /* the scanner reads bigger files into a buffer of their own */
 
 typedef struct sweep_item {
     uint64_t size;
-    char path[]; /* NUL-terminated */
+    struct sweep_item *next; /* in the deferred list */
+    char path[];             /* NUL-terminated */
 } sweep_item;
 
 typedef struct sweep_ctx {
@@ -31,6 +35,10 @@ typedef struct sweep_ctx {
     const vigil_sweep_options *opts;
     vigil_scan_options scan;  /* the caller's, with the callbacks wrapped */
     vigil_corr_hub *hub;      /* the Sigma correlator all workers feed; may be NULL */
+    vigil_membudget *budget;  /* big-file buffers of all workers together */
+    pthread_mutex_t defer_mu; /* guards deferred */
+    sweep_item *deferred;     /* big files put aside for want of budget (FIFO) */
+    sweep_item *deferred_tail;
     pthread_mutex_t cb_mu;    /* serialises every callback to the caller */
     int result_stopped;       /* the result callback returned non-zero (under cb_mu) */
     pthread_mutex_t state_mu; /* sum and current */
@@ -129,6 +137,7 @@ static vigil_status worker_init(void *user, unsigned index, void **state)
     s = vigil_scanner_create(c->engine, &c->scan, &sc);
     if (s == VIGIL_OK && c->hub != NULL)
         vigil_scanner_attach_hub(sc, c->hub);
+
     *state = sc;
     return s;
 }
@@ -158,18 +167,88 @@ static void worker_fini(void *user, unsigned index, void *state)
     vigil_scanner_destroy(state);
 }
 
-static vigil_status worker_work(void *user, void *state, void *item)
+static vigil_status scan_item(sweep_ctx *c, vigil_scanner *sc, const sweep_item *it)
 {
-    sweep_ctx *c = user;
-    sweep_item *it = item;
     vigil_status s;
 
     pthread_mutex_lock(&c->state_mu);
     copy_path(&c->current, &c->current_cap, it->path);
     pthread_mutex_unlock(&c->state_mu);
-    s = vigil_scanner_scan_file(state, it->path);
+    s = vigil_scanner_scan_file(sc, it->path);
     atomic_fetch_add(&c->files, 1);
     atomic_fetch_add(&c->bytes, it->size);
+    return s;
+}
+
+/* Bytes of budget a file needs while scanned: files read whole into a
+ * buffer of their own (above the scanner's reusable one, up to max_size). */
+static uint64_t budget_of(const sweep_ctx *c, const sweep_item *it)
+{
+    return it->size > BIG_FILE && it->size <= c->scan.max_size ? it->size : 0;
+}
+
+/* The first put-aside file whose budget can be had now, or NULL. */
+static sweep_item *take_deferred(sweep_ctx *c)
+{
+    sweep_item *it;
+
+    pthread_mutex_lock(&c->defer_mu);
+    it = c->deferred;
+    if (it != NULL && vigil_membudget_try_take(c->budget, budget_of(c, it))) {
+        c->deferred = it->next;
+        if (c->deferred == NULL)
+            c->deferred_tail = NULL;
+    } else {
+        it = NULL;
+    }
+    pthread_mutex_unlock(&c->defer_mu);
+    return it;
+}
+
+static vigil_status scan_deferred(sweep_ctx *c, vigil_scanner *sc)
+{
+    vigil_status s = VIGIL_OK;
+    sweep_item *it;
+
+    while (s == VIGIL_OK && (it = take_deferred(c)) != NULL) {
+        s = scan_item(c, sc, it);
+        vigil_membudget_give(c->budget, budget_of(c, it));
+        free(it);
+    }
+    return s;
+}
+
+static vigil_status worker_work(void *user, void *state, void *item)
+{
+    sweep_ctx *c = user;
+    sweep_item *it = item;
+    uint64_t need = budget_of(c, it);
+    vigil_status s;
+
+    if (need > 0 && !vigil_membudget_try_take(c->budget, need)) {
+        /* others hold the big buffers: put the file aside (the pool frees
+         * its item) and go on with smaller ones */
+        size_t n = strlen(it->path) + 1;
+        sweep_item *d = malloc(sizeof *d + n);
+        if (d == NULL)
+            return VIGIL_ERR_NOMEM;
+        d->size = it->size;
+        d->next = NULL;
+        memcpy(d->path, it->path, n);
+        pthread_mutex_lock(&c->defer_mu);
+        if (c->deferred_tail != NULL)
+            c->deferred_tail->next = d;
+        else
+            c->deferred = d;
+        c->deferred_tail = d;
+        pthread_mutex_unlock(&c->defer_mu);
+        return VIGIL_OK;
+    }
+    s = scan_item(c, state, it);
+    if (need > 0)
+        vigil_membudget_give(c->budget, need);
+    if (s == VIGIL_OK)
+        s = scan_deferred(c, state);
     return s;
 }
 
@@ -197,6 +276,7 @@ static vigil_status on_file(void *user, const char *path, const struct stat *st)
     if (it == NULL)
         return VIGIL_ERR_NOMEM;
     it->size = st->st_size > 0 ? (uint64_t)st->st_size : 0;
+    it->next = NULL;
     memcpy(it->path, path, n);
     wu->c->queued++;
     s = vigil_pool_push(wu->pool, it);
@@ -259,11 +339,17 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
         pthread_mutex_destroy(&c.cb_mu);
         return VIGIL_ERR_THREAD;
     }
+    if (pthread_mutex_init(&c.defer_mu, NULL) != 0) {
+        pthread_mutex_destroy(&c.state_mu);
+        pthread_mutex_destroy(&c.cb_mu);
+        return VIGIL_ERR_THREAD;
+    }
     clock_gettime(CLOCK_MONOTONIC, &c.start);
     c.last_progress = c.start;
     vigil_scan_options_defaults(&c.scan);
     s = vigil_corr_hub_create(engine, &c.hub);
     if (s != VIGIL_OK) {
+        pthread_mutex_destroy(&c.defer_mu);
         pthread_mutex_destroy(&c.state_mu);
         pthread_mutex_destroy(&c.cb_mu);
         return s;
@@ -271,6 +357,16 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
 
     memset(&pc, 0, sizeof pc);
     pc.threads = thread_count(opts->threads);
+    /* 64 MiB of big-file buffers per worker, shared: the biggest files of a
+     * tree are not all in memory at once (a file above it is scanned alone) */
+    s = vigil_membudget_create((uint64_t)pc.threads * BIG_BUFFERS_PER_THREAD, &c.budget);
+    if (s != VIGIL_OK) {
+        vigil_corr_hub_destroy(c.hub);
+        pthread_mutex_destroy(&c.defer_mu);
+        pthread_mutex_destroy(&c.state_mu);
+        pthread_mutex_destroy(&c.cb_mu);
+        return s;
+    }
     pc.ctx = &c;
     pc.init = worker_init;
     pc.fini = worker_fini;
@@ -295,6 +391,21 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
         if (s != VIGIL_OK)
             vigil_pool_cancel(pool);
         vigil_status ps = vigil_pool_finish(pool);
+        /* big files still put aside: the workers are gone, scan them here */
+        if (ps == VIGIL_OK && s == VIGIL_OK && c.deferred != NULL &&
+            !(opts->cancel != NULL && *opts->cancel)) {
+            void *sc = NULL;
+            ps = worker_init(&c, 0, &sc);
+            if (ps == VIGIL_OK)
+                ps = scan_deferred(&c, sc);
+            if (sc != NULL)
+                worker_fini(&c, 0, sc);
+        }
+        while (c.deferred != NULL) { /* left by an error or a cancel */
+            sweep_item *d = c.deferred;
+            c.deferred = d->next;
+            free(d);
+        }
         /* A worker's reason to stop (the result callback, out of memory)
          * is why the walk's push was refused: it wins. */
         if ((ps != VIGIL_OK && ps != VIGIL_ERR_ABORTED) || s == VIGIL_OK)
@@ -316,6 +427,8 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
     clock_gettime(CLOCK_MONOTONIC, &end);
     stats->seconds = since(&c.start, &end);
     vigil_corr_hub_destroy(c.hub);
+    vigil_membudget_destroy(c.budget);
+    pthread_mutex_destroy(&c.defer_mu);
     free(c.current);
     free(c.progress_path);
     pthread_mutex_destroy(&c.state_mu);
