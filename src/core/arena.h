@@ -11,7 +11,7 @@
 typedef struct vigil_arena_block vigil_arena_block;
 
 typedef struct vigil_arena {
-    vigil_arena_block *head; /* current block, chained to older ones */
+    vigil_arena_block *head;  /* current block, chained to older ones */
     vigil_arena_block *spare; /* blocks kept for reuse after reset */
 } vigil_arena;
 

@@ -512,7 +512,8 @@ static int parse_instance(vigil_evtx_ctx *c, uint32_t p, uint32_t end, int top, 
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((always_inline))
 #endif
-static inline int field(vigil_evtx_ctx *c, const char *name, uint32_t name_len, uint32_t vstart)
+static inline int
+field(vigil_evtx_ctx *c, const char *name, uint32_t name_len, uint32_t vstart)
 {
     uint32_t vlen = (uint32_t)(c->out.len - vstart);
     if (vigil_evtx_buf_putc(&c->out, '\0') != 0)

@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include "intel_fixture.h"
-#include "vigil/engine.h"
 #include "test.h"
+#include "vigil/engine.h"
 
 static const char *refang(const char *in)
 {
@@ -321,12 +321,12 @@ static void test_public_set_load(void)
                        "\"pattern\":\"[domain-name:value = 'bad.example']\"}]}";
     CHECK_EQ_INT(vigil_intel_set_create(&set), VIGIL_OK);
     CHECK_EQ_INT(vigil_intel_detect("x.json", stix, strlen(stix)), VIGIL_INTEL_FMT_STIX);
-    CHECK_EQ_INT(vigil_intel_set_load(set, VIGIL_INTEL_FMT_AUTO, "l.txt", list, strlen(list), &lo,
-                                      &st),
-                 VIGIL_OK);
-    CHECK_EQ_INT(vigil_intel_set_load(set, VIGIL_INTEL_FMT_AUTO, "s.json", stix, strlen(stix),
-                                      NULL, &st),
-                 VIGIL_OK);
+    CHECK_EQ_INT(
+        vigil_intel_set_load(set, VIGIL_INTEL_FMT_AUTO, "l.txt", list, strlen(list), &lo, &st),
+        VIGIL_OK);
+    CHECK_EQ_INT(
+        vigil_intel_set_load(set, VIGIL_INTEL_FMT_AUTO, "s.json", stix, strlen(stix), NULL, &st),
+        VIGIL_OK);
     CHECK_EQ_INT(st.items, 3);
     CHECK_EQ_INT(vigil_intel_set_count(set), 3);
     uint64_t counts[VIGIL_INTEL_TYPE_COUNT] = {0};

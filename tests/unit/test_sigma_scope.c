@@ -152,10 +152,11 @@ static void test_scope_services(void)
 
 static void test_filters(void)
 {
-    const char *y = "title: proc\nid: p1\nlogsource:\n  product: windows\n"
-                    "detection:\n  sel:\n    Image|endswith: '\\rar.exe'\n  condition: sel\n---\n"
-                    "title: allow admins\nlogsource:\n  product: windows\nfilter:\n  rules:\n"
-                    "    - p1\n  selection:\n    User|startswith: 'adm_'\n  condition: not selection\n";
+    const char *y =
+        "title: proc\nid: p1\nlogsource:\n  product: windows\n"
+        "detection:\n  sel:\n    Image|endswith: '\\rar.exe'\n  condition: sel\n---\n"
+        "title: allow admins\nlogsource:\n  product: windows\nfilter:\n  rules:\n"
+        "    - p1\n  selection:\n    User|startswith: 'adm_'\n  condition: not selection\n";
     vigil_sigma_ruleset *rs = load(y, NULL);
     vigil_sigma_counts cn;
     vigil_sigma_ruleset_get_counts(rs, &cn);
