@@ -542,8 +542,7 @@ static void *thread_main(void *arg)
             halt_on(p, rc);
             atomic_store(&p->next_deliver, idx + 1);
             if (p->waiting)
-                if (p->waiting)
-                    pthread_cond_broadcast(&p->turn_cv);
+                pthread_cond_broadcast(&p->turn_cv);
             drain(p, w);
             pthread_mutex_unlock(&p->mu);
             continue;

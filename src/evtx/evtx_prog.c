@@ -160,7 +160,7 @@ static void finish_attr(sim *s)
             e->dname_len = (uint32_t)len;
             e->dname_kind = 1;
         } else {
-            if ((op = op_push(s, VIGIL_EVTX_OP_DNAME)) == NULL)
+            if (op_push(s, VIGIL_EVTX_OP_DNAME) == NULL)
                 return;
             e->dname_kind = 2;
         }
