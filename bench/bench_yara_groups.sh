@@ -80,14 +80,16 @@ for dir in $DIRS ${wine:+"$wine"}; do
     [ -d "$dir" ] || continue
     label=$dir; [ "$dir" = "$wine" ] && label="libwine PE DLLs ($dir)"
     # warms the page cache; a yara that fails would give meaningless ratios
-    if ! yara -w -r -p "$N" "${EXT[@]}" "${YARGS[@]}" "$dir" > /dev/null 2> "$TMP/yerr"; then
+    # -N: yara follows symbolic links by default, vigil does not; both see
+    # each file once (Debian's /usr/lib holds 621 symlinks to libraries)
+    if ! yara -w -N -r -p "$N" "${EXT[@]}" "${YARGS[@]}" "$dir" > /dev/null 2> "$TMP/yerr"; then
         echo "tree: $dir: yara failed: $(head -2 "$TMP/yerr")"
         continue
     fi
-    y=$(measure yara -w -r -p "$N" "${EXT[@]}" "${YARGS[@]}" "$dir")
+    y=$(measure yara -w -N -r -p "$N" "${EXT[@]}" "${YARGS[@]}" "$dir")
     ym=$(wc -l < "$TMP/out")
     echo "tree: $label (load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores)"
-    echo "  yara -r -p $N:           wall ${y%% *} s, cpu ${y##* } s, $ym matches"
+    echo "  yara -N -r -p $N:        wall ${y%% *} s, cpu ${y##* } s, $ym matches"
     echo "  (vigil also reports the rules that read filename/filepath/extension, which this"
     echo "   yara run sees as \"\"; check_yara_parity.sh compares those per file)"
     for mode in ${BENCH_MODES:-auto per-group off}; do
