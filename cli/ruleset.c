@@ -23,6 +23,10 @@ int rule_args_option(rule_args *ra, int c, const char *arg)
         ra->placeholders = arg;
         return 1;
     }
+    if (c == RULE_OPT_BASE + 95) {
+        ra->no_cache = 1;
+        return 1;
+    }
     if (c == RULE_OPT_BASE + 96) {
         if (strcmp(arg, "auto") == 0)
             ra->yara_grouping = VIGIL_YARA_GROUPING_AUTO;
@@ -80,6 +84,22 @@ const char *rule_args_default_mapping(void)
     return found;
 }
 
+/* $XDG_CACHE_HOME/vigil, else $HOME/.cache/vigil, else NULL (no cache). */
+static const char *default_cache_dir(void)
+{
+    static char dir[4096];
+    const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+    int w;
+
+    if (x != NULL && x[0] == '/')
+        w = snprintf(dir, sizeof dir, "%s/vigil", x);
+    else if (h != NULL && h[0] == '/')
+        w = snprintf(dir, sizeof dir, "%s/.cache/vigil", h);
+    else
+        return NULL;
+    return w > 0 && (size_t)w < sizeof dir ? dir : NULL;
+}
+
 int rule_args_use_bundled(rule_args *ra)
 {
     if (ra->n > 0)
@@ -106,6 +126,8 @@ vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user
     eo.diag_user = user;
     eo.strict = ra->strict;
     eo.sigma_placeholders = ra->placeholders;
+    if (!ra->no_cache)
+        eo.cache_dir = default_cache_dir();
     if (ra->sigma_mapping == NULL) {
         eo.sigma_mapping = rule_args_default_mapping();
         mapping_missing = eo.sigma_mapping == NULL;

@@ -19,6 +19,7 @@ typedef struct rule_args {
     size_t n;
     int strict;
     int yara_grouping;         /* vigil_yara_grouping_mode */
+    int no_cache;              /* --no-cache: compile every pattern database afresh */
     char *bundled;             /* path of the bundled pack when it is used */
     const char *sigma_mapping; /* NULL: data/sigma/logsources.yml beside the program */
     const char *placeholders;  /* Sigma |expand values, may be NULL */
@@ -37,7 +38,8 @@ typedef struct rule_args {
         {"strict", no_argument, NULL, RULE_OPT_BASE + 99},                                         \
         {"sigma-mapping", required_argument, NULL, RULE_OPT_BASE + 98},                            \
         {"placeholders", required_argument, NULL, RULE_OPT_BASE + 97},                             \
-        {"yara-grouping", required_argument, NULL, RULE_OPT_BASE + 96}
+        {"yara-grouping", required_argument, NULL, RULE_OPT_BASE + 96},                            \
+        {"no-cache", no_argument, NULL, RULE_OPT_BASE + 95}
 // clang-format on
 
 /* Handles option c if it is a rule option: 1 handled, 0 not ours, -1 error. */
@@ -74,6 +76,8 @@ vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user
     "                           directory of NAME.txt files or a YAML file\n"                      \
     "      --yara-grouping MODE auto (default: scan each file only with the YARA\n"                \
     "                           rules its magic, size and name can match), off,\n"                 \
-    "                           per-group\n"
+    "                           per-group\n"                                                       \
+    "      --no-cache           do not keep compiled filename-IOC databases in\n"                  \
+    "                           $XDG_CACHE_HOME/vigil (default ~/.cache/vigil)\n"
 
 #endif

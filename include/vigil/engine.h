@@ -56,6 +56,10 @@ typedef struct vigil_engine_options {
      * file or a directory of NAME.txt files; may be NULL). */
     const char *sigma_mapping;
     const char *sigma_placeholders;
+    /* A directory where compiled pattern databases (the filename IOCs'
+     * hyperscan database) are kept between runs, created if needed; a
+     * damaged or foreign file there is ignored and rewritten. NULL: none. */
+    const char *cache_dir;
 } vigil_engine_options;
 
 typedef struct vigil_engine_counts {

@@ -25,6 +25,8 @@ typedef struct vigil_ioc_scratch vigil_ioc_scratch;
 
 vigil_status vigil_ioc_builder_create(const vigil_diag_sink *diag, vigil_ioc_builder **out);
 void vigil_ioc_builder_destroy(vigil_ioc_builder *b); /* NULL safe */
+/* Keeps compiled pattern databases in dir between runs (NULL: none). */
+vigil_status vigil_ioc_builder_set_cache(vigil_ioc_builder *b, const char *dir);
 
 /* Tells the role of an IOC file from its base name: names containing
  * "hash" -> HASH, "filename" or "path" -> FILENAME, "c2" -> C2; otherwise

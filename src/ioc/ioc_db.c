@@ -26,6 +26,17 @@ vigil_status vigil_ioc_builder_create(const vigil_diag_sink *diag, vigil_ioc_bui
     return VIGIL_OK;
 }
 
+vigil_status vigil_ioc_builder_set_cache(vigil_ioc_builder *b, const char *dir)
+{
+    if (b == NULL)
+        return VIGIL_ERR_INVALID_ARG;
+    free(b->cache_dir);
+    b->cache_dir = NULL;
+    if (dir != NULL && (b->cache_dir = strdup(dir)) == NULL)
+        return VIGIL_ERR_NOMEM;
+    return VIGIL_OK;
+}
+
 void vigil_ioc_builder_destroy(vigil_ioc_builder *b)
 {
     if (b == NULL)
@@ -34,6 +45,7 @@ void vigil_ioc_builder_destroy(vigil_ioc_builder *b)
     vigil_ioc_hashset_free(&b->hashes);
     free(b->fnames);
     free(b->c2);
+    free(b->cache_dir);
     free(b);
 }
 
@@ -109,7 +121,8 @@ vigil_status vigil_ioc_builder_finish(vigil_ioc_builder *b, vigil_ioc_db **out)
     memset(&b->hashes, 0, sizeof b->hashes);
     st = vigil_ioc_hashset_freeze(&db->hashes);
     if (st == VIGIL_OK)
-        st = vigil_ioc_pathdb_build(b->fnames, b->nfnames, &db->pool, &b->diag, &db->paths);
+        st = vigil_ioc_pathdb_build(b->fnames, b->nfnames, &db->pool, b->cache_dir, &b->diag,
+                                    &db->paths);
     if (st == VIGIL_OK)
         st = vigil_ioc_c2_freeze(db, b->c2, b->nc2);
     if (st != VIGIL_OK) {

@@ -82,6 +82,7 @@ struct vigil_ioc_builder {
     vigil_ioc_c2_rec *c2;
     size_t nc2, capc2;
     int finished;
+    char *cache_dir; /* compiled databases kept between runs; may be NULL */
 };
 
 typedef struct vigil_ioc_pathdb vigil_ioc_pathdb; /* ioc_path.c */
@@ -106,8 +107,8 @@ vigil_status vigil_ioc_hashset_freeze(vigil_ioc_hashset *h);
 /* Path matcher: compiles the builder's filename IOCs. *out may be NULL when
  * there are none. Diagnostics name the pattern's file and line. */
 vigil_status vigil_ioc_pathdb_build(const vigil_ioc_fname_rec *recs, size_t n,
-                                    const vigil_ioc_pool *pool, const vigil_diag_sink *diag,
-                                    vigil_ioc_pathdb **out);
+                                    const vigil_ioc_pool *pool, const char *cache_dir,
+                                    const vigil_diag_sink *diag, vigil_ioc_pathdb **out);
 void vigil_ioc_pathdb_destroy(vigil_ioc_pathdb *p);
 size_t vigil_ioc_pathdb_count(const vigil_ioc_pathdb *p);
 /* Patterns kept in prefilter mode and PCRE2-only mode. */

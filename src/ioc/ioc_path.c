@@ -13,6 +13,7 @@
  * matches it as given or with every '/' turned into '\'. Paths with
  * non-ASCII bytes get Python's character semantics: see ioc_pathtext.c. */
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include "ioc/ioc_hscache.h"
 #include "ioc/ioc_internal.h"
 
 #include <hs.h>
@@ -199,7 +200,8 @@ static void demote(path_pat *p, const vigil_diag_sink *diag, const char *why)
 
 /* Compiles every PAT_HS/PAT_PREFILTER pattern into one database. A pattern
  * the compiler refuses is demoted and the compile retried. */
-static vigil_status compile_hs(vigil_ioc_pathdb *pdb, const vigil_diag_sink *diag)
+static vigil_status compile_hs(vigil_ioc_pathdb *pdb, const char *cache_dir,
+                               const vigil_diag_sink *diag)
 {
     const char **exprs = NULL;
     unsigned *flags = NULL, *ids = NULL;
@@ -227,9 +229,17 @@ static vigil_status compile_hs(vigil_ioc_pathdb *pdb, const vigil_diag_sink *dia
         }
         if (m == 0)
             break;
-        if (hs_compile_multi(exprs, flags, ids, m, HS_MODE_BLOCK, NULL, &pdb->hs, &err) ==
-            HS_SUCCESS)
+        unsigned char key[32];
+        int keyed =
+            cache_dir != NULL && vigil_hscache_key(exprs, flags, ids, m, HS_MODE_BLOCK, key) == 0;
+        if (keyed && (pdb->hs = vigil_hscache_load(cache_dir, key)) != NULL)
             break;
+        if (hs_compile_multi(exprs, flags, ids, m, HS_MODE_BLOCK, NULL, &pdb->hs, &err) ==
+            HS_SUCCESS) {
+            if (keyed)
+                (void)vigil_hscache_store(cache_dir, key, pdb->hs); /* best effort */
+            break;
+        }
         pdb->hs = NULL;
         if (err == NULL || err->expression < 0 || (unsigned)err->expression >= m) {
             /* Not one pattern's fault (resources): every pattern goes to PCRE2. */
@@ -253,8 +263,8 @@ out:
 }
 
 vigil_status vigil_ioc_pathdb_build(const vigil_ioc_fname_rec *recs, size_t n,
-                                    const vigil_ioc_pool *pool, const vigil_diag_sink *diag,
-                                    vigil_ioc_pathdb **out)
+                                    const vigil_ioc_pool *pool, const char *cache_dir,
+                                    const vigil_diag_sink *diag, vigil_ioc_pathdb **out)
 {
     vigil_ioc_pathdb *pdb;
     vigil_status st;
@@ -308,7 +318,7 @@ vigil_status vigil_ioc_pathdb_build(const vigil_ioc_fname_rec *recs, size_t n,
             p->sensitive = p->uni != NULL;
         }
     }
-    st = compile_hs(pdb, diag);
+    st = compile_hs(pdb, cache_dir, diag);
     if (st != VIGIL_OK)
         goto fail;
     pdb->pcre_only = calloc(n, sizeof *pdb->pcre_only);

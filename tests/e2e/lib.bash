@@ -8,6 +8,8 @@ T_PASS=0
 T_FAIL=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vigil-e2e.XXXXXX")
 trap 'chmod -R u+rwx "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
+# compiled pattern databases go to the test's own cache, not the user's
+export XDG_CACHE_HOME="$TMP/xdg-cache"
 ok() { T_PASS=$((T_PASS + 1)); echo "ok $1"; }
 bad() { T_FAIL=$((T_FAIL + 1)); echo "not ok $1: $2" >&2; }
 # expect_eq NAME GOT WANT

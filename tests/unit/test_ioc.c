@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ioc/ioc.h"
@@ -651,6 +652,88 @@ static void test_file_and_edges(void)
     CHECK_EQ_INT(vigil_ioc_db_hash_kinds(NULL), 0);
 }
 
+/* Compiled filename databases kept in a cache directory: a second build
+ * loads the stored one and matches the same; a damaged or truncated file
+ * is ignored and rewritten; a path that is not a directory disables it. */
+static int cache_build_match(const char *dir, size_t *nfound)
+{
+    vigil_ioc_builder *b = NULL;
+    vigil_ioc_db *db = NULL;
+    vigil_ioc_scratch *s = NULL;
+    vigil_findbuf fb;
+    int rc = -1;
+
+    *nfound = 0;
+    if (vigil_ioc_builder_create(NULL, &b) != VIGIL_OK ||
+        vigil_ioc_builder_set_cache(b, dir) != VIGIL_OK ||
+        vigil_ioc_builder_add_filename(b, "(?i)\\\\temp\\\\[a-z]{3,8}\\.exe$", 80, NULL, "c", 1) !=
+            VIGIL_OK ||
+        vigil_ioc_builder_add_filename(b, "/tmp/\\.x[0-9]+", 70, NULL, "c", 2) != VIGIL_OK ||
+        vigil_ioc_builder_finish(b, &db) != VIGIL_OK || vigil_ioc_scratch_create(db, &s) != VIGIL_OK)
+        goto out;
+    vigil_findbuf_init(&fb);
+    static const char *const paths[] = {"C:\\Windows\\Temp\\mkatz.exe", "/tmp/.x42", "/tmp/y"};
+    for (size_t i = 0; i < 3; i++) {
+        if (vigil_ioc_match_path(db, s, paths[i], strlen(paths[i]), &fb) != VIGIL_OK)
+            break;
+    }
+    *nfound = fb.n;
+    vigil_findbuf_free(&fb);
+    rc = 0;
+out:
+    vigil_ioc_scratch_destroy(s);
+    vigil_ioc_db_destroy(db);
+    vigil_ioc_builder_destroy(b);
+    return rc;
+}
+
+static void test_filename_cache(void)
+{
+    char dir[] = "/tmp/vigil-hscache-XXXXXX", sub[64], file[600] = "", cmd[128];
+    size_t n = 0;
+    if (mkdtemp(dir) == NULL)
+        return;
+    snprintf(sub, sizeof sub, "%s/a/b", dir);
+    CHECK_EQ_INT(cache_build_match(sub, &n), 0); /* compiles, creates a/b, stores */
+    CHECK_EQ_INT(n, 2);
+    FILE *ls = NULL;
+    snprintf(cmd, sizeof cmd, "ls %s/hs-*.db 2>/dev/null", sub);
+    ls = popen(cmd, "r");
+    CHECK(ls != NULL && fgets(file, sizeof file, ls) != NULL);
+    if (ls != NULL)
+        pclose(ls);
+    file[strcspn(file, "\n")] = '\0';
+    CHECK(file[0] != '\0');
+    CHECK_EQ_INT(cache_build_match(sub, &n), 0); /* from the cache */
+    CHECK_EQ_INT(n, 2);
+    /* one byte of the stored database changed: ignored, rebuilt, rewritten */
+    FILE *fp = fopen(file, "r+b");
+    CHECK(fp != NULL);
+    if (fp != NULL) {
+        fseek(fp, 100, SEEK_SET);
+        int c = fgetc(fp);
+        fseek(fp, 100, SEEK_SET);
+        fputc(c ^ 0x5a, fp);
+        fclose(fp);
+    }
+    CHECK_EQ_INT(cache_build_match(sub, &n), 0);
+    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_INT(truncate(file, 20), 0); /* truncated */
+    CHECK_EQ_INT(cache_build_match(sub, &n), 0);
+    CHECK_EQ_INT(n, 2);
+    struct stat sb;
+    CHECK(stat(file, &sb) == 0 && sb.st_size > 1000); /* rewritten whole */
+    /* a cache "directory" that is a file: no cache, same results */
+    snprintf(file, sizeof file, "%s/plain", dir);
+    fp = fopen(file, "w");
+    if (fp != NULL)
+        fclose(fp);
+    CHECK_EQ_INT(cache_build_match(file, &n), 0);
+    CHECK_EQ_INT(n, 2);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+}
+
 int main(void)
 {
     TEST_RUN(test_kind_from_name);
@@ -659,6 +742,7 @@ int main(void)
     TEST_RUN(test_hash_many);
     TEST_RUN(test_filename);
     TEST_RUN(test_filename_api);
+    TEST_RUN(test_filename_cache);
     TEST_RUN(test_filename_unicode);
     TEST_RUN(test_filename_hostile);
     TEST_RUN(test_c2);
