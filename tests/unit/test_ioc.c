@@ -669,7 +669,8 @@ static int cache_build_match(const char *dir, size_t *nfound)
         vigil_ioc_builder_add_filename(b, "(?i)\\\\temp\\\\[a-z]{3,8}\\.exe$", 80, NULL, "c", 1) !=
             VIGIL_OK ||
         vigil_ioc_builder_add_filename(b, "/tmp/\\.x[0-9]+", 70, NULL, "c", 2) != VIGIL_OK ||
-        vigil_ioc_builder_finish(b, &db) != VIGIL_OK || vigil_ioc_scratch_create(db, &s) != VIGIL_OK)
+        vigil_ioc_builder_finish(b, &db) != VIGIL_OK ||
+        vigil_ioc_scratch_create(db, &s) != VIGIL_OK)
         goto out;
     vigil_findbuf_init(&fb);
     static const char *const paths[] = {"C:\\Windows\\Temp\\mkatz.exe", "/tmp/.x42", "/tmp/y"};
