@@ -24,7 +24,7 @@ static size_t normalise(const char *in, size_t n, char *out)
     }
     while (n > 0 && (in[n - 1] == ' ' || in[n - 1] == '\t' || in[n - 1] == '\r'))
         n--;
-    if (n > 0 && in[n - 1] == '.')
+    while (n > 0 && in[n - 1] == '.') /* all of them: normalising twice changes nothing */
         n--;
     if (n > C2_MAX_LEN)
         return SIZE_MAX;

@@ -583,6 +583,37 @@ static void test_c2(void)
     CHECK(c != NULL && c->line == 2 && c->score == 100);
     CHECK(vigil_ioc_db_c2_find(db, "example.com", 11) == NULL);
     CHECK(vigil_ioc_db_c2_find(db, "suroot.co", 9) == NULL);
+    CHECK(vigil_ioc_db_c2_find(db, "evil.example.com...", 19) != NULL); /* dots: all stripped */
+    /* every stored value is found again as stored (fuzz_ioc found one that
+     * was not: a value ending in several dots lost one per normalisation) */
+    for (size_t i = 0; i < vigil_ioc_db_c2_count(db); i++) {
+        const vigil_ioc_c2 *e = vigil_ioc_db_c2_at(db, i);
+        const vigil_ioc_c2 *f = vigil_ioc_db_c2_find(db, e->value, strlen(e->value));
+        CHECK(f != NULL && strcmp(f->value, e->value) == 0);
+    }
+    vigil_ioc_db_destroy(db);
+}
+
+/* A value ending in several dots: stored without them, found as stored
+ * and as written (fuzz_ioc found "J\x82..." lost one dot per look-up). */
+static void test_c2_trailing_dots(void)
+{
+    diags ds;
+    memset(&ds, 0, sizeof ds);
+    vigil_ioc_db *db =
+        load(&ds, "c2.txt", "Multi.Example.org...\nJ\x82xyz...\n", VIGIL_RULES_IOC_C2);
+    CHECK(db != NULL);
+    if (db == NULL)
+        return;
+    CHECK_EQ_INT(vigil_ioc_db_c2_count(db), 2);
+    const vigil_ioc_c2 *c = vigil_ioc_db_c2_at(db, 0);
+    CHECK(c != NULL && strcmp(c->value, "multi.example.org") == 0);
+    for (size_t i = 0; i < vigil_ioc_db_c2_count(db); i++) {
+        const vigil_ioc_c2 *e = vigil_ioc_db_c2_at(db, i);
+        const vigil_ioc_c2 *f = vigil_ioc_db_c2_find(db, e->value, strlen(e->value));
+        CHECK(f != NULL && strcmp(f->value, e->value) == 0);
+    }
+    CHECK(vigil_ioc_db_c2_find(db, "multi.example.org.", 18) != NULL);
     vigil_ioc_db_destroy(db);
 }
 
@@ -747,6 +778,7 @@ int main(void)
     TEST_RUN(test_filename_unicode);
     TEST_RUN(test_filename_hostile);
     TEST_RUN(test_c2);
+    TEST_RUN(test_c2_trailing_dots);
     TEST_RUN(test_file_and_edges);
     return TEST_END();
 }
