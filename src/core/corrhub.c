@@ -140,19 +140,7 @@ static int on_corr(const vigil_sigma_corr_result *res, void *user)
         evs[i].rule = res->events[i].rule ? res->events[i].rule->title : NULL;
         evs[i].rule_id = res->events[i].rule ? res->events[i].rule->id : NULL;
     }
-    f->rule = r->title;
-    f->rule_id = r->id;
-    f->rule_level = r->level;
-    f->rule_source = r->source;
-    f->rule_line = r->line;
-    f->description = r->description;
-    f->author = r->author;
-    f->reference = r->nreferences > 0 ? r->references[0] : NULL;
-    f->references = r->references;
-    f->nreferences = r->nreferences;
-    f->tags = r->tags;
-    f->ntags = r->ntags;
-    f->score = vigil_sigma_level_score(r->level);
+    vigil_finding_set_sigma_rule(f, r);
     f->fields = groups;
     f->nfields = res->ngroup;
     f->events = evs;

@@ -119,6 +119,23 @@ int vigil_evscan_is_event_log(const char *path, const void *data, size_t len)
     return vigil_evtx_is_evtx(data, len) || looks_like_json_events(path, data, len);
 }
 
+void vigil_finding_set_sigma_rule(vigil_finding *f, const vigil_sigma_rule_info *r)
+{
+    f->rule = r->title;
+    f->rule_id = r->id;
+    f->rule_level = r->level;
+    f->rule_source = r->source;
+    f->rule_line = r->line;
+    f->description = r->description;
+    f->author = r->author;
+    f->reference = r->nreferences > 0 ? r->references[0] : NULL;
+    f->references = r->references;
+    f->nreferences = r->nreferences;
+    f->tags = r->tags;
+    f->ntags = r->ntags;
+    f->score = vigil_sigma_level_score(r->level);
+}
+
 static int on_match(const vigil_sigma_match *m, void *user)
 {
     vigil_evscan *es = user;
@@ -151,19 +168,7 @@ static int on_match(const vigil_sigma_match *m, void *user)
     /* the event's strings live until the report, which happens in this event's call */
     for (size_t i = 0; i < m->nfields; i++)
         fields[i] = *m->fields[i];
-    f->rule = r->title;
-    f->rule_id = r->id;
-    f->rule_level = r->level;
-    f->rule_source = r->source;
-    f->rule_line = r->line;
-    f->description = r->description;
-    f->author = r->author;
-    f->reference = r->nreferences > 0 ? r->references[0] : NULL;
-    f->references = r->references;
-    f->nreferences = r->nreferences;
-    f->tags = r->tags;
-    f->ntags = r->ntags;
-    f->score = vigil_sigma_level_score(r->level);
+    vigil_finding_set_sigma_rule(f, r);
     f->fields = fields;
     f->nfields = m->nfields;
     return 0;

@@ -59,6 +59,10 @@ vigil_status vigil_evscan_create(const vigil_sigma_ruleset *rs, const vigil_diag
 void vigil_evscan_destroy(vigil_evscan *es); /* NULL is safe */
 void vigil_evscan_set_hub(vigil_evscan *es, vigil_corr_hub *hub);
 
+/* Fills the rule part of a Sigma or correlation finding (name, id, level,
+ * source, meta, score by level) from the rule's information. */
+void vigil_finding_set_sigma_rule(vigil_finding *f, const vigil_sigma_rule_info *r);
+
 /* Is this target an event log: an EVTX file, or a *.json / *.jsonl /
  * *.ndjson file whose text starts like exported Windows events? */
 int vigil_evscan_is_event_log(const char *path, const void *data, size_t len);

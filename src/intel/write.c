@@ -151,10 +151,16 @@ static char *stix_pattern(const char *path, const char *value)
     size_t n = strlen(value), pl = strlen(path);
     if (n > (SIZE_MAX - pl - 16) / 2)
         return NULL;
-    char *out = malloc(pl + 2 * n + 16);
+    size_t cap = pl + 2 * n + 16;
+    char *out = malloc(cap);
     if (out == NULL)
         return NULL;
-    size_t o = (size_t)sprintf(out, "[%s = '", path);
+    int w = snprintf(out, cap, "[%s = '", path);
+    if (w < 0) {
+        free(out);
+        return NULL;
+    }
+    size_t o = (size_t)w; /* pl + 5 < cap: fits */
     for (const char *v = value; *v; v++) {
         if (*v == '\'' || *v == '\\')
             out[o++] = '\\';
