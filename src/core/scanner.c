@@ -214,8 +214,15 @@ static vigil_status report(vigil_scanner *s, const target *t, const uint8_t *dat
 
     if (fb->n == 0)
         return VIGIL_OK;
-    /* every reported target carries all three hashes */
-    if (!streamed && hashes->have != (VIGIL_HASH_MD5 | VIGIL_HASH_SHA1 | VIGIL_HASH_SHA256))
+    /* Every reported file carries all three hashes. An event result does
+     * not: it is identified by the log and its record id, the log of a live
+     * host changes while it is read, and hashing a big log to label one event
+     * cost more than matching all its events against every Sigma rule. */
+    static const vigil_hashes no_hashes;
+    const vigil_hashes *hv = hashes;
+    if (event != NULL)
+        hv = &no_hashes;
+    else if (!streamed && hashes->have != (VIGIL_HASH_MD5 | VIGIL_HASH_SHA1 | VIGIL_HASH_SHA256))
         vigil_hasher_buffer(s->hasher, VIGIL_HASH_MD5 | VIGIL_HASH_SHA1 | VIGIL_HASH_SHA256, data,
                             len, hashes);
     memset(&r, 0, sizeof r);
@@ -223,16 +230,16 @@ static vigil_status report(vigil_scanner *s, const target *t, const uint8_t *dat
     r.size = t->size;
     r.mtime = t->mtime;
     r.filetype = filetype;
-    if (hashes->have & VIGIL_HASH_MD5) {
-        vigil_hex(hashes->md5, 16, md5);
+    if (hv->have & VIGIL_HASH_MD5) {
+        vigil_hex(hv->md5, 16, md5);
         r.md5 = md5;
     }
-    if (hashes->have & VIGIL_HASH_SHA1) {
-        vigil_hex(hashes->sha1, 20, sha1);
+    if (hv->have & VIGIL_HASH_SHA1) {
+        vigil_hex(hv->sha1, 20, sha1);
         r.sha1 = sha1;
     }
-    if (hashes->have & VIGIL_HASH_SHA256) {
-        vigil_hex(hashes->sha256, 32, sha256);
+    if (hv->have & VIGIL_HASH_SHA256) {
+        vigil_hex(hv->sha256, 32, sha256);
         r.sha256 = sha256;
     }
     if (fb->n > sizeof local / sizeof local[0]) {
