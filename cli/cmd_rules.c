@@ -42,11 +42,23 @@ static void print_grouping_text(const vigil_yara_grouping *g)
     for (size_t i = 0; i < g->nsets; i++)
         printf("  set   %-30s %6llu rules\n", g->sets[i].name,
                (unsigned long long)g->sets[i].rules);
-    printf("  rules without precondition (scanned on every file): %zu\n", g->nnopre);
+    printf("  rules without precondition: %zu\n", g->nnopre);
     for (size_t i = 0; i < g->nnopre; i++)
         printf("    %s:%s  %s:%llu  %s\n", g->nopre[i].ns, g->nopre[i].name,
                g->nopre[i].source ? g->nopre[i].source : "-", (unsigned long long)g->nopre[i].line,
                g->nopre[i].reason);
+    if (g->gate_rules == 0) {
+        printf("  literal gate: none (every non-PE file gets a libyara pass)\n");
+    } else {
+        printf("  literal gate: %llu rules, %llu need one of their %llu literals\n",
+               (unsigned long long)g->gate_rules, (unsigned long long)g->gate_refutable,
+               (unsigned long long)g->gate_literals);
+    }
+    printf("  rules scanned on every file (no precondition, no literal): %zu\n", g->nungated);
+    for (size_t i = 0; i < g->nungated; i++)
+        printf("    %s:%s  %s:%llu\n", g->ungated[i].ns, g->ungated[i].name,
+               g->ungated[i].source ? g->ungated[i].source : "-",
+               (unsigned long long)g->ungated[i].line);
 }
 
 static json_t *grouping_json(const vigil_yara_grouping *g)
@@ -71,6 +83,16 @@ static json_t *grouping_json(const vigil_yara_grouping *g)
     json_object_set_new(o, "groups", groups);
     json_object_set_new(o, "sets", sets);
     json_object_set_new(o, "no_precondition", nopre);
+    json_t *ug = json_array();
+    for (size_t i = 0; i < g->nungated; i++)
+        json_array_append_new(ug, json_pack("{s:s,s:s,s:s?,s:I}", "rule", g->ungated[i].name,
+                                            "namespace", g->ungated[i].ns, "source",
+                                            g->ungated[i].source, "line",
+                                            (json_int_t)g->ungated[i].line));
+    json_object_set_new(o, "gate",
+                        json_pack("{s:I,s:I,s:I,s:o}", "rules", (json_int_t)g->gate_rules,
+                                  "refutable", (json_int_t)g->gate_refutable, "literals",
+                                  (json_int_t)g->gate_literals, "every_file", ug));
     return o;
 }
 

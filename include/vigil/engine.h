@@ -171,8 +171,18 @@ typedef struct vigil_yara_grouping {
     size_t ngroups;
     const vigil_yara_set_stat *sets;
     size_t nsets;
-    const vigil_yara_nopre_rule *nopre; /* rules scanned on every file */
+    const vigil_yara_nopre_rule *nopre; /* rules with no magic/size/name precondition */
     size_t nnopre;
+    /* The literal gate: before a libyara pass over a file that is not a PE
+     * file, the byte sequences the rules' strings need are searched in one
+     * Hyperscan pass and each condition is evaluated without the strings
+     * found absent; the pass is skipped when no rule can match. */
+    uint64_t gate_rules;                  /* rules it decides for (0: no gate) */
+    uint64_t gate_refutable;              /* of which: cannot match without one of their literals */
+    uint64_t gate_literals;               /* distinct byte sequences searched */
+    const vigil_yara_nopre_rule *ungated; /* no precondition and not refutable by the
+                                             gate: a libyara pass over every file */
+    size_t nungated;
 } vigil_yara_grouping;
 
 /* How the YARA rules of a frozen engine were grouped. Everything is owned

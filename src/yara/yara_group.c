@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yara/yara_gate.h"
 #include "yara/yara_split.h"
 
 /* A primary group this small rides along in the light set: a scan pass of
@@ -358,6 +359,27 @@ static vigil_status build_stats(vigil_yara_rules *r)
     r->stats.nsets = r->n_sets;
     r->stats.nopre = np;
     r->stats.nnopre = k;
+    if (r->gate != NULL) {
+        vigil_yara_gate_info gi;
+        vigil_yara_gate_get_info(r->gate, &gi);
+        r->stats.gate_rules = gi.rules;
+        r->stats.gate_refutable = gi.refutable;
+        r->stats.gate_literals = gi.literals;
+    }
+    /* the rules that still cost a libyara pass over every file */
+    vigil_yara_nopre_rule *ug = vigil_arena_alloc(&r->arena, (k ? k : 1) * sizeof *ug);
+    if (ug == NULL)
+        return VIGIL_ERR_NOMEM;
+    size_t nu = 0;
+    for (size_t i = 0, j = 0; i < nr && j < k; i++) {
+        if (vigil_yara_plan_nopre_reason(p, i) == NULL)
+            continue;
+        if (!vigil_yara_gate_refutes(r->gate, vigil_yara_split_rule(s, i)))
+            ug[nu++] = np[j];
+        j++;
+    }
+    r->stats.ungated = ug;
+    r->stats.nungated = nu;
     r->stats.active = 1;
     return VIGIL_OK;
 }
@@ -374,6 +396,8 @@ void vigil_yara_group_free(vigil_yara_rules *r)
     free(r->sets);
     r->sets = NULL;
     r->n_sets = 0;
+    vigil_yara_gate_destroy(r->gate);
+    r->gate = NULL;
     vigil_yara_plan_destroy(r->plan);
     r->plan = NULL;
     vigil_yara_split_destroy(r->split);
@@ -426,6 +450,9 @@ static vigil_status build(vigil_yara_rules *r, const vigil_diag_sink *diag,
         if (st != VIGIL_OK && st != VIGIL_ERR_NOMEM)
             r->fallback = "a group did not compile";
     }
+    if (st != VIGIL_OK)
+        return st;
+    st = vigil_yara_gate_build(r->split, r->plan, &r->gate);
     if (st != VIGIL_OK)
         return st;
     st = build_info(r, src, nsrc);

@@ -27,6 +27,7 @@ typedef struct vigil_yara_set {
 
 struct vigil_yara_split;
 struct vigil_yara_plan;
+struct vigil_yara_gate;
 
 struct vigil_yara_rules {
     YR_RULES *yr;               /* the single rule set; NULL when grouped */
@@ -39,6 +40,7 @@ struct vigil_yara_rules {
     struct vigil_yara_plan *plan;
     vigil_yara_set *sets;
     size_t n_sets;
+    struct vigil_yara_gate *gate;  /* literal gate over the non-MZ groups, or NULL */
     vigil_yara_grouping_mode mode; /* what was asked */
     const char *fallback;          /* why grouping is not in use (arena), or NULL */
     vigil_yara_grouping stats;     /* what vigil_yara_rules_grouping returns (arena) */

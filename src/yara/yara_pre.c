@@ -179,6 +179,25 @@ static int bool_dec(const pre_ctx *c, const vigil_yara_node *n, int depth)
     }
 }
 
+static const char *ext_value(const char *name, const vigil_yara_externals *e);
+
+int vigil_yara_pred_decidable(const vigil_yara_split *s, size_t ns, const vigil_yara_node *n)
+{
+    pre_ctx c = {s, ns};
+    return bool_dec(&c, n, 0);
+}
+
+int vigil_yara_is_external(const vigil_yara_split *s, size_t ns, const vigil_yara_node *n)
+{
+    pre_ctx c = {s, ns};
+    return is_ext(&c, n);
+}
+
+const char *vigil_yara_external_value(const char *name, const vigil_yara_externals *e)
+{
+    return ext_value(name, e);
+}
+
 static const char *ext_value(const char *name, const vigil_yara_externals *e)
 {
     const char *v = NULL;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yara/yara_gate.h"
 #include "yara/yara_split.h"
 
 struct vigil_yara_scanner {
@@ -21,7 +22,8 @@ struct vigil_yara_scanner {
     YR_SCANNER *yr;    /* the single set */
     YR_SCANNER **sets; /* one per grouped set */
     size_t n_sets;
-    uint32_t *order; /* info index of each finding added by this scan */
+    vigil_yara_gate_scratch *gate; /* NULL when the rules have no gate */
+    uint32_t *order;               /* info index of each finding added by this scan */
     size_t order_cap;
     vigil_finding *tmp; /* reordering space */
     size_t tmp_cap;
@@ -80,6 +82,8 @@ vigil_status vigil_yara_scanner_create(const vigil_yara_rules *r, vigil_yara_sca
             if (st == VIGIL_OK)
                 s->n_sets = j + 1;
         }
+        if (st == VIGIL_OK && r->gate != NULL)
+            st = vigil_yara_gate_scratch_create(r->gate, &s->gate);
     }
     if (st != VIGIL_OK) {
         vigil_yara_scanner_destroy(s);
@@ -98,6 +102,7 @@ void vigil_yara_scanner_destroy(vigil_yara_scanner *s)
     for (size_t j = 0; j < s->n_sets; j++)
         yr_scanner_destroy(s->sets[j]);
     free(s->sets);
+    vigil_yara_gate_scratch_destroy(s->gate);
     free(s->order);
     free(s->tmp);
     free(s);
@@ -381,6 +386,9 @@ vigil_status vigil_yara_scanner_scan(vigil_yara_scanner *s, const char *name, co
     uint64_t owned[VIGIL_YARA_MAX_GROUPS + 1];
     size_t npick = vigil_yara_group_pick(s->r, data, len, ext, pick, owned);
     for (size_t k = 0; k < npick && !stopped; k++) {
+        /* a pass none of whose reported rules can match is skipped */
+        if (s->gate != NULL && !vigil_yara_gate_may_match(s->gate, owned[k], data, len, ext))
+            continue;
         sc.set = &s->r->sets[pick[k]];
         sc.yr = sc.set->yr;
         sc.owned = owned[k];

@@ -206,6 +206,14 @@ void vigil_yara_pre_format(const vigil_yara_pre *pre, char *buf, size_t cap);
 int vigil_yara_pred_eval(const vigil_yara_node *n, uint64_t filesize,
                          const vigil_yara_externals *ext);
 
+/* 1 when subtree n (of a rule in namespace ns) is decided by filesize and
+ * the external variables alone, so vigil_yara_pred_eval gives its value. */
+int vigil_yara_pred_decidable(const vigil_yara_split *s, size_t ns, const vigil_yara_node *n);
+/* 1 when n names one of the external variables (not shadowed by a rule). */
+int vigil_yara_is_external(const vigil_yara_split *s, size_t ns, const vigil_yara_node *n);
+/* The value an external variable has in a scan ("" when unset). */
+const char *vigil_yara_external_value(const char *name, const vigil_yara_externals *e);
+
 /* ---- plan: groups and selection (yara_plan.c) --------------------------- */
 
 typedef enum vigil_yara_class {
