@@ -2,7 +2,8 @@
  *
  * Why: libyara walks every byte of a file whatever the rules (about 2 ns a
  * byte even for an empty rule set), so on a Linux tree the few rules with
- * no magic-byte precondition cost a full pass over every ELF file. Those
+ * no magic-byte precondition cost a full pass over every ELF file, and on
+ * a tree of PE files every rule of the MZ group does. Those
  * rules almost always need some of their strings: `3 of them`, `$x1 or
  * all of ($s*)`, `(uint16(0) == 0x5a4d and ...) or 5 of them`. The gate
  * takes from each string a byte sequence any match must contain (the text
@@ -34,11 +35,12 @@ typedef struct vigil_yara_gate_info {
     size_t strings_open; /* strings without (regex, base64, short, ...) */
 } vigil_yara_gate_info;
 
-/* Builds the gate for every plan group that is not an MZ group (a PE file
- * nearly always contains some literal, so a gate there would cost a pass
- * and save none). *out is NULL (and VIGIL_OK) when no group qualifies or
- * Hyperscan refuses the literals: then every set is simply scanned. s and
- * p must outlive the gate. */
+/* Builds the gate for every plan group (all but a catch-all group holding
+ * rules the parser could not read). Files that are not PE files are
+ * searched for the non-MZ groups' literals only; a PE file, for all. *out
+ * is NULL (and VIGIL_OK) when no group qualifies or Hyperscan refuses the
+ * literals: then every set is simply scanned. s and p must outlive the
+ * gate. */
 vigil_status vigil_yara_gate_build(const vigil_yara_split *s, const vigil_yara_plan *p,
                                    vigil_yara_gate **out);
 void vigil_yara_gate_destroy(vigil_yara_gate *g); /* NULL safe */

@@ -1,0 +1,266 @@
+/* yara_gate_lit.c - the byte sequences a YARA string's matches must hold.
+ *
+ * Why: the literal gate (yara_gate.h) can only call a string absent when
+ * no form any match of it could take is in the file. A text string is
+ * its bytes in each requested encoding (ascii, wide, each xor key; nocase
+ * searched caselessly); a hex string is its longest run of fully known
+ * bytes outside alternatives; regular expressions, base64 and strings
+ * shorter than GATE_MIN_LEN give nothing and stay "maybe present". The
+ * strings section is read with our lexer; anything unexpected leaves the
+ * whole rule's strings unknown. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "yara/yara_gate_int.h"
+#include "yara/yara_lex.h"
+
+static int is_kw(const vigil_yara_tok *t, int kw)
+{
+    return t->kind == VY_T_KEYWORD && t->sub == kw;
+}
+
+static int is_op(const vigil_yara_tok *t, int op)
+{
+    return t->kind == VY_T_OP && t->sub == op;
+}
+
+/* After `xor`: an optional (N) or (N-M). t receives the next token. */
+static int read_xor(vigil_yara_lexer *lx, vigil_yara_tok *t, gate_str_parse *sp)
+{
+    vigil_yara_tok a, b;
+    sp->xor_set = 1;
+    sp->xor_lo = 0;
+    sp->xor_hi = 255;
+    if (vigil_yara_lex_next(lx, t) != VIGIL_OK)
+        return 0;
+    if (!is_op(t, VY_OP_LPAREN))
+        return 1;
+    if (vigil_yara_lex_next(lx, &a) != VIGIL_OK || a.kind != VY_T_INT || a.ival < 0 || a.ival > 255)
+        return 0;
+    sp->xor_lo = sp->xor_hi = (unsigned)a.ival;
+    if (vigil_yara_lex_next(lx, t) != VIGIL_OK)
+        return 0;
+    if (is_op(t, VY_OP_MINUS)) {
+        if (vigil_yara_lex_next(lx, &b) != VIGIL_OK || b.kind != VY_T_INT || b.ival < a.ival ||
+            b.ival > 255)
+            return 0;
+        sp->xor_hi = (unsigned)b.ival;
+        if (vigil_yara_lex_next(lx, t) != VIGIL_OK)
+            return 0;
+    }
+    if (!is_op(t, VY_OP_RPAREN))
+        return 0;
+    return vigil_yara_lex_next(lx, t) == VIGIL_OK;
+}
+
+size_t vigil_yara_gate_read_strings(const vigil_yara_rule *r, vigil_arena *a, gate_str_parse *sp,
+                                    size_t cap)
+{
+    vigil_yara_lexer lx;
+    vigil_yara_tok t;
+    size_t n = 0;
+
+    if (r->strings_len == 0)
+        return 0;
+    if (r->strings_off < r->text_off || r->strings_off - r->text_off > r->text_len ||
+        r->strings_len > r->text_len - (r->strings_off - r->text_off))
+        return SIZE_MAX;
+    const char *text = r->text + (r->strings_off - r->text_off);
+    vigil_yara_lex_init(&lx, text, r->strings_len);
+    if (vigil_yara_lex_next(&lx, &t) != VIGIL_OK || !is_kw(&t, VY_KW_STRINGS) ||
+        vigil_yara_lex_next(&lx, &t) != VIGIL_OK || !is_op(&t, VY_OP_COLON) ||
+        vigil_yara_lex_next(&lx, &t) != VIGIL_OK)
+        return SIZE_MAX;
+    while (t.kind != VY_T_EOF) {
+        vigil_yara_tok v;
+        if (t.kind != VY_T_STRID || t.wild || n == cap)
+            return SIZE_MAX;
+        gate_str_parse *s = &sp[n++];
+        memset(s, 0, sizeof *s);
+        s->id = text + t.off + 1;
+        s->id_len = t.len - 1;
+        if (vigil_yara_lex_next(&lx, &t) != VIGIL_OK || !is_op(&t, VY_OP_ASSIGN) ||
+            vigil_yara_lex_next(&lx, &v) != VIGIL_OK)
+            return SIZE_MAX;
+        s->kind = v.kind;
+        s->src = text + v.off;
+        s->src_len = v.len;
+        if (v.kind == VY_T_STRING) {
+            s->text = vigil_arena_alloc(a, v.len + 1);
+            if (s->text == NULL ||
+                vigil_yara_lex_string(&lx, &v, s->text, v.len + 1, &s->text_len) != VIGIL_OK)
+                return SIZE_MAX;
+        } else if (v.kind != VY_T_HEX && v.kind != VY_T_REGEX) {
+            return SIZE_MAX;
+        }
+        if (vigil_yara_lex_next(&lx, &t) != VIGIL_OK)
+            return SIZE_MAX;
+        while (t.kind == VY_T_KEYWORD) {
+            switch (t.sub) {
+            case VY_KW_ASCII:
+                s->ascii = 1;
+                break;
+            case VY_KW_WIDE:
+                s->wide = 1;
+                break;
+            case VY_KW_NOCASE:
+                s->nocase = 1;
+                break;
+            case VY_KW_FULLWORD:
+            case VY_KW_PRIVATE:
+                break; /* a match still holds the text */
+            case VY_KW_XOR:
+                if (!read_xor(&lx, &t, s))
+                    return SIZE_MAX;
+                continue;
+            default: /* base64, base64wide: their arguments are not read */
+                return SIZE_MAX;
+            }
+            if (vigil_yara_lex_next(&lx, &t) != VIGIL_OK)
+                return SIZE_MAX;
+        }
+    }
+    return n;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* The longest run of fully known bytes outside alternatives of a hex
+ * string `{ ... }`: every match contains it. 0 when the text holds
+ * anything unexpected (comments, `~`, a malformed token). */
+static size_t hex_run(const char *s, size_t n, uint8_t *best, size_t cap)
+{
+    uint8_t cur[256];
+    size_t cur_len = 0, best_len = 0, i = 1;
+    int depth = 0;
+
+    if (n < 2 || s[0] != '{' || s[n - 1] != '}')
+        return 0;
+    n--; /* the closing brace */
+    for (;;) {
+        int end_run = 0;
+        while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+            i++;
+        if (i >= n) {
+            end_run = 1;
+        } else if (hexval(s[i]) >= 0 || s[i] == '?') {
+            if (i + 1 >= n)
+                return 0;
+            int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+            if ((hi < 0 && s[i] != '?') || (lo < 0 && s[i + 1] != '?'))
+                return 0;
+            i += 2;
+            if (hi >= 0 && lo >= 0 && depth == 0 && cur_len < sizeof cur)
+                cur[cur_len++] = (uint8_t)(hi << 4 | lo);
+            else
+                end_run = 1;
+        } else if (s[i] == '[') {
+            while (i < n && s[i] != ']')
+                i++;
+            if (i >= n)
+                return 0;
+            i++;
+            end_run = 1;
+        } else if (s[i] == '(') {
+            depth++;
+            i++;
+            end_run = 1;
+        } else if (s[i] == ')') {
+            if (--depth < 0)
+                return 0;
+            i++;
+            end_run = 1;
+        } else if (s[i] == '|') {
+            i++;
+            end_run = 1;
+        } else {
+            return 0; /* comments, `~`, anything newer */
+        }
+        if (end_run || i >= n) {
+            if (cur_len > best_len && cur_len <= cap) {
+                memcpy(best, cur, cur_len);
+                best_len = cur_len;
+            }
+            cur_len = 0;
+        }
+        if (i >= n)
+            break;
+    }
+    return depth == 0 ? best_len : 0;
+}
+
+static vigil_status lit_push(gate_lit_vec *lv, const uint8_t *b, size_t len, int nocase,
+                             uint32_t slot)
+{
+    if (lv->n == lv->cap) {
+        size_t cap = lv->cap ? lv->cap * 2 : 256;
+        gate_lit *nv = cap > SIZE_MAX / sizeof *nv ? NULL : realloc(lv->v, cap * sizeof *nv);
+        if (nv == NULL)
+            return VIGIL_ERR_NOMEM;
+        lv->v = nv;
+        lv->cap = cap;
+    }
+    lv->v[lv->n++] = (gate_lit){b, len, nocase, slot};
+    return VIGIL_OK;
+}
+
+vigil_status vigil_yara_gate_string_forms(vigil_arena *a, const gate_str_parse *sp, uint32_t slot,
+                                          gate_lit_vec *lv, int *gated)
+{
+    *gated = 0;
+    if (sp->kind == VY_T_HEX) {
+        uint8_t run[256];
+        size_t n = hex_run(sp->src, sp->src_len, run, sizeof run);
+        if (n < GATE_MIN_LEN)
+            return VIGIL_OK;
+        uint8_t *b = vigil_arena_alloc(a, n);
+        if (b == NULL)
+            return VIGIL_ERR_NOMEM;
+        memcpy(b, run, n);
+        *gated = 1;
+        return lit_push(lv, b, n, 0, slot);
+    }
+    if (sp->kind != VY_T_STRING || sp->text_len < GATE_MIN_LEN || sp->text_len > SIZE_MAX / 2)
+        return VIGIL_OK;
+    if (sp->xor_set && (sp->wide || sp->nocase))
+        return VIGIL_OK; /* how libyara lays these out is not assumed */
+    int forms[2], nf = 0;
+    if (sp->ascii || !sp->wide)
+        forms[nf++] = 0;
+    if (sp->wide)
+        forms[nf++] = 1;
+    unsigned lo = sp->xor_set ? sp->xor_lo : 0, hi = sp->xor_set ? sp->xor_hi : 0;
+    if ((size_t)(hi - lo + 1) * (size_t)nf > GATE_MAX_FORMS)
+        return VIGIL_OK;
+    for (int f = 0; f < nf; f++) {
+        for (unsigned key = lo; key <= hi; key++) {
+            size_t len = forms[f] ? sp->text_len * 2 : sp->text_len;
+            uint8_t *b = vigil_arena_alloc(a, len);
+            if (b == NULL)
+                return VIGIL_ERR_NOMEM;
+            for (size_t i = 0; i < sp->text_len; i++) {
+                uint8_t c = (uint8_t)((uint8_t)sp->text[i] ^ key);
+                if (forms[f]) {
+                    b[2 * i] = c;
+                    b[2 * i + 1] = 0;
+                } else {
+                    b[i] = c;
+                }
+            }
+            vigil_status st = lit_push(lv, b, len, sp->nocase, slot);
+            if (st != VIGIL_OK)
+                return st;
+        }
+    }
+    *gated = 1;
+    return VIGIL_OK;
+}
