@@ -5,7 +5,7 @@
 # (b) generated files of size N-1, N, N+1 for every filesize bound N the
 # rules use, with the right and almost-right magic bytes (PE, MZ, MY, ZM,
 # ELF, \x7fELG) and other kinds of files (script, zip, gzip, PDF, text),
-# and (c) Debian directories. vigil scans each file only with the rule
+# and (c) Debian directories (and libwine's PE DLLs when at hand). vigil scans each file only with the rule
 # groups its magic, size and name can match (the default); (a) and (b) are
 # also compared with grouping off and per group. Rules that read external
 # variables are compared per file against yara given the values vigil sets
@@ -15,6 +15,16 @@ build=${VIGIL_BUILD:?}; root=${VIGIL_ROOT:?}; corpus=${VIGIL_CORPUS:?}
 VIGIL=$build/vigil
 YDIR=$corpus/signature-base/yara
 DEBIAN_DIRS=${VIGIL_PARITY_DIR:-/usr/bin /usr/lib/x86_64-linux-gnu/perl /usr/lib/x86_64-linux-gnu/gconv}
+# PE files exercise the MZ group and its literal gate: the 64-bit Windows
+# DLLs of Debian's libwine, when unpacked (VIGIL_WINE_DIR) or fetchable
+# (VIGIL_FETCH_WINE=1, as in CI)
+if [ -z "${VIGIL_PARITY_DIR:-}" ]; then
+    wine=${VIGIL_WINE_DIR:-}
+    if [ -z "$wine" ] && [ "${VIGIL_FETCH_WINE:-0}" = 1 ]; then
+        wine=$(bash "$root/scripts/fetch_wine.sh" 2> /dev/null) || wine=""
+    fi
+    [ -n "$wine" ] && [ -d "$wine/x86_64-windows" ] && DEBIAN_DIRS="$DEBIAN_DIRS $wine/x86_64-windows"
+fi
 pass=0; fail=0
 ok() { pass=$((pass + 1)); echo "ok $1"; }
 bad() { fail=$((fail + 1)); echo "not ok $1" >&2; }
