@@ -54,7 +54,9 @@ static void print_grouping_text(const vigil_yara_grouping *g)
                (unsigned long long)g->gate_rules, (unsigned long long)g->gate_refutable,
                (unsigned long long)g->gate_literals);
     }
-    printf("  rules scanned on every file (no precondition, no literal): %zu\n", g->nungated);
+    printf("  rules no literal rules out (a libyara pass over every file their magic, size\n"
+           "  and name tests, if any, let through): %zu\n",
+           g->nungated);
     for (size_t i = 0; i < g->nungated; i++)
         printf("    %s:%s  %s:%llu\n", g->ungated[i].ns, g->ungated[i].name,
                g->ungated[i].source ? g->ungated[i].source : "-",

@@ -180,8 +180,9 @@ typedef struct vigil_yara_grouping {
     uint64_t gate_rules;                  /* rules it decides for (0: no gate) */
     uint64_t gate_refutable;              /* of which: cannot match without one of their literals */
     uint64_t gate_literals;               /* distinct byte sequences searched */
-    const vigil_yara_nopre_rule *ungated; /* no precondition and not refutable by the
-                                             gate: a libyara pass over every file */
+    const vigil_yara_nopre_rule *ungated; /* no precondition and no literal rules them
+                                             out: a libyara pass over every file their
+                                             magic, size and name tests let through */
     size_t nungated;
 } vigil_yara_grouping;
 
