@@ -44,9 +44,7 @@ static int regex_safe(const char *p, size_t n)
             c = (unsigned char)p[i];
             if (strchr(".\\-{}()[]|*+?^$/ dwsDWS", c) == NULL || c == '\0')
                 return 0;
-        } else if (c == '{' && i + 1 < n && p[i + 1] == ',') {
-            return 0;
-        } else if (c < 0x20 || c >= 0x7f) {
+        } else if ((c == '{' && i + 1 < n && p[i + 1] == ',') || c < 0x20 || c >= 0x7f) {
             return 0;
         }
     }
@@ -147,8 +145,8 @@ static vigil_status build_rules(vigil_yara_gate *g, const vigil_yara_plan *p, ga
     if (g->groups == 0)
         return VIGIL_OK;
 
-    g->group_first = calloc(g->ngroups, sizeof *g->group_first);
-    g->group_n = calloc(g->ngroups, sizeof *g->group_n);
+    g->group_first = calloc(g->ngroups ? g->ngroups : 1, sizeof *g->group_first);
+    g->group_n = calloc(g->ngroups ? g->ngroups : 1, sizeof *g->group_n);
     g->rules = calloc(nr ? nr : 1, sizeof *g->rules);
     gate_str_parse *sp = malloc(GATE_MAX_STRINGS * sizeof *sp);
     if (g->group_first == NULL || g->group_n == NULL || g->rules == NULL || sp == NULL) {

@@ -62,7 +62,7 @@ static int ev_int(const ev_ctx *c, const vigil_yara_node *n, int depth, int64_t 
         return 1;
     case VY_N_INTFN: {
         unsigned code = (unsigned)n->ival, width = 1u << (code & 3u);
-        if (c->sc == NULL || width > 4 || !ev_int(c, n->a, depth + 1, &a) || a < 0 ||
+        if (c->sc == NULL || width < 1 || width > 4 || !ev_int(c, n->a, depth + 1, &a) || a < 0 ||
             (uint64_t)a > c->sc->len || c->sc->len - (uint64_t)a < width)
             return 0;
         uint64_t x = 0;
