@@ -20,6 +20,18 @@ char *vigil_path_join(const char *dir, const char *name);
  * NUL-terminated, malloc'd. VIGIL_ERR_NOT_FOUND / _ACCESS / _IO. */
 vigil_status vigil_read_file(const char *path, size_t max, char **out, size_t *len);
 
+/* Value of a hexadecimal digit (either case), -1 for anything else. */
+static inline int vigil_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 static inline int vigil_is_alnum(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');

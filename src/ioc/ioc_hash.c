@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/util.h"
+
 static const size_t kind_len[VIGIL_IOC_NKINDS] = {16, 20, 32};
 
 /* Digests of the empty file: an IOC with one of these would flag every
@@ -20,17 +22,6 @@ static const char *const empty_file_hashes[] = {
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
 };
 static const uint8_t empty_file_first[VIGIL_IOC_NKINDS] = {0xd4, 0xda, 0xe3};
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 void vigil_ioc_hashset_free(vigil_ioc_hashset *h)
 {
@@ -65,7 +56,8 @@ vigil_status vigil_ioc_builder_add_hash(vigil_ioc_builder *b, const char *hex, i
     }
     memset(&rec, 0, sizeof rec);
     for (size_t i = 0; i < n; i += 2) {
-        int hi = hexval((unsigned char)hex[i]), lo = hexval((unsigned char)hex[i + 1]);
+        int hi = vigil_hex_digit((unsigned char)hex[i]),
+            lo = vigil_hex_digit((unsigned char)hex[i + 1]);
         if (hi < 0 || lo < 0) {
             vigil_diagf(&b->diag, VIGIL_DIAG_ERROR, VIGIL_ERR_PARSE, source, line,
                         "hash IOC has a non-hex character at column %zu", hi < 0 ? i + 1 : i + 2);

@@ -15,18 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/util.h"
 #include "netioc/netioc.h"
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* The kernel prints each 32-bit word of the address with %08X as a
  * native-endian integer, so the bytes in memory of the parsed word are the
@@ -39,7 +29,7 @@ static int parse_addr(const char **pp, int family, uint8_t *addr, uint16_t *port
     for (int w = 0; w < words; w++) {
         uint32_t v = 0;
         for (int i = 0; i < 8; i++) {
-            int h = hexval(*p++);
+            int h = vigil_hex_digit(*p++);
             if (h < 0)
                 return 0;
             v = v << 4 | (uint32_t)h;
@@ -50,7 +40,7 @@ static int parse_addr(const char **pp, int family, uint8_t *addr, uint16_t *port
         return 0;
     uint32_t pt = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(*p++);
+        int h = vigil_hex_digit(*p++);
         if (h < 0)
             return 0;
         pt = pt << 4 | (uint32_t)h;

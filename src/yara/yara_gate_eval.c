@@ -95,27 +95,8 @@ static int ev_int(const ev_ctx *c, const vigil_yara_node *n, int depth, int64_t 
         *v = ~a;
         return 1;
     case VY_N_BIN:
-        if (!ev_int(c, n->a, depth + 1, &a) || !ev_int(c, n->b, depth + 1, &b))
-            return 0;
-        switch (n->op) {
-        case VY_OP_PLUS:
-            return !__builtin_add_overflow(a, b, v);
-        case VY_OP_MINUS:
-            return !__builtin_sub_overflow(a, b, v);
-        case VY_OP_MUL:
-            return !__builtin_mul_overflow(a, b, v);
-        case VY_OP_AND:
-            *v = a & b;
-            return 1;
-        case VY_OP_OR:
-            *v = a | b;
-            return 1;
-        case VY_OP_XOR:
-            *v = a ^ b;
-            return 1;
-        default:
-            return 0; /* division, shifts: left to libyara */
-        }
+        return ev_int(c, n->a, depth + 1, &a) && ev_int(c, n->b, depth + 1, &b) &&
+               vigil_yara_int_binop(n->op, a, b, v);
     default:
         return 0;
     }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "yara/yara_gate_int.h"
 #include "yara/yara_lex.h"
 
@@ -123,17 +124,6 @@ size_t vigil_yara_gate_read_strings(const vigil_yara_rule *r, vigil_arena *a, ga
     return n;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* The longest run of fully known bytes outside alternatives of a hex
  * string `{ ... }`: every match contains it. 0 when the text holds
  * anything unexpected (comments, `~`, a malformed token). */
@@ -152,10 +142,10 @@ static size_t hex_run(const char *s, size_t n, uint8_t *best, size_t cap)
             i++;
         if (i >= n) {
             end_run = 1;
-        } else if (hexval(s[i]) >= 0 || s[i] == '?') {
+        } else if (vigil_hex_digit(s[i]) >= 0 || s[i] == '?') {
             if (i + 1 >= n)
                 return 0;
-            int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+            int hi = vigil_hex_digit(s[i]), lo = vigil_hex_digit(s[i + 1]);
             if ((hi < 0 && s[i] != '?') || (lo < 0 && s[i + 1] != '?'))
                 return 0;
             i += 2;

@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "core/util.h"
+
 static const struct {
     const char *name;
     int kw;
@@ -97,17 +99,6 @@ static int is_ident_char(int c)
     return is_ident_start(c) || (c >= '0' && c <= '9');
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static vigil_status fail(vigil_yara_lexer *lx, uint32_t line, const char *msg)
 {
     lx->err = msg;
@@ -166,7 +157,7 @@ static size_t hex_string_len(const vigil_yara_lexer *lx)
         char c = lx->text[p];
         if (c == '}')
             return items ? p + 1 - lx->pos : 0;
-        if (hexval((unsigned char)c) >= 0 || strchr(" -|~?[]()\n\r\t", c) != NULL) {
+        if (vigil_hex_digit((unsigned char)c) >= 0 || strchr(" -|~?[]()\n\r\t", c) != NULL) {
             p++;
             items++;
         } else if (c == '/' && p + 1 < lx->len && lx->text[p + 1] == '*') {
@@ -208,7 +199,7 @@ static vigil_status lex_number(vigil_yara_lexer *lx, vigil_yara_tok *tok)
         size_t q = p + 2;
         size_t digits = 0;
         while (q < lx->len) {
-            int d = hexval((unsigned char)t[q]);
+            int d = vigil_hex_digit((unsigned char)t[q]);
             if (d < 0 || d >= base)
                 break;
             if (v > (uint64_t)INT64_MAX / (uint64_t)base)
@@ -426,8 +417,8 @@ vigil_status vigil_yara_lex_string(const vigil_yara_lexer *lx, const vigil_yara_
             out[o++] = '\r';
             break;
         case 'x': {
-            int hi = i + 1 < n ? hexval((unsigned char)s[i + 1]) : -1;
-            int lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
+            int hi = i + 1 < n ? vigil_hex_digit((unsigned char)s[i + 1]) : -1;
+            int lo = i + 2 < n ? vigil_hex_digit((unsigned char)s[i + 2]) : -1;
             if (hi < 0 || lo < 0)
                 return VIGIL_ERR_PARSE;
             out[o++] = (char)(hi * 16 + lo);

@@ -65,6 +65,49 @@ static int in_list(const char *s, const char *const *list, size_t n)
 
 /* ---- constant folding --------------------------------------------------- */
 
+int vigil_yara_int_binop(int op, int64_t a, int64_t b, int64_t *v)
+{
+    switch (op) {
+    case VY_OP_PLUS:
+        return !__builtin_add_overflow(a, b, v);
+    case VY_OP_MINUS:
+        return !__builtin_sub_overflow(a, b, v);
+    case VY_OP_MUL:
+        return !__builtin_mul_overflow(a, b, v);
+    case VY_OP_DIV:
+        if (b == 0 || (a == INT64_MIN && b == -1))
+            return 0;
+        *v = a / b;
+        return 1;
+    case VY_OP_MOD:
+        if (b == 0 || (a == INT64_MIN && b == -1))
+            return 0;
+        *v = a % b;
+        return 1;
+    case VY_OP_AND:
+        *v = a & b;
+        return 1;
+    case VY_OP_OR:
+        *v = a | b;
+        return 1;
+    case VY_OP_XOR:
+        *v = a ^ b;
+        return 1;
+    case VY_OP_SHL:
+        if (a < 0 || b < 0 || b >= 63 || a > (INT64_MAX >> b))
+            return 0;
+        *v = a << b;
+        return 1;
+    case VY_OP_SHR:
+        if (a < 0 || b < 0 || b >= 63)
+            return 0;
+        *v = a >> b;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* 1 and *v when n is an integer constant expression we can evaluate
  * without overflow (anything else, including overflow, is "unknown"). */
 static int fold_int(const vigil_yara_node *n, int64_t *v)
@@ -85,47 +128,7 @@ static int fold_int(const vigil_yara_node *n, int64_t *v)
         *v = ~a;
         return 1;
     case VY_N_BIN:
-        if (!fold_int(n->a, &a) || !fold_int(n->b, &b))
-            return 0;
-        switch (n->op) {
-        case VY_OP_PLUS:
-            return !__builtin_add_overflow(a, b, v);
-        case VY_OP_MINUS:
-            return !__builtin_sub_overflow(a, b, v);
-        case VY_OP_MUL:
-            return !__builtin_mul_overflow(a, b, v);
-        case VY_OP_DIV:
-            if (b == 0 || (a == INT64_MIN && b == -1))
-                return 0;
-            *v = a / b;
-            return 1;
-        case VY_OP_MOD:
-            if (b == 0 || (a == INT64_MIN && b == -1))
-                return 0;
-            *v = a % b;
-            return 1;
-        case VY_OP_AND:
-            *v = a & b;
-            return 1;
-        case VY_OP_OR:
-            *v = a | b;
-            return 1;
-        case VY_OP_XOR:
-            *v = a ^ b;
-            return 1;
-        case VY_OP_SHL:
-            if (a < 0 || b < 0 || b >= 63 || a > (INT64_MAX >> b))
-                return 0;
-            *v = a << b;
-            return 1;
-        case VY_OP_SHR:
-            if (a < 0 || b < 0 || b >= 63)
-                return 0;
-            *v = a >> b;
-            return 1;
-        default:
-            return 0;
-        }
+        return fold_int(n->a, &a) && fold_int(n->b, &b) && vigil_yara_int_binop(n->op, a, b, v);
     default:
         return 0;
     }

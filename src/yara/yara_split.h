@@ -206,6 +206,9 @@ void vigil_yara_pre_format(const vigil_yara_pre *pre, char *buf, size_t cap);
 int vigil_yara_pred_eval(const vigil_yara_node *n, uint64_t filesize,
                          const vigil_yara_externals *ext);
 
+/* a op b for a VY_N_BIN operator: 1 and *v, or 0 when the result is not
+ * defined or would overflow (then nothing is assumed about it). */
+int vigil_yara_int_binop(int op, int64_t a, int64_t b, int64_t *v);
 /* 1 when subtree n (of a rule in namespace ns) is decided by filesize and
  * the external variables alone, so vigil_yara_pred_eval gives its value. */
 int vigil_yara_pred_decidable(const vigil_yara_split *s, size_t ns, const vigil_yara_node *n);
