@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "outopts.h"
 #include "output_net.h"
 #include "ruleset.h"
 #include "vigil/vigil.h"
@@ -30,11 +31,7 @@ typedef struct net_args {
     rule_args rules;
     const char **excludes;
     size_t nexcludes;
-    const char *output;
-    out_format format;
-    int color;
-    int verbose;
-    vigil_level min_level;
+    out_args out;
     vigil_logs_options logs;
     const char *proc_root;
 } net_args;
@@ -88,7 +85,7 @@ static void conns_usage(FILE *fp)
           fp);
 }
 
-enum { OPT_BINARY = 256, OPT_NO_DECOMPRESS, OPT_MIN_LEVEL, OPT_MAX_LINE, OPT_COLOR, OPT_PROC };
+enum { OPT_BINARY = 256, OPT_NO_DECOMPRESS, OPT_MAX_LINE, OPT_PROC };
 
 static const struct option long_opts[] = {
     RULE_LONG_OPTS,
@@ -98,15 +95,9 @@ static const struct option long_opts[] = {
     {"exclude", required_argument, NULL, 'e'},
     {"binary", no_argument, NULL, OPT_BINARY},
     {"no-decompress", no_argument, NULL, OPT_NO_DECOMPRESS},
-    {"format", required_argument, NULL, 'f'},
-    {"output", required_argument, NULL, 'o'},
-    {"min-level", required_argument, NULL, OPT_MIN_LEVEL},
+    OUT_LONG_OPTS,
     {"max-line", required_argument, NULL, OPT_MAX_LINE},
-    {"color", required_argument, NULL, OPT_COLOR},
-    {"colour", required_argument, NULL, OPT_COLOR},
     {"proc", required_argument, NULL, OPT_PROC},
-    {"quiet", no_argument, NULL, 'q'},
-    {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -135,10 +126,12 @@ static int parse_args(int argc, char **argv, net_args *a, int conns)
     unsigned long u;
     int c;
 
-    a->color = -1;
+    out_args_init(&a->out);
     optind = 1;
     while ((c = getopt_long(argc, argv, "r:j:Lxe:f:o:qvh", long_opts, NULL)) != -1) {
         int handled = rule_args_option(&a->rules, c, optarg);
+        if (handled == 0) /* -q is accepted: there is no progress line to silence */
+            handled = out_args_option(&a->out, cmd, c, optarg);
         if (handled < 0)
             return 2;
         if (handled)
@@ -178,50 +171,13 @@ static int parse_args(int argc, char **argv, net_args *a, int conns)
         case OPT_NO_DECOMPRESS:
             a->logs.no_decompress = 1;
             break;
-        case 'f':
-            if (strcmp(optarg, "text") == 0)
-                a->format = OUT_TEXT;
-            else if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0)
-                a->format = OUT_JSONL;
-            else
-                return bad_arg(cmd, "--format", optarg);
-            break;
-        case 'o':
-            a->output = optarg;
-            break;
-        case OPT_MIN_LEVEL: {
-            int found = 0;
-            for (int l = 0; l < VIGIL_LEVEL_COUNT; l++)
-                if (strcmp(optarg, vigil_level_name((vigil_level)l)) == 0) {
-                    a->min_level = (vigil_level)l;
-                    found = 1;
-                }
-            if (!found)
-                return bad_arg(cmd, "--min-level", optarg);
-            break;
-        }
         case OPT_MAX_LINE:
             if (parse_ulong(optarg, 1u << 20, &u) != 0 || u < 16)
                 return bad_arg(cmd, "--max-line", optarg);
             a->logs.max_line = u;
             break;
-        case OPT_COLOR:
-            if (strcmp(optarg, "auto") == 0)
-                a->color = -1;
-            else if (strcmp(optarg, "always") == 0)
-                a->color = 1;
-            else if (strcmp(optarg, "never") == 0)
-                a->color = 0;
-            else
-                return bad_arg(cmd, "--color", optarg);
-            break;
         case OPT_PROC:
             a->proc_root = optarg;
-            break;
-        case 'q':
-            break; /* there is no progress line to silence */
-        case 'v':
-            a->verbose = 1;
             break;
         case 'h':
             conns ? conns_usage(stdout) : logs_usage(stdout);
@@ -239,25 +195,18 @@ static int parse_args(int argc, char **argv, net_args *a, int conns)
 static int setup(net_args *a, const char *cmd, FILE **fp, out_writer *w, vigil_engine **engine)
 {
     *fp = stdout;
-    out_init(w, stdout, a->format);
+    out_init(w, stdout, a->out.format);
     if (a->rules.n == 0) {
         fprintf(stderr, "vigil %s: no indicators given; use --rules PATH or --intel FILE\n", cmd);
         return 2;
     }
-    if (a->output != NULL) {
-        *fp = fopen(a->output, "w");
-        if (*fp == NULL) {
-            fprintf(stderr, "vigil %s: cannot write %s: %s\n", cmd, a->output, strerror(errno));
-            return 2;
-        }
+    *fp = out_args_open(&a->out, cmd);
+    if (*fp == NULL) {
+        *fp = stdout;
+        return 2;
     }
     w->fp = *fp;
-    w->verbose = a->verbose;
-    w->min_level = a->min_level;
-    if (a->format == OUT_TEXT) {
-        const char *nc = getenv("NO_COLOR");
-        w->color = a->color == 1 || (a->color == -1 && isatty(fileno(*fp)) && (nc == NULL || !*nc));
-    }
+    out_args_apply(&a->out, w);
     *engine = rule_args_load(&a->rules, out_diag, w);
     if (*engine == NULL)
         return 2;
@@ -274,7 +223,7 @@ static int finish(net_args *a, const char *cmd, FILE *fp, out_writer *w, vigil_e
     vigil_engine_destroy(engine);
     out_free(w);
     if (fp != stdout && fclose(fp) != 0) {
-        fprintf(stderr, "vigil %s: error writing %s\n", cmd, a->output);
+        fprintf(stderr, "vigil %s: error writing %s\n", cmd, a->out.output);
         rc = 2;
     }
     rule_args_free(&a->rules);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "outopts.h"
 #include "output.h"
 #include "ruleset.h"
 #include "vigil/vigil.h"
@@ -21,12 +22,7 @@ typedef struct scan_args {
     rule_args rules;
     const char **excludes;
     size_t nexcludes;
-    const char *output;
-    out_format format;
-    int color; /* -1 auto, 0 never, 1 always */
-    int quiet;
-    int verbose;
-    vigil_level min_level;
+    out_args out;
     vigil_sweep_options sweep;
 } scan_args;
 
@@ -117,17 +113,6 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
     return 0;
 }
 
-static int parse_level(const char *s, vigil_level *out)
-{
-    for (int l = 0; l < VIGIL_LEVEL_COUNT; l++) {
-        if (strcmp(s, vigil_level_name((vigil_level)l)) == 0) {
-            *out = (vigil_level)l;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 static int push_exclude(scan_args *a, const char *glob)
 {
     const char **p = realloc(a->excludes, (a->nexcludes + 1) * sizeof *p);
@@ -138,15 +123,7 @@ static int push_exclude(scan_args *a, const char *glob)
     return 0;
 }
 
-enum {
-    OPT_MAX_SIZE = 256,
-    OPT_NO_ARCHIVES,
-    OPT_ARCHIVE_DEPTH,
-    OPT_MIN_LEVEL,
-    OPT_LEVELS,
-    OPT_MAX_STRINGS,
-    OPT_COLOR
-};
+enum { OPT_MAX_SIZE = 256, OPT_NO_ARCHIVES, OPT_ARCHIVE_DEPTH, OPT_LEVELS, OPT_MAX_STRINGS };
 
 static const struct option long_opts[] = {
     RULE_LONG_OPTS,
@@ -157,15 +134,9 @@ static const struct option long_opts[] = {
     {"max-size", required_argument, NULL, OPT_MAX_SIZE},
     {"no-archives", no_argument, NULL, OPT_NO_ARCHIVES},
     {"archive-depth", required_argument, NULL, OPT_ARCHIVE_DEPTH},
-    {"format", required_argument, NULL, 'f'},
-    {"output", required_argument, NULL, 'o'},
-    {"min-level", required_argument, NULL, OPT_MIN_LEVEL},
+    OUT_LONG_OPTS,
     {"levels", required_argument, NULL, OPT_LEVELS},
     {"max-strings", required_argument, NULL, OPT_MAX_STRINGS},
-    {"color", required_argument, NULL, OPT_COLOR},
-    {"colour", required_argument, NULL, OPT_COLOR},
-    {"quiet", no_argument, NULL, 'q'},
-    {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -182,10 +153,12 @@ static int parse_args(int argc, char **argv, scan_args *a)
     int c;
     unsigned u;
 
-    a->color = -1;
+    out_args_init(&a->out);
     optind = 1;
     while ((c = getopt_long(argc, argv, "r:j:Lxe:f:o:qvh", long_opts, NULL)) != -1) {
         int handled = rule_args_option(&a->rules, c, optarg);
+        if (handled == 0)
+            handled = out_args_option(&a->out, "scan", c, optarg);
         if (handled < 0)
             return 2;
         if (handled)
@@ -222,21 +195,6 @@ static int parse_args(int argc, char **argv, scan_args *a)
             if (u == 0)
                 a->sweep.scan.no_archives = 1;
             break;
-        case 'f':
-            if (strcmp(optarg, "text") == 0)
-                a->format = OUT_TEXT;
-            else if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0)
-                a->format = OUT_JSONL;
-            else
-                return bad_arg("--format", optarg);
-            break;
-        case 'o':
-            a->output = optarg;
-            break;
-        case OPT_MIN_LEVEL:
-            if (parse_level(optarg, &a->min_level) != 0)
-                return bad_arg("--min-level", optarg);
-            break;
         case OPT_LEVELS: {
             unsigned n1, n2, n3;
             char *c1 = strchr(optarg, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
@@ -257,22 +215,6 @@ static int parse_args(int argc, char **argv, scan_args *a)
             if (parse_uint(optarg, 100000, &u) != 0 || u == 0)
                 return bad_arg("--max-strings", optarg);
             a->sweep.scan.max_strings = u;
-            break;
-        case OPT_COLOR:
-            if (strcmp(optarg, "auto") == 0)
-                a->color = -1;
-            else if (strcmp(optarg, "always") == 0)
-                a->color = 1;
-            else if (strcmp(optarg, "never") == 0)
-                a->color = 0;
-            else
-                return bad_arg("--color", optarg);
-            break;
-        case 'q':
-            a->quiet = 1;
-            break;
-        case 'v':
-            a->verbose = 1;
             break;
         case 'h':
             usage(stdout);
@@ -303,20 +245,11 @@ int cmd_scan(int argc, char **argv)
     rc = 2;
     if (rule_args_use_bundled(&a.rules) != 0)
         goto out_args;
-    if (a.output != NULL) {
-        fp = fopen(a.output, "w");
-        if (fp == NULL) {
-            fprintf(stderr, "vigil scan: cannot write %s: %s\n", a.output, strerror(errno));
-            goto out_args;
-        }
-    }
-    out_init(&w, fp, a.format);
-    w.verbose = a.verbose;
-    w.min_level = a.min_level;
-    if (a.format == OUT_TEXT) {
-        const char *nc = getenv("NO_COLOR");
-        w.color = a.color == 1 || (a.color == -1 && isatty(fileno(fp)) && (nc == NULL || !*nc));
-    }
+    fp = out_args_open(&a.out, "scan");
+    if (fp == NULL)
+        goto out_args;
+    out_init(&w, fp, a.out.format);
+    out_args_apply(&a.out, &w);
 
     engine = rule_args_load(&a.rules, out_diag, &w);
     if (engine == NULL)
@@ -330,7 +263,7 @@ int cmd_scan(int argc, char **argv)
     a.sweep.scan.on_diag = out_diag;
     a.sweep.scan.diag_user = &w;
     a.sweep.cancel = &cancelled;
-    if (!a.quiet && isatty(STDERR_FILENO)) {
+    if (!a.out.quiet && isatty(STDERR_FILENO)) {
         a.sweep.on_progress = out_progress;
         a.sweep.progress_user = &w;
     }
@@ -365,7 +298,7 @@ out_engine:
     vigil_engine_destroy(engine);
     out_free(&w);
     if (fp != stdout && fclose(fp) != 0) {
-        fprintf(stderr, "vigil scan: error writing %s\n", a.output);
+        fprintf(stderr, "vigil scan: error writing %s\n", a.out.output);
         rc = 2;
     }
 out_args:
