@@ -372,3 +372,8 @@ int vigil_sg_pf_may_match(const vigil_sg_pf_scratch *s, const vigil_sg_rule *r)
 {
     return r->prefilter_id < 0 || s->hit[r->prefilter_id] == s->scan_no;
 }
+
+int vigil_sg_pf_slot_hit(const vigil_sg_pf_scratch *s, int slot)
+{
+    return s->hit[slot] == s->scan_no;
+}

@@ -21,5 +21,7 @@ void vigil_sg_pf_scratch_destroy(vigil_sg_pf_scratch *s); /* NULL is safe */
 vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, const vigil_event *ev);
 /* After a scan: can this rule still match? */
 int vigil_sg_pf_may_match(const vigil_sg_pf_scratch *s, const vigil_sg_rule *r);
+/* The same by prefilter slot (>= 0, from the index's candidates). */
+int vigil_sg_pf_slot_hit(const vigil_sg_pf_scratch *s, int slot);
 
 #endif
