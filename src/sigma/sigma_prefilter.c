@@ -12,6 +12,11 @@
 
 #include "sigma/sigma_prefilter.h"
 
+/* One-byte literals ("e", "8" in hex lists) occur in every event and make
+ * the scan slow; a value whose best literal is shorter leaves its rule to
+ * evaluation. */
+#define MIN_LIT 2
+
 typedef struct lit {
     const char *s;
     size_t len;
@@ -127,7 +132,7 @@ static litset need_alts(const vigil_sg_alts *g)
             if (v->pat.toks[t].kind == VIGIL_SG_LIT &&
                 (best == NULL || v->pat.toks[t].len > best->len))
                 best = &v->pat.toks[t];
-        if (best == NULL || best->len == 0 || ls_push(&s, best->s, best->len) != 0) {
+        if (best == NULL || best->len < MIN_LIT || ls_push(&s, best->s, best->len) != 0) {
             ls_free(&s);
             return UNKNOWN;
         }
@@ -135,9 +140,28 @@ static litset need_alts(const vigil_sg_alts *g)
     return s;
 }
 
+/* `EventID: 4624`: the index (sigma_index.c) already keeps such rules
+ * from other events, and short digit strings occur in nearly every event
+ * (times, ids), so as literals they only cost scan time. */
+static int is_eventid_item(const vigil_sg_item *it)
+{
+    if (it->field == NULL || strcmp(it->field, "EventID") != 0)
+        return 0;
+    for (size_t g = 0; g < it->ngroups; g++)
+        for (size_t k = 0; k < it->groups[g].n; k++) {
+            const vigil_sg_value *v = &it->groups[g].v[k];
+            if (v->kind != VIGIL_VK_PATTERN || v->pat.shape != VIGIL_SHAPE_EXACT)
+                return 0;
+            for (size_t i = 0; i < v->pat.litlen; i++)
+                if (v->pat.lit[i] < '0' || v->pat.lit[i] > '9')
+                    return 0;
+        }
+    return 1;
+}
+
 static litset need_item(const vigil_sg_item *it)
 {
-    if (it->neq || it->ngroups == 0)
+    if (it->neq || it->ngroups == 0 || is_eventid_item(it))
         return UNKNOWN;
     if (!it->all) {
         litset s = {NULL, 0, 0, 1};
