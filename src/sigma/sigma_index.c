@@ -39,8 +39,13 @@ static int cv_push(vigil_sg_candvec *v, vigil_sg_cand c)
         if (n == NULL)
             return -1;
         v->v = n;
+        int32_t *pf = realloc(v->pf, cap * sizeof *pf);
+        if (pf == NULL)
+            return -1;
+        v->pf = pf;
         v->cap = cap;
     }
+    v->pf[v->n] = c.pf;
     v->v[v->n++] = c;
     return 0;
 }
@@ -147,10 +152,13 @@ void vigil_sg_index_free(struct vigil_sg_index *ix)
     for (size_t i = 0; i < ix->cap; i++) {
         free(ix->tab[i].channel);
         free(ix->tab[i].c.v);
+        free(ix->tab[i].c.pf);
     }
     free(ix->tab);
     free(ix->all.v);
+    free(ix->all.pf);
     free(ix->nochan.v);
+    free(ix->nochan.pf);
     free(ix);
 }
 
@@ -348,8 +356,12 @@ static int add_branch(struct vigil_sg_index *ix, const vigil_sg_cand *c, const e
         }
         return 0;
     }
-    if (br == NULL || br->channel == NULL)
+    if (br == NULL || br->channel == NULL) {
+        /* several channel-less branches: the rule is met once, under the first */
+        if (ix->all.n > 0 && ix->all.v[ix->all.n - 1].index == c->index)
+            return 0;
         return cv_push(&ix->all, *c);
+    }
     if (br->neventids == 0)
         return ix_add(ix, br->channel, -1, *c);
     for (size_t e = 0; e < br->neventids; e++)

@@ -17,9 +17,12 @@ typedef struct vigil_sg_cand {
     int32_t pf;                /* prefilter slot, -1 = always evaluate */
 } vigil_sg_cand;
 
-/* Candidates in rule order (so several lists merge in rule order). */
+/* Candidates in rule order (so several lists merge in rule order); pf[i]
+ * repeats v[i].pf in a dense array, which is all the matcher reads of the
+ * many candidates the prefilter rules out. */
 typedef struct vigil_sg_candvec {
     vigil_sg_cand *v;
+    int32_t *pf;
     size_t n, cap;
 } vigil_sg_candvec;
 

@@ -309,8 +309,8 @@ struct vigil_sigma_ruleset {
  * spaces in EventData names ("Source Name" for SourceName). */
 const vigil_field *vigil_sg_field(const vigil_event *ev, const char *name,
                                   const vigil_sg_branch *br);
-/* Hash of a field name, ASCII case folded (so names equal but for case
- * hash alike); never 0. */
+/* Hash of a field name, ASCII case folded and spaces left out (so names
+ * vigil_sg_field takes for each other hash alike); never 0. */
 uint32_t vigil_sg_name_hash(const char *name, size_t len);
 
 /* ---- index (sigma_index.c, sigma_index.h) ---- */

@@ -27,11 +27,13 @@ struct vigil_sigma_matcher {
     size_t nmf;
     int recording;
     vigil_sg_pf_scratch *pf;
+    const vigil_sg_cand **sel; /* candidates of one event the prefilter let through */
     vigil_sigma_match_stats stats;
     /* the event's field names by hash (see field_fast) */
     struct ftab_ent *ft;
-    size_t ftcap;  /* power of two */
-    int ft_spaces; /* some field name has a space */
+    size_t ftcap; /* power of two */
+    uint32_t *fh; /* per field of the event: its name hash */
+    size_t fhcap;
     uint32_t h_channel, h_eventid;
 };
 
@@ -110,6 +112,8 @@ uint32_t vigil_sg_name_hash(const char *name, size_t len)
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < len && name[i]; i++) {
         unsigned char c = (unsigned char)name[i];
+        if (c == ' ')
+            continue;
         if (c >= 'A' && c <= 'Z')
             c = (unsigned char)(c + ('a' - 'A'));
         h = (h ^ c) * 16777619u;
@@ -128,6 +132,14 @@ static vigil_status ftab_build(vigil_sigma_matcher *m, const vigil_event *ev)
     size_t cap = 16;
     while (cap < ev->nfields * 2)
         cap *= 2;
+    if (ev->nfields > m->fhcap) {
+        uint32_t *h = malloc(ev->nfields * sizeof *h);
+        if (h == NULL)
+            return VIGIL_ERR_NOMEM;
+        free(m->fh);
+        m->fh = h;
+        m->fhcap = ev->nfields;
+    }
     if (cap > m->ftcap) {
         struct ftab_ent *t = malloc(cap * sizeof *t);
         if (t == NULL)
@@ -138,7 +150,6 @@ static vigil_status ftab_build(vigil_sigma_matcher *m, const vigil_event *ev)
     }
     cap = m->ftcap;
     memset(m->ft, 0, cap * sizeof *m->ft);
-    m->ft_spaces = 0;
     for (size_t i = 0; i < ev->nfields; i++) {
         const vigil_field *f = &ev->fields[i];
         uint32_t h = vigil_sg_name_hash(f->name, f->name_len);
@@ -147,8 +158,7 @@ static vigil_status ftab_build(vigil_sigma_matcher *m, const vigil_event *ev)
             j = (j + 1) & (cap - 1);
         m->ft[j].hash = h;
         m->ft[j].idx = (uint32_t)i + 1;
-        if (!m->ft_spaces && memchr(f->name, ' ', f->name_len) != NULL)
-            m->ft_spaces = 1;
+        m->fh[i] = h;
     }
     return VIGIL_OK;
 }
@@ -166,7 +176,7 @@ static const vigil_field *field_fast(const vigil_sigma_matcher *m, const vigil_e
             }
     if (hash == 0)
         hash = vigil_sg_name_hash(name, strlen(name));
-    const vigil_field *caseless = NULL;
+    const vigil_field *caseless = NULL, *nospace = NULL;
     size_t mask = m->ftcap - 1;
     for (size_t j = hash & mask; m->ft[j].idx != 0; j = (j + 1) & mask) {
         if (m->ft[j].hash != hash)
@@ -176,14 +186,11 @@ static const vigil_field *field_fast(const vigil_sigma_matcher *m, const vigil_e
             return f;
         if (caseless == NULL && ascii_caseeq(f->name, name))
             caseless = f;
+        else if (caseless == NULL && nospace == NULL && memchr(f->name, ' ', f->name_len) != NULL &&
+                 eq_nospace(f->name, name))
+            nospace = f;
     }
-    if (caseless != NULL || !m->ft_spaces)
-        return caseless;
-    for (size_t i = 0; i < ev->nfields; i++)
-        if (memchr(ev->fields[i].name, ' ', ev->fields[i].name_len) != NULL &&
-            eq_nospace(ev->fields[i].name, name))
-            return &ev->fields[i];
-    return NULL;
+    return caseless != NULL ? caseless : nospace;
 }
 
 static int days_from_civil(int y, int m, int d)
@@ -502,10 +509,12 @@ vigil_status vigil_sigma_matcher_create(const vigil_sigma_ruleset *rs, vigil_sig
         return VIGIL_ERR_NOMEM;
     m->rs = rs;
     m->cache = malloc(rs->max_searches + 1);
+    /* a rule is in at most one bucket of each list an event meets */
+    m->sel = calloc((rs->nrules + 1) * VIGIL_SG_MAX_LISTS, sizeof *m->sel);
     m->md = pcre2_match_data_create(1, NULL);
     m->h_channel = vigil_sg_name_hash("Channel", 7);
     m->h_eventid = vigil_sg_name_hash("EventID", 7);
-    if (m->cache == NULL || m->md == NULL) {
+    if (m->cache == NULL || m->sel == NULL || m->md == NULL) {
         vigil_sigma_matcher_destroy(m);
         return VIGIL_ERR_NOMEM;
     }
@@ -527,6 +536,8 @@ void vigil_sigma_matcher_destroy(vigil_sigma_matcher *m)
     free(m->cache);
     pcre2_match_data_free(m->md);
     free(m->ft);
+    free(m->fh);
+    free(m->sel);
     vigil_sg_pf_scratch_destroy(m->pf);
     free(m);
 }
@@ -540,14 +551,12 @@ void vigil_sigma_matcher_get_stats(const vigil_sigma_matcher *m, vigil_sigma_mat
         *out = m->stats;
 }
 
-/* Runs one candidate; returns 1 if it matched and reported, -1 to stop. */
+/* Runs one candidate the prefilter let through; returns 1 if it matched
+ * and reported, -1 to stop. */
 static int run_cand(vigil_sigma_matcher *m, const vigil_sg_cand *c, const vigil_event *ev,
                     vigil_sigma_match_fn fn, void *user, size_t *count)
 {
     const vigil_sg_rule *r = c->rule;
-    m->stats.candidates++;
-    if (c->pf >= 0 && !vigil_sg_pf_slot_hit(m->pf, c->pf))
-        return 0;
     m->stats.evaluated++;
     m->nmf = 0;
     m->recording = 1;
@@ -569,26 +578,36 @@ static int run_cand(vigil_sigma_matcher *m, const vigil_sg_cand *c, const vigil_
     return 1;
 }
 
-/* Runs the candidates of every list in rule order, each rule once (the
- * first list holding it decides the branch). */
+/* Runs the candidates of every list the prefilter lets through, in rule
+ * order, each rule once (the first list holding it decides the branch).
+ * First each list is filtered into its own run of m->sel (still in rule
+ * order), reading only the dense slot array; then the runs are merged. */
 static void run_lists(vigil_sigma_matcher *m, const vigil_sg_candvec *const *lists, size_t n,
                       const vigil_event *ev, vigil_sigma_match_fn fn, void *user, size_t *count)
 {
-    if (n == 1) {
-        const vigil_sg_candvec *v = lists[0];
-        for (size_t i = 0; i < v->n; i++)
-            if (run_cand(m, &v->v[i], ev, fn, user, count) < 0)
-                return;
-        return;
+    size_t start[VIGIL_SG_MAX_LISTS + 1], ns = 0;
+    uint64_t scan_no = 0;
+    const uint64_t *hit = m->pf != NULL ? vigil_sg_pf_hits(m->pf, &scan_no) : NULL;
+    for (size_t k = 0; k < n; k++) {
+        const vigil_sg_candvec *v = lists[k];
+        start[k] = ns;
+        m->stats.candidates += v->n;
+        for (size_t i = 0; i < v->n; i++) {
+            int32_t pf = v->pf[i];
+            if (pf < 0 || hit[pf] == scan_no)
+                m->sel[ns++] = &v->v[i];
+        }
     }
-    size_t pos[VIGIL_SG_MAX_LISTS] = {0};
+    start[n] = ns;
+    size_t pos[VIGIL_SG_MAX_LISTS];
+    memcpy(pos, start, sizeof pos);
     uint64_t last = UINT64_MAX;
     for (;;) {
         const vigil_sg_cand *best = NULL;
         size_t bi = 0;
         for (size_t k = 0; k < n; k++)
-            if (pos[k] < lists[k]->n && (best == NULL || lists[k]->v[pos[k]].index < best->index)) {
-                best = &lists[k]->v[pos[k]];
+            if (pos[k] < start[k + 1] && (best == NULL || m->sel[pos[k]]->index < best->index)) {
+                best = m->sel[pos[k]];
                 bi = k;
             }
         if (best == NULL)
@@ -611,9 +630,9 @@ vigil_status vigil_sigma_matcher_match(vigil_sigma_matcher *m, const vigil_event
     if (m == NULL || ev == NULL || (ev->nfields > 0 && ev->fields == NULL))
         return VIGIL_ERR_INVALID_ARG;
     m->stats.events++;
-    vigil_status st = m->pf != NULL ? vigil_sg_pf_scan(m->pf, ev) : VIGIL_OK;
-    if (st == VIGIL_OK)
-        st = ftab_build(m, ev);
+    vigil_status st = ftab_build(m, ev);
+    if (st == VIGIL_OK && m->pf != NULL)
+        st = vigil_sg_pf_scan(m->pf, ev, m->fh);
     if (st != VIGIL_OK)
         return st;
     const vigil_field *chf = field_fast(m, ev, "Channel", m->h_channel, NULL);

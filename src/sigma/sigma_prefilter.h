@@ -17,11 +17,14 @@ typedef struct vigil_sg_pf_scratch vigil_sg_pf_scratch;
 vigil_status vigil_sg_pf_scratch_create(const struct vigil_sg_prefilter *pf,
                                         vigil_sg_pf_scratch **out);
 void vigil_sg_pf_scratch_destroy(vigil_sg_pf_scratch *s); /* NULL is safe */
-/* Scans every value of the event once. */
-vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, const vigil_event *ev);
+/* Scans the values of the fields rules test, once; name_hash[i] is
+ * vigil_sg_name_hash of field i's name. */
+vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, const vigil_event *ev,
+                              const uint32_t *name_hash);
 /* After a scan: can this rule still match? */
 int vigil_sg_pf_may_match(const vigil_sg_pf_scratch *s, const vigil_sg_rule *r);
-/* The same by prefilter slot (>= 0, from the index's candidates). */
-int vigil_sg_pf_slot_hit(const vigil_sg_pf_scratch *s, int slot);
+/* The same for many rules at once: after a scan, the rule with prefilter
+ * slot k may match if hits[k] == *scan_no. */
+const uint64_t *vigil_sg_pf_hits(const vigil_sg_pf_scratch *s, uint64_t *scan_no);
 
 #endif

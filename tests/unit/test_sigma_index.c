@@ -39,6 +39,7 @@ typedef struct result {
     char ids[256];
     int n;
     uint64_t cands;
+    uint64_t evals;    /* evaluated after the prefilter */
     const char *field; /* the first matched field "name=value" */
     char fbuf[128];
 } result;
@@ -77,6 +78,7 @@ static int match_kv(vigil_sigma_ruleset *rs, const char *const *kv, result *r)
     vigil_sigma_match_stats st;
     vigil_sigma_matcher_get_stats(m, &st);
     r->cands = st.candidates;
+    r->evals = st.evaluated;
     vigil_sigma_matcher_destroy(m);
     return (int)cnt;
 }
@@ -242,6 +244,51 @@ static void test_field_lookup(void)
     vigil_sigma_ruleset_destroy(rs);
 }
 
+/* the prefilter scans only the fields rules test (keywords: every field) */
+static void test_prefilter_fields(void)
+{
+    const char *y = "title: i\nid: i\nlogsource:\n  product: windows\n  category: "
+                    "process_creation\ndetection:\n  sel:\n    Image|contains: 'evilthing'\n"
+                    "  condition: sel\n"
+                    "---\ntitle: k\nid: k\nlogsource:\n  product: windows\ndetection:\n"
+                    "  keywords:\n    - 'mimikatz'\n  condition: keywords\n"
+                    "---\ntitle: s\nid: s\nlogsource:\n  product: windows\ndetection:\n"
+                    "  sel:\n    SourceName|contains: 'srcthing'\n  condition: sel\n";
+    vigil_sigma_ruleset *rs = load(y, mapping);
+    result r;
+    CHECK(rs != NULL);
+    /* the literal only in a field no rule names: i is not even evaluated */
+    CHECK_EQ_INT(match_kv(rs,
+                          EV("Channel", "Microsoft-Windows-Sysmon/Operational", "EventID", "1",
+                             "UtcTime", "evilthing", "Image", "C:\\a.exe"),
+                          &r),
+                 0);
+    CHECK_EQ_INT(r.evals, 0);
+    CHECK_EQ_INT(match_kv(rs,
+                          EV("Channel", "Microsoft-Windows-Sysmon/Operational", "EventID", "1",
+                             "UtcTime", "x", "image", "C:\\evilthing.exe"),
+                          &r),
+                 1);
+    CHECK_EQ_STR(r.ids, "i");
+    /* renamed for Security 4688 */
+    CHECK_EQ_INT(match_kv(rs,
+                          EV("Channel", "Security", "EventID", "4688", "NewProcessName",
+                             "C:\\evilthing.exe"),
+                          &r),
+                 1);
+    CHECK_EQ_STR(r.ids, "i");
+    /* a keyword is found in any field */
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "X", "Zzz", "run MIMIKATZ now"), &r), 1);
+    CHECK_EQ_STR(r.ids, "k");
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "X", "Image", "mimikatz.exe"), &r), 1);
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "X", "Zzz", "nothing"), &r), 0);
+    CHECK_EQ_INT(r.evals, 0);
+    /* an EventData name with a space is scanned for the rule's SourceName */
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "X", "Source Name", "a srcthing"), &r), 1);
+    CHECK_EQ_STR(r.ids, "s");
+    vigil_sigma_ruleset_destroy(rs);
+}
+
 static void write_file(const char *path, const char *text)
 {
     FILE *fp = fopen(path, "w");
@@ -271,6 +318,7 @@ int main(void)
     TEST_RUN(test_fold_branches);
     TEST_RUN(test_order);
     TEST_RUN(test_field_lookup);
+    TEST_RUN(test_prefilter_fields);
     remove(mapping);
     rmdir(tmpdir);
     return TEST_END();
