@@ -109,15 +109,18 @@ const vigil_field *vigil_sg_field(const vigil_event *ev, const char *name,
 
 uint32_t vigil_sg_name_hash(const char *name, size_t len)
 {
-    uint32_t h = 2166136261u;
+    /* rotate-xor per byte (one cycle, no multiply chain: every field name
+     * of every event goes through here), one multiply to mix at the end */
+    uint32_t h = 0;
     for (size_t i = 0; i < len && name[i]; i++) {
-        unsigned char c = (unsigned char)name[i];
+        unsigned c = (unsigned char)name[i];
         if (c == ' ')
             continue;
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c + ('a' - 'A'));
-        h = (h ^ c) * 16777619u;
+        c |= (unsigned)(c - 'A' < 26u) << 5; /* ASCII case fold */
+        h = ((h << 5) | (h >> 27)) ^ c;
     }
+    h *= 0x9e3779b1u;
+    h ^= h >> 16;
     return h ? h : 1;
 }
 
