@@ -148,7 +148,19 @@ typedef struct jbuf {
     int fail;
 } jbuf;
 
-static void jb_put(jbuf *b, const char *s, size_t n)
+static void jb_grow(jbuf *b, const char *s, size_t n);
+
+static inline void jb_put(jbuf *b, const char *s, size_t n)
+{
+    if (n <= b->cap - b->n) {
+        memcpy(b->p + b->n, s, n);
+        b->n += n;
+    } else {
+        jb_grow(b, s, n);
+    }
+}
+
+static void jb_grow(jbuf *b, const char *s, size_t n)
 {
     if (b->fail)
         return;
@@ -188,7 +200,8 @@ static void jb_str(jbuf *b, const char *s, size_t len)
             p++;
             continue;
         }
-        jb_put(b, (const char *)run, (size_t)(p - run));
+        if (p > run)
+            jb_put(b, (const char *)run, (size_t)(p - run));
         size_t n = 2;
         unsigned cp = c;
         const unsigned char *next = p + 1;
