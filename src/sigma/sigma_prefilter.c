@@ -525,11 +525,6 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, const vigil_event *ev,
     return VIGIL_OK;
 }
 
-int vigil_sg_pf_may_match(const vigil_sg_pf_scratch *s, const vigil_sg_rule *r)
-{
-    return r->prefilter_id < 0 || s->hit[r->prefilter_id] == s->scan_no;
-}
-
 const uint64_t *vigil_sg_pf_hits(const vigil_sg_pf_scratch *s, uint64_t *scan_no)
 {
     *scan_no = s->scan_no;
