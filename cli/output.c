@@ -6,6 +6,7 @@
  * Field names are documented in docs/output.md and are part of the
  * interface: add fields, never rename them. */
 #include "output.h"
+#include "json_line.h"
 #include "output_net.h"
 
 #include <jansson.h>
@@ -127,6 +128,13 @@ static void put_json_line(out_writer *w, json_t *o)
         fputc('\n', w->fp);
         free(line);
     }
+}
+
+/* put_json_line for the findings of an event (the sweep's hot output). */
+static void put_event_json_line(out_writer *w, json_t *o)
+{
+    if (json_line_write(w->fp, o) != 0)
+        put_json_line(w, o);
 }
 
 /* "2019-03-19T23:33:51.123Z" from ms since the epoch; "" for 0. */
@@ -412,7 +420,10 @@ int out_result(const vigil_target_result *r, void *user)
             for (size_t i = 0; i < r->nfindings; i++) {
                 json_t *o = finding_json(r, &r->findings[i]);
                 if (o != NULL) {
-                    put_json_line(w, o);
+                    if (r->event != NULL)
+                        put_event_json_line(w, o);
+                    else
+                        put_json_line(w, o);
                     json_decref(o);
                 }
             }

@@ -115,6 +115,7 @@ enum {
 /* One `field|modifiers: values` test; field NULL = keyword search. */
 typedef struct vigil_sg_item {
     const char *field;
+    uint32_t field_hash;   /* vigil_sg_name_hash(field); 0 = not computed */
     vigil_sg_alts *groups; /* OR inside a group; groups OR'ed, or AND'ed with all */
     size_t ngroups;
     int all;
@@ -302,11 +303,19 @@ struct vigil_sigma_ruleset {
     struct vigil_sg_prefilter *prefilter;
 };
 
-/* ---- index and matching (sigma_match.c) ---- */
+/* ---- matching (sigma_match.c) ---- */
 
-/* Field lookup: exact name, then case-insensitive. */
+/* Field lookup: exact name, then case-insensitive (ASCII), then ignoring
+ * spaces in EventData names ("Source Name" for SourceName). */
 const vigil_field *vigil_sg_field(const vigil_event *ev, const char *name,
                                   const vigil_sg_branch *br);
+/* Hash of a field name, ASCII case folded and spaces left out (so names
+ * vigil_sg_field takes for each other hash alike); never 0. */
+uint32_t vigil_sg_name_hash(const char *name, size_t len);
+
+/* ---- index (sigma_index.c, sigma_index.h) ---- */
+
+/* Built after the prefilter (candidates carry the rules' prefilter slots). */
 vigil_status vigil_sg_index_build(vigil_sigma_ruleset *rs);
 void vigil_sg_index_free(struct vigil_sg_index *ix);
 

@@ -1,42 +1,20 @@
-/* sigma_match.c - the channel/EventID index and matching events against rules.
+/* sigma_match.c - matching events against the rules the index offers.
  *
- * Why an index: matching must not cost rules x events. Rules are bucketed by
- * (Channel, EventID) from their logsource branches at build time, so an
- * event only meets the rules that could see it; the hyperscan prefilter
- * (sigma_prefilter.c) then drops rules none of whose literals occur. Each
- * matcher holds the per-thread scratch (search cache, regex match data,
- * matched-field list), so one frozen ruleset serves every thread. */
+ * Why apart from the index (sigma_index.c): this is the per-event path. The
+ * index names the few candidate lists an event meets, the hyperscan
+ * prefilter (sigma_prefilter.c) drops rules none of whose literals occur,
+ * and the rest are evaluated here. Each matcher holds the per-thread
+ * scratch (search cache, regex match data, matched-field list), so one
+ * frozen ruleset serves every thread. */
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "sigma/sigma_index.h"
 #include "sigma/sigma_int.h"
 #include "sigma/sigma_prefilter.h"
-
-typedef struct cand {
-    const vigil_sg_rule *rule;
-    const vigil_sg_branch *br;
-} cand;
-
-typedef struct candvec {
-    cand *v;
-    size_t n, cap;
-} candvec;
-
-typedef struct bucket {
-    char *channel; /* lower-case; NULL = empty slot */
-    int64_t eid;   /* -1 = any */
-    candvec c;
-} bucket;
-
-struct vigil_sg_index {
-    bucket *tab;
-    size_t cap, n;
-    candvec all;    /* every event */
-    candvec nochan; /* events without a Channel */
-};
 
 #define MAX_MATCHED_FIELDS 64
 #define CHAN_MAX 256
@@ -44,38 +22,26 @@ struct vigil_sg_index {
 struct vigil_sigma_matcher {
     const vigil_sigma_ruleset *rs;
     signed char *cache; /* per search: -1 unknown, 0, 1 */
-    uint64_t *stamp;    /* per rule: last event seen (dedup across buckets) */
-    uint64_t event_no;
     pcre2_match_data *md;
     const vigil_field *mf[MAX_MATCHED_FIELDS];
     size_t nmf;
     int recording;
     vigil_sg_pf_scratch *pf;
+    const vigil_sg_cand **sel; /* candidates of one event the prefilter let through */
     vigil_sigma_match_stats stats;
+    /* the event's field names by hash (see field_fast) */
+    struct ftab_ent *ft;
+    size_t ftcap; /* power of two */
+    uint32_t *fh; /* per field of the event: its name hash */
+    size_t fhcap;
+    uint32_t h_channel, h_eventid;
 };
 
-static int cv_push(candvec *v, cand c)
-{
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 8;
-        cand *n = realloc(v->v, cap * sizeof *n);
-        if (n == NULL)
-            return -1;
-        v->v = n;
-        v->cap = cap;
-    }
-    v->v[v->n++] = c;
-    return 0;
-}
-
-static uint64_t hash_key(const char *ch, int64_t eid)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (const unsigned char *p = (const unsigned char *)ch; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
-    h ^= (uint64_t)eid * 0x9e3779b97f4a7c15ull;
-    return h ^ (h >> 29);
-}
+/* One field of the current event: its name hash and index + 1 (0 = free). */
+struct ftab_ent {
+    uint32_t hash;
+    uint32_t idx;
+};
 
 static void lower_copy(char *dst, const char *src, size_t max)
 {
@@ -85,111 +51,22 @@ static void lower_copy(char *dst, const char *src, size_t max)
     dst[i] = 0;
 }
 
-static bucket *ix_find(const struct vigil_sg_index *ix, const char *ch_lc, int64_t eid)
-{
-    if (ix->cap == 0)
-        return NULL;
-    size_t m = ix->cap - 1;
-    for (size_t i = hash_key(ch_lc, eid) & m;; i = (i + 1) & m) {
-        bucket *b = &ix->tab[i];
-        if (b->channel == NULL)
-            return NULL;
-        if (b->eid == eid && strcmp(b->channel, ch_lc) == 0)
-            return b;
-    }
-}
-
-static int ix_grow(struct vigil_sg_index *ix)
-{
-    size_t cap = ix->cap ? ix->cap * 2 : 64;
-    bucket *t = calloc(cap, sizeof *t);
-    if (t == NULL)
-        return -1;
-    for (size_t i = 0; i < ix->cap; i++) {
-        bucket *b = &ix->tab[i];
-        if (b->channel == NULL)
-            continue;
-        size_t j = hash_key(b->channel, b->eid) & (cap - 1);
-        while (t[j].channel != NULL)
-            j = (j + 1) & (cap - 1);
-        t[j] = *b;
-    }
-    free(ix->tab);
-    ix->tab = t;
-    ix->cap = cap;
-    return 0;
-}
-
-static int ix_add(struct vigil_sg_index *ix, const char *channel, int64_t eid, cand c)
-{
-    char lc[CHAN_MAX];
-    lower_copy(lc, channel, sizeof lc);
-    bucket *b = ix_find(ix, lc, eid);
-    if (b == NULL) {
-        if ((ix->n + 1) * 2 > ix->cap && ix_grow(ix) != 0)
-            return -1;
-        size_t j = hash_key(lc, eid) & (ix->cap - 1);
-        while (ix->tab[j].channel != NULL)
-            j = (j + 1) & (ix->cap - 1);
-        b = &ix->tab[j];
-        b->channel = strdup(lc);
-        if (b->channel == NULL)
-            return -1;
-        b->eid = eid;
-        ix->n++;
-    }
-    return cv_push(&b->c, c);
-}
-
-void vigil_sg_index_free(struct vigil_sg_index *ix)
-{
-    if (ix == NULL)
-        return;
-    for (size_t i = 0; i < ix->cap; i++) {
-        free(ix->tab[i].channel);
-        free(ix->tab[i].c.v);
-    }
-    free(ix->tab);
-    free(ix->all.v);
-    free(ix->nochan.v);
-    free(ix);
-}
-
-vigil_status vigil_sg_index_build(vigil_sigma_ruleset *rs)
-{
-    struct vigil_sg_index *ix = calloc(1, sizeof *ix);
-    if (ix == NULL)
-        return VIGIL_ERR_NOMEM;
-    rs->index = ix;
-    for (size_t i = 0; i < rs->nrules; i++) {
-        const vigil_sg_rule *r = rs->rules[i];
-        if (r->kind != VIGIL_SR_DETECTION)
-            continue;
-        int rc = 0;
-        if (r->scope == VIGIL_SCOPE_ALL) {
-            rc = cv_push(&ix->all, (cand){r, NULL});
-        } else if (r->scope == VIGIL_SCOPE_NOCHANNEL) {
-            rc = cv_push(&ix->nochan, (cand){r, NULL});
-        } else {
-            for (size_t b = 0; b < r->nbranches && rc == 0; b++) {
-                const vigil_sg_branch *br = r->branches[b];
-                cand c = {r, br};
-                if (br->channel == NULL)
-                    rc = cv_push(&ix->all, c);
-                else if (br->neventids == 0)
-                    rc = ix_add(ix, br->channel, -1, c);
-                else
-                    for (size_t e = 0; e < br->neventids && rc == 0; e++)
-                        rc = ix_add(ix, br->channel, br->eventids[e], c);
-            }
-        }
-        if (rc != 0)
-            return VIGIL_ERR_NOMEM;
-    }
-    return VIGIL_OK;
-}
-
 /* ---- field lookup and value tests ---- */
+
+static int ascii_caseeq(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+        if (x >= 'A' && x <= 'Z')
+            x = (unsigned char)(x + ('a' - 'A'));
+        if (y >= 'A' && y <= 'Z')
+            y = (unsigned char)(y + ('a' - 'A'));
+        if (x != y)
+            return 0;
+        if (x == 0)
+            return 1;
+    }
+}
 
 static int eq_nospace(const char *a, const char *b)
 {
@@ -220,7 +97,7 @@ const vigil_field *vigil_sg_field(const vigil_event *ev, const char *name,
         if (strcmp(ev->fields[i].name, name) == 0)
             return &ev->fields[i];
     for (size_t i = 0; i < ev->nfields; i++)
-        if (strcasecmp(ev->fields[i].name, name) == 0)
+        if (ascii_caseeq(ev->fields[i].name, name))
             return &ev->fields[i];
     /* EventData names with spaces ("Source Name") as rules write them (SourceName) */
     for (size_t i = 0; i < ev->nfields; i++)
@@ -228,6 +105,95 @@ const vigil_field *vigil_sg_field(const vigil_event *ev, const char *name,
             eq_nospace(ev->fields[i].name, name))
             return &ev->fields[i];
     return NULL;
+}
+
+uint32_t vigil_sg_name_hash(const char *name, size_t len)
+{
+    /* rotate-xor per byte (one cycle, no multiply chain: every field name
+     * of every event goes through here), one multiply to mix at the end */
+    uint32_t h = 0;
+    for (size_t i = 0; i < len && name[i]; i++) {
+        unsigned c = (unsigned char)name[i];
+        if (c == ' ')
+            continue;
+        c |= (unsigned)(c - 'A' < 26u) << 5; /* ASCII case fold */
+        h = ((h << 5) | (h >> 27)) ^ c;
+    }
+    h *= 0x9e3779b1u;
+    h ^= h >> 16;
+    return h ? h : 1;
+}
+
+/* Files the event's field names by hash, once per event: rules then find a
+ * field in one probe instead of comparing every name. Fields are inserted
+ * in event order, so among entries of one name the probe meets the first
+ * field first, as vigil_sg_field would. */
+static vigil_status ftab_build(vigil_sigma_matcher *m, const vigil_event *ev)
+{
+    if (ev->nfields > UINT32_MAX / 4)
+        return VIGIL_ERR_LIMIT;
+    size_t cap = 16;
+    while (cap < ev->nfields * 2)
+        cap *= 2;
+    if (ev->nfields > m->fhcap) {
+        uint32_t *h = malloc(ev->nfields * sizeof *h);
+        if (h == NULL)
+            return VIGIL_ERR_NOMEM;
+        free(m->fh);
+        m->fh = h;
+        m->fhcap = ev->nfields;
+    }
+    if (cap > m->ftcap) {
+        struct ftab_ent *t = malloc(cap * sizeof *t);
+        if (t == NULL)
+            return VIGIL_ERR_NOMEM;
+        free(m->ft);
+        m->ft = t;
+        m->ftcap = cap;
+    }
+    cap = m->ftcap;
+    memset(m->ft, 0, cap * sizeof *m->ft);
+    for (size_t i = 0; i < ev->nfields; i++) {
+        const vigil_field *f = &ev->fields[i];
+        uint32_t h = vigil_sg_name_hash(f->name, f->name_len);
+        size_t j = h & (cap - 1);
+        while (m->ft[j].idx != 0)
+            j = (j + 1) & (cap - 1);
+        m->ft[j].hash = h;
+        m->ft[j].idx = (uint32_t)i + 1;
+        m->fh[i] = h;
+    }
+    return VIGIL_OK;
+}
+
+/* vigil_sg_field through the event's table; hash is name's (0: unknown). */
+static const vigil_field *field_fast(const vigil_sigma_matcher *m, const vigil_event *ev,
+                                     const char *name, uint32_t hash, const vigil_sg_branch *br)
+{
+    if (br != NULL)
+        for (size_t i = 0; i < br->nrenames; i++)
+            if (strcmp(br->renames[i].from, name) == 0) {
+                name = br->renames[i].to;
+                hash = 0;
+                break;
+            }
+    if (hash == 0)
+        hash = vigil_sg_name_hash(name, strlen(name));
+    const vigil_field *caseless = NULL, *nospace = NULL;
+    size_t mask = m->ftcap - 1;
+    for (size_t j = hash & mask; m->ft[j].idx != 0; j = (j + 1) & mask) {
+        if (m->ft[j].hash != hash)
+            continue;
+        const vigil_field *f = &ev->fields[m->ft[j].idx - 1];
+        if (strcmp(f->name, name) == 0)
+            return f;
+        if (caseless == NULL && ascii_caseeq(f->name, name))
+            caseless = f;
+        else if (caseless == NULL && nospace == NULL && memchr(f->name, ' ', f->name_len) != NULL &&
+                 eq_nospace(f->name, name))
+            nospace = f;
+    }
+    return caseless != NULL ? caseless : nospace;
 }
 
 static int days_from_civil(int y, int m, int d)
@@ -447,7 +413,7 @@ static int eval_item(vigil_sigma_matcher *m, const vigil_sg_item *it, const vigi
         }
         return it->neq ? !res : res;
     }
-    const vigil_field *f = vigil_sg_field(ev, it->field, br);
+    const vigil_field *f = field_fast(m, ev, it->field, it->field_hash, br);
     int res;
     if (it->ngroups > 0 && it->groups[0].n > 0 && it->groups[0].v[0].kind == VIGIL_VK_EXISTS) {
         res = (f != NULL) == it->groups[0].v[0].exists;
@@ -546,9 +512,12 @@ vigil_status vigil_sigma_matcher_create(const vigil_sigma_ruleset *rs, vigil_sig
         return VIGIL_ERR_NOMEM;
     m->rs = rs;
     m->cache = malloc(rs->max_searches + 1);
-    m->stamp = calloc(rs->nrules + 1, sizeof *m->stamp);
+    /* a rule is in at most one bucket of each list an event meets */
+    m->sel = calloc((rs->nrules + 1) * VIGIL_SG_MAX_LISTS, sizeof *m->sel);
     m->md = pcre2_match_data_create(1, NULL);
-    if (m->cache == NULL || m->stamp == NULL || m->md == NULL) {
+    m->h_channel = vigil_sg_name_hash("Channel", 7);
+    m->h_eventid = vigil_sg_name_hash("EventID", 7);
+    if (m->cache == NULL || m->sel == NULL || m->md == NULL) {
         vigil_sigma_matcher_destroy(m);
         return VIGIL_ERR_NOMEM;
     }
@@ -568,8 +537,10 @@ void vigil_sigma_matcher_destroy(vigil_sigma_matcher *m)
     if (m == NULL)
         return;
     free(m->cache);
-    free(m->stamp);
     pcre2_match_data_free(m->md);
+    free(m->ft);
+    free(m->fh);
+    free(m->sel);
     vigil_sg_pf_scratch_destroy(m->pf);
     free(m);
 }
@@ -583,17 +554,12 @@ void vigil_sigma_matcher_get_stats(const vigil_sigma_matcher *m, vigil_sigma_mat
         *out = m->stats;
 }
 
-/* Runs one candidate; returns 1 if it matched and reported, -1 to stop. */
-static int run_cand(vigil_sigma_matcher *m, const cand *c, const vigil_event *ev,
+/* Runs one candidate the prefilter let through; returns 1 if it matched
+ * and reported, -1 to stop. */
+static int run_cand(vigil_sigma_matcher *m, const vigil_sg_cand *c, const vigil_event *ev,
                     vigil_sigma_match_fn fn, void *user, size_t *count)
 {
     const vigil_sg_rule *r = c->rule;
-    if (m->stamp[r->index] == m->event_no)
-        return 0;
-    m->stamp[r->index] = m->event_no;
-    m->stats.candidates++;
-    if (m->pf != NULL && !vigil_sg_pf_may_match(m->pf, r))
-        return 0;
     m->stats.evaluated++;
     m->nmf = 0;
     m->recording = 1;
@@ -615,13 +581,47 @@ static int run_cand(vigil_sigma_matcher *m, const cand *c, const vigil_event *ev
     return 1;
 }
 
-static int run_vec(vigil_sigma_matcher *m, const candvec *v, const vigil_event *ev,
-                   vigil_sigma_match_fn fn, void *user, size_t *count)
+/* Runs the candidates of every list the prefilter lets through, in rule
+ * order, each rule once (the first list holding it decides the branch).
+ * First each list is filtered into its own run of m->sel (still in rule
+ * order), reading only the dense slot array; then the runs are merged. */
+static void run_lists(vigil_sigma_matcher *m, const vigil_sg_candvec *const *lists, size_t n,
+                      const vigil_event *ev, vigil_sigma_match_fn fn, void *user, size_t *count)
 {
-    for (size_t i = 0; i < v->n; i++)
-        if (run_cand(m, &v->v[i], ev, fn, user, count) < 0)
-            return -1;
-    return 0;
+    size_t start[VIGIL_SG_MAX_LISTS + 1], ns = 0;
+    uint64_t scan_no = 0;
+    const uint64_t *hit = m->pf != NULL ? vigil_sg_pf_hits(m->pf, &scan_no) : NULL;
+    for (size_t k = 0; k < n; k++) {
+        const vigil_sg_candvec *v = lists[k];
+        start[k] = ns;
+        m->stats.candidates += v->n;
+        for (size_t i = 0; i < v->n; i++) {
+            int32_t pf = v->pf[i];
+            if (pf < 0 || hit[pf] == scan_no)
+                m->sel[ns++] = &v->v[i];
+        }
+    }
+    start[n] = ns;
+    size_t pos[VIGIL_SG_MAX_LISTS];
+    memcpy(pos, start, sizeof pos);
+    uint64_t last = UINT64_MAX;
+    for (;;) {
+        const vigil_sg_cand *best = NULL;
+        size_t bi = 0;
+        for (size_t k = 0; k < n; k++)
+            if (pos[k] < start[k + 1] && (best == NULL || m->sel[pos[k]]->index < best->index)) {
+                best = m->sel[pos[k]];
+                bi = k;
+            }
+        if (best == NULL)
+            return;
+        pos[bi]++;
+        if (best->index == last)
+            continue;
+        last = best->index;
+        if (run_cand(m, best, ev, fn, user, count) < 0)
+            return;
+    }
 }
 
 vigil_status vigil_sigma_matcher_match(vigil_sigma_matcher *m, const vigil_event *ev,
@@ -632,36 +632,27 @@ vigil_status vigil_sigma_matcher_match(vigil_sigma_matcher *m, const vigil_event
         *nmatches = 0;
     if (m == NULL || ev == NULL || (ev->nfields > 0 && ev->fields == NULL))
         return VIGIL_ERR_INVALID_ARG;
-    const struct vigil_sg_index *ix = m->rs->index;
-    m->event_no++;
     m->stats.events++;
-    if (m->pf != NULL) {
-        vigil_status st = vigil_sg_pf_scan(m->pf, ev);
-        if (st != VIGIL_OK)
-            return st;
-    }
-    int stop = run_vec(m, &ix->all, ev, fn, user, &count);
-    const vigil_field *chf = vigil_sg_field(ev, "Channel", NULL);
-    if (!stop && chf == NULL) {
-        (void)run_vec(m, &ix->nochan, ev, fn, user, &count);
-    } else if (!stop) {
-        char lc[CHAN_MAX];
+    vigil_status st = ftab_build(m, ev);
+    if (st == VIGIL_OK && m->pf != NULL)
+        st = vigil_sg_pf_scan(m->pf, ev, m->fh);
+    if (st != VIGIL_OK)
+        return st;
+    const vigil_field *chf = field_fast(m, ev, "Channel", m->h_channel, NULL);
+    char lc[CHAN_MAX];
+    int64_t eid = -2;
+    if (chf != NULL)
         lower_copy(lc, chf->value ? chf->value : "", sizeof lc);
-        const vigil_field *ef = vigil_sg_field(ev, "EventID", NULL);
-        int64_t eid = -2;
-        if (ef != NULL && ef->value != NULL) {
-            char *end;
-            long long v = strtoll(ef->value, &end, 10);
-            if (end != ef->value && v >= 0)
-                eid = v;
-        }
-        const bucket *b = eid >= 0 ? ix_find(ix, lc, eid) : NULL;
-        if (b != NULL)
-            stop = run_vec(m, &b->c, ev, fn, user, &count);
-        b = ix_find(ix, lc, -1);
-        if (!stop && b != NULL)
-            (void)run_vec(m, &b->c, ev, fn, user, &count);
+    const vigil_field *ef = field_fast(m, ev, "EventID", m->h_eventid, NULL);
+    if (ef != NULL && ef->value != NULL) {
+        char *end;
+        long long v = strtoll(ef->value, &end, 10);
+        if (end != ef->value && v >= 0)
+            eid = v;
     }
+    const vigil_sg_candvec *lists[VIGIL_SG_MAX_LISTS];
+    size_t n = vigil_sg_index_lookup(m->rs->index, chf != NULL ? lc : NULL, eid, lists);
+    run_lists(m, lists, n, ev, fn, user, &count);
     if (nmatches != NULL)
         *nmatches = count;
     return VIGIL_OK;

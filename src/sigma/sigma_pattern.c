@@ -38,13 +38,20 @@ size_t vigil_sg_utf8_cp(const unsigned char *s, size_t n, unsigned *cp)
     return need;
 }
 
-/* mode 0 = LE, 1 = BE, 2 = LE with BOM (utf16). */
+/* ASCII lower case: what tolower() does in the C locale vigil runs in,
+ * without a call per byte (this is the innermost loop of matching). */
+static inline unsigned char asc_lower(unsigned char c)
+{
+    return (unsigned char)((unsigned)(c - 'A') < 26u ? c + ('a' - 'A') : c);
+}
+
+/* lit is lower case unless cased */
 static int eq_bytes(const char *hay, const char *lit, size_t n, int cased)
 {
     if (cased)
         return memcmp(hay, lit, n) == 0;
     for (size_t i = 0; i < n; i++)
-        if ((char)tolower((unsigned char)hay[i]) != lit[i])
+        if (asc_lower((unsigned char)hay[i]) != (unsigned char)lit[i])
             return 0;
     return 1;
 }
@@ -58,13 +65,22 @@ static const char *find_lit(const char *s, size_t len, const char *lit, size_t n
     if (cased)
         return memmem(s, len, lit, n);
     unsigned char f = (unsigned char)lit[0];
-    unsigned char F = (unsigned char)toupper(f);
     const char *end = s + (len - n);
-    for (const char *p = s; p <= end; p++) {
-        unsigned char c = (unsigned char)*p;
-        if ((c == f || c == F) && eq_bytes(p + 1, lit + 1, n - 1, 0))
-            return p;
+    if ((unsigned)(f - 'a') >= 26u) {
+        /* no case to fold in the first byte: let memchr find candidates */
+        for (const char *p = s; p <= end; p++) {
+            p = memchr(p, f, (size_t)(end - p) + 1);
+            if (p == NULL)
+                return NULL;
+            if (eq_bytes(p + 1, lit + 1, n - 1, 0))
+                return p;
+        }
+        return NULL;
     }
+    /* a lower-case letter: c | 0x20 is it exactly for it and its capital */
+    for (const char *p = s; p <= end; p++)
+        if (((unsigned char)*p | 0x20) == f && eq_bytes(p + 1, lit + 1, n - 1, 0))
+            return p;
     return NULL;
 }
 

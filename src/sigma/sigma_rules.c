@@ -727,9 +727,9 @@ vigil_status vigil_sigma_builder_build(vigil_sigma_builder *b, vigil_sigma_rules
     rs->nfilters = b->filters.n;
     if (rs->counts.rules == 0 && rs->counts.correlations == 0)
         return VIGIL_ERR_NO_RULES;
-    vigil_status st = vigil_sg_index_build(rs);
-    if (st == VIGIL_OK && !b->no_prefilter)
-        st = vigil_sg_prefilter_build(rs);
+    vigil_status st = b->no_prefilter ? VIGIL_OK : vigil_sg_prefilter_build(rs);
+    if (st == VIGIL_OK)
+        st = vigil_sg_index_build(rs);
     if (st != VIGIL_OK)
         return st;
     /* hand over: the builder starts afresh */

@@ -1,0 +1,38 @@
+/* sigma_index.h - which rules an event can meet: the (Channel, EventID) index.
+ *
+ * Why a header of its own: the index is built with the ruleset
+ * (sigma_index.c) and read per event by the matcher (sigma_match.c); both
+ * need the candidate layout, which is kept small and flat because the
+ * matcher walks it for every event. */
+#ifndef VIGIL_SIGMA_INDEX_H
+#define VIGIL_SIGMA_INDEX_H
+
+#include "sigma/sigma_int.h"
+
+/* One rule under one logsource branch. */
+typedef struct vigil_sg_cand {
+    const vigil_sg_rule *rule;
+    const vigil_sg_branch *br; /* NULL = no field renames */
+    uint32_t index;            /* the rule's index: evaluation order and dedup */
+    int32_t pf;                /* prefilter slot, -1 = always evaluate */
+} vigil_sg_cand;
+
+/* Candidates in rule order (so several lists merge in rule order); pf[i]
+ * repeats v[i].pf in a dense array, which is all the matcher reads of the
+ * many candidates the prefilter rules out. */
+typedef struct vigil_sg_candvec {
+    vigil_sg_cand *v;
+    int32_t *pf;
+    size_t n, cap;
+} vigil_sg_candvec;
+
+/* At most this many lists apply to one event. */
+#define VIGIL_SG_MAX_LISTS 4
+
+/* The lists of candidates for an event with this channel (NULL: the event
+ * has no Channel field; otherwise lower-cased) and EventID (negative: none
+ * or not a number). Fills lists[] and returns how many. */
+size_t vigil_sg_index_lookup(const struct vigil_sg_index *ix, const char *channel_lc, int64_t eid,
+                             const vigil_sg_candvec *lists[VIGIL_SG_MAX_LISTS]);
+
+#endif

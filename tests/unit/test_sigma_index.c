@@ -1,0 +1,325 @@
+/* test_sigma_index.c - which rules an event meets, and how fields are found.
+ *
+ * Why: the index files rules whose detection names their event ids under
+ * those ids only, and the matcher finds fields through a per-event hash
+ * table; both are shortcuts that must give exactly the answers of a plain
+ * walk over every rule and every field. The matcher's counters show that
+ * the shortcut was taken (candidates), the matches that it was right. */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "vigil/vigil.h"
+
+static char tmpdir[] = "/tmp/vigil-sigidx-XXXXXX";
+static char mapping[256];
+
+static void on_diag(const vigil_diag *d, void *user)
+{
+    (void)d;
+    (void)user;
+}
+
+static vigil_sigma_ruleset *load(const char *yaml, const char *map)
+{
+    vigil_sigma_options o = {.on_diag = on_diag, .mapping_path = map};
+    vigil_sigma_builder *b = NULL;
+    vigil_sigma_ruleset *rs = NULL;
+    if (vigil_sigma_builder_create(&o, &b) != VIGIL_OK)
+        return NULL;
+    vigil_sigma_builder_add_string(b, "t.yml", yaml, strlen(yaml));
+    vigil_sigma_builder_build(b, &rs);
+    vigil_sigma_builder_destroy(b);
+    return rs;
+}
+
+/* Matches one event; ids gets the matching rule ids in callback order
+ * ("a,b"), *cands the candidates the index offered. Returns the count. */
+typedef struct result {
+    char ids[256];
+    int n;
+    uint64_t cands;
+    uint64_t evals;    /* evaluated after the prefilter */
+    const char *field; /* the first matched field "name=value" */
+    char fbuf[128];
+} result;
+
+static int on_match(const vigil_sigma_match *m, void *user)
+{
+    result *r = user;
+    size_t l = strlen(r->ids);
+    snprintf(r->ids + l, sizeof r->ids - l, "%s%s", l ? "," : "", m->rule->id);
+    if (r->field == NULL && m->nfields > 0) {
+        snprintf(r->fbuf, sizeof r->fbuf, "%s=%s", m->fields[0]->name, m->fields[0]->value);
+        r->field = r->fbuf;
+    }
+    return 0;
+}
+
+static int match_kv(vigil_sigma_ruleset *rs, const char *const *kv, result *r)
+{
+    vigil_field f[32];
+    size_t n = 0;
+    memset(r, 0, sizeof *r);
+    for (; kv[2 * n] != NULL && n < 32; n++) {
+        f[n].name = kv[2 * n];
+        f[n].name_len = strlen(kv[2 * n]);
+        f[n].value = kv[2 * n + 1];
+        f[n].value_len = strlen(kv[2 * n + 1]);
+        f[n].is_null = 0;
+    }
+    vigil_event ev = {.fields = f, .nfields = n};
+    vigil_sigma_matcher *m = NULL;
+    size_t cnt = 0;
+    if (rs == NULL || vigil_sigma_matcher_create(rs, &m) != VIGIL_OK)
+        return -1;
+    if (vigil_sigma_matcher_match(m, &ev, on_match, r, &cnt) != VIGIL_OK)
+        cnt = (size_t)-1;
+    vigil_sigma_match_stats st;
+    vigil_sigma_matcher_get_stats(m, &st);
+    r->cands = st.candidates;
+    r->evals = st.evaluated;
+    vigil_sigma_matcher_destroy(m);
+    return (int)cnt;
+}
+
+#define EV(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+#define SEC_HEAD "logsource:\n  product: windows\n  service: security\ndetection:\n"
+
+/* `EventID: n` under a whole-channel logsource: filed under n only */
+static void test_fold_eventid(void)
+{
+    const char *y =
+        "title: a\nid: a\n" SEC_HEAD "  sel:\n    EventID: 4624\n  condition: sel\n"
+        "---\ntitle: b\nid: b\n" SEC_HEAD "  sel:\n    EventID:\n      - 4625\n      - 4771\n"
+        "  filter:\n    TargetUserName: svc\n  condition: sel and not filter\n"
+        "---\ntitle: c\nid: c\n" SEC_HEAD
+        "  s1:\n    EventID: 4624\n  s2:\n    TargetUserName: bob\n"
+        "  condition: s1 or s2\n";
+    vigil_sigma_ruleset *rs = load(y, mapping);
+    result r;
+    CHECK(rs != NULL);
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "Security", "EventID", "4624"), &r), 2);
+    CHECK_EQ_STR(r.ids, "a,c");
+    CHECK_EQ_INT(r.cands, 2);
+    CHECK_EQ_INT(
+        match_kv(rs, EV("Channel", "Security", "EventID", "4771", "TargetUserName", "x"), &r), 1);
+    CHECK_EQ_STR(r.ids, "b");
+    CHECK_EQ_INT(r.cands, 2);
+    CHECK_EQ_INT(
+        match_kv(rs, EV("Channel", "Security", "EventID", "4625", "TargetUserName", "svc"), &r), 0);
+    /* c is not folded (its condition holds without an EventID) */
+    CHECK_EQ_INT(
+        match_kv(rs, EV("Channel", "security", "EventID", "4688", "TargetUserName", "bob"), &r), 1);
+    CHECK_EQ_STR(r.ids, "c");
+    CHECK_EQ_INT(r.cands, 1);
+    /* a leading zero still reaches the bucket, but the value differs */
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "Security", "EventID", "04624"), &r), 0);
+    CHECK_EQ_INT(r.cands, 2);
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "Security", "EventID", "x"), &r), 0);
+    CHECK_EQ_INT(r.cands, 1);
+    vigil_sigma_ruleset_destroy(rs);
+}
+
+/* all-of, any-of, |all, numbers that are not exact: what folds and what not */
+static void test_fold_shapes(void)
+{
+    const char *y =
+        "title: all\nid: all\n" SEC_HEAD
+        "  sel_a:\n    EventID: [1, 2, 3]\n  sel_b:\n    EventID: [3, 4]\n"
+        "  condition: all of sel_*\n"
+        "---\ntitle: one\nid: one\n" SEC_HEAD "  sel_a:\n    EventID: 5\n  sel_b:\n    EventID: 6\n"
+        "  condition: 1 of sel_*\n"
+        "---\ntitle: wild\nid: wild\n" SEC_HEAD
+        "  sel:\n    EventID|startswith: '7'\n  condition: sel\n"
+        "---\ntitle: neg\nid: neg\n" SEC_HEAD "  sel:\n    EventID: 8\n  condition: not sel\n";
+    vigil_sigma_ruleset *rs = load(y, mapping);
+    result r;
+    CHECK(rs != NULL);
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "Security", "EventID", "3"), &r), 2);
+    CHECK_EQ_STR(r.ids, "all,neg");
+    CHECK_EQ_INT(r.cands, 3); /* all, wild, neg */
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "Security", "EventID", "1"), &r), 1);
+    CHECK_EQ_INT(r.cands, 2); /* wild, neg */
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "Security", "EventID", "6"), &r), 2);
+    CHECK_EQ_STR(r.ids, "one,neg");
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "Security", "EventID", "77"), &r), 2);
+    CHECK_EQ_STR(r.ids, "wild,neg");
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "Security", "EventID", "8"), &r), 0);
+    vigil_sigma_ruleset_destroy(rs);
+}
+
+/* branches with event ids intersect with the rule's; a branch renaming
+ * EventID is never folded; rules without a channel fold by id alone */
+static void test_fold_branches(void)
+{
+    const char *y = "title: p\nid: p\nlogsource:\n  product: windows\n  category: "
+                    "process_creation\ndetection:\n  sel:\n    EventID: 1\n"
+                    "    Image|endswith: '\\x.exe'\n  condition: sel\n"
+                    "---\ntitle: r\nid: r\nlogsource:\n  product: windows\n  category: renamed\n"
+                    "detection:\n  sel:\n    EventID: 5\n  condition: sel\n"
+                    "---\ntitle: u\nid: u\nlogsource:\n  product: windows\n  category: other\n"
+                    "detection:\n  sel:\n    EventID: 9\n  condition: sel\n";
+    vigil_sigma_ruleset *rs = load(y, mapping);
+    result r;
+    CHECK(rs != NULL);
+    CHECK_EQ_INT(match_kv(rs,
+                          EV("Channel", "Microsoft-Windows-Sysmon/Operational", "EventID", "1",
+                             "Image", "C:\\x.exe"),
+                          &r),
+                 1);
+    CHECK_EQ_STR(r.ids, "p");
+    /* Security 4688 never carries EventID 1: p is not offered */
+    CHECK_EQ_INT(
+        match_kv(rs, EV("Channel", "Security", "EventID", "4688", "NewProcessName", "C:\\x.exe"),
+                 &r),
+        0);
+    CHECK_EQ_INT(r.cands, 0);
+    /* the renamed source reads EventID from Code */
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "App", "EventID", "1", "Code", "5"), &r), 1);
+    CHECK_EQ_STR(r.ids, "r");
+    /* unmapped category: every event, but only with EventID 9 */
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "Whatever", "EventID", "9"), &r), 1);
+    CHECK_EQ_STR(r.ids, "u");
+    CHECK_EQ_INT(match_kv(rs, EV("EventID", "9"), &r), 1);
+    CHECK_EQ_STR(r.ids, "u");
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "Whatever", "EventID", "10"), &r), 0);
+    CHECK_EQ_INT(r.cands, 0);
+    vigil_sigma_ruleset_destroy(rs);
+    /* without a mapping the same rule is still folded by id */
+    rs = load(y, NULL);
+    CHECK_EQ_INT(match_kv(rs, EV("EventID", "9"), &r), 1);
+    CHECK_EQ_INT(r.cands, 1);
+    vigil_sigma_ruleset_destroy(rs);
+}
+
+/* rules of several lists report in load order */
+static void test_order(void)
+{
+    const char *y = "title: z\nid: z\n" SEC_HEAD "  sel:\n    TargetUserName: bob\n"
+                    "  condition: sel\n"
+                    "---\ntitle: y\nid: y\n" SEC_HEAD "  sel:\n    EventID: 4624\n"
+                    "  condition: sel\n"
+                    "---\ntitle: x\nid: x\nlogsource:\n  product: windows\ndetection:\n"
+                    "  sel:\n    TargetUserName: bob\n  condition: sel\n";
+    vigil_sigma_ruleset *rs = load(y, mapping);
+    result r;
+    CHECK_EQ_INT(
+        match_kv(rs, EV("Channel", "Security", "EventID", "4624", "TargetUserName", "bob"), &r), 3);
+    CHECK_EQ_STR(r.ids, "z,y,x");
+    vigil_sigma_ruleset_destroy(rs);
+}
+
+/* field names: exact first, then any case, then without spaces */
+static void test_field_lookup(void)
+{
+    const char *y = "title: e\nid: e\nlogsource:\n  product: windows\ndetection:\n"
+                    "  sel:\n    Image: b\n  condition: sel\n"
+                    "---\ntitle: c\nid: c\nlogsource:\n  product: windows\ndetection:\n"
+                    "  sel:\n    IMAGE: a\n  condition: sel\n"
+                    "---\ntitle: s\nid: s\nlogsource:\n  product: windows\ndetection:\n"
+                    "  sel:\n    SourceName: x\n  condition: sel\n"
+                    "---\ntitle: m\nid: m\nlogsource:\n  product: windows\ndetection:\n"
+                    "  sel:\n    Missing: null\n  condition: sel\n";
+    vigil_sigma_ruleset *rs = load(y, NULL);
+    result r;
+    CHECK_EQ_INT(match_kv(rs, EV("image", "a", "Image", "b", "Source Name", "x"), &r), 4);
+    CHECK_EQ_STR(r.ids, "e,c,s,m");
+    CHECK_EQ_STR(r.field, "Image=b");
+    /* no exact Image: the first name of any case (IMAGE=b); IMAGE is exact */
+    CHECK_EQ_INT(match_kv(rs, EV("IMAGE", "b", "image", "a"), &r), 2);
+    CHECK_EQ_STR(r.ids, "e,m");
+    vigil_sigma_ruleset_destroy(rs);
+    /* many fields: the table grows */
+    rs = load(y, NULL);
+    CHECK_EQ_INT(
+        match_kv(rs,
+                 EV("f1", "1", "f2", "2", "f3", "3", "f4", "4", "f5", "5", "f6", "6", "f7", "7",
+                    "f8", "8", "f9", "9", "f10", "10", "f11", "11", "f12", "12", "f13", "13", "f14",
+                    "14", "f15", "15", "f16", "16", "f17", "17", "Image", "b"),
+                 &r),
+        2);
+    CHECK_EQ_STR(r.ids, "e,m");
+    vigil_sigma_ruleset_destroy(rs);
+}
+
+/* the prefilter scans only the fields rules test (keywords: every field) */
+static void test_prefilter_fields(void)
+{
+    const char *y = "title: i\nid: i\nlogsource:\n  product: windows\n  category: "
+                    "process_creation\ndetection:\n  sel:\n    Image|contains: 'evilthing'\n"
+                    "  condition: sel\n"
+                    "---\ntitle: k\nid: k\nlogsource:\n  product: windows\ndetection:\n"
+                    "  keywords:\n    - 'mimikatz'\n  condition: keywords\n"
+                    "---\ntitle: s\nid: s\nlogsource:\n  product: windows\ndetection:\n"
+                    "  sel:\n    SourceName|contains: 'srcthing'\n  condition: sel\n";
+    vigil_sigma_ruleset *rs = load(y, mapping);
+    result r;
+    CHECK(rs != NULL);
+    /* the literal only in a field no rule names: i is not even evaluated */
+    CHECK_EQ_INT(match_kv(rs,
+                          EV("Channel", "Microsoft-Windows-Sysmon/Operational", "EventID", "1",
+                             "UtcTime", "evilthing", "Image", "C:\\a.exe"),
+                          &r),
+                 0);
+    CHECK_EQ_INT(r.evals, 0);
+    CHECK_EQ_INT(match_kv(rs,
+                          EV("Channel", "Microsoft-Windows-Sysmon/Operational", "EventID", "1",
+                             "UtcTime", "x", "image", "C:\\evilthing.exe"),
+                          &r),
+                 1);
+    CHECK_EQ_STR(r.ids, "i");
+    /* renamed for Security 4688 */
+    CHECK_EQ_INT(match_kv(rs,
+                          EV("Channel", "Security", "EventID", "4688", "NewProcessName",
+                             "C:\\evilthing.exe"),
+                          &r),
+                 1);
+    CHECK_EQ_STR(r.ids, "i");
+    /* a keyword is found in any field */
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "X", "Zzz", "run MIMIKATZ now"), &r), 1);
+    CHECK_EQ_STR(r.ids, "k");
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "X", "Image", "mimikatz.exe"), &r), 1);
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "X", "Zzz", "nothing"), &r), 0);
+    CHECK_EQ_INT(r.evals, 0);
+    /* an EventData name with a space is scanned for the rule's SourceName */
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "X", "Source Name", "a srcthing"), &r), 1);
+    CHECK_EQ_STR(r.ids, "s");
+    vigil_sigma_ruleset_destroy(rs);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    if (fp != NULL) {
+        fputs(text, fp);
+        fclose(fp);
+    }
+}
+
+int main(void)
+{
+    if (mkdtemp(tmpdir) == NULL)
+        return 1;
+    snprintf(mapping, sizeof mapping, "%s/map.yml", tmpdir);
+    write_file(mapping,
+               "products: [windows]\nunmapped: all\nlogsources:\n"
+               "  - product: windows\n    category: process_creation\n    sources:\n"
+               "      - channel: Microsoft-Windows-Sysmon/Operational\n        eventid: [1]\n"
+               "      - channel: Security\n        eventid: [4688]\n        fields:\n"
+               "          Image: NewProcessName\n"
+               "  - product: windows\n    service: security\n    sources:\n"
+               "      - channel: Security\n"
+               "  - product: windows\n    category: renamed\n    sources:\n"
+               "      - channel: App\n        fields:\n          EventID: Code\n");
+    TEST_RUN(test_fold_eventid);
+    TEST_RUN(test_fold_shapes);
+    TEST_RUN(test_fold_branches);
+    TEST_RUN(test_order);
+    TEST_RUN(test_field_lookup);
+    TEST_RUN(test_prefilter_fields);
+    remove(mapping);
+    rmdir(tmpdir);
+    return TEST_END();
+}
