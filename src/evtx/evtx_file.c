@@ -58,6 +58,9 @@ typedef struct thread_arg {
     worker w;
 } thread_arg;
 
+/* Files up to this size are read whole; bigger ones are mapped. */
+#define READ_WHOLE_MAX ((size_t)256 << 20)
+
 struct vigil_evtx_parser {
     vigil_evtx_options opts;
     worker main;
@@ -89,6 +92,9 @@ struct vigil_evtx_parser {
     int failed; /* out of memory in a worker */
     int no_prog;
     int no_tcache;
+    /* vigil_evtx_parse_file: the file read whole, kept from file to file */
+    uint8_t *fbuf;
+    size_t fcap;
 };
 
 static void worker_init(worker *w)
@@ -152,6 +158,7 @@ void vigil_evtx_parser_destroy(vigil_evtx_parser *p)
         vigil_evtx_buf_free(&p->slots_kept[i].out);
     }
     free(p->slots_kept);
+    free(p->fbuf);
     pthread_cond_destroy(&p->turn_cv);
     pthread_mutex_destroy(&p->diag_mu);
     pthread_mutex_destroy(&p->mu);
@@ -735,15 +742,50 @@ vigil_status vigil_evtx_parse_file(vigil_evtx_parser *p, const char *path)
         close(fd);
         return VIGIL_ERR_OVERFLOW;
     }
-    map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED) {
-        vigil_diagf(&sink, VIGIL_DIAG_ERROR, VIGIL_ERR_IO, path, 0, "cannot map: %s",
-                    strerror(errno));
-        return VIGIL_ERR_IO;
+    size_t size = (size_t)sb.st_size;
+    if (size > READ_WHOLE_MAX) {
+        /* a giant log: mapped rather than held twice in memory */
+        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+        close(fd);
+        if (map == MAP_FAILED) {
+            vigil_diagf(&sink, VIGIL_DIAG_ERROR, VIGIL_ERR_IO, path, 0, "cannot map: %s",
+                        strerror(errno));
+            return VIGIL_ERR_IO;
+        }
+        madvise(map, size, MADV_SEQUENTIAL);
+        st = vigil_evtx_parse_buffer(p, path, map, size);
+        munmap(map, size);
+        return st;
     }
-    madvise(map, (size_t)sb.st_size, MADV_SEQUENTIAL);
-    st = vigil_evtx_parse_buffer(p, path, map, (size_t)sb.st_size);
-    munmap(map, (size_t)sb.st_size);
-    return st;
+    /* Read into a buffer kept from file to file: mapping and unmapping each
+     * file cost more than parsing it (page faults, TLB shootdowns across
+     * the parser's threads), and a log truncated while mapped (rotation on
+     * a live host) would raise SIGBUS. */
+    if (size > p->fcap) {
+        uint8_t *nb = realloc(p->fbuf, size);
+        if (nb == NULL) {
+            close(fd);
+            return VIGIL_ERR_NOMEM;
+        }
+        p->fbuf = nb;
+        p->fcap = size;
+    }
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = read(fd, p->fbuf + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            vigil_diagf(&sink, VIGIL_DIAG_ERROR, VIGIL_ERR_IO, path, got, "cannot read: %s",
+                        strerror(e));
+            return VIGIL_ERR_IO;
+        }
+        if (n == 0)
+            break; /* shrank since fstat: parse what is there */
+        got += (size_t)n;
+    }
+    close(fd);
+    return vigil_evtx_parse_buffer(p, path, p->fbuf, got);
 }
