@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         vigil_yara_gate *g = NULL;
         vigil_yara_gate_scratch *sc = NULL;
-        if (vigil_yara_gate_build(s, p, &g) == VIGIL_OK && g != NULL &&
+        if (vigil_yara_gate_build(s, p, NULL, &g) == VIGIL_OK && g != NULL &&
             vigil_yara_gate_scratch_create(g, &sc) == VIGIL_OK) {
             vigil_yara_gate_info gi;
             vigil_yara_gate_get_info(g, &gi);

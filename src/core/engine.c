@@ -60,6 +60,8 @@ vigil_status vigil_engine_create(const vigil_engine_options *opts, vigil_engine 
         st = vigil_ioc_builder_create(&e->diag, &e->ioc_builder);
     if (st == VIGIL_OK && opts != NULL && opts->cache_dir != NULL)
         st = vigil_ioc_builder_set_cache(e->ioc_builder, opts->cache_dir);
+    if (st == VIGIL_OK && opts != NULL && opts->cache_dir != NULL)
+        st = vigil_yara_builder_set_cache(e->yara_builder, opts->cache_dir);
     if (st == VIGIL_OK) {
         vigil_sigma_options so;
         memset(&so, 0, sizeof so);

@@ -34,6 +34,7 @@ struct vigil_yara_builder {
     int finished;
     int lib_ref;
     vigil_yara_grouping_mode mode;
+    char *cache_dir; /* compiled gate databases kept between runs; may be NULL */
 };
 
 typedef struct compile_ctx {
@@ -146,9 +147,21 @@ void vigil_yara_builder_destroy(vigil_yara_builder *b)
     for (size_t i = 0; i < b->n; i++)
         free_entry(&b->src[i]);
     free(b->src);
+    free(b->cache_dir);
     if (b->lib_ref)
         vigil_yara_lib_release();
     free(b);
+}
+
+vigil_status vigil_yara_builder_set_cache(vigil_yara_builder *b, const char *dir)
+{
+    if (b == NULL)
+        return VIGIL_ERR_INVALID_ARG;
+    free(b->cache_dir);
+    b->cache_dir = NULL;
+    if (dir != NULL && (b->cache_dir = strdup(dir)) == NULL)
+        return VIGIL_ERR_NOMEM;
+    return VIGIL_OK;
 }
 
 void vigil_yara_builder_set_grouping(vigil_yara_builder *b, vigil_yara_grouping_mode mode)
@@ -464,8 +477,9 @@ vigil_status vigil_yara_builder_finish(vigil_yara_builder *b, vigil_yara_rules *
     r->mode = b->mode;
     if (b->mode != VIGIL_YARA_GROUPING_OFF) {
         lines = kept_sources(b, &nlines);
-        st = lines == NULL ? VIGIL_ERR_NOMEM
-                           : vigil_yara_group_build(r, &b->diag, lines, nlines, b->mode);
+        st = lines == NULL
+                 ? VIGIL_ERR_NOMEM
+                 : vigil_yara_group_build(r, &b->diag, lines, nlines, b->mode, b->cache_dir);
         free(lines);
         if (st == VIGIL_OK) {
             *out = r;

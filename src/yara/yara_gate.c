@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hscache.h"
 #include "yara/yara_gate_int.h"
 
 static int lit_cmp(const void *x, const void *y)
@@ -222,7 +223,7 @@ static vigil_status build_rules(vigil_yara_gate *g, const vigil_yara_plan *p, ga
  * d (sorted and deduplicated: one id per distinct literal, marking every
  * slot that has it). */
 static vigil_status build_db(vigil_yara_gate *g, const gate_lit_vec *lv, uint64_t groups,
-                             gate_db *d)
+                             const char *cache_dir, gate_db *d)
 {
     gate_lit *v = malloc((lv->n ? lv->n : 1) * sizeof *v);
     size_t n = 0, nl = 0;
@@ -265,10 +266,19 @@ static vigil_status build_db(vigil_yara_gate *g, const gate_lit_vec *lv, uint64_
         }
         d->first[nl] = (uint32_t)n;
         hs_compile_error_t *err = NULL;
-        if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)nl, HS_MODE_BLOCK, NULL, &d->db,
-                                 &err) == HS_SUCCESS) {
+        unsigned char key[32];
+        int keyed =
+            cache_dir != NULL &&
+            vigil_hscache_key_lit(exprs, lens, flags, ids, (unsigned)nl, HS_MODE_BLOCK, key) == 0;
+        if (keyed && (d->db = vigil_hscache_load(cache_dir, key)) != NULL) {
             d->n = nl;
             st = VIGIL_OK;
+        } else if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)nl, HS_MODE_BLOCK, NULL,
+                                        &d->db, &err) == HS_SUCCESS) {
+            d->n = nl;
+            st = VIGIL_OK;
+            if (keyed)
+                (void)vigil_hscache_store(cache_dir, key, d->db); /* a cache, not a must */
         } else {
             d->db = NULL;
             st = VIGIL_ERR_RULE;
@@ -284,7 +294,7 @@ static vigil_status build_db(vigil_yara_gate *g, const gate_lit_vec *lv, uint64_
 }
 
 vigil_status vigil_yara_gate_build(const vigil_yara_split *s, const vigil_yara_plan *p,
-                                   vigil_yara_gate **out)
+                                   const char *cache_dir, vigil_yara_gate **out)
 {
     if (out == NULL)
         return VIGIL_ERR_INVALID_ARG;
@@ -299,9 +309,9 @@ vigil_status vigil_yara_gate_build(const vigil_yara_split *s, const vigil_yara_p
     gate_lit_vec lv = {0};
     vigil_status st = build_rules(g, p, &lv);
     if (st == VIGIL_OK && g->groups != 0)
-        st = build_db(g, &lv, g->groups & ~g->mz_groups, &g->dbs[0]);
+        st = build_db(g, &lv, g->groups & ~g->mz_groups, cache_dir, &g->dbs[0]);
     if (st == VIGIL_OK && (g->groups & g->mz_groups) != 0)
-        st = build_db(g, &lv, g->groups, &g->dbs[1]);
+        st = build_db(g, &lv, g->groups, cache_dir, &g->dbs[1]);
     if (st == VIGIL_OK)
         g->info.literals = g->dbs[1].db != NULL ? g->dbs[1].n : g->dbs[0].n;
     free(lv.v);

@@ -40,9 +40,10 @@ typedef struct vigil_yara_gate_info {
  * searched for the non-MZ groups' literals only; a PE file, for all. *out
  * is NULL (and VIGIL_OK) when no group qualifies or Hyperscan refuses the
  * literals: then every set is simply scanned. s and p must outlive the
- * gate. */
+ * gate. cache_dir (may be NULL): compiled databases are looked up and kept
+ * there (core/hscache.h). */
 vigil_status vigil_yara_gate_build(const vigil_yara_split *s, const vigil_yara_plan *p,
-                                   vigil_yara_gate **out);
+                                   const char *cache_dir, vigil_yara_gate **out);
 void vigil_yara_gate_destroy(vigil_yara_gate *g); /* NULL safe */
 void vigil_yara_gate_get_info(const vigil_yara_gate *g, vigil_yara_gate_info *out);
 

@@ -406,7 +406,7 @@ void vigil_yara_group_free(vigil_yara_rules *r)
 
 static vigil_status build(vigil_yara_rules *r, const vigil_diag_sink *diag,
                           const vigil_yara_source_lines *src, size_t nsrc,
-                          vigil_yara_grouping_mode mode)
+                          vigil_yara_grouping_mode mode, const char *cache_dir)
 {
     vigil_diag_sink info = {info_diag, &r->diag};
     vigil_status st;
@@ -452,7 +452,7 @@ static vigil_status build(vigil_yara_rules *r, const vigil_diag_sink *diag,
     }
     if (st != VIGIL_OK)
         return st;
-    st = vigil_yara_gate_build(r->split, r->plan, &r->gate);
+    st = vigil_yara_gate_build(r->split, r->plan, cache_dir, &r->gate);
     if (st != VIGIL_OK)
         return st;
     st = build_info(r, src, nsrc);
@@ -465,11 +465,11 @@ static vigil_status build(vigil_yara_rules *r, const vigil_diag_sink *diag,
 
 vigil_status vigil_yara_group_build(vigil_yara_rules *r, const vigil_diag_sink *diag,
                                     const vigil_yara_source_lines *src, size_t nsrc,
-                                    vigil_yara_grouping_mode mode)
+                                    vigil_yara_grouping_mode mode, const char *cache_dir)
 {
     if (r == NULL || (src == NULL && nsrc > 0))
         return VIGIL_ERR_INVALID_ARG;
-    vigil_status st = build(r, diag, src, nsrc, mode);
+    vigil_status st = build(r, diag, src, nsrc, mode, cache_dir);
     if (st != VIGIL_OK) {
         vigil_yara_group_free(r);
         r->info = NULL;

@@ -99,7 +99,7 @@ vigil_status vigil_yara_rule_info_fill(vigil_yara_rules *r, const vigil_yara_lin
  * sets and the status says why (the caller falls back to one set). */
 vigil_status vigil_yara_group_build(vigil_yara_rules *r, const vigil_diag_sink *diag,
                                     const vigil_yara_source_lines *src, size_t nsrc,
-                                    vigil_yara_grouping_mode mode);
+                                    vigil_yara_grouping_mode mode, const char *cache_dir);
 /* The sets to scan a file with (indexes into r->sets, at most r->n_sets)
  * and, for each, the groups whose rules it reports for this file. */
 size_t vigil_yara_group_pick(const vigil_yara_rules *r, const uint8_t *data, size_t len,

@@ -126,11 +126,12 @@ a=$(jq -c 'select(.type=="finding") | [.path,.rule]' "$TMP/out10a" | sort)
 b=$(jq -c 'select(.type=="finding") | [.path,.rule]' "$TMP/out10b" | sort)
 expect_eq "-j 1 == -j 4" "$a" "$b"
 expect_eq "-j 4 used" "$(jq -r 'select(.type=="summary") | .threads' "$TMP/out10b")" "4"
-# 11. compiled filename databases are cached between runs: same findings from
-#     the cache, from a damaged cache file, and with --no-cache (nothing written)
+# 11. compiled Hyperscan databases (filename IOCs; the YARA literal gate of the
+#     non-PE files) are cached between runs: same findings from the cache,
+#     from damaged cache files, and with --no-cache (nothing written)
 rm -rf "$XDG_CACHE_HOME"
 "$VIGIL" scan -q -f jsonl -r "$R" "$D" > "$TMP/out11a" 2>&1
-expect_eq "cache written" "$(ls "$XDG_CACHE_HOME/vigil" | grep -c '^hs-.*\.db$')" "1"
+expect_eq "cache written" "$(ls "$XDG_CACHE_HOME/vigil" | grep -c '^hs-.*\.db$')" "2"
 "$VIGIL" scan -q -f jsonl -r "$R" "$D" > "$TMP/out11b" 2>&1
 expect_eq "cached run: same findings" "$(jq -c 'select(.type=="finding") | [.path,.rule]' "$TMP/out11b" | sort)" "$a"
 for f in "$XDG_CACHE_HOME"/vigil/hs-*.db; do printf 'garbage' | dd of="$f" bs=1 seek=60 conv=notrunc 2> /dev/null; done

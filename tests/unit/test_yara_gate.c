@@ -4,6 +4,7 @@
  * (text, wide, nocase, xor, hex with jumps and alternatives, regex,
  * base64), and differentially: thousands of generated files give exactly
  * the findings of one plain rule set. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@ typedef struct gate_fixture {
     vigil_yara_gate_scratch *sc;
 } gate_fixture;
 
+static const char *cache_dir; /* NULL: no cache */
+
 static int setup(gate_fixture *f, const char *rules)
 {
     memset(f, 0, sizeof *f);
@@ -30,7 +33,7 @@ static int setup(gate_fixture *f, const char *rules)
         return 0;
     if (vigil_yara_plan_build(f->s, NULL, &f->p) != VIGIL_OK)
         return 0;
-    if (vigil_yara_gate_build(f->s, f->p, &f->g) != VIGIL_OK || f->g == NULL)
+    if (vigil_yara_gate_build(f->s, f->p, cache_dir, &f->g) != VIGIL_OK || f->g == NULL)
         return 0;
     return vigil_yara_gate_scratch_create(f->g, &f->sc) == VIGIL_OK;
 }
@@ -81,8 +84,8 @@ static const gate_case cases[] = {
     /* hex: the longest fixed run outside alternatives is needed */
     {"strings: $h = { 41 42 43 44 [2-4] ( 45 | 46 ) 47 48 49 4A 4B } condition: $h", S("GHIJK"),
      "f", 1},
-    {"strings: $h = { 41 42 43 44 [2-4] ( 45 | 46 ) 47 48 49 4A 4B } condition: $h", S("ABCD"),
-     "f", 0},
+    {"strings: $h = { 41 42 43 44 [2-4] ( 45 | 46 ) 47 48 49 4A 4B } condition: $h", S("ABCD"), "f",
+     0},
     {"strings: $h = { 41 ?? 43 4? 45 } condition: $h", S("zzzz"), "f", 1},
     /* sets and counts */
     {"strings: $a = \"alpha1\" $b = \"bravo2\" $c = \"charlie3\" condition: 3 of them",
@@ -107,14 +110,10 @@ static const gate_case cases[] = {
     {"strings: $a = \"alpha1\" condition: (uint16(0) == 0x5a4d and filesize < 100) or all of "
      "them",
      S("ZMzz"), "f", 0},
-    {"condition: uint32be(0) == 0x44434d01 or uint32be(0) == 0x44434401", S("DCD\x01zz"), "f",
-     1},
-    {"condition: uint32be(0) == 0x44434d01 or uint32be(0) == 0x44434401", S("DCX\x01zz"), "f",
-     0},
-    {"strings: $a = \"alpha1\" condition: $a or filename == \"evil.exe\"", S("zz"), "evil.exe",
-     1},
-    {"strings: $a = \"alpha1\" condition: $a or filename == \"evil.exe\"", S("zz"), "good.exe",
-     0},
+    {"condition: uint32be(0) == 0x44434d01 or uint32be(0) == 0x44434401", S("DCD\x01zz"), "f", 1},
+    {"condition: uint32be(0) == 0x44434d01 or uint32be(0) == 0x44434401", S("DCX\x01zz"), "f", 0},
+    {"strings: $a = \"alpha1\" condition: $a or filename == \"evil.exe\"", S("zz"), "evil.exe", 1},
+    {"strings: $a = \"alpha1\" condition: $a or filename == \"evil.exe\"", S("zz"), "good.exe", 0},
     {"condition: filename matches /ev[a-z]l\\.exe$/", S("zz"), "evil.exe", 1},
     {"condition: filename matches /ev[a-z]l\\.exe$/", S("zz"), "good.exe", 0},
     {"condition: filename matches /ev[a-z]l\\.exe$/i", S("zz"), "EVIL.EXE", 1},
@@ -158,9 +157,9 @@ static void test_groups_and_refs(void)
     if (ok) {
         vigil_yara_gate_info gi;
         vigil_yara_gate_get_info(f.g, &gi);
-        CHECK_EQ_INT(gi.rules, 3);     /* base, ref and pe1 (MZ group) */
-        CHECK_EQ_INT(gi.refutable, 2); /* ref needs a rule, not a literal */
-        CHECK_EQ_INT(gi.literals, 1);  /* "alpha1" once */
+        CHECK_EQ_INT(gi.rules, 3);                /* base, ref and pe1 (MZ group) */
+        CHECK_EQ_INT(gi.refutable, 2);            /* ref needs a rule, not a literal */
+        CHECK_EQ_INT(gi.literals, 1);             /* "alpha1" once */
         CHECK_EQ_INT(may(&f, "zzzz", 4, "f"), 1); /* ref may hold */
         /* a group outside the gate is always "may match" */
         CHECK_EQ_INT(vigil_yara_gate_may_match(f.sc, ~gi.groups, (const uint8_t *)"zz", 2, NULL),
@@ -184,12 +183,28 @@ static const char diff_rules[] =
     "< 40 }\n"
     "rule d8 { strings: $a = \"kilo10\" condition: uint16(0) == 0x5a4d and $a }\n";
 
-static const char *const pieces[] = {
-    "alpha1", "ALPHA1", "b\0r\0a\0v\0o\0002\0", "CHAR_LIE", "CHARxxLIE", "delta", "elta",
-    "\x65\x66\x6f\x77\x62", "echo5", "fox6", "golf7", "hotel8", "houel8", "india9", "juliet",
-    "kilo10", "MZ", "\x7f"
-    "E",
-    "zz", "\0\0\0", " "};
+static const char *const pieces[] = {"alpha1",
+                                     "ALPHA1",
+                                     "b\0r\0a\0v\0o\0002\0",
+                                     "CHAR_LIE",
+                                     "CHARxxLIE",
+                                     "delta",
+                                     "elta",
+                                     "\x65\x66\x6f\x77\x62",
+                                     "echo5",
+                                     "fox6",
+                                     "golf7",
+                                     "hotel8",
+                                     "houel8",
+                                     "india9",
+                                     "juliet",
+                                     "kilo10",
+                                     "MZ",
+                                     "\x7f"
+                                     "E",
+                                     "zz",
+                                     "\0\0\0",
+                                     " "};
 static const size_t piece_len[] = {6, 6, 12, 8, 9, 5, 4, 5, 5, 4, 5, 6, 6, 6, 6, 6, 2, 2, 2, 3, 1};
 
 static vigil_yara_rules *load_diff(const char *text, size_t n, vigil_yara_grouping_mode mode)
@@ -253,8 +268,8 @@ static unsigned differential(const char *text, size_t n)
         names(sp, buf, len, fname, a, sizeof a);
         names(sg, buf, len, fname, b, sizeof b);
         if (strcmp(a, b) != 0 && diffs++ < 5)
-            fprintf(stderr, "%.*s: differ on iteration %d: plain \"%s\" gated \"%s\"\n",
-                    (int)n, text, iter, a, b);
+            fprintf(stderr, "%.*s: differ on iteration %d: plain \"%s\" gated \"%s\"\n", (int)n,
+                    text, iter, a, b);
         matched += a[0] != '\0';
     }
     CHECK_EQ_INT(diffs, 0);
@@ -281,9 +296,33 @@ static void test_differential(void)
     }
 }
 
+/* With a cache directory the databases are stored on the first build and
+ * loaded on the next, and decide exactly as freshly compiled ones. */
+static void test_cache(void)
+{
+    char dir[] = "/tmp/vigil-test-gate-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    cache_dir = dir;
+    test_cases(); /* stores */
+    size_t stored = 0;
+    DIR *d = opendir(dir);
+    CHECK(d != NULL);
+    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;)
+        stored += strncmp(e->d_name, "hs-", 3) == 0;
+    if (d != NULL)
+        closedir(d);
+    CHECK(stored >= 10);
+    test_cases(); /* loads: same answers */
+    cache_dir = NULL;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
     TEST_RUN(test_cases);
+    TEST_RUN(test_cache);
     TEST_RUN(test_groups_and_refs);
     TEST_RUN(test_differential);
     return TEST_END();

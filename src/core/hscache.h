@@ -1,14 +1,20 @@
-/* ioc_hscache.h - compiled hyperscan databases kept between runs (see
- * ioc_hscache.c for the file format and why). */
-#ifndef VIGIL_IOC_HSCACHE_H
-#define VIGIL_IOC_HSCACHE_H
+/* hscache.h - compiled hyperscan databases kept between runs (see
+ * hscache.c for the file format and why). */
+#ifndef VIGIL_CORE_HSCACHE_H
+#define VIGIL_CORE_HSCACHE_H
 
 #include <hs.h>
+#include <stddef.h>
 
 /* The key of a pattern set: SHA-256 over the hyperscan version, the mode and
  * every (flags, id, expression). 0 ok, -1 on failure. */
 int vigil_hscache_key(const char *const *exprs, const unsigned *flags, const unsigned *ids,
                       unsigned n, unsigned mode, unsigned char key[32]);
+
+/* The same for a literal set (hs_compile_lit_multi): expression i is lens[i]
+ * bytes, NULs allowed. */
+int vigil_hscache_key_lit(const char *const *exprs, const size_t *lens, const unsigned *flags,
+                          const unsigned *ids, unsigned n, unsigned mode, unsigned char key[32]);
 
 /* The database stored under key in dir, or NULL (none, damaged, or built
  * by another hyperscan). */

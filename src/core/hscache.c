@@ -1,13 +1,15 @@
-/* ioc_hscache.c - compiled hyperscan databases kept between runs.
+/* hscache.c - compiled hyperscan databases kept between runs.
  *
  * Why: compiling the 3,828 filename patterns of signature-base takes hyperscan
- * about 0.6 s of every sweep, more than loading all its YARA rules; the
+ * about 0.6 s of every sweep, more than loading all its YARA rules (the
+ * YARA literal gate's databases cost about as much as compiling the rules
+ * themselves); the
  * result only depends on the patterns, their flags and the hyperscan build.
  * A database is stored under a key that hashes exactly those, in a file
  * that carries the SHA-256 of its own bytes: a truncated or altered file is
  * ignored (and rewritten), never trusted. Files are written to a temporary
  * name and renamed, so concurrent runs see a whole file or none. */
-#include "ioc/ioc_hscache.h"
+#include "core/hscache.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,8 +31,11 @@ static int sha256(const void *data, size_t len, unsigned char out[32])
     return EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) == 1 && n == 32 ? 0 : -1;
 }
 
-int vigil_hscache_key(const char *const *exprs, const unsigned *flags, const unsigned *ids,
-                      unsigned n, unsigned mode, unsigned char key[32])
+/* SHA-256 over the hyperscan version, a tag for literal sets, the mode and
+ * every (flags, id, expression); expressions are NUL-terminated when lens
+ * is NULL, else lens[i] bytes (their length hashed too). */
+static int key_of(const char *const *exprs, const size_t *lens, const unsigned *flags,
+                  const unsigned *ids, unsigned n, unsigned mode, unsigned char key[32])
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned int len = 0;
@@ -38,16 +43,34 @@ int vigil_hscache_key(const char *const *exprs, const unsigned *flags, const uns
     const char *ver = hs_version();
 
     ok = ok && EVP_DigestUpdate(ctx, ver, strlen(ver) + 1) == 1;
+    if (lens != NULL)
+        ok = ok && EVP_DigestUpdate(ctx, "literals", 9) == 1;
     ok = ok && EVP_DigestUpdate(ctx, &mode, sizeof mode) == 1;
     ok = ok && EVP_DigestUpdate(ctx, &n, sizeof n) == 1;
     for (unsigned i = 0; ok && i < n; i++) {
         ok = EVP_DigestUpdate(ctx, &flags[i], sizeof flags[i]) == 1 &&
-             EVP_DigestUpdate(ctx, &ids[i], sizeof ids[i]) == 1 &&
-             EVP_DigestUpdate(ctx, exprs[i], strlen(exprs[i]) + 1) == 1;
+             EVP_DigestUpdate(ctx, &ids[i], sizeof ids[i]) == 1;
+        if (lens != NULL)
+            ok = ok && EVP_DigestUpdate(ctx, &lens[i], sizeof lens[i]) == 1 &&
+                 EVP_DigestUpdate(ctx, exprs[i], lens[i]) == 1;
+        else
+            ok = ok && EVP_DigestUpdate(ctx, exprs[i], strlen(exprs[i]) + 1) == 1;
     }
     ok = ok && EVP_DigestFinal_ex(ctx, key, &len) == 1 && len == 32;
     EVP_MD_CTX_free(ctx);
     return ok ? 0 : -1;
+}
+
+int vigil_hscache_key(const char *const *exprs, const unsigned *flags, const unsigned *ids,
+                      unsigned n, unsigned mode, unsigned char key[32])
+{
+    return key_of(exprs, NULL, flags, ids, n, mode, key);
+}
+
+int vigil_hscache_key_lit(const char *const *exprs, const size_t *lens, const unsigned *flags,
+                          const unsigned *ids, unsigned n, unsigned mode, unsigned char key[32])
+{
+    return lens == NULL ? -1 : key_of(exprs, lens, flags, ids, n, mode, key);
 }
 
 static int file_name(const char *dir, const unsigned char key[32], char *path, size_t cap)
