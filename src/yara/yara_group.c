@@ -15,6 +15,7 @@
  * leaves the rules ungrouped; the caller then compiles one plain set. */
 #include "yara_internal.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,6 +405,21 @@ void vigil_yara_group_free(vigil_yara_rules *r)
     r->split = NULL;
 }
 
+typedef struct gate_job {
+    const vigil_yara_split *split;
+    const vigil_yara_plan *plan;
+    const char *cache_dir;
+    vigil_yara_gate *gate;
+    vigil_status st;
+} gate_job;
+
+static void *gate_main(void *arg)
+{
+    gate_job *j = arg;
+    j->st = vigil_yara_gate_build(j->split, j->plan, j->cache_dir, &j->gate);
+    return NULL;
+}
+
 static vigil_status build(vigil_yara_rules *r, const vigil_diag_sink *diag,
                           const vigil_yara_source_lines *src, size_t nsrc,
                           vigil_yara_grouping_mode mode, const char *cache_dir)
@@ -438,21 +454,32 @@ static vigil_status build(vigil_yara_rules *r, const vigil_diag_sink *diag,
     if (r->sets == NULL)
         return VIGIL_ERR_NOMEM;
     r->n_sets = plan_layout(r->plan, mode, r->sets);
+    /* The literal gate is built (mostly Hyperscan compiling) while libyara
+     * compiles the sets: both only read the split and the plan's groups. */
+    gate_job gj = {r->split, r->plan, cache_dir, NULL, VIGIL_OK};
+    pthread_t gt;
+    int gate_thread = pthread_create(&gt, NULL, gate_main, &gj) == 0;
     for (size_t j = 0; j < r->n_sets && st == VIGIL_OK; j++) {
         vigil_yara_group g;
         vigil_yara_set *set = &r->sets[j];
         set->name = set_name(r, r->plan, set->groups);
-        if (set->name == NULL)
-            return VIGIL_ERR_NOMEM;
+        if (set->name == NULL) {
+            st = VIGIL_ERR_NOMEM;
+            break;
+        }
         st = vigil_yara_plan_emit(r->plan, set->groups, &g);
         if (st == VIGIL_OK)
             st = compile_set(&info, set->name, &g, &set->yr);
         if (st != VIGIL_OK && st != VIGIL_ERR_NOMEM)
             r->fallback = "a group did not compile";
     }
-    if (st != VIGIL_OK)
-        return st;
-    st = vigil_yara_gate_build(r->split, r->plan, cache_dir, &r->gate);
+    if (gate_thread)
+        pthread_join(gt, NULL);
+    else
+        gate_main(&gj); /* no thread to be had: after the sets */
+    r->gate = gj.gate;
+    if (st == VIGIL_OK)
+        st = gj.st;
     if (st != VIGIL_OK)
         return st;
     st = build_info(r, src, nsrc);
