@@ -35,7 +35,9 @@ static int same_lit(const gate_lit *a, const gate_lit *b)
 
 /* Patterns PCRE2 reads exactly as libyara does as far as "no match" goes:
  * literals, classes, groups, the usual quantifiers. `{,n}` (a quantifier
- * to libyara, text to PCRE2) and anything unusual are refused. */
+ * to libyara, text to PCRE2), what only PCRE2 knows (`*+`, `(?`, `[:`),
+ * escapes other than punctuation and \d \w \s, and bytes outside
+ * printable ASCII are refused: the condition then stays unknown. */
 static int regex_safe(const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -48,6 +50,9 @@ static int regex_safe(const char *p, size_t n)
                 return 0;
         } else if ((c == '{' && i + 1 < n && p[i + 1] == ',') || c < 0x20 || c >= 0x7f) {
             return 0;
+        } else if (i + 1 < n && ((strchr("*+?}", c) != NULL && p[i + 1] == '+') ||
+                                 (c == '(' && p[i + 1] == '?') || (c == '[' && p[i + 1] == ':'))) {
+            return 0; /* possessive quantifiers, (?...) groups, POSIX classes: PCRE2 only */
         }
     }
     return 1;

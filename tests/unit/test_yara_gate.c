@@ -118,6 +118,9 @@ static const gate_case cases[] = {
     {"condition: filename matches /ev[a-z]l\\.exe$/", S("zz"), "good.exe", 0},
     {"condition: filename matches /ev[a-z]l\\.exe$/i", S("zz"), "EVIL.EXE", 1},
     {"condition: filename matches /ev.{,2}l/", S("zz"), "good.exe", 1}, /* not read: unknown */
+    {"condition: filename matches /ev(?:i)l/", S("zz"), "good.exe", 1},
+    {"condition: filename matches /e[[:alpha:]]l/", S("zz"), "good.exe", 1},
+    {"condition: filename matches /evi*+l/", S("zz"), "good.exe", 1},
     /* what the gate does not understand is unknown */
     {"strings: $a = \"alpha1\" condition: $a or pe.is_pe", S("zz"), "f", 1},
     {"strings: $a = \"alpha1\" condition: @a[1] == 0 or $a", S("zz"), "f", 1},
