@@ -8,7 +8,6 @@
  * needs no literal, so libyara must scan); the rest wait on one Hyperscan
  * pass that stops as soon as a found literal makes one of them possible. */
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -299,38 +298,14 @@ static vigil_status build_db(vigil_yara_gate *g, const gate_lit_vec *lv, uint64_
     return st;
 }
 
-typedef struct db_job {
-    vigil_yara_gate *g;
-    const gate_lit_vec *lv;
-    uint64_t groups;
-    const char *cache_dir;
-    gate_db *d;
-    vigil_status st;
-} db_job;
-
-static void *db_thread(void *arg)
-{
-    db_job *j = arg;
-    j->st = build_db(j->g, j->lv, j->groups, j->cache_dir, j->d);
-    return NULL;
-}
-
-/* The two databases compile side by side: Hyperscan takes most of the
- * gate's load time, and the PE one (every gated literal) about as long as
- * all the YARA rules take libyara. */
+/* The non-PE database (the non-MZ groups' literals), then the PE one
+ * (every gated literal). */
 static vigil_status build_dbs(vigil_yara_gate *g, const gate_lit_vec *lv, const char *cache_dir)
 {
-    db_job pe = {g, lv, g->groups, cache_dir, &g->dbs[1], VIGIL_OK};
-    pthread_t t;
-    int threaded = 0;
-    if ((g->groups & g->mz_groups) != 0)
-        threaded = pthread_create(&t, NULL, db_thread, &pe) == 0;
     vigil_status st = build_db(g, lv, g->groups & ~g->mz_groups, cache_dir, &g->dbs[0]);
-    if (threaded)
-        pthread_join(t, NULL);
-    else if ((g->groups & g->mz_groups) != 0)
-        db_thread(&pe); /* no thread to be had: one after the other */
-    return st != VIGIL_OK ? st : pe.st;
+    if (st == VIGIL_OK && (g->groups & g->mz_groups) != 0)
+        st = build_db(g, lv, g->groups, cache_dir, &g->dbs[1]);
+    return st;
 }
 
 vigil_status vigil_yara_gate_build(const vigil_yara_split *s, const vigil_yara_plan *p,
