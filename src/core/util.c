@@ -122,3 +122,12 @@ vigil_status vigil_read_file(const char *path, size_t max, char **out, size_t *l
     *len = n;
     return VIGIL_OK;
 }
+
+vigil_status vigil_string_set(char **slot, const char *value)
+{
+    free(*slot);
+    *slot = NULL;
+    if (value != NULL && (*slot = strdup(value)) == NULL)
+        return VIGIL_ERR_NOMEM;
+    return VIGIL_OK;
+}

@@ -20,6 +20,10 @@ char *vigil_path_join(const char *dir, const char *name);
  * NUL-terminated, malloc'd. VIGIL_ERR_NOT_FOUND / _ACCESS / _IO. */
 vigil_status vigil_read_file(const char *path, size_t max, char **out, size_t *len);
 
+/* Replaces the malloc'd string in *slot with a copy of value (NULL: none).
+ * VIGIL_ERR_NOMEM leaves *slot NULL. */
+vigil_status vigil_string_set(char **slot, const char *value);
+
 /* Value of a hexadecimal digit (either case), -1 for anything else. */
 static inline int vigil_hex_digit(int c)
 {

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
+
 vigil_status vigil_ioc_builder_create(const vigil_diag_sink *diag, vigil_ioc_builder **out)
 {
     vigil_ioc_builder *b;
@@ -30,11 +32,7 @@ vigil_status vigil_ioc_builder_set_cache(vigil_ioc_builder *b, const char *dir)
 {
     if (b == NULL)
         return VIGIL_ERR_INVALID_ARG;
-    free(b->cache_dir);
-    b->cache_dir = NULL;
-    if (dir != NULL && (b->cache_dir = strdup(dir)) == NULL)
-        return VIGIL_ERR_NOMEM;
-    return VIGIL_OK;
+    return vigil_string_set(&b->cache_dir, dir);
 }
 
 void vigil_ioc_builder_destroy(vigil_ioc_builder *b)

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/util.h"
+
 #define MAX_RULE_FILE_SIZE (256u << 20) /* refuse absurd "rule" files */
 
 typedef struct src_entry {
@@ -157,11 +159,7 @@ vigil_status vigil_yara_builder_set_cache(vigil_yara_builder *b, const char *dir
 {
     if (b == NULL)
         return VIGIL_ERR_INVALID_ARG;
-    free(b->cache_dir);
-    b->cache_dir = NULL;
-    if (dir != NULL && (b->cache_dir = strdup(dir)) == NULL)
-        return VIGIL_ERR_NOMEM;
-    return VIGIL_OK;
+    return vigil_string_set(&b->cache_dir, dir);
 }
 
 void vigil_yara_builder_set_grouping(vigil_yara_builder *b, vigil_yara_grouping_mode mode)

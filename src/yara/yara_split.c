@@ -323,11 +323,11 @@ static vigil_status add_top(vigil_yara_split *s, size_t ns, const char *name, co
     return st;
 }
 
-vigil_status vigil_yara_split_add_string(vigil_yara_split *s, const char *ns, const char *name,
-                                         const char *text, size_t len)
+/* Adds a copy of text (NUL-terminated in the arena) as a top-level source
+ * of namespace ns, named `name`, includes resolved relative to dir. */
+static vigil_status add_copy(vigil_yara_split *s, const char *ns, const char *name, const char *dir,
+                             const char *text, size_t len)
 {
-    if (s == NULL || ns == NULL || (text == NULL && len > 0))
-        return VIGIL_ERR_INVALID_ARG;
     char *copy = vigil_arena_alloc(&s->arena, len + 1);
     if (copy == NULL)
         return VIGIL_ERR_NOMEM;
@@ -338,10 +338,18 @@ vigil_status vigil_yara_split_add_string(vigil_yara_split *s, const char *ns, co
     vigil_status st = get_ns(s, ns, &nsi);
     if (st != VIGIL_OK)
         return st;
-    const char *nm = vigil_arena_strdup(&s->arena, name ? name : ns);
+    const char *nm = vigil_arena_strdup(&s->arena, name);
     if (nm == NULL)
         return VIGIL_ERR_NOMEM;
-    return add_top(s, nsi, nm, NULL, copy, len);
+    return add_top(s, nsi, nm, dir, copy, len);
+}
+
+vigil_status vigil_yara_split_add_string(vigil_yara_split *s, const char *ns, const char *name,
+                                         const char *text, size_t len)
+{
+    if (s == NULL || ns == NULL || (text == NULL && len > 0))
+        return VIGIL_ERR_INVALID_ARG;
+    return add_copy(s, ns, name ? name : ns, NULL, text, len);
 }
 
 static const char *dir_of(vigil_arena *a, const char *path)
@@ -383,20 +391,7 @@ vigil_status vigil_yara_split_add_text(vigil_yara_split *s, const char *ns, cons
 {
     if (s == NULL || ns == NULL || path == NULL || (text == NULL && len > 0))
         return VIGIL_ERR_INVALID_ARG;
-    char *copy = vigil_arena_alloc(&s->arena, len + 1);
-    if (copy == NULL)
-        return VIGIL_ERR_NOMEM;
-    if (len)
-        memcpy(copy, text, len);
-    copy[len] = '\0';
-    size_t nsi;
-    vigil_status st = get_ns(s, ns, &nsi);
-    if (st != VIGIL_OK)
-        return st;
-    const char *nm = vigil_arena_strdup(&s->arena, path);
-    if (nm == NULL)
-        return VIGIL_ERR_NOMEM;
-    return add_top(s, nsi, nm, dir_of(&s->arena, path), copy, len);
+    return add_copy(s, ns, path, dir_of(&s->arena, path), text, len);
 }
 
 /* ---- rule-level grammar ------------------------------------------------- */
