@@ -39,6 +39,8 @@ typedef struct vigil_sigma_options {
                                      files with one value per line; may be NULL */
     int strict;                   /* a refused rule fails the add call */
     int no_prefilter;             /* disable the hyperscan prefilter (tests) */
+    const char *cache_dir;        /* keep the prefilter's compiled databases
+                                     here between runs; NULL = none */
 } vigil_sigma_options;
 
 typedef struct vigil_sigma_counts {

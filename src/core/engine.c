@@ -71,6 +71,7 @@ vigil_status vigil_engine_create(const vigil_engine_options *opts, vigil_engine 
         if (opts != NULL) {
             so.mapping_path = opts->sigma_mapping;
             so.placeholder_path = opts->sigma_placeholders;
+            so.cache_dir = opts->cache_dir;
         }
         st = vigil_sigma_builder_create(&so, &e->sigma_builder);
     }

@@ -425,3 +425,31 @@ size_t vigil_sg_index_lookup(const struct vigil_sg_index *ix, const char *channe
         lists[n++] = &b->c;
     return n;
 }
+
+size_t vigil_sg_index_lists(struct vigil_sg_index *ix, vigil_sg_candvec **out, unsigned char *exact,
+                            size_t cap)
+{
+    size_t n = 0;
+    if (ix == NULL)
+        return 0;
+    if (n < cap) {
+        out[n] = &ix->all;
+        exact[n] = 0;
+    }
+    n++;
+    if (n < cap) {
+        out[n] = &ix->nochan;
+        exact[n] = 0;
+    }
+    n++;
+    for (size_t k = 0; k < ix->cap; k++) {
+        if (!ix->tab[k].used)
+            continue;
+        if (n < cap) {
+            out[n] = &ix->tab[k].c;
+            exact[n] = ix->tab[k].channel != NULL && ix->tab[k].eid >= 0;
+        }
+        n++;
+    }
+    return n;
+}

@@ -24,6 +24,7 @@ typedef struct vigil_sg_candvec {
     vigil_sg_cand *v;
     int32_t *pf;
     size_t n, cap;
+    int32_t pfl; /* the list's prefilter (sigma_prefilter.c), 0: none, pass all */
 } vigil_sg_candvec;
 
 /* At most this many lists apply to one event. */
@@ -34,5 +35,12 @@ typedef struct vigil_sg_candvec {
  * or not a number). Fills lists[] and returns how many. */
 size_t vigil_sg_index_lookup(const struct vigil_sg_index *ix, const char *channel_lc, int64_t eid,
                              const vigil_sg_candvec *lists[VIGIL_SG_MAX_LISTS]);
+
+/* Every candidate list of the index, in a fixed order: fills out[] (and
+ * exact[]: 1 for a (channel, event id) bucket, which no event meets
+ * together with another such bucket) up to cap and returns how many there
+ * are. */
+size_t vigil_sg_index_lists(struct vigil_sg_index *ix, vigil_sg_candvec **out, unsigned char *exact,
+                            size_t cap);
 
 #endif

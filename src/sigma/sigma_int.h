@@ -285,7 +285,7 @@ struct vigil_sg_rule {
     int generate;  /* correlation: referenced rules also report on their own */
     /* prefilter: every literal in this list must be absent for a rule whose
      * evaluation could only succeed through one of them; see sigma_prefilter.c */
-    int prefilter_id; /* -1 = always evaluate */
+    int prefilter_id; /* -1 = always evaluate, else vigil_sg_pf_code() */
 };
 
 /* The frozen ruleset. */
@@ -321,6 +321,9 @@ void vigil_sg_index_free(struct vigil_sg_index *ix);
 
 /* ---- prefilter (sigma_prefilter.c) ---- */
 vigil_status vigil_sg_prefilter_build(vigil_sigma_ruleset *rs);
+/* After the index is built: compiles the literal databases of its lists
+ * (cached in cache_dir when not NULL). */
+vigil_status vigil_sg_prefilter_attach(vigil_sigma_ruleset *rs, const char *cache_dir);
 void vigil_sg_prefilter_free(struct vigil_sg_prefilter *pf);
 
 #endif

@@ -597,7 +597,7 @@ static void run_lists(vigil_sigma_matcher *m, const vigil_sg_candvec *const *lis
         m->stats.candidates += v->n;
         for (size_t i = 0; i < v->n; i++) {
             int32_t pf = v->pf[i];
-            if (pf < 0 || hit[pf] == scan_no)
+            if (pf < 0 || v->pfl == 0 || hit == NULL || vigil_sg_pf_pass(hit, scan_no, pf))
                 m->sel[ns++] = &v->v[i];
         }
     }
@@ -634,8 +634,6 @@ vigil_status vigil_sigma_matcher_match(vigil_sigma_matcher *m, const vigil_event
         return VIGIL_ERR_INVALID_ARG;
     m->stats.events++;
     vigil_status st = ftab_build(m, ev);
-    if (st == VIGIL_OK && m->pf != NULL)
-        st = vigil_sg_pf_scan(m->pf, ev, m->fh);
     if (st != VIGIL_OK)
         return st;
     const vigil_field *chf = field_fast(m, ev, "Channel", m->h_channel, NULL);
@@ -652,6 +650,16 @@ vigil_status vigil_sigma_matcher_match(vigil_sigma_matcher *m, const vigil_event
     }
     const vigil_sg_candvec *lists[VIGIL_SG_MAX_LISTS];
     size_t n = vigil_sg_index_lookup(m->rs->index, chf != NULL ? lc : NULL, eid, lists);
+    if (m->pf != NULL) {
+        vigil_sg_pf_begin(m->pf);
+        for (size_t k = 0; k < n; k++) {
+            if (lists[k]->pfl <= 0)
+                continue;
+            st = vigil_sg_pf_scan(m->pf, lists[k]->pfl, ev, m->fh);
+            if (st != VIGIL_OK)
+                return st;
+        }
+    }
     run_lists(m, lists, n, ev, fn, user, &count);
     if (nmatches != NULL)
         *nmatches = count;

@@ -56,6 +56,44 @@ static int eq_bytes(const char *hay, const char *lit, size_t n, int cased)
     return 1;
 }
 
+/* How common a byte without case is in event values (paths, command
+ * lines): a rarer anchor byte leaves memchr fewer false starts. */
+static int anchor_cost(unsigned char c)
+{
+    switch (c) {
+    case ' ':
+    case '\\':
+        return 3;
+    case '.':
+    case '/':
+    case '-':
+    case ':':
+    case '_':
+        return 2;
+    default:
+        return 1;
+    }
+}
+
+/* First caseless occurrence of an all-lower-case-letter literal: memchr
+ * finds the next lower- and upper-case first letter, the nearer is tried. */
+static const char *find_letters(const char *s, const char *end, const char *lit, size_t n)
+{
+    unsigned char f = (unsigned char)lit[0], F = (unsigned char)(f - ('a' - 'A'));
+    const char *pl = memchr(s, f, (size_t)(end - s) + 1);
+    const char *pu = memchr(s, F, (size_t)(end - s) + 1);
+    while (pl != NULL || pu != NULL) {
+        const char *p = pu == NULL || (pl != NULL && pl < pu) ? pl : pu;
+        if (eq_bytes(p + 1, lit + 1, n - 1, 0))
+            return p;
+        if (p == pl)
+            pl = p < end ? memchr(p + 1, f, (size_t)(end - p)) : NULL;
+        else
+            pu = p < end ? memchr(p + 1, F, (size_t)(end - p)) : NULL;
+    }
+    return NULL;
+}
+
 static const char *find_lit(const char *s, size_t len, const char *lit, size_t n, int cased)
 {
     if (n == 0)
@@ -64,23 +102,29 @@ static const char *find_lit(const char *s, size_t len, const char *lit, size_t n
         return NULL;
     if (cased)
         return memmem(s, len, lit, n);
-    unsigned char f = (unsigned char)lit[0];
-    const char *end = s + (len - n);
-    if ((unsigned)(f - 'a') >= 26u) {
-        /* no case to fold in the first byte: let memchr find candidates */
-        for (const char *p = s; p <= end; p++) {
-            p = memchr(p, f, (size_t)(end - p) + 1);
-            if (p == NULL)
-                return NULL;
-            if (eq_bytes(p + 1, lit + 1, n - 1, 0))
-                return p;
-        }
-        return NULL;
+    /* caseless: anchor on a byte that has no case (lit is lower case, so a
+     * byte outside a-z matches only itself) and let memchr find it */
+    size_t a = n;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)lit[i];
+        if ((unsigned)(c - 'a') < 26u)
+            continue;
+        if (a == n || anchor_cost(c) < anchor_cost((unsigned char)lit[a]))
+            a = i;
+        if (anchor_cost(c) == 1)
+            break;
     }
-    /* a lower-case letter: c | 0x20 is it exactly for it and its capital */
-    for (const char *p = s; p <= end; p++)
-        if (((unsigned char)*p | 0x20) == f && eq_bytes(p + 1, lit + 1, n - 1, 0))
-            return p;
+    const char *end = s + (len - n);
+    if (a == n)
+        return find_letters(s, end, lit, n);
+    unsigned char c = (unsigned char)lit[a];
+    for (const char *p = s + a, *last = end + a; p <= last; p++) {
+        p = memchr(p, c, (size_t)(last - p) + 1);
+        if (p == NULL)
+            return NULL;
+        if (eq_bytes(p - a, lit, n, 0))
+            return p - a;
+    }
     return NULL;
 }
 

@@ -1,52 +1,72 @@
-/* sigma_prefilter.c - required-literal sets per rule, one hyperscan database.
+/* sigma_prefilter.c - hyperscan literal databases per candidate list.
  *
- * Why: see sigma_prefilter.h. For each rule the condition is walked to find
- * a set of literals at least one of which must occur in the event for the
- * rule to match (OR unions the sets of both sides, AND picks the more
- * selective side, NOT gives up). The literals of all rules are compiled,
- * deduplicated, into one caseless literal database (HS_FLAG_SINGLEMATCH),
- * scanned once per event over the values of the fields rules test (other
- * fields, such as times and GUIDs, cannot make a literal count); literals
- * of keyword searches, which look at every field, are also compiled into a
- * second database scanned over the remaining fields. */
+ * Why: see sigma_prefilter.h. What each rule needs comes from
+ * sigma_pfneed.c: up to four clauses, each a set of literals one of which
+ * must occur; every clause gets a slot, and a rule stays a candidate only
+ * if all its slots were hit. The literals are compiled per candidate list
+ * of the (Channel, EventID) index, not into one database for all rules:
+ * an event meets one or two lists, and scanning it against the literals of
+ * rules it can never meet cost most of the scan (a Bits-Client event
+ * against the ~18,000 literals of the process_creation rules), both in
+ * work and in cache misses of one big database. Each list's database is
+ * scanned over the fields its own rules test; keyword literals, which may
+ * occur in any field, go into a second database scanned over the other
+ * fields. Lists with few such rules get no database: evaluating their rules
+ * costs less than a scan. Identical literal sets (Sysmon 1 and Security
+ * 4688 share the process_creation rules) share one compiled database. */
 #include <hs/hs.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hscache.h"
+#include "sigma/sigma_index.h"
+#include "sigma/sigma_pfneed.h"
 #include "sigma/sigma_prefilter.h"
 
-/* One-byte literals ("e", "8" in hex lists) occur in every event and make
- * the scan slow; a value whose best literal is shorter leaves its rule to
- * evaluation. */
-#define MIN_LIT 2
+/* A list with fewer rules that have literals than this gets no database. */
+#define PF_MIN_RULES 8
 
 typedef struct lit {
     const char *s;
     size_t len;
     unsigned slot;
-    int kw; /* from a keyword item: may occur in any field */
+    int kw;
 } lit;
 
-typedef struct litset {
-    lit *v;
-    size_t n, cap;
-    int known;
-} litset;
-
-/* One literal database and the slots each of its patterns stands for. */
+/* One compiled literal database and the slots each of its patterns
+ * stands for. */
 typedef struct pfdb {
     hs_database_t *db;
-    unsigned *slot_of; /* sorted literals: slots, grouped per pattern id */
+    unsigned *slot_of; /* slots, grouped per pattern id */
     size_t *first;     /* pattern id -> range in slot_of */
     size_t npat;
+    unsigned char key[32];
 } pfdb;
 
-struct vigil_sg_prefilter {
-    pfdb main;      /* every literal, over the values of the fields rules test */
-    pfdb kw;        /* keyword literals, over the values of the other fields */
-    uint32_t *fset; /* name hashes of the fields rules test (open addressing, 0 = free) */
+/* The prefilter of one candidate list. */
+typedef struct pflist {
+    int main, kw;   /* databases (index into dbs), -1: none */
+    uint32_t *fset; /* name hashes of the fields its rules test (open addressing, 0 = free) */
     size_t fcap;    /* power of two */
+} pflist;
+
+/* What the build keeps of one rule until the lists are compiled. */
+typedef struct rneed {
+    vigil_sg_pflit *lits;
+    size_t n;
+    unsigned slot0;
+} rneed;
+
+struct vigil_sg_prefilter {
+    pfdb *dbs;
+    size_t ndbs, dbcap;
+    pflist *lists;
+    size_t nlists;
     size_t nslots;
+    rneed *need; /* per rule, during the build only */
+    size_t nneed;
 };
 
 struct vigil_sg_pf_scratch {
@@ -59,181 +79,6 @@ struct vigil_sg_pf_scratch {
     size_t cap;
 };
 
-static const litset UNKNOWN = {NULL, 0, 0, 0};
-
-static int ls_push(litset *s, const char *p, size_t len)
-{
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 8;
-        lit *v = realloc(s->v, cap * sizeof *v);
-        if (v == NULL)
-            return -1;
-        s->v = v;
-        s->cap = cap;
-    }
-    s->v[s->n].s = p;
-    s->v[s->n].len = len;
-    s->v[s->n].slot = 0;
-    s->v[s->n].kw = 0;
-    s->n++;
-    return 0;
-}
-
-static void ls_free(litset *s)
-{
-    free(s->v);
-    *s = UNKNOWN;
-}
-
-/* Merges b into a (OR); both known or the result is unknown. */
-static litset ls_union(litset a, litset b)
-{
-    if (!a.known || !b.known) {
-        ls_free(&a);
-        ls_free(&b);
-        return UNKNOWN;
-    }
-    for (size_t i = 0; i < b.n; i++) {
-        if (ls_push(&a, b.v[i].s, b.v[i].len) != 0) {
-            ls_free(&a);
-            ls_free(&b);
-            return UNKNOWN;
-        }
-        a.v[a.n - 1].kw = b.v[i].kw;
-    }
-    ls_free(&b);
-    return a;
-}
-
-/* The shortest literal: the weakest link of a set. */
-static size_t ls_score(const litset *s)
-{
-    if (!s->known)
-        return 0;
-    size_t m = (size_t)-1;
-    for (size_t i = 0; i < s->n; i++)
-        if (s->v[i].len < m)
-            m = s->v[i].len;
-    return s->n == 0 ? 0 : m;
-}
-
-/* AND: keep the more selective side. */
-static litset ls_pick(litset a, litset b)
-{
-    size_t sa = ls_score(&a), sb = ls_score(&b);
-    if (sa == 0 && sb == 0) {
-        ls_free(&a);
-        ls_free(&b);
-        return UNKNOWN;
-    }
-    if (sb > sa || (sb == sa && b.n < a.n)) {
-        ls_free(&a);
-        return b;
-    }
-    ls_free(&b);
-    return a;
-}
-
-static litset need_alts(const vigil_sg_alts *g)
-{
-    litset s = {NULL, 0, 0, 1};
-    for (size_t i = 0; i < g->n; i++) {
-        const vigil_sg_value *v = &g->v[i];
-        if (v->kind != VIGIL_VK_PATTERN) {
-            ls_free(&s);
-            return UNKNOWN;
-        }
-        const vigil_sg_tok *best = NULL;
-        for (size_t t = 0; t < v->pat.ntoks; t++)
-            if (v->pat.toks[t].kind == VIGIL_SG_LIT &&
-                (best == NULL || v->pat.toks[t].len > best->len))
-                best = &v->pat.toks[t];
-        if (best == NULL || best->len < MIN_LIT || ls_push(&s, best->s, best->len) != 0) {
-            ls_free(&s);
-            return UNKNOWN;
-        }
-    }
-    return s;
-}
-
-/* `EventID: 4624`: the index (sigma_index.c) already keeps such rules
- * from other events, and short digit strings occur in nearly every event
- * (times, ids), so as literals they only cost scan time. */
-static int is_eventid_item(const vigil_sg_item *it)
-{
-    if (it->field == NULL || strcmp(it->field, "EventID") != 0)
-        return 0;
-    for (size_t g = 0; g < it->ngroups; g++)
-        for (size_t k = 0; k < it->groups[g].n; k++) {
-            const vigil_sg_value *v = &it->groups[g].v[k];
-            if (v->kind != VIGIL_VK_PATTERN || v->pat.shape != VIGIL_SHAPE_EXACT)
-                return 0;
-            for (size_t i = 0; i < v->pat.litlen; i++)
-                if (v->pat.lit[i] < '0' || v->pat.lit[i] > '9')
-                    return 0;
-        }
-    return 1;
-}
-
-static litset need_item(const vigil_sg_item *it)
-{
-    if (it->neq || it->ngroups == 0 || is_eventid_item(it))
-        return UNKNOWN;
-    litset s = {NULL, 0, 0, 1};
-    if (!it->all) {
-        for (size_t g = 0; g < it->ngroups; g++)
-            s = ls_union(s, need_alts(&it->groups[g]));
-    } else {
-        s = UNKNOWN;
-        for (size_t g = 0; g < it->ngroups; g++)
-            s = ls_pick(s, need_alts(&it->groups[g]));
-    }
-    /* a keyword searches every field, not only those rules name (fset) */
-    for (size_t i = 0; it->field == NULL && i < s.n; i++)
-        s.v[i].kw = 1;
-    return s;
-}
-
-static litset need_search(const vigil_sg_search *s)
-{
-    litset acc = {NULL, 0, 0, 1};
-    for (size_t o = 0; o < s->n && acc.known; o++) {
-        litset best = UNKNOWN;
-        for (size_t i = 0; i < s->ors[o].n; i++)
-            best = ls_pick(best, need_item(&s->ors[o].items[i]));
-        acc = ls_union(acc, best);
-    }
-    return acc;
-}
-
-static litset need_cond(const vigil_sg_detection *d, const vigil_sg_cond *c, int depth)
-{
-    if (depth > 64)
-        return UNKNOWN;
-    switch (c->op) {
-    case VIGIL_CN_ID:
-        return need_search(&d->searches[c->id]);
-    case VIGIL_CN_AND:
-        return ls_pick(need_cond(d, c->a, depth + 1), need_cond(d, c->b, depth + 1));
-    case VIGIL_CN_OR:
-        return ls_union(need_cond(d, c->a, depth + 1), need_cond(d, c->b, depth + 1));
-    case VIGIL_CN_ANY: {
-        litset s = {NULL, 0, 0, 1};
-        for (size_t i = 0; i < c->nids && s.known; i++)
-            s = ls_union(s, need_search(&d->searches[c->ids[i]]));
-        return s;
-    }
-    case VIGIL_CN_ALL: {
-        litset best = UNKNOWN;
-        for (size_t i = 0; i < c->nids; i++)
-            best = ls_pick(best, need_search(&d->searches[c->ids[i]]));
-        return best;
-    }
-    default:
-        return UNKNOWN;
-    }
-}
-
 static int lit_cmp(const void *a, const void *b)
 {
     const lit *x = a, *y = b;
@@ -241,25 +86,93 @@ static int lit_cmp(const void *a, const void *b)
     int c = memcmp(x->s, y->s, n);
     if (c != 0)
         return c;
-    return x->len < y->len ? -1 : x->len > y->len;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return x->slot < y->slot ? -1 : x->slot > y->slot;
 }
 
-static int fset_has(const struct vigil_sg_prefilter *pf, uint32_t h)
+static void free_need(struct vigil_sg_prefilter *pf)
 {
-    for (size_t i = h & (pf->fcap - 1); pf->fset[i] != 0; i = (i + 1) & (pf->fcap - 1))
-        if (pf->fset[i] == h)
+    for (size_t i = 0; i < pf->nneed; i++)
+        free(pf->need[i].lits);
+    free(pf->need);
+    pf->need = NULL;
+    pf->nneed = 0;
+}
+
+void vigil_sg_prefilter_free(struct vigil_sg_prefilter *pf)
+{
+    if (pf == NULL)
+        return;
+    for (size_t i = 0; i < pf->ndbs; i++) {
+        hs_free_database(pf->dbs[i].db);
+        free(pf->dbs[i].slot_of);
+        free(pf->dbs[i].first);
+    }
+    free(pf->dbs);
+    for (size_t i = 0; i < pf->nlists; i++)
+        free(pf->lists[i].fset);
+    free(pf->lists);
+    free_need(pf);
+    free(pf);
+}
+
+vigil_status vigil_sg_prefilter_build(vigil_sigma_ruleset *rs)
+{
+    struct vigil_sg_prefilter *pf = calloc(1, sizeof *pf);
+    if (pf == NULL)
+        return VIGIL_ERR_NOMEM;
+    pf->need = calloc(rs->nrules + 1, sizeof *pf->need);
+    if (pf->need == NULL) {
+        free(pf);
+        return VIGIL_ERR_NOMEM;
+    }
+    pf->nneed = rs->nrules;
+    size_t nslots = 0;
+    for (size_t i = 0; i < rs->nrules; i++) {
+        vigil_sg_rule *r = rs->rules[i];
+        r->prefilter_id = -1;
+        size_t nclauses;
+        rneed *nd = &pf->need[i];
+        if (vigil_sg_pf_need(r, &nd->lits, &nd->n, &nclauses) != VIGIL_OK) {
+            vigil_sg_prefilter_free(pf);
+            return VIGIL_ERR_NOMEM;
+        }
+        if (nclauses == 0)
+            continue;
+        if (nslots > (size_t)INT32_MAX / VIGIL_SG_PF_MAX_CLAUSES - VIGIL_SG_PF_MAX_CLAUSES) {
+            free(nd->lits); /* out of slots: this rule is always evaluated */
+            nd->lits = NULL;
+            nd->n = 0;
+            continue;
+        }
+        nd->slot0 = (unsigned)nslots;
+        r->prefilter_id = vigil_sg_pf_code((unsigned)nslots, nclauses);
+        nslots += nclauses;
+    }
+    pf->nslots = nslots;
+    rs->prefilter = pf;
+    return VIGIL_OK;
+}
+
+/* ---- per-list databases ---- */
+
+static int fset_has(const pflist *l, uint32_t h)
+{
+    for (size_t i = h & (l->fcap - 1); l->fset[i] != 0; i = (i + 1) & (l->fcap - 1))
+        if (l->fset[i] == h)
             return 1;
     return 0;
 }
 
-static void fset_add(struct vigil_sg_prefilter *pf, const char *name)
+static void fset_add(pflist *l, const char *name)
 {
     uint32_t h = vigil_sg_name_hash(name, strlen(name));
-    size_t i = h & (pf->fcap - 1);
-    for (; pf->fset[i] != 0; i = (i + 1) & (pf->fcap - 1))
-        if (pf->fset[i] == h)
+    size_t i = h & (l->fcap - 1);
+    for (; l->fset[i] != 0; i = (i + 1) & (l->fcap - 1))
+        if (l->fset[i] == h)
             return;
-    pf->fset[i] = h;
+    l->fset[i] = h;
 }
 
 static size_t det_items(const vigil_sg_detection *d)
@@ -271,69 +184,64 @@ static size_t det_items(const vigil_sg_detection *d)
     return n;
 }
 
-/* The set of field names the literals can come from: every field a rule
- * tests, under its own name and the names branches rename it to. A field
- * lookup only finds names that hash alike (vigil_sg_name_hash), so values
- * of other fields cannot make a rule match and need no scanning. */
-static vigil_status fset_build(struct vigil_sg_prefilter *pf, const vigil_sigma_ruleset *rs)
+/* The field names the list's literals can come from: every field its rules
+ * test, under its own name and the names their branches rename it to. A
+ * field lookup only finds names that hash alike (vigil_sg_name_hash), so
+ * values of other fields cannot make a rule match and need no scanning. */
+static vigil_status fset_build(pflist *l, const vigil_sg_candvec *v)
 {
     size_t n = 0;
-    for (size_t i = 0; i < rs->nrules; i++) {
-        const vigil_sg_rule *r = rs->rules[i];
-        if (r->kind != VIGIL_SR_DETECTION)
-            continue;
-        n += det_items(&r->det);
-        for (size_t b = 0; b < r->nbranches; b++)
-            n += r->branches[b]->nrenames;
+    for (size_t i = 0; i < v->n; i++) {
+        n += det_items(&v->v[i].rule->det);
+        if (v->v[i].br != NULL)
+            n += v->v[i].br->nrenames;
     }
-    if (n > SIZE_MAX / 8 / sizeof *pf->fset)
+    if (n > SIZE_MAX / 8 / sizeof *l->fset)
         return VIGIL_ERR_LIMIT;
-    pf->fcap = 64;
-    while (pf->fcap < n * 2)
-        pf->fcap *= 2;
-    pf->fset = calloc(pf->fcap, sizeof *pf->fset);
-    if (pf->fset == NULL)
+    l->fcap = 64;
+    while (l->fcap < n * 2)
+        l->fcap *= 2;
+    l->fset = calloc(l->fcap, sizeof *l->fset);
+    if (l->fset == NULL)
         return VIGIL_ERR_NOMEM;
-    for (size_t i = 0; i < rs->nrules; i++) {
-        const vigil_sg_rule *r = rs->rules[i];
-        if (r->kind != VIGIL_SR_DETECTION)
-            continue;
-        const vigil_sg_detection *d = &r->det;
+    for (size_t i = 0; i < v->n; i++) {
+        const vigil_sg_detection *d = &v->v[i].rule->det;
         for (size_t k = 0; k < d->nsearches; k++)
             for (size_t o = 0; o < d->searches[k].n; o++)
                 for (size_t t = 0; t < d->searches[k].ors[o].n; t++)
                     if (d->searches[k].ors[o].items[t].field != NULL)
-                        fset_add(pf, d->searches[k].ors[o].items[t].field);
-        for (size_t b = 0; b < r->nbranches; b++)
-            for (size_t k = 0; k < r->branches[b]->nrenames; k++)
-                fset_add(pf, r->branches[b]->renames[k].to);
+                        fset_add(l, d->searches[k].ors[o].items[t].field);
+        const vigil_sg_branch *br = v->v[i].br;
+        for (size_t k = 0; br != NULL && k < br->nrenames; k++)
+            fset_add(l, br->renames[k].to);
     }
     return VIGIL_OK;
 }
 
-void vigil_sg_prefilter_free(struct vigil_sg_prefilter *pf)
+/* Compiles the sorted literals (kw ones only, if kw_only) into a database,
+ * or finds the same set compiled already; *out = its index, -1 if there
+ * are none. VIGIL_ERR_INTERNAL if hyperscan refuses them. */
+static vigil_status db_get(struct vigil_sg_prefilter *pf, const lit *all, size_t nall, int kw_only,
+                           const char *cache_dir, int *out)
 {
-    if (pf == NULL)
-        return;
-    hs_free_database(pf->main.db);
-    hs_free_database(pf->kw.db);
-    free(pf->fset);
-    free(pf->main.slot_of);
-    free(pf->main.first);
-    free(pf->kw.slot_of);
-    free(pf->kw.first);
-    free(pf);
-}
-
-/* Compiles the n sorted literals (those with kw set only, if kw_only)
- * into db. VIGIL_ERR_INTERNAL if hyperscan refuses them. */
-static vigil_status pfdb_build(const litset *all, int kw_only, pfdb *db)
-{
+    *out = -1;
     size_t n = 0;
-    for (size_t i = 0; i < all->n; i++)
-        n += !kw_only || all->v[i].kw;
+    for (size_t i = 0; i < nall; i++)
+        n += !kw_only || all[i].kw;
     if (n == 0)
         return VIGIL_OK;
+    if (n > UINT_MAX / 2)
+        return VIGIL_ERR_LIMIT;
+    if (pf->ndbs == pf->dbcap) {
+        size_t cap = pf->dbcap ? pf->dbcap * 2 : 8;
+        pfdb *d = realloc(pf->dbs, cap * sizeof *d);
+        if (d == NULL)
+            return VIGIL_ERR_NOMEM;
+        pf->dbs = d;
+        pf->dbcap = cap;
+    }
+    pfdb *db = &pf->dbs[pf->ndbs];
+    memset(db, 0, sizeof *db);
     const char **exprs = calloc(n, sizeof *exprs);
     size_t *lens = calloc(n, sizeof *lens);
     unsigned *flags = calloc(n, sizeof *flags);
@@ -348,11 +256,14 @@ static vigil_status pfdb_build(const litset *all, int kw_only, pfdb *db)
     }
     const lit *prev = NULL;
     size_t k = 0;
-    for (size_t i = 0; i < all->n; i++) {
-        const lit *l = &all->v[i];
+    for (size_t i = 0; i < nall; i++) {
+        const lit *l = &all[i];
         if (kw_only && !l->kw)
             continue;
-        if (prev == NULL || lit_cmp(prev, l) != 0) {
+        if (prev != NULL && prev->len == l->len && memcmp(prev->s, l->s, l->len) == 0) {
+            if (prev->slot == l->slot)
+                continue; /* the same literal twice in one clause */
+        } else {
             exprs[db->npat] = l->s;
             lens[db->npat] = l->len;
             flags[db->npat] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
@@ -364,14 +275,42 @@ static vigil_status pfdb_build(const litset *all, int kw_only, pfdb *db)
         prev = l;
     }
     db->first[db->npat] = k;
-    hs_compile_error_t *err = NULL;
-    if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)db->npat, HS_MODE_BLOCK, NULL,
-                             &db->db, &err) != HS_SUCCESS) {
-        hs_free_compile_error(err);
-        db->db = NULL;
-        st = VIGIL_ERR_INTERNAL;
+    /* the same patterns with the same slots: one database */
+    int keyed = vigil_hscache_key_lit(exprs, lens, flags, ids, (unsigned)db->npat, HS_MODE_BLOCK,
+                                      db->key) == 0;
+    if (keyed)
+        for (size_t i = 0; i < pf->ndbs; i++)
+            if (memcmp(pf->dbs[i].key, db->key, sizeof db->key) == 0 &&
+                pf->dbs[i].npat == db->npat && pf->dbs[i].first[pf->dbs[i].npat] == k &&
+                memcmp(pf->dbs[i].first, db->first, (db->npat + 1) * sizeof *db->first) == 0 &&
+                memcmp(pf->dbs[i].slot_of, db->slot_of, k * sizeof *db->slot_of) == 0) {
+                *out = (int)i;
+                free(db->slot_of);
+                free(db->first);
+                goto out;
+            }
+    if (keyed && cache_dir != NULL)
+        db->db = vigil_hscache_load(cache_dir, db->key);
+    if (db->db == NULL) {
+        hs_compile_error_t *err = NULL;
+        if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)db->npat, HS_MODE_BLOCK, NULL,
+                                 &db->db, &err) != HS_SUCCESS) {
+            hs_free_compile_error(err);
+            db->db = NULL;
+            free(db->slot_of);
+            free(db->first);
+            st = VIGIL_ERR_INTERNAL;
+            goto out;
+        }
+        if (keyed && cache_dir != NULL)
+            (void)vigil_hscache_store(cache_dir, db->key, db->db); /* a cache, not a must */
     }
+    *out = (int)pf->ndbs++;
 out:
+    if (st == VIGIL_ERR_NOMEM) {
+        free(db->slot_of);
+        free(db->first);
+    }
     free(exprs);
     free(lens);
     free(flags);
@@ -379,60 +318,131 @@ out:
     return st;
 }
 
-vigil_status vigil_sg_prefilter_build(vigil_sigma_ruleset *rs)
+/* Marks (bit 4) the rules that sit in a list an event can meet together
+ * with another of their lists: their candidates must pass or fail alike in
+ * every list (the first list holding a rule decides its branch), so they
+ * skip the prefilter. Two (channel, event id) buckets never meet one
+ * event. Bit 1: in some list, bit 2: in a list other than such a bucket. */
+static int *shared_rules(const vigil_sigma_ruleset *rs, vigil_sg_candvec *const *lists,
+                         const unsigned char *exact, size_t nl)
 {
-    litset all = {NULL, 0, 0, 1};
-    unsigned nslots = 0;
-    for (size_t i = 0; i < rs->nrules; i++) {
-        vigil_sg_rule *r = rs->rules[i];
-        r->prefilter_id = -1;
-        if (r->kind != VIGIL_SR_DETECTION || r->det.cond == NULL)
-            continue;
-        litset s = need_cond(&r->det, r->det.cond, 0);
-        if (!s.known || s.n == 0) {
-            ls_free(&s);
-            continue;
+    int *seen = calloc(rs->nrules + 1, sizeof *seen);
+    if (seen == NULL)
+        return NULL;
+    for (size_t i = 0; i < nl; i++)
+        for (size_t k = 0; k < lists[i]->n; k++) {
+            int *s = &seen[lists[i]->v[k].index];
+            if (*s & 1 && (!exact[i] || *s & 2))
+                *s |= 4;
+            *s |= 1 | (exact[i] ? 0 : 2);
         }
-        for (size_t k = 0; k < s.n; k++) {
-            if (ls_push(&all, s.v[k].s, s.v[k].len) != 0) {
-                ls_free(&s);
-                ls_free(&all);
-                return VIGIL_ERR_NOMEM;
-            }
-            all.v[all.n - 1].slot = nslots;
-            all.v[all.n - 1].kw = s.v[k].kw;
+    return seen;
+}
+
+/* Counts the rules of v with literals; fills the literals of those rules. */
+static vigil_status list_lits(const struct vigil_sg_prefilter *pf, const vigil_sg_candvec *v,
+                              lit **out, size_t *nout, size_t *nrules)
+{
+    size_t n = 0;
+    *nrules = 0;
+    for (size_t i = 0; i < v->n; i++)
+        if (v->pf[i] >= 0) {
+            n += pf->need[v->v[i].index].n;
+            (*nrules)++;
         }
-        ls_free(&s);
-        r->prefilter_id = (int)nslots++;
-    }
-    if (all.n == 0) {
-        ls_free(&all);
+    *out = NULL;
+    *nout = 0;
+    if (*nrules < PF_MIN_RULES)
         return VIGIL_OK;
+    lit *all = calloc(n, sizeof *all);
+    if (all == NULL)
+        return VIGIL_ERR_NOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        if (v->pf[i] < 0)
+            continue;
+        const rneed *nd = &pf->need[v->v[i].index];
+        for (size_t j = 0; j < nd->n; j++) {
+            all[k].s = nd->lits[j].s;
+            all[k].len = nd->lits[j].len;
+            all[k].slot = nd->slot0 + nd->lits[j].clause;
+            all[k].kw = nd->lits[j].kw;
+            k++;
+        }
     }
-    qsort(all.v, all.n, sizeof *all.v, lit_cmp);
-    struct vigil_sg_prefilter *pf = calloc(1, sizeof *pf);
-    vigil_status st = pf == NULL ? VIGIL_ERR_NOMEM : VIGIL_OK;
-    if (st == VIGIL_OK)
-        st = pfdb_build(&all, 0, &pf->main);
-    if (st == VIGIL_OK)
-        st = pfdb_build(&all, 1, &pf->kw);
-    if (st == VIGIL_OK)
-        st = fset_build(pf, rs);
-    if (st == VIGIL_OK) {
-        pf->nslots = nslots;
-        rs->prefilter = pf;
-        pf = NULL;
-    } else {
-        /* without a prefilter every candidate is evaluated: still correct */
-        for (size_t i = 0; i < rs->nrules; i++)
-            rs->rules[i]->prefilter_id = -1;
-        if (st == VIGIL_ERR_INTERNAL)
-            st = VIGIL_OK;
+    qsort(all, k, sizeof *all, lit_cmp);
+    *out = all;
+    *nout = k;
+    return VIGIL_OK;
+}
+
+static vigil_status attach(vigil_sigma_ruleset *rs, vigil_sg_candvec *const *lists,
+                           const unsigned char *exact, size_t nl, const char *cache_dir)
+{
+    struct vigil_sg_prefilter *pf = rs->prefilter;
+    int *shared = shared_rules(rs, lists, exact, nl);
+    pf->lists = calloc(nl + 1, sizeof *pf->lists);
+    if (shared == NULL || pf->lists == NULL) {
+        free(shared);
+        return VIGIL_ERR_NOMEM;
     }
-    vigil_sg_prefilter_free(pf);
-    ls_free(&all);
+    vigil_status st = VIGIL_OK;
+    for (size_t i = 0; i < nl && st == VIGIL_OK; i++) {
+        vigil_sg_candvec *v = lists[i];
+        for (size_t k = 0; k < v->n; k++)
+            if (shared[v->v[k].index] & 4)
+                v->pf[k] = v->v[k].pf = -1;
+        lit *all;
+        size_t nall, nrules;
+        st = list_lits(pf, v, &all, &nall, &nrules);
+        if (st != VIGIL_OK || all == NULL)
+            continue;
+        pflist *l = &pf->lists[pf->nlists];
+        l->main = l->kw = -1;
+        st = fset_build(l, v);
+        if (st == VIGIL_OK)
+            st = db_get(pf, all, nall, 0, cache_dir, &l->main);
+        if (st == VIGIL_OK)
+            st = db_get(pf, all, nall, 1, cache_dir, &l->kw);
+        free(all);
+        if (st == VIGIL_OK) {
+            v->pfl = (int32_t)++pf->nlists;
+        } else {
+            free(l->fset);
+            memset(l, 0, sizeof *l);
+        }
+    }
+    free(shared);
     return st;
 }
+
+vigil_status vigil_sg_prefilter_attach(vigil_sigma_ruleset *rs, const char *cache_dir)
+{
+    struct vigil_sg_prefilter *pf = rs->prefilter;
+    if (pf == NULL)
+        return VIGIL_OK;
+    size_t nl = vigil_sg_index_lists(rs->index, NULL, NULL, 0);
+    vigil_sg_candvec **lists = calloc(nl + 1, sizeof *lists);
+    unsigned char *exact = calloc(nl + 1, 1);
+    vigil_status st = VIGIL_ERR_NOMEM;
+    if (lists != NULL && exact != NULL) {
+        vigil_sg_index_lists(rs->index, lists, exact, nl);
+        st = attach(rs, lists, exact, nl, cache_dir);
+        if (st != VIGIL_OK) {
+            /* without databases every candidate is evaluated: still correct */
+            for (size_t i = 0; i < nl; i++)
+                lists[i]->pfl = 0;
+            if (st == VIGIL_ERR_INTERNAL)
+                st = VIGIL_OK;
+        }
+    }
+    free(lists);
+    free(exact);
+    free_need(pf);
+    return st;
+}
+
+/* ---- scanning ---- */
 
 vigil_status vigil_sg_pf_scratch_create(const struct vigil_sg_prefilter *pf,
                                         vigil_sg_pf_scratch **out)
@@ -443,11 +453,15 @@ vigil_status vigil_sg_pf_scratch_create(const struct vigil_sg_prefilter *pf,
         return VIGIL_ERR_NOMEM;
     s->pf = pf;
     s->hit = calloc(pf->nslots + 1, sizeof *s->hit);
-    if (s->hit == NULL || hs_alloc_scratch(pf->main.db, &s->scratch) != HS_SUCCESS ||
-        (pf->kw.db != NULL && hs_alloc_scratch(pf->kw.db, &s->scratch) != HS_SUCCESS)) {
+    if (s->hit == NULL) {
         vigil_sg_pf_scratch_destroy(s);
         return VIGIL_ERR_NOMEM;
     }
+    for (size_t i = 0; i < pf->ndbs; i++)
+        if (hs_alloc_scratch(pf->dbs[i].db, &s->scratch) != HS_SUCCESS) {
+            vigil_sg_pf_scratch_destroy(s);
+            return VIGIL_ERR_NOMEM;
+        }
     *out = s;
     return VIGIL_OK;
 }
@@ -476,10 +490,18 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
     return 0;
 }
 
-vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, const vigil_event *ev,
+void vigil_sg_pf_begin(vigil_sg_pf_scratch *s)
+{
+    s->scan_no++;
+}
+
+vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_event *ev,
                               const uint32_t *name_hash)
 {
     const struct vigil_sg_prefilter *pf = s->pf;
+    if (list < 1 || (size_t)list > pf->nlists)
+        return VIGIL_ERR_INVALID_ARG;
+    const pflist *l = &pf->lists[list - 1];
     size_t need = 1;
     for (size_t i = 0; i < ev->nfields; i++) {
         if (ev->fields[i].value_len > SIZE_MAX / 2 - need)
@@ -496,11 +518,12 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, const vigil_event *ev,
         s->buf = b;
         s->cap = cap;
     }
-    /* the values of the fields rules test first, then (for keywords) the rest */
+    /* the values of the fields the list's rules test first, then (for
+     * keywords) the rest */
     size_t o = 0, split = 0;
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < ev->nfields; i++) {
-            if (fset_has(pf, name_hash[i]) != (pass == 0))
+            if (fset_has(l, name_hash[i]) != (pass == 0))
                 continue;
             if (ev->fields[i].value != NULL && ev->fields[i].value_len) {
                 memcpy(s->buf + o, ev->fields[i].value, ev->fields[i].value_len);
@@ -510,18 +533,20 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, const vigil_event *ev,
         }
         if (pass == 0)
             split = o;
-        if (pf->kw.db == NULL)
+        if (l->kw < 0)
             break;
     }
-    s->scan_no++;
-    s->cur = &pf->main;
-    if (hs_scan(pf->main.db, s->buf, (unsigned)split, 0, s->scratch, on_hit, s) != HS_SUCCESS)
-        return VIGIL_ERR_INTERNAL;
-    s->cur = &pf->kw;
-    if (pf->kw.db != NULL && o > split &&
-        hs_scan(pf->kw.db, s->buf + split, (unsigned)(o - split), 0, s->scratch, on_hit, s) !=
+    if (l->main >= 0 && split > 0) {
+        s->cur = &pf->dbs[l->main];
+        if (hs_scan(s->cur->db, s->buf, (unsigned)split, 0, s->scratch, on_hit, s) != HS_SUCCESS)
+            return VIGIL_ERR_INTERNAL;
+    }
+    if (l->kw >= 0 && o > split) {
+        s->cur = &pf->dbs[l->kw];
+        if (hs_scan(s->cur->db, s->buf + split, (unsigned)(o - split), 0, s->scratch, on_hit, s) !=
             HS_SUCCESS)
-        return VIGIL_ERR_INTERNAL;
+            return VIGIL_ERR_INTERNAL;
+    }
     return VIGIL_OK;
 }
 
@@ -529,4 +554,9 @@ const uint64_t *vigil_sg_pf_hits(const vigil_sg_pf_scratch *s, uint64_t *scan_no
 {
     *scan_no = s->scan_no;
     return s->hit;
+}
+
+size_t vigil_sg_prefilter_ndbs(const struct vigil_sg_prefilter *pf)
+{
+    return pf != NULL ? pf->ndbs : 0;
 }

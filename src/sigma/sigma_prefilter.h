@@ -1,10 +1,10 @@
 /* sigma_prefilter.h - the hyperscan literal prefilter of the Sigma matcher.
  *
- * Why: most rules can only match if one of a few literals (the fixed parts
- * of their contains/startswith/endswith/equals values) occurs in one of the
- * fields they test. One multi-pattern scan over the values of the fields
- * rules test tells which rules are still possible; the rest are skipped
- * without evaluation. Rules
+ * Why: most rules can only match if some literals (the fixed parts of
+ * their contains/startswith/endswith/equals values) occur in the fields
+ * they test. One multi-pattern scan per candidate list over the values of
+ * the fields its rules test tells which rules are still possible; the rest
+ * are skipped without evaluation. Rules
  * for which no such literal set exists (regex, negation-only, numbers) are
  * always evaluated. The test is conservative: it never drops a rule that
  * would match. */
@@ -12,18 +12,42 @@
 #define VIGIL_SIGMA_PREFILTER_H
 
 #include "sigma/sigma_int.h"
+#include "sigma/sigma_pfneed.h"
 
 typedef struct vigil_sg_pf_scratch vigil_sg_pf_scratch;
 
 vigil_status vigil_sg_pf_scratch_create(const struct vigil_sg_prefilter *pf,
                                         vigil_sg_pf_scratch **out);
 void vigil_sg_pf_scratch_destroy(vigil_sg_pf_scratch *s); /* NULL is safe */
-/* Scans the values of the fields rules test, once; name_hash[i] is
+/* Starts an event: the hits of earlier events no longer count. */
+void vigil_sg_pf_begin(vigil_sg_pf_scratch *s);
+/* Scans the event for the literals of candidate list `list` (its pfl, > 0)
+ * over the values of the fields its rules test; name_hash[i] is
  * vigil_sg_name_hash of field i's name. */
-vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, const vigil_event *ev,
+vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_event *ev,
                               const uint32_t *name_hash);
-/* After a scan, the rule with prefilter slot k (vigil_sg_rule.prefilter_id,
- * copied into the index's candidates) may match if hits[k] == *scan_no. */
+/* After the scans of an event, hits[k] == *scan_no for each slot k one of
+ * whose literals occurred. */
 const uint64_t *vigil_sg_pf_hits(const vigil_sg_pf_scratch *s, uint64_t *scan_no);
+/* How many hyperscan databases the prefilter compiled (0 for NULL). */
+size_t vigil_sg_prefilter_ndbs(const struct vigil_sg_prefilter *pf);
+
+/* A rule's prefilter code (vigil_sg_rule.prefilter_id, copied into the
+ * index's candidates) names its first slot and how many clauses it has. */
+static inline int32_t vigil_sg_pf_code(unsigned first, size_t nclauses)
+{
+    return (int32_t)(first * VIGIL_SG_PF_MAX_CLAUSES + (unsigned)(nclauses - 1));
+}
+
+/* 1 if every clause of the rule with this code (>= 0) was hit. */
+static inline int vigil_sg_pf_pass(const uint64_t *hit, uint64_t scan_no, int32_t code)
+{
+    const uint64_t *h = hit + code / VIGIL_SG_PF_MAX_CLAUSES;
+    int n = code % VIGIL_SG_PF_MAX_CLAUSES;
+    for (int i = 0; i <= n; i++)
+        if (h[i] != scan_no)
+            return 0;
+    return 1;
+}
 
 #endif

@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "core/util.h"
 #include "sigma/sigma_int.h"
 
 #define MAX_RULE_FILE (16u << 20)
@@ -28,6 +29,7 @@ struct vigil_sigma_builder {
     vigil_diag_sink sink;
     int strict;
     int no_prefilter;
+    char *cache_dir; /* NULL: compile the prefilter every time */
     vigil_sg_mapping mapping;
     vigil_sg_placeholders ph;
     ptrvec rules, filters;
@@ -71,7 +73,9 @@ vigil_status vigil_sigma_builder_create(const vigil_sigma_options *opts, vigil_s
         b->no_prefilter = opts->no_prefilter;
     }
     vigil_status st = VIGIL_OK;
-    if (opts != NULL && opts->mapping_path != NULL)
+    if (opts != NULL && opts->cache_dir != NULL)
+        st = vigil_string_set(&b->cache_dir, opts->cache_dir);
+    if (st == VIGIL_OK && opts != NULL && opts->mapping_path != NULL)
         st = vigil_sg_mapping_load(&b->rs->arena, opts->mapping_path, &b->sink, &b->mapping);
     if (st == VIGIL_OK && opts != NULL && opts->placeholder_path != NULL)
         st = vigil_sg_placeholders_load(&b->rs->arena, &b->sink, &b->ph, opts->placeholder_path);
@@ -88,6 +92,7 @@ void vigil_sigma_builder_destroy(vigil_sigma_builder *b)
     if (b == NULL)
         return;
     vigil_sigma_ruleset_destroy(b->rs);
+    free(b->cache_dir);
     free(b->rules.v);
     free(b->filters.v);
     free(b);
@@ -730,6 +735,8 @@ vigil_status vigil_sigma_builder_build(vigil_sigma_builder *b, vigil_sigma_rules
     vigil_status st = b->no_prefilter ? VIGIL_OK : vigil_sg_prefilter_build(rs);
     if (st == VIGIL_OK)
         st = vigil_sg_index_build(rs);
+    if (st == VIGIL_OK)
+        st = vigil_sg_prefilter_attach(rs, b->cache_dir);
     if (st != VIGIL_OK)
         return st;
     /* hand over: the builder starts afresh */

@@ -244,6 +244,23 @@ static void test_field_lookup(void)
     vigil_sigma_ruleset_destroy(rs);
 }
 
+/* Rules enough to give a list its own prefilter database (lists with fewer
+ * rules that have literals are evaluated without one): n process_creation
+ * rules and n unscoped ones, each on a literal no test event holds. */
+static void add_fillers(char *buf, size_t cap, const char *head, size_t n)
+{
+    size_t o = (size_t)snprintf(buf, cap, "%s", head);
+    for (size_t i = 0; i < n && o < cap; i++)
+        o += (size_t)snprintf(buf + o, cap - o,
+                              "---\ntitle: fp%zu\nid: fp%zu\nlogsource:\n  product: windows\n"
+                              "  category: process_creation\ndetection:\n  sel:\n"
+                              "    CommandLine|contains: 'fillerp%zu'\n  condition: sel\n"
+                              "---\ntitle: fa%zu\nid: fa%zu\nlogsource:\n  product: windows\n"
+                              "detection:\n  sel:\n    Filler|contains: 'fillera%zu'\n"
+                              "  condition: sel\n",
+                              i, i, i, i, i, i);
+}
+
 /* the prefilter scans only the fields rules test (keywords: every field) */
 static void test_prefilter_fields(void)
 {
@@ -254,7 +271,9 @@ static void test_prefilter_fields(void)
                     "  keywords:\n    - 'mimikatz'\n  condition: keywords\n"
                     "---\ntitle: s\nid: s\nlogsource:\n  product: windows\ndetection:\n"
                     "  sel:\n    SourceName|contains: 'srcthing'\n  condition: sel\n";
-    vigil_sigma_ruleset *rs = load(y, mapping);
+    static char buf[16384];
+    add_fillers(buf, sizeof buf, y, 8);
+    vigil_sigma_ruleset *rs = load(buf, mapping);
     result r;
     CHECK(rs != NULL);
     /* the literal only in a field no rule names: i is not even evaluated */
@@ -270,6 +289,7 @@ static void test_prefilter_fields(void)
                           &r),
                  1);
     CHECK_EQ_STR(r.ids, "i");
+    CHECK_EQ_INT(r.evals, 1);
     /* renamed for Security 4688 */
     CHECK_EQ_INT(match_kv(rs,
                           EV("Channel", "Security", "EventID", "4688", "NewProcessName",
@@ -286,6 +306,63 @@ static void test_prefilter_fields(void)
     /* an EventData name with a space is scanned for the rule's SourceName */
     CHECK_EQ_INT(match_kv(rs, EV("Channel", "X", "Source Name", "a srcthing"), &r), 1);
     CHECK_EQ_STR(r.ids, "s");
+    vigil_sigma_ruleset_destroy(rs);
+
+    /* few rules: no database, every candidate is evaluated, same results */
+    rs = load(y, mapping);
+    CHECK(rs != NULL);
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "X", "Zzz", "nothing"), &r), 0);
+    CHECK_EQ_INT(r.evals, 2);
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "X", "Zzz", "run MIMIKATZ now"), &r), 1);
+    CHECK_EQ_STR(r.ids, "k");
+    vigil_sigma_ruleset_destroy(rs);
+}
+
+/* every part of an AND must be present (up to four clauses); OR
+ * distributes; NOT adds nothing */
+static void test_prefilter_clauses(void)
+{
+    const char *y =
+        "title: and\nid: and\nlogsource:\n  product: windows\n  category: process_creation\n"
+        "detection:\n  img:\n    Image|endswith: '\\tool.exe'\n  cli:\n"
+        "    CommandLine|contains: [' -dump', ' -steal']\n  condition: img and cli\n"
+        "---\ntitle: or\nid: or\nlogsource:\n  product: windows\n  category: process_creation\n"
+        "detection:\n  a:\n    Image|endswith: '\\alpha.exe'\n    CommandLine|contains: 'one'\n"
+        "  b:\n    Image|endswith: '\\beta.exe'\n    CommandLine|contains: 'two'\n"
+        "  condition: a or b\n"
+        "---\ntitle: not\nid: not\nlogsource:\n  product: windows\n  category: process_creation\n"
+        "detection:\n  a:\n    Image|endswith: '\\gamma.exe'\n  f:\n"
+        "    CommandLine|contains: 'benign'\n  condition: a and not f\n";
+    static char buf[16384];
+    add_fillers(buf, sizeof buf, y, 8);
+    vigil_sigma_ruleset *rs = load(buf, mapping);
+    result r;
+    CHECK(rs != NULL);
+#define SYSMON1(img, cli)                                                                          \
+    EV("Channel", "Microsoft-Windows-Sysmon/Operational", "EventID", "1", "Image", img,            \
+       "CommandLine", cli)
+    /* one half of the AND: not evaluated */
+    CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\tool.exe", "tool.exe -list"), &r), 0);
+    CHECK_EQ_INT(r.evals, 0);
+    CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\other.exe", "x -dump"), &r), 0);
+    CHECK_EQ_INT(r.evals, 0);
+    CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\TOOL.EXE", "x -DUMP"), &r), 1);
+    CHECK_EQ_STR(r.ids, "and");
+    /* (alpha & one) | (beta & two) = (alpha|beta) & (alpha|two) &
+     * (one|beta) & (one|two): alpha with two is ruled out */
+    CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\alpha.exe", "two"), &r), 0);
+    CHECK_EQ_INT(r.evals, 0);
+    /* literals count in any field the list's rules test: evaluated, no match */
+    CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\x.exe", "\\alpha.exe one"), &r), 0);
+    CHECK_EQ_INT(r.evals, 1);
+    CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\beta.exe", "two"), &r), 1);
+    CHECK_EQ_STR(r.ids, "or");
+    /* the NOT side needs nothing: gamma alone is evaluated */
+    CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\gamma.exe", "benign"), &r), 0);
+    CHECK_EQ_INT(r.evals, 1);
+    CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\gamma.exe", "x"), &r), 1);
+    CHECK_EQ_STR(r.ids, "not");
+#undef SYSMON1
     vigil_sigma_ruleset_destroy(rs);
 }
 
@@ -319,6 +396,7 @@ int main(void)
     TEST_RUN(test_order);
     TEST_RUN(test_field_lookup);
     TEST_RUN(test_prefilter_fields);
+    TEST_RUN(test_prefilter_clauses);
     remove(mapping);
     rmdir(tmpdir);
     return TEST_END();

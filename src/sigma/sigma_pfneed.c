@@ -1,0 +1,370 @@
+/* sigma_pfneed.c - the literals a Sigma rule needs, as a conjunction of sets.
+ *
+ * Why: most rules can only match if some fixed strings (the literal parts
+ * of their contains/startswith/endswith/equals values) occur in the fields
+ * they test. The condition is walked to find them: a value list gives a
+ * set of which one must occur (a clause); AND keeps the clauses of both
+ * sides (up to VIGIL_SG_PF_MAX_CLAUSES, the most selective), OR distributes
+ * while that fits, else joins the best clause of each side; NOT and values
+ * without a literal (regex, numbers, null) give up. Requiring every clause
+ * matters: one set per rule let `Image|endswith: \\x.exe` and
+ * `CommandLine|contains: -y` through whenever the more common half
+ * occurred. The result is conservative: it never rules out an event the
+ * rule would match. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sigma/sigma_pfneed.h"
+
+/* One-byte literals ("e", "8" in hex lists) occur in every event and make
+ * the scan slow; a value whose best literal is shorter leaves its rule to
+ * evaluation. */
+#define MIN_LIT 2
+
+typedef struct lit {
+    const char *s;
+    size_t len;
+    int kw; /* from a keyword item: may occur in any field */
+} lit;
+
+typedef struct litset {
+    lit *v;
+    size_t n, cap;
+    int known;
+} litset;
+
+static const litset UNKNOWN = {NULL, 0, 0, 0};
+
+static int ls_push(litset *s, const char *p, size_t len)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 8;
+        lit *v = realloc(s->v, cap * sizeof *v);
+        if (v == NULL)
+            return -1;
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n].s = p;
+    s->v[s->n].len = len;
+    s->v[s->n].kw = 0;
+    s->n++;
+    return 0;
+}
+
+static void ls_free(litset *s)
+{
+    free(s->v);
+    *s = UNKNOWN;
+}
+
+/* Merges b into a (OR); both known or the result is unknown. */
+static litset ls_union(litset a, litset b)
+{
+    if (!a.known || !b.known) {
+        ls_free(&a);
+        ls_free(&b);
+        return UNKNOWN;
+    }
+    for (size_t i = 0; i < b.n; i++) {
+        if (ls_push(&a, b.v[i].s, b.v[i].len) != 0) {
+            ls_free(&a);
+            ls_free(&b);
+            return UNKNOWN;
+        }
+        a.v[a.n - 1].kw = b.v[i].kw;
+    }
+    ls_free(&b);
+    return a;
+}
+
+/* The shortest literal: the weakest link of a set. */
+static size_t ls_score(const litset *s)
+{
+    if (!s->known)
+        return 0;
+    size_t m = (size_t)-1;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i].len < m)
+            m = s->v[i].len;
+    return s->n == 0 ? 0 : m;
+}
+
+/* AND: keep the more selective side. */
+static litset ls_pick(litset a, litset b)
+{
+    size_t sa = ls_score(&a), sb = ls_score(&b);
+    if (sa == 0 && sb == 0) {
+        ls_free(&a);
+        ls_free(&b);
+        return UNKNOWN;
+    }
+    if (sb > sa || (sb == sa && b.n < a.n)) {
+        ls_free(&a);
+        return b;
+    }
+    ls_free(&b);
+    return a;
+}
+
+static litset need_alts(const vigil_sg_alts *g)
+{
+    litset s = {NULL, 0, 0, 1};
+    for (size_t i = 0; i < g->n; i++) {
+        const vigil_sg_value *v = &g->v[i];
+        if (v->kind != VIGIL_VK_PATTERN) {
+            ls_free(&s);
+            return UNKNOWN;
+        }
+        const vigil_sg_tok *best = NULL;
+        for (size_t t = 0; t < v->pat.ntoks; t++)
+            if (v->pat.toks[t].kind == VIGIL_SG_LIT &&
+                (best == NULL || v->pat.toks[t].len > best->len))
+                best = &v->pat.toks[t];
+        if (best == NULL || best->len < MIN_LIT || ls_push(&s, best->s, best->len) != 0) {
+            ls_free(&s);
+            return UNKNOWN;
+        }
+    }
+    return s;
+}
+
+/* `EventID: 4624`: the index (sigma_index.c) already keeps such rules
+ * from other events, and short digit strings occur in nearly every event
+ * (times, ids), so as literals they only cost scan time. */
+static int is_eventid_item(const vigil_sg_item *it)
+{
+    if (it->field == NULL || strcmp(it->field, "EventID") != 0)
+        return 0;
+    for (size_t g = 0; g < it->ngroups; g++)
+        for (size_t k = 0; k < it->groups[g].n; k++) {
+            const vigil_sg_value *v = &it->groups[g].v[k];
+            if (v->kind != VIGIL_VK_PATTERN || v->pat.shape != VIGIL_SHAPE_EXACT)
+                return 0;
+            for (size_t i = 0; i < v->pat.litlen; i++)
+                if (v->pat.lit[i] < '0' || v->pat.lit[i] > '9')
+                    return 0;
+        }
+    return 1;
+}
+
+static litset need_item(const vigil_sg_item *it)
+{
+    if (it->neq || it->ngroups == 0 || is_eventid_item(it))
+        return UNKNOWN;
+    litset s = {NULL, 0, 0, 1};
+    if (!it->all) {
+        for (size_t g = 0; g < it->ngroups; g++)
+            s = ls_union(s, need_alts(&it->groups[g]));
+    } else {
+        s = UNKNOWN;
+        for (size_t g = 0; g < it->ngroups; g++)
+            s = ls_pick(s, need_alts(&it->groups[g]));
+    }
+    /* a keyword searches every field, not only those rules name (fset) */
+    for (size_t i = 0; it->field == NULL && i < s.n; i++)
+        s.v[i].kw = 1;
+    return s;
+}
+
+/* ---- conjunctions of clauses ---- */
+
+/* What a condition needs: every clause (a literal set, one of which must
+ * occur) at once. n == 0: no need found. */
+typedef struct cnf {
+    litset c[VIGIL_SG_PF_MAX_CLAUSES];
+    size_t n;
+} cnf;
+
+static const cnf NO_NEED = {{{NULL, 0, 0, 0}}, 0};
+
+static void cnf_free(cnf *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        ls_free(&a->c[i]);
+    a->n = 0;
+}
+
+static cnf cnf_one(litset s)
+{
+    cnf r = NO_NEED;
+    if (s.known && s.n > 0)
+        r.c[r.n++] = s;
+    else
+        ls_free(&s);
+    return r;
+}
+
+/* 1 if clause a rules out more events than b: its shortest literal is
+ * longer, or as long with fewer literals. */
+static int clause_better(const litset *a, const litset *b)
+{
+    size_t sa = ls_score(a), sb = ls_score(b);
+    return sa > sb || (sa == sb && a->n < b->n);
+}
+
+/* AND: the clauses of both; beyond the maximum the weakest are dropped
+ * (dropping a clause only lets more events through). */
+static cnf cnf_and(cnf a, cnf b)
+{
+    for (size_t i = 0; i < b.n; i++) {
+        if (a.n < VIGIL_SG_PF_MAX_CLAUSES) {
+            a.c[a.n++] = b.c[i];
+            continue;
+        }
+        size_t worst = 0;
+        for (size_t k = 1; k < a.n; k++)
+            if (clause_better(&a.c[worst], &a.c[k]))
+                worst = k;
+        if (clause_better(&b.c[i], &a.c[worst])) {
+            ls_free(&a.c[worst]);
+            a.c[worst] = b.c[i];
+        } else {
+            ls_free(&b.c[i]);
+        }
+    }
+    return a;
+}
+
+static litset ls_copy(const litset *s)
+{
+    litset r = {NULL, 0, 0, 1};
+    for (size_t i = 0; i < s->n; i++) {
+        if (ls_push(&r, s->v[i].s, s->v[i].len) != 0) {
+            ls_free(&r);
+            return UNKNOWN;
+        }
+        r.v[i].kw = s->v[i].kw;
+    }
+    return r;
+}
+
+/* The best clause of a; the others are freed. */
+static litset cnf_best(cnf *a)
+{
+    size_t best = 0;
+    for (size_t k = 1; k < a->n; k++)
+        if (clause_better(&a->c[k], &a->c[best]))
+            best = k;
+    litset r = a->c[best];
+    a->c[best] = UNKNOWN;
+    cnf_free(a);
+    return r;
+}
+
+/* OR: (a1 & a2) | (b1 & b2) = (a1|b1) & (a1|b2) & (a2|b1) & (a2|b2) while
+ * that fits, else the best clause of each side, joined. An unknown side
+ * (or a failed allocation: a clause turns unknown) makes the whole OR
+ * unknown. */
+static cnf cnf_or(cnf a, cnf b)
+{
+    if (a.n == 0 || b.n == 0) {
+        cnf_free(&a);
+        cnf_free(&b);
+        return NO_NEED;
+    }
+    if (a.n * b.n > VIGIL_SG_PF_MAX_CLAUSES) {
+        litset x = cnf_best(&a), y = cnf_best(&b);
+        return cnf_one(ls_union(x, y));
+    }
+    cnf r = NO_NEED;
+    int failed = 0;
+    for (size_t i = 0; i < a.n; i++)
+        for (size_t j = 0; j < b.n; j++) {
+            litset u = ls_union(ls_copy(&a.c[i]), ls_copy(&b.c[j]));
+            failed |= !u.known;
+            r = cnf_and(r, cnf_one(u));
+        }
+    cnf_free(&a);
+    cnf_free(&b);
+    if (failed)
+        cnf_free(&r);
+    return r;
+}
+
+static cnf need_search(const vigil_sg_search *s)
+{
+    cnf acc = NO_NEED;
+    for (size_t o = 0; o < s->n; o++) {
+        cnf g = NO_NEED;
+        for (size_t i = 0; i < s->ors[o].n; i++)
+            g = cnf_and(g, cnf_one(need_item(&s->ors[o].items[i])));
+        if (g.n == 0) {
+            cnf_free(&acc);
+            return NO_NEED;
+        }
+        acc = o == 0 ? g : cnf_or(acc, g);
+    }
+    return acc;
+}
+
+static cnf need_cond(const vigil_sg_detection *d, const vigil_sg_cond *c, int depth)
+{
+    if (c == NULL || depth > 64)
+        return NO_NEED;
+    switch (c->op) {
+    case VIGIL_CN_ID:
+        return need_search(&d->searches[c->id]);
+    case VIGIL_CN_AND:
+        return cnf_and(need_cond(d, c->a, depth + 1), need_cond(d, c->b, depth + 1));
+    case VIGIL_CN_OR:
+        return cnf_or(need_cond(d, c->a, depth + 1), need_cond(d, c->b, depth + 1));
+    case VIGIL_CN_ANY: {
+        cnf s = NO_NEED;
+        for (size_t i = 0; i < c->nids; i++) {
+            cnf x = need_search(&d->searches[c->ids[i]]);
+            if (x.n == 0) {
+                cnf_free(&s);
+                return NO_NEED;
+            }
+            s = i == 0 ? x : cnf_or(s, x);
+        }
+        return s;
+    }
+    case VIGIL_CN_ALL: {
+        cnf s = NO_NEED;
+        for (size_t i = 0; i < c->nids; i++)
+            s = cnf_and(s, need_search(&d->searches[c->ids[i]]));
+        return s;
+    }
+    default:
+        return NO_NEED;
+    }
+}
+
+vigil_status vigil_sg_pf_need(const vigil_sg_rule *r, vigil_sg_pflit **lits, size_t *nlits,
+                              size_t *nclauses)
+{
+    *lits = NULL;
+    *nlits = 0;
+    *nclauses = 0;
+    if (r->kind != VIGIL_SR_DETECTION || r->det.cond == NULL)
+        return VIGIL_OK;
+    cnf need = need_cond(&r->det, r->det.cond, 0);
+    size_t n = 0;
+    for (size_t c = 0; c < need.n; c++)
+        n += need.c[c].n;
+    if (n == 0) {
+        cnf_free(&need);
+        return VIGIL_OK;
+    }
+    vigil_sg_pflit *v = calloc(n, sizeof *v);
+    if (v == NULL) {
+        cnf_free(&need);
+        return VIGIL_ERR_NOMEM;
+    }
+    size_t k = 0;
+    for (size_t c = 0; c < need.n; c++)
+        for (size_t i = 0; i < need.c[c].n; i++) {
+            v[k].s = need.c[c].v[i].s;
+            v[k].len = need.c[c].v[i].len;
+            v[k].clause = (unsigned)c;
+            v[k].kw = need.c[c].v[i].kw;
+            k++;
+        }
+    *lits = v;
+    *nlits = n;
+    *nclauses = need.n;
+    cnf_free(&need);
+    return VIGIL_OK;
+}
