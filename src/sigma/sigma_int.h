@@ -87,7 +87,9 @@ typedef struct vigil_sg_value {
     int kind;
     vigil_sg_pattern pat; /* PATTERN; also FIELDREF (shape and cased only) */
     pcre2_code *re;
-    int family; /* CIDR: 4 or 6 */
+    const char *re_lit; /* RE: a literal every match contains (see */
+    size_t re_litlen;   /* vigil_sg_re_literal), 0 = none found */
+    int family;         /* CIDR: 4 or 6 */
     unsigned char addr[16];
     int bits;
     int numop;
@@ -185,6 +187,14 @@ vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
 int vigil_sg_pattern_match(const vigil_sg_pattern *p, const char *s, size_t len);
 int vigil_sg_cidr_match(const vigil_sg_value *v, const char *s, size_t n);
 int vigil_sg_parse_ip(const char *s, size_t n, unsigned char addr[16], int *family);
+/* The longest run of characters every match of the regular expression
+ * re[0..len) contains, written to out (up to cap bytes); returns its length,
+ * 0 if none is certain. For the prefilter, which compares caselessly: only
+ * ASCII characters and escaped punctuation count, a character a quantifier
+ * makes optional ends a run, and alternatives at the top level, extended
+ * mode or \Q give up. caseless: the regex ignores case (so k and s, which
+ * then also match U+212A and U+017F, end runs too). */
+size_t vigil_sg_re_literal(const char *re, size_t len, int caseless, char *out, size_t cap);
 int vigil_sg_parse_number(const char *s, double *out);
 /* One UTF-8 code point; invalid bytes pass as themselves. Returns its length. */
 size_t vigil_sg_utf8_cp(const unsigned char *s, size_t n, unsigned *cp);

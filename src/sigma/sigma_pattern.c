@@ -265,3 +265,186 @@ int vigil_sg_parse_number(const char *s, double *out)
 {
     return parse_number(s, out);
 }
+
+/* ---- the literal a regular expression needs ---- */
+
+/* Skips a character class starting at re[i] == '['; returns the index past
+ * its ']' or len. */
+static size_t skip_class(const char *re, size_t len, size_t i)
+{
+    i++;
+    if (i < len && re[i] == '^')
+        i++;
+    if (i < len && re[i] == ']')
+        i++; /* a leading ] is a member */
+    for (; i < len; i++) {
+        if (re[i] == '\\')
+            i++;
+        else if (re[i] == '[' && i + 1 < len && re[i + 1] == ':') {
+            const char *e = memchr(re + i + 2, ']', len - i - 2);
+            if (e != NULL)
+                i = (size_t)(e - re); /* [:alpha:] */
+        } else if (re[i] == ']')
+            return i + 1;
+    }
+    return len;
+}
+
+/* Skips a group starting at re[i] == '('; returns the index past its ')'
+ * or len. */
+static size_t skip_group(const char *re, size_t len, size_t i)
+{
+    int depth = 0;
+    while (i < len) {
+        char c = re[i];
+        if (c == '\\') {
+            i += 2;
+        } else if (c == '[') {
+            i = skip_class(re, len, i);
+        } else {
+            if (c == '(')
+                depth++;
+            else if (c == ')' && --depth == 0)
+                return i + 1;
+            i++;
+        }
+    }
+    return len;
+}
+
+/* Skips a quantifier's lazy/possessive suffix. */
+static size_t skip_suffix(const char *re, size_t len, size_t i)
+{
+    return i < len && (re[i] == '?' || re[i] == '+') ? i + 1 : i;
+}
+
+typedef struct lit_run {
+    char cur[256];
+    size_t n;
+    char *out;
+    size_t cap, best;
+} lit_run;
+
+static void run_end(lit_run *r)
+{
+    if (r->n > r->best && r->n <= r->cap) {
+        memcpy(r->out, r->cur, r->n);
+        r->best = r->n;
+    }
+    r->n = 0;
+}
+
+static void run_add(lit_run *r, char c)
+{
+    if (r->n == sizeof r->cur)
+        run_end(r);
+    r->cur[r->n++] = c;
+}
+
+/* 1 if an inline option group "(?...)" or "(?...:" at re[i] sets x
+ * (whitespace and # become syntax) or i (caseless). */
+static void inline_flags(const char *re, size_t len, size_t i, int *x, int *ci)
+{
+    int neg = 0;
+    for (i += 2; i < len && re[i] != ')' && re[i] != ':'; i++) {
+        if (re[i] == '-')
+            neg = 1;
+        else if (re[i] == 'x')
+            *x = 1;
+        else if (re[i] == 'i' && !neg)
+            *ci = 1;
+        else if ((unsigned)(re[i] - 'a') >= 26u && re[i] != '^')
+            return; /* not an option group: (?<name>, (?=, ... */
+    }
+}
+
+size_t vigil_sg_re_literal(const char *re, size_t len, int caseless, char *out, size_t cap)
+{
+    lit_run r = {.out = out, .cap = cap};
+    int x = 0;
+    /* options can be set anywhere inside; one anywhere counts for all */
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (re[i] == '\\')
+            i++;
+        else if (re[i] == '(' && re[i + 1] == '?')
+            inline_flags(re, len, i, &x, &caseless);
+    }
+    if (x)
+        return 0;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)re[i];
+        if (c == '|')
+            return 0; /* alternatives at the top: no one literal is certain */
+        if (c == '(' || c == '[') {
+            run_end(&r);
+            i = c == '(' ? skip_group(re, len, i) : skip_class(re, len, i);
+            continue;
+        }
+        if (c == '\\') {
+            if (i + 1 >= len || re[i + 1] == 'Q')
+                return 0;
+            unsigned char e = (unsigned char)re[i + 1];
+            i += 2;
+            if (isalnum(e) || e >= 0x80) {
+                /* a class, anchor, code or back reference (\d, \b, \x41,
+                 * \p{L}, \k<n>, \1): ends the run with what follows it */
+                run_end(&r);
+                while (i < len && isalnum((unsigned char)re[i]))
+                    i++;
+                if (i < len && (re[i] == '{' || re[i] == '<')) {
+                    const char *end = memchr(re + i, re[i] == '{' ? '}' : '>', len - i);
+                    i = end != NULL ? (size_t)(end - re) + 1 : len;
+                }
+                continue;
+            }
+            c = e; /* escaped punctuation stands for itself */
+        } else if (c == '.' || c == '^' || c == '$' || c == '?' || c == '*' || c == '+' ||
+                   c == '{' || c == ')' || c < 0x20 || c >= 0x80) {
+            run_end(&r);
+            i++;
+            if (c == '{') {
+                const char *end = memchr(re + i, '}', len - i);
+                i = end != NULL ? (size_t)(end - re) + 1 : len;
+            }
+            continue;
+        } else {
+            i++;
+        }
+        /* a caseless k or s also matches U+212A or U+017F (PCRE2 with UTF),
+         * which the ASCII-caseless prefilter would not see */
+        if (caseless && (c == 'k' || c == 'K' || c == 's' || c == 'S')) {
+            run_end(&r);
+            continue;
+        }
+        /* the quantifier after it decides whether c is certain */
+        if (i < len && (re[i] == '?' || re[i] == '*')) {
+            run_end(&r);
+            i = skip_suffix(re, len, i + 1);
+            continue;
+        }
+        if (i < len && re[i] == '{') {
+            size_t j = i + 1;
+            while (j < len && re[j] == ' ')
+                j++;
+            int zero =
+                j < len && re[j] == '0' && (j + 1 >= len || !isdigit((unsigned char)re[j + 1]));
+            int count = j < len && isdigit((unsigned char)re[j]);
+            if (count && !zero)
+                run_add(&r, (char)c);
+            run_end(&r);
+            if (count || zero) {
+                const char *end = memchr(re + i, '}', len - i);
+                i = end != NULL ? skip_suffix(re, len, (size_t)(end - re) + 1) : len;
+            }
+            continue;
+        }
+        run_add(&r, (char)c);
+        if (i < len && re[i] == '+') {
+            run_end(&r); /* one at least: c itself is certain, what follows may repeat */
+            i = skip_suffix(re, len, i + 1);
+        }
+    }
+    run_end(&r);
+    return r.best;
+}

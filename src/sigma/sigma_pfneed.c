@@ -112,16 +112,19 @@ static litset need_alts(const vigil_sg_alts *g)
     litset s = {NULL, 0, 0, 1};
     for (size_t i = 0; i < g->n; i++) {
         const vigil_sg_value *v = &g->v[i];
-        if (v->kind != VIGIL_VK_PATTERN) {
-            ls_free(&s);
-            return UNKNOWN;
+        const char *best = NULL;
+        size_t blen = 0;
+        if (v->kind == VIGIL_VK_PATTERN) {
+            for (size_t t = 0; t < v->pat.ntoks; t++)
+                if (v->pat.toks[t].kind == VIGIL_SG_LIT && v->pat.toks[t].len > blen) {
+                    best = v->pat.toks[t].s;
+                    blen = v->pat.toks[t].len;
+                }
+        } else if (v->kind == VIGIL_VK_RE) {
+            best = v->re_lit;
+            blen = v->re_litlen;
         }
-        const vigil_sg_tok *best = NULL;
-        for (size_t t = 0; t < v->pat.ntoks; t++)
-            if (v->pat.toks[t].kind == VIGIL_SG_LIT &&
-                (best == NULL || v->pat.toks[t].len > best->len))
-                best = &v->pat.toks[t];
-        if (best == NULL || best->len < MIN_LIT || ls_push(&s, best->s, best->len) != 0) {
+        if (best == NULL || blen < MIN_LIT || ls_push(&s, best, blen) != 0) {
             ls_free(&s);
             return UNKNOWN;
         }

@@ -535,6 +535,10 @@ static vigil_status compile_re(vigil_sg_compile_ctx *cx, const char *s, size_t l
     (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
     v->kind = VIGIL_VK_RE;
     v->re = re;
+    char lit[128];
+    size_t ll = vigil_sg_re_literal(s, len, flags & 1, lit, sizeof lit);
+    if (ll > 0 && (v->re_lit = vigil_arena_strndup(cx->arena, lit, ll)) != NULL)
+        v->re_litlen = ll;
     return VIGIL_OK;
 }
 

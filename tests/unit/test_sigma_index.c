@@ -366,6 +366,53 @@ static void test_prefilter_clauses(void)
     vigil_sigma_ruleset_destroy(rs);
 }
 
+/* a regex rule needs the longest literal every match contains: it is
+ * skipped without it, and never skipped where the regex can match */
+static void test_prefilter_regex(void)
+{
+    static const struct {
+        const char *re, *hit, *miss;
+    } cases[] = {
+        {"ipconfig\\s+/all", "ipconfig   /all", "whoami /all"},
+        /* optional characters are not required */
+        {"colou?r-scheme", "color-scheme", "colour"},
+        {"ab{0,2}cdef", "acdef", "abbcd"},
+        {"zz+top-hat", "zzzztop-hat", "top hat"},
+        /* escaped punctuation is literal, classes and groups end a run */
+        {"evil\\.exe[0-9]+ -run", "evil.exe7 -run", "evilexe7"},
+        {"(?:abc|def)ghij", "defghij", "ghi"},
+        /* caseless: k and s may be U+212A and U+017F (run split there) */
+        {"(?i)mimikatz", "MIMI\u212aATZ", "mim"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char head[512], buf[16384];
+        snprintf(head, sizeof head,
+                 "title: re\nid: re\nlogsource:\n  product: windows\n  category: "
+                 "process_creation\ndetection:\n  sel:\n    CommandLine|re: '%s'\n"
+                 "  condition: sel\n",
+                 cases[i].re);
+        add_fillers(buf, sizeof buf, head, 8);
+        vigil_sigma_ruleset *rs = load(buf, mapping);
+        result r;
+        CHECK(rs != NULL);
+        if (rs == NULL)
+            continue;
+        CHECK_EQ_INT(match_kv(rs,
+                              EV("Channel", "Microsoft-Windows-Sysmon/Operational", "EventID", "1",
+                                 "CommandLine", cases[i].hit),
+                              &r),
+                     1);
+        CHECK_EQ_STR(r.ids, "re");
+        CHECK_EQ_INT(match_kv(rs,
+                              EV("Channel", "Microsoft-Windows-Sysmon/Operational", "EventID", "1",
+                                 "CommandLine", cases[i].miss),
+                              &r),
+                     0);
+        CHECK_EQ_INT(r.evals, 0);
+        vigil_sigma_ruleset_destroy(rs);
+    }
+}
+
 static void write_file(const char *path, const char *text)
 {
     FILE *fp = fopen(path, "w");
@@ -397,6 +444,7 @@ int main(void)
     TEST_RUN(test_field_lookup);
     TEST_RUN(test_prefilter_fields);
     TEST_RUN(test_prefilter_clauses);
+    TEST_RUN(test_prefilter_regex);
     remove(mapping);
     rmdir(tmpdir);
     return TEST_END();
