@@ -136,8 +136,8 @@ static json_t *jstr(const char *s)
         int ok = len > 0 && i + len <= n;
         for (size_t k = 1; ok && k < len; k++)
             ok = (p[i + k] & 0xc0) == 0x80;
-        if (ok && len > 1 && json_stringn((const char *)p + i, len) == NULL)
-            ok = 0; /* overlong or surrogate: let jansson decide, cheaply enough */
+        if (ok && len > 1 && !json_utf8_valid((const char *)p + i, len))
+            ok = 0; /* overlong or surrogate: jansson's check (json_stringn's, which leaked) */
         if (ok) {
             /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): json_stringn takes a length */
             memcpy(fixed + o, p + i, len);
