@@ -1,210 +1,213 @@
-/* json_line.c - one JSON object as one line, the bytes json_dumps writes.
+/* json_line.c - JSON text without jansson: a byte buffer, and strings and
+ * integers written as json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII) writes
+ * them.
  *
- * Why not json_dumps: a sweep of event logs reports one line per matching
- * event, and json_dumps (a callback per piece, a string buffer, a scan per
- * code point) cost as much as matching the event. jb_dump writes what
- * jansson writes for JSON_COMPACT | JSON_ENSURE_ASCII: keys in insertion
- * order, the escapes \" \\ \b \f \n \r \t, other controls and non-ASCII as
- * \uXXXX (upper-case hex, surrogate pairs above U+FFFF), integers as %lld.
- * Reals (never in an event finding) make it give up and the caller falls
- * back to json_dumps. output.c uses it for the findings of matching events. */
+ * Why not json_dumps: a sweep of event logs reports one line per Sigma
+ * finding, and building a json_t per finding and dumping it (a callback per
+ * piece, a string buffer, a scan per code point) cost as much as matching
+ * the event. finding_line.c renders findings straight into a json_buf.
+ * What jansson writes, and so what is written here: the escapes \" \\ \b
+ * \f \n \r \t, other controls and non-ASCII as \uXXXX (upper-case hex,
+ * surrogate pairs above U+FFFF), DEL and '/' as they are, integers as %lld.
+ * Strings are scanned 8 bytes at a time: most event text needs no escape. */
 #include "json_line.h"
 
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
-typedef struct jbuf {
-    char *p;
-    size_t n, cap;
-    char *heap; /* p when it outgrew the caller's stack buffer */
-    int fail;
-} jbuf;
-
-static void jb_grow(jbuf *b, const char *s, size_t n);
-
-static inline void jb_put(jbuf *b, const char *s, size_t n)
+void json_buf_free(json_buf *b)
 {
-    if (n <= b->cap - b->n) {
-        memcpy(b->p + b->n, s, n);
-        b->n += n;
-    } else {
-        jb_grow(b, s, n);
-    }
+    if (b == NULL)
+        return;
+    free(b->p);
+    memset(b, 0, sizeof *b);
 }
 
-static void jb_grow(jbuf *b, const char *s, size_t n)
+void json_buf_grow_put(json_buf *b, const void *s, size_t n)
 {
     if (b->fail)
         return;
-    if (n > b->cap - b->n) {
-        size_t cap = b->cap;
-        while (n > cap - b->n) {
+    if (n >= b->cap - b->n) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (n >= cap - b->n) {
             if (cap > SIZE_MAX / 2) {
                 b->fail = 1;
                 return;
             }
             cap *= 2;
         }
-        char *h = realloc(b->heap, cap);
-        if (h == NULL) {
+        char *p = realloc(b->p, cap);
+        if (p == NULL) {
             b->fail = 1;
             return;
         }
-        if (b->heap == NULL)
-            memcpy(h, b->p, b->n);
-        b->heap = b->p = h;
+        b->p = p;
         b->cap = cap;
     }
-    memcpy(b->p + b->n, s, n);
+    if (n > 0)
+        memcpy(b->p + b->n, s, n);
     b->n += n;
 }
 
-static void jb_str(jbuf *b, const char *s, size_t len)
+/* The length (2..4) of the UTF-8 sequence at p that jansson accepts, its
+ * code point in *cp; 0 when there is none (p[0] >= 0x80). */
+static size_t utf8_seq(const unsigned char *p, size_t avail, unsigned *cp)
+{
+    unsigned c = p[0], v;
+    size_t need;
+
+    if (c >= 0xc2 && c <= 0xdf) {
+        need = 2;
+        v = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        need = 3;
+        v = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        need = 4;
+        v = c & 0x07;
+    } else {
+        return 0; /* a continuation byte, C0/C1 (overlong ASCII), F5.. */
+    }
+    if (need > avail)
+        return 0;
+    for (size_t i = 1; i < need; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        v = (v << 6) | (p[i] & 0x3fu);
+    }
+    if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff) || (need == 3 && v < 0x800) ||
+        (need == 4 && v < 0x10000))
+        return 0;
+    *cp = v;
+    return need;
+}
+
+int json_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    unsigned cp;
+
+    while (p < end) {
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        size_t n = utf8_seq(p, (size_t)(end - p), &cp);
+        if (n == 0)
+            return 0;
+        p += n;
+    }
+    return 1;
+}
+
+/* Whether none of 8 bytes needs escaping: no byte < 0x20, >= 0x80, '"' or
+ * '\\' (the exact "has a byte less than" and "has a zero byte" word tests). */
+static inline int plain8(uint64_t w)
+{
+    const uint64_t k01 = 0x0101010101010101ull, k80 = 0x8080808080808080ull;
+    uint64_t q = w ^ (k01 * '"'), s = w ^ (k01 * '\\');
+    uint64_t bad = w | ((w - k01 * 0x20) & ~w) | ((q - k01) & ~q) | ((s - k01) & ~s);
+    return (bad & k80) == 0;
+}
+
+static void put_u(json_buf *b, unsigned u)
 {
     static const char hex[] = "0123456789ABCDEF";
-    const unsigned char *p = (const unsigned char *)s, *end = p + len, *run = p;
-    char esc[12];
+    char esc[6] = {'\\',        'u', hex[(u >> 12) & 0xf], hex[(u >> 8) & 0xf], hex[(u >> 4) & 0xf],
+                   hex[u & 0xf]};
+    json_buf_put(b, esc, sizeof esc);
+}
 
-    jb_put(b, "\"", 1);
+void json_buf_strn(json_buf *b, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len, *run = p;
+
+    json_buf_lit(b, "\"");
     while (p < end) {
+        if (end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, sizeof w);
+            if (plain8(w)) {
+                p += 8;
+                continue;
+            }
+        }
         unsigned c = *p;
         if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
             p++;
             continue;
         }
         if (p > run)
-            jb_put(b, (const char *)run, (size_t)(p - run));
-        size_t n = 2;
-        unsigned cp = c;
+            json_buf_put(b, run, (size_t)(p - run));
         const unsigned char *next = p + 1;
-        if (c >= 0x80) {
-            /* jansson strings are valid UTF-8 (jstr repairs them) */
-            size_t need = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-            if (need == 0 || need > (size_t)(end - p)) {
-                b->fail = 1;
-                return;
-            }
-            cp = c & (0x7fu >> need);
-            for (size_t i = 1; i < need; i++)
-                cp = (cp << 6) | (p[i] & 0x3fu);
-            next = p + need;
-        }
-        esc[0] = '\\';
-        switch (cp) {
+        switch (c) {
         case '"':
-            esc[1] = '"';
+            json_buf_lit(b, "\\\"");
             break;
         case '\\':
-            esc[1] = '\\';
+            json_buf_lit(b, "\\\\");
             break;
         case '\b':
-            esc[1] = 'b';
+            json_buf_lit(b, "\\b");
             break;
         case '\f':
-            esc[1] = 'f';
+            json_buf_lit(b, "\\f");
             break;
         case '\n':
-            esc[1] = 'n';
+            json_buf_lit(b, "\\n");
             break;
         case '\r':
-            esc[1] = 'r';
+            json_buf_lit(b, "\\r");
             break;
         case '\t':
-            esc[1] = 't';
+            json_buf_lit(b, "\\t");
             break;
-        default: {
-            unsigned u[2] = {cp, 0};
-            size_t nu = 1;
-            if (cp >= 0x10000) {
-                cp -= 0x10000;
-                u[0] = 0xD800 | ((cp >> 10) & 0x3ff);
-                u[1] = 0xDC00 | (cp & 0x3ff);
-                nu = 2;
-            }
-            n = 0;
-            for (size_t k = 0; k < nu; k++) {
-                esc[n++] = '\\';
-                esc[n++] = 'u';
-                for (int sh = 12; sh >= 0; sh -= 4)
-                    esc[n++] = hex[(u[k] >> sh) & 0xf];
+        default:
+            if (c < 0x80) {
+                put_u(b, c);
+            } else {
+                unsigned cp;
+                size_t n = utf8_seq(p, (size_t)(end - p), &cp);
+                if (n == 0) {
+                    put_u(b, 0xfffd); /* as jstr repairs it: this byte only */
+                } else if (cp < 0x10000) {
+                    put_u(b, cp);
+                    next = p + n;
+                } else {
+                    cp -= 0x10000;
+                    put_u(b, 0xd800 | ((cp >> 10) & 0x3ff));
+                    put_u(b, 0xdc00 | (cp & 0x3ff));
+                    next = p + n;
+                }
             }
             break;
         }
-        }
-        jb_put(b, esc, n);
         p = run = next;
     }
-    jb_put(b, (const char *)run, (size_t)(p - run));
-    jb_put(b, "\"", 1);
+    if (p > run)
+        json_buf_put(b, run, (size_t)(p - run));
+    json_buf_lit(b, "\"");
 }
 
-static void jb_dump(jbuf *b, const json_t *j)
+void json_buf_str(json_buf *b, const char *s)
 {
-    char num[32];
-    int n;
-
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: {
-        int first = 1;
-        jb_put(b, "{", 1);
-        for (void *it = json_object_iter((json_t *)j); it != NULL && !b->fail;
-             it = json_object_iter_next((json_t *)j, it)) {
-            const char *k = json_object_iter_key(it);
-            if (!first)
-                jb_put(b, ",", 1);
-            first = 0;
-            jb_str(b, k, strlen(k));
-            jb_put(b, ":", 1);
-            jb_dump(b, json_object_iter_value(it));
-        }
-        jb_put(b, "}", 1);
-        break;
-    }
-    case JSON_ARRAY:
-        jb_put(b, "[", 1);
-        for (size_t i = 0; i < json_array_size(j) && !b->fail; i++) {
-            if (i > 0)
-                jb_put(b, ",", 1);
-            jb_dump(b, json_array_get(j, i));
-        }
-        jb_put(b, "]", 1);
-        break;
-    case JSON_STRING:
-        jb_str(b, json_string_value(j), json_string_length(j));
-        break;
-    case JSON_INTEGER:
-        n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
-        if (n > 0 && (size_t)n < sizeof num)
-            jb_put(b, num, (size_t)n);
-        else
-            b->fail = 1;
-        break;
-    case JSON_TRUE:
-        jb_put(b, "true", 4);
-        break;
-    case JSON_FALSE:
-        jb_put(b, "false", 5);
-        break;
-    case JSON_NULL:
-        jb_put(b, "null", 4);
-        break;
-    default:
-        b->fail = 1; /* reals: jansson's own formatting */
-        break;
-    }
+    if (s == NULL)
+        json_buf_lit(b, "null");
+    else
+        json_buf_strn(b, s, strlen(s));
 }
 
-int json_line_write(FILE *fp, const json_t *o)
+void json_buf_int(json_buf *b, long long v)
 {
-    char stack[8192];
-    jbuf b = {stack, 0, sizeof stack, NULL, 0};
+    char tmp[24];
+    char *e = tmp + sizeof tmp, *q = e;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
 
-    jb_dump(&b, o);
-    jb_put(&b, "\n", 1);
-    int rc = b.fail ? -1 : 0;
-    if (rc == 0)
-        fwrite(b.p, 1, b.n, fp);
-    free(b.heap);
-    return rc;
+    do {
+        *--q = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        *--q = '-';
+    json_buf_put(b, q, (size_t)(e - q));
 }

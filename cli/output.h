@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdio.h>
 
+#include "finding_line.h"
 #include "vigil/vigil.h"
 
 typedef enum { OUT_TEXT, OUT_JSONL } out_format;
@@ -28,8 +29,15 @@ typedef struct out_writer {
     unsigned long long shown_by_level[VIGIL_LEVEL_COUNT];
     unsigned long long diag_errors;
     unsigned long long diag_warnings;
+    /* JSONL findings: one result's lines are built here, then written */
+    json_buf lines;
+    finding_lines findings;
+    int flush_each;     /* fp is watched live (a terminal, a pipe, a socket) */
+    int64_t last_flush; /* ms, CLOCK_MONOTONIC_COARSE, when not flush_each */
 } out_writer;
 
+/* Call before anything is written to fp: when fp is not watched live (a
+ * regular file, /dev/null) it may get a bigger stdio buffer (output.c). */
 void out_init(out_writer *w, FILE *fp, out_format format);
 void out_free(out_writer *w);
 

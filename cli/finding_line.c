@@ -1,0 +1,424 @@
+/* finding_line.c - the JSON line of a Sigma or correlation finding without
+ * jansson (see finding_line.h for why).
+ *
+ * Every byte must equal what output.c's finding_json + json_dumps write, so
+ * this follows finding_json key by key, in its order, with its conditions:
+ * strings go through json_buf_str (jstr's U+FFFD repair and jansson's
+ * escaping), objects built from name/value lists (fields, group, meta) keep
+ * the first value of a repeated name and drop a name jansson would refuse
+ * (not UTF-8), as json_object_set_new does. The parts that depend only on
+ * the result (the file, the event's host, channel and ids) are rendered once
+ * per result by finding_lines_begin and copied into each finding's line. */
+#include "finding_line.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Objects with more members than this go through jansson (the duplicate
+ * check here is quadratic). Sigma findings carry a few matched fields. */
+#define MAX_MEMBERS 64
+
+/* The rule parts of Sigma findings kept for the next finding of the same
+ * rule: a direct-mapped table by the rule's address. A sweep that matches
+ * a few hundred distinct rules keeps a few hundred KiB; at most
+ * RULE_SLOTS * RULE_PART_MAX (longer parts are not kept). */
+#define RULE_SLOTS_LOG2 10
+#define RULE_SLOTS (1u << RULE_SLOTS_LOG2)
+#define RULE_PART_MAX 8192
+
+void out_iso_time(int64_t t, char *buf, size_t cap)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    if (gmtime_r(&tt, &tm) == NULL) {
+        snprintf(buf, cap, "%s", "");
+        return;
+    }
+    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void out_iso_ms(int64_t ms, char *buf, size_t cap)
+{
+    struct tm tm;
+    int64_t sec = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    time_t tt = (time_t)sec;
+
+    if (ms == 0 || gmtime_r(&tt, &tm) == NULL) {
+        buf[0] = '\0';
+        return;
+    }
+    size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, cap - n, ".%03dZ", (int)(ms - sec * 1000));
+}
+
+void finding_lines_free(finding_lines *fl)
+{
+    if (fl == NULL)
+        return;
+    json_buf_free(&fl->head);
+    json_buf_free(&fl->evtime);
+    json_buf_free(&fl->event);
+    finding_lines_forget(fl);
+    free(fl->rules);
+    memset(fl, 0, sizeof *fl);
+}
+
+/* ,"key": for a literal key (no escape needed: finding_json's own keys) */
+#define put_key(b, key) json_buf_lit((b), ",\"" key "\":")
+#define put_str_member(b, key, value)                                                              \
+    do {                                                                                           \
+        put_key((b), key);                                                                         \
+        json_buf_str((b), (value));                                                                \
+    } while (0)
+#define put_int_member(b, key, v)                                                                  \
+    do {                                                                                           \
+        put_key((b), key);                                                                         \
+        json_buf_int((b), (v));                                                                    \
+    } while (0)
+
+/* The values of the first fields named Computer, Channel and EventID (NULL
+ * when absent or null), as vigil_event_get finds them, in one pass: events
+ * have dozens of fields and this runs for every matching event. */
+static void event_host(const vigil_event *ev, const char **computer, const char **channel,
+                       const char **event_id)
+{
+    int seen = 0; /* bits: 1 Computer, 2 Channel, 4 EventID */
+
+    *computer = *channel = *event_id = NULL;
+    for (size_t i = 0; i < ev->nfields && seen != 7; i++) {
+        const vigil_field *f = &ev->fields[i];
+        const char *n = f->name, *v = f->is_null ? NULL : f->value;
+        if (n[0] == 'C') {
+            if (!(seen & 1) && strcmp(n, "Computer") == 0) {
+                seen |= 1;
+                *computer = v;
+            } else if (!(seen & 2) && strcmp(n, "Channel") == 0) {
+                seen |= 2;
+                *channel = v;
+            }
+        } else if (n[0] == 'E' && !(seen & 4) && strcmp(n, "EventID") == 0) {
+            seen |= 4;
+            *event_id = v;
+        }
+    }
+}
+
+static void put_str_array(json_buf *b, const char *const *v, size_t n)
+{
+    json_buf_lit(b, "[");
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            json_buf_lit(b, ",");
+        json_buf_str(b, v[i]);
+    }
+    json_buf_lit(b, "]");
+}
+
+/* Whether member i of an object built from a name/value list is written:
+ * jansson refuses a NULL or non-UTF-8 key, and the first of equal keys
+ * wins. name(j) is the name of member j (the first field of each item). */
+static int member_shown(const void *items, size_t stride, size_t i)
+{
+#define NAME(j) (*(const char *const *)(const void *)((const char *)items + (j)*stride))
+    const char *name = NAME(i);
+    if (name == NULL || !json_utf8_valid(name, strlen(name)))
+        return 0;
+    for (size_t j = 0; j < i; j++)
+        if (NAME(j) != NULL && strcmp(NAME(j), name) == 0)
+            return 0;
+    return 1;
+#undef NAME
+}
+
+/* {"name":value,...} */
+static int put_fields(json_buf *b, const vigil_field *fields, size_t n)
+{
+    if (n > MAX_MEMBERS)
+        return -1;
+    json_buf_lit(b, "{");
+    int first = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (!member_shown(fields, sizeof *fields, i))
+            continue;
+        if (!first)
+            json_buf_lit(b, ",");
+        first = 0;
+        json_buf_str(b, fields[i].name);
+        json_buf_lit(b, ":");
+        if (fields[i].is_null)
+            json_buf_lit(b, "null");
+        else
+            json_buf_str(b, fields[i].value);
+    }
+    json_buf_lit(b, "}");
+    return 0;
+}
+
+static int put_meta(json_buf *b, const vigil_meta *meta, size_t n)
+{
+    if (n > MAX_MEMBERS)
+        return -1;
+    json_buf_lit(b, "{");
+    int first = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (!member_shown(meta, sizeof *meta, i))
+            continue;
+        if (!first)
+            json_buf_lit(b, ",");
+        first = 0;
+        json_buf_str(b, meta[i].key);
+        json_buf_lit(b, ":");
+        json_buf_str(b, meta[i].value);
+    }
+    json_buf_lit(b, "}");
+    return 0;
+}
+
+/* Both lists name their items by their first member. */
+_Static_assert(offsetof(vigil_field, name) == 0, "vigil_field starts with its name");
+_Static_assert(offsetof(vigil_meta, key) == 0, "vigil_meta starts with its key");
+
+int finding_lines_begin(finding_lines *fl, const vigil_target_result *r)
+{
+    json_buf *h = &fl->head, *t = &fl->evtime, *e = &fl->event;
+
+    fl->r = r;
+    h->n = t->n = e->n = 0;
+    h->fail = t->fail = e->fail = 0;
+    json_buf_lit(h, "{\"type\":\"finding\"");
+    put_str_member(h, "path", r->path);
+    put_int_member(h, "size", (long long)r->size);
+    put_str_member(h, "filetype", r->filetype ? r->filetype : "");
+    if (r->mtime != 0) {
+        /* strftime costs more than the rest of the head: once per file */
+        if (!fl->mtime_known || fl->mtime != r->mtime) {
+            out_iso_time(r->mtime, fl->mtime_text, sizeof fl->mtime_text);
+            fl->mtime = r->mtime;
+            fl->mtime_known = 1;
+        }
+        put_str_member(h, "mtime", fl->mtime_text);
+    }
+    put_str_member(h, "md5", r->md5);
+    put_str_member(h, "sha1", r->sha1);
+    put_str_member(h, "sha256", r->sha256);
+    put_int_member(h, "file_score", r->score);
+    put_str_member(h, "level", vigil_level_name(r->level));
+    if (r->event_time)
+        put_str_member(t, "event_time", r->event_time);
+    if (r->event != NULL) {
+        const char *computer, *channel, *v;
+        event_host(r->event, &computer, &channel, &v);
+        if (computer != NULL)
+            put_str_member(e, "computer", computer);
+        if (channel != NULL)
+            put_str_member(e, "channel", channel);
+        if (v != NULL) {
+            char *end;
+            long long id = strtoll(v, &end, 10);
+            if (*v && !*end)
+                put_int_member(e, "event_id", id);
+            else
+                put_str_member(e, "event_id", v);
+        }
+        put_int_member(e, "record_id", (long long)r->record_id);
+    }
+    fl->ok = !h->fail && !t->fail && !e->fail;
+    return fl->ok ? 0 : -1;
+}
+
+int finding_lines_renders(const vigil_finding *f)
+{
+    return f->kind == VIGIL_FINDING_SIGMA || f->kind == VIGIL_FINDING_CORRELATION;
+}
+
+static int put_correlation(json_buf *b, const vigil_finding *f)
+{
+    char t[40];
+
+    put_int_member(b, "count", (long long)f->count);
+    put_key(b, "group");
+    if (put_fields(b, f->fields, f->nfields) != 0)
+        return -1;
+    put_key(b, "events");
+    json_buf_lit(b, "[");
+    for (size_t i = 0; i < f->nevents; i++) {
+        const vigil_finding_event *fe = &f->events[i];
+        if (i > 0)
+            json_buf_lit(b, ",");
+        json_buf_lit(b, "{\"path\":");
+        json_buf_str(b, fe->source ? fe->source : "");
+        put_int_member(b, "record_id", (long long)fe->record_id);
+        out_iso_ms(fe->time_ms, t, sizeof t);
+        if (t[0])
+            put_str_member(b, "event_time", t);
+        if (fe->rule)
+            put_str_member(b, "rule", fe->rule);
+        if (fe->rule_id)
+            put_str_member(b, "rule_id", fe->rule_id);
+        json_buf_lit(b, "}");
+    }
+    json_buf_lit(b, "]");
+    return 0;
+}
+
+/* ,"kind": ... ,"references":[...]: what comes from the rule. */
+static int put_rule(json_buf *b, const vigil_finding *f)
+{
+    int rc = 0;
+
+    put_str_member(b, "kind", vigil_finding_kind_name(f->kind));
+    put_str_member(b, "rule", f->rule);
+    if (f->ns)
+        put_str_member(b, "namespace", f->ns);
+    if (f->rule_source)
+        put_str_member(b, "rule_source", f->rule_source);
+    if (f->rule_line)
+        put_int_member(b, "rule_line", (long long)f->rule_line);
+    put_int_member(b, "score", f->score);
+    if (f->description)
+        put_str_member(b, "description", f->description);
+    if (f->author)
+        put_str_member(b, "author", f->author);
+    if (f->reference)
+        put_str_member(b, "reference", f->reference);
+    if (f->matched)
+        put_str_member(b, "matched", f->matched);
+    if (f->ntags) {
+        put_key(b, "tags");
+        put_str_array(b, f->tags, f->ntags);
+    }
+    if (f->nmeta) {
+        put_key(b, "meta");
+        rc = put_meta(b, f->meta, f->nmeta);
+    }
+    if (f->rule_id)
+        put_str_member(b, "rule_id", f->rule_id);
+    if (f->rule_level)
+        put_str_member(b, "rule_level", f->rule_level);
+    if (f->nreferences) {
+        put_key(b, "references");
+        put_str_array(b, f->references, f->nreferences);
+    }
+    return rc;
+}
+
+/* Everything put_rule reads, by address. */
+typedef struct rule_key {
+    const void *p[12];
+    uint64_t line;
+    size_t ntags, nmeta, nreferences;
+    int score, kind;
+} rule_key;
+
+struct finding_rule_slot {
+    rule_key key;
+    int used;
+    size_t n;
+    char *bytes;
+};
+
+static void rule_key_of(rule_key *k, const vigil_finding *f)
+{
+    memset(k, 0, sizeof *k);
+    k->p[0] = f->rule;
+    k->p[1] = f->ns;
+    k->p[2] = f->rule_source;
+    k->p[3] = f->description;
+    k->p[4] = f->author;
+    k->p[5] = f->reference;
+    k->p[6] = f->matched;
+    k->p[7] = f->tags;
+    k->p[8] = f->meta;
+    k->p[9] = f->rule_id;
+    k->p[10] = f->rule_level;
+    k->p[11] = f->references;
+    k->line = f->rule_line;
+    k->ntags = f->ntags;
+    k->nmeta = f->nmeta;
+    k->nreferences = f->nreferences;
+    k->score = f->score;
+    k->kind = (int)f->kind;
+}
+
+/* put_rule through the cache: a Sigma finding's rule strings are the
+ * engine's (vigil_finding_set_sigma_rule), the same addresses and bytes for
+ * every finding of that rule until the engine goes (finding_lines_forget).
+ * Other kinds are rendered each time. */
+static int put_rule_cached(finding_lines *fl, json_buf *b, const vigil_finding *f)
+{
+    if (f->kind != VIGIL_FINDING_SIGMA)
+        return put_rule(b, f);
+    if (fl->rules == NULL) {
+        fl->rules = calloc(RULE_SLOTS, sizeof *fl->rules);
+        if (fl->rules == NULL)
+            return put_rule(b, f);
+    }
+    rule_key k;
+    rule_key_of(&k, f);
+    uint64_t h = ((uint64_t)(uintptr_t)f->rule ^ ((uint64_t)(uintptr_t)f->rule_id << 7)) *
+                 0x9e3779b97f4a7c15ull;
+    struct finding_rule_slot *s = &fl->rules[h >> (64 - RULE_SLOTS_LOG2)];
+    if (s->used && memcmp(&s->key, &k, sizeof k) == 0) {
+        json_buf_put(b, s->bytes, s->n);
+        return 0;
+    }
+    size_t at = b->n;
+    int rc = put_rule(b, f);
+    size_t n = b->n - at;
+    if (rc != 0 || b->fail || n > RULE_PART_MAX)
+        return rc;
+    if (n > s->n || s->bytes == NULL) {
+        char *p = realloc(s->bytes, n);
+        if (p == NULL)
+            return 0; /* not cached */
+        s->bytes = p;
+    }
+    memcpy(s->bytes, b->p + at, n);
+    s->n = n;
+    memcpy(&s->key, &k, sizeof k);
+    s->used = 1;
+    return 0;
+}
+
+void finding_lines_forget(finding_lines *fl)
+{
+    if (fl == NULL || fl->rules == NULL)
+        return;
+    for (size_t i = 0; i < RULE_SLOTS; i++) {
+        free(fl->rules[i].bytes);
+        fl->rules[i].bytes = NULL;
+        fl->rules[i].n = 0;
+        fl->rules[i].used = 0;
+    }
+}
+
+int finding_lines_append(finding_lines *fl, json_buf *out, const vigil_finding *f)
+{
+    const vigil_target_result *r = fl->r;
+    size_t start = out->n;
+    int rc;
+
+    if (!fl->ok || !finding_lines_renders(f) || out->fail)
+        return -1;
+    json_buf_put(out, fl->head.p, fl->head.n);
+    rc = put_rule_cached(fl, out, f);
+    if (fl->evtime.n > 0)
+        json_buf_put(out, fl->evtime.p, fl->evtime.n);
+    if (rc == 0 && f->kind == VIGIL_FINDING_SIGMA && r->event != NULL) {
+        if (fl->event.n > 0)
+            json_buf_put(out, fl->event.p, fl->event.n);
+        put_key(out, "fields");
+        rc = put_fields(out, f->fields, f->nfields);
+    }
+    if (rc == 0 && f->kind == VIGIL_FINDING_CORRELATION)
+        rc = put_correlation(out, f);
+    json_buf_lit(out, "}\n");
+    if (rc != 0 || out->fail) {
+        out->n = start;
+        out->fail = 0;
+        return -1;
+    }
+    return 0;
+}
