@@ -11,6 +11,7 @@
  * `CommandLine|contains: -y` through whenever the more common half
  * occurred. The result is conservative: it never rules out an event the
  * rule would match. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -188,10 +189,67 @@ static void cnf_free(cnf *a)
     a->n = 0;
 }
 
+/* Text nearly every Windows event holds in the fields rules test (paths
+ * of system binaries, the vendor and product of signed images, integrity
+ * levels, hash labels). A clause one of whose literals occurs in it is met
+ * by almost every event: it filters nothing, and frequent literals are
+ * what makes the hyperscan scan slow (each hit is confirmed and
+ * reported). Like YARA's atom quality, this is a cost model, not a rule:
+ * dropping a clause only lets more events through to evaluation. */
+static const char *const COMMON_TEXT[] = {
+    "c:\\windows\\system32\\",
+    "c:\\windows\\syswow64\\",
+    "c:\\program files (x86)\\",
+    "c:\\programdata\\",
+    "c:\\users\\",
+    "microsoft corporation",
+    "microsoft\xc2\xae windows\xc2\xae operating system",
+    "nt authority\\system",
+    "nt authority\\network service",
+    "nt authority\\local service",
+    ".exe\" ",
+    ".dll",
+    "sha1=,md5=,sha256=,imphash=",
+    "high",
+    "medium",
+    "0x",
+};
+
+/* 1 if s[0..n) (lower case unless it has upper-case letters, compared
+ * caselessly) occurs in COMMON_TEXT or is shorter than 3 bytes. */
+static int lit_common(const char *s, size_t n)
+{
+    if (n < 3)
+        return 1;
+    for (size_t i = 0; i < sizeof COMMON_TEXT / sizeof COMMON_TEXT[0]; i++) {
+        const char *t = COMMON_TEXT[i];
+        size_t tl = strlen(t);
+        for (size_t o = 0; o + n <= tl; o++) {
+            size_t k = 0;
+            while (k < n && tolower((unsigned char)s[k]) == (unsigned char)t[o + k])
+                k++;
+            if (k == n)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* 1 if the clause is met by almost every event (see COMMON_TEXT). */
+static int clause_weak(const litset *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (lit_common(c->v[i].s, c->v[i].len))
+            return 1;
+    return 0;
+}
+
+/* A clause of its own; none if unknown, or met by almost every event
+ * (clause_weak). */
 static cnf cnf_one(litset s)
 {
     cnf r = NO_NEED;
-    if (s.known && s.n > 0)
+    if (s.known && s.n > 0 && !clause_weak(&s))
         r.c[r.n++] = s;
     else
         ls_free(&s);

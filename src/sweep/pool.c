@@ -25,10 +25,11 @@ struct vigil_pool {
     void **ring;
     size_t cap, head, count;
     pthread_t *threads;
-    unsigned started; /* threads created */
-    unsigned inited;  /* workers that have run init */
-    unsigned running; /* workers not yet exited */
-    int closed;       /* no more pushes */
+    unsigned started;         /* threads created */
+    unsigned inited;          /* workers that have run init */
+    unsigned running;         /* workers not yet exited */
+    unsigned pushers_waiting; /* pushers blocked on a full queue */
+    int closed;               /* no more pushes */
     int cancelled;
     int finished;     /* vigil_pool_finish ran */
     vigil_status err; /* first init or work error */
@@ -93,7 +94,11 @@ static void *worker_main(void *arg)
         item = p->ring[p->head];
         p->head = (p->head + 1) % p->cap;
         p->count--;
-        pthread_cond_signal(&p->not_full);
+        /* a blocked pusher is woken once half the queue is free, not after
+         * every item: one wake-up (a futex call and a context switch) per
+         * item cost more than small files take to scan */
+        if (p->pushers_waiting > 0 && p->count <= p->cap / 2)
+            pthread_cond_signal(&p->not_full);
         pthread_mutex_unlock(&p->mu);
         if (outside_cancel(p)) {
             release(p, item);
@@ -208,7 +213,7 @@ vigil_status vigil_pool_create(const vigil_pool_config *cfg, vigil_pool **out)
         *out = NULL;
     if (cfg == NULL || out == NULL || cfg->work == NULL || cfg->threads == 0 || cfg->threads > 4096)
         return VIGIL_ERR_INVALID_ARG;
-    qs = cfg->queue_size ? cfg->queue_size : (size_t)cfg->threads * 4;
+    qs = cfg->queue_size ? cfg->queue_size : (size_t)cfg->threads * 16;
     if (qs > SIZE_MAX / sizeof(void *))
         return VIGIL_ERR_OVERFLOW;
     p = calloc(1, sizeof *p);
@@ -262,9 +267,13 @@ vigil_status vigil_pool_push(vigil_pool *p, void *item)
     pthread_mutex_lock(&p->mu);
     if (outside_cancel(p))
         cancel_locked(p);
-    while (p->count == p->cap && !p->cancelled && !p->closed)
-        if (timed_wait(p, &p->not_full))
+    while (p->count == p->cap && !p->cancelled && !p->closed) {
+        p->pushers_waiting++;
+        int ticked = timed_wait(p, &p->not_full);
+        p->pushers_waiting--;
+        if (ticked)
             tick(p);
+    }
     if (p->cancelled || p->closed) {
         pthread_mutex_unlock(&p->mu);
         release(p, item);

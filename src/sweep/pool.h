@@ -30,7 +30,7 @@ typedef void (*vigil_pool_tick_fn)(void *ctx);
 
 typedef struct vigil_pool_config {
     unsigned threads;              /* >= 1 */
-    size_t queue_size;             /* 0 = 4 per thread */
+    size_t queue_size;             /* 0 = 16 per thread */
     void *ctx;                     /* first argument of every callback */
     vigil_pool_init_fn init;       /* may be NULL: state is NULL */
     vigil_pool_fini_fn fini;       /* may be NULL */
