@@ -12,12 +12,14 @@
 #define VIGIL_SG_PF_MAX_CLAUSES 4
 
 /* One literal of a rule's need: it belongs to clause `clause` (0-based);
- * kw: from a keyword item, so it may occur in any field. */
+ * kw: from a keyword item, so it may occur in any field; else it must
+ * occur in `field` (the name the rule tests; a branch may rename it). */
 typedef struct vigil_sg_pflit {
     const char *s;
     size_t len;
     unsigned clause;
     int kw;
+    const char *field; /* NULL for kw */
 } vigil_sg_pflit;
 
 /* What rule r needs: *nclauses clauses (0: no need found; the rule is

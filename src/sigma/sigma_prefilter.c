@@ -32,16 +32,24 @@ typedef struct lit {
     const char *s;
     size_t len;
     unsigned slot;
+    uint32_t fhash; /* the field it must be found in (name hash), 0: any */
     int kw;
 } lit;
 
-/* One compiled literal database and the slots each of its patterns
- * stands for. */
+/* What a pattern's occurrence stands for: slot hit, if it lies in a field
+ * whose name hashes to fhash (0: any field). */
+typedef struct pfent {
+    unsigned slot;
+    uint32_t fhash;
+} pfent;
+
+/* One compiled literal database and what each of its patterns stands for. */
 typedef struct pfdb {
     hs_database_t *db;
-    unsigned *slot_of; /* slots, grouped per pattern id */
-    size_t *first;     /* pattern id -> range in slot_of */
+    pfent *ent;    /* grouped per pattern id */
+    size_t *first; /* pattern id -> range in ent */
     size_t npat;
+    int fieldwise; /* some entry names a field: hits need their field */
     unsigned char key[32];
 } pfdb;
 
@@ -77,6 +85,10 @@ struct vigil_sg_pf_scratch {
     uint64_t scan_no;
     char *buf;
     size_t cap;
+    /* the fields laid out in buf: field j starts at fstart[j], name hash fhash[j] */
+    size_t *fstart;
+    uint32_t *fhash;
+    size_t nf, fcap;
 };
 
 static int lit_cmp(const void *a, const void *b)
@@ -88,7 +100,9 @@ static int lit_cmp(const void *a, const void *b)
         return c;
     if (x->len != y->len)
         return x->len < y->len ? -1 : 1;
-    return x->slot < y->slot ? -1 : x->slot > y->slot;
+    if (x->slot != y->slot)
+        return x->slot < y->slot ? -1 : 1;
+    return x->fhash < y->fhash ? -1 : x->fhash > y->fhash;
 }
 
 static void free_need(struct vigil_sg_prefilter *pf)
@@ -106,7 +120,7 @@ void vigil_sg_prefilter_free(struct vigil_sg_prefilter *pf)
         return;
     for (size_t i = 0; i < pf->ndbs; i++) {
         hs_free_database(pf->dbs[i].db);
-        free(pf->dbs[i].slot_of);
+        free(pf->dbs[i].ent);
         free(pf->dbs[i].first);
     }
     free(pf->dbs);
@@ -246,10 +260,10 @@ static vigil_status db_get(struct vigil_sg_prefilter *pf, const lit *all, size_t
     size_t *lens = calloc(n, sizeof *lens);
     unsigned *flags = calloc(n, sizeof *flags);
     unsigned *ids = calloc(n, sizeof *ids);
-    db->slot_of = calloc(n, sizeof *db->slot_of);
+    db->ent = calloc(n, sizeof *db->ent);
     db->first = calloc(n + 1, sizeof *db->first);
     vigil_status st = VIGIL_OK;
-    if (exprs == NULL || lens == NULL || flags == NULL || ids == NULL || db->slot_of == NULL ||
+    if (exprs == NULL || lens == NULL || flags == NULL || ids == NULL || db->ent == NULL ||
         db->first == NULL) {
         st = VIGIL_ERR_NOMEM;
         goto out;
@@ -260,9 +274,10 @@ static vigil_status db_get(struct vigil_sg_prefilter *pf, const lit *all, size_t
         const lit *l = &all[i];
         if (kw_only && !l->kw)
             continue;
+        uint32_t fh = kw_only ? 0 : l->fhash; /* the kw database scans only other fields */
         if (prev != NULL && prev->len == l->len && memcmp(prev->s, l->s, l->len) == 0) {
-            if (prev->slot == l->slot)
-                continue; /* the same literal twice in one clause */
+            if (db->ent[k - 1].slot == l->slot && db->ent[k - 1].fhash == fh)
+                continue; /* the same literal twice in one clause and field */
         } else {
             exprs[db->npat] = l->s;
             lens[db->npat] = l->len;
@@ -271,11 +286,19 @@ static vigil_status db_get(struct vigil_sg_prefilter *pf, const lit *all, size_t
             db->first[db->npat] = k;
             db->npat++;
         }
-        db->slot_of[k++] = l->slot;
+        db->ent[k].slot = l->slot;
+        db->ent[k].fhash = fh;
+        if (fh != 0) {
+            /* found in the wrong field first, it must still be reported
+             * where it occurs again */
+            flags[db->npat - 1] = HS_FLAG_CASELESS;
+            db->fieldwise = 1;
+        }
+        k++;
         prev = l;
     }
     db->first[db->npat] = k;
-    /* the same patterns with the same slots: one database */
+    /* the same patterns standing for the same slots: one database */
     int keyed = vigil_hscache_key_lit(exprs, lens, flags, ids, (unsigned)db->npat, HS_MODE_BLOCK,
                                       db->key) == 0;
     if (keyed)
@@ -283,9 +306,9 @@ static vigil_status db_get(struct vigil_sg_prefilter *pf, const lit *all, size_t
             if (memcmp(pf->dbs[i].key, db->key, sizeof db->key) == 0 &&
                 pf->dbs[i].npat == db->npat && pf->dbs[i].first[pf->dbs[i].npat] == k &&
                 memcmp(pf->dbs[i].first, db->first, (db->npat + 1) * sizeof *db->first) == 0 &&
-                memcmp(pf->dbs[i].slot_of, db->slot_of, k * sizeof *db->slot_of) == 0) {
+                memcmp(pf->dbs[i].ent, db->ent, k * sizeof *db->ent) == 0) {
                 *out = (int)i;
-                free(db->slot_of);
+                free(db->ent);
                 free(db->first);
                 goto out;
             }
@@ -297,7 +320,7 @@ static vigil_status db_get(struct vigil_sg_prefilter *pf, const lit *all, size_t
                                  &db->db, &err) != HS_SUCCESS) {
             hs_free_compile_error(err);
             db->db = NULL;
-            free(db->slot_of);
+            free(db->ent);
             free(db->first);
             st = VIGIL_ERR_INTERNAL;
             goto out;
@@ -308,7 +331,7 @@ static vigil_status db_get(struct vigil_sg_prefilter *pf, const lit *all, size_t
     *out = (int)pf->ndbs++;
 out:
     if (st == VIGIL_ERR_NOMEM) {
-        free(db->slot_of);
+        free(db->ent);
         free(db->first);
     }
     free(exprs);
@@ -339,6 +362,20 @@ static int *shared_rules(const vigil_sigma_ruleset *rs, vigil_sg_candvec *const 
     return seen;
 }
 
+/* The name hash of the event field a rule's `field` is looked up as under
+ * branch br (its renames, as field_fast applies them); 0 for NULL. */
+static uint32_t field_hash(const char *field, const vigil_sg_branch *br)
+{
+    if (field == NULL)
+        return 0;
+    for (size_t i = 0; br != NULL && i < br->nrenames; i++)
+        if (strcmp(br->renames[i].from, field) == 0) {
+            field = br->renames[i].to;
+            break;
+        }
+    return vigil_sg_name_hash(field, strlen(field));
+}
+
 /* Counts the rules of v with literals; fills the literals of those rules. */
 static vigil_status list_lits(const struct vigil_sg_prefilter *pf, const vigil_sg_candvec *v,
                               lit **out, size_t *nout, size_t *nrules)
@@ -367,6 +404,7 @@ static vigil_status list_lits(const struct vigil_sg_prefilter *pf, const vigil_s
             all[k].len = nd->lits[j].len;
             all[k].slot = nd->slot0 + nd->lits[j].clause;
             all[k].kw = nd->lits[j].kw;
+            all[k].fhash = field_hash(nd->lits[j].field, v->v[i].br);
             k++;
         }
     }
@@ -474,6 +512,8 @@ void vigil_sg_pf_scratch_destroy(vigil_sg_pf_scratch *s)
         hs_free_scratch(s->scratch);
     free(s->hit);
     free(s->buf);
+    free(s->fstart);
+    free(s->fhash);
     free(s);
 }
 
@@ -485,8 +525,22 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
     (void)flags;
     vigil_sg_pf_scratch *s = ctx;
     const pfdb *db = s->cur;
+    uint32_t fh = 0;
+    if (db->fieldwise && s->nf > 0) {
+        /* the field the match ends in: the last one starting at or before it */
+        size_t lo = 0, hi = s->nf;
+        while (hi - lo > 1) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (s->fstart[mid] < to)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        fh = s->fhash[lo];
+    }
     for (size_t i = db->first[id]; i < db->first[id + 1]; i++)
-        s->hit[db->slot_of[i]] = s->scan_no;
+        if (db->ent[i].fhash == 0 || db->ent[i].fhash == fh)
+            s->hit[db->ent[i].slot] = s->scan_no;
     return 0;
 }
 
@@ -518,6 +572,19 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
         s->buf = b;
         s->cap = cap;
     }
+    if (ev->nfields > s->fcap) {
+        size_t cap = ev->nfields < 64 ? 64 : ev->nfields;
+        size_t *fs = realloc(s->fstart, cap * sizeof *fs);
+        if (fs == NULL)
+            return VIGIL_ERR_NOMEM;
+        s->fstart = fs;
+        uint32_t *fh = realloc(s->fhash, cap * sizeof *fh);
+        if (fh == NULL)
+            return VIGIL_ERR_NOMEM;
+        s->fhash = fh;
+        s->fcap = cap;
+    }
+    s->nf = 0;
     /* the values of the fields the list's rules test first, then (for
      * keywords) the rest */
     size_t o = 0, split = 0;
@@ -525,6 +592,10 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
         for (size_t i = 0; i < ev->nfields; i++) {
             if (fset_has(l, name_hash[i]) != (pass == 0))
                 continue;
+            if (pass == 0) {
+                s->fstart[s->nf] = o;
+                s->fhash[s->nf++] = name_hash[i];
+            }
             if (ev->fields[i].value != NULL && ev->fields[i].value_len) {
                 memcpy(s->buf + o, ev->fields[i].value, ev->fields[i].value_len);
                 o += ev->fields[i].value_len;

@@ -352,9 +352,17 @@ static void test_prefilter_clauses(void)
      * (one|beta) & (one|two): alpha with two is ruled out */
     CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\alpha.exe", "two"), &r), 0);
     CHECK_EQ_INT(r.evals, 0);
-    /* literals count in any field the list's rules test: evaluated, no match */
+    /* a literal counts only in the field its value tests: \\alpha.exe and
+     * one in CommandLine do not make (alpha & one) possible */
     CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\x.exe", "\\alpha.exe one"), &r), 0);
-    CHECK_EQ_INT(r.evals, 1);
+    CHECK_EQ_INT(r.evals, 0);
+    /* found in the wrong field first and in the right one later */
+    CHECK_EQ_INT(match_kv(rs,
+                          EV("Channel", "Microsoft-Windows-Sysmon/Operational", "EventID", "1",
+                             "CommandLine", "C:\\tool.exe -dump", "Image", "D:\\TOOL.exe"),
+                          &r),
+                 1);
+    CHECK_EQ_STR(r.ids, "and");
     CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\beta.exe", "two"), &r), 1);
     CHECK_EQ_STR(r.ids, "or");
     /* the NOT side needs nothing: gamma alone is evaluated */
