@@ -153,12 +153,18 @@ void vigil_sg_index_free(struct vigil_sg_index *ix)
         free(ix->tab[i].channel);
         free(ix->tab[i].c.v);
         free(ix->tab[i].c.pf);
+        free(ix->tab[i].c.always);
+        free(ix->tab[i].c.byslot);
     }
     free(ix->tab);
     free(ix->all.v);
     free(ix->all.pf);
+    free(ix->all.always);
+    free(ix->all.byslot);
     free(ix->nochan.v);
     free(ix->nochan.pf);
+    free(ix->nochan.always);
+    free(ix->nochan.byslot);
     free(ix);
 }
 

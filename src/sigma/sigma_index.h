@@ -25,6 +25,14 @@ typedef struct vigil_sg_candvec {
     int32_t *pf;
     size_t n, cap;
     int32_t pfl; /* the list's prefilter (sigma_prefilter.c), 0: none, pass all */
+    /* long lists with a prefilter (set by sigma_prefilter.c): the positions
+     * of the candidates always evaluated, and (first slot << 32 | position)
+     * of the others sorted, so the matcher visits only those whose first
+     * clause was hit instead of every candidate */
+    uint32_t *always;
+    size_t nalways;
+    uint64_t *byslot;
+    size_t nbyslot;
 } vigil_sg_candvec;
 
 /* At most this many lists apply to one event. */

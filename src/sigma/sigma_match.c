@@ -28,6 +28,7 @@ struct vigil_sigma_matcher {
     int recording;
     vigil_sg_pf_scratch *pf;
     const vigil_sg_cand **sel; /* candidates of one event the prefilter let through */
+    uint32_t *pick;            /* positions in one list whose first clause was hit */
     vigil_sigma_match_stats stats;
     /* the event's field names by hash (see field_fast) */
     struct ftab_ent *ft;
@@ -514,10 +515,11 @@ vigil_status vigil_sigma_matcher_create(const vigil_sigma_ruleset *rs, vigil_sig
     m->cache = malloc(rs->max_searches + 1);
     /* a rule is in at most one bucket of each list an event meets */
     m->sel = calloc((rs->nrules + 1) * VIGIL_SG_MAX_LISTS, sizeof *m->sel);
+    m->pick = calloc(rs->nrules + 1, sizeof *m->pick);
     m->md = pcre2_match_data_create(1, NULL);
     m->h_channel = vigil_sg_name_hash("Channel", 7);
     m->h_eventid = vigil_sg_name_hash("EventID", 7);
-    if (m->cache == NULL || m->sel == NULL || m->md == NULL) {
+    if (m->cache == NULL || m->sel == NULL || m->pick == NULL || m->md == NULL) {
         vigil_sigma_matcher_destroy(m);
         return VIGIL_ERR_NOMEM;
     }
@@ -541,6 +543,7 @@ void vigil_sigma_matcher_destroy(vigil_sigma_matcher *m)
     free(m->ft);
     free(m->fh);
     free(m->sel);
+    free(m->pick);
     vigil_sg_pf_scratch_destroy(m->pf);
     free(m);
 }
@@ -581,6 +584,49 @@ static int run_cand(vigil_sigma_matcher *m, const vigil_sg_cand *c, const vigil_
     return 1;
 }
 
+/* Filters a long list (one with byslot) into m->sel from ns on, in rule
+ * order: the candidates always evaluated, merged with those whose first
+ * clause slot was hit (looked up by slot) and whose other clauses were hit
+ * too. Returns the new ns. */
+static size_t pick_by_slot(vigil_sigma_matcher *m, const vigil_sg_candvec *v, const uint64_t *hit,
+                           uint64_t scan_no, size_t ns)
+{
+    size_t nhit, np = 0;
+    const uint32_t *hl = vigil_sg_pf_hit_list(m->pf, &nhit);
+    for (size_t h = 0; h < nhit; h++) {
+        uint64_t key = (uint64_t)hl[h] << 32;
+        size_t lo = 0, hi = v->nbyslot;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (v->byslot[mid] < key)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == v->nbyslot || v->byslot[lo] >> 32 != hl[h])
+            continue;
+        uint32_t i = (uint32_t)v->byslot[lo];
+        if (vigil_sg_pf_pass(hit, scan_no, v->pf[i]))
+            m->pick[np++] = i;
+    }
+    /* few picks: insertion sort */
+    for (size_t a = 1; a < np; a++) {
+        uint32_t x = m->pick[a];
+        size_t b = a;
+        for (; b > 0 && m->pick[b - 1] > x; b--)
+            m->pick[b] = m->pick[b - 1];
+        m->pick[b] = x;
+    }
+    size_t a = 0, p = 0;
+    while (a < v->nalways || p < np) {
+        if (p == np || (a < v->nalways && v->always[a] < m->pick[p]))
+            m->sel[ns++] = &v->v[v->always[a++]];
+        else
+            m->sel[ns++] = &v->v[m->pick[p++]];
+    }
+    return ns;
+}
+
 /* Runs the candidates of every list the prefilter lets through, in rule
  * order, each rule once (the first list holding it decides the branch).
  * First each list is filtered into its own run of m->sel (still in rule
@@ -595,6 +641,10 @@ static void run_lists(vigil_sigma_matcher *m, const vigil_sg_candvec *const *lis
         const vigil_sg_candvec *v = lists[k];
         start[k] = ns;
         m->stats.candidates += v->n;
+        if (v->byslot != NULL && v->pfl != 0 && hit != NULL) {
+            ns = pick_by_slot(m, v, hit, scan_no, ns);
+            continue;
+        }
         for (size_t i = 0; i < v->n; i++) {
             int32_t pf = v->pf[i];
             if (pf < 0 || v->pfl == 0 || hit == NULL || vigil_sg_pf_pass(hit, scan_no, pf))

@@ -221,10 +221,15 @@ static const char *const COMMON_TEXT[] = {
 };
 
 /* 1 if s[0..n) (lower case unless it has upper-case letters, compared
- * caselessly) occurs in COMMON_TEXT or is shorter than 3 bytes. */
+ * caselessly) occurs in COMMON_TEXT or is shorter than 3 ASCII bytes. */
 static int lit_common(const char *s, size_t n)
 {
-    if (n < 3)
+    /* two ASCII bytes (-s, /c, :\) are everywhere; one non-ASCII
+     * character (the Cyrillic look-alikes homoglyph rules list) is not */
+    int ascii = 1;
+    for (size_t i = 0; i < n; i++)
+        ascii &= (unsigned char)s[i] < 0x80;
+    if (n < 3 && ascii)
         return 1;
     for (size_t i = 0; i < sizeof COMMON_TEXT / sizeof COMMON_TEXT[0]; i++) {
         const char *t = COMMON_TEXT[i];

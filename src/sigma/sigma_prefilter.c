@@ -83,6 +83,8 @@ struct vigil_sg_pf_scratch {
     hs_scratch_t *scratch;
     uint64_t *hit; /* per slot: scan number of the last hit */
     uint64_t scan_no;
+    uint32_t *hitlist; /* the slots hit since vigil_sg_pf_begin */
+    size_t nhit;
     char *buf;
     size_t cap;
     /* the fields laid out in buf: field j starts at fstart[j], name hash fhash[j] */
@@ -414,6 +416,39 @@ static vigil_status list_lits(const struct vigil_sg_prefilter *pf, const vigil_s
     return VIGIL_OK;
 }
 
+static int u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Lists this long are walked by hit slots (see vigil_sg_candvec). */
+#define BYSLOT_MIN 64
+
+static vigil_status by_slot(vigil_sg_candvec *v)
+{
+    if (v->n < BYSLOT_MIN || v->n > UINT32_MAX)
+        return VIGIL_OK;
+    v->always = calloc(v->n, sizeof *v->always);
+    v->byslot = calloc(v->n, sizeof *v->byslot);
+    if (v->always == NULL || v->byslot == NULL) {
+        free(v->always);
+        free(v->byslot);
+        v->always = NULL;
+        v->byslot = NULL;
+        return VIGIL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        if (v->pf[i] < 0)
+            v->always[v->nalways++] = (uint32_t)i;
+        else
+            v->byslot[v->nbyslot++] =
+                (uint64_t)(v->pf[i] / VIGIL_SG_PF_MAX_CLAUSES) << 32 | (uint64_t)i;
+    }
+    qsort(v->byslot, v->nbyslot, sizeof *v->byslot, u64_cmp);
+    return VIGIL_OK;
+}
+
 static vigil_status attach(vigil_sigma_ruleset *rs, vigil_sg_candvec *const *lists,
                            const unsigned char *exact, size_t nl, const char *cache_dir)
 {
@@ -445,6 +480,7 @@ static vigil_status attach(vigil_sigma_ruleset *rs, vigil_sg_candvec *const *lis
         free(all);
         if (st == VIGIL_OK) {
             v->pfl = (int32_t)++pf->nlists;
+            st = by_slot(v);
         } else {
             free(l->fset);
             memset(l, 0, sizeof *l);
@@ -468,8 +504,14 @@ vigil_status vigil_sg_prefilter_attach(vigil_sigma_ruleset *rs, const char *cach
         st = attach(rs, lists, exact, nl, cache_dir);
         if (st != VIGIL_OK) {
             /* without databases every candidate is evaluated: still correct */
-            for (size_t i = 0; i < nl; i++)
+            for (size_t i = 0; i < nl; i++) {
                 lists[i]->pfl = 0;
+                free(lists[i]->always);
+                free(lists[i]->byslot);
+                lists[i]->always = NULL;
+                lists[i]->byslot = NULL;
+                lists[i]->nalways = lists[i]->nbyslot = 0;
+            }
             if (st == VIGIL_ERR_INTERNAL)
                 st = VIGIL_OK;
         }
@@ -491,7 +533,8 @@ vigil_status vigil_sg_pf_scratch_create(const struct vigil_sg_prefilter *pf,
         return VIGIL_ERR_NOMEM;
     s->pf = pf;
     s->hit = calloc(pf->nslots + 1, sizeof *s->hit);
-    if (s->hit == NULL) {
+    s->hitlist = calloc(pf->nslots + 1, sizeof *s->hitlist);
+    if (s->hit == NULL || s->hitlist == NULL) {
         vigil_sg_pf_scratch_destroy(s);
         return VIGIL_ERR_NOMEM;
     }
@@ -511,6 +554,7 @@ void vigil_sg_pf_scratch_destroy(vigil_sg_pf_scratch *s)
     if (s->scratch != NULL)
         hs_free_scratch(s->scratch);
     free(s->hit);
+    free(s->hitlist);
     free(s->buf);
     free(s->fstart);
     free(s->fhash);
@@ -539,14 +583,24 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
         fh = s->fhash[lo];
     }
     for (size_t i = db->first[id]; i < db->first[id + 1]; i++)
-        if (db->ent[i].fhash == 0 || db->ent[i].fhash == fh)
+        if ((db->ent[i].fhash == 0 || db->ent[i].fhash == fh) &&
+            s->hit[db->ent[i].slot] != s->scan_no) {
             s->hit[db->ent[i].slot] = s->scan_no;
+            s->hitlist[s->nhit++] = db->ent[i].slot; /* each slot once: fits */
+        }
     return 0;
 }
 
 void vigil_sg_pf_begin(vigil_sg_pf_scratch *s)
 {
     s->scan_no++;
+    s->nhit = 0;
+}
+
+const uint32_t *vigil_sg_pf_hit_list(const vigil_sg_pf_scratch *s, size_t *n)
+{
+    *n = s->nhit;
+    return s->hitlist;
 }
 
 vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_event *ev,

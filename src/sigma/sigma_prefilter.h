@@ -29,6 +29,8 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
 /* After the scans of an event, hits[k] == *scan_no for each slot k one of
  * whose literals occurred. */
 const uint64_t *vigil_sg_pf_hits(const vigil_sg_pf_scratch *s, uint64_t *scan_no);
+/* The slots hit since vigil_sg_pf_begin, each once, in no order. */
+const uint32_t *vigil_sg_pf_hit_list(const vigil_sg_pf_scratch *s, size_t *n);
 /* How many hyperscan databases the prefilter compiled (0 for NULL). */
 size_t vigil_sg_prefilter_ndbs(const struct vigil_sg_prefilter *pf);
 

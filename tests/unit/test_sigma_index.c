@@ -320,7 +320,7 @@ static void test_prefilter_fields(void)
 
 /* every part of an AND must be present (up to four clauses); OR
  * distributes; NOT adds nothing */
-static void test_prefilter_clauses(void)
+static void prefilter_clauses(size_t nfill)
 {
     const char *y =
         "title: and\nid: and\nlogsource:\n  product: windows\n  category: process_creation\n"
@@ -332,9 +332,11 @@ static void test_prefilter_clauses(void)
         "  condition: a or b\n"
         "---\ntitle: not\nid: not\nlogsource:\n  product: windows\n  category: process_creation\n"
         "detection:\n  a:\n    Image|endswith: '\\gamma.exe'\n  f:\n"
-        "    CommandLine|contains: 'benign'\n  condition: a and not f\n";
-    static char buf[16384];
-    add_fillers(buf, sizeof buf, y, 8);
+        "    CommandLine|contains: 'benign'\n  condition: a and not f\n"
+        "---\ntitle: any\nid: any\nlogsource:\n  product: windows\n  category: process_creation\n"
+        "detection:\n  sel:\n    CommandLine|re: '^zz.*9$'\n  condition: sel\n";
+    static char buf[65536];
+    add_fillers(buf, sizeof buf, y, nfill);
     vigil_sigma_ruleset *rs = load(buf, mapping);
     result r;
     CHECK(rs != NULL);
@@ -343,19 +345,19 @@ static void test_prefilter_clauses(void)
        "CommandLine", cli)
     /* one half of the AND: not evaluated */
     CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\tool.exe", "tool.exe -list"), &r), 0);
-    CHECK_EQ_INT(r.evals, 0);
+    CHECK_EQ_INT(r.evals, 1);
     CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\other.exe", "x -dump"), &r), 0);
-    CHECK_EQ_INT(r.evals, 0);
+    CHECK_EQ_INT(r.evals, 1);
     CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\TOOL.EXE", "x -DUMP"), &r), 1);
     CHECK_EQ_STR(r.ids, "and");
     /* (alpha & one) | (beta & two) = (alpha|beta) & (alpha|two) &
      * (one|beta) & (one|two): alpha with two is ruled out */
     CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\alpha.exe", "two"), &r), 0);
-    CHECK_EQ_INT(r.evals, 0);
+    CHECK_EQ_INT(r.evals, 1);
     /* a literal counts only in the field its value tests: \\alpha.exe and
      * one in CommandLine do not make (alpha & one) possible */
     CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\x.exe", "\\alpha.exe one"), &r), 0);
-    CHECK_EQ_INT(r.evals, 0);
+    CHECK_EQ_INT(r.evals, 1);
     /* found in the wrong field first and in the right one later */
     CHECK_EQ_INT(match_kv(rs,
                           EV("Channel", "Microsoft-Windows-Sysmon/Operational", "EventID", "1",
@@ -367,11 +369,23 @@ static void test_prefilter_clauses(void)
     CHECK_EQ_STR(r.ids, "or");
     /* the NOT side needs nothing: gamma alone is evaluated */
     CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\gamma.exe", "benign"), &r), 0);
-    CHECK_EQ_INT(r.evals, 1);
+    CHECK_EQ_INT(r.evals, 2);
     CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\gamma.exe", "x"), &r), 1);
     CHECK_EQ_STR(r.ids, "not");
+    /* a rule found through its clauses and one always evaluated, in rule order */
+    CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\tool.exe", "zz -dump 9"), &r), 2);
+    CHECK_EQ_STR(r.ids, "and,any");
+    CHECK_EQ_INT(r.evals, 2);
 #undef SYSMON1
     vigil_sigma_ruleset_destroy(rs);
+}
+
+/* the same with a short list (every candidate checked) and a long one
+ * (candidates looked up by the slots the scan hit) */
+static void test_prefilter_clauses(void)
+{
+    prefilter_clauses(8);
+    prefilter_clauses(80);
 }
 
 /* a regex rule needs the longest literal every match contains: it is
