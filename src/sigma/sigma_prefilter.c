@@ -617,8 +617,8 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
     }
     if (need > UINT32_MAX)
         return VIGIL_ERR_LIMIT;
-    if (need > s->cap) {
-        size_t cap = need < 4096 ? 4096 : need * 2;
+    if (need * 2 > s->cap) { /* the tested fields' part, then the others' */
+        size_t cap = need * 2 < 8192 ? 8192 : need * 4;
         char *b = realloc(s->buf, cap);
         if (b == NULL)
             return VIGIL_ERR_NOMEM;
@@ -638,36 +638,34 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
         s->fcap = cap;
     }
     s->nf = 0;
-    /* the values of the fields the list's rules test first, then (for
-     * keywords) the rest */
-    size_t o = 0, split = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < ev->nfields; i++) {
-            if (fset_has(l, name_hash[i]) != (pass == 0))
-                continue;
-            if (pass == 0) {
-                s->fstart[s->nf] = o;
-                s->fhash[s->nf++] = name_hash[i];
-            }
-            if (ev->fields[i].value != NULL && ev->fields[i].value_len) {
-                memcpy(s->buf + o, ev->fields[i].value, ev->fields[i].value_len);
-                o += ev->fields[i].value_len;
-            }
-            s->buf[o++] = 0;
+    /* one pass: the values of the fields the list's rules test from the
+     * start of buf, the rest (for keywords) from buf + need */
+    size_t o = 0, ko = need;
+    for (size_t i = 0; i < ev->nfields; i++) {
+        size_t *at;
+        if (fset_has(l, name_hash[i])) {
+            s->fstart[s->nf] = o;
+            s->fhash[s->nf++] = name_hash[i];
+            at = &o;
+        } else if (l->kw >= 0) {
+            at = &ko;
+        } else {
+            continue;
         }
-        if (pass == 0)
-            split = o;
-        if (l->kw < 0)
-            break;
+        if (ev->fields[i].value != NULL && ev->fields[i].value_len) {
+            memcpy(s->buf + *at, ev->fields[i].value, ev->fields[i].value_len);
+            *at += ev->fields[i].value_len;
+        }
+        s->buf[(*at)++] = 0;
     }
-    if (l->main >= 0 && split > 0) {
+    if (l->main >= 0 && o > 0) {
         s->cur = &pf->dbs[l->main];
-        if (hs_scan(s->cur->db, s->buf, (unsigned)split, 0, s->scratch, on_hit, s) != HS_SUCCESS)
+        if (hs_scan(s->cur->db, s->buf, (unsigned)o, 0, s->scratch, on_hit, s) != HS_SUCCESS)
             return VIGIL_ERR_INTERNAL;
     }
-    if (l->kw >= 0 && o > split) {
+    if (l->kw >= 0 && ko > need) {
         s->cur = &pf->dbs[l->kw];
-        if (hs_scan(s->cur->db, s->buf + split, (unsigned)(o - split), 0, s->scratch, on_hit, s) !=
+        if (hs_scan(s->cur->db, s->buf + need, (unsigned)(ko - need), 0, s->scratch, on_hit, s) !=
             HS_SUCCESS)
             return VIGIL_ERR_INTERNAL;
     }
