@@ -36,6 +36,13 @@ struct vigil_sigma_matcher {
     uint32_t *fh; /* per field of the event: its name hash */
     size_t fhcap;
     uint32_t h_channel, h_eventid;
+    /* the lists of the last (Channel, EventID) looked up: consecutive events
+     * of a log mostly share both */
+    char last_chan[CHAN_MAX];
+    size_t last_chan_len; /* SIZE_MAX: no Channel field; nothing cached yet: last_n > MAX */
+    int64_t last_eid;
+    const vigil_sg_candvec *last_lists[VIGIL_SG_MAX_LISTS];
+    size_t last_n;
 };
 
 /* One field of the current event: its name hash and index + 1 (0 = free). */
@@ -518,6 +525,7 @@ vigil_status vigil_sigma_matcher_create(const vigil_sigma_ruleset *rs, vigil_sig
     m->pick = calloc(rs->nrules + 1, sizeof *m->pick);
     m->md = pcre2_match_data_create(1, NULL);
     m->h_channel = vigil_sg_name_hash("Channel", 7);
+    m->last_n = VIGIL_SG_MAX_LISTS + 1; /* nothing cached */
     m->h_eventid = vigil_sg_name_hash("EventID", 7);
     if (m->cache == NULL || m->sel == NULL || m->pick == NULL || m->md == NULL) {
         vigil_sigma_matcher_destroy(m);
@@ -687,10 +695,7 @@ vigil_status vigil_sigma_matcher_match(vigil_sigma_matcher *m, const vigil_event
     if (st != VIGIL_OK)
         return st;
     const vigil_field *chf = field_fast(m, ev, "Channel", m->h_channel, NULL);
-    char lc[CHAN_MAX];
     int64_t eid = -2;
-    if (chf != NULL)
-        lower_copy(lc, chf->value ? chf->value : "", sizeof lc);
     const vigil_field *ef = field_fast(m, ev, "EventID", m->h_eventid, NULL);
     if (ef != NULL && ef->value != NULL) {
         char *end;
@@ -698,8 +703,24 @@ vigil_status vigil_sigma_matcher_match(vigil_sigma_matcher *m, const vigil_event
         if (end != ef->value && v >= 0)
             eid = v;
     }
-    const vigil_sg_candvec *lists[VIGIL_SG_MAX_LISTS];
-    size_t n = vigil_sg_index_lookup(m->rs->index, chf != NULL ? lc : NULL, eid, lists);
+    const char *cv = chf != NULL && chf->value != NULL ? chf->value : "";
+    size_t cl = chf == NULL ? SIZE_MAX : strnlen(cv, CHAN_MAX);
+    const vigil_sg_candvec **lists = m->last_lists;
+    size_t n = m->last_n;
+    if (n > VIGIL_SG_MAX_LISTS || eid != m->last_eid || cl != m->last_chan_len ||
+        (chf != NULL && memcmp(cv, m->last_chan, cl) != 0)) {
+        char lc[CHAN_MAX];
+        if (chf != NULL)
+            lower_copy(lc, cv, sizeof lc);
+        n = vigil_sg_index_lookup(m->rs->index, chf != NULL ? lc : NULL, eid, m->last_lists);
+        m->last_n = n;
+        m->last_eid = eid;
+        m->last_chan_len = cl;
+        if (chf != NULL && cl < CHAN_MAX)
+            memcpy(m->last_chan, cv, cl);
+        else if (chf != NULL)
+            m->last_n = VIGIL_SG_MAX_LISTS + 1; /* too long to keep: look up again next time */
+    }
     if (m->pf != NULL) {
         vigil_sg_pf_begin(m->pf);
         for (size_t k = 0; k < n; k++) {

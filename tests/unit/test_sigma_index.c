@@ -244,6 +244,56 @@ static void test_field_lookup(void)
     vigil_sigma_ruleset_destroy(rs);
 }
 
+/* one matcher over a run of events: the lists looked up for one
+ * (Channel, EventID) must not leak into the next event's */
+static void test_lookup_sequence(void)
+{
+    const char *y = "title: i\nid: i\nlogsource:\n  product: windows\n  category: "
+                    "process_creation\ndetection:\n  sel:\n    Image|contains: 'evilthing'\n"
+                    "  condition: sel\n";
+    vigil_sigma_ruleset *rs = load(y, mapping);
+    vigil_sigma_matcher *m = NULL;
+    CHECK(rs != NULL && vigil_sigma_matcher_create(rs, &m) == VIGIL_OK);
+    if (m == NULL) {
+        vigil_sigma_ruleset_destroy(rs);
+        return;
+    }
+    static const struct {
+        const char *chan, *eid, *name;
+        size_t want;
+    } seq[] = {
+        {"Microsoft-Windows-Sysmon/Operational", "1", "Image", 1},
+        {"Microsoft-Windows-Sysmon/Operational", "2", "Image", 0},
+        {"Microsoft-Windows-Sysmon/Operational", "1", "Image", 1},
+        {"microsoft-windows-sysmon/operational", "1", "Image", 1},
+        {"Security", "4688", "NewProcessName", 1},
+        {"Security", "4688", "Image", 0},
+        {NULL, "1", "Image", 0},
+        {"Microsoft-Windows-Sysmon/Operational", "1", "Image", 1},
+    };
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+        vigil_field f[3];
+        size_t n = 0;
+        if (seq[i].chan != NULL)
+            f[n++] = (vigil_field){.name = "Channel",
+                                   .name_len = 7,
+                                   .value = seq[i].chan,
+                                   .value_len = strlen(seq[i].chan)};
+        f[n++] = (vigil_field){
+            .name = "EventID", .name_len = 7, .value = seq[i].eid, .value_len = strlen(seq[i].eid)};
+        f[n++] = (vigil_field){.name = seq[i].name,
+                               .name_len = strlen(seq[i].name),
+                               .value = "C:\\evilthing.exe",
+                               .value_len = 15};
+        vigil_event ev = {.fields = f, .nfields = n};
+        size_t cnt = 99;
+        CHECK(vigil_sigma_matcher_match(m, &ev, NULL, NULL, &cnt) == VIGIL_OK);
+        CHECK_EQ_INT((int)cnt, (int)seq[i].want);
+    }
+    vigil_sigma_matcher_destroy(m);
+    vigil_sigma_ruleset_destroy(rs);
+}
+
 /* Filler rules, to check the prefilter over lists with more rules than the
  * test's own: n process_creation rules and n unscoped ones, each on a
  * literal no test event holds. */
@@ -464,6 +514,7 @@ int main(void)
     TEST_RUN(test_fold_branches);
     TEST_RUN(test_order);
     TEST_RUN(test_field_lookup);
+    TEST_RUN(test_lookup_sequence);
     TEST_RUN(test_prefilter_fields);
     TEST_RUN(test_prefilter_clauses);
     TEST_RUN(test_prefilter_regex);
