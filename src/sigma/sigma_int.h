@@ -293,9 +293,10 @@ struct vigil_sg_rule {
     const char *value_field;
     int corr_used; /* referenced by a correlation */
     int generate;  /* correlation: referenced rules also report on their own */
-    /* prefilter: every literal in this list must be absent for a rule whose
-     * evaluation could only succeed through one of them; see sigma_prefilter.c */
-    int prefilter_id; /* -1 = always evaluate, else vigil_sg_pf_code() */
+    /* prefilter: the rule's first slot and clause count (vigil_sg_pf_code);
+     * the rule is evaluated only if every clause's literals were hit; see
+     * sigma_pfneed.c and sigma_prefilter.c */
+    int prefilter_id; /* -1 = always evaluate */
 };
 
 /* The frozen ruleset. */
@@ -315,6 +316,9 @@ struct vigil_sigma_ruleset {
 
 /* ---- matching (sigma_match.c) ---- */
 
+/* The name a rule's field is looked up as under branch br (its renames;
+ * br may be NULL): name itself or the rename's target. */
+const char *vigil_sg_branch_field(const vigil_sg_branch *br, const char *name);
 /* Field lookup: exact name, then case-insensitive (ASCII), then ignoring
  * spaces in EventData names ("Source Name" for SourceName). */
 const vigil_field *vigil_sg_field(const vigil_event *ev, const char *name,

@@ -92,15 +92,18 @@ static int eq_nospace(const char *a, const char *b)
     }
 }
 
+const char *vigil_sg_branch_field(const vigil_sg_branch *br, const char *name)
+{
+    for (size_t i = 0; br != NULL && i < br->nrenames; i++)
+        if (strcmp(br->renames[i].from, name) == 0)
+            return br->renames[i].to;
+    return name;
+}
+
 const vigil_field *vigil_sg_field(const vigil_event *ev, const char *name,
                                   const vigil_sg_branch *br)
 {
-    if (br != NULL)
-        for (size_t i = 0; i < br->nrenames; i++)
-            if (strcmp(br->renames[i].from, name) == 0) {
-                name = br->renames[i].to;
-                break;
-            }
+    name = vigil_sg_branch_field(br, name);
     for (size_t i = 0; i < ev->nfields; i++)
         if (strcmp(ev->fields[i].name, name) == 0)
             return &ev->fields[i];
@@ -178,13 +181,11 @@ static vigil_status ftab_build(vigil_sigma_matcher *m, const vigil_event *ev)
 static const vigil_field *field_fast(const vigil_sigma_matcher *m, const vigil_event *ev,
                                      const char *name, uint32_t hash, const vigil_sg_branch *br)
 {
-    if (br != NULL)
-        for (size_t i = 0; i < br->nrenames; i++)
-            if (strcmp(br->renames[i].from, name) == 0) {
-                name = br->renames[i].to;
-                hash = 0;
-                break;
-            }
+    const char *to = vigil_sg_branch_field(br, name);
+    if (to != name) {
+        name = to;
+        hash = 0;
+    }
     if (hash == 0)
         hash = vigil_sg_name_hash(name, strlen(name));
     const vigil_field *caseless = NULL, *nospace = NULL;

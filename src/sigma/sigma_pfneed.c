@@ -25,8 +25,8 @@
 typedef struct lit {
     const char *s;
     size_t len;
-    int kw;            /* from a keyword item: may occur in any field */
-    const char *field; /* else the field it must occur in, as the rule names it */
+    const char *field; /* the field it must occur in, as the rule names it;
+                          NULL: from a keyword item, any field */
 } lit;
 
 typedef struct litset {
@@ -49,7 +49,6 @@ static int ls_push(litset *s, const char *p, size_t len)
     }
     s->v[s->n].s = p;
     s->v[s->n].len = len;
-    s->v[s->n].kw = 0;
     s->v[s->n].field = NULL;
     s->n++;
     return 0;
@@ -75,7 +74,6 @@ static litset ls_union(litset a, litset b)
             ls_free(&b);
             return UNKNOWN;
         }
-        a.v[a.n - 1].kw = b.v[i].kw;
         a.v[a.n - 1].field = b.v[i].field;
     }
     ls_free(&b);
@@ -168,11 +166,9 @@ static litset need_item(const vigil_sg_item *it)
         for (size_t g = 0; g < it->ngroups; g++)
             s = ls_pick(s, need_alts(&it->groups[g]));
     }
-    /* a keyword searches every field, not only those rules name (fset) */
-    for (size_t i = 0; i < s.n; i++) {
-        s.v[i].kw = it->field == NULL;
+    /* the field the values test; NULL (a keyword): any field */
+    for (size_t i = 0; i < s.n; i++)
         s.v[i].field = it->field;
-    }
     return s;
 }
 
@@ -305,7 +301,6 @@ static litset ls_copy(const litset *s)
             ls_free(&r);
             return UNKNOWN;
         }
-        r.v[i].kw = s->v[i].kw;
         r.v[i].field = s->v[i].field;
     }
     return r;
@@ -431,7 +426,6 @@ vigil_status vigil_sg_pf_need(const vigil_sg_rule *r, vigil_sg_pflit **lits, siz
             v[k].s = need.c[c].v[i].s;
             v[k].len = need.c[c].v[i].len;
             v[k].clause = (unsigned)c;
-            v[k].kw = need.c[c].v[i].kw;
             v[k].field = need.c[c].v[i].field;
             k++;
         }

@@ -11,22 +11,21 @@
 /* At most this many clauses per rule (see sigma_pfneed.c). */
 #define VIGIL_SG_PF_MAX_CLAUSES 4
 
-/* One literal of a rule's need: it belongs to clause `clause` (0-based);
- * kw: from a keyword item, so it may occur in any field; else it must
- * occur in `field` (the name the rule tests; a branch may rename it). */
+/* One literal of a rule's need: it belongs to clause `clause` (0-based)
+ * and must occur in `field` (the name the rule tests; a branch may rename
+ * it), or, if field is NULL (a keyword), in any field. */
 typedef struct vigil_sg_pflit {
     const char *s;
     size_t len;
     unsigned clause;
-    int kw;
-    const char *field; /* NULL for kw */
+    const char *field;
 } vigil_sg_pflit;
 
 /* What rule r needs: *nclauses clauses (0: no need found; the rule is
  * always evaluated), their literals in *lits (caller frees), *nlits of
  * them. The rule can only match an event in which, for every clause, one
- * of the clause's literals occurs (caselessly) in a field the rule tests or,
- * for kw literals, in any field. VIGIL_OK or VIGIL_ERR_NOMEM. */
+ * of the clause's literals occurs (caselessly) in its field or, for a
+ * keyword's, in any field. VIGIL_OK or VIGIL_ERR_NOMEM. */
 vigil_status vigil_sg_pf_need(const vigil_sg_rule *r, vigil_sg_pflit **lits, size_t *nlits,
                               size_t *nclauses);
 

@@ -9,9 +9,9 @@
  * rules it can never meet cost most of the scan (a Bits-Client event
  * against the ~18,000 literals of the process_creation rules), both in
  * work and in cache misses of one big database. Each list's database is
- * scanned over the fields its own rules test; keyword literals, which may
- * occur in any field, go into a second database scanned over the other
- * fields. Every list with a rule that needs literals gets one, however few:
+ * scanned over the fields its literals must be found in; keyword literals,
+ * which may occur in any field, also go into a second database scanned
+ * over the other fields. Every list with a rule that needs literals gets one, however few:
  * one rule of 80 keywords costs more to evaluate on every Application event
  * than the scan that rules it out (lists of 8 or more only: 10% more
  * matcher cycles). Identical literal sets (Sysmon 1 and Security 4688 share
@@ -31,8 +31,7 @@ typedef struct lit {
     const char *s;
     size_t len;
     unsigned slot;
-    uint32_t fhash; /* the field it must be found in (name hash), 0: any */
-    int kw;
+    uint32_t fhash; /* the field it must be found in (name hash), 0: any (a keyword's) */
 } lit;
 
 /* What a pattern's occurrence stands for: slot hit, if it lies in a field
@@ -180,9 +179,8 @@ static int fset_has(const pflist *l, uint32_t h)
     return 0;
 }
 
-static void fset_add(pflist *l, const char *name)
+static void fset_add(pflist *l, uint32_t h)
 {
-    uint32_t h = vigil_sg_name_hash(name, strlen(name));
     size_t i = h & (l->fcap - 1);
     for (; l->fset[i] != 0; i = (i + 1) & (l->fcap - 1))
         if (l->fset[i] == h)
@@ -190,50 +188,26 @@ static void fset_add(pflist *l, const char *name)
     l->fset[i] = h;
 }
 
-static size_t det_items(const vigil_sg_detection *d)
+/* The fields the main database scans: those the list's literals must be
+ * found in (hits elsewhere count for keyword literals only, which the
+ * keyword database finds in the other fields). */
+static vigil_status fset_build(pflist *l, const lit *all, size_t nall)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < d->nsearches; i++)
-        for (size_t o = 0; o < d->searches[i].n; o++)
-            n += d->searches[i].ors[o].n;
-    return n;
-}
-
-/* The field names the list's literals can come from: every field its rules
- * test, under its own name and the names their branches rename it to. A
- * field lookup only finds names that hash alike (vigil_sg_name_hash), so
- * values of other fields cannot make a rule match and need no scanning. */
-static vigil_status fset_build(pflist *l, const vigil_sg_candvec *v)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < v->n; i++) {
-        n += det_items(&v->v[i].rule->det);
-        if (v->v[i].br != NULL)
-            n += v->v[i].br->nrenames;
-    }
-    if (n > SIZE_MAX / 8 / sizeof *l->fset)
+    if (nall > SIZE_MAX / 8 / sizeof *l->fset)
         return VIGIL_ERR_LIMIT;
-    l->fcap = 64;
-    while (l->fcap < n * 2)
+    l->fcap = 16;
+    while (l->fcap < nall * 2)
         l->fcap *= 2;
     l->fset = calloc(l->fcap, sizeof *l->fset);
     if (l->fset == NULL)
         return VIGIL_ERR_NOMEM;
-    for (size_t i = 0; i < v->n; i++) {
-        const vigil_sg_detection *d = &v->v[i].rule->det;
-        for (size_t k = 0; k < d->nsearches; k++)
-            for (size_t o = 0; o < d->searches[k].n; o++)
-                for (size_t t = 0; t < d->searches[k].ors[o].n; t++)
-                    if (d->searches[k].ors[o].items[t].field != NULL)
-                        fset_add(l, d->searches[k].ors[o].items[t].field);
-        const vigil_sg_branch *br = v->v[i].br;
-        for (size_t k = 0; br != NULL && k < br->nrenames; k++)
-            fset_add(l, br->renames[k].to);
-    }
+    for (size_t i = 0; i < nall; i++)
+        if (all[i].fhash != 0)
+            fset_add(l, all[i].fhash);
     return VIGIL_OK;
 }
 
-/* Compiles the sorted literals (kw ones only, if kw_only) into a database,
+/* Compiles the sorted literals (keyword ones, fhash 0, only if kw_only) into a database,
  * or finds the same set compiled already; *out = its index, -1 if there
  * are none. VIGIL_ERR_INTERNAL if hyperscan refuses them. */
 static vigil_status db_get(struct vigil_sg_prefilter *pf, const lit *all, size_t nall, int kw_only,
@@ -242,7 +216,7 @@ static vigil_status db_get(struct vigil_sg_prefilter *pf, const lit *all, size_t
     *out = -1;
     size_t n = 0;
     for (size_t i = 0; i < nall; i++)
-        n += !kw_only || all[i].kw;
+        n += !kw_only || all[i].fhash == 0;
     if (n == 0)
         return VIGIL_OK;
     if (n > UINT_MAX / 2)
@@ -273,9 +247,9 @@ static vigil_status db_get(struct vigil_sg_prefilter *pf, const lit *all, size_t
     size_t k = 0;
     for (size_t i = 0; i < nall; i++) {
         const lit *l = &all[i];
-        if (kw_only && !l->kw)
+        if (kw_only && l->fhash != 0)
             continue;
-        uint32_t fh = kw_only ? 0 : l->fhash; /* the kw database scans only other fields */
+        uint32_t fh = l->fhash;
         if (prev != NULL && prev->len == l->len && memcmp(prev->s, l->s, l->len) == 0) {
             if (db->ent[k - 1].slot == l->slot && db->ent[k - 1].fhash == fh)
                 continue; /* the same literal twice in one clause and field */
@@ -364,16 +338,12 @@ static int *shared_rules(const vigil_sigma_ruleset *rs, vigil_sg_candvec *const 
 }
 
 /* The name hash of the event field a rule's `field` is looked up as under
- * branch br (its renames, as field_fast applies them); 0 for NULL. */
+ * branch br; 0 for NULL (a keyword). */
 static uint32_t field_hash(const char *field, const vigil_sg_branch *br)
 {
     if (field == NULL)
         return 0;
-    for (size_t i = 0; br != NULL && i < br->nrenames; i++)
-        if (strcmp(br->renames[i].from, field) == 0) {
-            field = br->renames[i].to;
-            break;
-        }
+    field = vigil_sg_branch_field(br, field);
     return vigil_sg_name_hash(field, strlen(field));
 }
 
@@ -404,7 +374,6 @@ static vigil_status list_lits(const struct vigil_sg_prefilter *pf, const vigil_s
             all[k].s = nd->lits[j].s;
             all[k].len = nd->lits[j].len;
             all[k].slot = nd->slot0 + nd->lits[j].clause;
-            all[k].kw = nd->lits[j].kw;
             all[k].fhash = field_hash(nd->lits[j].field, v->v[i].br);
             k++;
         }
@@ -471,7 +440,7 @@ static vigil_status attach(vigil_sigma_ruleset *rs, vigil_sg_candvec *const *lis
             continue;
         pflist *l = &pf->lists[pf->nlists];
         l->main = l->kw = -1;
-        st = fset_build(l, v);
+        st = fset_build(l, all, nall);
         if (st == VIGIL_OK)
             st = db_get(pf, all, nall, 0, cache_dir, &l->main);
         if (st == VIGIL_OK)
