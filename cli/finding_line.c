@@ -39,20 +39,6 @@ void out_iso_time(int64_t t, char *buf, size_t cap)
     strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-void out_iso_ms(int64_t ms, char *buf, size_t cap)
-{
-    struct tm tm;
-    int64_t sec = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-    time_t tt = (time_t)sec;
-
-    if (ms == 0 || gmtime_r(&tt, &tm) == NULL) {
-        buf[0] = '\0';
-        return;
-    }
-    size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, cap - n, ".%03dZ", (int)(ms - sec * 1000));
-}
-
 void finding_lines_free(finding_lines *fl)
 {
     if (fl == NULL)
@@ -250,7 +236,7 @@ static int put_correlation(json_buf *b, const vigil_finding *f)
         json_buf_lit(b, "{\"path\":");
         json_buf_str(b, fe->source ? fe->source : "");
         put_int_member(b, "record_id", (long long)fe->record_id);
-        out_iso_ms(fe->time_ms, t, sizeof t);
+        vigil_time_ms_format(fe->time_ms, t, sizeof t);
         if (t[0])
             put_str_member(b, "event_time", t);
         if (fe->rule)

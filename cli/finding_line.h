@@ -54,9 +54,8 @@ int finding_lines_renders(const vigil_finding *f);
 int finding_lines_append(finding_lines *fl, json_buf *out, const vigil_finding *f);
 
 /* "2019-03-19T23:33:51Z" from seconds since the epoch ("" when gmtime
- * cannot say), and "2019-03-19T23:33:51.123Z" from ms ("" for 0): the times
- * of the JSON and text outputs. */
+ * cannot say): file times of the JSON and text outputs (event times in ms:
+ * vigil_time_ms_format). */
 void out_iso_time(int64_t t, char *buf, size_t cap);
-void out_iso_ms(int64_t ms, char *buf, size_t cap);
 
 #endif

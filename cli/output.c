@@ -237,7 +237,7 @@ static void event_json(json_t *o, const vigil_target_result *r, const vigil_find
             const vigil_finding_event *fe = &f->events[i];
             json_object_set_new(e, "path", jstr(fe->source ? fe->source : ""));
             json_object_set_new(e, "record_id", json_integer((json_int_t)fe->record_id));
-            out_iso_ms(fe->time_ms, t, sizeof t);
+            vigil_time_ms_format(fe->time_ms, t, sizeof t);
             if (t[0])
                 json_object_set_new(e, "event_time", json_string(t));
             if (fe->rule)
@@ -381,7 +381,7 @@ static void text_correlation(out_writer *w, const vigil_target_result *r)
             fprintf(fp, "  %s=%s", f->fields[k].name, f->fields[k].value);
         fputc('\n', fp);
         for (size_t k = 0; k < f->nevents; k++) {
-            out_iso_ms(f->events[k].time_ms, t, sizeof t);
+            vigil_time_ms_format(f->events[k].time_ms, t, sizeof t);
             fprintf(fp, "        %s%s#%llu  %s  %s%s\n", d,
                     f->events[k].source ? f->events[k].source : "-",
                     (unsigned long long)f->events[k].record_id, t[0] ? t : "-",

@@ -37,6 +37,9 @@ typedef enum {
 #define VIGIL_LEVEL_COUNT 4
 
 const char *vigil_level_name(vigil_level level); /* "info", "notice", ... */
+/* ms since the epoch (a vigil_finding_event's time_ms) as
+ * "2019-03-19T23:33:51.123Z" into buf; "" for 0 (unknown). */
+void vigil_time_ms_format(int64_t ms, char *buf, size_t cap);
 
 typedef struct vigil_meta {
     const char *key;

@@ -95,7 +95,7 @@ static vigil_level level_of(const vigil_scan_options *o, int score)
     return VIGIL_LEVEL_INFO;
 }
 
-static void iso_ms(int64_t ms, char *buf, size_t cap)
+void vigil_time_ms_format(int64_t ms, char *buf, size_t cap)
 {
     struct tm tm;
     int64_t sec = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
@@ -147,7 +147,7 @@ static int on_corr(const vigil_sigma_corr_result *res, void *user)
     f->nevents = res->nevents;
     f->count = res->count;
 
-    iso_ms(res->first_ms, first, sizeof first);
+    vigil_time_ms_format(res->first_ms, first, sizeof first);
     memset(&tr, 0, sizeof tr);
     tr.path = res->nevents > 0 && res->events[0].source != NULL ? res->events[0].source : "";
     tr.filetype = "";
