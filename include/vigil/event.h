@@ -29,7 +29,17 @@ typedef struct vigil_event {
     const char *source; /* file the event came from, may be NULL */
     uint64_t record_id; /* EVTX record id or line number, 0 if none */
     uint64_t offset;    /* byte offset of the record in the source */
+    /* Optional: name_hash[i] == vigil_field_name_hash() of field i's name,
+     * or NULL. A producer whose names repeat (EVTX templates) computes
+     * them once; consumers that look fields up by hash then need not hash
+     * every name of every event. */
+    const uint32_t *name_hash;
 } vigil_event;
+
+/* Hash of a field name with ASCII case folded and spaces left out (the
+ * forms Sigma takes for one name: SourceName, sourcename, "Source Name"
+ * hash alike); never 0. Reads len bytes or up to a NUL. */
+uint32_t vigil_field_name_hash(const char *name, size_t len);
 
 /* Return 0 to go on, non-zero to stop the producer. */
 typedef int (*vigil_event_fn)(const vigil_event *event, void *user);

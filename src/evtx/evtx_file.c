@@ -37,6 +37,7 @@ typedef struct worker {
     rec_entry *recs;
     size_t nrecs, caprecs;
     vigil_field *fields;
+    uint32_t *hashes; /* the fields' name hashes (vigil_event.name_hash) */
     size_t capfields;
     vigil_evtx_stats st;
 } worker;
@@ -108,8 +109,10 @@ static void worker_free(worker *w)
     vigil_evtx_ctx_free(&w->ctx);
     free(w->recs);
     free(w->fields);
+    free(w->hashes);
     w->recs = NULL;
     w->fields = NULL;
+    w->hashes = NULL;
 }
 
 vigil_status vigil_evtx_parser_create(const vigil_evtx_options *opts, vigil_evtx_parser **out)
@@ -287,11 +290,14 @@ static int deliver_recs(vigil_evtx_parser *p, worker *w, const char *name, const
         if (r->nf > w->capfields) {
             size_t cap = r->nf < 64 ? 64 : r->nf * 2;
             vigil_field *f = realloc(w->fields, cap * sizeof *f);
-            if (f == NULL) {
+            if (f != NULL)
+                w->fields = f;
+            uint32_t *h = f != NULL ? realloc(w->hashes, cap * sizeof *h) : NULL;
+            if (h == NULL) {
                 rc = -1;
                 break;
             }
-            w->fields = f;
+            w->hashes = h;
             w->capfields = cap;
         }
         for (size_t k = 0; k < r->nf; k++) {
@@ -302,6 +308,8 @@ static int deliver_recs(vigil_evtx_parser *p, worker *w, const char *name, const
             f->value = out + fr->val_off;
             f->value_len = fr->val_len;
             f->is_null = 0;
+            w->hashes[k] = fr->name_hash ? fr->name_hash
+                                         : vigil_field_name_hash(f->name, f->name_len);
         }
         vigil_event ev;
         ev.fields = w->fields;
@@ -309,6 +317,7 @@ static int deliver_recs(vigil_evtx_parser *p, worker *w, const char *name, const
         ev.source = name;
         ev.record_id = r->record_id;
         ev.offset = r->offset;
+        ev.name_hash = w->hashes;
         if (p->opts.on_event(&ev, p->opts.event_user) != 0)
             rc = 1;
     }

@@ -197,6 +197,7 @@ typedef struct vigil_evtx_op {
     uint32_t len;
     const char *str; /* NUL-terminated, in the program's arena */
     const void *ctx; /* BINXML: the element stack there (evtx_prog.c) */
+    uint32_t hash;   /* field-naming ops: vigil_field_name_hash(str) */
 } vigil_evtx_op;
 
 /* A template's program for one context: the top of a record (key NULL)
@@ -264,6 +265,7 @@ typedef struct vigil_evtx_fref {
     uint32_t name_len;
     uint32_t val_off;
     uint32_t val_len;
+    uint32_t name_hash; /* vigil_field_name_hash of the name, 0: not computed */
 } vigil_evtx_fref;
 
 typedef struct vigil_evtx_elem {
@@ -366,9 +368,11 @@ void vigil_evtx_parser_set_programs(vigil_evtx_parser *p, int on);
 /* Grows c->refs for one more field. 0 or -1 with c->err set. */
 int vigil_evtx_grow_refs(vigil_evtx_ctx *c);
 
-/* Appends a field (name_ptr, or the name at name_off in out). 0 or -1. */
-static inline int vigil_evtx_add_ref(vigil_evtx_ctx *c, const char *name_ptr, uint32_t name_off,
-                                     uint32_t name_len, uint32_t val_off, uint32_t val_len)
+/* Appends a field (name_ptr, or the name at name_off in out; name_hash its
+ * vigil_field_name_hash, or 0 to have it computed on delivery). 0 or -1. */
+static inline int vigil_evtx_add_ref_h(vigil_evtx_ctx *c, const char *name_ptr,
+                                       uint32_t name_off, uint32_t name_len, uint32_t name_hash,
+                                       uint32_t val_off, uint32_t val_len)
 {
     if (c->nrefs == c->caprefs && vigil_evtx_grow_refs(c) != 0)
         return -1;
@@ -378,7 +382,14 @@ static inline int vigil_evtx_add_ref(vigil_evtx_ctx *c, const char *name_ptr, ui
     f->name_len = name_len;
     f->val_off = val_off;
     f->val_len = val_len;
+    f->name_hash = name_hash;
     return 0;
+}
+
+static inline int vigil_evtx_add_ref(vigil_evtx_ctx *c, const char *name_ptr, uint32_t name_off,
+                                     uint32_t name_len, uint32_t val_off, uint32_t val_len)
+{
+    return vigil_evtx_add_ref_h(c, name_ptr, name_off, name_len, 0, val_off, val_len);
 }
 
 /* Decodes the binary XML of one record at [off, end) and appends its fields

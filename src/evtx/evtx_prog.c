@@ -399,6 +399,10 @@ static size_t build(vigil_arena *a, int local, const vigil_evtx_tmpl *t, const s
     }
     if (!s->bad) {
         fuse(&s->ov);
+        /* names hashed once per template, not per event (vigil_event.name_hash) */
+        for (uint32_t i = 0; i < s->ov.n; i++)
+            if (s->ov.v[i].str != NULL && s->ov.v[i].kind != VIGIL_EVTX_OP_TEXT)
+                s->ov.v[i].hash = vigil_field_name_hash(s->ov.v[i].str, s->ov.v[i].len);
         pr->ops = s->ov.n ? s->ov.v : no_ops;
         pr->n = s->ov.n;
     }
@@ -513,12 +517,12 @@ static int parse_instance(vigil_evtx_ctx *c, uint32_t p, uint32_t end, int top, 
 __attribute__((always_inline))
 #endif
 static inline int
-field(vigil_evtx_ctx *c, const char *name, uint32_t name_len, uint32_t vstart)
+field(vigil_evtx_ctx *c, const vigil_evtx_op *op, uint32_t vstart)
 {
     uint32_t vlen = (uint32_t)(c->out.len - vstart);
     if (vigil_evtx_buf_putc(&c->out, '\0') != 0)
         return -1;
-    return vigil_evtx_add_ref(c, name, 0, name_len, vstart, vlen);
+    return vigil_evtx_add_ref_h(c, op->str, 0, op->len, op->hash, vstart, vlen);
 }
 
 static int run_prog(vigil_evtx_ctx *c, const vigil_evtx_prog *pr, const vigil_evtx_value *vals,
@@ -598,7 +602,7 @@ static int run_prog(vigil_evtx_ctx *c, const vigil_evtx_prog *pr, const vigil_ev
                 out->len = vstart;
                 break;
             }
-            if (field(c, op->str, op->len, vstart) != 0)
+            if (field(c, op, vstart) != 0)
                 return RUN_FALLBACK;
             if ((op->flags & VIGIL_EVTX_OPF_TIMECREATED) &&
                 vigil_evtx_add_ref(c, "TimeCreated", 0, 11, vstart,
@@ -612,7 +616,7 @@ static int run_prog(vigil_evtx_ctx *c, const vigil_evtx_prog *pr, const vigil_ev
                 return RUN_FALLBACK;
             if ((op->flags & VIGIL_EVTX_OPF_HAS_ATTR) && out->len == vstart)
                 break;
-            if (field(c, op->str, op->len, vstart) != 0)
+            if (field(c, op, vstart) != 0)
                 return RUN_FALLBACK;
             break;
         case VIGIL_EVTX_OP_SKIP:
@@ -631,7 +635,7 @@ static int run_prog(vigil_evtx_ctx *c, const vigil_evtx_prog *pr, const vigil_ev
                 out->len = vstart;
                 break;
             }
-            if (field(c, op->str, op->len, vstart) != 0)
+            if (field(c, op, vstart) != 0)
                 return RUN_FALLBACK;
             if ((op->flags & VIGIL_EVTX_OPF_TIMECREATED) &&
                 vigil_evtx_add_ref(c, "TimeCreated", 0, 11, vstart,
@@ -653,11 +657,11 @@ static int run_prog(vigil_evtx_ctx *c, const vigil_evtx_prog *pr, const vigil_ev
         case VIGIL_EVTX_OP_CLOSE:
             if ((op->flags & VIGIL_EVTX_OPF_HAS_ATTR) && out->len == vstart)
                 break; /* empty element with attributes: no field */
-            if (field(c, op->str, op->len, vstart) != 0)
+            if (field(c, op, vstart) != 0)
                 return RUN_FALLBACK;
             break;
         case VIGIL_EVTX_OP_DATA_NAMED:
-            if (field(c, op->str, op->len, vstart) != 0)
+            if (field(c, op, vstart) != 0)
                 return RUN_FALLBACK;
             break;
         case VIGIL_EVTX_OP_DATA_DYN:

@@ -117,7 +117,7 @@ enum {
 /* One `field|modifiers: values` test; field NULL = keyword search. */
 typedef struct vigil_sg_item {
     const char *field;
-    uint32_t field_hash;   /* vigil_sg_name_hash(field); 0 = not computed */
+    uint32_t field_hash;   /* vigil_field_name_hash(field); 0 = not computed */
     vigil_sg_alts *groups; /* OR inside a group; groups OR'ed, or AND'ed with all */
     size_t ngroups;
     int all;
@@ -323,9 +323,8 @@ const char *vigil_sg_branch_field(const vigil_sg_branch *br, const char *name);
  * spaces in EventData names ("Source Name" for SourceName). */
 const vigil_field *vigil_sg_field(const vigil_event *ev, const char *name,
                                   const vigil_sg_branch *br);
-/* Hash of a field name, ASCII case folded and spaces left out (so names
- * vigil_sg_field takes for each other hash alike); never 0. */
-uint32_t vigil_sg_name_hash(const char *name, size_t len);
+/* Field names are hashed by vigil_field_name_hash (vigil/event.h): names
+ * vigil_sg_field takes for each other hash alike. */
 
 /* ---- index (sigma_index.c, sigma_index.h) ---- */
 

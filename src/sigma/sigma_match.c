@@ -33,7 +33,8 @@ struct vigil_sigma_matcher {
     /* the event's field names by hash (see field_fast) */
     struct ftab_ent *ft;
     size_t ftcap; /* power of two */
-    uint32_t *fh; /* per field of the event: its name hash */
+    uint32_t *fh;        /* per field of the event: its name hash, if the event has none */
+    const uint32_t *fhv; /* the event's name hashes: its own or fh */
     size_t fhcap;
     uint32_t h_channel, h_eventid;
     /* the lists of the last (Channel, EventID) looked up: consecutive events
@@ -118,27 +119,11 @@ const vigil_field *vigil_sg_field(const vigil_event *ev, const char *name,
     return NULL;
 }
 
-uint32_t vigil_sg_name_hash(const char *name, size_t len)
-{
-    /* rotate-xor per byte (one cycle, no multiply chain: every field name
-     * of every event goes through here), one multiply to mix at the end */
-    uint32_t h = 0;
-    for (size_t i = 0; i < len && name[i]; i++) {
-        unsigned c = (unsigned char)name[i];
-        if (c == ' ')
-            continue;
-        c |= (unsigned)(c - 'A' < 26u) << 5; /* ASCII case fold */
-        h = ((h << 5) | (h >> 27)) ^ c;
-    }
-    h *= 0x9e3779b1u;
-    h ^= h >> 16;
-    return h ? h : 1;
-}
-
 /* Files the event's field names by hash, once per event: rules then find a
  * field in one probe instead of comparing every name. Fields are inserted
  * in event order, so among entries of one name the probe meets the first
- * field first, as vigil_sg_field would. */
+ * field first, as vigil_sg_field would. The names are hashed here unless
+ * the event brings their hashes (vigil_event.name_hash). */
 static vigil_status ftab_build(vigil_sigma_matcher *m, const vigil_event *ev)
 {
     if (ev->nfields > UINT32_MAX / 4)
@@ -146,7 +131,8 @@ static vigil_status ftab_build(vigil_sigma_matcher *m, const vigil_event *ev)
     size_t cap = 16;
     while (cap < ev->nfields * 2)
         cap *= 2;
-    if (ev->nfields > m->fhcap) {
+    const uint32_t *given = ev->name_hash;
+    if (given == NULL && ev->nfields > m->fhcap) {
         uint32_t *h = malloc(ev->nfields * sizeof *h);
         if (h == NULL)
             return VIGIL_ERR_NOMEM;
@@ -165,15 +151,20 @@ static vigil_status ftab_build(vigil_sigma_matcher *m, const vigil_event *ev)
     cap = m->ftcap;
     memset(m->ft, 0, cap * sizeof *m->ft);
     for (size_t i = 0; i < ev->nfields; i++) {
-        const vigil_field *f = &ev->fields[i];
-        uint32_t h = vigil_sg_name_hash(f->name, f->name_len);
+        uint32_t h;
+        if (given != NULL) {
+            h = given[i];
+        } else {
+            h = vigil_field_name_hash(ev->fields[i].name, ev->fields[i].name_len);
+            m->fh[i] = h;
+        }
         size_t j = h & (cap - 1);
         while (m->ft[j].idx != 0)
             j = (j + 1) & (cap - 1);
         m->ft[j].hash = h;
         m->ft[j].idx = (uint32_t)i + 1;
-        m->fh[i] = h;
     }
+    m->fhv = given != NULL ? given : m->fh;
     return VIGIL_OK;
 }
 
@@ -187,7 +178,7 @@ static const vigil_field *field_fast(const vigil_sigma_matcher *m, const vigil_e
         hash = 0;
     }
     if (hash == 0)
-        hash = vigil_sg_name_hash(name, strlen(name));
+        hash = vigil_field_name_hash(name, strlen(name));
     const vigil_field *caseless = NULL, *nospace = NULL;
     size_t mask = m->ftcap - 1;
     for (size_t j = hash & mask; m->ft[j].idx != 0; j = (j + 1) & mask) {
@@ -525,9 +516,9 @@ vigil_status vigil_sigma_matcher_create(const vigil_sigma_ruleset *rs, vigil_sig
     m->sel = calloc((rs->nrules + 1) * VIGIL_SG_MAX_LISTS, sizeof *m->sel);
     m->pick = calloc(rs->nrules + 1, sizeof *m->pick);
     m->md = pcre2_match_data_create(1, NULL);
-    m->h_channel = vigil_sg_name_hash("Channel", 7);
+    m->h_channel = vigil_field_name_hash("Channel", 7);
     m->last_n = VIGIL_SG_MAX_LISTS + 1; /* nothing cached */
-    m->h_eventid = vigil_sg_name_hash("EventID", 7);
+    m->h_eventid = vigil_field_name_hash("EventID", 7);
     if (m->cache == NULL || m->sel == NULL || m->pick == NULL || m->md == NULL) {
         vigil_sigma_matcher_destroy(m);
         return VIGIL_ERR_NOMEM;
@@ -727,7 +718,7 @@ vigil_status vigil_sigma_matcher_match(vigil_sigma_matcher *m, const vigil_event
         for (size_t k = 0; k < n; k++) {
             if (lists[k]->pfl <= 0)
                 continue;
-            st = vigil_sg_pf_scan(m->pf, lists[k]->pfl, ev, m->fh);
+            st = vigil_sg_pf_scan(m->pf, lists[k]->pfl, ev, m->fhv);
             if (st != VIGIL_OK)
                 return st;
         }

@@ -344,7 +344,7 @@ static uint32_t field_hash(const char *field, const vigil_sg_branch *br)
     if (field == NULL)
         return 0;
     field = vigil_sg_branch_field(br, field);
-    return vigil_sg_name_hash(field, strlen(field));
+    return vigil_field_name_hash(field, strlen(field));
 }
 
 /* Counts the rules of v with literals; fills the literals of those rules. */

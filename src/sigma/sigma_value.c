@@ -558,7 +558,7 @@ vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
         out->field = vigil_arena_strndup(cx->arena, key, fl);
         if (out->field == NULL)
             return VIGIL_ERR_NOMEM;
-        out->field_hash = vigil_sg_name_hash(out->field, fl);
+        out->field_hash = vigil_field_name_hash(out->field, fl);
     }
     while (bar != NULL) {
         const char *m = bar + 1;
