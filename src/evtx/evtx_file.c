@@ -308,8 +308,8 @@ static int deliver_recs(vigil_evtx_parser *p, worker *w, const char *name, const
             f->value = out + fr->val_off;
             f->value_len = fr->val_len;
             f->is_null = 0;
-            w->hashes[k] = fr->name_hash ? fr->name_hash
-                                         : vigil_field_name_hash(f->name, f->name_len);
+            w->hashes[k] =
+                fr->name_hash ? fr->name_hash : vigil_field_name_hash(f->name, f->name_len);
         }
         vigil_event ev;
         ev.fields = w->fields;

@@ -370,9 +370,9 @@ int vigil_evtx_grow_refs(vigil_evtx_ctx *c);
 
 /* Appends a field (name_ptr, or the name at name_off in out; name_hash its
  * vigil_field_name_hash, or 0 to have it computed on delivery). 0 or -1. */
-static inline int vigil_evtx_add_ref_h(vigil_evtx_ctx *c, const char *name_ptr,
-                                       uint32_t name_off, uint32_t name_len, uint32_t name_hash,
-                                       uint32_t val_off, uint32_t val_len)
+static inline int vigil_evtx_add_ref_h(vigil_evtx_ctx *c, const char *name_ptr, uint32_t name_off,
+                                       uint32_t name_len, uint32_t name_hash, uint32_t val_off,
+                                       uint32_t val_len)
 {
     if (c->nrefs == c->caprefs && vigil_evtx_grow_refs(c) != 0)
         return -1;

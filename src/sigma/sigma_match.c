@@ -32,7 +32,7 @@ struct vigil_sigma_matcher {
     vigil_sigma_match_stats stats;
     /* the event's field names by hash (see field_fast) */
     struct ftab_ent *ft;
-    size_t ftcap; /* power of two */
+    size_t ftcap;        /* power of two */
     uint32_t *fh;        /* per field of the event: its name hash, if the event has none */
     const uint32_t *fhv; /* the event's name hashes: its own or fh */
     size_t fhcap;

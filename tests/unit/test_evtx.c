@@ -233,7 +233,8 @@ typedef struct coll {
     char msg[512];
     uint64_t off;
     int stop_after;
-    int slow_first; /* the first event's callback sleeps (others decode ahead) */
+    int slow_first;      /* the first event's callback sleeps (others decode ahead) */
+    int hashed, badhash; /* fields whose name_hash is (not) vigil_field_name_hash(name) */
 } coll;
 
 static int on_event(const vigil_event *e, void *user)
@@ -254,6 +255,13 @@ static int on_event(const vigil_event *e, void *user)
                 len += (size_t)k;
         }
         c->ids[c->n] = e->record_id;
+    }
+    for (size_t i = 0; i < e->nfields; i++) {
+        if (e->name_hash != NULL &&
+            e->name_hash[i] == vigil_field_name_hash(e->fields[i].name, e->fields[i].name_len))
+            c->hashed++;
+        else
+            c->badhash++;
     }
     c->n++;
     return c->stop_after && c->n >= c->stop_after;
@@ -892,6 +900,9 @@ static void test_programs_match_nodes(void)
         vigil_evtx_parser_destroy(p);
         CHECK_EQ_INT(c[mode].n, 3);
         CHECK_EQ_INT(c[mode].errors + c[mode].warnings, 0);
+        /* names hashed once per program (mode 0) or per field on delivery */
+        CHECK_EQ_INT(c[mode].badhash, 0);
+        CHECK(c[mode].hashed >= 3 * 10); /* every field of the three events */
     }
     const char *common = "Provider_Name=P|Provider_Guid={04030201-0605-0807-090A-0B0C0D0E0F10}|";
     char want[1024];
@@ -972,6 +983,7 @@ static void test_template_cache(void)
         vigil_evtx_parser_destroy(p);
         CHECK_EQ_INT(c[mode].n, mode == 0 ? 20 : 10);
         CHECK_EQ_INT(c[mode].errors + c[mode].warnings, 0);
+        CHECK_EQ_INT(c[mode].badhash, 0); /* renamed templates hash their own names */
     }
     /* chunk 1: event, tricky, UserData compiled; chunk 2: all three
      * reused; chunk 3: the renamed event template compiled */
