@@ -26,13 +26,15 @@ typedef struct vigil_sg_candvec {
     size_t n, cap;
     int32_t pfl; /* the list's prefilter (sigma_prefilter.c), 0: none, pass all */
     /* long lists with a prefilter (set by sigma_prefilter.c): the positions
-     * of the candidates always evaluated, and (first slot << 32 | position)
-     * of the others sorted, so the matcher visits only those whose first
-     * clause was hit instead of every candidate */
+     * of the candidates always evaluated, and per first clause slot s of the
+     * others, byslot[s - slot_lo] = 1 + the first position whose rule's
+     * first slot is s (0: none; nbyslot entries), so the matcher visits
+     * only the candidates whose first clause was hit, one probe per hit */
     uint32_t *always;
     size_t nalways;
-    uint64_t *byslot;
+    uint32_t *byslot;
     size_t nbyslot;
+    uint32_t slot_lo;
 } vigil_sg_candvec;
 
 /* At most this many lists apply to one event. */

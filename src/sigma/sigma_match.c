@@ -594,18 +594,10 @@ static size_t pick_by_slot(vigil_sigma_matcher *m, const vigil_sg_candvec *v, co
     size_t nhit, np = 0;
     const uint32_t *hl = vigil_sg_pf_hit_list(m->pf, &nhit);
     for (size_t h = 0; h < nhit; h++) {
-        uint64_t key = (uint64_t)hl[h] << 32;
-        size_t lo = 0, hi = v->nbyslot;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (v->byslot[mid] < key)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        if (lo == v->nbyslot || v->byslot[lo] >> 32 != hl[h])
+        uint32_t s = hl[h] - v->slot_lo; /* below slot_lo: wraps past nbyslot */
+        if (s >= v->nbyslot || v->byslot[s] == 0)
             continue;
-        uint32_t i = (uint32_t)v->byslot[lo];
+        uint32_t i = v->byslot[s] - 1;
         if (vigil_sg_pf_pass(hit, scan_no, v->pf[i]))
             m->pick[np++] = i;
     }

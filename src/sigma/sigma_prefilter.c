@@ -384,21 +384,26 @@ static vigil_status list_lits(const struct vigil_sg_prefilter *pf, const vigil_s
     return VIGIL_OK;
 }
 
-static int u64_cmp(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Lists this long are walked by hit slots (see vigil_sg_candvec). */
 #define BYSLOT_MIN 64
 
 static vigil_status by_slot(vigil_sg_candvec *v)
 {
-    if (v->n < BYSLOT_MIN || v->n > UINT32_MAX)
+    if (v->n < BYSLOT_MIN || v->n > UINT32_MAX - 1)
         return VIGIL_OK;
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        if (v->pf[i] < 0)
+            continue;
+        uint32_t s = (uint32_t)(v->pf[i] / VIGIL_SG_PF_MAX_CLAUSES);
+        lo = s < lo ? s : lo;
+        hi = s > hi ? s : hi;
+    }
+    size_t span = lo <= hi ? (size_t)(hi - lo) + 1 : 0;
+    if (span > 64 * v->n + 4096)
+        return VIGIL_OK; /* too sparse for a map: every candidate is checked */
     v->always = calloc(v->n, sizeof *v->always);
-    v->byslot = calloc(v->n, sizeof *v->byslot);
+    v->byslot = calloc(span + 1, sizeof *v->byslot);
     if (v->always == NULL || v->byslot == NULL) {
         free(v->always);
         free(v->byslot);
@@ -406,14 +411,17 @@ static vigil_status by_slot(vigil_sg_candvec *v)
         v->byslot = NULL;
         return VIGIL_ERR_NOMEM;
     }
+    v->slot_lo = lo;
+    v->nbyslot = span;
     for (size_t i = 0; i < v->n; i++) {
-        if (v->pf[i] < 0)
+        if (v->pf[i] < 0) {
             v->always[v->nalways++] = (uint32_t)i;
-        else
-            v->byslot[v->nbyslot++] =
-                (uint64_t)(v->pf[i] / VIGIL_SG_PF_MAX_CLAUSES) << 32 | (uint64_t)i;
+            continue;
+        }
+        uint32_t *e = &v->byslot[(uint32_t)(v->pf[i] / VIGIL_SG_PF_MAX_CLAUSES) - lo];
+        if (*e == 0)
+            *e = (uint32_t)i + 1;
     }
-    qsort(v->byslot, v->nbyslot, sizeof *v->byslot, u64_cmp);
     return VIGIL_OK;
 }
 
