@@ -89,6 +89,7 @@ struct vigil_sg_pf_scratch {
     size_t *fstart;
     uint32_t *fhash;
     size_t nf, fcap;
+    size_t fcur; /* the field of the last hit: hits mostly come in offset order */
 };
 
 static int lit_cmp(const void *a, const void *b)
@@ -541,22 +542,30 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
                   void *ctx)
 {
     (void)from;
-    (void)to;
     (void)flags;
     vigil_sg_pf_scratch *s = ctx;
     const pfdb *db = s->cur;
     uint32_t fh = 0;
     if (db->fieldwise && s->nf > 0) {
-        /* the field the match ends in: the last one starting at or before it */
-        size_t lo = 0, hi = s->nf;
-        while (hi - lo > 1) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (s->fstart[mid] < to)
-                lo = mid;
-            else
-                hi = mid;
+        /* the field the match ends in: the last one starting before its
+         * end; the last hit's field or the next, else a binary search */
+        size_t c = s->fcur;
+        while (c + 1 < s->nf && s->fstart[c + 1] < to && c < s->fcur + 2)
+            c++;
+        int ok = (c == 0 || s->fstart[c] < to) && (c + 1 == s->nf || s->fstart[c + 1] >= to);
+        if (!ok) {
+            size_t lo = 0, hi = s->nf;
+            while (hi - lo > 1) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (s->fstart[mid] < to)
+                    lo = mid;
+                else
+                    hi = mid;
+            }
+            c = lo;
         }
-        fh = s->fhash[lo];
+        s->fcur = c;
+        fh = s->fhash[c];
     }
     for (size_t i = db->first[id]; i < db->first[id + 1]; i++)
         if ((db->ent[i].fhash == 0 || db->ent[i].fhash == fh) &&
@@ -615,6 +624,7 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
         s->fcap = cap;
     }
     s->nf = 0;
+    s->fcur = 0;
     /* one pass: the values of the fields the list's rules test from the
      * start of buf, the rest (for keywords) from buf + need */
     size_t o = 0, ko = need;
