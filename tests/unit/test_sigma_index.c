@@ -432,6 +432,80 @@ static void prefilter_clauses(size_t nfill)
 
 /* the same with a short list (every candidate checked) and a long one
  * (candidates looked up by the slots the scan hit) */
+/* A field with thousands of literals (CommandLine in process_creation)
+ * gets a database of its own, scanned over that field alone: its literals
+ * count there and nowhere else, keywords are still found in it, and a rule
+ * needing literals of both the split field and another one needs both. */
+static void test_prefilter_split(void)
+{
+    size_t cap = 128 * 1024, o = 0;
+    char *y = malloc(cap);
+    CHECK(y != NULL);
+    if (y == NULL)
+        return;
+    o += (size_t)snprintf(y + o, cap - o,
+                          "title: big\nid: big\nlogsource:\n  product: windows\n  category: "
+                          "process_creation\ndetection:\n  sel:\n    CommandLine|contains:\n");
+    for (int i = 0; i < 2100; i++)
+        o += (size_t)snprintf(y + o, cap - o, "      - 'tok%04dz'\n", i);
+    snprintf(y + o, cap - o,
+             "  condition: sel\n"
+             "---\ntitle: two\nid: two\nlogsource:\n  product: windows\n  category: "
+             "process_creation\ndetection:\n  sel:\n    CommandLine|contains: 'alphaneedle'\n"
+             "    Image|endswith: '\\x.exe'\n  condition: sel\n"
+             "---\ntitle: k\nid: k\nlogsource:\n  product: windows\ndetection:\n"
+             "  keywords:\n    - 'mimikatz'\n  condition: keywords\n");
+    vigil_sigma_ruleset *rs = load(y, mapping);
+    free(y);
+    result r;
+    CHECK(rs != NULL);
+    static const char *const sysmon = "Microsoft-Windows-Sysmon/Operational";
+    CHECK_EQ_INT(match_kv(rs,
+                          EV("Channel", sysmon, "EventID", "1", "Image", "C:\\a.exe",
+                             "CommandLine", "run TOK2050Z now"),
+                          &r),
+                 1);
+    CHECK_EQ_STR(r.ids, "big");
+    CHECK_EQ_INT(r.evals, 1);
+    /* the split field's literal in another field: nothing evaluated */
+    CHECK_EQ_INT(match_kv(rs,
+                          EV("Channel", sysmon, "EventID", "1", "Image", "C:\\tok2050z.exe",
+                             "CommandLine", "run"),
+                          &r),
+                 0);
+    CHECK_EQ_INT(r.evals, 0);
+    /* a keyword in the split field */
+    CHECK_EQ_INT(match_kv(rs,
+                          EV("Channel", sysmon, "EventID", "1", "Image", "C:\\a.exe",
+                             "CommandLine", "mimikatz.exe"),
+                          &r),
+                 1);
+    CHECK_EQ_STR(r.ids, "k");
+    CHECK_EQ_INT(r.evals, 1);
+    /* both clauses: one from the split field, one from the main database */
+    CHECK_EQ_INT(match_kv(rs,
+                          EV("Channel", sysmon, "EventID", "1", "Image", "C:\\x.exe",
+                             "CommandLine", "AlphaNeedle"),
+                          &r),
+                 1);
+    CHECK_EQ_STR(r.ids, "two");
+    CHECK_EQ_INT(r.evals, 1);
+    CHECK_EQ_INT(match_kv(rs,
+                          EV("Channel", sysmon, "EventID", "1", "Image", "C:\\y.exe",
+                             "CommandLine", "alphaneedle"),
+                          &r),
+                 0);
+    CHECK_EQ_INT(r.evals, 0);
+    /* Security 4688 (Image renamed, CommandLine not) */
+    CHECK_EQ_INT(match_kv(rs,
+                          EV("Channel", "Security", "EventID", "4688", "NewProcessName",
+                             "C:\\x.exe", "CommandLine", "tok0007z alphaneedle"),
+                          &r),
+                 2);
+    CHECK_EQ_STR(r.ids, "big,two");
+    vigil_sigma_ruleset_destroy(rs);
+}
+
 static void test_prefilter_clauses(void)
 {
     prefilter_clauses(8);
@@ -517,6 +591,7 @@ int main(void)
     TEST_RUN(test_lookup_sequence);
     TEST_RUN(test_prefilter_fields);
     TEST_RUN(test_prefilter_clauses);
+    TEST_RUN(test_prefilter_split);
     TEST_RUN(test_prefilter_regex);
     remove(mapping);
     rmdir(tmpdir);
