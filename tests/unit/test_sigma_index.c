@@ -461,8 +461,8 @@ static void test_prefilter_split(void)
     CHECK(rs != NULL);
     static const char *const sysmon = "Microsoft-Windows-Sysmon/Operational";
     CHECK_EQ_INT(match_kv(rs,
-                          EV("Channel", sysmon, "EventID", "1", "Image", "C:\\a.exe",
-                             "CommandLine", "run TOK2050Z now"),
+                          EV("Channel", sysmon, "EventID", "1", "Image", "C:\\a.exe", "CommandLine",
+                             "run TOK2050Z now"),
                           &r),
                  1);
     CHECK_EQ_STR(r.ids, "big");
@@ -476,23 +476,23 @@ static void test_prefilter_split(void)
     CHECK_EQ_INT(r.evals, 0);
     /* a keyword in the split field */
     CHECK_EQ_INT(match_kv(rs,
-                          EV("Channel", sysmon, "EventID", "1", "Image", "C:\\a.exe",
-                             "CommandLine", "mimikatz.exe"),
+                          EV("Channel", sysmon, "EventID", "1", "Image", "C:\\a.exe", "CommandLine",
+                             "mimikatz.exe"),
                           &r),
                  1);
     CHECK_EQ_STR(r.ids, "k");
     CHECK_EQ_INT(r.evals, 1);
     /* both clauses: one from the split field, one from the main database */
     CHECK_EQ_INT(match_kv(rs,
-                          EV("Channel", sysmon, "EventID", "1", "Image", "C:\\x.exe",
-                             "CommandLine", "AlphaNeedle"),
+                          EV("Channel", sysmon, "EventID", "1", "Image", "C:\\x.exe", "CommandLine",
+                             "AlphaNeedle"),
                           &r),
                  1);
     CHECK_EQ_STR(r.ids, "two");
     CHECK_EQ_INT(r.evals, 1);
     CHECK_EQ_INT(match_kv(rs,
-                          EV("Channel", sysmon, "EventID", "1", "Image", "C:\\y.exe",
-                             "CommandLine", "alphaneedle"),
+                          EV("Channel", sysmon, "EventID", "1", "Image", "C:\\y.exe", "CommandLine",
+                             "alphaneedle"),
                           &r),
                  0);
     CHECK_EQ_INT(r.evals, 0);
