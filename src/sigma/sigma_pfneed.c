@@ -216,16 +216,27 @@ static const char *const COMMON_TEXT[] = {
     "0x",
 };
 
+/* Punctuation Windows command lines and event text seldom hold: two of
+ * them ('^^' of cmd.exe obfuscation, ';;', '``') are as rare as a longer
+ * literal. */
+static int rare_punct(char c)
+{
+    return c == '^' || c == '`' || c == ';' || c == '~' || c == '|';
+}
+
 /* 1 if s[0..n) (lower case unless it has upper-case letters, compared
- * caselessly) occurs in COMMON_TEXT or is shorter than 3 ASCII bytes. */
+ * caselessly) occurs in COMMON_TEXT or is shorter than 3 ASCII bytes not
+ * all rare punctuation. */
 static int lit_common(const char *s, size_t n)
 {
     /* two ASCII bytes (-s, /c, :\) are everywhere; one non-ASCII
      * character (the Cyrillic look-alikes homoglyph rules list) is not */
-    int ascii = 1;
-    for (size_t i = 0; i < n; i++)
+    int ascii = 1, rare = 1;
+    for (size_t i = 0; i < n; i++) {
         ascii &= (unsigned char)s[i] < 0x80;
-    if (n < 3 && ascii)
+        rare &= rare_punct(s[i]);
+    }
+    if (n < 3 && ascii && !rare)
         return 1;
     for (size_t i = 0; i < sizeof COMMON_TEXT / sizeof COMMON_TEXT[0]; i++) {
         const char *t = COMMON_TEXT[i];

@@ -512,6 +512,35 @@ static void test_prefilter_clauses(void)
     prefilter_clauses(80);
 }
 
+/* two-byte literals are everywhere (/c, -s) and filter nothing, unless both
+ * bytes are punctuation command lines seldom hold ('^^' of cmd.exe
+ * obfuscation) */
+static void test_prefilter_short(void)
+{
+    const char *y =
+        "title: dos\nid: dos\nlogsource:\n  product: windows\n  category: process_creation\n"
+        "detection:\n  sel:\n    CommandLine|contains: ['^^', ';;;;']\n  condition: sel\n"
+        "---\ntitle: weak\nid: weak\nlogsource:\n  product: windows\n  category: "
+        "process_creation\ndetection:\n  sel:\n    CommandLine|contains: ['/c', 'qqqq']\n"
+        "  condition: sel\n";
+    static char buf[16384];
+    add_fillers(buf, sizeof buf, y, 8);
+    vigil_sigma_ruleset *rs = load(buf, mapping);
+    result r;
+    CHECK(rs != NULL);
+#define SYSMON1(img, cli)                                                                          \
+    EV("Channel", "Microsoft-Windows-Sysmon/Operational", "EventID", "1", "Image", img,            \
+       "CommandLine", cli)
+    CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\cmd.exe", "cmd /c dir"), &r), 1);
+    CHECK_EQ_STR(r.ids, "weak");
+    CHECK_EQ_INT(r.evals, 1); /* dos ruled out, weak always evaluated */
+    CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\cmd.exe", "c^^md"), &r), 1);
+    CHECK_EQ_STR(r.ids, "dos");
+    CHECK_EQ_INT(r.evals, 2);
+#undef SYSMON1
+    vigil_sigma_ruleset_destroy(rs);
+}
+
 /* a regex rule needs the longest literal every match contains: it is
  * skipped without it, and never skipped where the regex can match */
 static void test_prefilter_regex(void)
@@ -592,6 +621,7 @@ int main(void)
     TEST_RUN(test_prefilter_fields);
     TEST_RUN(test_prefilter_clauses);
     TEST_RUN(test_prefilter_split);
+    TEST_RUN(test_prefilter_short);
     TEST_RUN(test_prefilter_regex);
     remove(mapping);
     rmdir(tmpdir);
