@@ -15,7 +15,7 @@
 # are loaded: the matching ratio subtracts the load time; the end-to-end
 # ratio is printed too), the same against the one-rule sweep (the stricter
 # baseline: `evtx count` also tallies channels and EventIDs), and the
-# sweep's peak memory (target < 300 MB). RUNS (default 1): best of.
+# sweep's peak memory (target < 300 MB). RUNS (default 1): rounds, medians reported.
 set -uo pipefail
 : "${VIGIL_BUILD:?}" "${VIGIL_CORPUS:?}"
 VIGIL="$VIGIL_BUILD/vigil"
@@ -37,14 +37,10 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
 cat "${files[@]}" > /dev/null # warm the page cache
 RUNS=${RUNS:-1}
-best() { # best (smallest) wall seconds of RUNS runs of "$@"
-    local b="" t0 t1 d
-    for _ in $(seq "$RUNS"); do
-        t0=$(now); "$@"; t1=$(now)
-        d=$(secs "$t0" "$t1")
-        if [ -z "$b" ] || awk -v d="$d" -v b="$b" 'BEGIN { exit !(d < b) }'; then b=$d; fi
-    done
-    echo "$b"
+wall() { # wall seconds of one run of "$@"
+    local t0 t1
+    t0=$(now); "$@"; t1=$(now)
+    secs "$t0" "$t1"
 }
 mkdir "$tmp/one"
 cat > "$tmp/one/never.yml" << 'EOF'
@@ -59,26 +55,41 @@ detection:
     condition: selection
 level: low
 EOF
-echo "files: ${#files[@]} x $REPEAT, rules: ${rules[*]//-r /}, best of $RUNS"
-parse=$(best sh -c '"$0" evtx count --threads 1 "$@" > /dev/null 2>&1' "$VIGIL" "${all[@]}")
-echo "parse-only (vigil evtx count): $parse s"
-
-export LOADOUT="$tmp/load.jsonl"
-load=$(best sh -c '"$0" scan -q -j 1 -f jsonl "$@" > "$LOADOUT" 2> /dev/null' "$VIGIL" "${rules[@]}" "$tmp/empty")
+echo "files: ${#files[@]} x $REPEAT, rules: ${rules[*]//-r /}, $RUNS rounds"
+# One round runs the four commands back to back; the ratios are taken
+# within each round and their median reported, so that a burst of load on
+# a shared machine, which slows one round, does not pair a slow sweep with
+# a fast parse. Each command's time is the median over the rounds.
+export LOADOUT="$tmp/load.jsonl" SCANOUT="$tmp/scan.jsonl" MEMOUT="$tmp/mem"
+rounds="$tmp/rounds"
+: > "$rounds"
+for _ in $(seq "$RUNS"); do
+    parse=$(wall sh -c '"$0" evtx count --threads 1 "$@" > /dev/null 2>&1' "$VIGIL" "${all[@]}")
+    load=$(wall sh -c '"$0" scan -q -j 1 -f jsonl "$@" > "$LOADOUT" 2> /dev/null' "$VIGIL" "${rules[@]}" "$tmp/empty")
+    one=$(wall sh -c '"$0" scan -q -j 1 -f jsonl "$@" > /dev/null 2>&1' "$VIGIL" -r "$tmp/one" "${all[@]}")
+    scan=$(wall sh -c '/usr/bin/time -f %M -o "$MEMOUT" "$0" scan -q -j 1 -f jsonl "$@" > "$SCANOUT" 2> /dev/null' "$VIGIL" "${rules[@]}" "${all[@]}")
+    echo "$parse $load $one $scan $(tail -1 "$MEMOUT")" >> "$rounds"
+done
 nrules=$(jq -r 'select(.type=="summary") | .rules.sigma' "$tmp/load.jsonl")
-echo "rule loading ($nrules Sigma rules): $load s"
-
-one=$(best sh -c '"$0" scan -q -j 1 -f jsonl "$@" > /dev/null 2>&1' "$VIGIL" -r "$tmp/one" "${all[@]}")
-echo "sweep with one rule that never matches (reading and parsing in the sweep): $one s"
-
-export SCANOUT="$tmp/scan.jsonl" MEMOUT="$tmp/mem"
-scan=$(best sh -c '/usr/bin/time -f %M -o "$MEMOUT" "$0" scan -q -j 1 -f jsonl "$@" > "$SCANOUT" 2> /dev/null' "$VIGIL" "${rules[@]}" "${all[@]}")
-kb=$(tail -1 "$tmp/mem")
 jq -r 'select(.type=="summary") | "sweep: \(.events) events, \(.event_matches) matching events, \(.findings) findings"' "$tmp/scan.jsonl"
-echo "sweep (vigil scan, all rules): $scan s, peak memory $((kb / 1024)) MB"
-awk -v s="$scan" -v l="$load" -v p="$parse" -v o="$one" -v kb="$kb" 'BEGIN {
-    m = s - l; if (m < 0) m = 0
-    printf "ratio sweep/parse-only, matching (load excluded): %.2fx (target <= 2x)\n", m / p
-    printf "ratio sweep/one-rule sweep, matching (load excluded): %.2fx (stricter baseline)\n", m / o
-    printf "ratio sweep/parse-only, end to end: %.2fx\n", s / p
-    printf "peak memory: %.0f MB (target < 300 MB)\n", kb / 1024 }'
+awk -v nrules="$nrules" '
+function median(a, n,    i, j, t) {
+    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{
+    n++; p[n] = $1; l[n] = $2; o[n] = $3; s[n] = $4; kb = $5 > kb ? $5 : kb
+    m = $4 - $2; if (m < 0) m = 0
+    r1[n] = m / $1; r2[n] = m / $3; r3[n] = $4 / $1
+}
+END {
+    printf "parse-only (vigil evtx count): %.3f s (median of %d rounds)\n", median(p, n), n
+    printf "rule loading (%s Sigma rules): %.3f s\n", nrules, median(l, n)
+    printf "sweep with one rule that never matches (reading and parsing in the sweep): %.3f s\n", median(o, n)
+    printf "sweep (vigil scan, all rules): %.3f s, peak memory %d MB\n", median(s, n), kb / 1024
+    printf "ratio sweep/parse-only, matching (load excluded): %.2fx (target <= 2x)\n", median(r1, n)
+    printf "ratio sweep/one-rule sweep, matching (load excluded): %.2fx (stricter baseline)\n", median(r2, n)
+    printf "ratio sweep/parse-only, end to end: %.2fx\n", median(r3, n)
+    printf "peak memory: %.0f MB (target < 300 MB)\n", kb / 1024
+    printf "matching ratio of each round, sorted:"; for (i = 1; i <= n; i++) printf " %.2f", r1[i]; printf "\n"
+}' "$rounds"
