@@ -62,7 +62,7 @@ static uint64_t hash_key(const char *ch, int64_t eid)
     return h ^ (h >> 29);
 }
 
-static void lower_copy(char *dst, const char *src, size_t max)
+void vigil_sg_channel_key(char *dst, const char *src, size_t max)
 {
     size_t i = 0;
     for (; src[i] && i + 1 < max; i++)
@@ -117,7 +117,7 @@ static int ix_add(struct vigil_sg_index *ix, const char *channel, int64_t eid, v
 {
     char lc[CHAN_MAX];
     if (channel != NULL)
-        lower_copy(lc, channel, sizeof lc);
+        vigil_sg_channel_key(lc, channel, sizeof lc);
     const char *key = channel != NULL ? lc : NULL;
     bucket *b = ix_find(ix, key, eid);
     if (b == NULL) {

@@ -40,6 +40,10 @@ typedef struct vigil_sg_candvec {
 /* At most this many lists apply to one event. */
 #define VIGIL_SG_MAX_LISTS 4
 
+/* The index's key form of a channel name: lower-cased (ASCII), cut to
+ * max - 1 bytes, NUL-terminated, in dst. */
+void vigil_sg_channel_key(char *dst, const char *src, size_t max);
+
 /* The lists of candidates for an event with this channel (NULL: the event
  * has no Channel field; otherwise lower-cased) and EventID (negative: none
  * or not a number). Fills lists[] and returns how many. */

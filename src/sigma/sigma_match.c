@@ -52,14 +52,6 @@ struct ftab_ent {
     uint32_t idx;
 };
 
-static void lower_copy(char *dst, const char *src, size_t max)
-{
-    size_t i = 0;
-    for (; src[i] && i + 1 < max; i++)
-        dst[i] = (char)tolower((unsigned char)src[i]);
-    dst[i] = 0;
-}
-
 /* ---- field lookup and value tests ---- */
 
 static int ascii_caseeq(const char *a, const char *b)
@@ -695,7 +687,7 @@ vigil_status vigil_sigma_matcher_match(vigil_sigma_matcher *m, const vigil_event
         (chf != NULL && memcmp(cv, m->last_chan, cl) != 0)) {
         char lc[CHAN_MAX];
         if (chf != NULL)
-            lower_copy(lc, cv, sizeof lc);
+            vigil_sg_channel_key(lc, cv, sizeof lc);
         n = vigil_sg_index_lookup(m->rs->index, chf != NULL ? lc : NULL, eid, m->last_lists);
         m->last_n = n;
         m->last_eid = eid;
