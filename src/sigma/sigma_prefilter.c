@@ -199,17 +199,19 @@ static void fset_add(pflist *l, uint32_t h)
     l->fset[i] = h;
 }
 
-/* The fields the main database scans: those the list's literals must be
- * found in (hits elsewhere count for keyword literals only, which the
- * keyword database finds in the other fields). */
-static int is_split(const pflist *l, uint32_t h)
+/* The database of the split field whose name hashes to h (an index into
+ * dbs), -1 if h is not split. */
+static int split_db(const pflist *l, uint32_t h)
 {
     for (unsigned k = 0; k < l->nsplit; k++)
         if (l->sfh[k] == h)
-            return 1;
-    return 0;
+            return l->sdb[k];
+    return -1;
 }
 
+/* The fields the main database scans: those the list's literals must be
+ * found in, split ones aside (hits elsewhere count for keyword literals
+ * only, which the keyword database finds in the other fields). */
 static vigil_status fset_build(pflist *l, const lit *all, size_t nall)
 {
     if (nall > SIZE_MAX / 8 / sizeof *l->fset)
@@ -221,7 +223,7 @@ static vigil_status fset_build(pflist *l, const lit *all, size_t nall)
     if (l->fset == NULL)
         return VIGIL_ERR_NOMEM;
     for (size_t i = 0; i < nall; i++)
-        if (all[i].fhash != 0 && !is_split(l, all[i].fhash))
+        if (all[i].fhash != 0 && split_db(l, all[i].fhash) < 0)
             fset_add(l, all[i].fhash);
     return VIGIL_OK;
 }
@@ -711,16 +713,14 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
     size_t o = 0, ko = need;
     for (size_t i = 0; i < ev->nfields; i++) {
         size_t *at;
-        if (l->nsplit > 0 && is_split(l, name_hash[i])) {
+        int sdb = split_db(l, name_hash[i]);
+        if (sdb >= 0) {
             const vigil_field *f = &ev->fields[i];
-            unsigned k = 0;
-            while (l->sfh[k] != name_hash[i])
-                k++;
             if (f->value == NULL || f->value_len == 0)
                 continue;
             if (f->value_len > UINT_MAX)
                 return VIGIL_ERR_LIMIT;
-            s->cur = &pf->dbs[l->sdb[k]];
+            s->cur = &pf->dbs[sdb];
             if (hs_scan(s->cur->db, f->value, (unsigned)f->value_len, 0, s->scratch, on_hit, s) !=
                 HS_SUCCESS)
                 return VIGIL_ERR_INTERNAL;
