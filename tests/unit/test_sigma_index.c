@@ -84,6 +84,10 @@ static int match_kv(vigil_sigma_ruleset *rs, const char *const *kv, result *r)
 }
 
 #define EV(...) ((const char *const[]){__VA_ARGS__, NULL})
+/* a Sysmon process creation (EventID 1) */
+#define SYSMON1(img, cli)                                                                          \
+    EV("Channel", "Microsoft-Windows-Sysmon/Operational", "EventID", "1", "Image", img,            \
+       "CommandLine", cli)
 
 #define SEC_HEAD "logsource:\n  product: windows\n  service: security\ndetection:\n"
 
@@ -390,9 +394,6 @@ static void prefilter_clauses(size_t nfill)
     vigil_sigma_ruleset *rs = load(buf, mapping);
     result r;
     CHECK(rs != NULL);
-#define SYSMON1(img, cli)                                                                          \
-    EV("Channel", "Microsoft-Windows-Sysmon/Operational", "EventID", "1", "Image", img,            \
-       "CommandLine", cli)
     /* one half of the AND: not evaluated */
     CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\tool.exe", "tool.exe -list"), &r), 0);
     CHECK_EQ_INT(r.evals, 1);
@@ -426,12 +427,9 @@ static void prefilter_clauses(size_t nfill)
     CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\tool.exe", "zz -dump 9"), &r), 2);
     CHECK_EQ_STR(r.ids, "and,any");
     CHECK_EQ_INT(r.evals, 2);
-#undef SYSMON1
     vigil_sigma_ruleset_destroy(rs);
 }
 
-/* the same with a short list (every candidate checked) and a long one
- * (candidates looked up by the slots the scan hit) */
 /* A field with thousands of literals (CommandLine in process_creation)
  * gets a database of its own, scanned over that field alone: its literals
  * count there and nowhere else, keywords are still found in it, and a rule
@@ -459,42 +457,21 @@ static void test_prefilter_split(void)
     free(y);
     result r;
     CHECK(rs != NULL);
-    static const char *const sysmon = "Microsoft-Windows-Sysmon/Operational";
-    CHECK_EQ_INT(match_kv(rs,
-                          EV("Channel", sysmon, "EventID", "1", "Image", "C:\\a.exe", "CommandLine",
-                             "run TOK2050Z now"),
-                          &r),
-                 1);
+    CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\a.exe", "run TOK2050Z now"), &r), 1);
     CHECK_EQ_STR(r.ids, "big");
     CHECK_EQ_INT(r.evals, 1);
     /* the split field's literal in another field: nothing evaluated */
-    CHECK_EQ_INT(match_kv(rs,
-                          EV("Channel", sysmon, "EventID", "1", "Image", "C:\\tok2050z.exe",
-                             "CommandLine", "run"),
-                          &r),
-                 0);
+    CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\tok2050z.exe", "run"), &r), 0);
     CHECK_EQ_INT(r.evals, 0);
     /* a keyword in the split field */
-    CHECK_EQ_INT(match_kv(rs,
-                          EV("Channel", sysmon, "EventID", "1", "Image", "C:\\a.exe", "CommandLine",
-                             "mimikatz.exe"),
-                          &r),
-                 1);
+    CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\a.exe", "mimikatz.exe"), &r), 1);
     CHECK_EQ_STR(r.ids, "k");
     CHECK_EQ_INT(r.evals, 1);
     /* both clauses: one from the split field, one from the main database */
-    CHECK_EQ_INT(match_kv(rs,
-                          EV("Channel", sysmon, "EventID", "1", "Image", "C:\\x.exe", "CommandLine",
-                             "AlphaNeedle"),
-                          &r),
-                 1);
+    CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\x.exe", "AlphaNeedle"), &r), 1);
     CHECK_EQ_STR(r.ids, "two");
     CHECK_EQ_INT(r.evals, 1);
-    CHECK_EQ_INT(match_kv(rs,
-                          EV("Channel", sysmon, "EventID", "1", "Image", "C:\\y.exe", "CommandLine",
-                             "alphaneedle"),
-                          &r),
-                 0);
+    CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\y.exe", "alphaneedle"), &r), 0);
     CHECK_EQ_INT(r.evals, 0);
     /* Security 4688 (Image renamed, CommandLine not) */
     CHECK_EQ_INT(match_kv(rs,
@@ -506,6 +483,8 @@ static void test_prefilter_split(void)
     vigil_sigma_ruleset_destroy(rs);
 }
 
+/* the same with a short list (every candidate checked) and a long one
+ * (candidates looked up by the slots the scan hit) */
 static void test_prefilter_clauses(void)
 {
     prefilter_clauses(8);
@@ -528,16 +507,12 @@ static void test_prefilter_short(void)
     vigil_sigma_ruleset *rs = load(buf, mapping);
     result r;
     CHECK(rs != NULL);
-#define SYSMON1(img, cli)                                                                          \
-    EV("Channel", "Microsoft-Windows-Sysmon/Operational", "EventID", "1", "Image", img,            \
-       "CommandLine", cli)
     CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\cmd.exe", "cmd /c dir"), &r), 1);
     CHECK_EQ_STR(r.ids, "weak");
     CHECK_EQ_INT(r.evals, 1); /* dos ruled out, weak always evaluated */
     CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\cmd.exe", "c^^md"), &r), 1);
     CHECK_EQ_STR(r.ids, "dos");
     CHECK_EQ_INT(r.evals, 2);
-#undef SYSMON1
     vigil_sigma_ruleset_destroy(rs);
 }
 
