@@ -87,6 +87,8 @@ typedef struct vigil_sg_value {
     int kind;
     vigil_sg_pattern pat; /* PATTERN; also FIELDREF (shape and cased only) */
     pcre2_code *re;
+    /* RE: pat is the regex as a glob (shape GLOB) if vigil_sg_re_glob
+     * found one, else ntoks is 0 */
     const char *re_lit; /* RE: a literal every match contains (see */
     size_t re_litlen;   /* vigil_sg_re_literal), 0 = none found */
     int family;         /* CIDR: 4 or 6 */
@@ -117,6 +119,7 @@ enum {
 /* One `field|modifiers: values` test; field NULL = keyword search. */
 typedef struct vigil_sg_item {
     const char *field;
+    size_t field_len;
     uint32_t field_hash;   /* vigil_field_name_hash(field); 0 = not computed */
     vigil_sg_alts *groups; /* OR inside a group; groups OR'ed, or AND'ed with all */
     size_t ngroups;
@@ -195,6 +198,18 @@ int vigil_sg_parse_ip(const char *s, size_t n, unsigned char addr[16], int *fami
  * mode or \Q give up. caseless: the regex ignores case (so k and s, which
  * then also match U+212A and U+017F, end runs too). */
 size_t vigil_sg_re_literal(const char *re, size_t len, int caseless, char *out, size_t cap);
+/* A regular expression made only of literal characters and dots (., .*,
+ * .+, lazy or not; ^ first, $ last, "(?i)" before) as the glob it is on a
+ * value of printable ASCII without line breaks: there a dot is any
+ * character and no case folding beyond ASCII applies, so the glob matches
+ * exactly where PCRE2 would, in linear time (the backtracking of
+ * '\+.*\+.*\+...' is what such regexes cost PCRE2). Returns 1 and fills
+ * *out (tokens in arena a), 0 if re is not such a regex, -1 out of memory. */
+int vigil_sg_re_glob(vigil_arena *a, const char *re, size_t len, int caseless,
+                     vigil_sg_pattern *out);
+/* 1 if s[0..len) is printable ASCII (tab allowed): where vigil_sg_re_glob's
+ * pattern may stand in for the regex. */
+int vigil_sg_re_glob_applies(const char *s, size_t len);
 int vigil_sg_parse_number(const char *s, double *out);
 /* One UTF-8 code point; invalid bytes pass as themselves. Returns its length. */
 size_t vigil_sg_utf8_cp(const unsigned char *s, size_t n, unsigned *cp);

@@ -160,24 +160,27 @@ static vigil_status ftab_build(vigil_sigma_matcher *m, const vigil_event *ev)
     return VIGIL_OK;
 }
 
-/* vigil_sg_field through the event's table; hash is name's (0: unknown). */
+/* vigil_sg_field through the event's table; hash is name's (0: unknown),
+ * nlen its length. */
 static const vigil_field *field_fast(const vigil_sigma_matcher *m, const vigil_event *ev,
-                                     const char *name, uint32_t hash, const vigil_sg_branch *br)
+                                     const char *name, size_t nlen, uint32_t hash,
+                                     const vigil_sg_branch *br)
 {
     const char *to = vigil_sg_branch_field(br, name);
     if (to != name) {
         name = to;
+        nlen = strlen(name);
         hash = 0;
     }
     if (hash == 0)
-        hash = vigil_field_name_hash(name, strlen(name));
+        hash = vigil_field_name_hash(name, nlen);
     const vigil_field *caseless = NULL, *nospace = NULL;
     size_t mask = m->ftcap - 1;
     for (size_t j = hash & mask; m->ft[j].idx != 0; j = (j + 1) & mask) {
         if (m->ft[j].hash != hash)
             continue;
         const vigil_field *f = &ev->fields[m->ft[j].idx - 1];
-        if (strcmp(f->name, name) == 0)
+        if (f->name_len == nlen && memcmp(f->name, name, nlen) == 0)
             return f;
         if (caseless == NULL && ascii_caseeq(f->name, name))
             caseless = f;
@@ -321,6 +324,8 @@ static int value_match(vigil_sigma_matcher *m, const vigil_sg_value *v, const vi
     case VIGIL_VK_PATTERN:
         return vigil_sg_pattern_match(&v->pat, s, len);
     case VIGIL_VK_RE:
+        if (v->pat.ntoks > 0 && vigil_sg_re_glob_applies(s, len))
+            return vigil_sg_pattern_match(&v->pat, s, len);
         return pcre2_match(v->re, (PCRE2_SPTR)s, len, 0, 0, m->md, NULL) >= 0;
     case VIGIL_VK_CIDR:
         return vigil_sg_cidr_match(v, s, len);
@@ -331,12 +336,17 @@ static int value_match(vigil_sigma_matcher *m, const vigil_sg_value *v, const vi
         return num_cmp(v->numop, d, v->num);
     }
     case VIGIL_VK_FIELDREF: {
-        const vigil_field *g = vigil_sg_field(ev, v->ref, br);
+        const vigil_field *g = field_fast(m, ev, v->ref, strlen(v->ref), 0, br);
         if (g == NULL)
             return 0;
         const char *t = g->value ? g->value : "";
         size_t tl = g->value ? g->value_len : 0;
         vigil_sg_pattern p = v->pat;
+        /* lengths decide most comparisons (Image against ParentImage) */
+        if (p.shape == VIGIL_SHAPE_EXACT
+                ? tl != len
+                : p.shape != VIGIL_SHAPE_ANY && p.shape != VIGIL_SHAPE_GLOB && tl > len)
+            return 0;
         char stackbuf[512];
         char *low = NULL;
         if (!p.cased) {
@@ -405,7 +415,7 @@ static int eval_item(vigil_sigma_matcher *m, const vigil_sg_item *it, const vigi
         }
         return it->neq ? !res : res;
     }
-    const vigil_field *f = field_fast(m, ev, it->field, it->field_hash, br);
+    const vigil_field *f = field_fast(m, ev, it->field, it->field_len, it->field_hash, br);
     int res;
     if (it->ngroups > 0 && it->groups[0].n > 0 && it->groups[0].v[0].kind == VIGIL_VK_EXISTS) {
         res = (f != NULL) == it->groups[0].v[0].exists;
@@ -670,9 +680,9 @@ vigil_status vigil_sigma_matcher_match(vigil_sigma_matcher *m, const vigil_event
     vigil_status st = ftab_build(m, ev);
     if (st != VIGIL_OK)
         return st;
-    const vigil_field *chf = field_fast(m, ev, "Channel", m->h_channel, NULL);
+    const vigil_field *chf = field_fast(m, ev, "Channel", 7, m->h_channel, NULL);
     int64_t eid = -2;
-    const vigil_field *ef = field_fast(m, ev, "EventID", m->h_eventid, NULL);
+    const vigil_field *ef = field_fast(m, ev, "EventID", 7, m->h_eventid, NULL);
     if (ef != NULL && ef->value != NULL) {
         char *end;
         long long v = strtoll(ef->value, &end, 10);

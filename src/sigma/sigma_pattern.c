@@ -448,3 +448,92 @@ size_t vigil_sg_re_literal(const char *re, size_t len, int caseless, char *out, 
     run_end(&r);
     return r.best;
 }
+
+/* ---- regular expressions that are globs ---- */
+
+/* 1 if c may stand for itself unescaped in a regex (outside a class). */
+static int re_plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && strchr("\\^$.|?*+()[]{}", c) == NULL;
+}
+
+int vigil_sg_re_glob(vigil_arena *a, const char *re, size_t len, int caseless,
+                     vigil_sg_pattern *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t i = 0;
+    if (len >= 4 && memcmp(re, "(?i)", 4) == 0) {
+        caseless = 1;
+        i = 4;
+    }
+    /* at most one token per regex byte, plus the stars around */
+    vigil_sg_tok *t = vigil_arena_alloc(a, (len + 2) * sizeof *t);
+    char *lit = vigil_arena_alloc(a, len + 1);
+    if (t == NULL || lit == NULL)
+        return -1;
+    size_t nt = 0, nl = 0;
+    int start = i < len && re[i] == '^';
+    if (start)
+        i++;
+    else
+        t[nt++] = (vigil_sg_tok){VIGIL_SG_STAR, NULL, 0};
+    int end = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)re[i];
+        if (c == '.') {
+            /* ., .*, .*?, .+, .+?: with no line break in the value, any character */
+            i++;
+            int more = i < len && (re[i] == '*' || re[i] == '+');
+            int one = !more || re[i] == '+';
+            if (more && ++i < len && re[i] == '?')
+                i++;
+            if (i < len && strchr("*+?{", re[i]) != NULL)
+                return 0; /* possessive or further quantified */
+            if (one)
+                t[nt++] = (vigil_sg_tok){VIGIL_SG_ONE, NULL, 0};
+            if (more && (nt == 0 || t[nt - 1].kind != VIGIL_SG_STAR))
+                t[nt++] = (vigil_sg_tok){VIGIL_SG_STAR, NULL, 0};
+            continue;
+        }
+        if (c == '$' && i + 1 == len) {
+            end = 1;
+            break;
+        }
+        if (c == '\\') {
+            unsigned char e = i + 1 < len ? (unsigned char)re[i + 1] : 0;
+            if (e < 0x20 || e >= 0x7f || isalnum(e))
+                return 0; /* a class, an anchor, a code: not one literal character */
+            c = (unsigned char)re[i + 1];
+            i += 2;
+        } else if (re_plain(c)) {
+            i++;
+        } else {
+            return 0;
+        }
+        if (i < len && strchr("*+?{", re[i]) != NULL)
+            return 0; /* a quantified character */
+        if (nt > 0 && t[nt - 1].kind == VIGIL_SG_LIT && t[nt - 1].s + t[nt - 1].len == lit + nl) {
+            t[nt - 1].len++;
+        } else {
+            t[nt++] = (vigil_sg_tok){VIGIL_SG_LIT, lit + nl, 1};
+        }
+        lit[nl++] = (char)(caseless ? asc_lower(c) : c);
+    }
+    if (!end && (nt == 0 || t[nt - 1].kind != VIGIL_SG_STAR))
+        t[nt++] = (vigil_sg_tok){VIGIL_SG_STAR, NULL, 0};
+    out->shape = VIGIL_SHAPE_GLOB;
+    out->cased = !caseless;
+    out->toks = t;
+    out->ntoks = nt;
+    return 1;
+}
+
+int vigil_sg_re_glob_applies(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t') || c >= 0x7f)
+            return 0;
+    }
+    return 1;
+}

@@ -535,6 +535,8 @@ static vigil_status compile_re(vigil_sg_compile_ctx *cx, const char *s, size_t l
     (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
     v->kind = VIGIL_VK_RE;
     v->re = re;
+    if (!(flags & 2) && vigil_sg_re_glob(cx->arena, s, len, flags & 1, &v->pat) < 0)
+        return VIGIL_ERR_NOMEM;
     char lit[128];
     size_t ll = vigil_sg_re_literal(s, len, flags & 1, lit, sizeof lit);
     if (ll > 0 && (v->re_lit = vigil_arena_strndup(cx->arena, lit, ll)) != NULL)
@@ -559,6 +561,7 @@ vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
         if (out->field == NULL)
             return VIGIL_ERR_NOMEM;
         out->field_hash = vigil_field_name_hash(out->field, fl);
+        out->field_len = fl;
     }
     while (bar != NULL) {
         const char *m = bar + 1;

@@ -5,6 +5,10 @@
  * three shifts). Events are built from name/value pairs. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "test.h"
 #include "vigil/vigil.h"
@@ -193,6 +197,58 @@ static void test_neq_re(void)
     CHECK_EQ_INT(M1(rs, "F", "a\nb"), 0);
     CHECK_EQ_INT(M1(rs, "G", "one\ntwo"), 0);
     vigil_sigma_ruleset_destroy(rs);
+}
+
+/* Regexes of literal characters and dots are matched as globs on plain
+ * ASCII values (see vigil_sg_re_glob): every result must be PCRE2's, on
+ * those values and on the others (line breaks, non-ASCII, the U+017F that
+ * caseless PCRE2 takes for an s). */
+static void test_re_as_glob(void)
+{
+    static const char *const res[] = {"\\+.*\\+.*\\+", "^a.c$", "ab.+cd",  "x.*?y",   "^pre.*",
+                                      ".*post$",       "a\\.b", "(?i)sAk", "s.k",     "\\{.*\\{",
+                                      "a.b.c",         "^$",    "lit",     "a b\\ c", "^.+$",
+                                      "\\^.*\\^.*\\^", "ab*c",  "a|b",     "\\d+"};
+    static const char *const vals[] = {"",       "a+b+c+",       "+ +",
+                                       "abc",    "aXc",          "a\nc",
+                                       "abXcd",  "ab\ncd",       "xy",
+                                       "x---y",  "prefix",       "the post",
+                                       "post\n", "a.b",          "aXb",
+                                       "SAK",    "sak",          "\xc5\xbf\x61k",
+                                       "s-k",    "{{",           "a1b2c",
+                                       "lit",    "LIT",          "a b c",
+                                       "\t",     "\xe2\x82\xac", "^^^",
+                                       "ac",     "abbc",         "b",
+                                       "42",     "+\r+",         "a\xe2\x82\xac\x63"};
+    for (size_t r = 0; r < sizeof res / sizeof res[0]; r++)
+        for (int ci = 0; ci < 2; ci++) {
+            char det[256];
+            snprintf(det, sizeof det, "  a:\n    F|re%s: '%s'\n  condition: a", ci ? "|i" : "",
+                     res[r]);
+            vigil_sigma_ruleset *rs = rule(det);
+            CHECK(rs != NULL);
+            /* the oracle: PCRE2 with the options vigil compiles regexes with */
+            int ec;
+            PCRE2_SIZE eo;
+            pcre2_code *code = pcre2_compile(
+                (PCRE2_SPTR)res[r], PCRE2_ZERO_TERMINATED,
+                PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (ci ? PCRE2_CASELESS : 0), &ec, &eo, NULL);
+            pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+            CHECK(code != NULL && md != NULL);
+            for (size_t v = 0; v < sizeof vals / sizeof vals[0] && code != NULL; v++) {
+                const char *val = vals[v];
+                size_t n = strlen(val);
+                int want = pcre2_match(code, (PCRE2_SPTR)val, n, 0, 0, md, NULL) >= 0;
+                int got = M1(rs, "F", val);
+                if (got != want)
+                    fprintf(stderr, "re %s%s on \"%s\": got %d, PCRE2 %d\n", res[r],
+                            ci ? " (i)" : "", vals[v], got, want);
+                CHECK_EQ_INT(got, want);
+            }
+            pcre2_match_data_free(md);
+            pcre2_code_free(code);
+            vigil_sigma_ruleset_destroy(rs);
+        }
 }
 
 static void test_windash(void)
@@ -463,6 +519,7 @@ int main(void)
     TEST_RUN(test_wildcards_and_escapes);
     TEST_RUN(test_null_empty_exists);
     TEST_RUN(test_neq_re);
+    TEST_RUN(test_re_as_glob);
     TEST_RUN(test_windash);
     TEST_RUN(test_base64);
     TEST_RUN(test_utf16_cidr_numbers);
