@@ -85,6 +85,18 @@ struct vigil_sg_prefilter {
     size_t nneed;
 };
 
+/* Where a list sends each field of an event (CL_*), kept for the last
+ * field names seen: the events of one log mostly come from a few templates,
+ * so the names repeat and a compare of their hashes replaces a set lookup
+ * per field. */
+enum { CL_SKIP, CL_MAIN, CL_KW, CL_SPLIT }; /* CL_SPLIT + k: split field k */
+typedef struct fclass {
+    uint32_t *hash;    /* the names' hashes */
+    unsigned char *cl; /* their classes */
+    size_t n, cap;
+    int valid;
+} fclass;
+
 struct vigil_sg_pf_scratch {
     const struct vigil_sg_prefilter *pf;
     const pfdb *cur; /* the database being scanned */
@@ -100,6 +112,7 @@ struct vigil_sg_pf_scratch {
     uint32_t *fhash;
     size_t nf, fcap;
     size_t fcur; /* the field of the last hit: hits mostly come in offset order */
+    fclass *cls; /* per list (pflist index) */
 };
 
 static int lit_cmp(const void *a, const void *b)
@@ -594,7 +607,8 @@ vigil_status vigil_sg_pf_scratch_create(const struct vigil_sg_prefilter *pf,
     s->pf = pf;
     s->hit = calloc(pf->nslots + 1, sizeof *s->hit);
     s->hitlist = calloc(pf->nslots + 1, sizeof *s->hitlist);
-    if (s->hit == NULL || s->hitlist == NULL) {
+    s->cls = calloc(pf->nlists + 1, sizeof *s->cls);
+    if (s->hit == NULL || s->hitlist == NULL || s->cls == NULL) {
         vigil_sg_pf_scratch_destroy(s);
         return VIGIL_ERR_NOMEM;
     }
@@ -615,6 +629,11 @@ void vigil_sg_pf_scratch_destroy(vigil_sg_pf_scratch *s)
         hs_free_scratch(s->scratch);
     free(s->hit);
     free(s->hitlist);
+    for (size_t i = 0; s->cls != NULL && i < s->pf->nlists; i++) {
+        free(s->cls[i].hash);
+        free(s->cls[i].cl);
+    }
+    free(s->cls);
     free(s->buf);
     free(s->fstart);
     free(s->fhash);
@@ -671,6 +690,42 @@ const uint32_t *vigil_sg_pf_hit_list(const vigil_sg_pf_scratch *s, size_t *n)
     return s->hitlist;
 }
 
+/* The classes of the event's fields for list l (c, cached), NULL out of memory. */
+static const unsigned char *classify(fclass *c, const pflist *l, const uint32_t *name_hash,
+                                     size_t n)
+{
+    if (c->valid && c->n == n && memcmp(c->hash, name_hash, n * sizeof *name_hash) == 0)
+        return c->cl;
+    if (n > c->cap) {
+        size_t cap = n < 64 ? 64 : n;
+        uint32_t *h = realloc(c->hash, cap * sizeof *h);
+        if (h == NULL)
+            return NULL;
+        c->hash = h;
+        unsigned char *cl = realloc(c->cl, cap);
+        if (cl == NULL)
+            return NULL;
+        c->cl = cl;
+        c->cap = cap;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char k = CL_SKIP;
+        for (unsigned j = 0; j < l->nsplit; j++)
+            if (l->sfh[j] == name_hash[i])
+                k = (unsigned char)(CL_SPLIT + j);
+        if (k == CL_SKIP && fset_has(l, name_hash[i]))
+            k = CL_MAIN;
+        else if (k == CL_SKIP && l->kw >= 0)
+            k = CL_KW;
+        c->cl[i] = k;
+    }
+    if (n > 0)
+        memcpy(c->hash, name_hash, n * sizeof *name_hash);
+    c->n = n;
+    c->valid = 1;
+    return c->cl;
+}
+
 vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_event *ev,
                               const uint32_t *name_hash)
 {
@@ -706,6 +761,9 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
         s->fhash = fh;
         s->fcap = cap;
     }
+    const unsigned char *cl = classify(&s->cls[list - 1], l, name_hash, ev->nfields);
+    if (cl == NULL)
+        return VIGIL_ERR_NOMEM;
     s->nf = 0;
     s->fcur = 0;
     /* one pass: the values of the fields the list's rules test from the
@@ -713,31 +771,30 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
     size_t o = 0, ko = need;
     for (size_t i = 0; i < ev->nfields; i++) {
         size_t *at;
-        int sdb = split_db(l, name_hash[i]);
-        if (sdb >= 0) {
-            const vigil_field *f = &ev->fields[i];
+        const vigil_field *f = &ev->fields[i];
+        if (cl[i] >= CL_SPLIT) {
             if (f->value == NULL || f->value_len == 0)
                 continue;
             if (f->value_len > UINT_MAX)
                 return VIGIL_ERR_LIMIT;
-            s->cur = &pf->dbs[sdb];
+            s->cur = &pf->dbs[l->sdb[cl[i] - CL_SPLIT]];
             if (hs_scan(s->cur->db, f->value, (unsigned)f->value_len, 0, s->scratch, on_hit, s) !=
                 HS_SUCCESS)
                 return VIGIL_ERR_INTERNAL;
             continue;
         }
-        if (fset_has(l, name_hash[i])) {
+        if (cl[i] == CL_MAIN) {
             s->fstart[s->nf] = o;
             s->fhash[s->nf++] = name_hash[i];
             at = &o;
-        } else if (l->kw >= 0) {
+        } else if (cl[i] == CL_KW) {
             at = &ko;
         } else {
             continue;
         }
-        if (ev->fields[i].value != NULL && ev->fields[i].value_len) {
-            memcpy(s->buf + *at, ev->fields[i].value, ev->fields[i].value_len);
-            *at += ev->fields[i].value_len;
+        if (f->value != NULL && f->value_len) {
+            memcpy(s->buf + *at, f->value, f->value_len);
+            *at += f->value_len;
         }
         s->buf[(*at)++] = 0;
     }
