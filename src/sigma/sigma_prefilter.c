@@ -15,7 +15,8 @@
  * one rule of 80 keywords costs more to evaluate on every Application event
  * than the scan that rules it out (lists of 8 or more only: 10% more
  * matcher cycles). Identical literal sets (Sysmon 1 and Security 4688 share
- * the process_creation rules) share one compiled database. */
+ * the process_creation rules) share one compiled database. The per-event
+ * scan is in sigma_pfscan.c. */
 #include <hs/hs.h>
 #include <limits.h>
 #include <stdint.h>
@@ -24,6 +25,7 @@
 
 #include "core/hscache.h"
 #include "sigma/sigma_index.h"
+#include "sigma/sigma_pfint.h"
 #include "sigma/sigma_pfneed.h"
 #include "sigma/sigma_prefilter.h"
 
@@ -33,87 +35,6 @@ typedef struct lit {
     unsigned slot;
     uint32_t fhash; /* the field it must be found in (name hash), 0: any (a keyword's) */
 } lit;
-
-/* What a pattern's occurrence stands for: slot hit, if it lies in a field
- * whose name hashes to fhash (0: any field). */
-typedef struct pfent {
-    unsigned slot;
-    uint32_t fhash;
-} pfent;
-
-/* One compiled literal database and what each of its patterns stands for. */
-typedef struct pfdb {
-    hs_database_t *db;
-    pfent *ent;    /* grouped per pattern id */
-    size_t *first; /* pattern id -> range in ent */
-    size_t npat;
-    int fieldwise; /* some entry names a field: hits need their field */
-    unsigned char key[32];
-} pfdb;
-
-/* A field with this many literals in a list gets a database of its own
- * (see split_fields), at most MAX_SPLIT fields per list. */
-#define SPLIT_MIN 2048
-#define MAX_SPLIT 4
-
-/* The prefilter of one candidate list. */
-typedef struct pflist {
-    int main, kw;   /* databases (index into dbs), -1: none */
-    uint32_t *fset; /* name hashes of the fields the main database scans (open
-                       addressing, 0 = free) */
-    size_t fcap;    /* power of two */
-    /* fields with a database of their own, scanned over their values alone */
-    uint32_t sfh[MAX_SPLIT];
-    int sdb[MAX_SPLIT];
-    unsigned nsplit;
-} pflist;
-
-/* What the build keeps of one rule until the lists are compiled. */
-typedef struct rneed {
-    vigil_sg_pflit *lits;
-    size_t n;
-    unsigned slot0;
-} rneed;
-
-struct vigil_sg_prefilter {
-    pfdb *dbs;
-    size_t ndbs, dbcap;
-    pflist *lists;
-    size_t nlists;
-    size_t nslots;
-    rneed *need; /* per rule, during the build only */
-    size_t nneed;
-};
-
-/* Where a list sends each field of an event (CL_*), kept for the last
- * field names seen: the events of one log mostly come from a few templates,
- * so the names repeat and a compare of their hashes replaces a set lookup
- * per field. */
-enum { CL_SKIP, CL_MAIN, CL_KW, CL_SPLIT }; /* CL_SPLIT + k: split field k */
-typedef struct fclass {
-    uint32_t *hash;    /* the names' hashes */
-    unsigned char *cl; /* their classes */
-    size_t n, cap;
-    int valid;
-} fclass;
-
-struct vigil_sg_pf_scratch {
-    const struct vigil_sg_prefilter *pf;
-    const pfdb *cur; /* the database being scanned */
-    hs_scratch_t *scratch;
-    uint64_t *hit; /* per slot: scan number of the last hit */
-    uint64_t scan_no;
-    uint32_t *hitlist; /* the slots hit since vigil_sg_pf_begin */
-    size_t nhit;
-    char *buf;
-    size_t cap;
-    /* the fields laid out in buf: field j starts at fstart[j], name hash fhash[j] */
-    size_t *fstart;
-    uint32_t *fhash;
-    size_t nf, fcap;
-    size_t fcur; /* the field of the last hit: hits mostly come in offset order */
-    fclass *cls; /* per list (pflist index) */
-};
 
 static int lit_cmp(const void *a, const void *b)
 {
@@ -194,14 +115,6 @@ vigil_status vigil_sg_prefilter_build(vigil_sigma_ruleset *rs)
 }
 
 /* ---- per-list databases ---- */
-
-static int fset_has(const pflist *l, uint32_t h)
-{
-    for (size_t i = h & (l->fcap - 1); l->fset[i] != 0; i = (i + 1) & (l->fcap - 1))
-        if (l->fset[i] == h)
-            return 1;
-    return 0;
-}
 
 static void fset_add(pflist *l, uint32_t h)
 {
@@ -593,229 +506,6 @@ vigil_status vigil_sg_prefilter_attach(vigil_sigma_ruleset *rs, const char *cach
     free(exact);
     free_need(pf);
     return st;
-}
-
-/* ---- scanning ---- */
-
-vigil_status vigil_sg_pf_scratch_create(const struct vigil_sg_prefilter *pf,
-                                        vigil_sg_pf_scratch **out)
-{
-    *out = NULL;
-    vigil_sg_pf_scratch *s = calloc(1, sizeof *s);
-    if (s == NULL)
-        return VIGIL_ERR_NOMEM;
-    s->pf = pf;
-    s->hit = calloc(pf->nslots + 1, sizeof *s->hit);
-    s->hitlist = calloc(pf->nslots + 1, sizeof *s->hitlist);
-    s->cls = calloc(pf->nlists + 1, sizeof *s->cls);
-    if (s->hit == NULL || s->hitlist == NULL || s->cls == NULL) {
-        vigil_sg_pf_scratch_destroy(s);
-        return VIGIL_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < pf->ndbs; i++)
-        if (hs_alloc_scratch(pf->dbs[i].db, &s->scratch) != HS_SUCCESS) {
-            vigil_sg_pf_scratch_destroy(s);
-            return VIGIL_ERR_NOMEM;
-        }
-    *out = s;
-    return VIGIL_OK;
-}
-
-void vigil_sg_pf_scratch_destroy(vigil_sg_pf_scratch *s)
-{
-    if (s == NULL)
-        return;
-    if (s->scratch != NULL)
-        hs_free_scratch(s->scratch);
-    free(s->hit);
-    free(s->hitlist);
-    for (size_t i = 0; s->cls != NULL && i < s->pf->nlists; i++) {
-        free(s->cls[i].hash);
-        free(s->cls[i].cl);
-    }
-    free(s->cls);
-    free(s->buf);
-    free(s->fstart);
-    free(s->fhash);
-    free(s);
-}
-
-static int on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
-                  void *ctx)
-{
-    (void)from;
-    (void)flags;
-    vigil_sg_pf_scratch *s = ctx;
-    const pfdb *db = s->cur;
-    uint32_t fh = 0;
-    if (db->fieldwise && s->nf > 0) {
-        /* the field the match ends in: the last one starting before its
-         * end; the last hit's field or the next, else a binary search */
-        size_t c = s->fcur;
-        while (c + 1 < s->nf && s->fstart[c + 1] < to && c < s->fcur + 2)
-            c++;
-        int ok = (c == 0 || s->fstart[c] < to) && (c + 1 == s->nf || s->fstart[c + 1] >= to);
-        if (!ok) {
-            size_t lo = 0, hi = s->nf;
-            while (hi - lo > 1) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (s->fstart[mid] < to)
-                    lo = mid;
-                else
-                    hi = mid;
-            }
-            c = lo;
-        }
-        s->fcur = c;
-        fh = s->fhash[c];
-    }
-    for (size_t i = db->first[id]; i < db->first[id + 1]; i++)
-        if ((db->ent[i].fhash == 0 || db->ent[i].fhash == fh) &&
-            s->hit[db->ent[i].slot] != s->scan_no) {
-            s->hit[db->ent[i].slot] = s->scan_no;
-            s->hitlist[s->nhit++] = db->ent[i].slot; /* each slot once: fits */
-        }
-    return 0;
-}
-
-void vigil_sg_pf_begin(vigil_sg_pf_scratch *s)
-{
-    s->scan_no++;
-    s->nhit = 0;
-}
-
-const uint32_t *vigil_sg_pf_hit_list(const vigil_sg_pf_scratch *s, size_t *n)
-{
-    *n = s->nhit;
-    return s->hitlist;
-}
-
-/* The classes of the event's fields for list l (c, cached), NULL out of memory. */
-static const unsigned char *classify(fclass *c, const pflist *l, const uint32_t *name_hash,
-                                     size_t n)
-{
-    if (c->valid && c->n == n && memcmp(c->hash, name_hash, n * sizeof *name_hash) == 0)
-        return c->cl;
-    if (n > c->cap) {
-        size_t cap = n < 64 ? 64 : n;
-        uint32_t *h = realloc(c->hash, cap * sizeof *h);
-        if (h == NULL)
-            return NULL;
-        c->hash = h;
-        unsigned char *cl = realloc(c->cl, cap);
-        if (cl == NULL)
-            return NULL;
-        c->cl = cl;
-        c->cap = cap;
-    }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char k = CL_SKIP;
-        for (unsigned j = 0; j < l->nsplit; j++)
-            if (l->sfh[j] == name_hash[i])
-                k = (unsigned char)(CL_SPLIT + j);
-        if (k == CL_SKIP && fset_has(l, name_hash[i]))
-            k = CL_MAIN;
-        else if (k == CL_SKIP && l->kw >= 0)
-            k = CL_KW;
-        c->cl[i] = k;
-    }
-    if (n > 0)
-        memcpy(c->hash, name_hash, n * sizeof *name_hash);
-    c->n = n;
-    c->valid = 1;
-    return c->cl;
-}
-
-vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_event *ev,
-                              const uint32_t *name_hash)
-{
-    const struct vigil_sg_prefilter *pf = s->pf;
-    if (list < 1 || (size_t)list > pf->nlists)
-        return VIGIL_ERR_INVALID_ARG;
-    const pflist *l = &pf->lists[list - 1];
-    size_t need = 1;
-    for (size_t i = 0; i < ev->nfields; i++) {
-        if (ev->fields[i].value_len > SIZE_MAX / 2 - need)
-            return VIGIL_ERR_OVERFLOW;
-        need += ev->fields[i].value_len + 1;
-    }
-    if (need > UINT32_MAX)
-        return VIGIL_ERR_LIMIT;
-    if (need * 2 > s->cap) { /* the tested fields' part, then the others' */
-        size_t cap = need * 2 < 8192 ? 8192 : need * 4;
-        char *b = realloc(s->buf, cap);
-        if (b == NULL)
-            return VIGIL_ERR_NOMEM;
-        s->buf = b;
-        s->cap = cap;
-    }
-    if (ev->nfields > s->fcap) {
-        size_t cap = ev->nfields < 64 ? 64 : ev->nfields;
-        size_t *fs = realloc(s->fstart, cap * sizeof *fs);
-        if (fs == NULL)
-            return VIGIL_ERR_NOMEM;
-        s->fstart = fs;
-        uint32_t *fh = realloc(s->fhash, cap * sizeof *fh);
-        if (fh == NULL)
-            return VIGIL_ERR_NOMEM;
-        s->fhash = fh;
-        s->fcap = cap;
-    }
-    const unsigned char *cl = classify(&s->cls[list - 1], l, name_hash, ev->nfields);
-    if (cl == NULL)
-        return VIGIL_ERR_NOMEM;
-    s->nf = 0;
-    s->fcur = 0;
-    /* one pass: the values of the fields the list's rules test from the
-     * start of buf, the rest (for keywords) from buf + need */
-    size_t o = 0, ko = need;
-    for (size_t i = 0; i < ev->nfields; i++) {
-        size_t *at;
-        const vigil_field *f = &ev->fields[i];
-        if (cl[i] >= CL_SPLIT) {
-            if (f->value == NULL || f->value_len == 0)
-                continue;
-            if (f->value_len > UINT_MAX)
-                return VIGIL_ERR_LIMIT;
-            s->cur = &pf->dbs[l->sdb[cl[i] - CL_SPLIT]];
-            if (hs_scan(s->cur->db, f->value, (unsigned)f->value_len, 0, s->scratch, on_hit, s) !=
-                HS_SUCCESS)
-                return VIGIL_ERR_INTERNAL;
-            continue;
-        }
-        if (cl[i] == CL_MAIN) {
-            s->fstart[s->nf] = o;
-            s->fhash[s->nf++] = name_hash[i];
-            at = &o;
-        } else if (cl[i] == CL_KW) {
-            at = &ko;
-        } else {
-            continue;
-        }
-        if (f->value != NULL && f->value_len) {
-            memcpy(s->buf + *at, f->value, f->value_len);
-            *at += f->value_len;
-        }
-        s->buf[(*at)++] = 0;
-    }
-    if (l->main >= 0 && o > 0) {
-        s->cur = &pf->dbs[l->main];
-        if (hs_scan(s->cur->db, s->buf, (unsigned)o, 0, s->scratch, on_hit, s) != HS_SUCCESS)
-            return VIGIL_ERR_INTERNAL;
-    }
-    if (l->kw >= 0 && ko > need) {
-        s->cur = &pf->dbs[l->kw];
-        if (hs_scan(s->cur->db, s->buf + need, (unsigned)(ko - need), 0, s->scratch, on_hit, s) !=
-            HS_SUCCESS)
-            return VIGIL_ERR_INTERNAL;
-    }
-    return VIGIL_OK;
-}
-
-const uint64_t *vigil_sg_pf_hits(const vigil_sg_pf_scratch *s, uint64_t *scan_no)
-{
-    *scan_no = s->scan_no;
-    return s->hit;
 }
 
 size_t vigil_sg_prefilter_ndbs(const struct vigil_sg_prefilter *pf)

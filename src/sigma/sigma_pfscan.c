@@ -1,0 +1,287 @@
+/* sigma_pfscan.c - the prefilter's per-event scan.
+ *
+ * Why apart from the build (sigma_prefilter.c): this is the hot path, run
+ * for every event and list. The values of the fields a list's rules test
+ * are laid out in one buffer and scanned by the list's hyperscan
+ * databases (split fields in place, keywords also over the other fields);
+ * each hit marks its slot for this event. */
+#include <hs/hs.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sigma/sigma_pfint.h"
+#include "sigma/sigma_prefilter.h"
+
+/* Where a list sends each field of an event (CL_*), kept for the last
+ * field names seen (NCLS sets per list, picked by a signature of the
+ * names): the events of one log mostly come from a few templates, so the
+ * names repeat and a compare of their hashes replaces a set lookup per
+ * field. */
+enum { CL_SKIP, CL_MAIN, CL_KW, CL_SPLIT }; /* CL_SPLIT + k: split field k */
+#define NCLS 8
+typedef struct fclass {
+    uint32_t *hash;    /* the names' hashes */
+    unsigned char *cl; /* their classes */
+    size_t n, cap;
+    int valid;
+} fclass;
+
+struct vigil_sg_pf_scratch {
+    const struct vigil_sg_prefilter *pf;
+    const pfdb *cur; /* the database being scanned */
+    hs_scratch_t *scratch;
+    uint64_t *hit; /* per slot: scan number of the last hit */
+    uint64_t scan_no;
+    uint32_t *hitlist; /* the slots hit since vigil_sg_pf_begin */
+    size_t nhit;
+    char *buf;
+    size_t cap;
+    /* the fields laid out in buf: field j starts at fstart[j], name hash fhash[j] */
+    size_t *fstart;
+    uint32_t *fhash;
+    size_t nf, fcap;
+    size_t fcur;    /* the field of the last hit: hits mostly come in offset order */
+    uint64_t sized; /* the scan_no buf was sized for (0: none); need: that event's size */
+    size_t need;
+    fclass *cls; /* NCLS per list (pflist index) */
+};
+
+vigil_status vigil_sg_pf_scratch_create(const struct vigil_sg_prefilter *pf,
+                                        vigil_sg_pf_scratch **out)
+{
+    *out = NULL;
+    vigil_sg_pf_scratch *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return VIGIL_ERR_NOMEM;
+    s->pf = pf;
+    s->hit = calloc(pf->nslots + 1, sizeof *s->hit);
+    s->hitlist = calloc(pf->nslots + 1, sizeof *s->hitlist);
+    s->cls = calloc((pf->nlists + 1) * NCLS, sizeof *s->cls);
+    if (s->hit == NULL || s->hitlist == NULL || s->cls == NULL) {
+        vigil_sg_pf_scratch_destroy(s);
+        return VIGIL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < pf->ndbs; i++)
+        if (hs_alloc_scratch(pf->dbs[i].db, &s->scratch) != HS_SUCCESS) {
+            vigil_sg_pf_scratch_destroy(s);
+            return VIGIL_ERR_NOMEM;
+        }
+    *out = s;
+    return VIGIL_OK;
+}
+
+void vigil_sg_pf_scratch_destroy(vigil_sg_pf_scratch *s)
+{
+    if (s == NULL)
+        return;
+    if (s->scratch != NULL)
+        hs_free_scratch(s->scratch);
+    free(s->hit);
+    free(s->hitlist);
+    for (size_t i = 0; s->cls != NULL && i < s->pf->nlists * NCLS; i++) {
+        free(s->cls[i].hash);
+        free(s->cls[i].cl);
+    }
+    free(s->cls);
+    free(s->buf);
+    free(s->fstart);
+    free(s->fhash);
+    free(s);
+}
+
+static int on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                  void *ctx)
+{
+    (void)from;
+    (void)flags;
+    vigil_sg_pf_scratch *s = ctx;
+    const pfdb *db = s->cur;
+    uint32_t fh = 0;
+    if (db->fieldwise && s->nf > 0) {
+        /* the field the match ends in: the last one starting before its
+         * end; the last hit's field or the next, else a binary search */
+        size_t c = s->fcur;
+        while (c + 1 < s->nf && s->fstart[c + 1] < to && c < s->fcur + 2)
+            c++;
+        int ok = (c == 0 || s->fstart[c] < to) && (c + 1 == s->nf || s->fstart[c + 1] >= to);
+        if (!ok) {
+            size_t lo = 0, hi = s->nf;
+            while (hi - lo > 1) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (s->fstart[mid] < to)
+                    lo = mid;
+                else
+                    hi = mid;
+            }
+            c = lo;
+        }
+        s->fcur = c;
+        fh = s->fhash[c];
+    }
+    for (size_t i = db->first[id]; i < db->first[id + 1]; i++)
+        if ((db->ent[i].fhash == 0 || db->ent[i].fhash == fh) &&
+            s->hit[db->ent[i].slot] != s->scan_no) {
+            s->hit[db->ent[i].slot] = s->scan_no;
+            s->hitlist[s->nhit++] = db->ent[i].slot; /* each slot once: fits */
+        }
+    return 0;
+}
+
+void vigil_sg_pf_begin(vigil_sg_pf_scratch *s)
+{
+    s->scan_no++;
+    s->nhit = 0;
+}
+
+const uint32_t *vigil_sg_pf_hit_list(const vigil_sg_pf_scratch *s, size_t *n)
+{
+    *n = s->nhit;
+    return s->hitlist;
+}
+
+/* The classes of the event's fields for list l (c, cached), NULL out of memory. */
+static const unsigned char *classify(fclass *c, const pflist *l, const uint32_t *name_hash,
+                                     size_t n)
+{
+    if (c->valid && c->n == n && memcmp(c->hash, name_hash, n * sizeof *name_hash) == 0)
+        return c->cl;
+    if (n > c->cap) {
+        size_t cap = n < 64 ? 64 : n;
+        uint32_t *h = realloc(c->hash, cap * sizeof *h);
+        if (h == NULL)
+            return NULL;
+        c->hash = h;
+        unsigned char *cl = realloc(c->cl, cap);
+        if (cl == NULL)
+            return NULL;
+        c->cl = cl;
+        c->cap = cap;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char k = CL_SKIP;
+        for (unsigned j = 0; j < l->nsplit; j++)
+            if (l->sfh[j] == name_hash[i])
+                k = (unsigned char)(CL_SPLIT + j);
+        if (k == CL_SKIP && fset_has(l, name_hash[i]))
+            k = CL_MAIN;
+        else if (k == CL_SKIP && l->kw >= 0)
+            k = CL_KW;
+        c->cl[i] = k;
+    }
+    if (n > 0)
+        memcpy(c->hash, name_hash, n * sizeof *name_hash);
+    c->n = n;
+    c->valid = 1;
+    return c->cl;
+}
+
+vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_event *ev,
+                              const uint32_t *name_hash)
+{
+    const struct vigil_sg_prefilter *pf = s->pf;
+    if (list < 1 || (size_t)list > pf->nlists)
+        return VIGIL_ERR_INVALID_ARG;
+    const pflist *l = &pf->lists[list - 1];
+    size_t n = ev->nfields;
+    if (s->sized != s->scan_no) {
+        /* the event's size, once for all its lists */
+        size_t need = 1;
+        for (size_t i = 0; i < n; i++) {
+            if (ev->fields[i].value_len > SIZE_MAX / 2 - need)
+                return VIGIL_ERR_OVERFLOW;
+            need += ev->fields[i].value_len + 1;
+        }
+        if (need > UINT32_MAX)
+            return VIGIL_ERR_LIMIT;
+        if (need * 2 > s->cap) { /* the tested fields' part, then the others' */
+            size_t cap = need * 2 < 8192 ? 8192 : need * 4;
+            char *b = realloc(s->buf, cap);
+            if (b == NULL)
+                return VIGIL_ERR_NOMEM;
+            s->buf = b;
+            s->cap = cap;
+        }
+        if (n > s->fcap) {
+            size_t cap = n < 64 ? 64 : n;
+            size_t *fs = realloc(s->fstart, cap * sizeof *fs);
+            if (fs == NULL)
+                return VIGIL_ERR_NOMEM;
+            s->fstart = fs;
+            uint32_t *fh = realloc(s->fhash, cap * sizeof *fh);
+            if (fh == NULL)
+                return VIGIL_ERR_NOMEM;
+            s->fhash = fh;
+            s->fcap = cap;
+        }
+        s->need = need;
+        s->sized = s->scan_no;
+    }
+    size_t need = s->need;
+    /* a few field-name sets per list: a list every event meets (keyword
+     * rules) sees every template of a log, in turns */
+    uint32_t sig = (uint32_t)n * 0x9e3779b1u;
+    if (n > 0)
+        sig ^= name_hash[0] + name_hash[n / 2] * 3u + name_hash[n - 1] * 7u;
+    sig ^= sig >> 15;
+    const unsigned char *cl =
+        classify(&s->cls[(size_t)(list - 1) * NCLS + sig % NCLS], l, name_hash, n);
+    if (cl == NULL)
+        return VIGIL_ERR_NOMEM;
+    s->fcur = 0;
+    /* one pass: the values of the fields the list's rules test from the
+     * start of buf, the rest (for keywords) from buf + need */
+    char *buf = s->buf;
+    size_t o = 0, ko = need, nf = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = cl[i];
+        if (c == CL_SKIP)
+            continue;
+        const vigil_field *f = &ev->fields[i];
+        size_t vl = f->value != NULL ? f->value_len : 0;
+        if (c >= CL_SPLIT) {
+            if (vl == 0)
+                continue;
+            if (vl > UINT_MAX)
+                return VIGIL_ERR_LIMIT;
+            s->cur = &pf->dbs[l->sdb[c - CL_SPLIT]];
+            s->nf = 0; /* a split database names no field */
+            if (hs_scan(s->cur->db, f->value, (unsigned)vl, 0, s->scratch, on_hit, s) != HS_SUCCESS)
+                return VIGIL_ERR_INTERNAL;
+            continue;
+        }
+        if (c == CL_MAIN) {
+            s->fstart[nf] = o;
+            s->fhash[nf++] = name_hash[i];
+            if (vl)
+                memcpy(buf + o, f->value, vl);
+            o += vl;
+            buf[o++] = 0;
+        } else {
+            if (vl)
+                memcpy(buf + ko, f->value, vl);
+            ko += vl;
+            buf[ko++] = 0;
+        }
+    }
+    s->nf = nf;
+    if (l->main >= 0 && o > 0) {
+        s->cur = &pf->dbs[l->main];
+        if (hs_scan(s->cur->db, buf, (unsigned)o, 0, s->scratch, on_hit, s) != HS_SUCCESS)
+            return VIGIL_ERR_INTERNAL;
+    }
+    if (l->kw >= 0 && ko > need) {
+        s->cur = &pf->dbs[l->kw];
+        if (hs_scan(s->cur->db, buf + need, (unsigned)(ko - need), 0, s->scratch, on_hit, s) !=
+            HS_SUCCESS)
+            return VIGIL_ERR_INTERNAL;
+    }
+    return VIGIL_OK;
+}
+
+const uint64_t *vigil_sg_pf_hits(const vigil_sg_pf_scratch *s, uint64_t *scan_no)
+{
+    *scan_no = s->scan_no;
+    return s->hit;
+}
