@@ -104,7 +104,17 @@ typedef struct vigil_sg_value {
 typedef struct vigil_sg_alts {
     vigil_sg_value *v;
     size_t n;
+    const struct vigil_sg_altix *ix; /* long lists: see sigma_altix.c; NULL: none */
 } vigil_sg_alts;
+
+/* sigma_altix.c: indexes g's caseless equals/startswith/endswith values
+ * if it has many (sets g->ix; leaves it NULL otherwise). */
+vigil_status vigil_sg_altix_build(vigil_arena *a, vigil_sg_alts *g);
+/* 1 if one of the indexed values matches s[0..len), exactly as
+ * vigil_sg_pattern_match would find. */
+int vigil_sg_altix_match(const struct vigil_sg_altix *x, const char *s, size_t len);
+/* The values the index leaves out, in list order (*n of them). */
+const vigil_sg_value *const *vigil_sg_altix_rest(const struct vigil_sg_altix *x, size_t *n);
 
 enum {
     VIGIL_TP_NONE,

@@ -383,6 +383,18 @@ static void record_field(vigil_sigma_matcher *m, const vigil_field *f)
 static int group_match(vigil_sigma_matcher *m, const vigil_sg_alts *g, const vigil_field *f,
                        const vigil_event *ev, const vigil_sg_branch *br, int timepart)
 {
+    if (g->ix != NULL) {
+        /* the indexed values need a field; the others are tried in turn */
+        if (f != NULL &&
+            vigil_sg_altix_match(g->ix, f->value ? f->value : "", f->value ? f->value_len : 0))
+            return 1;
+        size_t nr;
+        const vigil_sg_value *const *rest = vigil_sg_altix_rest(g->ix, &nr);
+        for (size_t i = 0; i < nr; i++)
+            if (value_match(m, rest[i], f, ev, br, timepart))
+                return 1;
+        return 0;
+    }
     for (size_t i = 0; i < g->n; i++)
         if (value_match(m, &g->v[i], f, ev, br, timepart))
             return 1;

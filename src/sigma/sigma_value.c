@@ -807,6 +807,11 @@ vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
             out->ngroups = 1;
         }
     }
+    for (size_t i = 0; i < out->ngroups; i++) {
+        vigil_status st2 = vigil_sg_altix_build(cx->arena, &out->groups[i]);
+        if (st2 != VIGIL_OK)
+            return st2;
+    }
     return VIGIL_OK;
 }
 

@@ -251,6 +251,91 @@ static void test_re_as_glob(void)
         }
 }
 
+/* A long list of equals/startswith/endswith values is looked up in an
+ * index (sigma_altix.c): whatever the list, one rule holding all of them
+ * matches exactly where one of the rules holding a single value each does
+ * (those are tried one by one). */
+static void test_long_value_lists(void)
+{
+    enum { N = 24 };
+    static char big[16384], one[16384];
+    size_t o = (size_t)snprintf(big, sizeof big,
+                                "title: big\nid: big\nlogsource:\n  product: windows\ndetection:\n"
+                                "  sel:\n    - F|endswith:\n");
+    size_t k = 0;
+    for (int i = 0; i < N; i++)
+        o += (size_t)snprintf(big + o, sizeof big - o, "        - '\\N%02d.exe'\n", i);
+    o += (size_t)snprintf(big + o, sizeof big - o, "        - 'x'\n    - F|startswith:\n");
+    for (int i = 0; i < N; i++)
+        o += (size_t)snprintf(big + o, sizeof big - o, "        - 'C:\\D%02d\\'\n", i);
+    o += (size_t)snprintf(big + o, sizeof big - o, "    - F:\n");
+    for (int i = 0; i < N; i++)
+        o += (size_t)snprintf(big + o, sizeof big - o, "        - 'Whole%d'\n", i);
+    snprintf(big + o, sizeof big - o,
+             "        - 'a*glob'\n    - F|contains: 'midpart'\n"
+             "    - F|cased|endswith: 'CaSe'\n  condition: sel\n");
+    /* the same values, a rule each */
+    for (int t = 0; t < 3; t++)
+        for (int i = 0; i < N; i++) {
+            char val[64];
+            if (t == 0)
+                snprintf(val, sizeof val, "endswith: '\\N%02d.exe'", i);
+            else if (t == 1)
+                snprintf(val, sizeof val, "startswith: 'C:\\D%02d\\'", i);
+            else
+                snprintf(val, sizeof val, ": 'Whole%d'", i);
+            k += (size_t)snprintf(one + k, sizeof one - k,
+                                  "%stitle: o\nid: o%d_%d\nlogsource:\n  product: windows\n"
+                                  "detection:\n  sel:\n    F%s%s\n  condition: sel\n",
+                                  k ? "---\n" : "", t, i, t < 2 ? "|" : "", val);
+        }
+    snprintf(one + k, sizeof one - k,
+             "---\ntitle: o\nid: ox\nlogsource:\n  product: windows\ndetection:\n  sel:\n"
+             "    F|endswith: 'x'\n  condition: sel\n"
+             "---\ntitle: o\nid: og\nlogsource:\n  product: windows\ndetection:\n  sel:\n"
+             "    F: 'a*glob'\n  condition: sel\n"
+             "---\ntitle: o\nid: om\nlogsource:\n  product: windows\ndetection:\n  sel:\n"
+             "    F|contains: 'midpart'\n  condition: sel\n"
+             "---\ntitle: o\nid: oc\nlogsource:\n  product: windows\ndetection:\n  sel:\n"
+             "    F|cased|endswith: 'CaSe'\n  condition: sel\n");
+    vigil_sigma_ruleset *rb = load(big), *ro = load(one);
+    CHECK(rb != NULL && ro != NULL);
+    static const char *const vals[] = {"c:\\n07.exe",
+                                       "C:\\X\\N23.EXE",
+                                       "N07.exe",
+                                       "\\n07.ex",
+                                       "\\N24.exe",
+                                       "C:\\D05\\a.exe",
+                                       "c:\\d05\\",
+                                       "C:\\D05",
+                                       "D:\\C:\\D05\\",
+                                       "Whole3",
+                                       "WHOLE17",
+                                       "Whole3 ",
+                                       " Whole3",
+                                       "Whole",
+                                       "abcx",
+                                       "a-glob",
+                                       "xmidpartx",
+                                       "theCaSe",
+                                       "thecase",
+                                       "",
+                                       "\\N00.exe\\N01.exe",
+                                       "C:\\D99\\"};
+    int any = 0;
+    for (size_t v = 0; v < sizeof vals / sizeof vals[0]; v++) {
+        int b = M1(rb, "F", vals[v]), n = M1(ro, "F", vals[v]);
+        if (b != (n > 0))
+            fprintf(stderr, "value \"%s\": big rule %d, single rules %d\n", vals[v], b, n);
+        CHECK_EQ_INT(b, n > 0);
+        any += b;
+    }
+    CHECK_EQ_INT(any, 12); /* 1, 2, 4 (ends in x), 6, 7, 10, 11, 15 to 18, 21 */
+    CHECK_EQ_INT(M1(rb, "G", "c:\\n07.exe"), 0); /* another field */
+    vigil_sigma_ruleset_destroy(rb);
+    vigil_sigma_ruleset_destroy(ro);
+}
+
 static void test_windash(void)
 {
     vigil_sigma_ruleset *rs = rule("  a:\n    F|windash|contains: ' -exec '\n  condition: a");
@@ -520,6 +605,7 @@ int main(void)
     TEST_RUN(test_null_empty_exists);
     TEST_RUN(test_neq_re);
     TEST_RUN(test_re_as_glob);
+    TEST_RUN(test_long_value_lists);
     TEST_RUN(test_windash);
     TEST_RUN(test_base64);
     TEST_RUN(test_utf16_cidr_numbers);
