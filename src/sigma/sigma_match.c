@@ -18,6 +18,7 @@
 
 #define MAX_MATCHED_FIELDS 64
 #define CHAN_MAX 256
+#define LCACHE 8
 
 struct vigil_sigma_matcher {
     const vigil_sigma_ruleset *rs;
@@ -37,13 +38,15 @@ struct vigil_sigma_matcher {
     const uint32_t *fhv; /* the event's name hashes: its own or fh */
     size_t fhcap;
     uint32_t h_channel, h_eventid;
-    /* the lists of the last (Channel, EventID) looked up: consecutive events
-     * of a log mostly share both */
-    char last_chan[CHAN_MAX];
-    size_t last_chan_len; /* SIZE_MAX: no Channel field; nothing cached yet: last_n > MAX */
-    int64_t last_eid;
-    const vigil_sg_candvec *last_lists[VIGIL_SG_MAX_LISTS];
-    size_t last_n;
+    /* the lists of the (Channel, EventID) pairs looked up last: a log
+     * holds a few of them, mostly in runs */
+    struct lcache {
+        char chan[CHAN_MAX];
+        size_t chan_len; /* SIZE_MAX: no Channel field */
+        int64_t eid;
+        const vigil_sg_candvec *lists[VIGIL_SG_MAX_LISTS];
+        size_t n; /* > VIGIL_SG_MAX_LISTS: nothing cached */
+    } lc[LCACHE];
 };
 
 /* One field of the current event: its name hash and index + 1 (0 = free). */
@@ -531,7 +534,8 @@ vigil_status vigil_sigma_matcher_create(const vigil_sigma_ruleset *rs, vigil_sig
     m->pick = calloc(rs->nrules + 1, sizeof *m->pick);
     m->md = pcre2_match_data_create(1, NULL);
     m->h_channel = vigil_field_name_hash("Channel", 7);
-    m->last_n = VIGIL_SG_MAX_LISTS + 1; /* nothing cached */
+    for (size_t i = 0; i < LCACHE; i++)
+        m->lc[i].n = VIGIL_SG_MAX_LISTS + 1; /* nothing cached */
     m->h_eventid = vigil_field_name_hash("EventID", 7);
     if (m->cache == NULL || m->sel == NULL || m->pick == NULL || m->md == NULL) {
         vigil_sigma_matcher_destroy(m);
@@ -680,6 +684,21 @@ static void run_lists(vigil_sigma_matcher *m, const vigil_sg_candvec *const *lis
     }
 }
 
+/* The EventID as a number, -2 if it is none (strtoll's reading, with a
+ * fast path for plain digits). */
+static int64_t event_id(const char *s)
+{
+    int64_t v = 0;
+    size_t i = 0;
+    for (; i < 18 && (unsigned)(s[i] - '0') < 10u; i++)
+        v = v * 10 + (s[i] - '0');
+    if (i > 0 && (unsigned)(s[i] - '0') >= 10u)
+        return v;
+    char *end;
+    long long x = strtoll(s, &end, 10);
+    return end != s && x >= 0 ? x : -2;
+}
+
 vigil_status vigil_sigma_matcher_match(vigil_sigma_matcher *m, const vigil_event *ev,
                                        vigil_sigma_match_fn fn, void *user, size_t *nmatches)
 {
@@ -695,30 +714,30 @@ vigil_status vigil_sigma_matcher_match(vigil_sigma_matcher *m, const vigil_event
     const vigil_field *chf = field_fast(m, ev, "Channel", 7, m->h_channel, NULL);
     int64_t eid = -2;
     const vigil_field *ef = field_fast(m, ev, "EventID", 7, m->h_eventid, NULL);
-    if (ef != NULL && ef->value != NULL) {
-        char *end;
-        long long v = strtoll(ef->value, &end, 10);
-        if (end != ef->value && v >= 0)
-            eid = v;
-    }
+    if (ef != NULL && ef->value != NULL)
+        eid = event_id(ef->value);
     const char *cv = chf != NULL && chf->value != NULL ? chf->value : "";
     size_t cl = chf == NULL ? SIZE_MAX : strnlen(cv, CHAN_MAX);
-    const vigil_sg_candvec **lists = m->last_lists;
-    size_t n = m->last_n;
-    if (n > VIGIL_SG_MAX_LISTS || eid != m->last_eid || cl != m->last_chan_len ||
-        (chf != NULL && memcmp(cv, m->last_chan, cl) != 0)) {
+    uint64_t slot = (uint64_t)eid * 0x9e3779b97f4a7c15ull ^ cl;
+    if (cl > 0 && cl < CHAN_MAX)
+        slot ^= (uint64_t)(unsigned char)cv[cl - 1] << 8 ^ (uint64_t)(unsigned char)cv[cl / 2]
+                                                               << 16;
+    struct lcache *c = &m->lc[(slot ^ slot >> 29) % LCACHE];
+    if (c->n > VIGIL_SG_MAX_LISTS || eid != c->eid || cl != c->chan_len ||
+        (chf != NULL && memcmp(cv, c->chan, cl) != 0)) {
         char lc[CHAN_MAX];
         if (chf != NULL)
             vigil_sg_channel_key(lc, cv, sizeof lc);
-        n = vigil_sg_index_lookup(m->rs->index, chf != NULL ? lc : NULL, eid, m->last_lists);
-        m->last_n = n;
-        m->last_eid = eid;
-        m->last_chan_len = cl;
+        c->n = vigil_sg_index_lookup(m->rs->index, chf != NULL ? lc : NULL, eid, c->lists);
+        c->eid = eid;
+        c->chan_len = cl;
         if (chf != NULL && cl < CHAN_MAX)
-            memcpy(m->last_chan, cv, cl);
+            memcpy(c->chan, cv, cl);
         else if (chf != NULL)
-            m->last_n = VIGIL_SG_MAX_LISTS + 1; /* too long to keep: look up again next time */
+            c->chan_len = SIZE_MAX - 1; /* too long to keep: no event finds it again */
     }
+    const vigil_sg_candvec **lists = c->lists;
+    size_t n = c->n;
     if (m->pf != NULL) {
         vigil_sg_pf_begin(m->pf);
         for (size_t k = 0; k < n; k++) {

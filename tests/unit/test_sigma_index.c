@@ -274,8 +274,29 @@ static void test_lookup_sequence(void)
         {"Security", "4688", "Image", 0},
         {NULL, "1", "Image", 0},
         {"Microsoft-Windows-Sysmon/Operational", "1", "Image", 1},
+        /* EventID as strtoll reads it */
+        {"Microsoft-Windows-Sysmon/Operational", " 1", "Image", 1},
+        {"Microsoft-Windows-Sysmon/Operational", "+1", "Image", 1},
+        {"Microsoft-Windows-Sysmon/Operational", "01", "Image", 1},
+        {"Microsoft-Windows-Sysmon/Operational", "1x", "Image", 1},
+        {"Microsoft-Windows-Sysmon/Operational", "-1", "Image", 0},
+        {"Microsoft-Windows-Sysmon/Operational", "", "Image", 0},
+        {"Microsoft-Windows-Sysmon/Operational", "100000000000000000001", "Image", 0},
+        /* more (channel, event id) pairs than the matcher keeps */
+        {"Security", "4624", "Image", 0},
+        {"Security", "4625", "Image", 0},
+        {"Microsoft-Windows-Sysmon/Operational", "3", "Image", 0},
+        {"Microsoft-Windows-Sysmon/Operational", "5", "Image", 0},
+        {"Microsoft-Windows-Sysmon/Operational", "7", "Image", 0},
+        {"System", "7045", "Image", 0},
+        {"Application", "1000", "Image", 0},
+        {"Microsoft-Windows-Sysmon/Operational", "11", "Image", 0},
+        {"Security", "4688", "NewProcessName", 1},
+        {"Microsoft-Windows-Sysmon/Operational", "1", "Image", 1},
     };
-    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+    /* twice: the second round finds the pairs looked up in the first */
+    for (size_t r = 0; r < 2 * sizeof seq / sizeof seq[0]; r++) {
+        size_t i = r % (sizeof seq / sizeof seq[0]);
         vigil_field f[3];
         size_t n = 0;
         if (seq[i].chan != NULL)
