@@ -34,6 +34,13 @@ typedef struct vigil_event {
      * them once; consumers that look fields up by hash then need not hash
      * every name of every event. */
     const uint32_t *name_hash;
+    /* Optional: text[0..text_len) holds every field's value (in any order,
+     * possibly with other text of the event between them, such as names
+     * and NULs), or text is NULL. A consumer that searches all values at
+     * once (Sigma keywords) can scan it instead of copying them together;
+     * what lies between values may only add hits. */
+    const char *text;
+    size_t text_len;
 } vigil_event;
 
 /* Hash of a field name with ASCII case folded and spaces left out (the

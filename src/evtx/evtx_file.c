@@ -300,8 +300,11 @@ static int deliver_recs(vigil_evtx_parser *p, worker *w, const char *name, const
             w->hashes = h;
             w->capfields = cap;
         }
+        size_t lo = SIZE_MAX, hi = 0; /* the span of the record's values in out */
         for (size_t k = 0; k < r->nf; k++) {
             const vigil_evtx_fref *fr = &refs[r->r0 + k];
+            lo = fr->val_off < lo ? fr->val_off : lo;
+            hi = (size_t)fr->val_off + fr->val_len > hi ? (size_t)fr->val_off + fr->val_len : hi;
             vigil_field *f = &w->fields[k];
             f->name = fr->name_ptr ? fr->name_ptr : out + fr->name_off;
             f->name_len = fr->name_len;
@@ -318,6 +321,8 @@ static int deliver_recs(vigil_evtx_parser *p, worker *w, const char *name, const
         ev.record_id = r->record_id;
         ev.offset = r->offset;
         ev.name_hash = w->hashes;
+        ev.text = lo < hi ? out + lo : NULL;
+        ev.text_len = lo < hi ? hi - lo : 0;
         if (p->opts.on_event(&ev, p->opts.event_user) != 0)
             rc = 1;
     }

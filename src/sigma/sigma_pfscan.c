@@ -231,12 +231,15 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
         return VIGIL_ERR_NOMEM;
     s->fcur = 0;
     /* one pass: the values of the fields the list's rules test from the
-     * start of buf, the rest (for keywords) from buf + need */
+     * start of buf, the rest (for keywords) from buf + need, unless the
+     * event's text holds them all already: the keyword database scans
+     * that (the fields it then also meets were tested anyway) */
+    int kw_text = l->kw >= 0 && ev->text != NULL && ev->text_len <= UINT_MAX;
     char *buf = s->buf;
     size_t o = 0, ko = need, nf = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned c = cl[i];
-        if (c == CL_SKIP)
+        if (c == CL_SKIP || (c == CL_KW && kw_text))
             continue;
         const vigil_field *f = &ev->fields[i];
         size_t vl = f->value != NULL ? f->value_len : 0;
@@ -271,10 +274,11 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
         if (hs_scan(s->cur->db, buf, (unsigned)o, 0, s->scratch, on_hit, s) != HS_SUCCESS)
             return VIGIL_ERR_INTERNAL;
     }
-    if (l->kw >= 0 && ko > need) {
+    if (kw_text || (l->kw >= 0 && ko > need)) {
         s->cur = &pf->dbs[l->kw];
-        if (hs_scan(s->cur->db, buf + need, (unsigned)(ko - need), 0, s->scratch, on_hit, s) !=
-            HS_SUCCESS)
+        if (hs_scan(s->cur->db, kw_text ? ev->text : buf + need,
+                    (unsigned)(kw_text ? ev->text_len : ko - need), 0, s->scratch, on_hit,
+                    s) != HS_SUCCESS)
             return VIGIL_ERR_INTERNAL;
     }
     return VIGIL_OK;

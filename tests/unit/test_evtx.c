@@ -235,6 +235,7 @@ typedef struct coll {
     int stop_after;
     int slow_first;      /* the first event's callback sleeps (others decode ahead) */
     int hashed, badhash; /* fields whose name_hash is (not) vigil_field_name_hash(name) */
+    int intext, outtext; /* field values (not) inside the event's text */
 } coll;
 
 static int on_event(const vigil_event *e, void *user)
@@ -262,6 +263,11 @@ static int on_event(const vigil_event *e, void *user)
             c->hashed++;
         else
             c->badhash++;
+        const char *v = e->fields[i].value;
+        if (e->text != NULL && v >= e->text && v + e->fields[i].value_len <= e->text + e->text_len)
+            c->intext++;
+        else
+            c->outtext++;
     }
     c->n++;
     return c->stop_after && c->n >= c->stop_after;
@@ -903,6 +909,9 @@ static void test_programs_match_nodes(void)
         /* names hashed once per program (mode 0) or per field on delivery */
         CHECK_EQ_INT(c[mode].badhash, 0);
         CHECK(c[mode].hashed >= 3 * 10); /* every field of the three events */
+        /* every value lies in the event's text */
+        CHECK_EQ_INT(c[mode].outtext, 0);
+        CHECK_EQ_INT(c[mode].intext, c[mode].hashed);
     }
     const char *common = "Provider_Name=P|Provider_Guid={04030201-0605-0807-090A-0B0C0D0E0F10}|";
     char want[1024];
