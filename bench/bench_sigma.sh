@@ -32,15 +32,16 @@ files=()
 while IFS= read -r -d '' f; do files+=("$f"); done < <(find "$dir" -name '*.evtx' -print0 | sort -z)
 all=()
 for _ in $(seq "$REPEAT"); do all+=("${files[@]}"); done
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-
 cat "${files[@]}" > /dev/null # warm the page cache
 RUNS=${RUNS:-1}
-wall() { # wall seconds of one run of "$@"
-    local t0 t1
-    t0=$(now); "$@"; t1=$(now)
-    secs "$t0" "$t1"
+# Each command is timed by the shell's `time` (milliseconds) around
+# /usr/bin/time, which gives its peak memory: no other shell or clock
+# process falls inside the measurement.
+timed() { # timed OUT ARGS...: runs vigil ARGS, stdout to OUT; prints "seconds peak_kb"
+    local out=$1 TIMEFORMAT=%3R
+    shift
+    { time /usr/bin/time -f %M -o "$tmp/mem" "$VIGIL" "$@" > "$out" 2> /dev/null; } 2> "$tmp/time"
+    echo "$(tail -1 "$tmp/time") $(tail -1 "$tmp/mem")"
 }
 mkdir "$tmp/one"
 cat > "$tmp/one/never.yml" << 'EOF'
@@ -60,15 +61,14 @@ echo "files: ${#files[@]} x $REPEAT, rules: ${rules[*]//-r /}, $RUNS rounds"
 # within each round and their median reported, so that a burst of load on
 # a shared machine, which slows one round, does not pair a slow sweep with
 # a fast parse. Each command's time is the median over the rounds.
-export LOADOUT="$tmp/load.jsonl" SCANOUT="$tmp/scan.jsonl" MEMOUT="$tmp/mem"
 rounds="$tmp/rounds"
 : > "$rounds"
 for _ in $(seq "$RUNS"); do
-    parse=$(wall sh -c '"$0" evtx count --threads 1 "$@" > /dev/null 2>&1' "$VIGIL" "${all[@]}")
-    load=$(wall sh -c '"$0" scan -q -j 1 -f jsonl "$@" > "$LOADOUT" 2> /dev/null' "$VIGIL" "${rules[@]}" "$tmp/empty")
-    one=$(wall sh -c '"$0" scan -q -j 1 -f jsonl "$@" > /dev/null 2>&1' "$VIGIL" -r "$tmp/one" "${all[@]}")
-    scan=$(wall sh -c '/usr/bin/time -f %M -o "$MEMOUT" "$0" scan -q -j 1 -f jsonl "$@" > "$SCANOUT" 2> /dev/null' "$VIGIL" "${rules[@]}" "${all[@]}")
-    echo "$parse $load $one $scan $(tail -1 "$MEMOUT")" >> "$rounds"
+    parse=$(timed /dev/null evtx count --threads 1 "${all[@]}")
+    load=$(timed "$tmp/load.jsonl" scan -q -j 1 -f jsonl "${rules[@]}" "$tmp/empty")
+    one=$(timed /dev/null scan -q -j 1 -f jsonl -r "$tmp/one" "${all[@]}")
+    scan=$(timed "$tmp/scan.jsonl" scan -q -j 1 -f jsonl "${rules[@]}" "${all[@]}")
+    echo "${parse% *} ${load% *} ${one% *} $scan" >> "$rounds"
 done
 nrules=$(jq -r 'select(.type=="summary") | .rules.sigma' "$tmp/load.jsonl")
 jq -r 'select(.type=="summary") | "sweep: \(.events) events, \(.event_matches) matching events, \(.findings) findings"' "$tmp/scan.jsonl"
