@@ -90,7 +90,8 @@ typedef struct vigil_sg_value {
     /* RE: pat is the regex as a glob (shape GLOB) if vigil_sg_re_glob
      * found one, else ntoks is 0 */
     const char *re_lit; /* RE: a literal every match contains (see */
-    size_t re_litlen;   /* vigil_sg_re_literal), 0 = none found */
+    size_t re_litlen;   /* vigil_sg_re_literal), lower case; 0 = none found */
+    uint32_t re_minlen; /* RE: no shorter value can match (PCRE2's minimum length) */
     int family;         /* CIDR: 4 or 6 */
     unsigned char addr[16];
     int bits;

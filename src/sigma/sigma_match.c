@@ -326,10 +326,21 @@ static int value_match(vigil_sigma_matcher *m, const vigil_sg_value *v, const vi
     switch (v->kind) {
     case VIGIL_VK_PATTERN:
         return vigil_sg_pattern_match(&v->pat, s, len);
-    case VIGIL_VK_RE:
+    case VIGIL_VK_RE: {
+        /* what every match needs first: enough characters (a byte holds at
+         * most one) and the literal every match contains, caselessly */
+        if (len < v->re_minlen)
+            return 0;
+        if (v->re_litlen > 0) {
+            vigil_sg_pattern need = {
+                .shape = VIGIL_SHAPE_CONTAINS, .lit = v->re_lit, .litlen = v->re_litlen};
+            if (!vigil_sg_pattern_match(&need, s, len))
+                return 0;
+        }
         if (v->pat.ntoks > 0 && vigil_sg_re_glob_applies(s, len))
             return vigil_sg_pattern_match(&v->pat, s, len);
         return pcre2_match(v->re, (PCRE2_SPTR)s, len, 0, 0, m->md, NULL) >= 0;
+    }
     case VIGIL_VK_CIDR:
         return vigil_sg_cidr_match(v, s, len);
     case VIGIL_VK_NUM: {

@@ -539,8 +539,13 @@ static vigil_status compile_re(vigil_sg_compile_ctx *cx, const char *s, size_t l
         return VIGIL_ERR_NOMEM;
     char lit[128];
     size_t ll = vigil_sg_re_literal(s, len, flags & 1, lit, sizeof lit);
-    if (ll > 0 && (v->re_lit = vigil_arena_strndup(cx->arena, lit, ll)) != NULL)
+    if (ll > 0 && (v->re_lit = vigil_arena_strndup(cx->arena, lit, ll)) != NULL) {
+        lower_bytes((char *)v->re_lit, ll);
         v->re_litlen = ll;
+    }
+    uint32_t minlen = 0;
+    if (pcre2_pattern_info(re, PCRE2_INFO_MINLENGTH, &minlen) == 0)
+        v->re_minlen = minlen;
     return VIGIL_OK;
 }
 

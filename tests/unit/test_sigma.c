@@ -205,21 +205,53 @@ static void test_neq_re(void)
  * caseless PCRE2 takes for an s). */
 static void test_re_as_glob(void)
 {
-    static const char *const res[] = {"\\+.*\\+.*\\+", "^a.c$", "ab.+cd",  "x.*?y",   "^pre.*",
-                                      ".*post$",       "a\\.b", "(?i)sAk", "s.k",     "\\{.*\\{",
-                                      "a.b.c",         "^$",    "lit",     "a b\\ c", "^.+$",
-                                      "\\^.*\\^.*\\^", "ab*c",  "a|b",     "\\d+"};
-    static const char *const vals[] = {"",       "a+b+c+",       "+ +",
-                                       "abc",    "aXc",          "a\nc",
-                                       "abXcd",  "ab\ncd",       "xy",
-                                       "x---y",  "prefix",       "the post",
-                                       "post\n", "a.b",          "aXb",
-                                       "SAK",    "sak",          "\xc5\xbf\x61k",
-                                       "s-k",    "{{",           "a1b2c",
-                                       "lit",    "LIT",          "a b c",
-                                       "\t",     "\xe2\x82\xac", "^^^",
-                                       "ac",     "abbc",         "b",
-                                       "42",     "+\r+",         "a\xe2\x82\xac\x63"};
+    static const char *const res[] = {
+        "\\+.*\\+.*\\+", "^a.c$", "ab.+cd", "x.*?y", "^pre.*", ".*post$", "a\\.b", "(?i)sAk", "s.k",
+        "\\{.*\\{", "a.b.c", "^$", "lit", "a b\\ c", "^.+$", "\\^.*\\^.*\\^", "ab*c", "a|b", "\\d+",
+        /* not globs: PCRE2 runs, after the length and literal checks */
+        "ab\\d+cd", "(?i)sak\\w", "x{2}y", "\\s[0-9a-f]{4}\\s", "set.*&&",
+        "\"(?:\\{\\d\\})+\"\\s*-f", "(?i)k\\d"};
+    static const char *const vals[] = {"",
+                                       "a+b+c+",
+                                       "+ +",
+                                       "abc",
+                                       "aXc",
+                                       "a\nc",
+                                       "abXcd",
+                                       "ab\ncd",
+                                       "xy",
+                                       "x---y",
+                                       "prefix",
+                                       "the post",
+                                       "post\n",
+                                       "a.b",
+                                       "aXb",
+                                       "SAK",
+                                       "sak",
+                                       "\xc5\xbf\x61k",
+                                       "s-k",
+                                       "{{",
+                                       "a1b2c",
+                                       "lit",
+                                       "LIT",
+                                       "a b c",
+                                       "\t",
+                                       "\xe2\x82\xac",
+                                       "^^^",
+                                       "ac",
+                                       "abbc",
+                                       "b",
+                                       "42",
+                                       "+\r+",
+                                       "a\xe2\x82\xac\x63",
+                                       "ab12cd",
+                                       "AB12CD",
+                                       "xxy",
+                                       " beef ",
+                                       "set a && b",
+                                       "\"{0}{1}\" -f",
+                                       "\"{0}\"-F",
+                                       "\xe2\x84\xaa\x39"};
     for (size_t r = 0; r < sizeof res / sizeof res[0]; r++)
         for (int ci = 0; ci < 2; ci++) {
             char det[256];
