@@ -92,7 +92,12 @@ static size_t ls_score(const litset *s)
     return s->n == 0 ? 0 : m;
 }
 
-/* AND: keep the more selective side. */
+static int clause_weak(const litset *c);
+
+/* AND: keep the more selective side; one that nearly every event meets
+ * (clause_weak) only if both are such (`CommandLine|contains|all:
+ * [regsvr32.exe, C:\ProgramData, .tmp]` keeps regsvr32.exe, though the
+ * path is longer). */
 static litset ls_pick(litset a, litset b)
 {
     size_t sa = ls_score(&a), sb = ls_score(&b);
@@ -100,6 +105,15 @@ static litset ls_pick(litset a, litset b)
         ls_free(&a);
         ls_free(&b);
         return UNKNOWN;
+    }
+    int wa = sa > 0 && clause_weak(&a), wb = sb > 0 && clause_weak(&b);
+    if (sa > 0 && sb > 0 && wa != wb) {
+        if (wa) {
+            ls_free(&a);
+            return b;
+        }
+        ls_free(&b);
+        return a;
     }
     if (sb > sa || (sb == sa && b.n < a.n)) {
         ls_free(&a);
@@ -238,6 +252,11 @@ static int lit_common(const char *s, size_t n)
     }
     if (n < 3 && ascii && !rare)
         return 1;
+    /* one non-ASCII character ('®' is in every Microsoft product name):
+     * rules look for such symbols in command lines, where they are rare */
+    unsigned cp;
+    if (!ascii && vigil_sg_utf8_cp((const unsigned char *)s, n, &cp) == n)
+        return 0;
     for (size_t i = 0; i < sizeof COMMON_TEXT / sizeof COMMON_TEXT[0]; i++) {
         const char *t = COMMON_TEXT[i];
         size_t tl = strlen(t);
