@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sigma/sigma_index.h"
+#include "sigma/sigma_pfneed.h"
 
 #define CHAN_MAX 256
 #define EID_DIGITS_MAX 18 /* longer digit strings are not folded (strtoll range) */
@@ -389,7 +390,10 @@ vigil_status vigil_sg_index_build(vigil_sigma_ruleset *rs)
         if (r->kind != VIGIL_SR_DETECTION)
             continue;
         vigil_sg_cand c = {r, NULL, (uint32_t)i,
-                           rs->prefilter != NULL && r->prefilter_id >= 0 ? r->prefilter_id : -1};
+                           rs->prefilter != NULL && r->prefilter_id >= 0 ? r->prefilter_id : -1, 0};
+        const char *need_field = vigil_sg_required_field(r);
+        if (need_field != NULL)
+            c.need_field = vigil_field_name_hash(need_field, strlen(need_field));
         int rc = 0;
         if (r->scope == VIGIL_SCOPE_NOCHANNEL) {
             rc = cv_push(&ix->nochan, c);
@@ -400,6 +404,10 @@ vigil_status vigil_sg_index_build(vigil_sigma_ruleset *rs)
             } else {
                 for (size_t b = 0; b < r->nbranches && rc == 0; b++) {
                     c.br = r->branches[b];
+                    if (need_field != NULL) {
+                        const char *f = vigil_sg_branch_field(c.br, need_field);
+                        c.need_field = vigil_field_name_hash(f, strlen(f));
+                    }
                     rc = add_branch(ix, &c, &need);
                 }
             }

@@ -15,6 +15,8 @@ typedef struct vigil_sg_cand {
     const vigil_sg_branch *br; /* NULL = no field renames */
     uint32_t index;            /* the rule's index: evaluation order and dedup */
     int32_t pf;                /* prefilter slot, -1 = always evaluate */
+    uint32_t need_field;       /* name hash of a field it cannot match without (see
+                                  vigil_sg_required_field; renamed for br); 0: none */
 } vigil_sg_cand;
 
 /* Candidates in rule order (so several lists merge in rule order); pf[i]

@@ -163,6 +163,17 @@ static vigil_status ftab_build(vigil_sigma_matcher *m, const vigil_event *ev)
     return VIGIL_OK;
 }
 
+/* 0 if the event has no field whose name hashes to hash (vigil_sg_field,
+ * caseless or not, finds none then either). */
+static int has_field(const vigil_sigma_matcher *m, uint32_t hash)
+{
+    size_t mask = m->ftcap - 1;
+    for (size_t j = hash & mask; m->ft[j].idx != 0; j = (j + 1) & mask)
+        if (m->ft[j].hash == hash)
+            return 1;
+    return 0;
+}
+
 /* vigil_sg_field through the event's table; hash is name's (0: unknown),
  * nlen its length. */
 static const vigil_field *field_fast(const vigil_sigma_matcher *m, const vigil_event *ev,
@@ -640,9 +651,11 @@ static size_t pick_by_slot(vigil_sigma_matcher *m, const vigil_sg_candvec *v, co
     }
     size_t a = 0, p = 0;
     while (a < v->nalways || p < np) {
-        if (p == np || (a < v->nalways && v->always[a] < m->pick[p]))
-            m->sel[ns++] = &v->v[v->always[a++]];
-        else
+        if (p == np || (a < v->nalways && v->always[a] < m->pick[p])) {
+            const vigil_sg_cand *c = &v->v[v->always[a++]];
+            if (c->need_field == 0 || has_field(m, c->need_field))
+                m->sel[ns++] = c;
+        } else
             m->sel[ns++] = &v->v[m->pick[p++]];
     }
     return ns;
@@ -668,8 +681,13 @@ static void run_lists(vigil_sigma_matcher *m, const vigil_sg_candvec *const *lis
         }
         for (size_t i = 0; i < v->n; i++) {
             int32_t pf = v->pf[i];
-            if (pf < 0 || v->pfl == 0 || hit == NULL || vigil_sg_pf_pass(hit, scan_no, pf))
+            if (pf >= 0 && v->pfl != 0 && hit != NULL) {
+                if (vigil_sg_pf_pass(hit, scan_no, pf))
+                    m->sel[ns++] = &v->v[i];
+            } else if (hit == NULL || v->v[i].need_field == 0 || has_field(m, v->v[i].need_field)) {
+                /* with the prefilter on, only if no field it needs is missing */
                 m->sel[ns++] = &v->v[i];
+            }
         }
     }
     start[n] = ns;

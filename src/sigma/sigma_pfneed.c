@@ -429,6 +429,98 @@ static cnf need_cond(const vigil_sg_detection *d, const vigil_sg_cond *c, int de
     }
 }
 
+/* ---- a field the rule needs ---- */
+
+/* 1 if the item is false on an event without its field. */
+static int item_needs_field(const vigil_sg_item *it)
+{
+    if (it->field == NULL || it->neq || it->ngroups == 0)
+        return 0;
+    for (size_t g = 0; g < it->ngroups; g++) {
+        if (it->groups[g].n == 0)
+            return 0;
+        for (size_t k = 0; k < it->groups[g].n; k++) {
+            const vigil_sg_value *v = &it->groups[g].v[k];
+            if (v->kind == VIGIL_VK_NULL || (v->kind == VIGIL_VK_EXISTS && !v->exists))
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* 1 if the AND group holds an item on field f that needs it. */
+static int and_needs(const vigil_sg_and *g, const char *f)
+{
+    for (size_t i = 0; i < g->n; i++)
+        if (item_needs_field(&g->items[i]) && strcmp(g->items[i].field, f) == 0)
+            return 1;
+    return 0;
+}
+
+/* A field every OR branch of the search needs, or NULL. */
+static const char *search_needs(const vigil_sg_search *s)
+{
+    if (s->n == 0)
+        return NULL;
+    for (size_t i = 0; i < s->ors[0].n; i++) {
+        const vigil_sg_item *it = &s->ors[0].items[i];
+        if (!item_needs_field(it))
+            continue;
+        size_t o = 1;
+        while (o < s->n && and_needs(&s->ors[o], it->field))
+            o++;
+        if (o == s->n)
+            return it->field;
+    }
+    return NULL;
+}
+
+static int same_field(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+static const char *cond_needs(const vigil_sg_detection *d, const vigil_sg_cond *c, int depth)
+{
+    if (c == NULL || depth > 64)
+        return NULL;
+    switch (c->op) {
+    case VIGIL_CN_ID:
+        return search_needs(&d->searches[c->id]);
+    case VIGIL_CN_AND: {
+        const char *a = cond_needs(d, c->a, depth + 1);
+        return a != NULL ? a : cond_needs(d, c->b, depth + 1);
+    }
+    case VIGIL_CN_OR: {
+        const char *a = cond_needs(d, c->a, depth + 1);
+        return same_field(a, cond_needs(d, c->b, depth + 1)) ? a : NULL;
+    }
+    case VIGIL_CN_ANY: {
+        const char *a = c->nids > 0 ? search_needs(&d->searches[c->ids[0]]) : NULL;
+        for (size_t i = 1; i < c->nids && a != NULL; i++)
+            if (!same_field(a, search_needs(&d->searches[c->ids[i]])))
+                a = NULL;
+        return a;
+    }
+    case VIGIL_CN_ALL:
+        for (size_t i = 0; i < c->nids; i++) {
+            const char *a = search_needs(&d->searches[c->ids[i]]);
+            if (a != NULL)
+                return a;
+        }
+        return NULL;
+    default:
+        return NULL; /* NOT: its side needs nothing */
+    }
+}
+
+const char *vigil_sg_required_field(const vigil_sg_rule *r)
+{
+    if (r->kind != VIGIL_SR_DETECTION || r->det.cond == NULL)
+        return NULL;
+    return cond_needs(&r->det, r->det.cond, 0);
+}
+
 vigil_status vigil_sg_pf_need(const vigil_sg_rule *r, vigil_sg_pflit **lits, size_t *nlits,
                               size_t *nclauses)
 {

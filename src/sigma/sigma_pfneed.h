@@ -29,4 +29,10 @@ typedef struct vigil_sg_pflit {
 vigil_status vigil_sg_pf_need(const vigil_sg_rule *r, vigil_sg_pflit **lits, size_t *nlits,
                               size_t *nclauses);
 
+/* A field the rule can only match an event with (its name as the rule
+ * writes it; a branch may rename it), NULL if no such field was found:
+ * one that a positive test in every way the condition can be met names
+ * (a keyword, `null`, `|exists: false` or a negated test needs none). */
+const char *vigil_sg_required_field(const vigil_sg_rule *r);
+
 #endif

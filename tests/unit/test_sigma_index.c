@@ -558,6 +558,55 @@ static void test_prefilter_short(void)
     vigil_sigma_ruleset_destroy(rs);
 }
 
+/* a rule the prefilter cannot rule out (common text, a negation, a
+ * regex) is still skipped on an event without a field every way of
+ * meeting its condition tests */
+static void test_required_field(void)
+{
+    const char *y =
+        "title: dll\nid: dll\nlogsource:\n  product: windows\ndetection:\n"
+        "  sel:\n    TargetFilename|endswith: '.dll'\n  f:\n    Src: 'zzz'\n"
+        "  condition: sel and not f\n"
+        "---\ntitle: either\nid: either\nlogsource:\n  product: windows\ndetection:\n"
+        "  a:\n    TargetFilename|endswith: '.dll'\n  b:\n    Other|endswith: '.dll'\n"
+        "  condition: a or b\n"
+        "---\ntitle: both\nid: both\nlogsource:\n  product: windows\ndetection:\n"
+        "  a:\n    - TargetFilename|endswith: '.dll'\n    - TargetFilename|re: 'x\\d'\n"
+        "  condition: a\n"
+        "---\ntitle: none\nid: none\nlogsource:\n  product: windows\ndetection:\n"
+        "  a:\n    TargetFilename: null\n  condition: a\n"
+        "---\ntitle: neg\nid: neg\nlogsource:\n  product: windows\ndetection:\n"
+        "  a:\n    TargetFilename|endswith: '.exe'\n  condition: not a\n"
+        "---\ntitle: pc\nid: pc\nlogsource:\n  product: windows\n  category: process_creation\n"
+        "detection:\n  a:\n    Image|re: '\\.dll$'\n  condition: a\n";
+    vigil_sigma_ruleset *rs = load(y, mapping);
+    result r;
+    CHECK(rs != NULL);
+    /* no TargetFilename: dll and both are skipped; either (it could meet
+     * Other), none (null matches a missing field) and neg are evaluated */
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "X", "Zzz", "a.dll"), &r), 2);
+    CHECK_EQ_STR(r.ids, "none,neg");
+    CHECK_EQ_INT(r.evals, 3);
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "X", "Other", "b.dll"), &r), 3);
+    CHECK_EQ_STR(r.ids, "either,none,neg");
+    CHECK_EQ_INT(r.evals, 3);
+    /* the field under another case or with a space still counts */
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "X", "targetfilename", "c.dll"), &r), 4);
+    CHECK_EQ_STR(r.ids, "dll,either,both,neg");
+    CHECK_EQ_INT(match_kv(rs, EV("Channel", "X", "Target Filename", "c.dll"), &r), 4);
+    CHECK_EQ_INT(r.evals, 5);
+    /* renamed for Security 4688: NewProcessName stands for Image */
+    CHECK_EQ_INT(
+        match_kv(rs, EV("Channel", "Security", "EventID", "4688", "NewProcessName", "C:\\x.dll"),
+                 &r),
+        3);
+    CHECK_EQ_STR(r.ids, "none,neg,pc");
+    CHECK_EQ_INT(
+        match_kv(rs, EV("Channel", "Security", "EventID", "4688", "Image", "C:\\x.dll"), &r), 2);
+    CHECK_EQ_INT(r.evals, 3); /* either, none, neg; not pc */
+    vigil_sigma_ruleset_destroy(rs);
+}
+
 /* a regex rule needs the longest literal every match contains: it is
  * skipped without it, and never skipped where the regex can match */
 static void test_prefilter_regex(void)
@@ -640,6 +689,7 @@ int main(void)
     TEST_RUN(test_prefilter_split);
     TEST_RUN(test_prefilter_short);
     TEST_RUN(test_prefilter_regex);
+    TEST_RUN(test_required_field);
     /* again with events that bring their text: the keyword database scans
      * it instead of the copied values, with the same results */
     with_text = 1;
