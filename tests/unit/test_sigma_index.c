@@ -558,6 +558,40 @@ static void test_prefilter_short(void)
     vigil_sigma_ruleset_destroy(rs);
 }
 
+/* common text does not make a rule unfilterable when it has better: a
+ * |all list keeps its part that filters, and a lone symbol that appears in
+ * product names ('®') still counts in a command line */
+static void test_prefilter_common(void)
+{
+    const char *y =
+        "title: all\nid: all\nlogsource:\n  product: windows\n  category: process_creation\n"
+        "detection:\n  sel:\n    CommandLine|contains|all: ['regsvr32.exe', 'C:\\ProgramData', "
+        "'.tmp']\n  condition: sel\n"
+        "---\ntitle: sym\nid: sym\nlogsource:\n  product: windows\n  category: "
+        "process_creation\ndetection:\n  sel:\n    CommandLine|contains: ['\xc2\xae', "
+        "'\xc2\xb6']\n  condition: sel\n";
+    static char buf[16384];
+    add_fillers(buf, sizeof buf, y, 8);
+    vigil_sigma_ruleset *rs = load(buf, mapping);
+    result r;
+    CHECK(rs != NULL);
+    CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\a.exe", "copy C:\\ProgramData\\x.tmp"), &r), 0);
+    CHECK_EQ_INT(r.evals, 0);
+    CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\a.exe", "regsvr32.exe C:\\ProgramData\\x.tmp"), &r), 1);
+    CHECK_EQ_STR(r.ids, "all");
+    CHECK_EQ_INT(r.evals, 1);
+    CHECK_EQ_INT(
+        match_kv(rs,
+                 EV("Channel", "Microsoft-Windows-Sysmon/Operational", "EventID", "1", "Product",
+                    "Microsoft\xc2\xae Windows\xc2\xae Operating System", "CommandLine", "cmd"),
+                 &r),
+        0);
+    CHECK_EQ_INT(r.evals, 0);
+    CHECK_EQ_INT(match_kv(rs, SYSMON1("C:\\a.exe", "echo \xc2\xb6"), &r), 1);
+    CHECK_EQ_STR(r.ids, "sym");
+    vigil_sigma_ruleset_destroy(rs);
+}
+
 /* a rule the prefilter cannot rule out (common text, a negation, a
  * regex) is still skipped on an event without a field every way of
  * meeting its condition tests */
@@ -690,6 +724,7 @@ int main(void)
     TEST_RUN(test_prefilter_short);
     TEST_RUN(test_prefilter_regex);
     TEST_RUN(test_required_field);
+    TEST_RUN(test_prefilter_common);
     /* again with events that bring their text: the keyword database scans
      * it instead of the copied values, with the same results */
     with_text = 1;
