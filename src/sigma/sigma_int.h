@@ -70,6 +70,7 @@ typedef struct vigil_sg_pattern {
     size_t litlen;
     const vigil_sg_tok *toks;
     size_t ntoks;
+    size_t anchor; /* CONTAINS, caseless: 1 + vigil_sg_lit_anchor(lit); 0: not kept */
 } vigil_sg_pattern;
 
 enum {
@@ -199,6 +200,8 @@ vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
                                    const vigil_ynode *node, vigil_sg_item *out);
 /* sigma_pattern.c */
 int vigil_sg_pattern_match(const vigil_sg_pattern *p, const char *s, size_t len);
+/* The byte a caseless search for lit (lower case) anchors on, n if none. */
+size_t vigil_sg_lit_anchor(const char *lit, size_t n);
 int vigil_sg_cidr_match(const vigil_sg_value *v, const char *s, size_t n);
 int vigil_sg_parse_ip(const char *s, size_t n, unsigned char addr[16], int *family);
 /* The longest run of characters every match of the regular expression

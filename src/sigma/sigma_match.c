@@ -384,6 +384,7 @@ static int value_match(vigil_sigma_matcher *m, const vigil_sg_value *v, const vi
         }
         p.lit = t;
         p.litlen = tl;
+        p.anchor = 0; /* computed per search: the literal is the other value */
         int r = vigil_sg_pattern_match(&p, s, len);
         if (low != NULL && low != stackbuf)
             free(low);

@@ -94,16 +94,11 @@ static const char *find_letters(const char *s, const char *end, const char *lit,
     return NULL;
 }
 
-static const char *find_lit(const char *s, size_t len, const char *lit, size_t n, int cased)
+/* For a caseless search of lit (lower case): the index of the byte to
+ * anchor on, one that has no case (so it matches only itself and memchr
+ * can find it), the rarest such; n if every byte is a letter. */
+size_t vigil_sg_lit_anchor(const char *lit, size_t n)
 {
-    if (n == 0)
-        return s;
-    if (n > len)
-        return NULL;
-    if (cased)
-        return memmem(s, len, lit, n);
-    /* caseless: anchor on a byte that has no case (lit is lower case, so a
-     * byte outside a-z matches only itself) and let memchr find it */
     size_t a = n;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)lit[i];
@@ -114,6 +109,20 @@ static const char *find_lit(const char *s, size_t len, const char *lit, size_t n
         if (anchor_cost(c) == 1)
             break;
     }
+    return a;
+}
+
+/* First occurrence of lit (caseless unless cased; a from
+ * vigil_sg_lit_anchor for a caseless search). */
+static const char *find_lit_at(const char *s, size_t len, const char *lit, size_t n, int cased,
+                               size_t a)
+{
+    if (n == 0)
+        return s;
+    if (n > len)
+        return NULL;
+    if (cased)
+        return memmem(s, len, lit, n);
     const char *end = s + (len - n);
     if (a == n)
         return find_letters(s, end, lit, n);
@@ -126,6 +135,11 @@ static const char *find_lit(const char *s, size_t len, const char *lit, size_t n
             return p - a;
     }
     return NULL;
+}
+
+static const char *find_lit(const char *s, size_t len, const char *lit, size_t n, int cased)
+{
+    return find_lit_at(s, len, lit, n, cased, cased || n == 0 ? 0 : vigil_sg_lit_anchor(lit, n));
 }
 
 static size_t utf8_len1(const char *s, size_t n)
@@ -190,7 +204,8 @@ int vigil_sg_pattern_match(const vigil_sg_pattern *p, const char *s, size_t len)
     case VIGIL_SHAPE_SUFFIX:
         return len >= p->litlen && eq_bytes(s + len - p->litlen, p->lit, p->litlen, p->cased);
     case VIGIL_SHAPE_CONTAINS:
-        return find_lit(s, len, p->lit, p->litlen, p->cased) != NULL;
+        return (p->anchor > 0 ? find_lit_at(s, len, p->lit, p->litlen, p->cased, p->anchor - 1)
+                              : find_lit(s, len, p->lit, p->litlen, p->cased)) != NULL;
     default:
         return glob_match(p, s, len);
     }

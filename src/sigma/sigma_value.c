@@ -464,6 +464,8 @@ static vigil_status make_pattern(vigil_sg_compile_ctx *cx, const vstr *v, int ca
                 p->litlen = t[i].len;
             }
     }
+    if (p->shape == VIGIL_SHAPE_CONTAINS && !p->cased && p->litlen > 0)
+        p->anchor = vigil_sg_lit_anchor(p->lit, p->litlen) + 1;
     return VIGIL_OK;
 }
 
