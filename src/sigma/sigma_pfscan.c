@@ -18,12 +18,15 @@
  * field names seen (NCLS sets per list, picked by a signature of the
  * names): the events of one log mostly come from a few templates, so the
  * names repeat and a compare of their hashes replaces a set lookup per
- * field. */
+ * field, and the scan visits only the fields it uses. */
 enum { CL_SKIP, CL_MAIN, CL_KW, CL_SPLIT }; /* CL_SPLIT + k: split field k */
 #define NCLS 8
 typedef struct fclass {
     uint32_t *hash;    /* the names' hashes */
     unsigned char *cl; /* their classes */
+    uint32_t *use;     /* the fields of class CL_MAIN or CL_SPLIT + k, in order */
+    uint32_t *kw;      /* those of class CL_KW, in order */
+    size_t nuse, nkw;
     size_t n, cap;
     int valid;
 } fclass;
@@ -42,9 +45,7 @@ struct vigil_sg_pf_scratch {
     size_t *fstart;
     uint32_t *fhash;
     size_t nf, fcap;
-    size_t fcur;    /* the field of the last hit: hits mostly come in offset order */
-    uint64_t sized; /* the scan_no buf was sized for (0: none); need: that event's size */
-    size_t need;
+    size_t fcur; /* the field of the last hit: hits mostly come in offset order */
     fclass *cls; /* NCLS per list (pflist index) */
 };
 
@@ -83,6 +84,8 @@ void vigil_sg_pf_scratch_destroy(vigil_sg_pf_scratch *s)
     for (size_t i = 0; s->cls != NULL && i < s->pf->nlists * NCLS; i++) {
         free(s->cls[i].hash);
         free(s->cls[i].cl);
+        free(s->cls[i].use);
+        free(s->cls[i].kw);
     }
     free(s->cls);
     free(s->buf);
@@ -147,6 +150,8 @@ static const unsigned char *classify(fclass *c, const pflist *l, const uint32_t 
 {
     if (c->valid && c->n == n && memcmp(c->hash, name_hash, n * sizeof *name_hash) == 0)
         return c->cl;
+    if (n > UINT32_MAX)
+        return NULL;
     if (n > c->cap) {
         size_t cap = n < 64 ? 64 : n;
         uint32_t *h = realloc(c->hash, cap * sizeof *h);
@@ -157,8 +162,18 @@ static const unsigned char *classify(fclass *c, const pflist *l, const uint32_t 
         if (cl == NULL)
             return NULL;
         c->cl = cl;
+        uint32_t *u = realloc(c->use, cap * sizeof *u);
+        if (u == NULL)
+            return NULL;
+        c->use = u;
+        uint32_t *k = realloc(c->kw, cap * sizeof *k);
+        if (k == NULL)
+            return NULL;
+        c->kw = k;
         c->cap = cap;
     }
+    c->valid = 0;
+    c->nuse = c->nkw = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char k = CL_SKIP;
         for (unsigned j = 0; j < l->nsplit; j++)
@@ -169,6 +184,10 @@ static const unsigned char *classify(fclass *c, const pflist *l, const uint32_t 
         else if (k == CL_SKIP && l->kw >= 0)
             k = CL_KW;
         c->cl[i] = k;
+        if (k == CL_KW)
+            c->kw[c->nkw++] = (uint32_t)i;
+        else if (k != CL_SKIP)
+            c->use[c->nuse++] = (uint32_t)i;
     }
     if (n > 0)
         memcpy(c->hash, name_hash, n * sizeof *name_hash);
@@ -185,62 +204,62 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
         return VIGIL_ERR_INVALID_ARG;
     const pflist *l = &pf->lists[list - 1];
     size_t n = ev->nfields;
-    if (s->sized != s->scan_no) {
-        /* the event's size, once for all its lists */
-        size_t need = 1;
-        for (size_t i = 0; i < n; i++) {
-            if (ev->fields[i].value_len > SIZE_MAX / 2 - need)
-                return VIGIL_ERR_OVERFLOW;
-            need += ev->fields[i].value_len + 1;
-        }
-        if (need > UINT32_MAX)
-            return VIGIL_ERR_LIMIT;
-        if (need * 2 > s->cap) { /* the tested fields' part, then the others' */
-            size_t cap = need * 2 < 8192 ? 8192 : need * 4;
-            char *b = realloc(s->buf, cap);
-            if (b == NULL)
-                return VIGIL_ERR_NOMEM;
-            s->buf = b;
-            s->cap = cap;
-        }
-        if (n > s->fcap) {
-            size_t cap = n < 64 ? 64 : n;
-            size_t *fs = realloc(s->fstart, cap * sizeof *fs);
-            if (fs == NULL)
-                return VIGIL_ERR_NOMEM;
-            s->fstart = fs;
-            uint32_t *fh = realloc(s->fhash, cap * sizeof *fh);
-            if (fh == NULL)
-                return VIGIL_ERR_NOMEM;
-            s->fhash = fh;
-            s->fcap = cap;
-        }
-        s->need = need;
-        s->sized = s->scan_no;
-    }
-    size_t need = s->need;
     /* a few field-name sets per list: a list every event meets (keyword
      * rules) sees every template of a log, in turns */
     uint32_t sig = (uint32_t)n * 0x9e3779b1u;
     if (n > 0)
         sig ^= name_hash[0] + name_hash[n / 2] * 3u + name_hash[n - 1] * 7u;
     sig ^= sig >> 15;
-    const unsigned char *cl =
-        classify(&s->cls[(size_t)(list - 1) * NCLS + sig % NCLS], l, name_hash, n);
+    fclass *fc = &s->cls[(size_t)(list - 1) * NCLS + sig % NCLS];
+    const unsigned char *cl = classify(fc, l, name_hash, n);
     if (cl == NULL)
         return VIGIL_ERR_NOMEM;
-    s->fcur = 0;
-    /* one pass: the values of the fields the list's rules test from the
-     * start of buf, the rest (for keywords) from buf + need, unless the
-     * event's text holds them all already: the keyword database scans
-     * that (the fields it then also meets were tested anyway) */
+    /* the keyword database scans the event's text if it has one, else the
+     * values of the fields no other database of the list scans, copied */
     int kw_text = l->kw >= 0 && ev->text != NULL && ev->text_len <= UINT_MAX;
+    size_t need = 1, kneed = 1;
+    for (size_t u = 0; u < fc->nuse; u++) {
+        const vigil_field *f = &ev->fields[fc->use[u]];
+        size_t vl = f->value != NULL ? f->value_len : 0;
+        if (vl > SIZE_MAX / 4 - need)
+            return VIGIL_ERR_OVERFLOW;
+        need += vl + 1;
+    }
+    for (size_t u = 0; !kw_text && l->kw >= 0 && u < fc->nkw; u++) {
+        const vigil_field *f = &ev->fields[fc->kw[u]];
+        size_t vl = f->value != NULL ? f->value_len : 0;
+        if (vl > SIZE_MAX / 4 - kneed)
+            return VIGIL_ERR_OVERFLOW;
+        kneed += vl + 1;
+    }
+    if (need + kneed > UINT32_MAX)
+        return VIGIL_ERR_LIMIT;
+    if (need + kneed > s->cap) { /* the tested fields' part, then the others' */
+        size_t cap = need + kneed < 8192 ? 8192 : (need + kneed) * 2;
+        char *nb = realloc(s->buf, cap);
+        if (nb == NULL)
+            return VIGIL_ERR_NOMEM;
+        s->buf = nb;
+        s->cap = cap;
+    }
+    if (fc->nuse > s->fcap) {
+        size_t cap = fc->nuse < 64 ? 64 : fc->nuse;
+        size_t *fs = realloc(s->fstart, cap * sizeof *fs);
+        if (fs == NULL)
+            return VIGIL_ERR_NOMEM;
+        s->fstart = fs;
+        uint32_t *fh = realloc(s->fhash, cap * sizeof *fh);
+        if (fh == NULL)
+            return VIGIL_ERR_NOMEM;
+        s->fhash = fh;
+        s->fcap = cap;
+    }
+    s->fcur = 0;
     char *buf = s->buf;
     size_t o = 0, ko = need, nf = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t u = 0; u < fc->nuse; u++) {
+        size_t i = fc->use[u];
         unsigned c = cl[i];
-        if (c == CL_SKIP || (c == CL_KW && kw_text))
-            continue;
         const vigil_field *f = &ev->fields[i];
         size_t vl = f->value != NULL ? f->value_len : 0;
         if (c >= CL_SPLIT) {
@@ -254,19 +273,20 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
                 return VIGIL_ERR_INTERNAL;
             continue;
         }
-        if (c == CL_MAIN) {
-            s->fstart[nf] = o;
-            s->fhash[nf++] = name_hash[i];
-            if (vl)
-                memcpy(buf + o, f->value, vl);
-            o += vl;
-            buf[o++] = 0;
-        } else {
-            if (vl)
-                memcpy(buf + ko, f->value, vl);
-            ko += vl;
-            buf[ko++] = 0;
-        }
+        s->fstart[nf] = o;
+        s->fhash[nf++] = name_hash[i];
+        if (vl)
+            memcpy(buf + o, f->value, vl);
+        o += vl;
+        buf[o++] = 0;
+    }
+    for (size_t u = 0; !kw_text && l->kw >= 0 && u < fc->nkw; u++) {
+        const vigil_field *f = &ev->fields[fc->kw[u]];
+        size_t vl = f->value != NULL ? f->value_len : 0;
+        if (vl)
+            memcpy(buf + ko, f->value, vl);
+        ko += vl;
+        buf[ko++] = 0;
     }
     s->nf = nf;
     if (l->main >= 0 && o > 0) {
