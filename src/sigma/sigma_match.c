@@ -19,6 +19,7 @@
 #define MAX_MATCHED_FIELDS 64
 #define CHAN_MAX 256
 #define LCACHE 8
+#define FTC 8
 
 struct vigil_sigma_matcher {
     const vigil_sigma_ruleset *rs;
@@ -32,8 +33,17 @@ struct vigil_sigma_matcher {
     uint32_t *pick;            /* positions in one list whose first clause was hit */
     vigil_sigma_match_stats stats;
     /* the event's field names by hash (see field_fast) */
-    struct ftab_ent *ft;
+    struct ftab_ent *ft; /* the current event's table: one of ftc */
     size_t ftcap;        /* power of two */
+    /* tables kept for the last field-name sets seen (FTC, picked by a
+     * signature of the names): events of one template share one */
+    struct ftcache {
+        uint32_t *hash; /* the names' hashes the table was built for */
+        size_t n, hcap;
+        struct ftab_ent *ft;
+        size_t ftcap;
+        int valid;
+    } ftc[FTC];
     uint32_t *fh;        /* per field of the event: its name hash, if the event has none */
     const uint32_t *fhv; /* the event's name hashes: its own or fh */
     size_t fhcap;
@@ -114,52 +124,75 @@ const vigil_field *vigil_sg_field(const vigil_event *ev, const char *name,
     return NULL;
 }
 
-/* Files the event's field names by hash, once per event: rules then find a
- * field in one probe instead of comparing every name. Fields are inserted
- * in event order, so among entries of one name the probe meets the first
- * field first, as vigil_sg_field would. The names are hashed here unless
- * the event brings their hashes (vigil_event.name_hash). */
+/* Files the event's field names by hash: rules then find a field in one
+ * probe instead of comparing every name. Fields are inserted in event
+ * order, so among entries of one name the probe meets the first field
+ * first, as vigil_sg_field would. The table holds only hashes and
+ * positions, so it is kept and reused for the next events with the same
+ * name hashes (one template's). The names are hashed here unless the event
+ * brings their hashes (vigil_event.name_hash). */
 static vigil_status ftab_build(vigil_sigma_matcher *m, const vigil_event *ev)
 {
-    if (ev->nfields > UINT32_MAX / 4)
+    size_t n = ev->nfields;
+    if (n > UINT32_MAX / 4)
         return VIGIL_ERR_LIMIT;
-    size_t cap = 16;
-    while (cap < ev->nfields * 2)
-        cap *= 2;
-    const uint32_t *given = ev->name_hash;
-    if (given == NULL && ev->nfields > m->fhcap) {
-        uint32_t *h = malloc(ev->nfields * sizeof *h);
-        if (h == NULL)
-            return VIGIL_ERR_NOMEM;
-        free(m->fh);
-        m->fh = h;
-        m->fhcap = ev->nfields;
-    }
-    if (cap > m->ftcap) {
-        struct ftab_ent *t = malloc(cap * sizeof *t);
-        if (t == NULL)
-            return VIGIL_ERR_NOMEM;
-        free(m->ft);
-        m->ft = t;
-        m->ftcap = cap;
-    }
-    cap = m->ftcap;
-    memset(m->ft, 0, cap * sizeof *m->ft);
-    for (size_t i = 0; i < ev->nfields; i++) {
-        uint32_t h;
-        if (given != NULL) {
-            h = given[i];
-        } else {
-            h = vigil_field_name_hash(ev->fields[i].name, ev->fields[i].name_len);
-            m->fh[i] = h;
+    const uint32_t *hv = ev->name_hash;
+    if (hv == NULL) {
+        if (n > m->fhcap) {
+            uint32_t *h = malloc(n * sizeof *h);
+            if (h == NULL)
+                return VIGIL_ERR_NOMEM;
+            free(m->fh);
+            m->fh = h;
+            m->fhcap = n;
         }
-        size_t j = h & (cap - 1);
-        while (m->ft[j].idx != 0)
-            j = (j + 1) & (cap - 1);
-        m->ft[j].hash = h;
-        m->ft[j].idx = (uint32_t)i + 1;
+        for (size_t i = 0; i < n; i++)
+            m->fh[i] = vigil_field_name_hash(ev->fields[i].name, ev->fields[i].name_len);
+        hv = m->fh;
     }
-    m->fhv = given != NULL ? given : m->fh;
+    m->fhv = hv;
+    uint32_t sig = (uint32_t)n * 0x9e3779b1u;
+    if (n > 0)
+        sig ^= hv[0] + hv[n / 2] * 3u + hv[n - 1] * 7u;
+    sig ^= sig >> 15;
+    struct ftcache *c = &m->ftc[sig % FTC];
+    if (!c->valid || c->n != n || (n > 0 && memcmp(c->hash, hv, n * sizeof *hv) != 0)) {
+        size_t cap = 16;
+        while (cap < n * 2)
+            cap *= 2;
+        c->valid = 0;
+        if (n > c->hcap) {
+            uint32_t *h = malloc(n * sizeof *h);
+            if (h == NULL)
+                return VIGIL_ERR_NOMEM;
+            free(c->hash);
+            c->hash = h;
+            c->hcap = n;
+        }
+        if (cap > c->ftcap) {
+            struct ftab_ent *t = malloc(cap * sizeof *t);
+            if (t == NULL)
+                return VIGIL_ERR_NOMEM;
+            free(c->ft);
+            c->ft = t;
+            c->ftcap = cap;
+        }
+        cap = c->ftcap;
+        memset(c->ft, 0, cap * sizeof *c->ft);
+        for (size_t i = 0; i < n; i++) {
+            size_t j = hv[i] & (cap - 1);
+            while (c->ft[j].idx != 0)
+                j = (j + 1) & (cap - 1);
+            c->ft[j].hash = hv[i];
+            c->ft[j].idx = (uint32_t)i + 1;
+        }
+        if (n > 0)
+            memcpy(c->hash, hv, n * sizeof *hv);
+        c->n = n;
+        c->valid = 1;
+    }
+    m->ft = c->ft;
+    m->ftcap = c->ftcap;
     return VIGIL_OK;
 }
 
@@ -581,7 +614,10 @@ void vigil_sigma_matcher_destroy(vigil_sigma_matcher *m)
         return;
     free(m->cache);
     pcre2_match_data_free(m->md);
-    free(m->ft);
+    for (size_t i = 0; i < FTC; i++) {
+        free(m->ftc[i].hash);
+        free(m->ftc[i].ft);
+    }
     free(m->fh);
     free(m->sel);
     free(m->pick);
