@@ -529,7 +529,7 @@ static void test_prefilter_split(void)
  * (candidates looked up by the slots the scan hit) */
 static void test_prefilter_clauses(void)
 {
-    prefilter_clauses(8);
+    prefilter_clauses(0);
     prefilter_clauses(80);
 }
 
