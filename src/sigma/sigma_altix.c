@@ -8,7 +8,7 @@
  * its first (last) L bytes, case-folded, are hashed for each length L some
  * alternative has, and a hash table gives the alternatives to compare.
  * The result is exactly the linear scan's: every candidate is confirmed
- * byte by byte, and the other alternatives (contains, globs, regexes,
+ * by vigil_sg_pattern_match, and the other alternatives (contains, globs, regexes,
  * cased values) are still tried in turn. */
 #include <stdlib.h>
 #include <string.h>
@@ -33,14 +33,9 @@ struct vigil_sg_altix {
     size_t nrest;
 };
 
-static inline unsigned char fold(unsigned char c)
-{
-    return (unsigned char)((unsigned)(c - 'A') < 26u ? c + ('a' - 'A') : c);
-}
-
 static inline uint64_t step(uint64_t h, unsigned char c)
 {
-    return (h ^ fold(c)) * 0x100000001b3ull;
+    return (h ^ vigil_sg_lower(c)) * 0x100000001b3ull;
 }
 
 static inline uint64_t mix(uint64_t h, int shape, size_t len)
@@ -173,23 +168,17 @@ out:
     return st;
 }
 
-/* 1 if an alternative keyed `key` equals p[0..len) (its whole literal). */
-static int lookup(const struct vigil_sg_altix *x, uint64_t key, const char *p, size_t len)
+/* 1 if an alternative keyed `key` matches the value s[0..len) (the key
+ * only finds candidates; each is confirmed by the pattern matcher). */
+static int lookup(const struct vigil_sg_altix *x, uint64_t key, const char *s, size_t len)
 {
     for (size_t j = key & (x->cap - 1); x->tab[j] != 0; j = (j + 1) & (x->cap - 1)) {
         size_t i = x->tab[j] - 1;
         if (x->key[i] != key)
             continue;
-        for (; i < x->n && x->key[i] == key; i++) {
-            const vigil_sg_value *v = x->val[i];
-            if (v->pat.litlen != len)
-                continue;
-            size_t b = 0;
-            while (b < len && fold((unsigned char)p[b]) == (unsigned char)v->pat.lit[b])
-                b++;
-            if (b == len)
+        for (; i < x->n && x->key[i] == key; i++)
+            if (vigil_sg_pattern_match(&x->val[i]->pat, s, len))
                 return 1;
-        }
         return 0;
     }
     return 0;
@@ -214,7 +203,7 @@ int vigil_sg_altix_match(const struct vigil_sg_altix *x, const char *s, size_t l
         size_t L = x->lens[S_PREFIX][i];
         for (; done < L; done++)
             h = step(h, (unsigned char)s[done]);
-        if (lookup(x, mix(h, S_PREFIX, L), s, L))
+        if (lookup(x, mix(h, S_PREFIX, L), s, len))
             return 1;
     }
     /* endswith: the same from the end, backwards */
@@ -224,7 +213,7 @@ int vigil_sg_altix_match(const struct vigil_sg_altix *x, const char *s, size_t l
         size_t L = x->lens[S_SUFFIX][i];
         for (; done < L; done++)
             h = step(h, (unsigned char)s[len - 1 - done]);
-        if (lookup(x, mix(h, S_SUFFIX, L), s + len - L, L))
+        if (lookup(x, mix(h, S_SUFFIX, L), s, len))
             return 1;
     }
     return 0;

@@ -198,6 +198,24 @@ vigil_status vigil_sg_detection_compile(vigil_sg_compile_ctx *cx, const vigil_yn
  * for keywords), node a scalar or a list. */
 vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
                                    const vigil_ynode *node, vigil_sg_item *out);
+/* ASCII lower case: what tolower() does in the C locale vigil runs in,
+ * without a call per byte (matching and hashing fold every byte). */
+static inline unsigned char vigil_sg_lower(unsigned char c)
+{
+    return (unsigned char)((unsigned)(c - 'A') < 26u ? c + ('a' - 'A') : c);
+}
+
+/* A signature of an event's field-name hashes (n of them): picks the
+ * cache entries kept per field-name set (the matcher's field tables, the
+ * prefilter's field classes); entries still compare the whole set. */
+static inline uint32_t vigil_sg_names_sig(const uint32_t *h, size_t n)
+{
+    uint32_t sig = (uint32_t)n * 0x9e3779b1u;
+    if (n > 0)
+        sig ^= h[0] + h[n / 2] * 3u + h[n - 1] * 7u;
+    return sig ^ (sig >> 15);
+}
+
 /* sigma_pattern.c */
 int vigil_sg_pattern_match(const vigil_sg_pattern *p, const char *s, size_t len);
 /* The byte a caseless search for lit (lower case) anchors on, n if none. */

@@ -46,6 +46,7 @@ struct vigil_sigma_matcher {
     } ftc[FTC];
     uint32_t *fh;        /* per field of the event: its name hash, if the event has none */
     const uint32_t *fhv; /* the event's name hashes: its own or fh */
+    uint32_t names_sig;  /* vigil_sg_names_sig of fhv */
     size_t fhcap;
     uint32_t h_channel, h_eventid;
     /* the lists of the (Channel, EventID) pairs looked up last: a log
@@ -151,11 +152,8 @@ static vigil_status ftab_build(vigil_sigma_matcher *m, const vigil_event *ev)
         hv = m->fh;
     }
     m->fhv = hv;
-    uint32_t sig = (uint32_t)n * 0x9e3779b1u;
-    if (n > 0)
-        sig ^= hv[0] + hv[n / 2] * 3u + hv[n - 1] * 7u;
-    sig ^= sig >> 15;
-    struct ftcache *c = &m->ftc[sig % FTC];
+    m->names_sig = vigil_sg_names_sig(hv, n);
+    struct ftcache *c = &m->ftc[m->names_sig % FTC];
     if (!c->valid || c->n != n || (n > 0 && memcmp(c->hash, hv, n * sizeof *hv) != 0)) {
         size_t cap = 16;
         while (cap < n * 2)
@@ -205,6 +203,12 @@ static int has_field(const vigil_sigma_matcher *m, uint32_t hash)
         if (m->ft[j].hash == hash)
             return 1;
     return 0;
+}
+
+/* 0 if the event lacks a field candidate c cannot match without. */
+static int fields_met(const vigil_sigma_matcher *m, const vigil_sg_cand *c)
+{
+    return c->need_field == 0 || has_field(m, c->need_field);
 }
 
 /* vigil_sg_field through the event's table; hash is name's (0: unknown),
@@ -690,7 +694,7 @@ static size_t pick_by_slot(vigil_sigma_matcher *m, const vigil_sg_candvec *v, co
     while (a < v->nalways || p < np) {
         if (p == np || (a < v->nalways && v->always[a] < m->pick[p])) {
             const vigil_sg_cand *c = &v->v[v->always[a++]];
-            if (c->need_field == 0 || has_field(m, c->need_field))
+            if (fields_met(m, c))
                 m->sel[ns++] = c;
         } else
             m->sel[ns++] = &v->v[m->pick[p++]];
@@ -721,7 +725,7 @@ static void run_lists(vigil_sigma_matcher *m, const vigil_sg_candvec *const *lis
             if (pf >= 0 && v->pfl != 0 && hit != NULL) {
                 if (vigil_sg_pf_pass(hit, scan_no, pf))
                     m->sel[ns++] = &v->v[i];
-            } else if (hit == NULL || v->v[i].need_field == 0 || has_field(m, v->v[i].need_field)) {
+            } else if (hit == NULL || fields_met(m, &v->v[i])) {
                 /* with the prefilter on, only if no field it needs is missing */
                 m->sel[ns++] = &v->v[i];
             }
@@ -809,7 +813,7 @@ vigil_status vigil_sigma_matcher_match(vigil_sigma_matcher *m, const vigil_event
         for (size_t k = 0; k < n; k++) {
             if (lists[k]->pfl <= 0)
                 continue;
-            st = vigil_sg_pf_scan(m->pf, lists[k]->pfl, ev, m->fhv);
+            st = vigil_sg_pf_scan(m->pf, lists[k]->pfl, ev, m->fhv, m->names_sig);
             if (st != VIGIL_OK)
                 return st;
         }

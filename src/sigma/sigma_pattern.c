@@ -38,20 +38,13 @@ size_t vigil_sg_utf8_cp(const unsigned char *s, size_t n, unsigned *cp)
     return need;
 }
 
-/* ASCII lower case: what tolower() does in the C locale vigil runs in,
- * without a call per byte (this is the innermost loop of matching). */
-static inline unsigned char asc_lower(unsigned char c)
-{
-    return (unsigned char)((unsigned)(c - 'A') < 26u ? c + ('a' - 'A') : c);
-}
-
 /* lit is lower case unless cased */
 static int eq_bytes(const char *hay, const char *lit, size_t n, int cased)
 {
     if (cased)
         return memcmp(hay, lit, n) == 0;
     for (size_t i = 0; i < n; i++)
-        if (asc_lower((unsigned char)hay[i]) != (unsigned char)lit[i])
+        if (vigil_sg_lower((unsigned char)hay[i]) != (unsigned char)lit[i])
             return 0;
     return 1;
 }
@@ -532,7 +525,7 @@ int vigil_sg_re_glob(vigil_arena *a, const char *re, size_t len, int caseless,
         } else {
             t[nt++] = (vigil_sg_tok){VIGIL_SG_LIT, lit + nl, 1};
         }
-        lit[nl++] = (char)(caseless ? asc_lower(c) : c);
+        lit[nl++] = (char)(caseless ? vigil_sg_lower(c) : c);
     }
     if (!end && (nt == 0 || t[nt - 1].kind != VIGIL_SG_STAR))
         t[nt++] = (vigil_sg_tok){VIGIL_SG_STAR, NULL, 0};

@@ -197,7 +197,7 @@ static const unsigned char *classify(fclass *c, const pflist *l, const uint32_t 
 }
 
 vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_event *ev,
-                              const uint32_t *name_hash)
+                              const uint32_t *name_hash, uint32_t sig)
 {
     const struct vigil_sg_prefilter *pf = s->pf;
     if (list < 1 || (size_t)list > pf->nlists)
@@ -206,10 +206,6 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
     size_t n = ev->nfields;
     /* a few field-name sets per list: a list every event meets (keyword
      * rules) sees every template of a log, in turns */
-    uint32_t sig = (uint32_t)n * 0x9e3779b1u;
-    if (n > 0)
-        sig ^= name_hash[0] + name_hash[n / 2] * 3u + name_hash[n - 1] * 7u;
-    sig ^= sig >> 15;
     fclass *fc = &s->cls[(size_t)(list - 1) * NCLS + sig % NCLS];
     const unsigned char *cl = classify(fc, l, name_hash, n);
     if (cl == NULL)

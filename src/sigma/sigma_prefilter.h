@@ -23,9 +23,9 @@ void vigil_sg_pf_scratch_destroy(vigil_sg_pf_scratch *s); /* NULL is safe */
 void vigil_sg_pf_begin(vigil_sg_pf_scratch *s);
 /* Scans the event for the literals of candidate list `list` (its pfl, > 0)
  * over the values of the fields its rules test; name_hash[i] is
- * vigil_field_name_hash of field i's name. */
+ * vigil_field_name_hash of field i's name, sig vigil_sg_names_sig of them. */
 vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_event *ev,
-                              const uint32_t *name_hash);
+                              const uint32_t *name_hash, uint32_t sig);
 /* After the scans of an event, hits[k] == *scan_no for each slot k one of
  * whose literals occurred. */
 const uint64_t *vigil_sg_pf_hits(const vigil_sg_pf_scratch *s, uint64_t *scan_no);
