@@ -29,6 +29,8 @@ typedef struct rec_entry {
     uint64_t offset; /* in the file */
     size_t r0;       /* first field in ctx->refs */
     size_t nf;
+    size_t o0, o1; /* what decoding the record wrote to ctx->out: its values
+                      and the names built for it (vigil_event.text) */
 } rec_entry;
 
 /* Per-thread state: the decoder and the records of the current chunk. */
@@ -256,7 +258,7 @@ static uint32_t resync(const uint8_t *ch, uint32_t from, uint32_t end)
     return end;
 }
 
-static int add_rec(worker *w, uint64_t id, uint64_t off, size_t r0, size_t nf)
+static int add_rec(worker *w, uint64_t id, uint64_t off, size_t r0, size_t nf, size_t o0, size_t o1)
 {
     if (w->nrecs == w->caprecs) {
         size_t cap = w->caprecs ? w->caprecs * 2 : 256;
@@ -271,6 +273,8 @@ static int add_rec(worker *w, uint64_t id, uint64_t off, size_t r0, size_t nf)
     e->offset = off;
     e->r0 = r0;
     e->nf = nf;
+    e->o0 = o0;
+    e->o1 = o1;
     return 0;
 }
 
@@ -300,11 +304,8 @@ static int deliver_recs(vigil_evtx_parser *p, worker *w, const char *name, const
             w->hashes = h;
             w->capfields = cap;
         }
-        size_t lo = SIZE_MAX, hi = 0; /* the span of the record's values in out */
         for (size_t k = 0; k < r->nf; k++) {
             const vigil_evtx_fref *fr = &refs[r->r0 + k];
-            lo = fr->val_off < lo ? fr->val_off : lo;
-            hi = (size_t)fr->val_off + fr->val_len > hi ? (size_t)fr->val_off + fr->val_len : hi;
             vigil_field *f = &w->fields[k];
             f->name = fr->name_ptr ? fr->name_ptr : out + fr->name_off;
             f->name_len = fr->name_len;
@@ -321,8 +322,8 @@ static int deliver_recs(vigil_evtx_parser *p, worker *w, const char *name, const
         ev.record_id = r->record_id;
         ev.offset = r->offset;
         ev.name_hash = w->hashes;
-        ev.text = lo < hi ? out + lo : NULL;
-        ev.text_len = lo < hi ? hi - lo : 0;
+        ev.text = r->o1 > r->o0 ? out + r->o0 : NULL;
+        ev.text_len = r->o1 > r->o0 ? r->o1 - r->o0 : 0;
         if (p->opts.on_event(&ev, p->opts.event_user) != 0)
             rc = 1;
     }
@@ -407,7 +408,7 @@ static int parse_chunk(vigil_evtx_parser *p, worker *w, const vigil_diag_sink *s
             continue;
         }
         uint64_t rid = vigil_evtx_rd64(ch + pos + 8);
-        size_t r0 = c->nrefs;
+        size_t r0 = c->nrefs, o0 = c->out.len;
         if (vigil_evtx_decode_record(c, pos + VIGIL_EVTX_RECORD_HEADER, pos + size - 4) != 0) {
             w->st.bad_records++;
             vigil_diagf_at(sink, VIGIL_DIAG_ERROR, VIGIL_ERR_CORRUPT, name, foff + pos,
@@ -417,7 +418,7 @@ static int parse_chunk(vigil_evtx_parser *p, worker *w, const vigil_diag_sink *s
             if (c->err != NULL && strcmp(c->err, "out of memory") == 0)
                 return -1;
         } else {
-            if (add_rec(w, rid, foff + pos, r0, c->nrefs - r0) != 0)
+            if (add_rec(w, rid, foff + pos, r0, c->nrefs - r0, o0, c->out.len) != 0)
                 return -1;
             if (immediate) {
                 int rc = deliver(p, w, name);
