@@ -4,7 +4,9 @@
  * for every event and list. The values of the fields a list's rules test
  * are laid out in one buffer and scanned by the list's hyperscan
  * databases (split fields in place, keywords also over the other fields);
- * each hit marks its slot for this event. */
+ * each hit marks its slot for this event. A value the main or a split
+ * database scanned before is not scanned again: the slots it hit are kept
+ * in a memo (sigma_pfmemo.c) and marked again. */
 #include <hs/hs.h>
 #include <limits.h>
 #include <stdint.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "sigma/sigma_pfint.h"
+#include "sigma/sigma_pfmemo.h"
 #include "sigma/sigma_prefilter.h"
 
 /* Where a list sends each field of an event (CL_*), kept for the last
@@ -47,7 +50,22 @@ struct vigil_sg_pf_scratch {
     size_t nf, fcap;
     size_t fcur; /* the field of the last hit: hits mostly come in offset order */
     fclass *cls; /* NCLS per list (pflist index) */
+    /* the memo, and what a scan records for it: per laid-out field, the
+     * event field it is (fidx) and its memo key; the (field, slot) pairs
+     * hit, in pfield/pslot (pair_over: too many, nothing is kept) */
+    vigil_sg_pfmemo *memo;
+    uint32_t *fidx;
+    uint64_t *fkey;
+    int recording, pair_over;
+    uint32_t *pfield, *pslot, *psort;
+    size_t npair, paircap;
+    size_t *pcount; /* per laid-out field + 1 (counting sort of the pairs) */
+    uint64_t *seen; /* per slot: the stamp of the last unique_slots that kept it */
+    uint64_t ustamp;
 };
+
+/* Pairs one scan records at most: past this the scan's values are not kept. */
+#define MAX_PAIRS 65536
 
 vigil_status vigil_sg_pf_scratch_create(const struct vigil_sg_prefilter *pf,
                                         vigil_sg_pf_scratch **out)
@@ -60,7 +78,10 @@ vigil_status vigil_sg_pf_scratch_create(const struct vigil_sg_prefilter *pf,
     s->hit = calloc(pf->nslots + 1, sizeof *s->hit);
     s->hitlist = calloc(pf->nslots + 1, sizeof *s->hitlist);
     s->cls = calloc((pf->nlists + 1) * NCLS, sizeof *s->cls);
-    if (s->hit == NULL || s->hitlist == NULL || s->cls == NULL) {
+    s->memo = vigil_sg_pfmemo_create();
+    s->seen = calloc(pf->nslots + 1, sizeof *s->seen);
+    if (s->hit == NULL || s->hitlist == NULL || s->cls == NULL || s->memo == NULL ||
+        s->seen == NULL) {
         vigil_sg_pf_scratch_destroy(s);
         return VIGIL_ERR_NOMEM;
     }
@@ -91,7 +112,36 @@ void vigil_sg_pf_scratch_destroy(vigil_sg_pf_scratch *s)
     free(s->buf);
     free(s->fstart);
     free(s->fhash);
+    free(s->fidx);
+    free(s->fkey);
+    free(s->pcount);
+    free(s->pfield);
+    free(s->pslot);
+    free(s->psort);
+    vigil_sg_pfmemo_destroy(s->memo);
+    free(s->seen);
     free(s);
+}
+
+static int grow_pairs(vigil_sg_pf_scratch *s)
+{
+    if (s->paircap >= MAX_PAIRS)
+        return -1;
+    size_t cap = s->paircap ? s->paircap * 2 : 256;
+    uint32_t *a = realloc(s->pfield, cap * sizeof *a);
+    if (a == NULL)
+        return -1;
+    s->pfield = a;
+    uint32_t *b = realloc(s->pslot, cap * sizeof *b);
+    if (b == NULL)
+        return -1;
+    s->pslot = b;
+    uint32_t *c = realloc(s->psort, cap * sizeof *c);
+    if (c == NULL)
+        return -1;
+    s->psort = c;
+    s->paircap = cap;
+    return 0;
 }
 
 static int on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
@@ -102,10 +152,11 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
     vigil_sg_pf_scratch *s = ctx;
     const pfdb *db = s->cur;
     uint32_t fh = 0;
-    if (db->fieldwise && s->nf > 0) {
+    size_t c = 0;
+    if ((db->fieldwise || s->recording) && s->nf > 0) {
         /* the field the match ends in: the last one starting before its
          * end; the last hit's field or the next, else a binary search */
-        size_t c = s->fcur;
+        c = s->fcur;
         while (c + 1 < s->nf && s->fstart[c + 1] < to && c < s->fcur + 2)
             c++;
         int ok = (c == 0 || s->fstart[c] < to) && (c + 1 == s->nf || s->fstart[c + 1] >= to);
@@ -123,13 +174,74 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
         s->fcur = c;
         fh = s->fhash[c];
     }
-    for (size_t i = db->first[id]; i < db->first[id + 1]; i++)
-        if ((db->ent[i].fhash == 0 || db->ent[i].fhash == fh) &&
-            s->hit[db->ent[i].slot] != s->scan_no) {
-            s->hit[db->ent[i].slot] = s->scan_no;
-            s->hitlist[s->nhit++] = db->ent[i].slot; /* each slot once: fits */
+    for (size_t i = db->first[id]; i < db->first[id + 1]; i++) {
+        if (db->ent[i].fhash != 0 && db->ent[i].fhash != fh)
+            continue;
+        unsigned slot = db->ent[i].slot;
+        if (s->recording && !s->pair_over) {
+            if (s->npair == s->paircap && grow_pairs(s) != 0)
+                s->pair_over = 1;
+            else {
+                s->pfield[s->npair] = (uint32_t)c;
+                s->pslot[s->npair++] = slot;
+            }
         }
+        if (s->hit[slot] != s->scan_no) {
+            s->hit[slot] = s->scan_no;
+            s->hitlist[s->nhit++] = slot; /* each slot once: fits */
+        }
+    }
     return 0;
+}
+
+/* Marks the slots the memo kept for a value. */
+static void replay(vigil_sg_pf_scratch *s, const uint32_t *slots, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s->hit[slots[i]] != s->scan_no) {
+            s->hit[slots[i]] = s->scan_no;
+            s->hitlist[s->nhit++] = slots[i];
+        }
+}
+
+/* Drops the repeats among n slots (their order is free); returns how many
+ * remain. Each call gets a fresh stamp, so no clearing is needed. */
+static size_t unique_slots(vigil_sg_pf_scratch *s, uint32_t *v, size_t n)
+{
+    uint64_t st = ++s->ustamp;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s->seen[v[i]] != st) {
+            s->seen[v[i]] = st;
+            v[k++] = v[i];
+        }
+    return k;
+}
+
+/* Keeps in the memo the slots each of the nf laid-out fields hit, from
+ * the pairs the scan recorded (grouped by field with a counting sort). */
+static void memo_keep(vigil_sg_pf_scratch *s, const vigil_event *ev, uint32_t db, size_t nf)
+{
+    if (s->pair_over)
+        return;
+    size_t *cnt = s->pcount;
+    memset(cnt, 0, (nf + 1) * sizeof *cnt);
+    for (size_t i = 0; i < s->npair; i++)
+        cnt[s->pfield[i] + 1]++;
+    for (size_t j = 0; j < nf; j++)
+        cnt[j + 1] += cnt[j];
+    for (size_t i = 0; i < s->npair; i++)
+        s->psort[cnt[s->pfield[i]]++] = s->pslot[i];
+    /* cnt[j] is now the end of field j's run, the start of field j + 1's */
+    size_t from = 0;
+    for (size_t j = 0; j < nf; j++) {
+        const vigil_field *f = &ev->fields[s->fidx[j]];
+        size_t n = unique_slots(s, s->psort + from, cnt[j] - from);
+        if (s->fkey[j] != 0)
+            vigil_sg_pfmemo_put(s->memo, s->fkey[j], db, s->fhash[j], f->value, f->value_len,
+                                s->psort + from, n);
+        from = cnt[j];
+    }
 }
 
 void vigil_sg_pf_begin(vigil_sg_pf_scratch *s)
@@ -248,31 +360,66 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
         if (fh == NULL)
             return VIGIL_ERR_NOMEM;
         s->fhash = fh;
+        uint32_t *fi = realloc(s->fidx, cap * sizeof *fi);
+        if (fi == NULL)
+            return VIGIL_ERR_NOMEM;
+        s->fidx = fi;
+        uint64_t *fk = realloc(s->fkey, cap * sizeof *fk);
+        if (fk == NULL)
+            return VIGIL_ERR_NOMEM;
+        s->fkey = fk;
+        size_t *pc = realloc(s->pcount, (cap + 1) * sizeof *pc);
+        if (pc == NULL)
+            return VIGIL_ERR_NOMEM;
+        s->pcount = pc;
         s->fcap = cap;
     }
     s->fcur = 0;
     char *buf = s->buf;
-    size_t o = 0, ko = need, nf = 0;
+    size_t o = 0, ko = need, nf = 0, nkeep = 0;
     for (size_t u = 0; u < fc->nuse; u++) {
         size_t i = fc->use[u];
         unsigned c = cl[i];
         const vigil_field *f = &ev->fields[i];
         size_t vl = f->value != NULL ? f->value_len : 0;
-        if (c >= CL_SPLIT) {
-            if (vl == 0)
+        if (vl == 0)
+            continue; /* no literal is found in an empty value */
+        int memo = vl <= VIGIL_SG_PFMEMO_MAX_VALUE;
+        uint32_t db = (uint32_t)(c >= CL_SPLIT ? l->sdb[c - CL_SPLIT] : l->main);
+        uint32_t fh = c >= CL_SPLIT ? 0 : name_hash[i];
+        uint64_t key = 0;
+        if (memo) {
+            key = vigil_sg_pfmemo_key(db, fh, f->value, vl);
+            size_t nk;
+            const uint32_t *kept = vigil_sg_pfmemo_get(s->memo, key, db, fh, f->value, vl, &nk);
+            if (kept != NULL) {
+                replay(s, kept, nk);
                 continue;
+            }
+        }
+        if (c >= CL_SPLIT) {
             if (vl > UINT_MAX)
                 return VIGIL_ERR_LIMIT;
-            s->cur = &pf->dbs[l->sdb[c - CL_SPLIT]];
+            s->cur = &pf->dbs[db];
             s->nf = 0; /* a split database names no field */
-            if (hs_scan(s->cur->db, f->value, (unsigned)vl, 0, s->scratch, on_hit, s) != HS_SUCCESS)
+            s->recording = memo;
+            s->npair = 0;
+            s->pair_over = 0;
+            hs_error_t e = hs_scan(s->cur->db, f->value, (unsigned)vl, 0, s->scratch, on_hit, s);
+            s->recording = 0;
+            if (e != HS_SUCCESS)
                 return VIGIL_ERR_INTERNAL;
+            if (memo && !s->pair_over)
+                vigil_sg_pfmemo_put(s->memo, key, db, 0, f->value, vl, s->pslot,
+                                    unique_slots(s, s->pslot, s->npair));
             continue;
         }
         s->fstart[nf] = o;
-        s->fhash[nf++] = name_hash[i];
-        if (vl)
-            memcpy(buf + o, f->value, vl);
+        s->fhash[nf] = fh;
+        s->fidx[nf] = (uint32_t)i;
+        s->fkey[nf++] = key; /* 0: not kept */
+        nkeep += memo;
+        memcpy(buf + o, f->value, vl);
         o += vl;
         buf[o++] = 0;
     }
@@ -287,8 +434,15 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
     s->nf = nf;
     if (l->main >= 0 && o > 0) {
         s->cur = &pf->dbs[l->main];
-        if (hs_scan(s->cur->db, buf, (unsigned)o, 0, s->scratch, on_hit, s) != HS_SUCCESS)
+        s->recording = nkeep > 0;
+        s->npair = 0;
+        s->pair_over = 0;
+        hs_error_t e = hs_scan(s->cur->db, buf, (unsigned)o, 0, s->scratch, on_hit, s);
+        s->recording = 0;
+        if (e != HS_SUCCESS)
             return VIGIL_ERR_INTERNAL;
+        if (nkeep > 0)
+            memo_keep(s, ev, (uint32_t)l->main, nf);
     }
     if (kw_text || (l->kw >= 0 && ko > need)) {
         s->cur = &pf->dbs[l->kw];

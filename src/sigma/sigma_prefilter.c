@@ -156,9 +156,11 @@ static vigil_status fset_build(pflist *l, const lit *all, size_t nall)
 
 /* Compiles the sorted literals (keyword ones, fhash 0, only if kw_only) into a database,
  * or finds the same set compiled already; *out = its index, -1 if there
- * are none. VIGIL_ERR_INTERNAL if hyperscan refuses them. */
+ * are none. per_field: the database scans several fields at once and
+ * must report a literal in each of them (for the memo, sigma_pfmemo.h),
+ * not once. VIGIL_ERR_INTERNAL if hyperscan refuses them. */
 static vigil_status db_get(struct vigil_sg_prefilter *pf, const lit *all, size_t nall, int kw_only,
-                           const char *cache_dir, int *out)
+                           int per_field, const char *cache_dir, int *out)
 {
     *out = -1;
     size_t n = 0;
@@ -203,7 +205,7 @@ static vigil_status db_get(struct vigil_sg_prefilter *pf, const lit *all, size_t
         } else {
             exprs[db->npat] = l->s;
             lens[db->npat] = l->len;
-            flags[db->npat] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+            flags[db->npat] = HS_FLAG_CASELESS | (per_field ? 0 : HS_FLAG_SINGLEMATCH);
             ids[db->npat] = (unsigned)db->npat;
             db->first[db->npat] = k;
             db->npat++;
@@ -424,7 +426,7 @@ static vigil_status split_fields(struct vigil_sg_prefilter *pf, pflist *l, lit *
         }
         qsort(sub, k, sizeof *sub, lit_cmp);
         int db = -1;
-        vigil_status st = db_get(pf, sub, k, 0, cache_dir, &db);
+        vigil_status st = db_get(pf, sub, k, 0, 0, cache_dir, &db);
         free(sub);
         if (st != VIGIL_OK)
             return st;
@@ -463,9 +465,9 @@ static vigil_status attach(vigil_sigma_ruleset *rs, vigil_sg_candvec *const *lis
         if (st == VIGIL_OK)
             st = fset_build(l, all, nall);
         if (st == VIGIL_OK)
-            st = db_get(pf, all, nall, 0, cache_dir, &l->main);
+            st = db_get(pf, all, nall, 0, 1, cache_dir, &l->main);
         if (st == VIGIL_OK)
-            st = db_get(pf, all, nall, 1, cache_dir, &l->kw);
+            st = db_get(pf, all, nall, 1, 0, cache_dir, &l->kw);
         free(all);
         if (st == VIGIL_OK) {
             v->pfl = (int32_t)++pf->nlists;

@@ -60,7 +60,8 @@ static int on_match(const vigil_sigma_match *m, void *user)
  * laid out as an EVTX record's are not: last field first, names between */
 static int with_text;
 
-static int match_kv(vigil_sigma_ruleset *rs, const char *const *kv, result *r)
+/* Matches one event with matcher m (kept across events by the caller). */
+static int match_with(vigil_sigma_matcher *m, const char *const *kv, result *r)
 {
     vigil_field f[32];
     size_t n = 0;
@@ -90,18 +91,26 @@ static int match_kv(vigil_sigma_ruleset *rs, const char *const *kv, result *r)
         ev.text = text;
         ev.text_len = tl;
     }
-    vigil_sigma_matcher *m = NULL;
     size_t cnt = 0;
-    if (rs == NULL || vigil_sigma_matcher_create(rs, &m) != VIGIL_OK)
-        return -1;
+    vigil_sigma_match_stats st0, st;
+    vigil_sigma_matcher_get_stats(m, &st0);
     if (vigil_sigma_matcher_match(m, &ev, on_match, r, &cnt) != VIGIL_OK)
         cnt = (size_t)-1;
-    vigil_sigma_match_stats st;
     vigil_sigma_matcher_get_stats(m, &st);
-    r->cands = st.candidates;
-    r->evals = st.evaluated;
-    vigil_sigma_matcher_destroy(m);
+    r->cands = st.candidates - st0.candidates;
+    r->evals = st.evaluated - st0.evaluated;
     return (int)cnt;
+}
+
+static int match_kv(vigil_sigma_ruleset *rs, const char *const *kv, result *r)
+{
+    vigil_sigma_matcher *m = NULL;
+    memset(r, 0, sizeof *r);
+    if (rs == NULL || vigil_sigma_matcher_create(rs, &m) != VIGIL_OK)
+        return -1;
+    int cnt = match_with(m, kv, r);
+    vigil_sigma_matcher_destroy(m);
+    return cnt;
 }
 
 #define EV(...) ((const char *const[]){__VA_ARGS__, NULL})
@@ -411,6 +420,82 @@ static void test_prefilter_fields(void)
     CHECK_EQ_INT(r.evals, 0);
     CHECK_EQ_INT(match_kv(rs, EV("Channel", "X", "Zzz", "run MIMIKATZ now"), &r), 1);
     CHECK_EQ_STR(r.ids, "k");
+    vigil_sigma_ruleset_destroy(rs);
+}
+
+/* A value met again is answered from the prefilter's memo (per matcher):
+ * the answers must be those of a scan, whatever the other fields hold, and
+ * a literal in two fields of one event is kept for each of them. */
+static void test_prefilter_memo(void)
+{
+    const char *y =
+        "title: a\nid: a\nlogsource:\n  product: windows\n  category: process_creation\n"
+        "detection:\n  sel:\n    ParentImage|endswith: '\\evilparent.exe'\n"
+        "    CommandLine|contains: 'badarg'\n  condition: sel\n"
+        "---\ntitle: b\nid: b\nlogsource:\n  product: windows\n  category: process_creation\n"
+        "detection:\n  sel:\n    Hashes|contains: 'abcdef12'\n  condition: sel\n"
+        "---\ntitle: k\nid: k\nlogsource:\n  product: windows\ndetection:\n"
+        "  keywords:\n    - 'mimikatz'\n  condition: keywords\n"
+        "---\ntitle: o\nid: o\nlogsource:\n  product: windows\ndetection:\n"
+        "  sel:\n    Other|contains: 'otherthing'\n  condition: sel\n";
+    static char buf[32768];
+    add_fillers(buf, sizeof buf, y, 40);
+    vigil_sigma_ruleset *rs = load(buf, mapping);
+    vigil_sigma_matcher *m = NULL;
+    CHECK(rs != NULL && vigil_sigma_matcher_create(rs, &m) == VIGIL_OK);
+    if (m == NULL) {
+        vigil_sigma_ruleset_destroy(rs);
+        return;
+    }
+    result r;
+#define P1(pimg, cli, hashes)                                                                      \
+    EV("Channel", "Microsoft-Windows-Sysmon/Operational", "EventID", "1", "ParentImage", pimg,     \
+       "CommandLine", cli, "Hashes", hashes)
+    CHECK_EQ_INT(match_with(m, P1("C:\\evilparent.exe", "x badarg", "SHA1=00"), &r), 1);
+    CHECK_EQ_STR(r.ids, "a");
+    /* the parent again (kept), another command line: a is not evaluated */
+    CHECK_EQ_INT(match_with(m, P1("C:\\evilparent.exe", "benign", "SHA1=00"), &r), 0);
+    CHECK_EQ_INT(r.evals, 0);
+    /* the command line again (kept), another parent */
+    CHECK_EQ_INT(match_with(m, P1("C:\\good.exe", "x badarg", "SHA1=00"), &r), 0);
+    CHECK_EQ_INT(r.evals, 0);
+    /* both kept */
+    CHECK_EQ_INT(match_with(m, P1("C:\\evilparent.exe", "x badarg", "SHA1=00"), &r), 1);
+    CHECK_EQ_STR(r.ids, "a");
+    CHECK_EQ_INT(match_with(m, P1("C:\\good.exe", "x", "SHA1=ABCDEF12"), &r), 1);
+    CHECK_EQ_STR(r.ids, "b");
+    CHECK_EQ_INT(match_with(m, P1("C:\\good.exe", "y", "SHA1=ABCDEF12"), &r), 1);
+    CHECK_EQ_STR(r.ids, "b");
+    CHECK_EQ_INT(match_with(m, P1("C:\\good.exe", "y", "SHA1=ABCDEF13"), &r), 0);
+    CHECK_EQ_INT(r.evals, 0);
+#undef P1
+    /* a keyword in two tested fields of one event, then one of the values
+     * alone: it must have been kept as a hit of both */
+    CHECK_EQ_INT(match_with(m, EV("Channel", "X", "Filler", "mimikatz", "Other", "x mimikatz"), &r),
+                 1);
+    CHECK_EQ_STR(r.ids, "k");
+    CHECK_EQ_INT(match_with(m, EV("Channel", "X", "Filler", "zzz", "Other", "x mimikatz"), &r), 1);
+    CHECK_EQ_STR(r.ids, "k");
+    CHECK_EQ_INT(match_with(m, EV("Channel", "X", "Filler", "mimikatz", "Other", "zzz"), &r), 1);
+    CHECK_EQ_STR(r.ids, "k");
+    /* the same value under another field name is not the kept one */
+    CHECK_EQ_INT(match_with(m, EV("Channel", "X", "Other", "otherthing"), &r), 1);
+    CHECK_EQ_STR(r.ids, "o");
+    CHECK_EQ_INT(match_with(m, EV("Channel", "X", "Filler", "otherthing"), &r), 0);
+    CHECK_EQ_INT(r.evals, 0);
+    /* many values (more than the memo keeps at once), each met twice */
+    char v[64];
+    int bad = 0;
+    for (int i = 0; i < 40000; i++) {
+        snprintf(v, sizeof v, "C:\\p%d\\%s", i / 2, i % 10 == 0 ? "evilparent.exe" : "x.exe");
+        int want = i % 10 == 0 ? 1 : 0;
+        bad += match_with(m,
+                          EV("Channel", "Microsoft-Windows-Sysmon/Operational", "EventID", "1",
+                             "ParentImage", v, "CommandLine", "badarg"),
+                          &r) != want;
+    }
+    CHECK_EQ_INT(bad, 0);
+    vigil_sigma_matcher_destroy(m);
     vigil_sigma_ruleset_destroy(rs);
 }
 
@@ -725,12 +810,14 @@ int main(void)
     TEST_RUN(test_prefilter_regex);
     TEST_RUN(test_required_field);
     TEST_RUN(test_prefilter_common);
+    TEST_RUN(test_prefilter_memo);
     /* again with events that bring their text: the keyword database scans
      * it instead of the copied values, with the same results */
     with_text = 1;
     TEST_RUN(test_prefilter_fields);
     TEST_RUN(test_prefilter_split);
     TEST_RUN(test_prefilter_clauses);
+    TEST_RUN(test_prefilter_memo);
     with_text = 0;
     remove(mapping);
     rmdir(tmpdir);
