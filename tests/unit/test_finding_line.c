@@ -106,6 +106,29 @@ static void test_string_escapes(void)
     check_str("\xf0\x9f\x98"
               "\xf0\x9f\x98\x80",
               "\"\\uFFFD\\uFFFD\\uFFFD\\uD83D\\uDE00\"");
+    /* each escape at every position of a string longer than the 16-byte
+     * scan, and DEL, '/' and '~' (no escape) likewise */
+    static const char *const sp[] = {"\"", "\\", "\n", "\x01", "\xc3\xa9", "\x7f", "/", "~"};
+    static const char *const esc[] = {"\\\"",    "\\\\", "\\n", "\\u0001",
+                                      "\\u00E9", "\x7f", "/",   "~"};
+    int bad = 0;
+    for (size_t k = 0; k < sizeof sp / sizeof sp[0]; k++)
+        for (size_t pos = 0; pos <= 40; pos++) {
+            char in[128], want[160];
+            snprintf(in, sizeof in, "%.*s%s%.*s", (int)pos,
+                     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", sp[k], (int)(40 - pos),
+                     "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+            snprintf(want, sizeof want, "\"%.*s%s%.*s\"", (int)pos,
+                     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", esc[k], (int)(40 - pos),
+                     "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+            char *got = str_json(in);
+            bad += got == NULL || strcmp(got, want) != 0;
+            free(got);
+        }
+    CHECK_EQ_INT(bad, 0);
+    check_str("C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe -c \"x\"",
+              "\"C:\\\\Windows\\\\System32\\\\WindowsPowerShell\\\\v1.0\\\\powershell.exe "
+              "-c \\\"x\\\"\"");
     /* a NUL inside a counted string */
     json_buf b = {0};
     json_buf_strn(&b, "a\0b", 3);
