@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -215,6 +216,22 @@ static inline uint32_t vigil_sg_names_sig(const uint32_t *h, size_t n)
         sig ^= h[0] + h[n / 2] * 3u + h[n - 1] * 7u;
     return sig ^ (sig >> 15);
 }
+
+/* The field-name set such a cache entry was built for (its name hashes). */
+typedef struct vigil_sg_names {
+    uint32_t *hash;
+    size_t n, cap;
+    int valid;
+} vigil_sg_names;
+
+/* 1 if the entry holds these n name hashes (per event, so inline). */
+static inline int vigil_sg_names_same(const vigil_sg_names *c, const uint32_t *h, size_t n)
+{
+    return c->valid && c->n == n && (n == 0 || memcmp(c->hash, h, n * sizeof *h) == 0);
+}
+/* Makes h[0..n) the entry's set; VIGIL_ERR_NOMEM leaves the entry invalid. */
+vigil_status vigil_sg_names_set(vigil_sg_names *c, const uint32_t *h, size_t n);
+void vigil_sg_names_free(vigil_sg_names *c);
 
 /* sigma_pattern.c */
 int vigil_sg_pattern_match(const vigil_sg_pattern *p, const char *s, size_t len);

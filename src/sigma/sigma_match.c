@@ -38,11 +38,9 @@ struct vigil_sigma_matcher {
     /* tables kept for the last field-name sets seen (FTC, picked by a
      * signature of the names): events of one template share one */
     struct ftcache {
-        uint32_t *hash; /* the names' hashes the table was built for */
-        size_t n, hcap;
+        vigil_sg_names names; /* the field-name set the table was built for */
         struct ftab_ent *ft;
         size_t ftcap;
-        int valid;
     } ftc[FTC];
     uint32_t *fh;        /* per field of the event: its name hash, if the event has none */
     const uint32_t *fhv; /* the event's name hashes: its own or fh */
@@ -125,6 +123,30 @@ const vigil_field *vigil_sg_field(const vigil_event *ev, const char *name,
     return NULL;
 }
 
+vigil_status vigil_sg_names_set(vigil_sg_names *c, const uint32_t *h, size_t n)
+{
+    c->valid = 0;
+    if (n > c->cap) {
+        uint32_t *t = malloc(n * sizeof *t);
+        if (t == NULL)
+            return VIGIL_ERR_NOMEM;
+        free(c->hash);
+        c->hash = t;
+        c->cap = n;
+    }
+    if (n > 0)
+        memcpy(c->hash, h, n * sizeof *h);
+    c->n = n;
+    c->valid = 1;
+    return VIGIL_OK;
+}
+
+void vigil_sg_names_free(vigil_sg_names *c)
+{
+    free(c->hash);
+    memset(c, 0, sizeof *c);
+}
+
 /* Files the event's field names by hash: rules then find a field in one
  * probe instead of comparing every name. Fields are inserted in event
  * order, so among entries of one name the probe meets the first field
@@ -154,19 +176,11 @@ static vigil_status ftab_build(vigil_sigma_matcher *m, const vigil_event *ev)
     m->fhv = hv;
     m->names_sig = vigil_sg_names_sig(hv, n);
     struct ftcache *c = &m->ftc[m->names_sig % FTC];
-    if (!c->valid || c->n != n || (n > 0 && memcmp(c->hash, hv, n * sizeof *hv) != 0)) {
+    if (!vigil_sg_names_same(&c->names, hv, n)) {
         size_t cap = 16;
         while (cap < n * 2)
             cap *= 2;
-        c->valid = 0;
-        if (n > c->hcap) {
-            uint32_t *h = malloc(n * sizeof *h);
-            if (h == NULL)
-                return VIGIL_ERR_NOMEM;
-            free(c->hash);
-            c->hash = h;
-            c->hcap = n;
-        }
+        c->names.valid = 0;
         if (cap > c->ftcap) {
             struct ftab_ent *t = malloc(cap * sizeof *t);
             if (t == NULL)
@@ -184,10 +198,9 @@ static vigil_status ftab_build(vigil_sigma_matcher *m, const vigil_event *ev)
             c->ft[j].hash = hv[i];
             c->ft[j].idx = (uint32_t)i + 1;
         }
-        if (n > 0)
-            memcpy(c->hash, hv, n * sizeof *hv);
-        c->n = n;
-        c->valid = 1;
+        vigil_status st = vigil_sg_names_set(&c->names, hv, n);
+        if (st != VIGIL_OK)
+            return st;
     }
     m->ft = c->ft;
     m->ftcap = c->ftcap;
@@ -619,7 +632,7 @@ void vigil_sigma_matcher_destroy(vigil_sigma_matcher *m)
     free(m->cache);
     pcre2_match_data_free(m->md);
     for (size_t i = 0; i < FTC; i++) {
-        free(m->ftc[i].hash);
+        vigil_sg_names_free(&m->ftc[i].names);
         free(m->ftc[i].ft);
     }
     free(m->fh);

@@ -25,13 +25,12 @@
 enum { CL_SKIP, CL_MAIN, CL_KW, CL_SPLIT }; /* CL_SPLIT + k: split field k */
 #define NCLS 8
 typedef struct fclass {
-    uint32_t *hash;    /* the names' hashes */
-    unsigned char *cl; /* their classes */
-    uint32_t *use;     /* the fields of class CL_MAIN or CL_SPLIT + k, in order */
-    uint32_t *kw;      /* those of class CL_KW, in order */
+    vigil_sg_names names; /* the field-name set classified */
+    unsigned char *cl;    /* the classes of its fields */
+    uint32_t *use;        /* the fields of class CL_MAIN or CL_SPLIT + k, in order */
+    uint32_t *kw;         /* those of class CL_KW, in order */
     size_t nuse, nkw;
-    size_t n, cap;
-    int valid;
+    size_t cap; /* of cl, use and kw */
 } fclass;
 
 struct vigil_sg_pf_scratch {
@@ -44,20 +43,25 @@ struct vigil_sg_pf_scratch {
     size_t nhit;
     char *buf;
     size_t cap;
-    /* the fields laid out in buf: field j starts at fstart[j], name hash fhash[j] */
-    size_t *fstart;
-    uint32_t *fhash;
+    /* the fields laid out in buf (NUL after each): where field j starts,
+     * its name hash and its memo key (0: not kept) */
+    struct laid {
+        size_t start;
+        uint32_t hash;
+        uint64_t key;
+    } * lf;
     size_t nf, fcap;
     size_t fcur; /* the field of the last hit: hits mostly come in offset order */
     fclass *cls; /* NCLS per list (pflist index) */
-    /* the memo, and what a scan records for it: per laid-out field, the
-     * event field it is (fidx) and its memo key; the (field, slot) pairs
-     * hit, in pfield/pslot (pair_over: too many, nothing is kept) */
+    /* the memo, and what a scan records for it: the (laid-out field, slot)
+     * pairs hit (pair_over: too many, nothing is kept); psort holds the
+     * slots grouped by field */
     vigil_sg_pfmemo *memo;
-    uint32_t *fidx;
-    uint64_t *fkey;
     int recording, pair_over;
-    uint32_t *pfield, *pslot, *psort;
+    struct pair {
+        uint32_t field, slot;
+    } * pair;
+    uint32_t *psort;
     size_t npair, paircap;
     size_t *pcount; /* per laid-out field + 1 (counting sort of the pairs) */
     uint64_t *seen; /* per slot: the stamp of the last unique_slots that kept it */
@@ -103,20 +107,16 @@ void vigil_sg_pf_scratch_destroy(vigil_sg_pf_scratch *s)
     free(s->hit);
     free(s->hitlist);
     for (size_t i = 0; s->cls != NULL && i < s->pf->nlists * NCLS; i++) {
-        free(s->cls[i].hash);
+        vigil_sg_names_free(&s->cls[i].names);
         free(s->cls[i].cl);
         free(s->cls[i].use);
         free(s->cls[i].kw);
     }
     free(s->cls);
     free(s->buf);
-    free(s->fstart);
-    free(s->fhash);
-    free(s->fidx);
-    free(s->fkey);
+    free(s->lf);
     free(s->pcount);
-    free(s->pfield);
-    free(s->pslot);
+    free(s->pair);
     free(s->psort);
     vigil_sg_pfmemo_destroy(s->memo);
     free(s->seen);
@@ -128,14 +128,10 @@ static int grow_pairs(vigil_sg_pf_scratch *s)
     if (s->paircap >= MAX_PAIRS)
         return -1;
     size_t cap = s->paircap ? s->paircap * 2 : 256;
-    uint32_t *a = realloc(s->pfield, cap * sizeof *a);
+    struct pair *a = realloc(s->pair, cap * sizeof *a);
     if (a == NULL)
         return -1;
-    s->pfield = a;
-    uint32_t *b = realloc(s->pslot, cap * sizeof *b);
-    if (b == NULL)
-        return -1;
-    s->pslot = b;
+    s->pair = a;
     uint32_t *c = realloc(s->psort, cap * sizeof *c);
     if (c == NULL)
         return -1;
@@ -157,14 +153,14 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
         /* the field the match ends in: the last one starting before its
          * end; the last hit's field or the next, else a binary search */
         c = s->fcur;
-        while (c + 1 < s->nf && s->fstart[c + 1] < to && c < s->fcur + 2)
+        while (c + 1 < s->nf && s->lf[c + 1].start < to && c < s->fcur + 2)
             c++;
-        int ok = (c == 0 || s->fstart[c] < to) && (c + 1 == s->nf || s->fstart[c + 1] >= to);
+        int ok = (c == 0 || s->lf[c].start < to) && (c + 1 == s->nf || s->lf[c + 1].start >= to);
         if (!ok) {
             size_t lo = 0, hi = s->nf;
             while (hi - lo > 1) {
                 size_t mid = lo + (hi - lo) / 2;
-                if (s->fstart[mid] < to)
+                if (s->lf[mid].start < to)
                     lo = mid;
                 else
                     hi = mid;
@@ -172,7 +168,7 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
             c = lo;
         }
         s->fcur = c;
-        fh = s->fhash[c];
+        fh = s->lf[c].hash;
     }
     for (size_t i = db->first[id]; i < db->first[id + 1]; i++) {
         if (db->ent[i].fhash != 0 && db->ent[i].fhash != fh)
@@ -182,8 +178,8 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
             if (s->npair == s->paircap && grow_pairs(s) != 0)
                 s->pair_over = 1;
             else {
-                s->pfield[s->npair] = (uint32_t)c;
-                s->pslot[s->npair++] = slot;
+                s->pair[s->npair].field = (uint32_t)c;
+                s->pair[s->npair++].slot = slot;
             }
         }
         if (s->hit[slot] != s->scan_no) {
@@ -218,27 +214,43 @@ static size_t unique_slots(vigil_sg_pf_scratch *s, uint32_t *v, size_t n)
     return k;
 }
 
-/* Keeps in the memo the slots each of the nf laid-out fields hit, from
- * the pairs the scan recorded (grouped by field with a counting sort). */
-static void memo_keep(vigil_sg_pf_scratch *s, const vigil_event *ev, uint32_t db, size_t nf)
+/* Scans len bytes at p with database db; if record, the (field, slot)
+ * pairs it hits are recorded for the memo. */
+static vigil_status scan_db(vigil_sg_pf_scratch *s, const pfdb *db, const char *p, size_t len,
+                            int record)
+{
+    s->cur = db;
+    s->recording = record;
+    s->npair = 0;
+    s->pair_over = 0;
+    hs_error_t e = hs_scan(db->db, p, (unsigned)len, 0, s->scratch, on_hit, s);
+    s->recording = 0;
+    return e == HS_SUCCESS ? VIGIL_OK : VIGIL_ERR_INTERNAL;
+}
+
+/* Keeps in the memo the slots each of the nf fields laid out in buf (end
+ * bytes) hit, from the pairs the scan recorded (grouped by field with a
+ * counting sort). */
+static void memo_keep(vigil_sg_pf_scratch *s, uint32_t db, size_t nf, size_t end)
 {
     if (s->pair_over)
         return;
     size_t *cnt = s->pcount;
     memset(cnt, 0, (nf + 1) * sizeof *cnt);
     for (size_t i = 0; i < s->npair; i++)
-        cnt[s->pfield[i] + 1]++;
+        cnt[s->pair[i].field + 1]++;
     for (size_t j = 0; j < nf; j++)
         cnt[j + 1] += cnt[j];
     for (size_t i = 0; i < s->npair; i++)
-        s->psort[cnt[s->pfield[i]]++] = s->pslot[i];
+        s->psort[cnt[s->pair[i].field]++] = s->pair[i].slot;
     /* cnt[j] is now the end of field j's run, the start of field j + 1's */
     size_t from = 0;
     for (size_t j = 0; j < nf; j++) {
-        const vigil_field *f = &ev->fields[s->fidx[j]];
+        const struct laid *f = &s->lf[j];
+        size_t vl = (j + 1 < nf ? s->lf[j + 1].start : end) - 1 - f->start;
         size_t n = unique_slots(s, s->psort + from, cnt[j] - from);
-        if (s->fkey[j] != 0)
-            vigil_sg_pfmemo_put(s->memo, s->fkey[j], db, s->fhash[j], f->value, f->value_len,
+        if (f->key != 0)
+            vigil_sg_pfmemo_put(s->memo, f->key, db, f->hash, s->buf + f->start, vl,
                                 s->psort + from, n);
         from = cnt[j];
     }
@@ -260,16 +272,12 @@ const uint32_t *vigil_sg_pf_hit_list(const vigil_sg_pf_scratch *s, size_t *n)
 static const unsigned char *classify(fclass *c, const pflist *l, const uint32_t *name_hash,
                                      size_t n)
 {
-    if (c->valid && c->n == n && memcmp(c->hash, name_hash, n * sizeof *name_hash) == 0)
+    if (vigil_sg_names_same(&c->names, name_hash, n))
         return c->cl;
     if (n > UINT32_MAX)
         return NULL;
     if (n > c->cap) {
         size_t cap = n < 64 ? 64 : n;
-        uint32_t *h = realloc(c->hash, cap * sizeof *h);
-        if (h == NULL)
-            return NULL;
-        c->hash = h;
         unsigned char *cl = realloc(c->cl, cap);
         if (cl == NULL)
             return NULL;
@@ -284,7 +292,7 @@ static const unsigned char *classify(fclass *c, const pflist *l, const uint32_t 
         c->kw = k;
         c->cap = cap;
     }
-    c->valid = 0;
+    c->names.valid = 0;
     c->nuse = c->nkw = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char k = CL_SKIP;
@@ -301,11 +309,7 @@ static const unsigned char *classify(fclass *c, const pflist *l, const uint32_t 
         else if (k != CL_SKIP)
             c->use[c->nuse++] = (uint32_t)i;
     }
-    if (n > 0)
-        memcpy(c->hash, name_hash, n * sizeof *name_hash);
-    c->n = n;
-    c->valid = 1;
-    return c->cl;
+    return vigil_sg_names_set(&c->names, name_hash, n) == VIGIL_OK ? c->cl : NULL;
 }
 
 vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_event *ev,
@@ -352,22 +356,10 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
     }
     if (fc->nuse > s->fcap) {
         size_t cap = fc->nuse < 64 ? 64 : fc->nuse;
-        size_t *fs = realloc(s->fstart, cap * sizeof *fs);
-        if (fs == NULL)
+        struct laid *lf = realloc(s->lf, cap * sizeof *lf);
+        if (lf == NULL)
             return VIGIL_ERR_NOMEM;
-        s->fstart = fs;
-        uint32_t *fh = realloc(s->fhash, cap * sizeof *fh);
-        if (fh == NULL)
-            return VIGIL_ERR_NOMEM;
-        s->fhash = fh;
-        uint32_t *fi = realloc(s->fidx, cap * sizeof *fi);
-        if (fi == NULL)
-            return VIGIL_ERR_NOMEM;
-        s->fidx = fi;
-        uint64_t *fk = realloc(s->fkey, cap * sizeof *fk);
-        if (fk == NULL)
-            return VIGIL_ERR_NOMEM;
-        s->fkey = fk;
+        s->lf = lf;
         size_t *pc = realloc(s->pcount, (cap + 1) * sizeof *pc);
         if (pc == NULL)
             return VIGIL_ERR_NOMEM;
@@ -400,24 +392,21 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
         if (c >= CL_SPLIT) {
             if (vl > UINT_MAX)
                 return VIGIL_ERR_LIMIT;
-            s->cur = &pf->dbs[db];
             s->nf = 0; /* a split database names no field */
-            s->recording = memo;
-            s->npair = 0;
-            s->pair_over = 0;
-            hs_error_t e = hs_scan(s->cur->db, f->value, (unsigned)vl, 0, s->scratch, on_hit, s);
-            s->recording = 0;
-            if (e != HS_SUCCESS)
-                return VIGIL_ERR_INTERNAL;
-            if (memo && !s->pair_over)
-                vigil_sg_pfmemo_put(s->memo, key, db, 0, f->value, vl, s->pslot,
-                                    unique_slots(s, s->pslot, s->npair));
+            vigil_status st = scan_db(s, &pf->dbs[db], f->value, vl, memo);
+            if (st != VIGIL_OK)
+                return st;
+            if (memo && !s->pair_over) {
+                for (size_t k = 0; k < s->npair; k++)
+                    s->psort[k] = s->pair[k].slot;
+                vigil_sg_pfmemo_put(s->memo, key, db, 0, f->value, vl, s->psort,
+                                    unique_slots(s, s->psort, s->npair));
+            }
             continue;
         }
-        s->fstart[nf] = o;
-        s->fhash[nf] = fh;
-        s->fidx[nf] = (uint32_t)i;
-        s->fkey[nf++] = key; /* 0: not kept */
+        s->lf[nf].start = o;
+        s->lf[nf].hash = fh;
+        s->lf[nf++].key = key; /* 0: not kept */
         nkeep += memo;
         memcpy(buf + o, f->value, vl);
         o += vl;
@@ -433,24 +422,16 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
     }
     s->nf = nf;
     if (l->main >= 0 && o > 0) {
-        s->cur = &pf->dbs[l->main];
-        s->recording = nkeep > 0;
-        s->npair = 0;
-        s->pair_over = 0;
-        hs_error_t e = hs_scan(s->cur->db, buf, (unsigned)o, 0, s->scratch, on_hit, s);
-        s->recording = 0;
-        if (e != HS_SUCCESS)
-            return VIGIL_ERR_INTERNAL;
+        vigil_status st = scan_db(s, &pf->dbs[l->main], buf, o, nkeep > 0);
+        if (st != VIGIL_OK)
+            return st;
         if (nkeep > 0)
-            memo_keep(s, ev, (uint32_t)l->main, nf);
+            memo_keep(s, (uint32_t)l->main, nf, o);
     }
-    if (kw_text || (l->kw >= 0 && ko > need)) {
-        s->cur = &pf->dbs[l->kw];
-        if (hs_scan(s->cur->db, kw_text ? ev->text : buf + need,
-                    (unsigned)(kw_text ? ev->text_len : ko - need), 0, s->scratch, on_hit,
-                    s) != HS_SUCCESS)
-            return VIGIL_ERR_INTERNAL;
-    }
+    if (kw_text)
+        return scan_db(s, &pf->dbs[l->kw], ev->text, ev->text_len, 0);
+    if (l->kw >= 0 && ko > need)
+        return scan_db(s, &pf->dbs[l->kw], buf + need, ko - need, 0);
     return VIGIL_OK;
 }
 
