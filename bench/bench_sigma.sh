@@ -23,17 +23,11 @@
 set -uo pipefail
 : "${VIGIL_BUILD:?}" "${VIGIL_CORPUS:?}"
 VIGIL="$VIGIL_BUILD/vigil"
-dir="$VIGIL_CORPUS/evtx-attack-samples"
 REPEAT=${REPEAT:-20}
-rules=()
-for d in rules rules-emerging-threats rules-threat-hunting; do
-    [ -d "$VIGIL_CORPUS/sigma/$d" ] && rules+=(-r "$VIGIL_CORPUS/sigma/$d")
-done
+. "$(dirname "$0")/sigma_corpus.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vigil-bench-sigma.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/empty"
-files=()
-while IFS= read -r -d '' f; do files+=("$f"); done < <(find "$dir" -name '*.evtx' -print0 | sort -z)
 all=()
 for _ in $(seq "$REPEAT"); do all+=("${files[@]}"); done
 cat "${files[@]}" > /dev/null # warm the page cache

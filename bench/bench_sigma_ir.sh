@@ -25,15 +25,9 @@ if ! command -v valgrind > /dev/null || ! command -v callgrind_annotate > /dev/n
     echo "bench_sigma_ir: valgrind not installed, skipped"
     exit 0
 fi
-dir="$VIGIL_CORPUS/evtx-attack-samples"
-rules=()
-for d in rules rules-emerging-threats rules-threat-hunting; do
-    [ -d "$VIGIL_CORPUS/sigma/$d" ] && rules+=(-r "$VIGIL_CORPUS/sigma/$d")
-done
+. "$(dirname "$0")/sigma_corpus.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vigil-bench-sigma-ir.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-files=()
-while IFS= read -r -d '' f; do files+=("$f"); done < <(find "$dir" -name '*.evtx' -print0 | sort -z)
 mkdir "$tmp/empty"
 ir() { # ir FUNCTION ARGS...: instructions inside FUNCTION (all: everywhere) while vigil ARGS runs
     local fn=$1 tog=()
