@@ -392,8 +392,7 @@ vigil_status vigil_sg_index_build(vigil_sigma_ruleset *rs)
         vigil_sg_cand c = {r, NULL, (uint32_t)i,
                            rs->prefilter != NULL && r->prefilter_id >= 0 ? r->prefilter_id : -1, 0};
         const char *need_field = vigil_sg_required_field(r);
-        if (need_field != NULL)
-            c.need_field = vigil_field_name_hash(need_field, strlen(need_field));
+        c.need_field = vigil_sg_field_hash(need_field, NULL);
         int rc = 0;
         if (r->scope == VIGIL_SCOPE_NOCHANNEL) {
             rc = cv_push(&ix->nochan, c);
@@ -404,10 +403,7 @@ vigil_status vigil_sg_index_build(vigil_sigma_ruleset *rs)
             } else {
                 for (size_t b = 0; b < r->nbranches && rc == 0; b++) {
                     c.br = r->branches[b];
-                    if (need_field != NULL) {
-                        const char *f = vigil_sg_branch_field(c.br, need_field);
-                        c.need_field = vigil_field_name_hash(f, strlen(f));
-                    }
+                    c.need_field = vigil_sg_field_hash(need_field, c.br);
                     rc = add_branch(ix, &c, &need);
                 }
             }

@@ -383,6 +383,9 @@ struct vigil_sigma_ruleset {
 /* The name a rule's field is looked up as under branch br (its renames;
  * br may be NULL): name itself or the rename's target. */
 const char *vigil_sg_branch_field(const vigil_sg_branch *br, const char *name);
+/* The name hash (vigil_field_name_hash) of the event field a rule's field
+ * is looked up as under branch br; 0 for NULL (a keyword). */
+uint32_t vigil_sg_field_hash(const char *field, const vigil_sg_branch *br);
 /* Field lookup: exact name, then case-insensitive (ASCII), then ignoring
  * spaces in EventData names ("Source Name" for SourceName). */
 const vigil_field *vigil_sg_field(const vigil_event *ev, const char *name,

@@ -105,6 +105,14 @@ const char *vigil_sg_branch_field(const vigil_sg_branch *br, const char *name)
     return name;
 }
 
+uint32_t vigil_sg_field_hash(const char *field, const vigil_sg_branch *br)
+{
+    if (field == NULL)
+        return 0;
+    field = vigil_sg_branch_field(br, field);
+    return vigil_field_name_hash(field, strlen(field));
+}
+
 const vigil_field *vigil_sg_field(const vigil_event *ev, const char *name,
                                   const vigil_sg_branch *br)
 {

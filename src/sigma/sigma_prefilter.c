@@ -286,16 +286,6 @@ static int *shared_rules(const vigil_sigma_ruleset *rs, vigil_sg_candvec *const 
     return seen;
 }
 
-/* The name hash of the event field a rule's `field` is looked up as under
- * branch br; 0 for NULL (a keyword). */
-static uint32_t field_hash(const char *field, const vigil_sg_branch *br)
-{
-    if (field == NULL)
-        return 0;
-    field = vigil_sg_branch_field(br, field);
-    return vigil_field_name_hash(field, strlen(field));
-}
-
 /* Counts the rules of v with literals; fills the literals of those rules. */
 static vigil_status list_lits(const struct vigil_sg_prefilter *pf, const vigil_sg_candvec *v,
                               lit **out, size_t *nout, size_t *nrules)
@@ -323,7 +313,7 @@ static vigil_status list_lits(const struct vigil_sg_prefilter *pf, const vigil_s
             all[k].s = nd->lits[j].s;
             all[k].len = nd->lits[j].len;
             all[k].slot = nd->slot0 + nd->lits[j].clause;
-            all[k].fhash = field_hash(nd->lits[j].field, v->v[i].br);
+            all[k].fhash = vigil_sg_field_hash(nd->lits[j].field, v->v[i].br);
             k++;
         }
     }
