@@ -9,11 +9,17 @@
 #   make fuzz-smoke      builds them and runs each for FUZZ_SECONDS (default 10)
 #   make run             install dependencies, build, sweep with the bundled rules
 #   make lint            cppcheck, clang-tidy and clang-format checks
+#   make install         command, libvigil.so/.a, headers, vigil.pc, pack, man
+#                        pages, completions under DESTDIR/PREFIX (uninstall too)
+#   make man             the man pages from docs/man/*.scd (scdoc)
+#   make deb             the Debian packages in build/deb/ (dpkg-buildpackage)
+#   make check-package   install/pkg-config/export checks on the .deb (lintian)
 
 CC ?= cc
 SAN ?=
 WERROR ?=
 PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
 CORPUS ?= $(abspath ../shared/corpus)
 PKGS := yara libhs libpcre2-8 libcrypto libarchive jansson yaml-0.1 zlib libxml-2.0 libidn2
 
@@ -25,8 +31,9 @@ OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# -fPIC: the same objects make libvigil.a and libvigil.so.
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(if $(WERROR),-Werror) \
-	-Iinclude -Isrc $(PKG_CFLAGS) -pthread -MMD -MP $(CFLAGS)
+	-fPIC -Iinclude -Isrc $(PKG_CFLAGS) -pthread -MMD -MP $(CPPFLAGS) $(CFLAGS)
 SAN_LDFLAGS :=
 ifeq ($(SAN),asan)
 SAN_LDFLAGS := -fsanitize=address,undefined
@@ -49,9 +56,20 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
 
 LIB := $(BUILD)/libvigil.a
 BIN := $(BUILD)/vigil
+# The shared library: SONAME libvigil.so.$(SOVERSION); bump it whenever the
+# public API changes incompatibly. Only the functions of include/vigil/ are
+# exported (a version script made by scripts/public_symbols.sh).
+VERSION := $(shell sed -n 's/^\#define VIGIL_VERSION "\(.*\)"/\1/p' include/vigil/vigil.h)
+SOVERSION := 0
+SONAME := libvigil.so.$(SOVERSION)
+SHLIB := $(BUILD)/libvigil.so.$(VERSION)
+MAN_SRC := $(sort $(wildcard docs/man/*.scd))
+MAN_OUT := $(MAN_SRC:docs/man/%.scd=$(BUILD)/man/%)
 
-.PHONY: all check conformance bench fuzz fuzz-smoke run lint format install clean deps
-all: $(BIN)
+.PHONY: all check conformance bench fuzz fuzz-smoke run lint format install uninstall clean deps \
+	shared man deb check-package
+all: $(BIN) $(SHLIB)
+shared: $(SHLIB)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -64,6 +82,28 @@ $(LIB): $(LIB_OBJ)
 
 $(BIN): $(CLI_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(BUILD)/vigil.map: $(wildcard include/vigil/*.h) scripts/public_symbols.sh
+	@mkdir -p $(dir $@)
+	{ echo 'VIGIL_$(SOVERSION) {'; echo '  global:'; \
+	  bash scripts/public_symbols.sh $(CC) | sed 's/.*/    &;/'; \
+	  echo '  local: *;'; echo '};'; } > $@
+
+$(SHLIB): $(LIB_OBJ) $(BUILD)/vigil.map
+	$(CC) -shared $(ALL_LDFLAGS) -Wl,-soname,$(SONAME) -Wl,--version-script=$(BUILD)/vigil.map \
+		-Wl,-z,defs -o $@ $(LIB_OBJ) $(LDLIBS)
+
+$(BUILD)/vigil.pc: vigil.pc.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		-e 's|@REQUIRES@|$(PKGS)|' $< > $@
+
+# A line "%include FILE" in a page's source is replaced by docs/man/FILE
+# (the rule options shared by scan, rules, logs and connections).
+$(BUILD)/man/%: docs/man/%.scd $(wildcard docs/man/*.inc)
+	@mkdir -p $(dir $@)
+	awk '/^%include /{ while ((getline l < ("docs/man/" $$2)) > 0) print l; next } { print }' $< | scdoc > $@
+man: $(MAN_OUT)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(LIB)
 	@mkdir -p $(dir $@)
@@ -119,13 +159,39 @@ lint:
 format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(wildcard src/*/*.h include/vigil/*.h cli/*.h)
 
-install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/vigil
+# Man pages are installed when scdoc is there to make them (scripts/deps.sh
+# installs it); `make deb` requires them.
+INSTALL_MAN := $(if $(shell command -v scdoc 2>/dev/null),$(MAN_OUT))
+install: $(BIN) $(SHLIB) $(BUILD)/vigil.pc $(INSTALL_MAN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/vigil
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vigil
-	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libvigil.a
+	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libvigil.a
+	install -m 644 $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf libvigil.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libvigil.so
+	install -m 644 $(BUILD)/vigil.pc $(DESTDIR)$(LIBDIR)/pkgconfig/vigil.pc
 	install -m 644 include/vigil/*.h $(DESTDIR)$(PREFIX)/include/vigil/
 	install -d $(DESTDIR)$(PREFIX)/share/vigil
 	cp -R rules data $(DESTDIR)$(PREFIX)/share/vigil/
+	install -D -m 644 deploy/completion/vigil.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/vigil
+	install -D -m 644 deploy/completion/_vigil $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_vigil
+	$(if $(INSTALL_MAN),install -d $(DESTDIR)$(PREFIX)/share/man/man1 && \
+		install -m 644 $(INSTALL_MAN) $(DESTDIR)$(PREFIX)/share/man/man1/)
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/vigil $(DESTDIR)$(LIBDIR)/libvigil.a \
+		$(DESTDIR)$(LIBDIR)/libvigil.so $(DESTDIR)$(LIBDIR)/$(SONAME) \
+		$(DESTDIR)$(LIBDIR)/libvigil.so.$(VERSION) $(DESTDIR)$(LIBDIR)/pkgconfig/vigil.pc \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/vigil \
+		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_vigil \
+		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MAN_OUT)))
+	rm -rf $(DESTDIR)$(PREFIX)/include/vigil $(DESTDIR)$(PREFIX)/share/vigil
+
+deb:
+	@bash scripts/make_deb.sh $(BUILD)/deb
+
+check-package: deb
+	@bash tests/package/run.sh $(BUILD)
 
 clean:
 	rm -rf build build-* 

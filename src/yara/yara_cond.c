@@ -549,7 +549,7 @@ static vigil_status parse_expr(vigil_yara_parser *p, int min_bp, int depth, vigi
 {
     if (depth > MAX_DEPTH)
         return vigil_yara_parser_fail(p, "condition nested too deeply");
-    vigil_yara_node *left;
+    vigil_yara_node *left = NULL;
     TRY(parse_nud(p, depth, &left));
     for (;;) {
         vigil_yara_node_kind kind;
