@@ -95,7 +95,8 @@ $(SHLIB): $(LIB_OBJ) $(BUILD)/vigil.map
 
 $(BUILD)/vigil.pc: vigil.pc.in Makefile
 	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+		-e 's|@VERSION@|$(VERSION)|' \
 		-e 's|@REQUIRES@|$(PKGS)|' $< > $@
 
 # A line "%include FILE" in a page's source is replaced by docs/man/FILE
