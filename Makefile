@@ -14,6 +14,7 @@
 #   make man             the man pages from docs/man/*.scd (scdoc)
 #   make deb             the Debian packages in build/deb/ (dpkg-buildpackage)
 #   make check-package   install/pkg-config/export checks on the .deb (lintian)
+#   make check-fleet     the Ansible playbook against SSH targets in namespaces
 
 CC ?= cc
 SAN ?=
@@ -67,7 +68,7 @@ MAN_SRC := $(sort $(wildcard docs/man/*.scd))
 MAN_OUT := $(MAN_SRC:docs/man/%.scd=$(BUILD)/man/%)
 
 .PHONY: all check conformance bench fuzz fuzz-smoke run lint format install uninstall clean deps \
-	shared man deb check-package
+	shared man deb check-package check-fleet
 all: $(BIN) $(SHLIB)
 shared: $(SHLIB)
 
@@ -193,6 +194,10 @@ deb:
 
 check-package: deb
 	@bash tests/package/run.sh $(BUILD)
+
+# The Ansible fleet sweep against SSH targets in namespaces (root).
+check-fleet: deb $(BIN)
+	@bash tests/fleet/run.sh $(BUILD)
 
 clean:
 	rm -rf build build-* 
