@@ -6,7 +6,9 @@ PKGS=(build-essential pkg-config
       libyara-dev libhyperscan-dev libpcre2-dev libssl-dev libarchive-dev libjansson-dev libyaml-dev zlib1g-dev
       libxml2-dev libidn2-dev ripgrep
       yara clang libclang-rt-14-dev cppcheck clang-tidy clang-format hyperfine
-      zip unzip p7zip-full jq util-linux xz-utils bzip2 gzip tar time libevtx-utils)
+      zip unzip p7zip-full jq util-linux xz-utils bzip2 gzip tar time libevtx-utils
+      scdoc debhelper dpkg-dev fakeroot lintian man-db binutils
+      ansible openssh-server openssh-client python3)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -20,5 +22,6 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# another apt (a parallel job, unattended upgrades) may hold the lock: wait
+$SUDO apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=900 "${missing[@]}" >/dev/null
 echo "deps: done"
