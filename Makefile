@@ -196,7 +196,9 @@ check-package: deb
 	@bash tests/package/run.sh $(BUILD)
 
 # The Ansible fleet sweep against SSH targets in namespaces (root).
-check-fleet: deb $(BIN)
+# Builds the packages first unless `make deb` already did.
+check-fleet: $(BIN)
+	@ls $(BUILD)/deb/vigil_*.deb > /dev/null 2>&1 || $(MAKE) --no-print-directory deb
 	@bash tests/fleet/run.sh $(BUILD)
 
 clean:
