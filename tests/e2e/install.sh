@@ -38,7 +38,11 @@ expect_eq "an internal function is not exported" "$(grep -c '^vigil_sg_' "$TMP/e
 export PKG_CONFIG_PATH="$root$prefix/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$root"
 flags=$(pkg-config --cflags --libs vigil)
 expect_eq "pkg-config knows vigil" "$?" "0"
-cc -o "$TMP/example" "$VIGIL_ROOT/examples/sweep_with_rule.c" $flags 2> "$TMP/cc.log"
+# a sanitizer build's library needs its runtime loaded first: build the
+# example with the same sanitizers then
+san=""
+objdump -p "$so" | grep -q 'NEEDED.*libasan' && san="-fsanitize=address,undefined"
+cc $san -o "$TMP/example" "$VIGIL_ROOT/examples/sweep_with_rule.c" $flags 2> "$TMP/cc.log"
 expect_eq "example builds with pkg-config" "$?" "0"
 expect_eq "example links the shared library" \
     "$(LD_LIBRARY_PATH="$root$prefix/lib" ldd "$TMP/example" | grep -c "libvigil.so.0 => $root")" "1"
