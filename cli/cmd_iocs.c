@@ -17,6 +17,8 @@
 #include "commands.h"
 #include "output.h"
 #include "output_net.h"
+#include "text_escape.h"
+#include "usage.h"
 
 typedef enum { TO_NONE, TO_LOKI, TO_STIX, TO_CSV } to_format;
 
@@ -35,11 +37,13 @@ typedef struct iocs_args {
     int verbose;
 } iocs_args;
 
+#define IOCS_USAGE                                                                                 \
+    "usage: vigil iocs stats [options] FILE...\n"                                                  \
+    "       vigil iocs convert --to loki|stix|csv [-o OUT] [options] FILE...\n"
+
 static void usage(FILE *fp)
 {
-    fputs("usage: vigil iocs stats [options] FILE...\n"
-          "       vigil iocs convert --to loki|stix|csv [-o OUT] [options] FILE...\n"
-          "\n"
+    fputs(IOCS_USAGE "\n"
           "Loads threat intel as published - STIX 2.1 bundles, OpenIOC, MISP event\n"
           "JSON and CSV exports, CSV tables with a value column, plain or Loki lists\n"
           "(format told by content), defanged values refanged - into one set without\n"
@@ -168,7 +172,8 @@ static void put_stats_text(FILE *fp, const vigil_intel_set *set, const file_stat
     fputc('\n', fp);
     for (size_t f = 0; f < nfiles; f++) {
         const vigil_intel_stats *s = &files[f].st;
-        fprintf(fp, "%s (%s)%s: ", files[f].path, vigil_intel_format_name(files[f].format),
+        text_escape_puts(fp, files[f].path);
+        fprintf(fp, " (%s)%s: ", vigil_intel_format_name(files[f].format),
                 files[f].failed ? " NOT LOADED" : "");
         put_type_counts(fp, sc[f].by_type);
         fputc('\n', fp);
@@ -235,7 +240,10 @@ int cmd_iocs(int argc, char **argv)
     memset(&a, 0, sizeof a);
     out_init(&w, stdout, OUT_TEXT);
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        usage(argc < 2 ? stderr : stdout);
+        if (argc < 2)
+            usage_error("iocs", IOCS_USAGE, "no subcommand given (stats or convert)");
+        else
+            usage(stdout);
         out_free(&w);
         return argc < 2 ? 2 : 0;
     }
@@ -244,15 +252,15 @@ int cmd_iocs(int argc, char **argv)
     } else if (strcmp(argv[1], "convert") == 0) {
         convert = 1;
     } else {
-        fprintf(stderr, "vigil iocs: unknown subcommand '%s'\n", argv[1]);
-        usage(stderr);
+        usage_bad_subcommand("iocs", IOCS_USAGE, argv[1], "stats, convert");
         out_free(&w);
         return 2;
     }
     argc--;
     argv++;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:o:vh", long_opts, NULL)) != -1) {
+    opterr = 0; /* said by usage_getopt_error */
+    while ((c = getopt_long(argc, argv, ":f:o:vh", long_opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (strcmp(optarg, "text") == 0)
@@ -260,7 +268,7 @@ int cmd_iocs(int argc, char **argv)
             else if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0)
                 a.format = OUT_JSONL;
             else {
-                fprintf(stderr, "vigil iocs: invalid value for --format: '%s'\n", optarg);
+                usage_bad_value("iocs", "--format", optarg, "text, jsonl");
                 goto out;
             }
             break;
@@ -275,7 +283,7 @@ int cmd_iocs(int argc, char **argv)
             else if (strcmp(optarg, "csv") == 0)
                 a.to = TO_CSV;
             else {
-                fprintf(stderr, "vigil iocs: invalid value for --to: '%s'\n", optarg);
+                usage_bad_value("iocs", "--to", optarg, "loki, stix, csv");
                 goto out;
             }
             break;
@@ -290,7 +298,7 @@ int cmd_iocs(int argc, char **argv)
             rc = 0;
             goto out;
         default:
-            usage(stderr);
+            usage_getopt_error("iocs", IOCS_USAGE, c, argv);
             goto out;
         }
     }
