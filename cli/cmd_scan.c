@@ -62,7 +62,8 @@ static void usage(FILE *fp)
           "                           notice, warning, alert\n"
           "      --levels N,N,N       notice, warning, alert score thresholds (40,60,80)\n"
           "      --max-strings N      string matches shown per YARA finding (16)\n"
-          "      --color WHEN         auto (default), always, never; NO_COLOR is respected\n"
+          "      --color WHEN         auto (default: on a terminal, unless NO_COLOR is set),\n"
+          "                           always (even with NO_COLOR), never\n"
           "  -q, --quiet              no progress line\n"
           "  -v, --verbose            also show informational diagnostics\n"
           "  -h, --help               this text\n",
