@@ -328,7 +328,10 @@ int cmd_iocs(int argc, char **argv)
         vigil_intel_load_options o;
         files[f].path = path;
         if (read_file(path, &data, &len) != 0) {
-            fprintf(stderr, "vigil iocs: cannot read %s: %s\n", path, strerror(errno));
+            int err = errno;
+            fputs("vigil iocs: cannot read ", stderr);
+            text_escape_puts(stderr, path);
+            fprintf(stderr, ": %s\n", strerror(err));
             files[f].failed = 1;
             rc = 2;
             continue;
@@ -336,10 +339,9 @@ int cmd_iocs(int argc, char **argv)
         files[f].format = vigil_intel_detect(path, data, len);
         if (files[f].format == VIGIL_INTEL_FMT_LIST &&
             vigil_rule_kind_guess(path) == VIGIL_RULES_IOC_FILENAME) {
-            fprintf(stderr,
-                    "vigil iocs: %s: a Loki filename IOC list holds regexes, not intel values; "
-                    "skipped\n",
-                    path);
+            fputs("vigil iocs: ", stderr);
+            text_escape_puts(stderr, path);
+            fputs(": a Loki filename IOC list holds regexes, not intel values; skipped\n", stderr);
             files[f].failed = 1;
             free(data);
             rc = 2;
@@ -349,11 +351,16 @@ int cmd_iocs(int argc, char **argv)
         o.on_diag = out_diag;
         o.diag_user = &w;
         o.include_not_ids = a.include_not_ids;
+        unsigned long long errors = w.diag_errors;
         vigil_status st =
             vigil_intel_set_load(set, files[f].format, path, data, len, &o, &files[f].st);
         free(data);
         if (st != VIGIL_OK) {
-            fprintf(stderr, "vigil iocs: %s: %s\n", path, vigil_status_str(st));
+            if (w.diag_errors == errors) { /* else the diagnostic said it */
+                fputs("vigil iocs: ", stderr);
+                text_escape_puts(stderr, path);
+                fprintf(stderr, ": %s\n", vigil_status_str(st));
+            }
             files[f].failed = 1;
             rc = 2;
             if (st == VIGIL_ERR_NOMEM)

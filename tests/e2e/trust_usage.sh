@@ -70,6 +70,11 @@ run "missing rules said once" 2 \
 run "missing evtx said once" 2 "vigil: error: $TMP/none.evtx: cannot open: No such file or directory" \
     evtx count "$TMP/none.evtx"
 
+printf '{"type":"bundle", broken' > "$TMP/bad.json"
+"$VIGIL" iocs stats "$TMP/bad.json" > /dev/null 2> "$TMP/err"
+expect_eq "broken intel: exit 2" "$?" "2"
+expect_eq "broken intel said once" "$(grep -c 'bad.json' "$TMP/err")" "1"
+
 # help: exit 0, standard output, nothing on stderr
 for args in "scan --help" "help scan" "logs -h" "help logs" "help connections" "rules --help" \
     "help rules" "iocs --help" "help iocs" "evtx --help" "evtx dump --help" "help evtx" "help" "--help"; do
