@@ -37,13 +37,16 @@ typedef struct iocs_args {
     int verbose;
 } iocs_args;
 
+/* the first lines of usage(), for usage errors */
 #define IOCS_USAGE                                                                                 \
     "usage: vigil iocs stats [options] FILE...\n"                                                  \
     "       vigil iocs convert --to loki|stix|csv [-o OUT] [options] FILE...\n"
 
 static void usage(FILE *fp)
 {
-    fputs(IOCS_USAGE "\n"
+    fputs("usage: vigil iocs stats [options] FILE...\n"
+          "       vigil iocs convert --to loki|stix|csv [-o OUT] [options] FILE...\n"
+          "\n"
           "Loads threat intel as published - STIX 2.1 bundles, OpenIOC, MISP event\n"
           "JSON and CSV exports, CSV tables with a value column, plain or Loki lists\n"
           "(format told by content), defanged values refanged - into one set without\n"

@@ -38,12 +38,14 @@ typedef struct net_args {
     const char *proc_root;
 } net_args;
 
+/* the first lines of logs_usage() and conns_usage(), for usage errors */
 #define LOGS_USAGE "usage: vigil logs [options] PATH...\n"
 #define CONNS_USAGE "usage: vigil connections [options]\n"
 
 static void logs_usage(FILE *fp)
 {
-    fputs(LOGS_USAGE "\n"
+    fputs("usage: vigil logs [options] PATH...\n"
+          "\n"
           "Hunts the C2 domains, IPs, CIDRs and URLs of C2 lists and threat intel in\n"
           "text logs of any format (syslog, Zeek, Suricata eve.json, proxy and web\n"
           "access logs, Windows DNS debug logs), plain or gz/bz2/xz compressed. Domains\n"
@@ -71,7 +73,8 @@ static void logs_usage(FILE *fp)
 
 static void conns_usage(FILE *fp)
 {
-    fputs(CONNS_USAGE "\n"
+    fputs("usage: vigil connections [options]\n"
+          "\n"
           "Checks the live TCP and UDP sockets of this host (/proc/net/tcp, tcp6, udp,\n"
           "udp6) against the IP and CIDR indicators of C2 lists and threat intel, and\n"
           "names the process owning each match (run as root to see every process).\n"

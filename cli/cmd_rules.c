@@ -15,11 +15,13 @@
 #include "usage.h"
 #include "vigil/vigil.h"
 
+/* the first line of usage(), for usage errors */
 #define RULES_USAGE "usage: vigil rules list|stats [options]\n"
 
 static void usage(FILE *fp)
 {
-    fputs(RULES_USAGE "\n"
+    fputs("usage: vigil rules list|stats [options]\n"
+          "\n"
           "  list    one line per loaded rule: kind, level, score, name, source:line\n"
           "  stats   counts of rules and indicators by kind, and how the YARA rules\n"
           "          were grouped by precondition (which rules every file pays for)\n"

@@ -35,11 +35,13 @@ static void on_signal(int sig)
     cancelled = 1;
 }
 
+/* the first line of usage(), for usage errors */
 #define SCAN_USAGE "usage: vigil scan [options] [PATH...]\n"
 
 static void usage(FILE *fp)
 {
-    fputs(SCAN_USAGE "\n"
+    fputs("usage: vigil scan [options] [PATH...]\n"
+          "\n"
           "Sweeps files and directories (default: the whole host, /) with YARA rules\n"
           "and IOC lists (default: the bundled cloudhopper pack); archives are\n"
           "opened and their members scanned. With Sigma rules, every event of the\n"

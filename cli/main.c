@@ -9,11 +9,10 @@
 #include "text_escape.h"
 #include "vigil/vigil.h"
 
-#define MAIN_USAGE "usage: vigil COMMAND [options] [ARGS]\n"
-
 static void usage(FILE *fp)
 {
-    fprintf(fp, MAIN_USAGE "\n"
+    fprintf(fp, "usage: vigil COMMAND [options] [ARGS]\n"
+                "\n"
                 "commands:\n"
                 "  scan PATH...        sweep files, directories and archives with YARA rules\n"
                 "                      and IOC lists (vigil scan --help)\n"
@@ -22,65 +21,63 @@ static void usage(FILE *fp)
                 "  logs PATH...        C2 domains, IPs and URLs in text logs (vigil logs --help)\n"
                 "  connections         C2 IPs in this host's live sockets\n"
                 "  iocs stats|convert FILE...  threat intel: counts, conversion to Loki/STIX/CSV\n"
-                "  version             print the version (also -V, --version)\n"
-                "  help [COMMAND]      this text, or the help of COMMAND\n"
+                "  version             print the version\n"
+                "  help [COMMAND]      this text, or COMMAND's (-V: the version)\n"
                 "\n"
                 "exit codes: 0 nothing found, 1 findings, 2 error\n");
 }
 
-static const struct {
-    const char *name;
-    int (*run)(int argc, char **argv);
-} commands[] = {
-    {"scan", cmd_scan},   {"rules", cmd_rules},
-    {"evtx", cmd_evtx},   {"logs", cmd_logs},
-    {"iocs", cmd_iocs},   {"connections", cmd_connections},
-};
-
-static int (*find_command(const char *name))(int, char **)
-{
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(commands[i].name, name) == 0)
-            return commands[i].run;
-    return NULL;
-}
-
-/* An unknown command or none: what is wrong, the short usage, the hint. */
-static int usage_error(const char *what, const char *arg)
+/* A wrong or missing command: what is wrong, the short usage, the hint. */
+static int usage_error(const char *what, const char *cmd)
 {
     fprintf(stderr, "vigil: %s", what);
-    if (arg != NULL) {
+    if (cmd != NULL) {
         fputs(" '", stderr);
-        text_escape_puts(stderr, arg);
+        text_escape_puts(stderr, cmd);
         fputc('\'', stderr);
     }
-    fputs("\n" MAIN_USAGE "Try 'vigil --help' for the commands.\n", stderr);
+    fputs("\nusage: vigil COMMAND [options] [ARGS]\n"
+          "Try 'vigil --help' for the commands.\n",
+          stderr);
     return 2;
 }
 
 int main(int argc, char **argv)
 {
+    char *help_argv[4];
+
     if (argc < 2)
         return usage_error("no command given", NULL);
+    if (argc >= 3 && (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+                      strcmp(argv[1], "-h") == 0)) {
+        /* `vigil help scan` is `vigil scan --help` */
+        help_argv[0] = argv[0];
+        help_argv[1] = argv[2];
+        help_argv[2] = (char *)"--help";
+        help_argv[3] = NULL;
+        argc = 3;
+        argv = help_argv;
+    }
     const char *cmd = argv[1];
-    int (*run)(int, char **) = find_command(cmd);
-    if (run != NULL)
-        return run(argc - 1, argv + 1);
+    if (strcmp(cmd, "scan") == 0)
+        return cmd_scan(argc - 1, argv + 1);
+    if (strcmp(cmd, "rules") == 0)
+        return cmd_rules(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
         printf("vigil %s\n", vigil_version());
         return 0;
     }
+    if (strcmp(cmd, "evtx") == 0)
+        return cmd_evtx(argc - 1, argv + 1);
+    if (strcmp(cmd, "logs") == 0)
+        return cmd_logs(argc - 1, argv + 1);
+    if (strcmp(cmd, "connections") == 0)
+        return cmd_connections(argc - 1, argv + 1);
+    if (strcmp(cmd, "iocs") == 0)
+        return cmd_iocs(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        if (argc < 3) {
-            usage(stdout);
-            return 0;
-        }
-        /* `vigil help scan` is `vigil scan --help` */
-        run = find_command(argv[2]);
-        if (run == NULL)
-            return usage_error("no help for unknown command", argv[2]);
-        char *help_argv[] = {argv[2], (char *)"--help", NULL};
-        return run(2, help_argv);
+        usage(stdout);
+        return 0;
     }
     return usage_error("unknown command", cmd);
 }

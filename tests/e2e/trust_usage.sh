@@ -83,8 +83,17 @@ for args in "scan --help" "help scan" "logs -h" "help logs" "help connections" "
     first=$(head -1 "$TMP/out")
     case $first in usage:\ vigil*) ok "$args: usage on stdout" ;; *) bad "$args: usage on stdout" "$first" ;; esac
 done
+# the short usage of an error is the help's first lines
+for c in scan logs connections rules evtx; do
+    "$VIGIL" $c --bogus-option 2> "$TMP/err"
+    expect_eq "$c: short usage is the help's first line" "$(sed -n 2p "$TMP/err")" \
+        "$("$VIGIL" $c --help | head -1)"
+done
+"$VIGIL" iocs --bogus 2> "$TMP/err"
+expect_eq "iocs: short usage is the help's first lines" "$(sed -n 2,3p "$TMP/err")" \
+    "$("$VIGIL" iocs --help | head -2)"
 expect_eq "help scan is scan --help" "$("$VIGIL" help scan)" "$("$VIGIL" scan --help)"
-run "help unknown" 2 "$(printf '%s\n%s\n%s' "vigil: no help for unknown command 'x'" \
+run "help unknown" 2 "$(printf '%s\n%s\n%s' "vigil: unknown command 'x'" \
     'usage: vigil COMMAND [options] [ARGS]' "Try 'vigil --help' for the commands.")" help x
 
 # the version

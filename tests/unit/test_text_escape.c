@@ -29,8 +29,8 @@ static void expect_escape(const char *s, size_t n, const char *want, int line)
     text_escape_put(fp, s, n);
     fclose(fp);
     if (memlen != strlen(want) || memcmp(mem, want, memlen) != 0) {
-        fprintf(stderr, "line %d: text_escape_put gave \"%.*s\", want \"%s\"\n", line,
-                (int)memlen, mem, want);
+        fprintf(stderr, "line %d: text_escape_put gave \"%.*s\", want \"%s\"\n", line, (int)memlen,
+                mem, want);
         test_failures_++;
         test_checks_failed_in_case_++;
     }
@@ -114,7 +114,7 @@ static void test_escape_sequences(void)
 
 static void test_valid_utf8_passes(void)
 {
-    EXPECT("caf\xc3\xa9", "caf\xc3\xa9");                         /* U+00E9 */
+    EXPECT("caf\xc3\xa9", "caf\xc3\xa9");                           /* U+00E9 */
     EXPECT("\xe6\x96\x87\xe4\xbb\xb6", "\xe6\x96\x87\xe4\xbb\xb6"); /* CJK */
     EXPECT("\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80");                 /* U+1F600 */
     EXPECT("\xef\xbf\xbd", "\xef\xbf\xbd");                         /* U+FFFD */
@@ -125,15 +125,15 @@ static void test_valid_utf8_passes(void)
 
 static void test_invalid_utf8(void)
 {
-    EXPECT("\xc0\xaf", "\\xc0\\xaf");             /* overlong '/' */
-    EXPECT("\xe0\x80\xaf", "\\xe0\\x80\\xaf");     /* overlong, 3 bytes */
-    EXPECT("\xed\xa0\x80", "\\xed\\xa0\\x80");     /* surrogate U+D800 */
+    EXPECT("\xc0\xaf", "\\xc0\\xaf");                   /* overlong '/' */
+    EXPECT("\xe0\x80\xaf", "\\xe0\\x80\\xaf");          /* overlong, 3 bytes */
+    EXPECT("\xed\xa0\x80", "\\xed\\xa0\\x80");          /* surrogate U+D800 */
     EXPECT("\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"); /* beyond U+10FFFF */
     EXPECT("\xf5", "\\xf5");
     EXPECT("\xff\xfe", "\\xff\\xfe");
-    EXPECT("\xc3", "\\xc3");               /* cut short at the end */
-    EXPECT("\xe6\x96z", "\\xe6\\x96z");    /* cut short by ASCII */
-    EXPECT("\xc3\n", "\\xc3\\n");          /* ... by a newline */
+    EXPECT("\xc3", "\\xc3");              /* cut short at the end */
+    EXPECT("\xe6\x96z", "\\xe6\\x96z");   /* cut short by ASCII */
+    EXPECT("\xc3\n", "\\xc3\\n");         /* ... by a newline */
     EXPECT("Gr\xfc\xdf", "Gr\\xfc\\xdf"); /* Latin-1 */
 }
 
