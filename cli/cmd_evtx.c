@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "text_escape.h"
 #include "vigil/vigil.h"
 
 typedef struct count_entry {
@@ -79,8 +80,12 @@ static int cmp_num(const void *a, const void *b)
 static void counter_print(FILE *out, counter *c, int numeric)
 {
     qsort(c->v, c->n, sizeof *c->v, numeric ? cmp_num : cmp_key);
-    for (size_t i = 0; i < c->n; i++)
-        fprintf(out, "%s%s%c%" PRIu64, i ? "," : "", c->v[i].key, numeric ? ':' : '=', c->v[i].n);
+    for (size_t i = 0; i < c->n; i++) {
+        if (i)
+            putc(',', out);
+        text_escape_puts(out, c->v[i].key); /* a channel name is the event's text */
+        fprintf(out, "%c%" PRIu64, numeric ? ':' : '=', c->v[i].n);
+    }
 }
 
 static void json_str(FILE *out, const char *s, size_t n)
@@ -162,17 +167,50 @@ static void on_diag(const vigil_diag *d, void *user)
     evtx_cli *cli = user;
     if (d->level == VIGIL_DIAG_ERROR)
         cli->errors++;
-    fprintf(stderr, "vigil: %s: %s", d->level == VIGIL_DIAG_ERROR ? "error" : "warning",
-            d->source ? d->source : "-");
+    fprintf(stderr, "vigil: %s: ", d->level == VIGIL_DIAG_ERROR ? "error" : "warning");
+    text_escape_puts_or(stderr, d->source, "-");
     if (d->has_offset)
         fprintf(stderr, ": offset %" PRIu64, d->offset);
-    fprintf(stderr, ": %s\n", d->message);
+    fputs(": ", stderr);
+    text_escape_puts(stderr, d->message);
+    fputc('\n', stderr);
 }
 
-static int usage(void)
+#define EVTX_USAGE "usage: vigil evtx dump|count [--threads N] [--no-crc] FILE...\n"
+
+static void help(FILE *fp)
 {
-    fprintf(stderr, "usage: vigil evtx dump|count [--threads N] [--no-crc] FILE...\n");
+    fputs(EVTX_USAGE "\n"
+                     "Reads Windows event logs (EVTX) record by record.\n"
+                     "  dump     every event as one JSON line\n"
+                     "  count    per file: path, records, records by channel and by event ID\n"
+                     "\n"
+                     "      --threads N          worker threads (default: every core)\n"
+                     "      --no-crc             do not check the chunk checksums\n"
+                     "  -h, --help               this text\n"
+                     "Exit code: 0 read, 2 error.\n",
+          fp);
+}
+
+/* A usage error: what is wrong, the short usage and where the help is. */
+static int usage_error(const char *what, const char *arg)
+{
+    if (what != NULL) {
+        fprintf(stderr, "vigil evtx: %s", what);
+        if (arg != NULL) {
+            fputs(" '", stderr);
+            text_escape_puts(stderr, arg);
+            fputc('\'', stderr);
+        }
+        fputc('\n', stderr);
+    }
+    fputs(EVTX_USAGE "Try 'vigil evtx --help' for more information.\n", stderr);
     return 2;
+}
+
+static int is_help(const char *a)
+{
+    return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
 }
 
 int cmd_evtx(int argc, char **argv)
@@ -183,13 +221,17 @@ int cmd_evtx(int argc, char **argv)
     int count, i, rc = 0;
 
     if (argc < 2)
-        return usage();
+        return usage_error("no subcommand given", NULL);
+    if (is_help(argv[1])) {
+        help(stdout);
+        return 0;
+    }
     if (strcmp(argv[1], "dump") == 0)
         count = 0;
     else if (strcmp(argv[1], "count") == 0)
         count = 1;
     else
-        return usage();
+        return usage_error("unknown subcommand (valid: dump, count):", argv[1]);
     memset(&cli, 0, sizeof cli);
     memset(&opts, 0, sizeof opts);
     cli.out = stdout;
@@ -201,16 +243,24 @@ int cmd_evtx(int argc, char **argv)
         if (strcmp(argv[i], "--") == 0) {
             i++;
             break;
-        } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
-            opts.threads = (unsigned)strtoul(argv[++i], NULL, 10);
+        } else if (is_help(argv[i])) {
+            help(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--threads") == 0) {
+            char *end;
+            const char *v = i + 1 < argc ? argv[++i] : "";
+            unsigned long n = strtoul(v, &end, 10);
+            if (!*v || *end || v[0] == '-' || n > 1024)
+                return usage_error("invalid value for --threads (0 to 1024):", v);
+            opts.threads = (unsigned)n;
         } else if (strcmp(argv[i], "--no-crc") == 0) {
             opts.no_crc = 1;
         } else {
-            return usage();
+            return usage_error("unknown option", argv[i]);
         }
     }
     if (i >= argc)
-        return usage();
+        return usage_error("no FILE given", NULL);
     if (vigil_evtx_parser_create(&opts, &parser) != VIGIL_OK) {
         fprintf(stderr, "vigil: out of memory\n");
         return 2;
@@ -219,14 +269,20 @@ int cmd_evtx(int argc, char **argv)
         cli.records = 0;
         counter_clear(&cli.channels);
         counter_clear(&cli.eventids);
+        int errors = cli.errors;
         vigil_status st = vigil_evtx_parse_file(parser, argv[i]);
         if (st != VIGIL_OK) {
-            fprintf(stderr, "vigil: %s: %s\n", argv[i], vigil_status_str(st));
+            if (cli.errors == errors) { /* else the diagnostic said it */
+                fputs("vigil: ", stderr);
+                text_escape_puts(stderr, argv[i]);
+                fprintf(stderr, ": %s\n", vigil_status_str(st));
+            }
             rc = 2;
             continue;
         }
         if (count) {
-            printf("%s\t%" PRIu64 "\t", argv[i], cli.records);
+            text_escape_puts(stdout, argv[i]);
+            printf("\t%" PRIu64 "\t", cli.records);
             counter_print(stdout, &cli.channels, 0);
             putchar('\t');
             counter_print(stdout, &cli.eventids, 1);

@@ -17,6 +17,8 @@
 #include "commands.h"
 #include "output.h"
 #include "output_net.h"
+#include "text_escape.h"
+#include "usage.h"
 
 typedef enum { TO_NONE, TO_LOKI, TO_STIX, TO_CSV } to_format;
 
@@ -34,6 +36,11 @@ typedef struct iocs_args {
     int include_not_ids;
     int verbose;
 } iocs_args;
+
+/* the first lines of usage(), for usage errors */
+#define IOCS_USAGE                                                                                 \
+    "usage: vigil iocs stats [options] FILE...\n"                                                  \
+    "       vigil iocs convert --to loki|stix|csv [-o OUT] [options] FILE...\n"
 
 static void usage(FILE *fp)
 {
@@ -168,7 +175,8 @@ static void put_stats_text(FILE *fp, const vigil_intel_set *set, const file_stat
     fputc('\n', fp);
     for (size_t f = 0; f < nfiles; f++) {
         const vigil_intel_stats *s = &files[f].st;
-        fprintf(fp, "%s (%s)%s: ", files[f].path, vigil_intel_format_name(files[f].format),
+        text_escape_puts(fp, files[f].path);
+        fprintf(fp, " (%s)%s: ", vigil_intel_format_name(files[f].format),
                 files[f].failed ? " NOT LOADED" : "");
         put_type_counts(fp, sc[f].by_type);
         fputc('\n', fp);
@@ -235,7 +243,10 @@ int cmd_iocs(int argc, char **argv)
     memset(&a, 0, sizeof a);
     out_init(&w, stdout, OUT_TEXT);
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        usage(argc < 2 ? stderr : stdout);
+        if (argc < 2)
+            usage_error("iocs", IOCS_USAGE, "no subcommand given (stats or convert)");
+        else
+            usage(stdout);
         out_free(&w);
         return argc < 2 ? 2 : 0;
     }
@@ -244,15 +255,15 @@ int cmd_iocs(int argc, char **argv)
     } else if (strcmp(argv[1], "convert") == 0) {
         convert = 1;
     } else {
-        fprintf(stderr, "vigil iocs: unknown subcommand '%s'\n", argv[1]);
-        usage(stderr);
+        usage_bad_subcommand("iocs", IOCS_USAGE, argv[1], "stats, convert");
         out_free(&w);
         return 2;
     }
     argc--;
     argv++;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:o:vh", long_opts, NULL)) != -1) {
+    opterr = 0; /* said by usage_getopt_error */
+    while ((c = getopt_long(argc, argv, ":f:o:vh", long_opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (strcmp(optarg, "text") == 0)
@@ -260,7 +271,7 @@ int cmd_iocs(int argc, char **argv)
             else if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0)
                 a.format = OUT_JSONL;
             else {
-                fprintf(stderr, "vigil iocs: invalid value for --format: '%s'\n", optarg);
+                usage_bad_value("iocs", "--format", optarg, "text, jsonl");
                 goto out;
             }
             break;
@@ -275,7 +286,7 @@ int cmd_iocs(int argc, char **argv)
             else if (strcmp(optarg, "csv") == 0)
                 a.to = TO_CSV;
             else {
-                fprintf(stderr, "vigil iocs: invalid value for --to: '%s'\n", optarg);
+                usage_bad_value("iocs", "--to", optarg, "loki, stix, csv");
                 goto out;
             }
             break;
@@ -290,7 +301,7 @@ int cmd_iocs(int argc, char **argv)
             rc = 0;
             goto out;
         default:
-            usage(stderr);
+            usage_getopt_error("iocs", IOCS_USAGE, c, argv);
             goto out;
         }
     }
@@ -320,7 +331,10 @@ int cmd_iocs(int argc, char **argv)
         vigil_intel_load_options o;
         files[f].path = path;
         if (read_file(path, &data, &len) != 0) {
-            fprintf(stderr, "vigil iocs: cannot read %s: %s\n", path, strerror(errno));
+            int err = errno;
+            fputs("vigil iocs: cannot read ", stderr);
+            text_escape_puts(stderr, path);
+            fprintf(stderr, ": %s\n", strerror(err));
             files[f].failed = 1;
             rc = 2;
             continue;
@@ -328,10 +342,9 @@ int cmd_iocs(int argc, char **argv)
         files[f].format = vigil_intel_detect(path, data, len);
         if (files[f].format == VIGIL_INTEL_FMT_LIST &&
             vigil_rule_kind_guess(path) == VIGIL_RULES_IOC_FILENAME) {
-            fprintf(stderr,
-                    "vigil iocs: %s: a Loki filename IOC list holds regexes, not intel values; "
-                    "skipped\n",
-                    path);
+            fputs("vigil iocs: ", stderr);
+            text_escape_puts(stderr, path);
+            fputs(": a Loki filename IOC list holds regexes, not intel values; skipped\n", stderr);
             files[f].failed = 1;
             free(data);
             rc = 2;
@@ -341,11 +354,16 @@ int cmd_iocs(int argc, char **argv)
         o.on_diag = out_diag;
         o.diag_user = &w;
         o.include_not_ids = a.include_not_ids;
+        unsigned long long errors = w.diag_errors;
         vigil_status st =
             vigil_intel_set_load(set, files[f].format, path, data, len, &o, &files[f].st);
         free(data);
         if (st != VIGIL_OK) {
-            fprintf(stderr, "vigil iocs: %s: %s\n", path, vigil_status_str(st));
+            if (w.diag_errors == errors) { /* else the diagnostic said it */
+                fputs("vigil iocs: ", stderr);
+                text_escape_puts(stderr, path);
+                fprintf(stderr, ": %s\n", vigil_status_str(st));
+            }
             files[f].failed = 1;
             rc = 2;
             if (st == VIGIL_ERR_NOMEM)

@@ -17,6 +17,8 @@
 #include "outopts.h"
 #include "output_net.h"
 #include "ruleset.h"
+#include "text_escape.h"
+#include "usage.h"
 #include "vigil/vigil.h"
 
 static volatile int cancelled = 0;
@@ -35,6 +37,10 @@ typedef struct net_args {
     vigil_logs_options logs;
     const char *proc_root;
 } net_args;
+
+/* the first lines of logs_usage() and conns_usage(), for usage errors */
+#define LOGS_USAGE "usage: vigil logs [options] PATH...\n"
+#define CONNS_USAGE "usage: vigil connections [options]\n"
 
 static void logs_usage(FILE *fp)
 {
@@ -102,10 +108,18 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int bad_arg(const char *cmd, const char *opt, const char *val)
+/* The long name of option c. */
+static const char *option_name(int c)
 {
-    fprintf(stderr, "vigil %s: invalid value for %s: '%s'\n", cmd, opt, val);
-    return 2;
+    for (const struct option *o = long_opts; o->name != NULL; o++)
+        if (o->val == c)
+            return o->name;
+    return "?";
+}
+
+static int bad_arg(const char *cmd, const char *opt, const char *val, const char *valid)
+{
+    return usage_bad_value(cmd, opt, val, valid);
 }
 
 static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
@@ -128,7 +142,8 @@ static int parse_args(int argc, char **argv, net_args *a, int conns)
 
     out_args_init(&a->out);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "r:j:Lxe:f:o:qvh", long_opts, NULL)) != -1) {
+    opterr = 0; /* said by usage_getopt_error */
+    while ((c = getopt_long(argc, argv, ":r:j:Lxe:f:o:qvh", long_opts, NULL)) != -1) {
         int handled = rule_args_option(&a->rules, c, optarg);
         if (handled == 0) /* -q is accepted: there is no progress line to silence */
             handled = out_args_option(&a->out, cmd, c, optarg);
@@ -136,19 +151,18 @@ static int parse_args(int argc, char **argv, net_args *a, int conns)
             return 2;
         if (handled)
             continue;
-        if (conns && (c == 'j' || c == 'L' || c == 'x' || c == 'e' || c == OPT_BINARY ||
-                      c == OPT_NO_DECOMPRESS || c == OPT_MAX_LINE)) {
-            conns_usage(stderr);
-            return 2;
-        }
-        if (!conns && c == OPT_PROC) {
-            logs_usage(stderr);
-            return 2;
+        if ((conns && (c == 'j' || c == 'L' || c == 'x' || c == 'e' || c == OPT_BINARY ||
+                       c == OPT_NO_DECOMPRESS || c == OPT_MAX_LINE)) ||
+            (!conns && c == OPT_PROC)) {
+            char what[160];
+            snprintf(what, sizeof what, "option '--%s' is for vigil %s only", option_name(c),
+                     conns ? "logs" : "connections");
+            return usage_error(cmd, conns ? CONNS_USAGE : LOGS_USAGE, what);
         }
         switch (c) {
         case 'j':
             if (parse_ulong(optarg, 1024, &u) != 0)
-                return bad_arg(cmd, "--threads", optarg);
+                return bad_arg(cmd, "--threads", optarg, "0 to 1024, 0 for every core");
             a->logs.threads = (unsigned)u;
             break;
         case 'L':
@@ -173,7 +187,7 @@ static int parse_args(int argc, char **argv, net_args *a, int conns)
             break;
         case OPT_MAX_LINE:
             if (parse_ulong(optarg, 1u << 20, &u) != 0 || u < 16)
-                return bad_arg(cmd, "--max-line", optarg);
+                return bad_arg(cmd, "--max-line", optarg, "16 to 1048576");
             a->logs.max_line = u;
             break;
         case OPT_PROC:
@@ -183,8 +197,7 @@ static int parse_args(int argc, char **argv, net_args *a, int conns)
             conns ? conns_usage(stdout) : logs_usage(stdout);
             return 0;
         default:
-            conns ? conns_usage(stderr) : logs_usage(stderr);
-            return 2;
+            return usage_getopt_error(cmd, conns ? CONNS_USAGE : LOGS_USAGE, c, argv);
         }
     }
     return -1;
@@ -249,7 +262,7 @@ int cmd_logs(int argc, char **argv)
         return rc;
     }
     if (optind >= argc) {
-        fprintf(stderr, "vigil logs: no PATH given (see vigil logs --help)\n");
+        usage_error("logs", LOGS_USAGE, "no PATH given");
         rule_args_free(&a.rules);
         free(a.excludes);
         return 2;
@@ -296,8 +309,10 @@ int cmd_connections(int argc, char **argv)
     memset(&w, 0, sizeof w);
     rc = parse_args(argc, argv, &a, 1);
     if (rc < 0 && optind < argc) {
-        fprintf(stderr, "vigil connections: unexpected argument '%s'\n", argv[optind]);
-        rc = 2;
+        char arg[100], what[160];
+        text_escape(arg, sizeof arg, argv[optind], strlen(argv[optind]));
+        snprintf(what, sizeof what, "unexpected argument '%s' (it takes no PATH)", arg);
+        rc = usage_error("connections", CONNS_USAGE, what);
     }
     if (rc >= 0) {
         rule_args_free(&a.rules);

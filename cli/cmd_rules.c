@@ -11,7 +11,12 @@
 #include "commands.h"
 #include "output.h"
 #include "ruleset.h"
+#include "text_escape.h"
+#include "usage.h"
 #include "vigil/vigil.h"
+
+/* the first line of usage(), for usage errors */
+#define RULES_USAGE "usage: vigil rules list|stats [options]\n"
 
 static void usage(FILE *fp)
 {
@@ -43,10 +48,15 @@ static void print_grouping_text(const vigil_yara_grouping *g)
         printf("  set   %-30s %6llu rules\n", g->sets[i].name,
                (unsigned long long)g->sets[i].rules);
     printf("  rules without precondition: %zu\n", g->nnopre);
-    for (size_t i = 0; i < g->nnopre; i++)
-        printf("    %s:%s  %s:%llu  %s\n", g->nopre[i].ns, g->nopre[i].name,
-               g->nopre[i].source ? g->nopre[i].source : "-", (unsigned long long)g->nopre[i].line,
-               g->nopre[i].reason);
+    for (size_t i = 0; i < g->nnopre; i++) {
+        fputs("    ", stdout);
+        text_escape_puts(stdout, g->nopre[i].ns);
+        putchar(':');
+        text_escape_puts(stdout, g->nopre[i].name);
+        fputs("  ", stdout);
+        text_escape_puts_or(stdout, g->nopre[i].source, "-");
+        printf(":%llu  %s\n", (unsigned long long)g->nopre[i].line, g->nopre[i].reason);
+    }
     if (g->gate_rules == 0) {
         printf("  literal gate: none (every non-PE file gets a libyara pass)\n");
     } else {
@@ -57,10 +67,15 @@ static void print_grouping_text(const vigil_yara_grouping *g)
     printf("  rules no literal rules out (a libyara pass over every file their magic, size\n"
            "  and name tests, if any, let through): %zu\n",
            g->nungated);
-    for (size_t i = 0; i < g->nungated; i++)
-        printf("    %s:%s  %s:%llu\n", g->ungated[i].ns, g->ungated[i].name,
-               g->ungated[i].source ? g->ungated[i].source : "-",
-               (unsigned long long)g->ungated[i].line);
+    for (size_t i = 0; i < g->nungated; i++) {
+        fputs("    ", stdout);
+        text_escape_puts(stdout, g->ungated[i].ns);
+        putchar(':');
+        text_escape_puts(stdout, g->ungated[i].name);
+        fputs("  ", stdout);
+        text_escape_puts_or(stdout, g->ungated[i].source, "-");
+        printf(":%llu\n", (unsigned long long)g->ungated[i].line);
+    }
 }
 
 static json_t *grouping_json(const vigil_yara_grouping *g)
@@ -130,12 +145,16 @@ static int print_rule(const vigil_rule_info *r, void *user)
         }
         json_decref(o);
     } else {
-        printf("%-6s %-8s %3d  %s", vigil_rule_kind_name(r->kind),
-               r->is_private ? "private" : vigil_level_name(r->level), r->score, r->name);
-        for (size_t i = 0; i < r->ntags; i++)
-            printf("%s%s", i ? "," : " [", r->tags[i]);
-        printf("%s  %s:%llu\n", r->ntags ? "]" : "", r->source ? r->source : "-",
-               (unsigned long long)r->line);
+        printf("%-6s %-8s %3d  ", vigil_rule_kind_name(r->kind),
+               r->is_private ? "private" : vigil_level_name(r->level), r->score);
+        text_escape_puts(stdout, r->name);
+        for (size_t i = 0; i < r->ntags; i++) {
+            fputs(i ? "," : " [", stdout);
+            text_escape_puts(stdout, r->tags[i]);
+        }
+        printf("%s  ", r->ntags ? "]" : "");
+        text_escape_puts_or(stdout, r->source, "-");
+        printf(":%llu\n", (unsigned long long)r->line);
     }
     return 0;
 }
@@ -159,17 +178,16 @@ int cmd_rules(int argc, char **argv)
             usage(stdout);
             return 0;
         }
-        usage(stderr);
-        return 2;
+        return usage_error("rules", RULES_USAGE,
+                           argc < 2 ? "no subcommand given (list or stats)"
+                                    : "the subcommand (list or stats) comes first");
     }
     sub = argv[1];
-    if (strcmp(sub, "list") != 0 && strcmp(sub, "stats") != 0) {
-        fprintf(stderr, "vigil rules: unknown subcommand '%s'\n", sub);
-        usage(stderr);
-        return 2;
-    }
+    if (strcmp(sub, "list") != 0 && strcmp(sub, "stats") != 0)
+        return usage_bad_subcommand("rules", RULES_USAGE, sub, "list, stats");
     optind = 1;
-    while ((c = getopt_long(argc - 1, argv + 1, "r:f:h", opts, NULL)) != -1) {
+    opterr = 0; /* said by usage_getopt_error */
+    while ((c = getopt_long(argc - 1, argv + 1, ":r:f:h", opts, NULL)) != -1) {
         int handled = rule_args_option(&ra, c, optarg);
         if (handled < 0)
             goto out;
@@ -183,8 +201,11 @@ int cmd_rules(int argc, char **argv)
             usage(stdout);
             rc = 0;
             goto out;
+        } else if (c == 'f') {
+            usage_bad_value("rules", "--format", optarg, "text, jsonl");
+            goto out;
         } else {
-            usage(stderr);
+            usage_getopt_error("rules", RULES_USAGE, c, argv + 1);
             goto out;
         }
     }

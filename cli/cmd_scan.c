@@ -16,6 +16,7 @@
 #include "outopts.h"
 #include "output.h"
 #include "ruleset.h"
+#include "usage.h"
 #include "vigil/vigil.h"
 
 typedef struct scan_args {
@@ -33,6 +34,9 @@ static void on_signal(int sig)
     (void)sig;
     cancelled = 1;
 }
+
+/* the first line of usage(), for usage errors */
+#define SCAN_USAGE "usage: vigil scan [options] [PATH...]\n"
 
 static void usage(FILE *fp)
 {
@@ -60,7 +64,8 @@ static void usage(FILE *fp)
           "                           notice, warning, alert\n"
           "      --levels N,N,N       notice, warning, alert score thresholds (40,60,80)\n"
           "      --max-strings N      string matches shown per YARA finding (16)\n"
-          "      --color WHEN         auto (default), always, never; NO_COLOR is respected\n"
+          "      --color WHEN         auto (default: on a terminal, unless NO_COLOR is set),\n"
+          "                           always (even with NO_COLOR), never\n"
           "  -q, --quiet              no progress line\n"
           "  -v, --verbose            also show informational diagnostics\n"
           "  -h, --help               this text\n",
@@ -141,10 +146,9 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int bad_arg(const char *opt, const char *val)
+static int bad_arg(const char *opt, const char *val, const char *valid)
 {
-    fprintf(stderr, "vigil scan: invalid value for %s: '%s'\n", opt, val);
-    return 2;
+    return usage_bad_value("scan", opt, val, valid);
 }
 
 /* Returns -1 to go on, else an exit code. */
@@ -155,7 +159,8 @@ static int parse_args(int argc, char **argv, scan_args *a)
 
     out_args_init(&a->out);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "r:j:Lxe:f:o:qvh", long_opts, NULL)) != -1) {
+    opterr = 0; /* said by usage_getopt_error */
+    while ((c = getopt_long(argc, argv, ":r:j:Lxe:f:o:qvh", long_opts, NULL)) != -1) {
         int handled = rule_args_option(&a->rules, c, optarg);
         if (handled == 0)
             handled = out_args_option(&a->out, "scan", c, optarg);
@@ -166,7 +171,7 @@ static int parse_args(int argc, char **argv, scan_args *a)
         switch (c) {
         case 'j':
             if (parse_uint(optarg, 1024, &u) != 0)
-                return bad_arg("--threads", optarg);
+                return bad_arg("--threads", optarg, "0 to 1024, 0 for every core");
             a->sweep.threads = u;
             break;
         case 'L':
@@ -182,14 +187,14 @@ static int parse_args(int argc, char **argv, scan_args *a)
         case OPT_MAX_SIZE:
             a->sweep.scan.max_size = parse_size(optarg);
             if (a->sweep.scan.max_size == 0)
-                return bad_arg("--max-size", optarg);
+                return bad_arg("--max-size", optarg, "a size above 0 such as 512K, 256M, 2G");
             break;
         case OPT_NO_ARCHIVES:
             a->sweep.scan.no_archives = 1;
             break;
         case OPT_ARCHIVE_DEPTH:
             if (parse_uint(optarg, 64, &u) != 0)
-                return bad_arg("--archive-depth", optarg);
+                return bad_arg("--archive-depth", optarg, "0 (no archives) to 64");
             vigil_scan_options_defaults(&a->sweep.scan);
             a->sweep.scan.archive.max_depth = u;
             if (u == 0)
@@ -199,13 +204,15 @@ static int parse_args(int argc, char **argv, scan_args *a)
             unsigned n1, n2, n3;
             char *c1 = strchr(optarg, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
             if (c2 == NULL)
-                return bad_arg("--levels", optarg);
+                return bad_arg("--levels", optarg,
+                               "three scores 1 to 100 in rising order, such as 40,60,80");
             *c1 = *c2 = '\0';
             int bad = parse_uint(optarg, 100, &n1) || parse_uint(c1 + 1, 100, &n2) ||
                       parse_uint(c2 + 1, 100, &n3);
             *c1 = *c2 = ',';
             if (bad || n1 < 1 || n2 < n1 || n3 < n2)
-                return bad_arg("--levels", optarg);
+                return bad_arg("--levels", optarg,
+                               "three scores 1 to 100 in rising order, such as 40,60,80");
             a->sweep.scan.notice_score = (int)n1;
             a->sweep.scan.warning_score = (int)n2;
             a->sweep.scan.alert_score = (int)n3;
@@ -213,15 +220,14 @@ static int parse_args(int argc, char **argv, scan_args *a)
         }
         case OPT_MAX_STRINGS:
             if (parse_uint(optarg, 100000, &u) != 0 || u == 0)
-                return bad_arg("--max-strings", optarg);
+                return bad_arg("--max-strings", optarg, "1 to 100000");
             a->sweep.scan.max_strings = u;
             break;
         case 'h':
             usage(stdout);
             return 0;
         default:
-            usage(stderr);
-            return 2;
+            return usage_getopt_error("scan", SCAN_USAGE, c, argv);
         }
     }
     return -1;

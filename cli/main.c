@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "text_escape.h"
 #include "vigil/vigil.h"
 
 static void usage(FILE *fp)
@@ -21,22 +22,48 @@ static void usage(FILE *fp)
                 "  connections         C2 IPs in this host's live sockets\n"
                 "  iocs stats|convert FILE...  threat intel: counts, conversion to Loki/STIX/CSV\n"
                 "  version             print the version\n"
+                "  help [COMMAND]      this text, or COMMAND's (-V: the version)\n"
                 "\n"
                 "exit codes: 0 nothing found, 1 findings, 2 error\n");
 }
 
+/* A wrong or missing command: what is wrong, the short usage, the hint. */
+static int usage_error(const char *what, const char *cmd)
+{
+    fprintf(stderr, "vigil: %s", what);
+    if (cmd != NULL) {
+        fputs(" '", stderr);
+        text_escape_puts(stderr, cmd);
+        fputc('\'', stderr);
+    }
+    fputs("\nusage: vigil COMMAND [options] [ARGS]\n"
+          "Try 'vigil --help' for the commands.\n",
+          stderr);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
+    char *help_argv[4];
+
+    if (argc < 2)
+        return usage_error("no command given", NULL);
+    if (argc >= 3 && (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+                      strcmp(argv[1], "-h") == 0)) {
+        /* `vigil help scan` is `vigil scan --help` */
+        help_argv[0] = argv[0];
+        help_argv[1] = argv[2];
+        help_argv[2] = (char *)"--help";
+        help_argv[3] = NULL;
+        argc = 3;
+        argv = help_argv;
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "scan") == 0)
         return cmd_scan(argc - 1, argv + 1);
     if (strcmp(cmd, "rules") == 0)
         return cmd_rules(argc - 1, argv + 1);
-    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
         printf("vigil %s\n", vigil_version());
         return 0;
     }
@@ -52,7 +79,5 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    fprintf(stderr, "vigil: unknown command '%s'\n", cmd);
-    usage(stderr);
-    return 2;
+    return usage_error("unknown command", cmd);
 }

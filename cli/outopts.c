@@ -3,6 +3,7 @@
  * Why one place: see outopts.h; before it, `scan` and `logs` each had a
  * copy of the same switch and drifted (one accepted -q, one ignored it). */
 #include "outopts.h"
+#include "usage.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -16,9 +17,9 @@ void out_args_init(out_args *o)
     o->color = -1;
 }
 
-static int bad_value(const char *cmd, const char *opt, const char *val)
+static int bad_value(const char *cmd, const char *opt, const char *val, const char *valid)
 {
-    fprintf(stderr, "vigil %s: invalid value for %s: '%s'\n", cmd, opt, val);
+    usage_bad_value(cmd, opt, val, valid);
     return -1;
 }
 
@@ -31,7 +32,7 @@ int out_args_option(out_args *o, const char *cmd, int c, const char *arg)
         else if (strcmp(arg, "jsonl") == 0 || strcmp(arg, "json") == 0)
             o->format = OUT_JSONL;
         else
-            return bad_value(cmd, "--format", arg);
+            return bad_value(cmd, "--format", arg, "text, jsonl");
         return 1;
     case 'o':
         o->output = arg;
@@ -43,7 +44,7 @@ int out_args_option(out_args *o, const char *cmd, int c, const char *arg)
                 return 1;
             }
         }
-        return bad_value(cmd, "--min-level", arg);
+        return bad_value(cmd, "--min-level", arg, "info, notice, warning, alert");
     case OUT_OPT_BASE + 1:
         if (strcmp(arg, "auto") == 0)
             o->color = -1;
@@ -52,7 +53,7 @@ int out_args_option(out_args *o, const char *cmd, int c, const char *arg)
         else if (strcmp(arg, "never") == 0)
             o->color = 0;
         else
-            return bad_value(cmd, "--color", arg);
+            return bad_value(cmd, "--color", arg, "auto, always, never");
         return 1;
     case 'q':
         o->quiet = 1;

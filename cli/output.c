@@ -8,6 +8,7 @@
 #include "output.h"
 #include "finding_line.h"
 #include "output_net.h"
+#include "text_escape.h"
 
 #include <jansson.h>
 #include <stdatomic.h>
@@ -108,15 +109,15 @@ void out_human_bytes(double bytes, char *buf, size_t cap)
         snprintf(buf, cap, "%.1f %s", bytes, units[u]);
 }
 
-/* Valid UTF-8 copy of s (invalid bytes become U+FFFD), for JSON. */
-static json_t *jstr(const char *s)
+/* Valid UTF-8 copy of s[0..n) (invalid bytes become U+FFFD; a NUL is kept,
+ * written \u0000), for JSON. */
+static json_t *jstrn(const char *s, size_t n)
 {
     if (s == NULL)
         return json_null();
-    json_t *j = json_string(s);
+    json_t *j = json_stringn(s, n);
     if (j != NULL)
         return j;
-    size_t n = strlen(s);
     char *fixed = malloc(n * 3 + 1);
     if (fixed == NULL)
         return json_null();
@@ -152,6 +153,12 @@ static json_t *jstr(const char *s)
     j = json_stringn(fixed, o);
     free(fixed);
     return j ? j : json_null();
+}
+
+/* The same for a C string. */
+static json_t *jstr(const char *s)
+{
+    return s == NULL ? json_null() : jstrn(s, strlen(s));
 }
 
 static void clear_progress_locked(out_writer *w)
@@ -351,13 +358,24 @@ static void text_event(out_writer *w, const vigil_target_result *r)
     char level[16];
 
     upper_level(r->level, level, sizeof level);
-    fprintf(fp, "%s%-7s%s score %3d  %s#%llu  %s  %s  %s/%s  ", lc, level, z, r->score, r->path,
-            (unsigned long long)r->record_id, r->event_time ? r->event_time : "-",
-            computer ? computer : "-", channel ? channel : "-", eid ? eid : "-");
+    fprintf(fp, "%s%-7s%s score %3d  ", lc, level, z, r->score);
+    text_escape_puts(fp, r->path);
+    fprintf(fp, "#%llu  ", (unsigned long long)r->record_id);
+    text_escape_puts_or(fp, r->event_time, "-");
+    fputs("  ", fp);
+    text_escape_puts_or(fp, computer, "-");
+    fputs("  ", fp);
+    text_escape_puts_or(fp, channel, "-");
+    fputc('/', fp);
+    text_escape_puts_or(fp, eid, "-");
+    fputs("  ", fp);
     for (size_t i = 0; i < r->nfindings; i++) {
         const vigil_finding *f = &r->findings[i];
-        fprintf(fp, "%s%s%s%s [%s]", i ? "; " : "", b, f->rule ? f->rule : "?", z,
-                f->rule_level ? f->rule_level : "-");
+        fprintf(fp, "%s%s", i ? "; " : "", b);
+        text_escape_puts_or(fp, f->rule, "?");
+        fprintf(fp, "%s [", z);
+        text_escape_puts_or(fp, f->rule_level, "-");
+        fputc(']', fp);
     }
     fputc('\n', fp);
 }
@@ -374,18 +392,25 @@ static void text_correlation(out_writer *w, const vigil_target_result *r)
     upper_level(r->level, level, sizeof level);
     for (size_t i = 0; i < r->nfindings; i++) {
         const vigil_finding *f = &r->findings[i];
-        fprintf(fp, "%s%-7s%s score %3d  correlation %s%s%s [%s]  count %llu", lc, level, z,
-                r->score, b, f->rule ? f->rule : "?", z, f->rule_level ? f->rule_level : "-",
-                (unsigned long long)f->count);
-        for (size_t k = 0; k < f->nfields; k++)
-            fprintf(fp, "  %s=%s", f->fields[k].name, f->fields[k].value);
+        fprintf(fp, "%s%-7s%s score %3d  correlation %s", lc, level, z, r->score, b);
+        text_escape_puts_or(fp, f->rule, "?");
+        fprintf(fp, "%s [", z);
+        text_escape_puts_or(fp, f->rule_level, "-");
+        fprintf(fp, "]  count %llu", (unsigned long long)f->count);
+        for (size_t k = 0; k < f->nfields; k++) {
+            fputs("  ", fp);
+            text_escape_puts(fp, f->fields[k].name);
+            fputc('=', fp);
+            text_escape_puts(fp, f->fields[k].is_null ? "null" : f->fields[k].value);
+        }
         fputc('\n', fp);
         for (size_t k = 0; k < f->nevents; k++) {
             vigil_time_ms_format(f->events[k].time_ms, t, sizeof t);
-            fprintf(fp, "        %s%s#%llu  %s  %s%s\n", d,
-                    f->events[k].source ? f->events[k].source : "-",
-                    (unsigned long long)f->events[k].record_id, t[0] ? t : "-",
-                    f->events[k].rule ? f->events[k].rule : "", z);
+            fprintf(fp, "        %s", d);
+            text_escape_puts_or(fp, f->events[k].source, "-");
+            fprintf(fp, "#%llu  %s  ", (unsigned long long)f->events[k].record_id, t[0] ? t : "-");
+            text_escape_puts(fp, f->events[k].rule);
+            fprintf(fp, "%s\n", z);
         }
     }
 }
@@ -403,28 +428,37 @@ static void text_result(out_writer *w, const vigil_target_result *r)
     for (char *p = level; *p; p++)
         *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
     out_human_bytes((double)r->size, size, sizeof size);
-    fprintf(fp, "%s%-7s%s score %3d  %s%s%s\n", lc, level, z, r->score, b, r->path, z);
-    fprintf(fp, "        %stype %s  size %s  md5 %s  sha1 %s  sha256 %s%s\n", d,
-            r->filetype && r->filetype[0] ? r->filetype : "-", size, r->md5 ? r->md5 : "-",
+    fprintf(fp, "%s%-7s%s score %3d  %s", lc, level, z, r->score, b);
+    text_escape_puts(fp, r->path);
+    fprintf(fp, "%s\n        %stype ", z, d);
+    text_escape_puts_or(fp, r->filetype, "-");
+    fprintf(fp, "  size %s  md5 %s  sha1 %s  sha256 %s%s\n", size, r->md5 ? r->md5 : "-",
             r->sha1 ? r->sha1 : "-", r->sha256 ? r->sha256 : "-", z);
     for (size_t i = 0; i < r->nfindings; i++) {
         const vigil_finding *f = &r->findings[i];
-        fprintf(fp, "        %-8s %s%s%s  score %d", vigil_finding_kind_name(f->kind), b,
-                f->rule ? f->rule : "?", z, f->score);
+        fprintf(fp, "        %-8s %s", vigil_finding_kind_name(f->kind), b);
+        text_escape_puts_or(fp, f->rule, "?");
+        fprintf(fp, "%s  score %d", z, f->score);
         if (f->rule_source) {
-            fprintf(fp, "  %s(%s", d, f->rule_source);
+            fprintf(fp, "  %s(", d);
+            text_escape_puts(fp, f->rule_source);
             if (f->rule_line)
                 fprintf(fp, ":%llu", (unsigned long long)f->rule_line);
             fprintf(fp, ")%s", z);
         }
         fputc('\n', fp);
-        if (f->description && f->description[0])
-            fprintf(fp, "                 %s\n", f->description);
+        if (f->description && f->description[0]) {
+            fputs("                 ", fp);
+            text_escape_puts(fp, f->description);
+            fputc('\n', fp);
+        }
         if (f->nstrings) {
             fprintf(fp, "                 %sstrings:", d);
-            for (size_t k = 0; k < f->nstrings; k++)
-                fprintf(fp, " %s@0x%llx", f->strings[k].id,
-                        (unsigned long long)f->strings[k].offset);
+            for (size_t k = 0; k < f->nstrings; k++) {
+                fputc(' ', fp);
+                text_escape_puts(fp, f->strings[k].id);
+                fprintf(fp, "@0x%llx", (unsigned long long)f->strings[k].offset);
+            }
             if (f->strings_total > f->nstrings)
                 fprintf(fp, " (+%llu more)", (unsigned long long)(f->strings_total - f->nstrings));
             fprintf(fp, "%s\n", z);
@@ -506,14 +540,15 @@ void out_diag(const vigil_diag *d, void *user)
             fflush(w->fp); /* whole lines only, should fp and stderr be one file */
         fprintf(stderr, "vigil: %s: ", names[d->level]);
         if (d->source != NULL) {
-            fputs(d->source, stderr);
+            text_escape_puts(stderr, d->source);
             if (d->line)
                 fprintf(stderr, ":%llu", (unsigned long long)d->line);
             else if (d->has_offset)
                 fprintf(stderr, "@0x%llx", (unsigned long long)d->offset);
             fputs(": ", stderr);
         }
-        fprintf(stderr, "%s\n", d->message);
+        text_escape_puts(stderr, d->message); /* it may quote the data */
+        fputc('\n', stderr);
     }
     pthread_mutex_unlock(&w->lock);
 }
@@ -531,16 +566,22 @@ void out_progress(const vigil_sweep_progress *p, void *user)
     if (n < 0 || n >= (int)sizeof line)
         return;
     if (p->current != NULL) {
-        /* keep the end of the path, which names the file */
+        /* keep the end of the path, which names the file; escaped first, as
+         * a name holding ESC or CR could rewrite the terminal */
+        char esc[4096];
         size_t room = (size_t)(cols - n > 10 ? cols - n : 10);
         size_t len = strlen(p->current);
-        const char *cur = p->current;
-        if (len > room) {
-            cur += len - room + 3;
-            snprintf(line + n, sizeof line - (size_t)n, "...%s", cur);
-        } else {
-            snprintf(line + n, sizeof line - (size_t)n, "%s", cur);
+        size_t keep = (sizeof esc - 1) / 4; /* an escape is at most 4 bytes a byte */
+        const char *tail = len > keep ? p->current + len - keep : p->current;
+        size_t elen = text_escape(esc, sizeof esc, tail, strlen(tail));
+        const char *cur = esc, *dots = "";
+        if (elen > room) {
+            cur += elen - room + 3;
+            while ((*(const unsigned char *)cur & 0xc0) == 0x80) /* not in a character */
+                cur++;
+            dots = "...";
         }
+        snprintf(line + n, sizeof line - (size_t)n, "%s%.*s", dots, (int)room, cur);
     }
     pthread_mutex_lock(&w->lock);
     fprintf(stderr, "\r\033[K%s", line);
@@ -661,6 +702,11 @@ void out_write_summary(out_writer *w, const out_summary *s)
 json_t *out_jstr(const char *s)
 {
     return jstr(s);
+}
+
+json_t *out_jstrn(const char *s, size_t n)
+{
+    return jstrn(s, n);
 }
 
 void out_put_json_line(out_writer *w, json_t *o)

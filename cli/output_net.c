@@ -1,12 +1,14 @@
 /* output_net.c - text and JSON Lines for `vigil logs` and `vigil
  * connections` hits and their closing summaries.
  *
- * Log lines are hostile input shown on a terminal: in text output control
- * bytes (escape sequences included) are replaced by '.', and JSON goes
- * through output.c's escaping. Field names are documented in
+ * Log lines are hostile input shown on a terminal: in text output every
+ * string from the data goes through text_escape.c (escape sequences, NUL
+ * and invalid UTF-8 shown as \x1b, \x00, ...), and JSON through output.c's
+ * escaping, which keeps a line's text past a NUL. Field names are documented in
  * docs/output.md and follow the sweep's (rule_source, rule_line, score,
  * level) so one consumer can read both. */
 #include "output_net.h"
+#include "text_escape.h"
 
 #include <string.h>
 
@@ -29,20 +31,6 @@ static const char *level_color(vigil_level l)
     default:
         return C_DIM;
     }
-}
-
-/* Writes s[0..n) with control bytes shown as '.'. */
-static void put_safe(FILE *fp, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        fputc(c < 0x20 && c != '\t' ? '.' : c == 0x7f ? '.' : (int)c, fp);
-    }
-}
-
-static void put_safe_str(FILE *fp, const char *s)
-{
-    put_safe(fp, s, strlen(s));
 }
 
 int out_log_hit(const vigil_log_hit *h, void *user)
@@ -73,7 +61,7 @@ int out_log_hit(const vigil_log_hit *h, void *user)
                     json_object_set_new(o, "rule_source", out_jstr(h->source));
                 if (h->source_line)
                     json_object_set_new(o, "rule_line", json_integer((json_int_t)h->source_line));
-                json_object_set_new(o, "text", out_jstr(h->text));
+                json_object_set_new(o, "text", out_jstrn(h->text, h->text_len));
                 json_object_set_new(o, "text_truncated", json_boolean(h->text_truncated));
                 out_put_json_line(w, o);
                 json_decref(o);
@@ -81,24 +69,24 @@ int out_log_hit(const vigil_log_hit *h, void *user)
         } else {
             const char *lc = w->color ? level_color(lv) : "", *b = w->color ? C_BOLD : "";
             const char *d = w->color ? C_DIM : "", *z = w->color ? C_RESET : "";
-            put_safe_str(w->fp, h->path);
+            text_escape_puts(w->fp, h->path);
             fprintf(w->fp, ":%llu: %s%s%s %s", (unsigned long long)h->line, lc,
                     vigil_level_name(lv), z, b);
-            put_safe_str(w->fp, h->indicator);
+            text_escape_puts(w->fp, h->indicator);
             fprintf(w->fp, "%s score %d", z, h->score);
             if (h->source != NULL) {
                 fprintf(w->fp, "  %s(", d);
-                put_safe_str(w->fp, h->source);
+                text_escape_puts(w->fp, h->source);
                 if (h->source_line)
                     fprintf(w->fp, ":%llu", (unsigned long long)h->source_line);
                 fprintf(w->fp, ")%s", z);
             }
             if (h->description != NULL && h->description[0]) {
                 fputs("  ", w->fp);
-                put_safe_str(w->fp, h->description);
+                text_escape_puts(w->fp, h->description);
             }
             fputs("\n    ", w->fp);
-            put_safe(w->fp, h->text, h->text_len);
+            text_escape_put(w->fp, h->text, h->text_len);
             fputs(h->text_truncated ? " [...]\n" : "\n", w->fp);
         }
     }
@@ -148,14 +136,19 @@ int out_conn_hit(const vigil_conn_hit *h, void *user)
             const char *lc = w->color ? level_color(lv) : "", *b = w->color ? C_BOLD : "";
             const char *z = w->color ? C_RESET : "";
             int v6 = strchr(h->remote, ':') != NULL;
-            fprintf(w->fp, "%s%s%s %s %s%s%s:%u -> %s%s%s:%u %s  pid %d %s  %s%s%s score %d", lc,
-                    vigil_level_name(lv), z, h->proto, v6 ? "[" : "", h->local, v6 ? "]" : "",
-                    h->local_port, v6 ? "[" : "", h->remote, v6 ? "]" : "", h->remote_port,
-                    h->state[0] ? h->state : "-", h->pid, h->exe[0] ? h->exe : "?", b, h->indicator,
-                    z, h->score);
+            fprintf(w->fp, "%s%s%s %s %s", lc, vigil_level_name(lv), z, h->proto, v6 ? "[" : "");
+            text_escape_puts(w->fp, h->local);
+            fprintf(w->fp, "%s:%u -> %s", v6 ? "]" : "", h->local_port, v6 ? "[" : "");
+            text_escape_puts(w->fp, h->remote);
+            fprintf(w->fp, "%s:%u %s  pid %d ", v6 ? "]" : "", h->remote_port,
+                    h->state[0] ? h->state : "-", h->pid);
+            text_escape_puts_or(w->fp, h->exe, "?"); /* a process names its own file */
+            fprintf(w->fp, "  %s", b);
+            text_escape_puts(w->fp, h->indicator);
+            fprintf(w->fp, "%s score %d", z, h->score);
             if (h->source != NULL) {
                 fputs("  (", w->fp);
-                put_safe_str(w->fp, h->source);
+                text_escape_puts(w->fp, h->source);
                 if (h->source_line)
                     fprintf(w->fp, ":%llu", (unsigned long long)h->source_line);
                 fputc(')', w->fp);

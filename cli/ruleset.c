@@ -1,11 +1,29 @@
 /* ruleset.c - shared rule options and engine loading (see ruleset.h). */
 #include "ruleset.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "paths.h"
+#include "text_escape.h"
+
+/* The caller's diagnostic callback, behind one that counts errors: a rule
+ * path the library already named in an error is not named again. Static,
+ * as the engine keeps calling it during the sweep (one engine a process). */
+static vigil_diag_fn load_diag_fn;
+static void *load_diag_user;
+static atomic_ulong load_diag_errors;
+
+static void load_diag(const vigil_diag *d, void *user)
+{
+    (void)user;
+    if (d->level == VIGIL_DIAG_ERROR)
+        atomic_fetch_add(&load_diag_errors, 1);
+    if (load_diag_fn != NULL)
+        load_diag_fn(d, load_diag_user);
+}
 
 int rule_args_option(rule_args *ra, int c, const char *arg)
 {
@@ -122,8 +140,10 @@ vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user
     int mapping_missing = 0;
 
     memset(&eo, 0, sizeof eo);
-    eo.on_diag = diag;
-    eo.diag_user = user;
+    load_diag_fn = diag;
+    load_diag_user = user;
+    eo.on_diag = load_diag;
+    eo.diag_user = NULL;
     eo.strict = ra->strict;
     eo.sigma_placeholders = ra->placeholders;
     if (!ra->no_cache)
@@ -143,10 +163,13 @@ vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user
     if (st == VIGIL_OK)
         st = vigil_engine_set_yara_grouping(engine, (vigil_yara_grouping_mode)ra->yara_grouping);
     for (size_t i = 0; st == VIGIL_OK && i < ra->n; i++) {
+        unsigned long errors = atomic_load(&load_diag_errors);
         st = vigil_engine_add_path(engine, ra->items[i].path, ra->items[i].kind);
-        if (st != VIGIL_OK)
-            fprintf(stderr, "vigil: cannot load rules from %s: %s\n", ra->items[i].path,
-                    vigil_status_str(st));
+        if (st != VIGIL_OK && atomic_load(&load_diag_errors) == errors) {
+            fputs("vigil: cannot load rules from ", stderr);
+            text_escape_puts(stderr, ra->items[i].path);
+            fprintf(stderr, ": %s\n", vigil_status_str(st));
+        }
     }
     if (st == VIGIL_OK) {
         st = vigil_engine_freeze(engine);

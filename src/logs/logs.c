@@ -48,6 +48,7 @@ typedef struct chunk {
     size_t len;
     uint64_t offset; /* of buf[0] in the file */
     int compressed;  /* buf is a whole compressed file, expanded by the worker */
+    int cut_in_line; /* cut inside a line longer than a chunk: the line goes on */
     uint64_t newlines;
     hitrec *hits;
     size_t nhits, caphits;
@@ -444,7 +445,9 @@ static vigil_status worker_work(void *ctx, void *state, void *item)
             st = VIGIL_ERR_NOMEM;
         pthread_mutex_lock(&c->cb_mu);
         c->st.bytes += k->len;
-        c->st.lines += k->newlines + (k->len > 0 && k->buf[k->len - 1] != '\n');
+        /* a line longer than a chunk is cut without a newline: counted once,
+         * in the file's last chunk or where its newline is */
+        c->st.lines += k->newlines + (!k->cut_in_line && k->len > 0 && k->buf[k->len - 1] != '\n');
         pthread_mutex_unlock(&c->cb_mu);
     }
     if (st != VIGIL_OK) {
@@ -476,7 +479,7 @@ typedef struct walk_user {
 } walk_user;
 
 static vigil_status push_chunk(logs_ctx *c, log_file *f, size_t idx, char *buf, size_t len,
-                               uint64_t off, int compressed)
+                               uint64_t off, int compressed, int cut_in_line)
 {
     chunk *k = calloc(1, sizeof *k);
     job *j = malloc(sizeof *j);
@@ -492,6 +495,7 @@ static vigil_status push_chunk(logs_ctx *c, log_file *f, size_t idx, char *buf, 
     k->len = len;
     k->offset = off;
     k->compressed = compressed;
+    k->cut_in_line = cut_in_line;
     pthread_mutex_lock(&f->mu);
     f->refs++;
     pthread_mutex_unlock(&f->mu);
@@ -568,13 +572,14 @@ static vigil_status read_compressed(logs_ctx *c, log_file *f, int fd, char *buf,
     pthread_mutex_lock(&c->cb_mu);
     c->st.files++;
     pthread_mutex_unlock(&c->cb_mu);
-    return push_chunk(c, f, 0, buf, have, 0, 1);
+    return push_chunk(c, f, 0, buf, have, 0, 1, 0);
 }
 
 static vigil_status read_plain(logs_ctx *c, log_file *f, int fd, char *buf, size_t have, int eof)
 {
     uint64_t off = 0;
     size_t idx = 0;
+    int cut_in_line = 0;
     vigil_status st = VIGIL_OK;
 
     pthread_mutex_lock(&c->cb_mu);
@@ -593,13 +598,21 @@ static vigil_status read_plain(logs_ctx *c, log_file *f, int fd, char *buf, size
         }
         if (have == 0) {
             free(buf);
+            if (cut_in_line) { /* the file ended where its last chunk was cut */
+                pthread_mutex_lock(&c->cb_mu);
+                c->st.lines++;
+                pthread_mutex_unlock(&c->cb_mu);
+            }
             break;
         }
         size_t cut = have;
+        cut_in_line = 0;
         if (!eof) {
             const char *nl = memrchr(buf, '\n', have);
             if (nl != NULL)
-                cut = (size_t)(nl - buf) + 1; /* else one line longer than a chunk: cut it */
+                cut = (size_t)(nl - buf) + 1;
+            else /* one line longer than a chunk: cut it */
+                cut_in_line = 1;
         }
         char *next = NULL;
         if (!eof) {
@@ -611,7 +624,7 @@ static vigil_status read_plain(logs_ctx *c, log_file *f, int fd, char *buf, size
             memcpy(next, buf + cut, have - cut);
         }
         size_t rest = have - cut;
-        st = push_chunk(c, f, idx++, buf, cut, off, 0);
+        st = push_chunk(c, f, idx++, buf, cut, off, 0, cut_in_line);
         off += cut;
         buf = next;
         have = rest;

@@ -110,7 +110,7 @@ printf 'x \033[31m evil-c2.example\033[0m y\n' > "$TMP/esc.log"
 "$VIGIL" logs --c2-iocs "$I/test-c2-iocs.txt" "$TMP/esc.log" > "$TMP/text" 2>&1
 expect_eq "text exit 1" "$?" "1"
 expect_eq "text hit line" "$(sed -n 1p "$TMP/text" | sed "s|$TMP/||g")" "esc.log:1: alert evil-c2.example score 100  (intel/test-c2-iocs.txt:2)  Test C2 servers"
-expect_eq "text line shown without escape codes" "$(sed -n 2p "$TMP/text")" "    x .[31m evil-c2.example.[0m y"
+expect_eq "text line shown without escape codes" "$(sed -n 2p "$TMP/text")" '    x \x1b[31m evil-c2.example\x1b[0m y'
 
 # a long line is shown as a bounded window around the match
 { head -c 5000 /dev/zero | tr '\0' 'a'; printf ' 198.51.100.23 '; head -c 5000 /dev/zero | tr '\0' 'b'; printf '\n'; } > "$TMP/long.log"
