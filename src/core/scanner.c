@@ -301,7 +301,9 @@ static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t
 typedef struct big_member {
     char *path; /* "outer!member" */
     uint64_t size;
-    vigil_status hst; /* of the hasher */
+    vigil_status hst;  /* of the hasher */
+    uint8_t head[512]; /* the first bytes, for the file type */
+    size_t headlen;
 } big_member;
 
 typedef struct member_ctx {
@@ -382,6 +384,7 @@ static vigil_status big_begin(void *user, const char *name)
     m->big.path[a] = '!';
     memcpy(m->big.path + a + 1, name, b + 1);
     m->big.size = 0;
+    m->big.headlen = 0;
     m->big.hst =
         vigil_hasher_begin(m->s->hasher, VIGIL_HASH_MD5 | VIGIL_HASH_SHA1 | VIGIL_HASH_SHA256);
     return VIGIL_OK;
@@ -392,6 +395,13 @@ static vigil_status big_data(void *user, const uint8_t *data, size_t len)
     member_ctx *m = user;
 
     m->big.size += len;
+    if (m->big.headlen < sizeof m->big.head) {
+        size_t take = sizeof m->big.head - m->big.headlen;
+        if (take > len)
+            take = len;
+        memcpy(m->big.head + m->big.headlen, data, take);
+        m->big.headlen += take;
+    }
     if (m->big.hst == VIGIL_OK)
         m->big.hst = vigil_hasher_update(m->s->hasher, data, len);
     return VIGIL_OK;
@@ -419,7 +429,8 @@ static vigil_status big_end(void *user, int complete)
     vigil_findbuf_reset(&s->fb);
     st = check_iocs(s, &t, &hashes);
     if (st == VIGIL_OK)
-        st = report(s, &t, NULL, 0, 1, &hashes, "", NULL);
+        st = report(s, &t, NULL, 0, 1, &hashes, vigil_filetype_detect(m->big.head, m->big.headlen),
+                    NULL);
     free(m->big.path);
     m->big.path = NULL;
     return st;
