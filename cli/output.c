@@ -587,7 +587,7 @@ static void write_not_opened(FILE *fp, const out_summary *s)
         fputs(" (name and hash checked)\n", fp);
     }
     if (sc->archives_cut)
-        fprintf(fp, "cut short: %llu archive%s stopped at the expansion limits (bomb)\n",
+        fprintf(fp, "cut short: %llu archive%s stopped at the bomb or member count limits\n",
                 (unsigned long long)sc->archives_cut, sc->archives_cut == 1 ? "" : "s");
 }
 

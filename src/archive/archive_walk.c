@@ -416,6 +416,7 @@ static vigil_status walk_entries(walk_ctx *c, vigil_archive_member_fn cb, void *
         if (archive_entry_filetype(e) != AE_IFREG)
             continue;
         if (seen++ >= c->max_members) {
+            c->st->too_many = 1;
             vigil_diagf(c->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_LIMIT, c->display, 0,
                         "too many members: more than %llu, the rest was not read",
                         (unsigned long long)c->max_members);

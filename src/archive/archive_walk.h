@@ -41,6 +41,7 @@ typedef struct vigil_archive_walk_stats {
     uint64_t oversized; /* of those, members past max_member_size */
     uint64_t expanded;  /* bytes expanded */
     int bomb;           /* a ratio or total limit stopped the walk */
+    int too_many;       /* the member count limit stopped the walk */
 } vigil_archive_walk_stats;
 
 /* display_name names the archive in diagnostics. Returns VIGIL_OK even for

@@ -459,7 +459,7 @@ static vigil_status open_archive(vigil_scanner *s, const target *t, const uint8_
     st = vigil_archive_walk_big(data, len, t->path, &s->opt.archive, t->budget, &s->diag, on_member,
                                 &big, &m, &ws);
     free(m.big.path);
-    if (ws.bomb)
+    if (ws.bomb || ws.too_many)
         s->stats.archives_cut++;
     return st;
 }
