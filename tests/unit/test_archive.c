@@ -490,6 +490,8 @@ static void test_limits_and_abort(void)
     CHECK_EQ_INT(r.nmem, 2);
     CHECK_EQ_INT(r.ndiag, 1);
     CHECK_EQ_STR(r.dmsg[0], "too many members: more than 2, the rest was not read");
+    CHECK_EQ_INT(st.too_many, 1);
+    CHECK_EQ_INT(st.bomb, 0);
     rec_free(&r);
 
     memset(&r, 0, sizeof r);
