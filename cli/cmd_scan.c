@@ -291,7 +291,9 @@ int cmd_scan(int argc, char **argv)
         fprintf(stderr, "vigil scan: sweep failed: %s\n", vigil_status_str(st));
         goto out_engine;
     }
-    out_summary sum = {&stats, &counts, vigil_version()};
+    vigil_scan_options limits = a.sweep.scan;
+    vigil_scan_options_defaults(&limits);
+    out_summary sum = {&stats, &counts, vigil_version(), &limits};
     out_write_summary(&w, &sum);
     if (cancelled) {
         fprintf(stderr, "vigil scan: interrupted\n");

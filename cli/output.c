@@ -603,6 +603,35 @@ static void with_commas(unsigned long long v, char *buf, size_t cap)
     buf[o] = '\0';
 }
 
+/* What the sweep did not look into, one line each, only when it happened. */
+static void write_not_opened(FILE *fp, const out_summary *s)
+{
+    const vigil_scan_stats *sc = &s->stats->scan;
+    unsigned depth = s->scan != NULL ? s->scan->archive.max_depth : 0;
+    unsigned long long msize = s->scan != NULL ? s->scan->archive.max_member_size : 0;
+
+    if (sc->archives_too_deep) {
+        fprintf(fp, "not opened: %llu archive%s nested past the depth limit",
+                (unsigned long long)sc->archives_too_deep, sc->archives_too_deep == 1 ? "" : "s");
+        if (depth)
+            fprintf(fp, " %u", depth);
+        fputs(" (name and hash checked)\n", fp);
+    }
+    if (sc->members_oversized) {
+        fprintf(fp, "not scanned: %llu archive member%s over the member size limit",
+                (unsigned long long)sc->members_oversized, sc->members_oversized == 1 ? "" : "s");
+        if (msize) {
+            char b[32];
+            out_human_bytes((double)msize, b, sizeof b);
+            fprintf(fp, " %s", b);
+        }
+        fputs(" (name and hash checked)\n", fp);
+    }
+    if (sc->archives_cut)
+        fprintf(fp, "cut short: %llu archive%s stopped at the bomb or member count limits\n",
+                (unsigned long long)sc->archives_cut, sc->archives_cut == 1 ? "" : "s");
+}
+
 void out_write_summary(out_writer *w, const out_summary *s)
 {
     const vigil_sweep_stats *st = s->stats;
@@ -630,6 +659,11 @@ void out_write_summary(out_writer *w, const out_summary *s)
             o, "unreadable",
             json_integer((json_int_t)st->unreadable + (json_int_t)st->scan.unreadable));
         json_object_set_new(o, "oversized", json_integer((json_int_t)st->scan.oversized));
+        json_object_set_new(o, "archives_too_deep",
+                            json_integer((json_int_t)st->scan.archives_too_deep));
+        json_object_set_new(o, "members_oversized",
+                            json_integer((json_int_t)st->scan.members_oversized));
+        json_object_set_new(o, "archives_cut", json_integer((json_int_t)st->scan.archives_cut));
         json_object_set_new(o, "event_logs", json_integer((json_int_t)st->scan.event_logs));
         json_object_set_new(o, "events", json_integer((json_int_t)st->scan.events));
         json_object_set_new(o, "event_matches", json_integer((json_int_t)st->scan.event_matches));
@@ -693,6 +727,7 @@ void out_write_summary(out_writer *w, const out_summary *s)
                 w->diag_errors, w->diag_warnings,
                 (unsigned long long)st->unreadable + (unsigned long long)st->scan.unreadable,
                 (unsigned long long)st->skipped, (unsigned long long)st->scan.oversized);
+        write_not_opened(w->fp, s);
     }
     fflush(w->fp);
     pthread_mutex_unlock(&w->lock);

@@ -53,6 +53,8 @@ typedef struct out_summary {
     const vigil_sweep_stats *stats;
     const vigil_engine_counts *rules;
     const char *version;
+    const vigil_scan_options
+        *scan; /* the limits in force, for the "not opened" line; may be NULL */
 } out_summary;
 
 void out_write_summary(out_writer *w, const out_summary *s);

@@ -73,6 +73,11 @@ void vigil_evtx_get_stats(const vigil_evtx_parser *parser, vigil_evtx_stats *out
 /* Non-zero if the buffer starts with the EVTX file signature "ElfFile\0". */
 int vigil_evtx_is_evtx(const void *data, size_t len);
 
+/* Non-zero if the buffer has no file signature but holds an EVTX chunk
+ * ("ElfChnk\0") where one belongs (4 KiB + n * 64 KiB): an event log whose
+ * header was damaged or wiped, whose chunks are still read (with a warning). */
+int vigil_evtx_is_headless(const void *data, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -56,7 +56,8 @@ typedef struct vigil_logs_options {
     const char *const *excludes; /* fnmatch globs against the full path and the base name */
     size_t nexcludes;
     size_t max_line;      /* bytes of the line given in hits; 0 = 1024 */
-    int binary;           /* also scan files that look binary (a NUL in the first 4 KiB) */
+    int binary;           /* also scan files that look binary (short NUL runs or control
+                             bytes with NULs in the first 4 KiB; long NUL runs are padding) */
     int no_decompress;    /* do not open gz/bz2/xz and archives: scan the raw bytes */
     volatile int *cancel; /* non-zero stops early (VIGIL_ERR_ABORTED); may be NULL */
 } vigil_logs_options;

@@ -80,6 +80,9 @@ typedef struct vigil_scan_stats {
     uint64_t event_logs;                  /* EVTX / JSON event files matched against Sigma rules */
     uint64_t events;                      /* events read from them */
     uint64_t event_matches;               /* events that matched at least one reported rule */
+    uint64_t archives_too_deep;           /* archives not opened: nested past archive.max_depth */
+    uint64_t members_oversized;           /* members past max_member_size: name and hash only */
+    uint64_t archives_cut;                /* archives a bomb or member count limit stopped */
 } vigil_scan_stats;
 
 void vigil_scanner_get_stats(const vigil_scanner *scanner, vigil_scan_stats *out);

@@ -22,7 +22,9 @@
 typedef enum {
     MEMBER_READ,    /* the whole member is in ctx->buf */
     MEMBER_SKIPPED, /* reported and skipped; go on with the next header */
-    MEMBER_STOP     /* reported; the walk ends (bomb or fatal error) */
+    MEMBER_STOP,    /* reported; the walk ends (bomb or fatal error) */
+    MEMBER_PARTIAL  /* a bomb limit hit while reading: what was read is in
+                       ctx->buf and is scanned, then the walk ends */
 } member_end;
 
 typedef struct walk_ctx {
@@ -40,7 +42,11 @@ typedef struct walk_ctx {
     uint8_t *scratch; /* CHUNK bytes to discard into */
     char *label;      /* "display!member" for diagnostics */
     size_t label_cap;
-    vigil_status err; /* VIGIL_ERR_NOMEM while reading */
+    vigil_status err;                 /* VIGIL_ERR_NOMEM while reading, or big's failure */
+    const vigil_archive_big_fns *big; /* oversized members streamed here; may be NULL */
+    void *user;
+    uint64_t headers; /* headers read, of any type */
+    int eof;          /* the walk reached the end of the archive */
 } walk_ctx;
 
 static int has_prefix(const uint8_t *d, size_t len, size_t at, const char *magic, size_t n)
@@ -104,9 +110,10 @@ static int account(walk_ctx *c, size_t n)
     if (n > c->budget) {
         c->budget = 0;
         c->st->bomb = 1;
-        vigil_diagf(c->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_LIMIT, c->display, 0,
-                    "archive bomb: expanded %llu bytes, past the budget of this file",
-                    (unsigned long long)c->st->expanded);
+        vigil_diagf(
+            c->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_LIMIT, c->display, 0,
+            "archive bomb: expanded %llu bytes, past the budget of this file; the rest not read",
+            (unsigned long long)c->st->expanded);
         return 1;
     }
     c->budget -= n;
@@ -115,7 +122,8 @@ static int account(walk_ctx *c, size_t n)
         c->st->expanded > c->compressed * c->max_ratio) {
         c->st->bomb = 1;
         vigil_diagf(c->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_LIMIT, c->display, 0,
-                    "archive bomb: expanded %llu bytes from %llu compressed, past ratio %u",
+                    "archive bomb: expanded %llu bytes from %llu compressed, past ratio %u; the "
+                    "rest not read",
                     (unsigned long long)c->st->expanded, (unsigned long long)c->compressed,
                     c->max_ratio);
         return 1;
@@ -182,12 +190,65 @@ static member_end discard_rest(walk_ctx *c, struct archive_entry *e, const char 
     }
 }
 
-static member_end too_large(walk_ctx *c, struct archive_entry *e, const char *name)
+/* Streams an oversized member to the caller's big functions: what was
+ * read already (have bytes in buf, then extra), then the rest as far as the
+ * limits allow. The caller checks its name and, when every byte was seen,
+ * its hashes. */
+static member_end stream_big(walk_ctx *c, const char *name, size_t have, const uint8_t *extra,
+                             size_t nextra)
+{
+    const vigil_archive_big_fns *b = c->big;
+    member_end end = MEMBER_SKIPPED;
+    int complete = 0;
+    vigil_status s;
+
+    s = b->begin(c->user, name);
+    if (s == VIGIL_OK && have > 0)
+        s = b->data(c->user, c->buf, have);
+    if (s == VIGIL_OK && nextra > 0)
+        s = b->data(c->user, extra, nextra);
+    while (s == VIGIL_OK) {
+        la_ssize_t r = archive_read_data(c->a, c->scratch, CHUNK);
+        if (r == 0) {
+            complete = 1;
+            break;
+        }
+        if (r < 0) {
+            vigil_diagf(c->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_CORRUPT, label_for(c, name), 0,
+                        "corrupt archive: %s", archive_reason(c->a));
+            end = r == ARCHIVE_FATAL ? MEMBER_STOP : MEMBER_SKIPPED;
+            break;
+        }
+        if (account(c, (size_t)r)) {
+            end = MEMBER_STOP;
+            break;
+        }
+        s = b->data(c->user, c->scratch, (size_t)r);
+    }
+    if (s == VIGIL_OK)
+        s = b->end(c->user, complete);
+    else
+        (void)b->end(c->user, 0);
+    if (s != VIGIL_OK) {
+        c->err = s;
+        return MEMBER_STOP;
+    }
+    return end;
+}
+
+/* A member past max_member: reported; streamed to the caller's big
+ * functions (name and hash checks) or else discarded. */
+static member_end too_large(walk_ctx *c, struct archive_entry *e, const char *name, size_t have,
+                            const uint8_t *extra, size_t nextra)
 {
     vigil_diagf(c->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_LIMIT, label_for(c, name), 0,
-                "member too large: more than %llu bytes, not scanned",
-                (unsigned long long)c->max_member);
+                "member too large: more than %llu bytes, not scanned%s",
+                (unsigned long long)c->max_member,
+                c->big != NULL ? " (name and hash checked)" : "");
     c->st->skipped++;
+    c->st->oversized++;
+    if (c->big != NULL)
+        return stream_big(c, name, have, extra, nextra);
     return discard_rest(c, e, name);
 }
 
@@ -220,7 +281,7 @@ static member_end read_member(walk_ctx *c, struct archive_entry *e, const char *
 
     if (archive_entry_size_is_set(e) && archive_entry_size(e) >= 0 &&
         (uint64_t)archive_entry_size(e) > c->max_member)
-        return too_large(c, e, name);
+        return too_large(c, e, name, 0, NULL, 0);
     for (;;) {
         size_t want = CHUNK;
         la_ssize_t r;
@@ -234,7 +295,7 @@ static member_end read_member(walk_ctx *c, struct archive_entry *e, const char *
                 return read_failed(c, e, name, r);
             if (account(c, (size_t)r))
                 return MEMBER_STOP;
-            return too_large(c, e, name);
+            return too_large(c, e, name, have, c->scratch, (size_t)r);
         }
         if (want > c->max_member - have)
             want = (size_t)(c->max_member - have);
@@ -245,9 +306,11 @@ static member_end read_member(walk_ctx *c, struct archive_entry *e, const char *
             break;
         if (r < 0)
             return read_failed(c, e, name, r);
-        if (account(c, (size_t)r))
-            return MEMBER_STOP;
         have += (size_t)r;
+        if (account(c, (size_t)r)) {
+            *len = have;
+            return MEMBER_PARTIAL;
+        }
     }
     *len = have;
     return MEMBER_READ;
@@ -284,7 +347,8 @@ static char *raw_member_name(const char *display)
     return strdup(base);
 }
 
-static struct archive *open_reader(const uint8_t *data, size_t len)
+/* raw_only: the stream's data is one member, whatever it looks like. */
+static struct archive *open_reader(const uint8_t *data, size_t len, int raw_only)
 {
     struct archive *a = archive_read_new();
 
@@ -293,6 +357,10 @@ static struct archive *open_reader(const uint8_t *data, size_t len)
     archive_read_support_filter_gzip(a);
     archive_read_support_filter_bzip2(a);
     archive_read_support_filter_xz(a);
+    if (raw_only) {
+        archive_read_support_format_raw(a);
+        return a;
+    }
     archive_read_support_format_zip(a);
     archive_read_support_format_7zip(a);
     archive_read_support_format_rar(a);
@@ -332,8 +400,12 @@ static vigil_status walk_entries(walk_ctx *c, vigil_archive_member_fn cb, void *
         member_end end;
         vigil_status s;
 
-        if (r == ARCHIVE_EOF)
+        if (r == ARCHIVE_EOF) {
+            c->eof = 1;
             return VIGIL_OK;
+        }
+        if (r >= ARCHIVE_WARN)
+            c->headers++;
         if (r == ARCHIVE_RETRY && ++retries < MAX_RETRIES)
             continue;
         if (r < ARCHIVE_WARN) {
@@ -344,6 +416,7 @@ static vigil_status walk_entries(walk_ctx *c, vigil_archive_member_fn cb, void *
         if (archive_entry_filetype(e) != AE_IFREG)
             continue;
         if (seen++ >= c->max_members) {
+            c->st->too_many = 1;
             vigil_diagf(c->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_LIMIT, c->display, 0,
                         "too many members: more than %llu, the rest was not read",
                         (unsigned long long)c->max_members);
@@ -388,7 +461,7 @@ static vigil_status walk_entries(walk_ctx *c, vigil_archive_member_fn cb, void *
         c->st->members++;
         s = cb(user, name, c->buf != NULL ? c->buf : (const uint8_t *)"", len);
         free(owned);
-        if (s != VIGIL_OK)
+        if (s != VIGIL_OK || end == MEMBER_PARTIAL)
             return s;
     }
 }
@@ -397,6 +470,16 @@ vigil_status vigil_archive_walk(const uint8_t *data, size_t len, const char *dis
                                 const vigil_archive_limits *limits, uint64_t *budget,
                                 const vigil_diag_sink *diag, vigil_archive_member_fn cb, void *user,
                                 vigil_archive_walk_stats *stats)
+{
+    return vigil_archive_walk_big(data, len, display_name, limits, budget, diag, cb, NULL, user,
+                                  stats);
+}
+
+vigil_status vigil_archive_walk_big(const uint8_t *data, size_t len, const char *display_name,
+                                    const vigil_archive_limits *limits, uint64_t *budget,
+                                    const vigil_diag_sink *diag, vigil_archive_member_fn cb,
+                                    const vigil_archive_big_fns *big, void *user,
+                                    vigil_archive_walk_stats *stats)
 {
     vigil_archive_walk_stats local;
     walk_ctx c;
@@ -411,6 +494,8 @@ vigil_status vigil_archive_walk(const uint8_t *data, size_t len, const char *dis
     c.display = display_name != NULL ? display_name : "(archive)";
     c.diag = diag;
     c.st = stats;
+    c.big = big != NULL && big->begin != NULL && big->data != NULL && big->end != NULL ? big : NULL;
+    c.user = user;
     c.compressed = len;
     c.max_member = limits && limits->max_member_size ? limits->max_member_size
                                                      : VIGIL_ARCHIVE_DEFAULT_MAX_MEMBER_SIZE;
@@ -430,7 +515,7 @@ vigil_status vigil_archive_walk(const uint8_t *data, size_t len, const char *dis
         return VIGIL_OK;
     }
     c.scratch = malloc(CHUNK);
-    c.a = open_reader(data, len);
+    c.a = open_reader(data, len, 0);
     if (c.scratch == NULL || c.a == NULL) {
         free(c.scratch);
         if (c.a != NULL)
@@ -443,9 +528,23 @@ vigil_status vigil_archive_walk(const uint8_t *data, size_t len, const char *dis
     } else {
         s = walk_entries(&c, cb, user);
     }
+    /* A compressed stream whose data starts with a zeroed 512-byte block
+     * reads as an empty tar (the end-of-archive mark): read the data as the
+     * stream's one member instead of dropping it unseen. */
+    if (s == VIGIL_OK && c.eof && c.headers == 0 && is_compressed(data, len)) {
+        archive_read_free(c.a);
+        c.a = open_reader(data, len, 1);
+        if (c.a == NULL)
+            s = VIGIL_ERR_NOMEM;
+        else if (archive_read_open_memory(c.a, data, len) != ARCHIVE_OK)
+            fatal(&c);
+        else
+            s = walk_entries(&c, cb, user);
+    }
     if (budget != NULL)
         *budget = c.budget;
-    archive_read_free(c.a);
+    if (c.a != NULL)
+        archive_read_free(c.a);
     free(c.scratch);
     free(c.buf);
     free(c.label);

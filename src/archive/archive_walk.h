@@ -36,10 +36,12 @@ typedef vigil_status (*vigil_archive_member_fn)(void *user, const char *member_n
 #define VIGIL_ARCHIVE_RATIO_FLOOR (1024ull * 1024)
 
 typedef struct vigil_archive_walk_stats {
-    uint64_t members;  /* members delivered */
-    uint64_t skipped;  /* members skipped (too big, encrypted, unreadable) */
-    uint64_t expanded; /* bytes expanded */
-    int bomb;          /* a ratio or total limit stopped the walk */
+    uint64_t members;   /* members delivered */
+    uint64_t skipped;   /* members skipped (too big, encrypted, unreadable) */
+    uint64_t oversized; /* of those, members past max_member_size */
+    uint64_t expanded;  /* bytes expanded */
+    int bomb;           /* a ratio or total limit stopped the walk */
+    int too_many;       /* the member count limit stopped the walk */
 } vigil_archive_walk_stats;
 
 /* display_name names the archive in diagnostics. Returns VIGIL_OK even for
@@ -54,7 +56,28 @@ vigil_status vigil_archive_walk(const uint8_t *data, size_t len, const char *dis
                                 const vigil_diag_sink *diag, vigil_archive_member_fn cb, void *user,
                                 vigil_archive_walk_stats *stats);
 
-/* Diagnostics of a walk, all naming the archive (source = display_name, or
+/* Called, when given, for each member past max_member_size instead of
+ * dropping it unseen: begin with its name, data with its bytes in order as
+ * far as the limits allow (the budget and ratio still apply), end with
+ * complete = 1 when every byte was passed (so hashes of them are the
+ * member's). A status other than VIGIL_OK ends the walk and is returned. */
+typedef struct vigil_archive_big_fns {
+    vigil_status (*begin)(void *user, const char *member_name);
+    vigil_status (*data)(void *user, const uint8_t *data, size_t len);
+    vigil_status (*end)(void *user, int complete);
+} vigil_archive_big_fns;
+
+/* vigil_archive_walk, with oversized members streamed to big (may be NULL). */
+vigil_status vigil_archive_walk_big(const uint8_t *data, size_t len, const char *display_name,
+                                    const vigil_archive_limits *limits, uint64_t *budget,
+                                    const vigil_diag_sink *diag, vigil_archive_member_fn cb,
+                                    const vigil_archive_big_fns *big, void *user,
+                                    vigil_archive_walk_stats *stats);
+
+/* A compressed stream (gz, bz2, xz) whose data reads as an empty tar (it
+ * starts with a zeroed 512-byte block) is read again as one raw member.
+ *
+ * Diagnostics of a walk, all naming the archive (source = display_name, or
  * "display_name!member" for one member), level VIGIL_DIAG_WARNING:
  *   VIGIL_ERR_ACCESS   "password-protected archive: ..." - an encrypted member
  *                      (or encrypted headers) was skipped; callers may treat
@@ -62,6 +85,8 @@ vigil_status vigil_archive_walk(const uint8_t *data, size_t len, const char *dis
  *   VIGIL_ERR_LIMIT    "member too large: ...", "archive bomb: ...",
  *                      "too many members: ..."
  *   VIGIL_ERR_CORRUPT  "corrupt archive: ..." with libarchive's reason.
+ * A member being read when a bomb limit stops the walk is still passed to
+ * the callback with the bytes expanded so far.
  * A NULL budget means limits->max_total for this walk alone; stats may be
  * NULL. Bytes are expanded in 64 KiB steps, so a bomb is stopped within one
  * step of its limit. */

@@ -116,7 +116,9 @@ int vigil_evscan_is_event_log(const char *path, const void *data, size_t len)
 {
     if (data == NULL || len == 0)
         return 0;
-    return vigil_evtx_is_evtx(data, len) || looks_like_json_events(path, data, len);
+    /* a log whose header was wiped still has its chunks: read them */
+    return vigil_evtx_is_evtx(data, len) || vigil_evtx_is_headless(data, len) ||
+           looks_like_json_events(path, data, len);
 }
 
 void vigil_finding_set_sigma_rule(vigil_finding *f, const vigil_sigma_rule_info *r)
@@ -233,7 +235,7 @@ vigil_status vigil_evscan_run(vigil_evscan *es, const char *path, const void *da
     es->user = user;
     es->st = VIGIL_OK;
     es->events = es->matches = 0;
-    if (vigil_evtx_is_evtx(data, len))
+    if (vigil_evtx_is_evtx(data, len) || vigil_evtx_is_headless(data, len))
         st = vigil_evtx_parse_buffer(es->evtx, path, data, len);
     else
         st = vigil_sigma_json_events(path, data, len, on_event, es, forward_diag, es);

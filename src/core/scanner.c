@@ -298,9 +298,18 @@ static vigil_status check_iocs(vigil_scanner *s, const target *t, const vigil_ha
 
 static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t *data, size_t len);
 
+typedef struct big_member {
+    char *path; /* "outer!member" */
+    uint64_t size;
+    vigil_status hst;  /* of the hasher */
+    uint8_t head[512]; /* the first bytes, for the file type */
+    size_t headlen;
+} big_member;
+
 typedef struct member_ctx {
     vigil_scanner *s;
     const target *outer;
+    big_member big; /* the oversized member being streamed */
 } member_ctx;
 
 static vigil_status on_member(void *user, const char *name, const uint8_t *data, size_t len)
@@ -357,6 +366,104 @@ static vigil_status scan_events(vigil_scanner *s, const target *t, const uint8_t
                             &s->stats.events, &s->stats.event_matches);
 }
 
+/* An archive member past the member size limit: its bytes are streamed
+ * through the hasher, then its name and (if every byte was seen) its
+ * hashes are checked like those of a file past --max-size. */
+static vigil_status big_begin(void *user, const char *name)
+{
+    member_ctx *m = user;
+    size_t a = strlen(m->outer->path), b = strlen(name);
+
+    if (a > SIZE_MAX - b - 2)
+        return VIGIL_ERR_OVERFLOW;
+    free(m->big.path);
+    m->big.path = malloc(a + b + 2);
+    if (m->big.path == NULL)
+        return VIGIL_ERR_NOMEM;
+    memcpy(m->big.path, m->outer->path, a);
+    m->big.path[a] = '!';
+    memcpy(m->big.path + a + 1, name, b + 1);
+    m->big.size = 0;
+    m->big.headlen = 0;
+    m->big.hst =
+        vigil_hasher_begin(m->s->hasher, VIGIL_HASH_MD5 | VIGIL_HASH_SHA1 | VIGIL_HASH_SHA256);
+    return VIGIL_OK;
+}
+
+static vigil_status big_data(void *user, const uint8_t *data, size_t len)
+{
+    member_ctx *m = user;
+
+    m->big.size += len;
+    if (m->big.headlen < sizeof m->big.head) {
+        size_t take = sizeof m->big.head - m->big.headlen;
+        if (take > len)
+            take = len;
+        memcpy(m->big.head + m->big.headlen, data, take);
+        m->big.headlen += take;
+    }
+    if (m->big.hst == VIGIL_OK)
+        m->big.hst = vigil_hasher_update(m->s->hasher, data, len);
+    return VIGIL_OK;
+}
+
+static vigil_status big_end(void *user, int complete)
+{
+    member_ctx *m = user;
+    vigil_scanner *s = m->s;
+    vigil_hashes hashes;
+    target t = *m->outer;
+    vigil_status st = VIGIL_OK;
+
+    memset(&hashes, 0, sizeof hashes);
+    if (m->big.hst == VIGIL_OK)
+        m->big.hst = vigil_hasher_finish(s->hasher, &hashes);
+    if (!complete || m->big.hst != VIGIL_OK)
+        memset(&hashes, 0, sizeof hashes); /* a part's hashes are no one's */
+    t.path = m->big.path;
+    t.size = m->big.size;
+    t.depth = m->outer->depth + 1;
+    s->stats.targets++;
+    s->stats.members++;
+    s->stats.members_oversized++;
+    vigil_findbuf_reset(&s->fb);
+    st = check_iocs(s, &t, &hashes);
+    if (st == VIGIL_OK)
+        st = report(s, &t, NULL, 0, 1, &hashes, vigil_filetype_detect(m->big.head, m->big.headlen),
+                    NULL);
+    free(m->big.path);
+    m->big.path = NULL;
+    return st;
+}
+
+/* Opens an archive found in a target, or says why it was not. */
+static vigil_status open_archive(vigil_scanner *s, const target *t, const uint8_t *data, size_t len)
+{
+    static const vigil_archive_big_fns big = {big_begin, big_data, big_end};
+    member_ctx m;
+    vigil_archive_walk_stats ws;
+    vigil_status st;
+
+    if (t->depth >= s->opt.archive.max_depth) {
+        s->stats.archives_too_deep++;
+        vigil_diagf(&s->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_LIMIT, t->path, 0,
+                    "archive not opened: nested deeper than the depth limit %u (name and hash "
+                    "checked)",
+                    s->opt.archive.max_depth);
+        return VIGIL_OK;
+    }
+    memset(&m, 0, sizeof m);
+    m.s = s;
+    m.outer = t;
+    memset(&ws, 0, sizeof ws);
+    st = vigil_archive_walk_big(data, len, t->path, &s->opt.archive, t->budget, &s->diag, on_member,
+                                &big, &m, &ws);
+    free(m.big.path);
+    if (ws.bomb || ws.too_many)
+        s->stats.archives_cut++;
+    return st;
+}
+
 static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t *data, size_t len)
 {
     vigil_hashes hashes;
@@ -392,14 +499,9 @@ static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t
     if (st != VIGIL_OK)
         return st;
 
-    if (!s->opt.no_archives && t->depth < s->opt.archive.max_depth &&
-        vigil_archive_sniff(data, len)) {
-        member_ctx m = {s, t};
-        vigil_archive_walk_stats ws;
-        memset(&ws, 0, sizeof ws);
-        st = vigil_archive_walk(data, len, t->path, &s->opt.archive, t->budget, &s->diag, on_member,
-                                &m, &ws);
-    }
+    /* max_depth 0 means "do not open archives", as no_archives */
+    if (!s->opt.no_archives && s->opt.archive.max_depth > 0 && vigil_archive_sniff(data, len))
+        st = open_archive(s, t, data, len);
     return st;
 }
 

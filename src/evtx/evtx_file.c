@@ -213,6 +213,19 @@ int vigil_evtx_is_evtx(const void *data, size_t len)
     return data != NULL && len >= 8 && memcmp(data, "ElfFile\0", 8) == 0;
 }
 
+int vigil_evtx_is_headless(const void *data, size_t len)
+{
+    const uint8_t *d = data;
+
+    if (d == NULL || vigil_evtx_is_evtx(data, len))
+        return 0;
+    for (size_t at = VIGIL_EVTX_FILE_HEADER; at <= len && len - at >= 8;
+         at += VIGIL_EVTX_CHUNK_SIZE)
+        if (memcmp(d + at, "ElfChnk\0", 8) == 0)
+            return 1;
+    return 0;
+}
+
 /* Diagnostics from worker threads reach the caller one at a time. */
 static void locked_diag(const vigil_diag *d, void *user)
 {
@@ -679,10 +692,10 @@ vigil_status vigil_evtx_parse_buffer(vigil_evtx_parser *p, const char *name, con
     sink = make_sink(p);
     p->stats.files++;
     if (!vigil_evtx_is_evtx(d, len)) {
-        if (len >= VIGIL_EVTX_FILE_HEADER + 8 &&
-            memcmp(d + VIGIL_EVTX_FILE_HEADER, "ElfChnk\0", 8) == 0) {
+        if (vigil_evtx_is_headless(d, len)) {
             vigil_diagf_at(&sink, VIGIL_DIAG_WARNING, VIGIL_ERR_CORRUPT, name, 0,
-                           "no EVTX file signature; reading its chunks anyway");
+                           "no EVTX file signature (damaged file header); reading its chunks "
+                           "anyway");
         } else {
             vigil_diagf_at(&sink, VIGIL_DIAG_ERROR, VIGIL_ERR_CORRUPT, name, 0,
                            "not an EVTX file (no ElfFile signature)");

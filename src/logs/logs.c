@@ -309,6 +309,36 @@ static int member_hit(const vigil_netioc_hit *h, void *user)
     return m->stop;
 }
 
+/* Whether the first bytes of a file look binary. A NUL byte alone does not
+ * say so: a host that crashed leaves runs of NUL bytes in its syslog where
+ * unwritten blocks were (often at the very start), and the text after them
+ * must still be read. Binary data has short NUL runs (structures, UTF-16)
+ * or control bytes besides them. */
+#define NUL_PADDING 16 /* a run of NULs at least this long is padding */
+static int looks_binary(const char *buf, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)buf;
+    int nul = 0, control = 0;
+
+    for (size_t i = 0; i < n;) {
+        if (p[i] == 0) {
+            size_t j = i;
+            while (j < n && p[j] == 0)
+                j++;
+            nul = 1;
+            if (j - i < NUL_PADDING && j < n) /* a short run (not cut by the window) */
+                return 1;
+            i = j;
+            continue;
+        }
+        if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r' && p[i] != '\f' &&
+            p[i] != '\v' && p[i] != 0x1b)
+            control = 1;
+        i++;
+    }
+    return nul && control;
+}
+
 /* "dir/auth.log.gz" holding "auth.log" is reported as the file itself. */
 static int single_stream(const char *outer, const char *member)
 {
@@ -344,7 +374,7 @@ static vigil_status on_member(void *user, const char *name, const uint8_t *data,
         m->path[a] = '!';
         memcpy(m->path + a + 1, name, b + 1);
     }
-    if (!c->o->binary && memchr(data, '\0', len < SNIFF_BYTES ? len : SNIFF_BYTES) != NULL) {
+    if (!c->o->binary && looks_binary((const char *)data, len < SNIFF_BYTES ? len : SNIFF_BYTES)) {
         pthread_mutex_lock(&c->cb_mu);
         c->st.binary_skipped++;
         pthread_mutex_unlock(&c->cb_mu);
@@ -671,7 +701,7 @@ static vigil_status on_file(void *user, const char *path, const struct stat *sb)
         free(buf);
     } else if (!c->o->no_decompress && vigil_archive_sniff((const uint8_t *)buf, (size_t)got)) {
         st = read_compressed(c, f, fd, buf, (size_t)got, sb);
-    } else if (!c->o->binary && memchr(buf, '\0', (size_t)got) != NULL) {
+    } else if (!c->o->binary && looks_binary(buf, (size_t)got)) {
         free(buf);
         vigil_diagf(&c->diag, VIGIL_DIAG_INFO, VIGIL_OK, path, 0, "binary; skipped");
         pthread_mutex_lock(&c->cb_mu);

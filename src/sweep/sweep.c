@@ -160,6 +160,9 @@ static void worker_fini(void *user, unsigned index, void *state)
     c->sum.findings += st.findings;
     c->sum.event_logs += st.event_logs;
     c->sum.events += st.events;
+    c->sum.archives_too_deep += st.archives_too_deep;
+    c->sum.members_oversized += st.members_oversized;
+    c->sum.archives_cut += st.archives_cut;
     c->sum.event_matches += st.event_matches;
     for (int i = 0; i < VIGIL_LEVEL_COUNT; i++)
         c->sum.by_level[i] += st.by_level[i];

@@ -5,8 +5,9 @@
  * than PATH_MAX and renames during the walk do not matter; the identity of a
  * directory (dev/ino) comes from the opened descriptor, so loop detection
  * cannot be raced; pseudo file systems are recognised by fstatfs on that
- * same descriptor; and recursion depth is bounded by a number we choose,
- * not by the C stack. */
+ * same descriptor; and depth is bounded by neither the C stack nor the
+ * number of descriptors (see MAX_OPEN_DIRS): an intruder's tree 1000
+ * levels deep is walked to the bottom. */
 #include "sweep/walk.h"
 
 #include <dirent.h>
@@ -18,8 +19,15 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+/* Directories held open at once, at most: deeper trees close the
+ * shallowest ones (remembering where their reading stood) and reopen them
+ * through ".." of their child on the way back up, so a walk of any depth
+ * needs a bounded number of descriptors. */
+#define MAX_OPEN_DIRS 64
+
 typedef struct frame {
-    DIR *dir;
+    DIR *dir;    /* NULL while closed to save descriptors */
+    long resume; /* telldir() of a closed directory */
     size_t plen; /* length of this directory's path in w->path */
     dev_t dev;
     ino_t ino;
@@ -45,7 +53,8 @@ typedef struct walker {
     char *path;
     size_t cap;
     frame *stack;
-    size_t depth;
+    size_t depth, cap_stack;
+    size_t lo; /* frames below lo are closed */
     dev_t root_dev;
     seen_set seen;
 } walker;
@@ -221,12 +230,22 @@ static vigil_status push_dir(walker *w, int fd)
         close(fd);
         return VIGIL_OK;
     }
-    if (w->depth >= w->max_depth) {
+    if (w->max_depth != 0 && w->depth >= w->max_depth) {
         vigil_diagf(w->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_LIMIT, w->path, 0,
                     "directory nested deeper than %u levels, not entered", w->max_depth);
         w->st->skipped++;
         close(fd);
         return VIGIL_OK;
+    }
+    if (w->depth == w->cap_stack) {
+        size_t ncap = w->cap_stack ? w->cap_stack * 2 : 64;
+        frame *ns = ncap <= SIZE_MAX / sizeof *ns ? realloc(w->stack, ncap * sizeof *ns) : NULL;
+        if (ns == NULL) {
+            close(fd);
+            return VIGIL_ERR_NOMEM;
+        }
+        w->stack = ns;
+        w->cap_stack = ncap;
     }
     d = fdopendir(fd);
     if (d == NULL) {
@@ -236,21 +255,73 @@ static vigil_status push_dir(walker *w, int fd)
     }
     f = &w->stack[w->depth++];
     f->dir = d;
+    f->resume = 0;
     f->plen = strlen(w->path);
     f->dev = st.st_dev;
     f->ino = st.st_ino;
-    if (w->depth == 1)
+    if (w->depth == 1) {
         w->root_dev = st.st_dev;
+        w->lo = 0;
+    }
     w->st->dirs++;
+    if (w->depth - w->lo > MAX_OPEN_DIRS) {
+        frame *old = &w->stack[w->lo++];
+        old->resume = telldir(old->dir);
+        closedir(old->dir);
+        old->dir = NULL;
+    }
     return VIGIL_OK;
 }
 
-static void pop_dir(walker *w)
+/* Opens a directory again for frame p, whose path is w->path (cut at
+ * p->plen): through ".." of its child, else by its path; it must still be
+ * the same directory. Returns the descriptor or -1. */
+static int reopen_fd(walker *w, const frame *p, DIR *child)
+{
+    struct stat st;
+    int fd = child != NULL ? openat(dirfd(child), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+
+    if (fd >= 0 && (fstat(fd, &st) != 0 || st.st_dev != p->dev || st.st_ino != p->ino)) {
+        close(fd);
+        fd = -1;
+    }
+    if (fd < 0) { /* reached through a link, or moved: try the path */
+        fd = open(w->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
+        if (fd >= 0 && (fstat(fd, &st) != 0 || st.st_dev != p->dev || st.st_ino != p->ino)) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    return fd;
+}
+
+/* Leaves the top directory. With resume, a closed parent is opened again
+ * where its reading stood; if that fails it is reported and left closed
+ * (walk_tree then leaves it too). */
+static void pop_dir(walker *w, int resume)
 {
     frame *f = &w->stack[--w->depth];
-    closedir(f->dir);
-    if (w->depth > 0)
-        w->path[w->stack[w->depth - 1].plen] = '\0';
+
+    if (w->depth > 0) {
+        frame *p = &w->stack[w->depth - 1];
+        w->path[p->plen] = '\0';
+        if (resume && p->dir == NULL) {
+            int fd = reopen_fd(w, p, f->dir);
+            p->dir = fd >= 0 ? fdopendir(fd) : NULL;
+            if (p->dir == NULL) {
+                if (fd >= 0)
+                    close(fd);
+                vigil_diagf(w->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_IO, w->path, 0,
+                            "directory moved or removed during the walk: the rest of it not read");
+                w->st->unreadable++;
+            } else {
+                seekdir(p->dir, p->resume);
+            }
+            w->lo = w->depth - 1;
+        }
+    }
+    if (f->dir != NULL)
+        closedir(f->dir);
 }
 
 static int special_dtype(unsigned char t)
@@ -318,31 +389,35 @@ static vigil_status walk_tree(walker *w)
     vigil_status s = VIGIL_OK;
 
     while (w->depth > 0) {
-        frame *top = &w->stack[w->depth - 1];
+        size_t at = w->depth - 1; /* the stack may move: index, not pointer */
         struct dirent *de;
 
         if (cancelled(w))
             return VIGIL_ERR_ABORTED;
+        if (w->stack[at].dir == NULL) { /* could not be reopened (reported) */
+            pop_dir(w, 1);
+            continue;
+        }
         errno = 0;
-        de = readdir(top->dir);
+        de = readdir(w->stack[at].dir);
         if (de == NULL) {
             if (errno != 0) {
-                w->path[top->plen] = '\0';
+                w->path[w->stack[at].plen] = '\0';
                 report_errno(w, errno, "error reading directory");
             }
-            pop_dir(w);
+            pop_dir(w, 1);
             continue;
         }
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
-        s = path_set(w, top->plen, de->d_name);
+        s = path_set(w, w->stack[at].plen, de->d_name);
         if (s != VIGIL_OK)
             return s;
         s = visit(w, de);
         if (s != VIGIL_OK)
             return s;
-        if (w->depth > 0 && top == &w->stack[w->depth - 1])
-            w->path[top->plen] = '\0';
+        if (w->depth == at + 1)
+            w->path[w->stack[at].plen] = '\0';
     }
     return VIGIL_OK;
 }
@@ -386,7 +461,7 @@ static vigil_status walk_root(walker *w, const char *root)
     if (s == VIGIL_OK)
         s = walk_tree(w);
     while (w->depth > 0)
-        pop_dir(w);
+        pop_dir(w, 0);
     return s;
 }
 
@@ -410,10 +485,7 @@ vigil_status vigil_walk_run(const char *const *roots, size_t nroots, const vigil
     w.cb = cb;
     w.user = user;
     w.st = stats;
-    w.max_depth = w.o->max_depth ? w.o->max_depth : VIGIL_WALK_DEFAULT_MAX_DEPTH;
-    w.stack = calloc(w.max_depth, sizeof *w.stack);
-    if (w.stack == NULL)
-        return VIGIL_ERR_NOMEM;
+    w.max_depth = w.o->max_depth;
     for (size_t i = 0; i < nroots && s == VIGIL_OK; i++) {
         if (cancelled(&w))
             s = VIGIL_ERR_ABORTED;

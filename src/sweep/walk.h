@@ -18,8 +18,6 @@
 #include "core/diagsink.h"
 #include "vigil/status.h"
 
-#define VIGIL_WALK_DEFAULT_MAX_DEPTH 256u
-
 typedef struct vigil_walk_options {
     int follow_symlinks;         /* follow links below the roots; loops are detected */
     int one_file_system;         /* do not cross into other devices than the root's */
@@ -27,8 +25,8 @@ typedef struct vigil_walk_options {
                                     an excluded directory is not entered */
     size_t nexcludes;
     volatile int *cancel; /* non-zero stops the walk (VIGIL_ERR_ABORTED); may be NULL */
-    unsigned max_depth;   /* directory nesting below a root; 0 = VIGIL_WALK_DEFAULT_MAX_DEPTH
-                             (each level holds one file descriptor) */
+    unsigned max_depth;   /* directory nesting below a root, reported when passed; 0 = no
+                             limit (a bounded number of directories is held open at once) */
 } vigil_walk_options;
 
 typedef struct vigil_walk_stats {

@@ -9,7 +9,10 @@
 #include <stdint.h>
 
 #include "archive/archive_walk.h"
+#include "core/hash.h"
+#include "core/util.h"
 #include "test.h"
+#include "vigil/vigil.h"
 
 /* ---- building archives in memory ---- */
 
@@ -341,15 +344,20 @@ static void test_bomb_ratio(void)
     lim.max_ratio = 100;
     CHECK(len < 20000); /* the test relies on a tiny compressed size */
     CHECK_EQ_INT(walk(&r, ar, len, "bomb.zip", &lim, NULL, &st), VIGIL_OK);
-    CHECK_EQ_INT(r.nmem, 0);
+    /* the member being read is still scanned, as far as it was expanded */
+    CHECK_EQ_INT(r.nmem, 1);
+    CHECK_EQ_INT(r.lens[0], 1u << 20);
+    CHECK_EQ_STR(r.names[0], "zeros.bin");
     CHECK_EQ_INT(st.bomb, 1);
-    CHECK_EQ_INT(st.members, 0);
+    CHECK_EQ_INT(st.members, 1);
     CHECK_EQ_INT(st.expanded, 1u << 20); /* 16 steps of 64 KiB: the ratio floor */
     CHECK_EQ_INT(r.ndiag, 1);
     CHECK_EQ_INT(r.dcode[0], VIGIL_ERR_LIMIT);
     CHECK_EQ_STR(r.dsource[0], "bomb.zip");
     snprintf(want, sizeof want,
-             "archive bomb: expanded 1048576 bytes from %zu compressed, past ratio 100", len);
+             "archive bomb: expanded 1048576 bytes from %zu compressed, past ratio 100; the rest "
+             "not read",
+             len);
     CHECK_EQ_STR(r.dmsg[0], want);
     rec_free(&r);
 
@@ -362,7 +370,9 @@ static void test_bomb_ratio(void)
     CHECK_EQ_INT(st.expanded, 4 * 65536);
     CHECK_EQ_INT(budget, 0);
     CHECK_EQ_INT(r.ndiag, 1);
-    CHECK_EQ_STR(r.dmsg[0], "archive bomb: expanded 262144 bytes, past the budget of this file");
+    CHECK_EQ_STR(r.dmsg[0],
+                 "archive bomb: expanded 262144 bytes, past the budget of this file; the rest not "
+                 "read");
     rec_free(&r);
 
     /* Within both: delivered whole. */
@@ -480,6 +490,8 @@ static void test_limits_and_abort(void)
     CHECK_EQ_INT(r.nmem, 2);
     CHECK_EQ_INT(r.ndiag, 1);
     CHECK_EQ_STR(r.dmsg[0], "too many members: more than 2, the rest was not read");
+    CHECK_EQ_INT(st.too_many, 1);
+    CHECK_EQ_INT(st.bomb, 0);
     rec_free(&r);
 
     memset(&r, 0, sizeof r);
@@ -511,6 +523,94 @@ static void test_sniff(void)
     CHECK(!vigil_archive_sniff(NULL, 0));
 }
 
+/* ---- through the scanner: what is not opened is still checked ---- */
+
+typedef struct scan_rec {
+    int n;
+    char paths[8][128];
+    int kinds[8];
+    int too_deep_diags, too_large_diags;
+} scan_rec;
+
+static int scan_on_result(const vigil_target_result *r, void *user)
+{
+    scan_rec *s = user;
+    for (size_t i = 0; i < r->nfindings && s->n < 8; i++) {
+        snprintf(s->paths[s->n], sizeof s->paths[0], "%s", r->path);
+        s->kinds[s->n++] = (int)r->findings[i].kind;
+    }
+    return 0;
+}
+
+static void scan_on_diag(const vigil_diag *d, void *user)
+{
+    scan_rec *s = user;
+    if (strstr(d->message, "member too large") != NULL)
+        s->too_large_diags++;
+    if (strstr(d->message, "archive not opened") != NULL)
+        s->too_deep_diags++;
+}
+
+/* A member over the member size limit is hashed and its hashes checked
+ * (zip: size known from the header; gz: found too big while reading). */
+static void test_scan_oversized_member(void)
+{
+    uint8_t big[200];
+    char md5hex[33], ioc[128];
+    vigil_hashes h;
+    vigil_hasher *hs = NULL;
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (uint8_t)(i * 7 + 3);
+    CHECK_EQ_INT(vigil_hasher_create(&hs), VIGIL_OK);
+    CHECK_EQ_INT(vigil_hasher_buffer(hs, VIGIL_HASH_MD5, big, sizeof big, &h), VIGIL_OK);
+    vigil_hasher_destroy(hs);
+    vigil_hex(h.md5, 16, md5hex);
+    snprintf(ioc, sizeof ioc, "%s;90;oversized member\n", md5hex);
+
+    vigil_engine *e = NULL;
+    CHECK_EQ_INT(vigil_engine_create(NULL, &e), VIGIL_OK);
+    CHECK_EQ_INT(vigil_engine_add_string(e, VIGIL_RULES_IOC_HASH, "h.txt", ioc, strlen(ioc)),
+                 VIGIL_OK);
+    CHECK_EQ_INT(vigil_engine_freeze(e), VIGIL_OK);
+
+    static const char *const fmts[] = {"zip", "gz"};
+    static const char *const names[] = {"t.zip", "t.bin.gz"};
+    static const char *const want[] = {"t.zip!big.bin", "t.bin.gz!t.bin"};
+    for (int k = 0; k < 2; k++) {
+        member m = {"big.bin", big, sizeof big};
+        size_t len = 0;
+        uint8_t *ar = build(fmts[k], NULL, &m, 1, &len);
+        vigil_scan_options o;
+        vigil_scanner *sc = NULL;
+        vigil_scan_stats st;
+        scan_rec r;
+        memset(&r, 0, sizeof r);
+        memset(&o, 0, sizeof o);
+        o.archive.max_depth = 5;
+        o.archive.max_member_size = 64;
+        o.archive.max_total = 1u << 20;
+        o.archive.max_ratio = 100;
+        o.archive.max_members = 100;
+        o.on_result = scan_on_result;
+        o.result_user = &r;
+        o.on_diag = scan_on_diag;
+        o.diag_user = &r;
+        CHECK(ar != NULL);
+        CHECK_EQ_INT(vigil_scanner_create(e, &o, &sc), VIGIL_OK);
+        CHECK_EQ_INT(vigil_scanner_scan_memory(sc, names[k], ar, len), VIGIL_OK);
+        vigil_scanner_get_stats(sc, &st);
+        vigil_scanner_destroy(sc);
+        CHECK_EQ_INT(r.n, 1);
+        CHECK_EQ_STR(r.paths[0], want[k]);
+        CHECK_EQ_INT(r.kinds[0], VIGIL_FINDING_HASH);
+        CHECK_EQ_INT(r.too_large_diags, 1);
+        CHECK_EQ_INT(st.members_oversized, 1);
+        CHECK_EQ_INT(st.members, 1);
+        free(ar);
+    }
+    vigil_engine_destroy(e);
+}
+
 int main(void)
 {
     TEST_RUN(test_sniff);
@@ -523,5 +623,6 @@ int main(void)
     TEST_RUN(test_truncated_zip);
     TEST_RUN(test_garbage);
     TEST_RUN(test_limits_and_abort);
+    TEST_RUN(test_scan_oversized_member);
     return TEST_END();
 }

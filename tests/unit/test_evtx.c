@@ -1294,6 +1294,90 @@ static void test_threads(void)
     free(f);
 }
 
+/* ---------- a damaged file header in a scan ---------- */
+
+typedef struct scan_seen {
+    int results, sigma, warnings;
+    char rule[128], path[256], wsource[256], wmsg[512];
+} scan_seen;
+
+static int scan_result(const vigil_target_result *r, void *user)
+{
+    scan_seen *s = user;
+    s->results++;
+    snprintf(s->path, sizeof s->path, "%s", r->path);
+    for (size_t i = 0; i < r->nfindings; i++)
+        if (r->findings[i].kind == VIGIL_FINDING_SIGMA) {
+            s->sigma++;
+            snprintf(s->rule, sizeof s->rule, "%s", r->findings[i].rule_id);
+        }
+    return 0;
+}
+
+static void scan_diag(const vigil_diag *d, void *user)
+{
+    scan_seen *s = user;
+    if (d->level == VIGIL_DIAG_WARNING && s->warnings++ == 0) {
+        snprintf(s->wsource, sizeof s->wsource, "%s", d->source ? d->source : "");
+        snprintf(s->wmsg, sizeof s->wmsg, "%s", d->message);
+    }
+}
+
+/* An event log whose first 4 KiB (the file header) were zeroed: vigil
+ * scan still reads its chunks, matches their events and says the header
+ * is damaged, naming the file. */
+static void test_scan_headless(void)
+{
+    static const char rule[] = "title: cmd started\n"
+                               "id: 20000000-0000-0000-0000-000000000017\n"
+                               "level: high\n"
+                               "logsource:\n    product: windows\n"
+                               "detection:\n    sel:\n        Image|endswith: '\\\\cmd.exe'\n"
+                               "    condition: sel\n";
+    uint8_t *f = new_file();
+    W w0 = {f + VIGIL_EVTX_FILE_HEADER, VIGIL_EVTX_CHUNK_HEADER};
+    W w1 = {f + VIGIL_EVTX_FILE_HEADER + VIGIL_EVTX_CHUNK_SIZE, VIGIL_EVTX_CHUNK_HEADER};
+    uint32_t d0 = 0, d1 = 0;
+    event_record(&w0, &d0, 8, 1, "C:\\x.exe");
+    chunk_finish(w0.b, 8, 8, w0.pos);
+    event_record(&w1, &d1, 9, 1, "C:\\Windows\\cmd.exe");
+    chunk_finish(w1.b, 9, 9, w1.pos);
+    size_t len = file_finish(f, 2);
+    vigil_engine *e = NULL;
+    vigil_scanner *sc = NULL;
+    vigil_scan_options o;
+    scan_seen seen;
+
+    CHECK_EQ_INT(vigil_engine_create(NULL, &e), VIGIL_OK);
+    CHECK_EQ_INT(vigil_engine_add_string(e, VIGIL_RULES_SIGMA, "cmd.yml", rule, strlen(rule)),
+                 VIGIL_OK);
+    CHECK_EQ_INT(vigil_engine_freeze(e), VIGIL_OK);
+    memset(&o, 0, sizeof o);
+    o.on_result = scan_result;
+    o.result_user = &seen;
+    o.on_diag = scan_diag;
+    o.diag_user = &seen;
+    for (int damaged = 0; damaged < 2; damaged++) {
+        if (damaged)
+            memset(f, 0, 4096);
+        memset(&seen, 0, sizeof seen);
+        CHECK_EQ_INT(vigil_scanner_create(e, &o, &sc), VIGIL_OK);
+        CHECK_EQ_INT(vigil_scanner_scan_memory(sc, "logs/Security.evtx", f, len), VIGIL_OK);
+        vigil_scanner_destroy(sc);
+        CHECK_EQ_INT(seen.sigma, 1);
+        CHECK_EQ_STR(seen.rule, "20000000-0000-0000-0000-000000000017");
+        CHECK_EQ_STR(seen.path, "logs/Security.evtx");
+        CHECK_EQ_INT(seen.warnings, damaged);
+    }
+    CHECK_EQ_STR(seen.wsource, "logs/Security.evtx");
+    CHECK_EQ_STR(seen.wmsg,
+                 "no EVTX file signature (damaged file header); reading its chunks anyway");
+    CHECK(vigil_evtx_is_headless(f, len));
+    CHECK(!vigil_evtx_is_headless(f, 4096 + 7));
+    vigil_engine_destroy(e);
+    free(f);
+}
+
 int main(void)
 {
     TEST_RUN(test_crc32);
@@ -1305,6 +1389,7 @@ int main(void)
     TEST_RUN(test_malformed_records);
     TEST_RUN(test_self_template_and_nesting);
     TEST_RUN(test_chunks);
+    TEST_RUN(test_scan_headless);
     TEST_RUN(test_threads);
     TEST_RUN(test_nested_binxml_userdata);
     TEST_RUN(test_values);

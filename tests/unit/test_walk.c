@@ -413,6 +413,81 @@ static void test_one_fs(void)
     rmdir(other);
 }
 
+/* Counts the descriptors open in this process now. */
+static int open_fds(void)
+{
+    int n = 0;
+    for (int fd = 0; fd < 4096; fd++)
+        if (fcntl(fd, F_GETFD) >= 0)
+            n++;
+    return n;
+}
+
+typedef struct deep_rec {
+    int files, max_fds, base_fds;
+    size_t longest;
+} deep_rec;
+
+static vigil_status on_deep_file(void *user, const char *path, const struct stat *st)
+{
+    deep_rec *r = user;
+    int n = open_fds() - r->base_fds;
+    (void)st;
+    r->files++;
+    if (n > r->max_fds)
+        r->max_fds = n;
+    if (strlen(path) > r->longest)
+        r->longest = strlen(path);
+    return VIGIL_OK;
+}
+
+/* 600 levels (a path of ~1,500 bytes past the root; no limit on depth), a
+ * file at several levels: all found, with a bounded number of directories
+ * open at any time. Built with mkdirat/openat, one level at a time. */
+static void test_deep(void)
+{
+    char top[300];
+    const char *roots[] = {top};
+    int fd, levels = 600;
+    deep_rec r;
+    vigil_walk_stats st;
+    rec d = {0};
+    vigil_diag_sink sink = {on_diag, &d};
+
+    snprintf(top, sizeof top, "%s/deep", root);
+    CHECK_EQ_INT(mkdir(top, 0755), 0);
+    fd = open(top, O_RDONLY | O_DIRECTORY);
+    for (int i = 0; i < levels && fd >= 0; i++) {
+        int nfd;
+        if (i % 100 == 0) {
+            int f = openat(fd, "f.txt", O_WRONLY | O_CREAT, 0644);
+            CHECK(f >= 0);
+            if (f >= 0)
+                close(f);
+        }
+        CHECK_EQ_INT(mkdirat(fd, "d", 0755), 0);
+        nfd = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+        close(fd);
+        fd = nfd;
+    }
+    CHECK(fd >= 0);
+    if (fd >= 0) {
+        int f = openat(fd, "bottom.txt", O_WRONLY | O_CREAT, 0644);
+        CHECK(f >= 0);
+        if (f >= 0)
+            close(f);
+        close(fd);
+    }
+    memset(&r, 0, sizeof r);
+    r.base_fds = open_fds();
+    CHECK_EQ_INT(vigil_walk_run(roots, 1, NULL, &sink, on_deep_file, &r, &st), VIGIL_OK);
+    CHECK_EQ_INT(r.files, 7);
+    CHECK_EQ_INT(st.dirs, levels + 1);
+    CHECK_EQ_INT(d.ndiag, 0);
+    CHECK(r.longest > strlen(top) + 2 * (size_t)levels);
+    CHECK(r.max_fds <= 70); /* MAX_OPEN_DIRS (64), not one per level */
+}
+
 int main(void)
 {
     make_tree();
@@ -423,6 +498,7 @@ int main(void)
     TEST_RUN(test_unreadable);
     TEST_RUN(test_pseudo);
     TEST_RUN(test_one_fs);
+    TEST_RUN(test_deep);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     if (sock_fd >= 0)
