@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "outopts.h"
 #include "output.h"
+#include "outstream.h"
 #include "ruleset.h"
 #include "vigil/vigil.h"
 
@@ -227,6 +228,33 @@ static int parse_args(int argc, char **argv, scan_args *a)
     return -1;
 }
 
+/* The exit code of a sweep that ran (docs/output.md, "Exit codes"): an
+ * interruption or a PATH that could not be read is an error whatever was
+ * found (as for grep and clamscan); else findings; else a broken rule file
+ * is an error, so that "nothing found" is never said over rules that did
+ * not load. A failed write of the results makes it 2 later. */
+static int exit_code(const out_writer *w, const vigil_sweep_stats *stats,
+                     const vigil_engine_counts *counts)
+{
+    if (cancelled) {
+        fprintf(stderr, "vigil scan: interrupted\n");
+        return 2;
+    }
+    if (stats->paths_unreadable > 0) {
+        fprintf(stderr, "vigil scan: %llu of the given paths could not be read\n",
+                (unsigned long long)stats->paths_unreadable);
+        return 2;
+    }
+    if (w->shown_targets > 0)
+        return 1;
+    if (counts->files_refused > 0) {
+        fprintf(stderr, "vigil scan: nothing found, but %llu rule file%s could not be loaded\n",
+                (unsigned long long)counts->files_refused, counts->files_refused == 1 ? "" : "s");
+        return 2;
+    }
+    return 0;
+}
+
 int cmd_scan(int argc, char **argv)
 {
     scan_args a;
@@ -287,20 +315,15 @@ int cmd_scan(int argc, char **argv)
     }
     out_summary sum = {&stats, &counts, vigil_version()};
     out_write_summary(&w, &sum);
-    if (cancelled) {
-        fprintf(stderr, "vigil scan: interrupted\n");
-        rc = 2;
-    } else {
-        rc = w.shown_targets > 0 ? 1 : 0;
-    }
+    rc = exit_code(&w, &stats, &counts);
 
 out_engine:
     vigil_engine_destroy(engine);
     out_free(&w);
-    if (fp != stdout && fclose(fp) != 0) {
-        fprintf(stderr, "vigil scan: error writing %s\n", a.out.output);
+    if (fp != stdout && out_stream_close(fp, "scan") != 0)
         rc = 2;
-    }
+    else if (fp == stdout && out_stream_failed(fp))
+        rc = 2; /* main.c says it, closing standard output */
 out_args:
     rule_args_free(&a.rules);
     free(a.excludes);

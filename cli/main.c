@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "outstream.h"
 #include "vigil/vigil.h"
 
 static void usage(FILE *fp)
@@ -25,7 +26,7 @@ static void usage(FILE *fp)
                 "exit codes: 0 nothing found, 1 findings, 2 error\n");
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -55,4 +56,14 @@ int main(int argc, char **argv)
     fprintf(stderr, "vigil: unknown command '%s'\n", cmd);
     usage(stderr);
     return 2;
+}
+
+/* Whatever the subcommand, results that did not reach standard output
+ * (a full disk, EIO, EPIPE with SIGPIPE ignored) make the exit code 2. */
+int main(int argc, char **argv)
+{
+    int rc = dispatch(argc, argv);
+    if (out_stream_close(stdout, argc >= 2 ? argv[1] : "") != 0)
+        rc = 2;
+    return rc;
 }

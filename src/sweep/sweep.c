@@ -421,6 +421,7 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
         stats->dirs = ws.dirs;
         stats->skipped = ws.skipped;
         stats->unreadable = ws.unreadable;
+        stats->paths_unreadable = ws.roots_unreadable;
         stats->threads = pc.threads;
     }
     stats->scan = c.sum;
