@@ -51,7 +51,9 @@ static void usage(FILE *fp)
           "  -x, --one-file-system    stay on the file system of each PATH\n"
           "  -e, --exclude GLOB       skip paths or names matching GLOB (repeatable)\n"
           "      --max-size SIZE      files above get hash and name checks only\n"
-          "                           (default 256M; K, M, G suffixes)\n"
+          "                           (default 256M; K, M, G, T suffixes)\n"
+          "      --max-hash-size SIZE files above --max-size are hashed up to SIZE,\n"
+          "                           bigger ones get name checks only (default 1G)\n"
           "      --no-archives        do not look inside archives\n"
           "      --archive-depth N    nesting depth of archives opened (default 5)\n"
           "output:\n"
@@ -93,6 +95,11 @@ static unsigned long long parse_size(const char *s)
         mul = 1ull << 30;
         end++;
         break;
+    case 't':
+    case 'T':
+        mul = 1ull << 40;
+        end++;
+        break;
     default:
         break;
     }
@@ -124,7 +131,14 @@ static int push_exclude(scan_args *a, const char *glob)
     return 0;
 }
 
-enum { OPT_MAX_SIZE = 256, OPT_NO_ARCHIVES, OPT_ARCHIVE_DEPTH, OPT_LEVELS, OPT_MAX_STRINGS };
+enum {
+    OPT_MAX_SIZE = 256,
+    OPT_NO_ARCHIVES,
+    OPT_ARCHIVE_DEPTH,
+    OPT_LEVELS,
+    OPT_MAX_STRINGS,
+    OPT_MAX_HASH_SIZE
+};
 
 static const struct option long_opts[] = {
     RULE_LONG_OPTS,
@@ -133,6 +147,7 @@ static const struct option long_opts[] = {
     {"one-file-system", no_argument, NULL, 'x'},
     {"exclude", required_argument, NULL, 'e'},
     {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+    {"max-hash-size", required_argument, NULL, OPT_MAX_HASH_SIZE},
     {"no-archives", no_argument, NULL, OPT_NO_ARCHIVES},
     {"archive-depth", required_argument, NULL, OPT_ARCHIVE_DEPTH},
     OUT_LONG_OPTS,
@@ -184,6 +199,11 @@ static int parse_args(int argc, char **argv, scan_args *a)
             a->sweep.scan.max_size = parse_size(optarg);
             if (a->sweep.scan.max_size == 0)
                 return bad_arg("--max-size", optarg);
+            break;
+        case OPT_MAX_HASH_SIZE:
+            a->sweep.scan.max_hash_size = parse_size(optarg);
+            if (a->sweep.scan.max_hash_size == 0)
+                return bad_arg("--max-hash-size", optarg);
             break;
         case OPT_NO_ARCHIVES:
             a->sweep.scan.no_archives = 1;

@@ -616,6 +616,7 @@ void out_write_summary(out_writer *w, const out_summary *s)
             o, "unreadable",
             json_integer((json_int_t)st->unreadable + (json_int_t)st->scan.unreadable));
         json_object_set_new(o, "oversized", json_integer((json_int_t)st->scan.oversized));
+        json_object_set_new(o, "unhashed", json_integer((json_int_t)st->scan.unhashed));
         json_object_set_new(o, "event_logs", json_integer((json_int_t)st->scan.event_logs));
         json_object_set_new(o, "events", json_integer((json_int_t)st->scan.events));
         json_object_set_new(o, "event_matches", json_integer((json_int_t)st->scan.event_matches));
@@ -679,10 +680,14 @@ void out_write_summary(out_writer *w, const out_summary *s)
                 w->shown_by_level[VIGIL_LEVEL_INFO]);
         fprintf(w->fp,
                 "problems: %llu errors, %llu warnings (%llu unreadable, %llu skipped, "
-                "%llu over max size)\n",
+                "%llu over max size",
                 w->diag_errors, w->diag_warnings,
                 (unsigned long long)st->unreadable + (unsigned long long)st->scan.unreadable,
                 (unsigned long long)st->skipped, (unsigned long long)st->scan.oversized);
+        if (st->scan.unhashed)
+            fprintf(w->fp, ", %llu over max hash size: not hashed",
+                    (unsigned long long)st->scan.unhashed);
+        fputs(")\n", w->fp);
     }
     fflush(w->fp);
     out_stream_note(w->fp);

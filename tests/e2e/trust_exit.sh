@@ -132,4 +132,81 @@ cp "$I/test-c2-iocs.txt" "$TMP/mixed/"
 expect_eq "logs, broken rule file, nothing found: exit 2" "$?" "2"
 expect_eq "logs, broken rule file: last message" "$(tail -1 "$TMP/err")" \
     "vigil logs: nothing found, but 1 rule file could not be loaded"
+
+# --- 4. huge files: not hashed past --max-hash-size; SIGTERM stops a hash ---
+# Three sparse 1 TiB files: by default past --max-size (256M) and past
+# --max-hash-size (1G), so name checks only. `timeout` is a fail-safe, not
+# a measurement: hashing them takes hours, skipping them a moment.
+H=$TMP/huge; mkdir -p "$H"
+if truncate -s 1T "$H/a.img" 2> /dev/null && truncate -s 1T "$H/b.img" && truncate -s 1T "$H/c.img"; then
+    timeout -k 5 60 "$VIGIL" scan -q -f jsonl -r "$R/t.yar" "$H" > "$TMP/out" 2> "$TMP/err"
+    expect_eq "three sparse 1 TiB files: exit 0" "$?" "0"
+    expect_eq "three sparse 1 TiB files: counted, not hashed" \
+        "$(jq -r 'select(.type=="summary") | [.files, .oversized, .unhashed, .errors, .warnings] | @csv' "$TMP/out")" "3,3,3,0,0"
+    timeout -k 5 60 "$VIGIL" scan -q -r "$R/t.yar" "$H" 2> /dev/null | grep -c '3 over max size, 3 over max hash size: not hashed)$' > "$TMP/n"
+    expect_eq "not hashed: said in the text summary" "$(cat "$TMP/n")" "1"
+    rm -f "$H"/*.img
+else
+    echo "skip sparse 1 TiB files: truncate -s 1T failed on $TMP"
+fi
+# A filename IOC still fires on a file that is not hashed; its hashes are null.
+truncate -s 2G "$H/evil_tool.exe"
+printf '# test filename iocs\nevil_tool\\.exe$;70\n' > "$TMP/fn-iocs.txt"
+timeout -k 5 60 "$VIGIL" scan -q -f jsonl --filename-iocs "$TMP/fn-iocs.txt" "$H" > "$TMP/out" 2> "$TMP/err"
+expect_eq "unhashed file, filename IOC: exit 1" "$?" "1"
+expect_eq "unhashed file, filename IOC: finding without hashes" \
+    "$(jq -c 'select(.type=="finding") | [.kind, .size, .md5, .sha256]' "$TMP/out")" '["filename",2147483648,null,null]'
+rm -f "$H/evil_tool.exe"
+
+# SIGTERM while a 100 GiB sparse file is hashed (--max-hash-size above it):
+# the sweep stops between two reads. Sent once the file is open; the bound
+# (10 s) only separates "stops" from "keeps hashing for minutes".
+truncate -s 100G "$H/huge.bin"
+"$VIGIL" scan -q -f jsonl --max-hash-size 1T -r "$R/t.yar" "$H" > "$TMP/out" 2> "$TMP/err" &
+pid=$!
+inside=0
+for _ in $(seq 1 300); do
+    if ls -l "/proc/$pid/fd" 2> /dev/null | grep -q 'huge\.bin$'; then inside=1; break; fi
+    kill -0 "$pid" 2> /dev/null || break
+    sleep 0.1
+done
+expect_eq "SIGTERM: the sweep is inside the huge file" "$inside" "1"
+kill -TERM "$pid" 2> /dev/null
+stopped=0
+for _ in $(seq 1 100); do
+    if ! kill -0 "$pid" 2> /dev/null; then stopped=1; break; fi
+    sleep 0.1
+done
+[ "$stopped" -eq 1 ] || kill -KILL "$pid" 2> /dev/null
+wait "$pid"; rc=$?
+expect_eq "SIGTERM: stopped within 10 s" "$stopped" "1"
+expect_eq "SIGTERM: exit 2" "$rc" "2"
+expect_eq "SIGTERM: message" "$(cat "$TMP/err")" "vigil scan: interrupted"
+expect_eq "SIGTERM: summary written" "$(jq -r 'select(.type=="summary") | .oversized' "$TMP/out")" "1"
+rm -f "$H/huge.bin"
+
+# --- 5. JSON Lines to a file: every write ends on a line boundary ---
+# 20,000 findings (about 4 MB of JSON Lines, dozens of 64 KiB buffers). The
+# sweep is killed (SIGKILL: nothing is flushed) as soon as the file has
+# bytes; whenever that is, the file must hold whole lines only. Before,
+# the first write was a full 64 KiB buffer, cut mid-line.
+J=$TMP/jsonl; mkdir -p "$J"
+seq 1 20000 | sed 's/^/VIGIL-TRUST-MARKER /' > "$TMP/lines"
+(cd "$J" && split -l 1 -a 5 "$TMP/lines" f)
+"$VIGIL" scan -q -j 1 -f jsonl -r "$R/t.yar" -o "$TMP/killed.jsonl" "$J" 2> /dev/null &
+pid=$!
+for _ in $(seq 1 600); do
+    [ -s "$TMP/killed.jsonl" ] && break
+    kill -0 "$pid" 2> /dev/null || break
+    sleep 0.05
+done
+kill -KILL "$pid" 2> /dev/null
+wait "$pid" 2> /dev/null
+if grep -q '"type":"summary"' "$TMP/killed.jsonl"; then
+    echo "note: the sweep ended before it was killed; the check below is weaker"
+fi
+expect_eq "killed sweep: the file ends with a newline" "$(tail -c 1 "$TMP/killed.jsonl" | od -An -c | tr -d ' ')" '\n'
+bad_lines=$(jq -R 'fromjson? // "BAD" | select(. == "BAD")' "$TMP/killed.jsonl" | wc -l)
+expect_eq "killed sweep: every line is whole JSON" "$bad_lines" "0"
+
 finish
