@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "outstream.h"
 #include "text_escape.h"
 #include "vigil/vigil.h"
 
@@ -146,7 +147,7 @@ static int on_dump(const vigil_event *ev, void *user)
         json_str(out, f->value, f->value_len);
     }
     fputs("}\n", out);
-    return 0;
+    return out_stream_note(out); /* output gone: stop, main.c says why */
 }
 
 static int on_count(const vigil_event *ev, void *user)
@@ -271,6 +272,10 @@ int cmd_evtx(int argc, char **argv)
         counter_clear(&cli.eventids);
         int errors = cli.errors;
         vigil_status st = vigil_evtx_parse_file(parser, argv[i]);
+        if (out_stream_note(stdout)) {
+            rc = 2; /* said by main.c, closing standard output */
+            break;
+        }
         if (st != VIGIL_OK) {
             if (cli.errors == errors) { /* else the diagnostic said it */
                 fputs("vigil: ", stderr);

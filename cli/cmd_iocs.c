@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "output.h"
 #include "output_net.h"
+#include "outstream.h"
 #include "text_escape.h"
 #include "usage.h"
 
@@ -397,14 +398,17 @@ int cmd_iocs(int argc, char **argv)
             st = vigil_intel_write_stix(set, fp, 0, &skipped);
         else
             st = vigil_intel_write_csv(set, fp);
-        int closed_ok;
-        if (fp == stdout)
-            closed_ok = fflush(fp) == 0;
-        else
-            closed_ok = fclose(fp) == 0;
-        if (!closed_ok)
-            st = VIGIL_ERR_IO;
-        if (st != VIGIL_OK) {
+        fflush(fp);
+        out_stream_note(fp);
+        int write_failed = out_stream_failed(fp);
+        if (fp != stdout) {
+            out_stream_name(fp, a.output);
+            if (out_stream_close(fp, "iocs") != 0)
+                write_failed = 1;
+        }
+        if (write_failed) {
+            rc = 2; /* said by out_stream_close here or in main.c (standard output) */
+        } else if (st != VIGIL_OK) {
             fprintf(stderr, "vigil iocs: cannot write %s: %s\n", a.output ? a.output : "output",
                     vigil_status_str(st));
             rc = 2;

@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "outopts.h"
+#include "outstream.h"
 #include "output_net.h"
 #include "ruleset.h"
 #include "text_escape.h"
@@ -235,10 +236,10 @@ static int finish(net_args *a, const char *cmd, FILE *fp, out_writer *w, vigil_e
 {
     vigil_engine_destroy(engine);
     out_free(w);
-    if (fp != stdout && fclose(fp) != 0) {
-        fprintf(stderr, "vigil %s: error writing %s\n", cmd, a->out.output);
+    if (fp != stdout && out_stream_close(fp, cmd) != 0)
         rc = 2;
-    }
+    else if (fp == stdout && out_stream_failed(fp))
+        rc = 2; /* main.c says it, closing standard output */
     rule_args_free(&a->rules);
     free(a->excludes);
     return rc;
@@ -286,11 +287,25 @@ int cmd_logs(int argc, char **argv)
         rc = 2;
     } else {
         out_logs_summary(&w, &stats, vigil_version());
+        vigil_engine_counts counts;
+        vigil_engine_get_counts(engine, &counts);
+        /* the precedence of vigil scan (cmd_scan.c exit_code) */
         if (cancelled) {
             fprintf(stderr, "vigil logs: interrupted\n");
             rc = 2;
+        } else if (stats.paths_unreadable > 0) {
+            fprintf(stderr, "vigil logs: %llu of the given paths could not be read\n",
+                    (unsigned long long)stats.paths_unreadable);
+            rc = 2;
+        } else if (w.shown_findings > 0) {
+            rc = 1;
+        } else if (counts.files_refused > 0) {
+            fprintf(stderr, "vigil logs: nothing found, but %llu rule file%s could not be loaded\n",
+                    (unsigned long long)counts.files_refused,
+                    counts.files_refused == 1 ? "" : "s");
+            rc = 2;
         } else {
-            rc = w.shown_findings > 0 ? 1 : 0;
+            rc = 0;
         }
     }
     return finish(&a, "logs", fp, &w, engine, rc);

@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "outopts.h"
 #include "output.h"
+#include "outstream.h"
 #include "ruleset.h"
 #include "usage.h"
 #include "vigil/vigil.h"
@@ -54,7 +55,9 @@ static void usage(FILE *fp)
           "  -x, --one-file-system    stay on the file system of each PATH\n"
           "  -e, --exclude GLOB       skip paths or names matching GLOB (repeatable)\n"
           "      --max-size SIZE      files above get hash and name checks only\n"
-          "                           (default 256M; K, M, G suffixes)\n"
+          "                           (default 256M; K, M, G, T suffixes)\n"
+          "      --max-hash-size SIZE files above --max-size are hashed up to SIZE,\n"
+          "                           bigger ones get name checks only (default 1G)\n"
           "      --no-archives        do not look inside archives\n"
           "      --archive-depth N    nesting depth of archives opened (default 5)\n"
           "output:\n"
@@ -97,6 +100,11 @@ static unsigned long long parse_size(const char *s)
         mul = 1ull << 30;
         end++;
         break;
+    case 't':
+    case 'T':
+        mul = 1ull << 40;
+        end++;
+        break;
     default:
         break;
     }
@@ -128,7 +136,14 @@ static int push_exclude(scan_args *a, const char *glob)
     return 0;
 }
 
-enum { OPT_MAX_SIZE = 256, OPT_NO_ARCHIVES, OPT_ARCHIVE_DEPTH, OPT_LEVELS, OPT_MAX_STRINGS };
+enum {
+    OPT_MAX_SIZE = 256,
+    OPT_NO_ARCHIVES,
+    OPT_ARCHIVE_DEPTH,
+    OPT_LEVELS,
+    OPT_MAX_STRINGS,
+    OPT_MAX_HASH_SIZE
+};
 
 static const struct option long_opts[] = {
     RULE_LONG_OPTS,
@@ -137,6 +152,7 @@ static const struct option long_opts[] = {
     {"one-file-system", no_argument, NULL, 'x'},
     {"exclude", required_argument, NULL, 'e'},
     {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+    {"max-hash-size", required_argument, NULL, OPT_MAX_HASH_SIZE},
     {"no-archives", no_argument, NULL, OPT_NO_ARCHIVES},
     {"archive-depth", required_argument, NULL, OPT_ARCHIVE_DEPTH},
     OUT_LONG_OPTS,
@@ -189,6 +205,11 @@ static int parse_args(int argc, char **argv, scan_args *a)
             if (a->sweep.scan.max_size == 0)
                 return bad_arg("--max-size", optarg, "a size above 0 such as 512K, 256M, 2G");
             break;
+        case OPT_MAX_HASH_SIZE:
+            a->sweep.scan.max_hash_size = parse_size(optarg);
+            if (a->sweep.scan.max_hash_size == 0)
+                return bad_arg("--max-hash-size", optarg);
+            break;
         case OPT_NO_ARCHIVES:
             a->sweep.scan.no_archives = 1;
             break;
@@ -231,6 +252,33 @@ static int parse_args(int argc, char **argv, scan_args *a)
         }
     }
     return -1;
+}
+
+/* The exit code of a sweep that ran (docs/output.md, "Exit codes"): an
+ * interruption or a PATH that could not be read is an error whatever was
+ * found (as for grep and clamscan); else findings; else a broken rule file
+ * is an error, so that "nothing found" is never said over rules that did
+ * not load. A failed write of the results makes it 2 later. */
+static int exit_code(const out_writer *w, const vigil_sweep_stats *stats,
+                     const vigil_engine_counts *counts)
+{
+    if (cancelled) {
+        fprintf(stderr, "vigil scan: interrupted\n");
+        return 2;
+    }
+    if (stats->paths_unreadable > 0) {
+        fprintf(stderr, "vigil scan: %llu of the given paths could not be read\n",
+                (unsigned long long)stats->paths_unreadable);
+        return 2;
+    }
+    if (w->shown_targets > 0)
+        return 1;
+    if (counts->files_refused > 0) {
+        fprintf(stderr, "vigil scan: nothing found, but %llu rule file%s could not be loaded\n",
+                (unsigned long long)counts->files_refused, counts->files_refused == 1 ? "" : "s");
+        return 2;
+    }
+    return 0;
 }
 
 int cmd_scan(int argc, char **argv)
@@ -295,20 +343,15 @@ int cmd_scan(int argc, char **argv)
     vigil_scan_options_defaults(&limits);
     out_summary sum = {&stats, &counts, vigil_version(), &limits};
     out_write_summary(&w, &sum);
-    if (cancelled) {
-        fprintf(stderr, "vigil scan: interrupted\n");
-        rc = 2;
-    } else {
-        rc = w.shown_targets > 0 ? 1 : 0;
-    }
+    rc = exit_code(&w, &stats, &counts);
 
 out_engine:
     vigil_engine_destroy(engine);
     out_free(&w);
-    if (fp != stdout && fclose(fp) != 0) {
-        fprintf(stderr, "vigil scan: error writing %s\n", a.out.output);
+    if (fp != stdout && out_stream_close(fp, "scan") != 0)
         rc = 2;
-    }
+    else if (fp == stdout && out_stream_failed(fp))
+        rc = 2; /* main.c says it, closing standard output */
 out_args:
     rule_args_free(&a.rules);
     free(a.excludes);

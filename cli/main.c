@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "outstream.h"
 #include "text_escape.h"
 #include "vigil/vigil.h"
 
@@ -42,7 +43,7 @@ static int usage_error(const char *what, const char *cmd)
     return 2;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     char *help_argv[4];
 
@@ -80,4 +81,14 @@ int main(int argc, char **argv)
         return 0;
     }
     return usage_error("unknown command", cmd);
+}
+
+/* Whatever the subcommand, results that did not reach standard output
+ * (a full disk, EIO, EPIPE with SIGPIPE ignored) make the exit code 2. */
+int main(int argc, char **argv)
+{
+    int rc = dispatch(argc, argv);
+    if (out_stream_close(stdout, argc >= 2 ? argv[1] : "") != 0)
+        rc = 2;
+    return rc;
 }

@@ -3,6 +3,7 @@
  * Why one place: see outopts.h; before it, `scan` and `logs` each had a
  * copy of the same switch and drifted (one accepted -q, one ignored it). */
 #include "outopts.h"
+#include "outstream.h"
 #include "usage.h"
 
 #include <errno.h>
@@ -73,6 +74,8 @@ FILE *out_args_open(const out_args *o, const char *cmd)
     FILE *fp = fopen(o->output, "w");
     if (fp == NULL)
         fprintf(stderr, "vigil %s: cannot write %s: %s\n", cmd, o->output, strerror(errno));
+    else
+        out_stream_name(fp, o->output);
     return fp;
 }
 

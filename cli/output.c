@@ -8,10 +8,12 @@
 #include "output.h"
 #include "finding_line.h"
 #include "output_net.h"
+#include "outstream.h"
 #include "text_escape.h"
 
 #include <jansson.h>
 #include <stdatomic.h>
+#include <stdio_ext.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -176,12 +178,35 @@ void out_progress_clear(out_writer *w)
     pthread_mutex_unlock(&w->lock);
 }
 
+/* Whole JSON lines, n bytes. A stream that is not watched live is written
+ * a buffer at a time (FLUSH_MS); stdio would cut that write wherever the
+ * buffer fills, and a sweep killed (or a disk filled) after it would leave
+ * half a line. So the buffer is flushed before lines that do not fit in
+ * what is left of it, and lines bigger than the whole buffer go out at once:
+ * every write(2) ends on a line boundary. */
+static void put_lines(out_writer *w, const char *p, size_t n)
+{
+    if (w->flush_each) {
+        fwrite(p, 1, n, w->fp);
+        return;
+    }
+    size_t cap = __fbufsize(w->fp), pending = __fpending(w->fp);
+    if (cap == 0)
+        cap = 4096; /* not allocated yet: glibc's smallest */
+    if (pending > 0 && pending + n > cap)
+        fflush(w->fp);
+    fwrite(p, 1, n, w->fp);
+    if (n >= cap)
+        fflush(w->fp);
+}
+
 static void put_json_line(out_writer *w, json_t *o)
 {
     char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
     if (line != NULL) {
-        fputs(line, w->fp);
-        fputc('\n', w->fp);
+        size_t n = strlen(line);
+        line[n] = '\n'; /* replaces the terminator: put_lines takes a length */
+        put_lines(w, line, n + 1);
         free(line);
     }
 }
@@ -487,7 +512,7 @@ static void json_result(out_writer *w, const vigil_target_result *r)
                 continue;
         }
         if (b->n > 0) /* keep the order of the lines */
-            fwrite(b->p, 1, b->n, w->fp);
+            put_lines(w, b->p, b->n);
         b->n = 0;
         json_t *o = finding_json(r, f);
         if (o != NULL) {
@@ -496,7 +521,7 @@ static void json_result(out_writer *w, const vigil_target_result *r)
         }
     }
     if (b->n > 0)
-        fwrite(b->p, 1, b->n, w->fp);
+        put_lines(w, b->p, b->n);
 }
 
 int out_result(const vigil_target_result *r, void *user)
@@ -520,8 +545,10 @@ int out_result(const vigil_target_result *r, void *user)
         }
         flush_result(w);
     }
+    /* results that cannot be written stop the sweep: said at the end */
+    int failed = out_stream_note(w->fp);
     pthread_mutex_unlock(&w->lock);
-    return 0;
+    return failed;
 }
 
 void out_diag(const vigil_diag *d, void *user)
@@ -659,6 +686,7 @@ void out_write_summary(out_writer *w, const out_summary *s)
             o, "unreadable",
             json_integer((json_int_t)st->unreadable + (json_int_t)st->scan.unreadable));
         json_object_set_new(o, "oversized", json_integer((json_int_t)st->scan.oversized));
+        json_object_set_new(o, "unhashed", json_integer((json_int_t)st->scan.unhashed));
         json_object_set_new(o, "archives_too_deep",
                             json_integer((json_int_t)st->scan.archives_too_deep));
         json_object_set_new(o, "members_oversized",
@@ -685,6 +713,7 @@ void out_write_summary(out_writer *w, const out_summary *s)
                             json_integer((json_int_t)rc->sigma_correlations));
         json_object_set_new(rules, "sigma_filters", json_integer((json_int_t)rc->sigma_filters));
         json_object_set_new(rules, "sigma_refused", json_integer((json_int_t)rc->sigma_refused));
+        json_object_set_new(rules, "files_refused", json_integer((json_int_t)rc->files_refused));
         json_object_set_new(o, "rules", rules);
         put_json_line(w, o);
         json_decref(o);
@@ -710,6 +739,9 @@ void out_write_summary(out_writer *w, const out_summary *s)
                 f, c, sg);
         if (rc->sigma_refused)
             fprintf(w->fp, " (%llu refused)", (unsigned long long)rc->sigma_refused);
+        if (rc->files_refused)
+            fprintf(w->fp, "; %llu rule file%s not loaded (broken)",
+                    (unsigned long long)rc->files_refused, rc->files_refused == 1 ? "" : "s");
         fputc('\n', w->fp);
         if (st->scan.event_logs)
             fprintf(w->fp, "events: %llu in %llu event logs, %llu matched\n",
@@ -723,13 +755,18 @@ void out_write_summary(out_writer *w, const out_summary *s)
                 w->shown_by_level[VIGIL_LEVEL_INFO]);
         fprintf(w->fp,
                 "problems: %llu errors, %llu warnings (%llu unreadable, %llu skipped, "
-                "%llu over max size)\n",
+                "%llu over max size",
                 w->diag_errors, w->diag_warnings,
                 (unsigned long long)st->unreadable + (unsigned long long)st->scan.unreadable,
                 (unsigned long long)st->skipped, (unsigned long long)st->scan.oversized);
+        if (st->scan.unhashed)
+            fprintf(w->fp, ", %llu over max hash size: not hashed",
+                    (unsigned long long)st->scan.unhashed);
+        fputs(")\n", w->fp);
         write_not_opened(w->fp, s);
     }
     fflush(w->fp);
+    out_stream_note(w->fp);
     pthread_mutex_unlock(&w->lock);
 }
 

@@ -8,6 +8,7 @@
  * docs/output.md and follow the sweep's (rule_source, rule_line, score,
  * level) so one consumer can read both. */
 #include "output_net.h"
+#include "outstream.h"
 #include "text_escape.h"
 
 #include <string.h>
@@ -90,8 +91,9 @@ int out_log_hit(const vigil_log_hit *h, void *user)
             fputs(h->text_truncated ? " [...]\n" : "\n", w->fp);
         }
     }
+    int failed = out_stream_note(w->fp); /* stops the hunt: said at the end */
     pthread_mutex_unlock(&w->lock);
-    return 0;
+    return failed;
 }
 
 int out_conn_hit(const vigil_conn_hit *h, void *user)
@@ -156,8 +158,9 @@ int out_conn_hit(const vigil_conn_hit *h, void *user)
             fputc('\n', w->fp);
         }
     }
+    int failed = out_stream_note(w->fp); /* stops the hunt: said at the end */
     pthread_mutex_unlock(&w->lock);
-    return 0;
+    return failed;
 }
 
 void out_logs_summary(out_writer *w, const vigil_logs_stats *st, const char *version)
@@ -210,6 +213,7 @@ void out_logs_summary(out_writer *w, const vigil_logs_stats *st, const char *ver
                 (unsigned long long)st->binary_skipped);
     }
     fflush(w->fp);
+    out_stream_note(w->fp);
     pthread_mutex_unlock(&w->lock);
 }
 
@@ -232,5 +236,6 @@ void out_conns_summary(out_writer *w, size_t indicators, double seconds, const c
                 w->shown_findings, indicators);
     }
     fflush(w->fp);
+    out_stream_note(w->fp);
     pthread_mutex_unlock(&w->lock);
 }

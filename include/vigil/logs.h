@@ -75,6 +75,8 @@ typedef struct vigil_logs_stats {
     double seconds;          /* wall time */
     unsigned threads;        /* worker threads used */
     uint64_t indicators;     /* network indicators hunted */
+    uint64_t paths_unreadable; /* given paths that do not exist or cannot be opened (errors;
+                                  also in unreadable) */
 } vigil_logs_stats;
 
 /* Number of network indicators (domains, IPs, CIDRs, URLs) of a frozen

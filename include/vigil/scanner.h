@@ -34,6 +34,10 @@ typedef struct vigil_archive_limits {
 } vigil_archive_limits;
 
 #define VIGIL_DEFAULT_MAX_SIZE (256ull * 1024 * 1024)
+/* Files past max_size are hashed in full up to this size; bigger ones (a
+ * VM image, a sparse 1 TB file) get the name checks only: hashing them
+ * would hold a sweep for minutes each, for hash IOCs that are of malware. */
+#define VIGIL_DEFAULT_MAX_HASH_SIZE (1024ull * 1024 * 1024)
 
 typedef struct vigil_scan_options {
     uint64_t max_size;            /* bigger files get hash and name checks only; 0 = default */
@@ -47,6 +51,10 @@ typedef struct vigil_scan_options {
     void *result_user;
     vigil_diag_fn on_diag;
     void *diag_user;
+    uint64_t max_hash_size; /* files past max_size are hashed up to this size, bigger ones
+                               not at all (name checks only); 0 = default */
+    volatile int *cancel;   /* set non-zero from anywhere (a signal handler) to stop the scan
+                               of a file between reads (VIGIL_ERR_ABORTED); may be NULL */
 } vigil_scan_options;
 
 /* Fills in the defaults for every zero field. */
@@ -58,7 +66,8 @@ void vigil_scanner_destroy(vigil_scanner *scanner); /* NULL is safe */
 
 /* Scans one regular file. Problems with the file itself (unreadable,
  * vanished) are diagnostics and return VIGIL_OK; VIGIL_ERR_ABORTED if the
- * result callback asked to stop. */
+ * result callback asked to stop or opts.cancel was set (polled between
+ * reads of at most a few MiB, so a huge file does not hold a cancel). */
 vigil_status vigil_scanner_scan_file(vigil_scanner *scanner, const char *path);
 
 /* Scans a buffer as if it were a file called name (used for the name
@@ -80,6 +89,7 @@ typedef struct vigil_scan_stats {
     uint64_t event_logs;                  /* EVTX / JSON event files matched against Sigma rules */
     uint64_t events;                      /* events read from them */
     uint64_t event_matches;               /* events that matched at least one reported rule */
+    uint64_t unhashed;                    /* of the oversized, past max_hash_size: not hashed */
     uint64_t archives_too_deep;           /* archives not opened: nested past archive.max_depth */
     uint64_t members_oversized;           /* members past max_member_size: name and hash only */
     uint64_t archives_cut;                /* archives a bomb or member count limit stopped */

@@ -50,6 +50,8 @@ typedef struct vigil_sweep_stats {
     uint64_t unreadable;   /* files and directories that could not be read */
     double seconds;        /* wall time */
     unsigned threads;      /* worker threads used */
+    uint64_t paths_unreadable; /* given paths that do not exist or cannot be opened (errors;
+                                  also in unreadable) */
 } vigil_sweep_stats;
 
 /* Sweeps every path (files or directories). Returns VIGIL_OK when the sweep

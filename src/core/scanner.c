@@ -27,6 +27,7 @@
 
 #define KEEP_BUFFER (8u << 20) /* bigger files get a buffer of their own */
 #define STREAM_CHUNK (1u << 20)
+#define READ_CHUNK (8u << 20) /* a read of a whole file polls the cancel flag this often */
 
 struct vigil_scanner {
     const vigil_engine *engine;
@@ -73,6 +74,8 @@ void vigil_scan_options_defaults(vigil_scan_options *o)
 {
     if (o->max_size == 0)
         o->max_size = VIGIL_DEFAULT_MAX_SIZE;
+    if (o->max_hash_size == 0)
+        o->max_hash_size = VIGIL_DEFAULT_MAX_HASH_SIZE;
     if (o->archive.max_depth == 0 && o->archive.max_member_size == 0 && o->archive.max_total == 0 &&
         o->archive.max_ratio == 0 && o->archive.max_members == 0) {
         o->archive.max_depth = 5;
@@ -525,6 +528,11 @@ static const char *owner_name(vigil_scanner *s, uid_t uid)
     return s->owner;
 }
 
+static int cancelled(const vigil_scanner *s)
+{
+    return s->opt.cancel != NULL && *s->opt.cancel;
+}
+
 static vigil_status errno_diag(vigil_scanner *s, const char *path, const char *what, int err)
 {
     vigil_status code = (err == EACCES || err == EPERM) ? VIGIL_ERR_ACCESS : VIGIL_ERR_IO;
@@ -533,7 +541,32 @@ static vigil_status errno_diag(vigil_scanner *s, const char *path, const char *w
     return VIGIL_OK;
 }
 
-/* Files past max_size: hashes and names only, read in chunks. */
+/* Past max_hash_size: the first bytes (for the file type) and the name. */
+static vigil_status scan_unhashed(vigil_scanner *s, int fd, const target *t)
+{
+    vigil_hashes hashes;
+    uint8_t head[512];
+    ssize_t r;
+    vigil_status st;
+
+    s->stats.unhashed++;
+    memset(&hashes, 0, sizeof hashes);
+    do
+        r = pread(fd, head, sizeof head, 0);
+    while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return errno_diag(s, t->path, "read", errno);
+    s->stats.bytes += (uint64_t)r;
+    s->stats.targets++;
+    vigil_findbuf_reset(&s->fb);
+    st = check_iocs(s, t, &hashes);
+    if (st == VIGIL_OK)
+        st = report(s, t, NULL, 0, 1, &hashes, vigil_filetype_detect(head, (size_t)r), NULL);
+    return st;
+}
+
+/* Files past max_size: hashes and names only, read in chunks (up to
+ * max_hash_size; bigger ones are not hashed at all). */
 static vigil_status scan_streamed(vigil_scanner *s, int fd, const target *t)
 {
     vigil_hashes hashes;
@@ -544,12 +577,18 @@ static vigil_status scan_streamed(vigil_scanner *s, int fd, const target *t)
     vigil_status st;
 
     s->stats.oversized++;
+    if (t->size > s->opt.max_hash_size)
+        return scan_unhashed(s, fd, t);
     memset(&hashes, 0, sizeof hashes);
     chunk = malloc(STREAM_CHUNK);
     if (chunk == NULL)
         return VIGIL_ERR_NOMEM;
     st = vigil_hasher_begin(s->hasher, kinds);
     for (;;) {
+        if (cancelled(s)) {
+            free(chunk);
+            return VIGIL_ERR_ABORTED;
+        }
         ssize_t r = read(fd, chunk, STREAM_CHUNK);
         if (r < 0 && errno == EINTR)
             continue;
@@ -582,13 +621,17 @@ static vigil_status scan_streamed(vigil_scanner *s, int fd, const target *t)
 }
 
 /* Reads up to expect bytes into buf (one spare byte detects a file that
- * grew; growth past the size we planned for is cut). */
-static vigil_status read_into(int fd, uint8_t *buf, size_t expect, size_t *got)
+ * grew; growth past the size we planned for is cut), READ_CHUNK at a time
+ * between polls of the cancel flag. */
+static vigil_status read_into(const vigil_scanner *s, int fd, uint8_t *buf, size_t expect,
+                              size_t *got)
 {
     size_t n = 0, want = expect + 1;
 
     while (n < want) {
-        ssize_t r = read(fd, buf + n, want - n);
+        if (cancelled(s))
+            return VIGIL_ERR_ABORTED;
+        ssize_t r = read(fd, buf + n, want - n < READ_CHUNK ? want - n : READ_CHUNK);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
@@ -639,7 +682,7 @@ vigil_status vigil_scanner_scan_file(vigil_scanner *s, const char *path)
 
     if (s == NULL || path == NULL)
         return VIGIL_ERR_INVALID_ARG;
-    if (s->aborted)
+    if (s->aborted || cancelled(s))
         return VIGIL_ERR_ABORTED;
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
@@ -674,14 +717,14 @@ vigil_status vigil_scanner_scan_file(vigil_scanner *s, const char *path)
         close(fd);
         return VIGIL_ERR_NOMEM;
     }
-    st = read_into(fd, buf, (size_t)sb.st_size, &len);
+    st = read_into(s, fd, buf, (size_t)sb.st_size, &len);
     int err = errno;
     close(fd);
     if (st == VIGIL_OK) {
         s->stats.bytes += len;
         t.size = len;
         st = scan_target(s, &t, buf, len);
-    } else {
+    } else if (st != VIGIL_ERR_ABORTED) {
         st = errno_diag(s, path, "read", err);
     }
     if (mapped)

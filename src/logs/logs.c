@@ -798,6 +798,7 @@ vigil_status vigil_logs_run(const vigil_engine *e, const char *const *paths, siz
         c.st.dirs = ws.dirs;
         c.st.skipped = ws.skipped;
         c.st.unreadable += ws.unreadable;
+        c.st.paths_unreadable = ws.roots_unreadable;
         c.st.threads = pc.threads;
     }
     pthread_mutex_destroy(&c.cb_mu);

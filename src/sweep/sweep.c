@@ -154,6 +154,7 @@ static void worker_fini(void *user, unsigned index, void *state)
     c->sum.bytes += st.bytes;
     c->sum.members += st.members;
     c->sum.oversized += st.oversized;
+    c->sum.unhashed += st.unhashed;
     c->sum.unreadable += st.unreadable;
     c->sum.errors += st.errors;
     c->sum.warnings += st.warnings;
@@ -325,6 +326,8 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
     c.engine = engine;
     c.opts = opts;
     c.scan = opts->scan;
+    if (c.scan.cancel == NULL)
+        c.scan.cancel = opts->cancel; /* a huge file is left between two reads */
     if (opts->scan.on_result != NULL) {
         c.scan.on_result = wrap_result;
         c.scan.result_user = &c;
@@ -424,6 +427,7 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
         stats->dirs = ws.dirs;
         stats->skipped = ws.skipped;
         stats->unreadable = ws.unreadable;
+        stats->paths_unreadable = ws.roots_unreadable;
         stats->threads = pc.threads;
     }
     stats->scan = c.sum;

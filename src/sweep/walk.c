@@ -184,6 +184,17 @@ static void report_errno(walker *w, int err, const char *what)
     w->st->unreadable++;
 }
 
+/* A root the user named that cannot be read: an error, not a warning. */
+static void root_failed(walker *w, int err, const char *what)
+{
+    vigil_status code = (err == EACCES || err == EPERM) ? VIGIL_ERR_ACCESS
+                        : err == ENOENT                 ? VIGIL_ERR_NOT_FOUND
+                                                        : VIGIL_ERR_IO;
+    vigil_diagf(w->diag, VIGIL_DIAG_ERROR, code, w->path, 0, "%s: %s", what, strerror(err));
+    w->st->unreadable++;
+    w->st->roots_unreadable++;
+}
+
 static int cancelled(const walker *w)
 {
     return w->o->cancel != NULL && *w->o->cancel;
@@ -441,10 +452,17 @@ static vigil_status walk_root(walker *w, const char *root)
     memcpy(w->path, root, n);
     w->path[n] = '\0';
     if (stat(w->path, &st) != 0) {
-        report_errno(w, errno, "cannot stat");
+        root_failed(w, errno, "cannot stat");
         return VIGIL_OK;
     }
     if (S_ISREG(st.st_mode)) {
+        /* said here, as an error, rather than as a file the scan could not open */
+        fd = open(w->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+            root_failed(w, errno, "cannot open");
+            return VIGIL_OK;
+        }
+        close(fd);
         w->st->files++;
         return w->cb(w->user, w->path, &st);
     }
@@ -454,7 +472,7 @@ static vigil_status walk_root(walker *w, const char *root)
     }
     fd = open(w->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
-        report_errno(w, errno, "cannot open directory");
+        root_failed(w, errno, "cannot open directory");
         return VIGIL_OK;
     }
     s = push_dir(w, fd);

@@ -35,6 +35,7 @@ typedef struct vigil_walk_stats {
     uint64_t skipped;    /* FIFOs, sockets, devices, excluded paths, pseudo and other file
                             systems, loops, directories too deep */
     uint64_t unreadable; /* files and directories that could not be read (diagnosed) */
+    uint64_t roots_unreadable; /* of those, roots (a PATH argument missing or unreadable) */
 } vigil_walk_stats;
 
 /* Called per regular file, from the walking thread. path is valid only
@@ -45,7 +46,9 @@ typedef vigil_status (*vigil_walk_fn)(void *user, const char *path, const struct
 /* Walks every root in order; a root that is a regular file is passed to the
  * callback directly (excludes do not apply to roots). Problems with paths
  * are diagnostics (VIGIL_DIAG_WARNING; VIGIL_ERR_ACCESS, VIGIL_ERR_IO or
- * VIGIL_ERR_NOT_FOUND with the path as source) and the walk goes on.
+ * VIGIL_ERR_NOT_FOUND with the path as source) and the walk goes on; a root
+ * that does not exist or cannot be opened is a VIGIL_DIAG_ERROR (the user
+ * named it) and counted in roots_unreadable too.
  * Returns VIGIL_OK, VIGIL_ERR_ABORTED (cancel), VIGIL_ERR_NOMEM, or the
  * callback's status. opts, diag and stats may be NULL. */
 vigil_status vigil_walk_run(const char *const *roots, size_t nroots, const vigil_walk_options *opts,

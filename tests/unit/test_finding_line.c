@@ -12,6 +12,7 @@
 #include "../../cli/finding_line.c"
 #include "../../cli/json_line.c"
 #include "../../cli/output.c"
+#include "../../cli/outstream.c"
 #include "../../cli/text_escape.c"
 #include "test.h"
 

@@ -105,6 +105,63 @@ static void test_every_file_once(void)
     vigil_engine_destroy(e);
 }
 
+/* Files past max_size and max_hash_size get the name checks only; a set
+ * cancel flag stops the scan of a file before (and between) its reads. */
+static void test_unhashed_and_cancel(void)
+{
+    static const char rule[] = "rule any_mz { condition: uint16(0) == 0x5a4d }\n";
+    char path[256];
+    vigil_engine *e = NULL;
+    vigil_scanner *sc = NULL;
+    vigil_scan_stats st;
+    volatile int cancel = 0;
+
+    snprintf(path, sizeof path, "%s/big0.bin", tmpdir);
+    CHECK_EQ_INT(vigil_engine_create(NULL, &e), VIGIL_OK);
+    CHECK_EQ_INT(vigil_engine_add_string(e, VIGIL_RULES_YARA, "t.yar", rule, sizeof rule - 1),
+                 VIGIL_OK);
+    CHECK_EQ_INT(vigil_engine_freeze(e), VIGIL_OK);
+
+    vigil_scan_options o;
+    memset(&o, 0, sizeof o);
+    o.max_size = 1 << 20;
+    o.max_hash_size = 16 << 20;
+    o.cancel = &cancel;
+    CHECK_EQ_INT(vigil_scanner_create(e, &o, &sc), VIGIL_OK);
+    CHECK_EQ_INT(vigil_scanner_scan_file(sc, path), VIGIL_OK);
+    vigil_scanner_get_stats(sc, &st);
+    CHECK_EQ_INT(st.oversized, 1);
+    CHECK_EQ_INT(st.unhashed, 1);
+    CHECK_EQ_INT(st.targets, 1);
+    CHECK_EQ_INT(st.bytes, 512); /* the head, for the file type: not 70 MiB */
+    vigil_scanner_destroy(sc);
+
+    /* hashed (below max_hash_size) but cancelled: nothing read */
+    o.max_hash_size = 1ull << 40;
+    cancel = 1;
+    CHECK_EQ_INT(vigil_scanner_create(e, &o, &sc), VIGIL_OK);
+    CHECK_EQ_INT(vigil_scanner_scan_file(sc, path), VIGIL_ERR_ABORTED);
+    /* read whole (below max_size) but cancelled: nothing read */
+    o.max_size = 0;
+    vigil_scanner_destroy(sc);
+    CHECK_EQ_INT(vigil_scanner_create(e, &o, &sc), VIGIL_OK);
+    CHECK_EQ_INT(vigil_scanner_scan_file(sc, path), VIGIL_ERR_ABORTED);
+    vigil_scanner_get_stats(sc, &st);
+    CHECK_EQ_INT(st.bytes, 0);
+    CHECK_EQ_INT(st.targets, 0);
+    vigil_scanner_destroy(sc);
+
+    /* a sweep whose cancel is set reads nothing */
+    vigil_sweep_options so;
+    vigil_sweep_stats sst;
+    const char *paths[] = {path};
+    memset(&so, 0, sizeof so);
+    so.cancel = &cancel;
+    CHECK_EQ_INT(vigil_sweep_run(e, paths, 1, &so, &sst), VIGIL_ERR_ABORTED);
+    CHECK_EQ_INT(sst.scan.bytes, 0);
+    vigil_engine_destroy(e);
+}
+
 int main(void)
 {
     if (mkdtemp(tmpdir) == NULL) {
@@ -113,6 +170,7 @@ int main(void)
     }
     make_files();
     TEST_RUN(test_every_file_once);
+    TEST_RUN(test_unhashed_and_cancel);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)

@@ -239,9 +239,11 @@ static void test_roots(void)
     CHECK_EQ_STR(listing(&r), "sub/b.txt,sub/b.txt");
     CHECK_EQ_INT(st.files, 2);
     CHECK_EQ_INT(st.unreadable, 1);
+    CHECK_EQ_INT(st.roots_unreadable, 1);
     CHECK_EQ_INT(r.ndiag, 1);
     CHECK_EQ_INT(r.dcode[0], VIGIL_ERR_NOT_FOUND);
-    CHECK_EQ_INT(r.dlevel[0], VIGIL_DIAG_WARNING);
+    /* a PATH the user named: an error, not a warning */
+    CHECK_EQ_INT(r.dlevel[0], VIGIL_DIAG_ERROR);
     CHECK_EQ_STR(r.dsource[0], missing);
     CHECK_EQ_STR(r.dmsg[0], "cannot stat: No such file or directory");
     rec_free(&r);
