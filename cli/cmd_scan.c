@@ -208,7 +208,7 @@ static int parse_args(int argc, char **argv, scan_args *a)
         case OPT_MAX_HASH_SIZE:
             a->sweep.scan.max_hash_size = parse_size(optarg);
             if (a->sweep.scan.max_hash_size == 0)
-                return bad_arg("--max-hash-size", optarg);
+                return bad_arg("--max-hash-size", optarg, "a size above 0 such as 512K, 256M, 2G");
             break;
         case OPT_NO_ARCHIVES:
             a->sweep.scan.no_archives = 1;
