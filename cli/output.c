@@ -610,6 +610,8 @@ void out_write_summary(out_writer *w, const out_summary *s)
                             json_integer((json_int_t)rc->sigma_correlations));
         json_object_set_new(rules, "sigma_filters", json_integer((json_int_t)rc->sigma_filters));
         json_object_set_new(rules, "sigma_refused", json_integer((json_int_t)rc->sigma_refused));
+        json_object_set_new(rules, "filename_refused",
+                            json_integer((json_int_t)rc->filename_refused));
         json_object_set_new(o, "rules", rules);
         put_json_line(w, o);
         json_decref(o);
@@ -631,8 +633,10 @@ void out_write_summary(out_writer *w, const out_summary *s)
                     st->scan.members == 1 ? "" : "s");
         fprintf(w->fp, ", %s in %.2f s (%s/s), %u threads\n", bytes, st->seconds, rate,
                 st->threads);
-        fprintf(w->fp, "rules: %s YARA, %s hash IOCs, %s filename IOCs, %s C2 IOCs, %s Sigma", y, h,
-                f, c, sg);
+        fprintf(w->fp, "rules: %s YARA, %s hash IOCs, %s filename IOCs", y, h, f);
+        if (rc->filename_refused)
+            fprintf(w->fp, " (%llu refused)", (unsigned long long)rc->filename_refused);
+        fprintf(w->fp, ", %s C2 IOCs, %s Sigma", c, sg);
         if (rc->sigma_refused)
             fprintf(w->fp, " (%llu refused)", (unsigned long long)rc->sigma_refused);
         fputc('\n', w->fp);

@@ -73,6 +73,7 @@ typedef struct vigil_engine_counts {
     uint64_t sigma_correlations; /* of sigma_rules, correlation rules */
     uint64_t sigma_filters;      /* Sigma meta filters (not counted in sigma_rules) */
     uint64_t sigma_refused;      /* Sigma documents refused (each reported) */
+    uint64_t filename_refused;   /* filename IOCs refused: not compiling, or matching "" */
 } vigil_engine_counts;
 
 vigil_status vigil_engine_create(const vigil_engine_options *opts, vigil_engine **out);

@@ -408,6 +408,7 @@ vigil_status vigil_engine_freeze(vigil_engine *e)
     e->counts.hash_iocs = ic.hash_added;
     e->counts.filename_iocs = ic.filename;
     e->counts.c2_iocs = ic.c2;
+    e->counts.filename_refused = ic.filename_refused;
     e->hash_kinds = vigil_ioc_db_hash_kinds(e->ioc);
     if (e->yara_wants_md5 && e->yara != NULL)
         e->hash_kinds |= VIGIL_HASH_MD5;

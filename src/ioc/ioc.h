@@ -71,6 +71,7 @@ typedef struct vigil_ioc_counts {
     uint64_t filename_prefilter; /* of which hyperscan prefilters, PCRE2 confirms */
     uint64_t filename_pcre;      /* of which PCRE2 runs on every path */
     uint64_t c2;
+    uint64_t filename_refused; /* patterns refused at finish (each a diagnostic) */
 } vigil_ioc_counts;
 void vigil_ioc_db_counts(const vigil_ioc_db *db, vigil_ioc_counts *out);
 

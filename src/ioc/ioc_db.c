@@ -160,4 +160,5 @@ void vigil_ioc_db_counts(const vigil_ioc_db *db, vigil_ioc_counts *out)
     out->filename_prefilter = pre;
     out->filename_pcre = pcre;
     out->c2 = db->nc2;
+    out->filename_refused = vigil_ioc_pathdb_refused(db->paths);
 }

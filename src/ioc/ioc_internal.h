@@ -111,6 +111,8 @@ vigil_status vigil_ioc_pathdb_build(const vigil_ioc_fname_rec *recs, size_t n,
                                     const vigil_diag_sink *diag, vigil_ioc_pathdb **out);
 void vigil_ioc_pathdb_destroy(vigil_ioc_pathdb *p);
 size_t vigil_ioc_pathdb_count(const vigil_ioc_pathdb *p);
+/* Patterns refused at build (not compiling, or matching the empty string). */
+size_t vigil_ioc_pathdb_refused(const vigil_ioc_pathdb *p);
 /* Patterns kept in prefilter mode and PCRE2-only mode. */
 void vigil_ioc_pathdb_modes(const vigil_ioc_pathdb *p, size_t *prefilter, size_t *pcre);
 
