@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# trust_small.sh - end-to-end tests of the "results you can trust" small
+# fixes: `vigil logs` and `vigil connections` default to the bundled pack as
+# `vigil scan` does; a filename IOC matching the empty string is refused
+# (named by file and line, counted), not run on every file. Fixtures are
+# generated here; the indicators used are those of the bundled pack
+# (rules/cloudhopper/iocs/cloudhopper-c2-iocs.txt).
+set -u
+. "$(dirname "$0")/lib.bash"
+
+L=$TMP/logs
+mkdir -p "$L"
+printf 'Jun  1 10:00:00 host app[2]: started\nJun  1 10:00:01 host app[2]: beacon to owlmedia.mefound.com:443\nJun  1 10:00:02 host app[2]: beacon to notowlmedia.mefound.com.example\n' > "$L/app.log"
+
+# --- logs without rule options: the bundled pack ---
+"$VIGIL" logs -f jsonl "$L/app.log" > "$TMP/o1" 2> "$TMP/e1"
+expect_eq "logs default pack: exit 1" "$?" "1"
+got=$(jq -r 'select(.type=="log_hit") | "\(.line) \(.indicator) \(.rule_source | split("/") | last):\(.rule_line)"' "$TMP/o1")
+expect_eq "logs default pack: exact hits" "$got" "2 owlmedia.mefound.com cloudhopper-c2-iocs.txt:7"
+expect_eq "logs default pack: no diagnostics" "$(cat "$TMP/e1")" ""
+printf 'nothing to see\n' > "$TMP/clean.log"
+"$VIGIL" logs "$TMP/clean.log" > /dev/null 2>&1
+expect_eq "logs default pack, clean log: exit 0" "$?" "0"
+
+# --- connections without rule options: the bundled pack ---
+P=$TMP/proc
+mkdir -p "$P/net" "$P/4242/fd"
+hdr='  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode'
+{ echo "$hdr"
+  # 10.0.0.5:50000 -> 151.106.53.147:443 ESTABLISHED (bundled UPPERCUT C&C)
+  echo '   0: 0500000A:C350 93356A97:01BB 01 00000000:00000000 00:00000000 00000000  1000        0 12345 1 0000000000000000 20 4 30 10 -1'
+  # 10.0.0.5:50001 -> 151.106.53.148:443, a neighbour
+  echo '   1: 0500000A:C351 94356A97:01BB 01 00000000:00000000 00:00000000 00000000  1000        0 12346 1 0000000000000000 20 4 30 10 -1'
+} > "$P/net/tcp"
+ln -s 'socket:[12345]' "$P/4242/fd/3"; ln -s /opt/evil/implant "$P/4242/exe"
+"$VIGIL" connections -f jsonl --proc "$P" > "$TMP/c" 2> "$TMP/ce"
+expect_eq "connections default pack: exit 1" "$?" "1"
+got=$(jq -r 'select(.type=="connection") | "\(.remote):\(.remote_port) \(.pid) \(.indicator)"' "$TMP/c")
+expect_eq "connections default pack: exact matches" "$got" "151.106.53.147:443 4242 151.106.53.147"
+expect_eq "connections default pack: no diagnostics" "$(cat "$TMP/ce")" ""
+
+# --- a filename IOC matching the empty string is refused ---
+R=$TMP/rules; D=$TMP/data
+mkdir -p "$R" "$D"
+printf '# every path\n.*;80\n# real one\n\\\\evil\\.exe$;80\n(?i)x*;70\n' > "$R/bad-filename-iocs.txt"
+printf 'a\n' > "$D/clean.txt"; printf 'b\n' > "$D/evil.exe"
+"$VIGIL" scan -f jsonl -r "$R" "$D" > "$TMP/s1" 2> "$TMP/se1"
+expect_eq "empty-matching IOC: exit 1 (the real IOC hits)" "$?" "1"
+got=$(jq -r 'select(.type=="finding") | "\(.path | split("/") | last) \(.rule_line)"' "$TMP/s1" 2>/dev/null | sort)
+expect_eq "empty-matching IOC: only the real IOC hits" "$got" "evil.exe 4"
+got=$(jq -r 'select(.type=="summary") | "\(.rules.filename_iocs) \(.rules.filename_refused) \(.errors)"' "$TMP/s1")
+expect_eq "empty-matching IOC: refused and counted" "$got" "1 2 2"
+expect_eq "empty-matching IOC: diagnostics name file and line" \
+  "$(grep -c 'bad-filename-iocs.txt:[25]:.*empty string' "$TMP/se1")" "2"
+
+finish
