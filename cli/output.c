@@ -592,6 +592,7 @@ void out_write_summary(out_writer *w, const out_summary *s)
         json_object_set_new(o, "event_logs", json_integer((json_int_t)st->scan.event_logs));
         json_object_set_new(o, "events", json_integer((json_int_t)st->scan.events));
         json_object_set_new(o, "event_matches", json_integer((json_int_t)st->scan.event_matches));
+        json_object_set_new(o, "allowlisted", json_integer((json_int_t)st->scan.allowlisted));
         json_object_set_new(o, "targets_with_findings", json_integer((json_int_t)w->shown_targets));
         json_object_set_new(o, "findings", json_integer((json_int_t)w->shown_findings));
         for (int l = 0; l < VIGIL_LEVEL_COUNT; l++)
@@ -612,6 +613,7 @@ void out_write_summary(out_writer *w, const out_summary *s)
         json_object_set_new(rules, "sigma_refused", json_integer((json_int_t)rc->sigma_refused));
         json_object_set_new(rules, "filename_refused",
                             json_integer((json_int_t)rc->filename_refused));
+        json_object_set_new(rules, "allow_hashes", json_integer((json_int_t)rc->allow_hashes));
         json_object_set_new(o, "rules", rules);
         put_json_line(w, o);
         json_decref(o);
@@ -644,6 +646,9 @@ void out_write_summary(out_writer *w, const out_summary *s)
             fprintf(w->fp, "events: %llu in %llu event logs, %llu matched\n",
                     (unsigned long long)st->scan.events, (unsigned long long)st->scan.event_logs,
                     (unsigned long long)st->scan.event_matches);
+        if (st->scan.allowlisted)
+            fprintf(w->fp, "%llu file%s allow-listed by hash (not reported)\n",
+                    (unsigned long long)st->scan.allowlisted, st->scan.allowlisted == 1 ? "" : "s");
         fprintf(w->fp,
                 "findings: %llu in %llu files: %llu alert, %llu warning, %llu notice, "
                 "%llu info\n",

@@ -80,6 +80,7 @@ typedef struct vigil_scan_stats {
     uint64_t event_logs;                  /* EVTX / JSON event files matched against Sigma rules */
     uint64_t events;                      /* events read from them */
     uint64_t event_matches;               /* events that matched at least one reported rule */
+    uint64_t allowlisted;                 /* targets not reported: hash on an allow-list */
 } vigil_scan_stats;
 
 void vigil_scanner_get_stats(const vigil_scanner *scanner, vigil_scan_stats *out);

@@ -280,6 +280,20 @@ static vigil_status report(vigil_scanner *s, const target *t, const uint8_t *dat
     return VIGIL_OK;
 }
 
+/* Whether the target's hashes are on an allow-list: then it is counted and
+ * not checked nor reported at all (nor its archive members: the hash vouches
+ * for all of its bytes), as Loki skips its false-positive hashes. */
+static int allowlisted(vigil_scanner *s, const vigil_hashes *h)
+{
+    const vigil_ioc_db *db = s->engine->ioc;
+    if (db == NULL || !vigil_ioc_db_allowed(db, (h->have & VIGIL_HASH_MD5) ? h->md5 : NULL,
+                                            (h->have & VIGIL_HASH_SHA1) ? h->sha1 : NULL,
+                                            (h->have & VIGIL_HASH_SHA256) ? h->sha256 : NULL))
+        return 0;
+    s->stats.allowlisted++;
+    return 1;
+}
+
 /* Name and hash checks shared by in-memory and streamed targets. */
 static vigil_status check_iocs(vigil_scanner *s, const target *t, const vigil_hashes *h)
 {
@@ -369,6 +383,8 @@ static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t
     vigil_findbuf_reset(&s->fb);
     memset(&hashes, 0, sizeof hashes);
     st = vigil_hasher_buffer(s->hasher, s->engine->hash_kinds, data, len, &hashes);
+    if (st == VIGIL_OK && allowlisted(s, &hashes))
+        return VIGIL_OK;
     if (st == VIGIL_OK)
         st = check_iocs(s, t, &hashes);
     if (st == VIGIL_OK && s->yara != NULL) {
@@ -473,6 +489,8 @@ static vigil_status scan_streamed(vigil_scanner *s, int fd, const target *t)
         return st;
     s->stats.targets++;
     vigil_findbuf_reset(&s->fb);
+    if (allowlisted(s, &hashes))
+        return VIGIL_OK;
     st = check_iocs(s, t, &hashes);
     if (st == VIGIL_OK)
         st = report(s, t, NULL, 0, 1, &hashes, vigil_filetype_detect(head, headlen), NULL);

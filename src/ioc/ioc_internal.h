@@ -77,6 +77,7 @@ struct vigil_ioc_builder {
     vigil_diag_sink diag;
     vigil_ioc_pool pool;
     vigil_ioc_hashset hashes;
+    vigil_ioc_hashset allow; /* known-good hashes (false-positive lists) */
     vigil_ioc_fname_rec *fnames;
     size_t nfnames, capfnames;
     vigil_ioc_c2_rec *c2;
@@ -90,6 +91,7 @@ typedef struct vigil_ioc_pathdb vigil_ioc_pathdb; /* ioc_path.c */
 struct vigil_ioc_db {
     vigil_ioc_pool pool;
     vigil_ioc_hashset hashes;
+    vigil_ioc_hashset allow;
     vigil_ioc_pathdb *paths;
     vigil_ioc_c2 *c2;    /* in file order */
     uint32_t *c2_sorted; /* indexes into c2, sorted by value */

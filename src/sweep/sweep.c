@@ -161,6 +161,7 @@ static void worker_fini(void *user, unsigned index, void *state)
     c->sum.event_logs += st.event_logs;
     c->sum.events += st.events;
     c->sum.event_matches += st.event_matches;
+    c->sum.allowlisted += st.allowlisted;
     for (int i = 0; i < VIGIL_LEVEL_COUNT; i++)
         c->sum.by_level[i] += st.by_level[i];
     pthread_mutex_unlock(&c->state_mu);

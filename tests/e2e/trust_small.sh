@@ -2,7 +2,9 @@
 # trust_small.sh - end-to-end tests of the "results you can trust" small
 # fixes: `vigil logs` and `vigil connections` default to the bundled pack as
 # `vigil scan` does; a filename IOC matching the empty string is refused
-# (named by file and line, counted), not run on every file. Fixtures are
+# (named by file and line, counted), not run on every file; hash
+# allow-lists (Loki's *falsepositive* hash files, --allow-hashes) keep files
+# (and archives) out of the report and are counted. Fixtures are
 # generated here; the indicators used are those of the bundled pack
 # (rules/cloudhopper/iocs/cloudhopper-c2-iocs.txt).
 set -u
@@ -52,5 +54,37 @@ got=$(jq -r 'select(.type=="summary") | "\(.rules.filename_iocs) \(.rules.filena
 expect_eq "empty-matching IOC: refused and counted" "$got" "1 2 2"
 expect_eq "empty-matching IOC: diagnostics name file and line" \
   "$(grep -c 'bad-filename-iocs.txt:[25]:.*empty string' "$TMP/se1")" "2"
+
+# --- hash allow-lists: Loki's *falsepositive* hash files and --allow-hashes ---
+A=$TMP/allow; mkdir -p "$A/iocs" "$A/d"
+printf 'evil one\n' > "$A/d/a.bin"; printf 'evil two\n' > "$A/d/b.bin"; printf 'ok\n' > "$A/d/c.bin"
+{ echo "# bad ones"; md5sum "$A/d/a.bin" "$A/d/b.bin" | awk '{print $1";90;bad "NR}'; } > "$A/iocs/my-hash-iocs.txt"
+sha256sum "$A/d/b.bin" | awk '{print $1";known good build"}' > "$A/iocs/falsepositive-hashes.txt"
+sha1sum "$A/d/a.bin" | awk '{print $1";vendor tool"}' > "$A/allow.txt"
+"$VIGIL" scan -f jsonl -r "$A/iocs" "$A/d" > "$TMP/a1" 2> "$TMP/ae1"
+expect_eq "falsepositive file: exit 1" "$?" "1"
+got=$(jq -r 'select(.type=="finding") | "\(.path | split("/") | last) \(.description)"' "$TMP/a1")
+expect_eq "falsepositive file: only the unlisted file" "$got" "a.bin bad 1"
+got=$(jq -c 'select(.type=="summary") | [.files, .allowlisted, .rules.hash_iocs, .rules.allow_hashes, .errors]' "$TMP/a1")
+expect_eq "falsepositive file: counted" "$got" "[3,1,2,1,0]"
+"$VIGIL" scan -f jsonl -r "$A/iocs" --allow-hashes "$A/allow.txt" "$A/d" > "$TMP/a2" 2> "$TMP/ae2"
+expect_eq "--allow-hashes: exit 0" "$?" "0"
+expect_eq "--allow-hashes: no finding" "$(jq -r 'select(.type=="finding") | .path' "$TMP/a2")" ""
+got=$(jq -c 'select(.type=="summary") | [.files, .allowlisted, .rules.allow_hashes]' "$TMP/a2")
+expect_eq "--allow-hashes: counted" "$got" "[3,2,2]"
+"$VIGIL" scan -r "$A/iocs" --allow-hashes "$A/allow.txt" "$A/d" > "$TMP/a3" 2>&1
+expect_eq "--allow-hashes: text summary" "$(grep -c '^2 files allow-listed by hash' "$TMP/a3")" "1"
+# an allow-listed archive is not opened; a listed member is skipped alone
+(cd "$A/d" && tar czf "$TMP/both.tgz" a.bin b.bin)
+"$VIGIL" scan -f jsonl -r "$A/iocs" "$TMP/both.tgz" > "$TMP/a4" 2>/dev/null
+got=$(jq -r 'select(.type=="finding") | .path | split("/") | last' "$TMP/a4")
+expect_eq "allow-listed member skipped, the other found" "$got" "both.tgz!a.bin"
+expect_eq "allow-listed member counted" "$(jq -r 'select(.type=="summary") | .allowlisted' "$TMP/a4")" "1"
+sha256sum "$TMP/both.tgz" | awk '{print $1";our archive"}' > "$A/arch-allow.txt"
+"$VIGIL" scan -f jsonl -r "$A/iocs" --allow-hashes "$A/arch-allow.txt" "$TMP/both.tgz" > "$TMP/a5" 2>/dev/null
+expect_eq "allow-listed archive: exit 0" "$?" "0"
+expect_eq "allow-listed archive: counted once" "$(jq -c 'select(.type=="summary") | [.files, .archive_members, .allowlisted]' "$TMP/a5")" "[1,0,1]"
+"$VIGIL" scan -r "$A/iocs" --allow-hashes "$A/none.txt" "$A/d" > /dev/null 2>&1
+expect_eq "--allow-hashes missing file: exit 2" "$?" "2"
 
 finish
