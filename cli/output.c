@@ -286,6 +286,8 @@ static json_t *finding_json(const vigil_target_result *r, const vigil_finding *f
         json_object_set_new(o, "reference", jstr(f->reference));
     if (f->matched)
         json_object_set_new(o, "matched", jstr(f->matched));
+    if (f->line)
+        json_object_set_new(o, "line", json_integer((json_int_t)f->line));
     if (f->ntags) {
         json_t *tags = json_array();
         for (size_t i = 0; i < f->ntags; i++)
@@ -417,6 +419,8 @@ static void text_result(out_writer *w, const vigil_target_result *r)
                 fprintf(fp, ":%llu", (unsigned long long)f->rule_line);
             fprintf(fp, ")%s", z);
         }
+        if (f->line)
+            fprintf(fp, "  line %llu", (unsigned long long)f->line);
         fputc('\n', fp);
         if (f->description && f->description[0])
             fprintf(fp, "                 %s\n", f->description);
@@ -593,6 +597,7 @@ void out_write_summary(out_writer *w, const out_summary *s)
         json_object_set_new(o, "events", json_integer((json_int_t)st->scan.events));
         json_object_set_new(o, "event_matches", json_integer((json_int_t)st->scan.event_matches));
         json_object_set_new(o, "allowlisted", json_integer((json_int_t)st->scan.allowlisted));
+        json_object_set_new(o, "text_logs", json_integer((json_int_t)st->scan.text_logs));
         json_object_set_new(o, "targets_with_findings", json_integer((json_int_t)w->shown_targets));
         json_object_set_new(o, "findings", json_integer((json_int_t)w->shown_findings));
         for (int l = 0; l < VIGIL_LEVEL_COUNT; l++)

@@ -81,6 +81,7 @@ typedef struct vigil_scan_stats {
     uint64_t events;                      /* events read from them */
     uint64_t event_matches;               /* events that matched at least one reported rule */
     uint64_t allowlisted;                 /* targets not reported: hash on an allow-list */
+    uint64_t text_logs;                   /* text logs hunted for C2 indicators */
 } vigil_scan_stats;
 
 void vigil_scanner_get_stats(const vigil_scanner *scanner, vigil_scan_stats *out);

@@ -4,7 +4,9 @@
 # `vigil scan` does; a filename IOC matching the empty string is refused
 # (named by file and line, counted), not run on every file; hash
 # allow-lists (Loki's *falsepositive* hash files, --allow-hashes) keep files
-# (and archives) out of the report and are counted. Fixtures are
+# (and archives) out of the report and are counted; `vigil scan` hunts the
+# C2 indicators in the text logs it meets (by name and content, in archives
+# too) with the same hits as `vigil logs`. Fixtures are
 # generated here; the indicators used are those of the bundled pack
 # (rules/cloudhopper/iocs/cloudhopper-c2-iocs.txt).
 set -u
@@ -86,5 +88,35 @@ expect_eq "allow-listed archive: exit 0" "$?" "0"
 expect_eq "allow-listed archive: counted once" "$(jq -c 'select(.type=="summary") | [.files, .archive_members, .allowlisted]' "$TMP/a5")" "[1,0,1]"
 "$VIGIL" scan -r "$A/iocs" --allow-hashes "$A/none.txt" "$A/d" > /dev/null 2>&1
 expect_eq "--allow-hashes missing file: exit 2" "$?" "2"
+
+# --- scan hunts C2 indicators in the text logs of a triage collection ---
+C=$TMP/triage; R2=$TMP/c2rules
+mkdir -p "$C/var/log/nginx" "$C/home/u" "$C/zeek" "$R2"
+printf '# test C2\nevil-c2.example;90\n198.51.100.23;80\n' > "$R2/test-c2-iocs.txt"
+printf 'Jun  1 10:00:00 host sshd[1]: Accepted\nJun  1 10:00:01 host app[2]: to a.evil-c2.example:443\nJun  1 10:00:02 host app[2]: to notevil-c2.example\n' > "$C/var/log/syslog"
+printf 'plain text, no timestamps\nconnect 198.51.100.23\n' > "$C/var/log/app.log.1"
+printf '203.0.113.9 - - [01/Jun/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 1\n198.51.100.23 - - [01/Jun/2024:10:00:01 +0000] "GET /x HTTP/1.1" 404 1\n' > "$TMP/access.log"
+gzip -c "$TMP/access.log" > "$C/var/log/nginx/access.log.gz"
+printf '#separator \\x09\n#fields\tts\tquery\n1717236000.1\twww.example.org\n1717236000.2\tx1.evil-c2.example\n' > "$C/zeek/dns.txt"
+printf 'my notes: the actor used evil-c2.example\n' > "$C/home/u/notes.txt"
+(cd "$TMP" && mkdir -p t/var/log && printf 'Jun  2 09:00:00 h x: evil-c2.example\n' > t/var/log/auth.log && tar czf "$C/home/u/logs.tgz" -C t var)
+"$VIGIL" scan -f jsonl -r "$R2" "$C" > "$TMP/t1" 2> "$TMP/te1"
+expect_eq "scan C2 in logs: exit 1" "$?" "1"
+got=$(jq -r 'select(.type=="finding") | "\(.path | sub(".*/triage/"; "")) \(.kind) \(.rule) \(.line) \(.rule_line)"' "$TMP/t1" | sort)
+want=$(printf '%s\n' \
+  "home/u/logs.tgz!var/log/auth.log c2 evil-c2.example 1 2" \
+  "var/log/app.log.1 c2 198.51.100.23 2 3" \
+  "var/log/nginx/access.log.gz!access.log c2 198.51.100.23 2 3" \
+  "var/log/syslog c2 evil-c2.example 2 2" \
+  "zeek/dns.txt c2 evil-c2.example 4 2" | sort)
+expect_eq "scan C2 in logs: exact findings (notes.txt is not a log)" "$got" "$want"
+expect_eq "scan C2 in logs: text_logs counted" "$(jq -r 'select(.type=="summary") | .text_logs' "$TMP/t1")" "5"
+expect_eq "scan C2 in logs: no diagnostics" "$(cat "$TMP/te1")" ""
+# the same hits as vigil logs on those logs
+"$VIGIL" logs -f jsonl -r "$R2" "$C/var/log" "$C/zeek" "$C/home/u/logs.tgz" > "$TMP/t2" 2>/dev/null
+got2=$(jq -r 'select(.type=="log_hit") | "\(.path | sub(".*/triage/"; "")) c2 \(.indicator) \(.line) \(.rule_line)"' "$TMP/t2" | sed 's|nginx/access.log.gz c2|nginx/access.log.gz!access.log c2|' | sort)
+expect_eq "scan C2 in logs: same hits as vigil logs" "$got2" "$want"
+"$VIGIL" scan -r "$R2" "$C/var/log/syslog" > "$TMP/t3" 2>&1
+expect_eq "scan C2 in logs: text shows the line" "$(grep -c 'c2       evil-c2.example  score 90  (.*test-c2-iocs.txt:2)  line 2' "$TMP/t3")" "1"
 
 finish
