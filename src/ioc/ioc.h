@@ -70,8 +70,10 @@ vigil_status vigil_ioc_builder_add_filename_desc(vigil_ioc_builder *b, const cha
 vigil_status vigil_ioc_builder_add_c2(vigil_ioc_builder *b, const char *value, int score,
                                       const char *description, const char *source, uint64_t line);
 
-/* Compiles the patterns. Patterns neither hyperscan nor PCRE2 accept are
- * diagnostics and dropped. The builder may be destroyed afterwards. */
+/* Compiles the patterns. Patterns neither hyperscan nor PCRE2 accept, and
+ * patterns that match the empty string (so every path), are diagnostics
+ * naming their file and line, dropped and counted (filename_refused). The
+ * builder may be destroyed afterwards. */
 vigil_status vigil_ioc_builder_finish(vigil_ioc_builder *b, vigil_ioc_db **out);
 
 void vigil_ioc_db_destroy(vigil_ioc_db *db); /* NULL safe */
