@@ -93,6 +93,8 @@ typedef struct vigil_scan_stats {
     uint64_t archives_too_deep;           /* archives not opened: nested past archive.max_depth */
     uint64_t members_oversized;           /* members past max_member_size: name and hash only */
     uint64_t archives_cut;                /* archives a bomb or member count limit stopped */
+    uint64_t allowlisted;                 /* targets not reported: hash on an allow-list */
+    uint64_t text_logs;                   /* text logs hunted for C2 indicators */
 } vigil_scan_stats;
 
 void vigil_scanner_get_stats(const vigil_scanner *scanner, vigil_scan_stats *out);

@@ -165,6 +165,8 @@ static void worker_fini(void *user, unsigned index, void *state)
     c->sum.members_oversized += st.members_oversized;
     c->sum.archives_cut += st.archives_cut;
     c->sum.event_matches += st.event_matches;
+    c->sum.allowlisted += st.allowlisted;
+    c->sum.text_logs += st.text_logs;
     for (int i = 0; i < VIGIL_LEVEL_COUNT; i++)
         c->sum.by_level[i] += st.by_level[i];
     pthread_mutex_unlock(&c->state_mu);
