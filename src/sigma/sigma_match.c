@@ -386,8 +386,10 @@ static int num_cmp(int op, double a, double b)
 static int value_match(vigil_sigma_matcher *m, const vigil_sg_value *v, const vigil_field *f,
                        const vigil_event *ev, const vigil_sg_branch *br, int timepart)
 {
+    /* null: the field is absent or a JSON null; an empty string is '' (SigmaHQ
+     * rules test the two apart, e.g. the firewall "rule added" filters) */
     if (v->kind == VIGIL_VK_NULL)
-        return f == NULL || f->is_null || f->value_len == 0;
+        return f == NULL || f->is_null;
     if (f == NULL)
         return 0;
     const char *s = f->value ? f->value : "";
@@ -467,6 +469,8 @@ static void record_field(vigil_sigma_matcher *m, const vigil_field *f)
 static int group_match(vigil_sigma_matcher *m, const vigil_sg_alts *g, const vigil_field *f,
                        const vigil_event *ev, const vigil_sg_branch *br, int timepart)
 {
+    if (f != NULL && f->is_null)
+        f = NULL; /* a JSON null has no value: only `null` matches it, not '' */
     if (g->ix != NULL) {
         /* the indexed values need a field; the others are tried in turn */
         if (f != NULL &&
