@@ -90,6 +90,8 @@ typedef struct vigil_finding {
     const vigil_finding_event *events; /* CORRELATION: the grouped events, by time */
     size_t nevents;
     uint64_t count; /* CORRELATION: events, distinct values or rules counted */
+    int has_value;  /* CORRELATION value_sum/value_avg/value_percentile: */
+    double value;   /* the sum, mean or share in percent the condition met */
 } vigil_finding;
 
 typedef struct vigil_target_result {

@@ -146,6 +146,12 @@ typedef struct vigil_sigma_corr_result {
     int64_t last_ms;
     const vigil_sigma_corr_event *events; /* grouped events, by time */
     size_t nevents;
+    /* metric 1 (value_sum, value_avg, value_percentile): value is what the
+     * condition was tested on, the sum or mean of condition.field (count:
+     * the numbers added) or a value's share of the events in percent
+     * (count: events); metric 0: value is count */
+    int metric;
+    double value;
 } vigil_sigma_corr_result;
 
 typedef int (*vigil_sigma_corr_fn)(const vigil_sigma_corr_result *res, void *user);

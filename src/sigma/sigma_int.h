@@ -314,7 +314,15 @@ vigil_status vigil_sg_placeholders_load(vigil_arena *a, const vigil_diag_sink *s
 /* ---- rules (sigma_rules.c) ---- */
 
 enum { VIGIL_SR_DETECTION, VIGIL_SR_CORRELATION, VIGIL_SR_FILTER };
-enum { VIGIL_CT_EVENT_COUNT, VIGIL_CT_VALUE_COUNT, VIGIL_CT_TEMPORAL, VIGIL_CT_TEMPORAL_ORDERED };
+enum {
+    VIGIL_CT_EVENT_COUNT,
+    VIGIL_CT_VALUE_COUNT,
+    VIGIL_CT_TEMPORAL,
+    VIGIL_CT_TEMPORAL_ORDERED,
+    VIGIL_CT_VALUE_SUM,       /* sum of a numeric field */
+    VIGIL_CT_VALUE_AVG,       /* mean of a numeric field */
+    VIGIL_CT_VALUE_PERCENTILE /* a value's share of the events, in percent */
+};
 
 typedef struct vigil_sg_alias {
     const char *alias, *rule, *field;

@@ -244,9 +244,14 @@ static vigil_status compile_correlation(doc_ctx *d, const vigil_ynode *doc, vigi
         r->ctype = VIGIL_CT_TEMPORAL;
     else if (strcmp(type, "temporal_ordered") == 0)
         r->ctype = VIGIL_CT_TEMPORAL_ORDERED;
+    else if (strcmp(type, "value_sum") == 0)
+        r->ctype = VIGIL_CT_VALUE_SUM;
+    else if (strcmp(type, "value_avg") == 0)
+        r->ctype = VIGIL_CT_VALUE_AVG;
+    else if (strcmp(type, "value_percentile") == 0)
+        r->ctype = VIGIL_CT_VALUE_PERCENTILE;
     else
-        return refuse(d, "unsupported correlation type (value_sum/avg/percentile are not "
-                         "implemented)");
+        return refuse(d, "unsupported correlation type");
     vigil_status st = meta_list(a, c, "rules", (const char *const **)&r->refs, &r->nrefs);
     if (st != VIGIL_OK)
         return st;
@@ -298,12 +303,15 @@ static vigil_status compile_correlation(doc_ctx *d, const vigil_ynode *doc, vigi
     } else if (cond != NULL) {
         return refuse(d, "correlation condition is not a map");
     }
-    if (r->ctype == VIGIL_CT_EVENT_COUNT || r->ctype == VIGIL_CT_VALUE_COUNT) {
-        if (r->nconds == 0 && !r->cond_neq)
-            return refuse(d, "event_count/value_count correlation needs a condition");
+    int temporal = r->ctype == VIGIL_CT_TEMPORAL || r->ctype == VIGIL_CT_TEMPORAL_ORDERED;
+    if (!temporal && r->nconds == 0 && !r->cond_neq) {
+        snprintf(d->reason, sizeof d->reason, "%s correlation needs a condition", type);
+        return VIGIL_ERR_RULE;
     }
-    if (r->ctype == VIGIL_CT_VALUE_COUNT && r->value_field == NULL)
-        return refuse(d, "value_count correlation needs condition.field");
+    if (!temporal && r->ctype != VIGIL_CT_EVENT_COUNT && r->value_field == NULL) {
+        snprintf(d->reason, sizeof d->reason, "%s correlation needs condition.field", type);
+        return VIGIL_ERR_RULE;
+    }
     if ((r->ctype == VIGIL_CT_TEMPORAL || r->ctype == VIGIL_CT_TEMPORAL_ORDERED) &&
         r->nconds == 0 && !r->cond_neq) {
         r->cond_ops[0] = VIGIL_NUM_GTE;
