@@ -7,6 +7,7 @@
 #ifndef VIGIL_SIGMA_INT_H
 #define VIGIL_SIGMA_INT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -94,6 +95,9 @@ typedef struct vigil_sg_value {
     const char *re_lit; /* RE: a literal every match contains (see */
     size_t re_litlen;   /* vigil_sg_re_literal), lower case; 0 = none found */
     uint32_t re_minlen; /* RE: no shorter value can match (PCRE2's minimum length) */
+    const char *re_src; /* RE: the pattern and its i/m/s bits (1/2/4), for */
+    size_t re_srclen;   /* sigma_relimit.c's Hyperscan */
+    int re_flags;
     int family;         /* CIDR: 4 or 6 */
     unsigned char addr[16];
     int bits;
@@ -311,6 +315,16 @@ char *vigil_sg_read_file(const char *path, size_t max, size_t *len, vigil_status
 vigil_status vigil_sg_placeholders_load(vigil_arena *a, const vigil_diag_sink *sink,
                                         vigil_sg_placeholders *ph, const char *path);
 
+/* ---- regexes PCRE2 gave up on (sigma_relimit.c) ---- */
+
+typedef struct vigil_sg_relimit vigil_sg_relimit;
+vigil_sg_relimit *vigil_sg_relimit_create(void);
+void vigil_sg_relimit_destroy(vigil_sg_relimit *x); /* NULL is safe */
+/* Decides v's regex on s[0..len) after PCRE2's JIT returned a limit error:
+ * 1 match, 0 none, -1 undecided (every way gave up). md: v->re's size. */
+int vigil_sg_relimit_match(vigil_sg_relimit *x, const vigil_sg_value *v, const char *s,
+                           size_t len, pcre2_match_data *md);
+
 /* ---- rules (sigma_rules.c) ---- */
 
 enum { VIGIL_SR_DETECTION, VIGIL_SR_CORRELATION, VIGIL_SR_FILTER };
@@ -364,6 +378,7 @@ struct vigil_sg_rule {
     double cond_neq_val;
     const char *value_field;
     int corr_used; /* referenced by a correlation */
+    atomic_int re_warned; /* a regex of the rule hit PCRE2's limits: warned once */
     int generate;  /* correlation: referenced rules also report on their own */
     /* prefilter: the rule's first slot and clause count (vigil_sg_pf_code);
      * the rule is evaluated only if every clause's literals were hit; see

@@ -537,6 +537,9 @@ static vigil_status compile_re(vigil_sg_compile_ctx *cx, const char *s, size_t l
     (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
     v->kind = VIGIL_VK_RE;
     v->re = re;
+    v->re_src = vigil_arena_strndup(cx->arena, s, len);
+    v->re_srclen = v->re_src != NULL ? len : 0;
+    v->re_flags = flags;
     if (!(flags & 2) && vigil_sg_re_glob(cx->arena, s, len, flags & 1, &v->pat) < 0)
         return VIGIL_ERR_NOMEM;
     char lit[128];

@@ -84,4 +84,31 @@ expect_eq "value_sum: text line shows the value" \
 "$VIGIL" scan -q -f json -r "$R/exfil.yml" "$D/web.jsonl" > "$TMP/out4" 2> /dev/null
 expect_eq "value_sum: -f json carries the value" \
     "$(jq -s -c '[.. | objects | select(.kind? == "correlation") | .value]' "$TMP/out4")" '[1100000.5]'
+# 3. a regex on a value padded past PCRE2's JIT stack still matches, and
+#    the rule is named in one warning at default verbosity
+cat > "$R/concat.yml" <<'YML'
+title: Concatenated Strings
+id: 20000000-0000-0000-0000-000000000004
+level: high
+logsource:
+    product: windows
+detection:
+    selection:
+        CommandLine|re: '\((''(\w|-|\.)+''\+)+''(\w|-|\.)+''\)'
+    condition: selection
+YML
+pad=$(printf 'a%.0s' $(seq 3200))
+{
+    printf '{"EventID":1,"EventRecordID":21,"CommandLine":"powershell (%s)"}\n' "'iex'+'x'"
+    printf '{"EventID":1,"EventRecordID":22,"CommandLine":"powershell (%s)"}\n' "'$pad'+'x'"
+    printf '{"EventID":1,"EventRecordID":23,"CommandLine":"powershell (%s)"}\n' "'$pad'+'y'"
+} > "$D/padded.jsonl"
+"$VIGIL" scan -f jsonl -r "$R/concat.yml" "$D/padded.jsonl" > "$TMP/out5" 2> "$TMP/err5"
+expect_eq "padded regex: exit 1" "$?" "1"
+expect_eq "padded regex: every event reported" \
+    "$(jq -r 'select(.type=="finding") | .record_id' "$TMP/out5" | sort -n | tr '\n' ' ')" "21 22 23 "
+expect_eq "padded regex: one warning naming the rule and the event" \
+    "$(grep -c "padded.jsonl: Sigma rule 'Concatenated Strings' (20000000-0000-0000-0000-000000000004): record 22: a regex gave up on a value of 3219 bytes (JIT stack limit reached); decided another way: it matches" "$TMP/err5")" "1"
+expect_eq "padded regex: counted in the summary" \
+    "$(jq -r 'select(.type=="summary") | .warnings' "$TMP/out5")" "1"
 finish
