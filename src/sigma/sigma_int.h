@@ -194,6 +194,7 @@ typedef struct vigil_sg_compile_ctx {
     uint64_t err_line;
     char note[256]; /* a warning about a rule that still compiled (reported by the caller) */
     int note_info;  /* the note is informational only (shown on request) */
+    char unset[160]; /* the unset placeholders met, "%A%, %B%" */
 } vigil_sg_compile_ctx;
 
 /* Compiles a `detection` map (and the condition inside it). */
@@ -379,6 +380,7 @@ struct vigil_sg_rule {
     const char *value_field;
     int corr_used; /* referenced by a correlation */
     atomic_int re_warned; /* a regex of the rule hit PCRE2's limits: warned once */
+    const char *ph_unset; /* "%A%, %B%": placeholders it uses that have no values */
     int generate;  /* correlation: referenced rules also report on their own */
     /* prefilter: the rule's first slot and clause count (vigil_sg_pf_code);
      * the rule is evaluated only if every clause's literals were hit; see
@@ -387,6 +389,14 @@ struct vigil_sg_rule {
 };
 
 /* The frozen ruleset. */
+/* ---- rules an unset placeholder switched off (sigma_inactive.c) ---- */
+
+/* 1 if r's condition can never hold (a detection whose placeholders have
+ * no values; a correlation whose rules are all inactive). */
+int vigil_sg_rule_inactive(const vigil_sg_rule *r, int depth);
+/* Warns once naming the inactive rules, and (info) those missing a filter. */
+void vigil_sg_report_inactive(const vigil_diag_sink *sink, vigil_sg_rule **rules, size_t n);
+
 struct vigil_sigma_ruleset {
     vigil_arena arena;
     vigil_sg_rule **rules; /* detections and correlations, load order */

@@ -410,6 +410,8 @@ static vigil_status compile_doc(doc_ctx *d, const vigil_ynode *doc, vigil_sg_rul
     if (cx.note[0])
         vigil_diagf(&d->b->sink, cx.note_info ? VIGIL_DIAG_INFO : VIGIL_DIAG_WARNING,
                     VIGIL_ERR_RULE, d->source, d->line, "'%s': %s", r->info.title, cx.note);
+    if (cx.unset[0] && (r->ph_unset = vigil_arena_strdup(a, cx.unset)) == NULL)
+        return VIGIL_ERR_NOMEM;
     *out = r;
     return VIGIL_OK;
 }
@@ -738,6 +740,7 @@ vigil_status vigil_sigma_builder_build(vigil_sigma_builder *b, vigil_sigma_rules
     }
     rs->nrules = n;
     rs->nfilters = b->filters.n;
+    vigil_sg_report_inactive(&b->sink, rs->rules, n);
     if (rs->counts.rules == 0 && rs->counts.correlations == 0)
         return VIGIL_ERR_NO_RULES;
     vigil_status st = b->no_prefilter ? VIGIL_OK : vigil_sg_prefilter_build(rs);

@@ -151,6 +151,13 @@ static vigil_status parse_sigma_string(vigil_sg_compile_ctx *cx, const char *s, 
                      * pack written for sites to fill in; a set that lacks this name is
                      * more likely a mistake */
                     cx->note_info = ph == NULL || ph->n == 0;
+                    char name[72];
+                    snprintf(name, sizeof name, "%%%.*s%%", (int)(nl > 64 ? 64 : nl), s + i + 1);
+                    if (strstr(cx->unset, name) == NULL) {
+                        size_t ul = strlen(cx->unset);
+                        snprintf(cx->unset + ul, sizeof cx->unset - ul, "%s%s", ul ? ", " : "",
+                                 name);
+                    }
                     return VIGIL_OK;
                 }
                 vlist vals = {0};

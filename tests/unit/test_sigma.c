@@ -523,7 +523,10 @@ static void test_fieldref_expand(void)
     ndiags = 0;
     rs = rule("  a:\n    A|expand: '%admins%'\n  condition: a");
     CHECK(rs != NULL);
-    CHECK(strstr(last_diag, "placeholder %admins% has no values") != NULL);
+    /* the per-rule note, then the ruleset's warning naming the rule */
+    CHECK_EQ_INT(ndiags, 2);
+    CHECK(strstr(last_diag, "1 Sigma rule is inactive (can never report): placeholders they "
+                            "use have no values (%admins%;") == last_diag);
     CHECK_EQ_INT(matchv(rs, EV("A", "%admins%")), 0);
     CHECK_EQ_INT(matchv(rs, EV("A", "")), 0);
     vigil_sigma_ruleset_destroy(rs);
