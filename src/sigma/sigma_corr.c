@@ -544,7 +544,8 @@ static vigil_status run_correlation(vigil_sigma_correlator *c, const vigil_sg_ru
         if (r->value_field != NULL) {
             it[m].val = rec_val(c, rec, r->value_field);
             it[m].has_num = it[m].val != NULL &&
-                            vigil_sg_parse_number(it[m].val, &it[m].num) == 0 && isfinite(it[m].num);
+                            vigil_sg_parse_number(it[m].val, &it[m].num) == 0 &&
+                            isfinite(it[m].num);
         }
         m++;
     }

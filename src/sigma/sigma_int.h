@@ -95,9 +95,6 @@ typedef struct vigil_sg_value {
     const char *re_lit; /* RE: a literal every match contains (see */
     size_t re_litlen;   /* vigil_sg_re_literal), lower case; 0 = none found */
     uint32_t re_minlen; /* RE: no shorter value can match (PCRE2's minimum length) */
-    const char *re_src; /* RE: the pattern and its i/m/s bits (1/2/4), for */
-    size_t re_srclen;   /* sigma_relimit.c's Hyperscan */
-    int re_flags;
     int family;         /* CIDR: 4 or 6 */
     unsigned char addr[16];
     int bits;
@@ -105,6 +102,10 @@ typedef struct vigil_sg_value {
     double num;
     int exists;
     const char *ref; /* FIELDREF: other field name */
+    /* RE: the pattern and its i/m/s bits (1/2/4), for sigma_relimit.c */
+    const char *re_src;
+    size_t re_srclen;
+    int re_flags;
 } vigil_sg_value;
 
 /* Alternatives of one rule value (windash/base64offset make several). */
@@ -194,7 +195,8 @@ typedef struct vigil_sg_compile_ctx {
     uint64_t err_line;
     char note[256]; /* a warning about a rule that still compiled (reported by the caller) */
     int note_info;  /* the note is informational only (shown on request) */
-    char unset[160]; /* the unset placeholders met, "%A%, %B%" */
+    /* the unset placeholders met, "%A%, %B%" */
+    char unset[160];
 } vigil_sg_compile_ctx;
 
 /* Compiles a `detection` map (and the condition inside it). */
@@ -323,8 +325,8 @@ vigil_sg_relimit *vigil_sg_relimit_create(void);
 void vigil_sg_relimit_destroy(vigil_sg_relimit *x); /* NULL is safe */
 /* Decides v's regex on s[0..len) after PCRE2's JIT returned a limit error:
  * 1 match, 0 none, -1 undecided (every way gave up). md: v->re's size. */
-int vigil_sg_relimit_match(vigil_sg_relimit *x, const vigil_sg_value *v, const char *s,
-                           size_t len, pcre2_match_data *md);
+int vigil_sg_relimit_match(vigil_sg_relimit *x, const vigil_sg_value *v, const char *s, size_t len,
+                           pcre2_match_data *md);
 
 /* ---- rules (sigma_rules.c) ---- */
 
@@ -379,9 +381,11 @@ struct vigil_sg_rule {
     double cond_neq_val;
     const char *value_field;
     int corr_used; /* referenced by a correlation */
-    atomic_int re_warned; /* a regex of the rule hit PCRE2's limits: warned once */
-    const char *ph_unset; /* "%A%, %B%": placeholders it uses that have no values */
     int generate;  /* correlation: referenced rules also report on their own */
+    /* a regex of the rule hit PCRE2's limits: warned once (sigma_match.c) */
+    atomic_int re_warned;
+    /* "%A%, %B%": placeholders it uses that have no values (sigma_inactive.c) */
+    const char *ph_unset;
     /* prefilter: the rule's first slot and clause count (vigil_sg_pf_code);
      * the rule is evaluated only if every clause's literals were hit; see
      * sigma_pfneed.c and sigma_prefilter.c */

@@ -26,8 +26,8 @@ struct vigil_sigma_matcher {
     const vigil_sigma_ruleset *rs;
     signed char *cache; /* per search: -1 unknown, 0, 1 */
     pcre2_match_data *md;
-    vigil_sg_relimit *relimit;   /* created when a regex first hits PCRE2's limits */
-    const vigil_sg_rule *rule;   /* the rule being evaluated (for diagnostics) */
+    vigil_sg_relimit *relimit; /* created when a regex first hits PCRE2's limits */
+    const vigil_sg_rule *rule; /* the rule being evaluated (for diagnostics) */
     vigil_diag_sink diag;
     const vigil_field *mf[MAX_MATCHED_FIELDS];
     size_t nmf;

@@ -95,8 +95,8 @@ static hs_database_t *hs_db(vigil_sg_relimit *x, const vigil_sg_value *v)
     return db;
 }
 
-static int on_hs_match(unsigned id, unsigned long long from, unsigned long long to,
-                       unsigned flags, void *user)
+static int on_hs_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                       void *user)
 {
     (void)id;
     (void)from;
@@ -114,8 +114,8 @@ static int is_ascii(const char *s, size_t len)
     return 1;
 }
 
-int vigil_sg_relimit_match(vigil_sg_relimit *x, const vigil_sg_value *v, const char *s,
-                           size_t len, pcre2_match_data *md)
+int vigil_sg_relimit_match(vigil_sg_relimit *x, const vigil_sg_value *v, const char *s, size_t len,
+                           pcre2_match_data *md)
 {
     if (x == NULL)
         return -1;

@@ -161,7 +161,7 @@ static void test_null_empty_exists(void)
     vigil_sigma_ruleset *rs = rule("  a:\n    E: 1\n  f:\n    F: null\n  condition: a and f");
     CHECK_EQ_INT(matchv(rs, EV("E", "1")), 1);            /* absent */
     CHECK_EQ_INT(matchv(rs, EV("E", "1", "F", NULL)), 1); /* null */
-    CHECK_EQ_INT(matchv(rs, EV("E", "1", "F", "")), 0); /* '' is not null */
+    CHECK_EQ_INT(matchv(rs, EV("E", "1", "F", "")), 0);   /* '' is not null */
     CHECK_EQ_INT(matchv(rs, EV("E", "1", "F", "x")), 0);
     vigil_sigma_ruleset_destroy(rs);
     rs = rule("  a:\n    E: 1\n  f:\n    F: ''\n  condition: a and f");

@@ -44,8 +44,8 @@ static int on_corr(const vigil_sigma_corr_result *r, void *user)
         return 0;
     char *p = o->lines[o->n++];
     size_t cap = 256;
-    int w = snprintf(p, cap, "%s value=%.2f count=%llu", r->rule->id ? r->rule->id : "?",
-                     r->value, (unsigned long long)r->count);
+    int w = snprintf(p, cap, "%s value=%.2f count=%llu", r->rule->id ? r->rule->id : "?", r->value,
+                     (unsigned long long)r->count);
     for (size_t i = 0; i < r->ngroup && w > 0 && (size_t)w < cap; i++)
         w += snprintf(p + w, cap - (size_t)w, " %s=%s", r->group_fields[i],
                       r->group_values[i] ? r->group_values[i] : "");
@@ -132,8 +132,7 @@ static void test_value_sum(void)
     corr_out out;
     run_finish(&r, &out);
     CHECK_EQ_INT(out.n, 1);
-    CHECK_EQ_STR(out.lines[0],
-                 "vs value=1100000.00 count=3 SourceIP=10.0.0.1 User=alice events=3");
+    CHECK_EQ_STR(out.lines[0], "vs value=1100000.00 count=3 SourceIP=10.0.0.1 User=alice events=3");
     vigil_sigma_ruleset_destroy(rs);
 }
 
@@ -149,7 +148,8 @@ static void test_value_avg(void)
     CHECK(rs != NULL);
     if (rs == NULL)
         return;
-#define CN(t, ip, b) EV("EventID", "3", "TimeCreated", t, "SourceIP", ip, "User", "u", "BytesOut", b)
+#define CN(t, ip, b)                                                                               \
+    EV("EventID", "3", "TimeCreated", t, "SourceIP", ip, "User", "u", "BytesOut", b)
     run r;
     run_start(&r, rs);
     run_event(&r, CN("2024-01-01T01:00:00Z", "10.0.0.1", "400"));
@@ -216,8 +216,8 @@ static void test_value_percentile(void)
     run_event(&r, EV("EventID", "1", "TimeCreated", "2024-01-01T10:01:00Z", "ComputerName", "a",
                      "Image", "y.exe"));
     for (int i = 0; i < 6; i++)
-        run_event(&r, EV("EventID", "1", "TimeCreated", "2024-01-01T10:02:00Z", "ComputerName",
-                         "a", "Image", "y.exe"));
+        run_event(&r, EV("EventID", "1", "TimeCreated", "2024-01-01T10:02:00Z", "ComputerName", "a",
+                         "Image", "y.exe"));
     run_finish(&r, &out);
     CHECK_EQ_INT(out.n, 1);
     CHECK_EQ_STR(out.lines[0], "vq value=87.50 count=8 ComputerName=a events=8");

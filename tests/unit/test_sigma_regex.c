@@ -42,8 +42,8 @@ static vigil_sigma_ruleset *load(const char *yaml)
 /* Matches one CommandLine value; the matcher's warnings go to on_diag. */
 static int match_cmd(vigil_sigma_matcher *m, const char *value, uint64_t rid)
 {
-    vigil_field f = {.name = "CommandLine", .name_len = 11, .value = value,
-                     .value_len = strlen(value)};
+    vigil_field f = {
+        .name = "CommandLine", .name_len = 11, .value = value, .value_len = strlen(value)};
     vigil_event ev = {.fields = &f, .nfields = 1, .record_id = rid, .source = "padded.evtx"};
     size_t cnt = 0;
     if (vigil_sigma_matcher_match(m, &ev, NULL, NULL, &cnt) != VIGIL_OK)
