@@ -8,6 +8,7 @@
 #   make fuzz            libFuzzer harnesses (clang)
 #   make fuzz-smoke      builds them and runs each for FUZZ_SECONDS (default 10)
 #   make run             install dependencies, build, sweep with the bundled rules
+#                        (RULES=DIR, SCAN_PATHS="DIR...", PLACEHOLDERS=DIR of NAME.txt)
 #   make lint            cppcheck, clang-tidy and clang-format checks
 #   make install         command, libvigil.so/.a, headers, vigil.pc, pack, man
 #                        pages, completions under DESTDIR/PREFIX (uninstall too)
@@ -153,7 +154,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	./$(BIN) scan $(if $(RULES),--rules $(RULES)) $(or $(SCAN_PATHS),/usr/bin)
+	./$(BIN) scan $(if $(RULES),--rules $(RULES)) $(if $(PLACEHOLDERS),--placeholders $(PLACEHOLDERS)) $(or $(SCAN_PATHS),/usr/bin)
 
 lint:
 	@bash scripts/lint.sh

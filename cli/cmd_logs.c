@@ -211,7 +211,7 @@ static int setup(net_args *a, const char *cmd, FILE **fp, out_writer *w, vigil_e
 {
     *fp = stdout;
     out_init(w, stdout, a->out.format);
-    if (rule_args_use_bundled(&a->rules) != 0) /* no rule option: the bundled pack */
+    if (rule_args_use_bundled(&a->rules, "iocs") != 0) /* no rule option: the bundled pack */
         return 2;
     *fp = out_args_open(&a->out, cmd);
     if (*fp == NULL) {

@@ -297,7 +297,7 @@ int cmd_scan(int argc, char **argv)
     if (rc >= 0)
         goto out_args;
     rc = 2;
-    if (rule_args_use_bundled(&a.rules) != 0)
+    if (rule_args_use_bundled(&a.rules, NULL) != 0)
         goto out_args;
     fp = out_args_open(&a.out, "scan");
     if (fp == NULL)

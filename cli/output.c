@@ -263,6 +263,8 @@ static void event_json(json_t *o, const vigil_target_result *r, const vigil_find
     if (f->kind == VIGIL_FINDING_CORRELATION) {
         json_t *evs = json_array();
         json_object_set_new(o, "count", json_integer((json_int_t)f->count));
+        if (f->has_value)
+            json_object_set_new(o, "value", json_real(f->value));
         json_object_set_new(o, "group", fields_json(f->fields, f->nfields));
         for (size_t i = 0; i < f->nevents; i++) {
             json_t *e = json_object();
@@ -424,6 +426,8 @@ static void text_correlation(out_writer *w, const vigil_target_result *r)
         fprintf(fp, "%s [", z);
         text_escape_puts_or(fp, f->rule_level, "-");
         fprintf(fp, "]  count %llu", (unsigned long long)f->count);
+        if (f->has_value)
+            fprintf(fp, "  value %g", f->value);
         for (size_t k = 0; k < f->nfields; k++) {
             fputs("  ", fp);
             text_escape_puts(fp, f->fields[k].name);
