@@ -203,8 +203,7 @@ for _ in $(seq 1 600); do
     kill -0 "$pid" 2> /dev/null || break
     sleep 0.05
 done
-kill -KILL "$pid" 2> /dev/null
-wait "$pid" 2> /dev/null
+{ kill -KILL "$pid"; wait "$pid"; } 2> /dev/null
 if grep -q '"type":"summary"' "$TMP/killed.jsonl"; then
     echo "note: the sweep ended before it was killed; the check below is weaker"
 fi
