@@ -285,9 +285,9 @@ int cmd_logs(int argc, char **argv)
         fprintf(stderr, "vigil logs: %s\n", vigil_status_str(st));
         rc = 2;
     } else {
-        out_logs_summary(&w, &stats, vigil_version());
         vigil_engine_counts counts;
         vigil_engine_get_counts(engine, &counts);
+        out_logs_summary(&w, &stats, counts.files_refused, vigil_version());
         /* the precedence of vigil scan (cmd_scan.c exit_code) */
         if (cancelled) {
             fprintf(stderr, "vigil logs: interrupted\n");
