@@ -272,7 +272,8 @@ for f in suricata zeek windows-firewall; do
     expect_eq "$f output as the golden file" "$(undate < "$TMP/$f.out")" "$(cat "$FIX/$f.golden")"
 done
 conv suricata "$TMP/drop.rules" --drop --sid-base 5000
-expect_eq "suricata --drop --sid-base" XX
+expect_eq "suricata --drop --sid-base" \
+    "$(grep -cE '^drop .*sid:50[0-9][0-9];' "$TMP/drop.rules"):$(grep -c '^alert' "$TMP/drop.rules"):$(grep -o 'sid:[0-9]*' "$TMP/drop.rules" | tail -1)" "15:0:sid:5014"
 conv suricata "$TMP/x.rules" --sid-base 4294967290
 expect_eq "suricata sid range overflow exit 2" "$?" "2"
 
