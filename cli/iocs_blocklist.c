@@ -108,10 +108,11 @@ fail:
 
 static void put_summary(const vigil_blocklist_stats *s, vigil_blocklist_format fmt)
 {
-    fprintf(stderr, "vigil iocs: %s: %llu domains (%llu covered by a listed parent), %llu "
-                    "addresses in %llu blocks",
-            vigil_blocklist_format_name(fmt), (unsigned long long)s->domains,
-            (unsigned long long)s->folded, (unsigned long long)s->addresses,
+    fprintf(stderr, "vigil iocs: %s: %llu domains", vigil_blocklist_format_name(fmt),
+            (unsigned long long)s->domains);
+    if (s->folded > 0)
+        fprintf(stderr, " (%llu under a listed parent)", (unsigned long long)s->folded);
+    fprintf(stderr, ", %llu addresses in %llu blocks", (unsigned long long)s->addresses,
             (unsigned long long)s->networks);
     if (s->refused > 0) {
         int first = 1;

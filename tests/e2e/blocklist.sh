@@ -88,7 +88,7 @@ conv rpz "$TMP/zone.rpz"
 expect_eq "rpz exit 0" "$?" "0"
 expect_eq "rpz refusals, each with value, source line and reason" "$(warnings "$TMP/zone.rpz.err")" "$WARN_WANT"
 expect_eq "rpz summary" "$(grep '^vigil iocs: rpz' "$TMP/zone.rpz.err")" \
-    "vigil iocs: rpz: 4 domains (1 covered by a listed parent), 6 addresses in 4 blocks; 12 refused by the guard (private address range 1, loopback address range 1, link-local range 2, multicast range 1, CIDR too broad 1, public suffix 2, on the allow-list 4); 2 values of types a rpz list cannot hold (hashes, names, ...)"
+    "vigil iocs: rpz: 4 domains (1 under a listed parent), 6 addresses in 4 blocks; 12 refused by the guard (private address range 1, loopback address range 1, link-local range 2, multicast range 1, CIDR too broad 1, public suffix 2, on the allow-list 4); 2 values of types a rpz list cannot hold (hashes, names, ...)"
 expect_eq "rpz origin and policy lines" \
     "$(grep -vE '^;|SOA|^\$TTL|NS localhost' "$TMP/zone.rpz")" \
 '$ORIGIN rpz.vigil.
