@@ -5,8 +5,9 @@
  * Loki-style lists; the format told by content) into one deduplicated set
  * that keeps every source, through the intel loaders of libvigil. stats
  * counts per type and per source; convert writes Loki text lists into a
- * directory, a STIX 2.1 bundle or a CSV table. Exit code 0, or 2 when a
- * file could not be read at all. */
+ * directory, a STIX 2.1 bundle, a CSV table or a blocklist (rpz, nft,
+ * suricata, ...: iocs_blocklist.c). Exit code 0, or 2 when a file could not
+ * be read at all. */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
