@@ -87,7 +87,9 @@ vigil_status vigil_blocklist_guard_add_suffixes(vigil_blocklist_guard *guard, co
                                                 vigil_diag_fn on_diag, void *diag_user);
 /* Checks one normalised value (type DOMAIN, IP or CIDR); other types are
  * VIGIL_BLOCK_OK. When refused and why is not NULL, *why gets a detail
- * ("10.0.0.0/8", "co.uk", "google.com") valid until the guard changes. */
+ * ("10.0.0.0/8", "co.uk", "google.com") valid until the next check on the
+ * same thread or a change of the guard. A NULL guard checks the address
+ * ranges only. */
 vigil_block_reason vigil_blocklist_guard_check(const vigil_blocklist_guard *guard,
                                                vigil_intel_type type, const char *value,
                                                const char **why);
