@@ -83,8 +83,8 @@ vigil_status vigil_blocklist_guard_add_allow(vigil_blocklist_guard *guard, const
  * publicsuffix.org (public_suffix_list.dat: rules, "*." wildcards, "!"
  * exceptions, "//" comments; Unicode rules are converted to punycode). */
 vigil_status vigil_blocklist_guard_add_suffixes(vigil_blocklist_guard *guard, const char *name,
-                                                const char *data, size_t len,
-                                                vigil_diag_fn on_diag, void *diag_user);
+                                                const char *data, size_t len, vigil_diag_fn on_diag,
+                                                void *diag_user);
 /* Checks one normalised value (type DOMAIN, IP or CIDR); other types are
  * VIGIL_BLOCK_OK. When refused and why is not NULL, *why gets a detail
  * ("10.0.0.0/8", "co.uk", "google.com") valid until the next check on the
@@ -99,25 +99,25 @@ vigil_block_reason vigil_blocklist_guard_check(const vigil_blocklist_guard *guar
 typedef struct vigil_blocklist_options {
     vigil_blocklist_format format;
     const vigil_blocklist_guard *guard; /* NULL = ranges and built-in suffixes only */
-    const char *zone;     /* RPZ origin; NULL = "rpz.vigil." */
-    const char *sinkhole; /* IP (rpz, hosts, dnsmasq) or host name (rpz); NULL = NXDOMAIN
-                             (rpz, dnsmasq) or 0.0.0.0 (hosts) */
-    uint32_t sid_base;    /* first Suricata sid; 0 = 1900000 */
-    int drop;             /* Suricata drop rules instead of alert */
-    int64_t now;          /* RPZ serial and header dates; 0 = current time */
+    const char *zone;                   /* RPZ origin; NULL = "rpz.vigil." */
+    const char *sinkhole;  /* IP (rpz, hosts, dnsmasq) or host name (rpz); NULL = NXDOMAIN
+                              (rpz, dnsmasq) or 0.0.0.0 (hosts) */
+    uint32_t sid_base;     /* first Suricata sid; 0 = 1900000 */
+    int drop;              /* Suricata drop rules instead of alert */
+    int64_t now;           /* RPZ serial and header dates; 0 = current time */
     vigil_diag_fn on_diag; /* refusals (warnings) and option errors; may be NULL */
     void *diag_user;
 } vigil_blocklist_options;
 
 typedef struct vigil_blocklist_stats {
-    uint64_t domains;  /* domains written (before subdomains folded into parents) */
-    uint64_t addresses; /* IPs and CIDRs accepted, before merging */
-    uint64_t networks;  /* address blocks written after merging */
-    uint64_t folded;    /* subdomains already covered by a listed parent */
+    uint64_t domains;        /* domains written (before subdomains folded into parents) */
+    uint64_t addresses;      /* IPs and CIDRs accepted, before merging */
+    uint64_t networks;       /* address blocks written after merging */
+    uint64_t folded;         /* subdomains already covered by a listed parent */
     uint64_t not_applicable; /* values this format cannot block (hashes, URLs, ...) */
-    uint64_t refused;   /* refused by the guard */
+    uint64_t refused;        /* refused by the guard */
     uint64_t refused_by[VIGIL_BLOCK_REASON_COUNT];
-    uint32_t last_sid;  /* Suricata: the highest sid written (0 = none) */
+    uint32_t last_sid; /* Suricata: the highest sid written (0 = none) */
 } vigil_blocklist_stats;
 
 /* Writes the set as a blocklist in opts->format. The guard runs first;

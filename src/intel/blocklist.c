@@ -209,9 +209,9 @@ static char *zone_of(const char *zone)
 }
 
 static vigil_status (*const writers[VIGIL_BLOCKLIST_FORMAT_COUNT])(FILE *, const bl_data *) = {
-    bl_write_rpz,   bl_write_hosts, bl_write_dnsmasq, bl_write_nft,
-    bl_write_ipset, bl_write_suricata, bl_write_zeek, bl_write_squid,
-    bl_write_windows_firewall,
+    bl_write_rpz,  bl_write_hosts, bl_write_dnsmasq,
+    bl_write_nft,  bl_write_ipset, bl_write_suricata,
+    bl_write_zeek, bl_write_squid, bl_write_windows_firewall,
 };
 
 vigil_status vigil_blocklist_write(const vigil_intel_set *set, FILE *fp,

@@ -99,15 +99,15 @@ vigil_status bl_write_rpz(FILE *fp, const bl_data *d)
             "$TTL 300\n"
             "@ IN SOA localhost. hostmaster.localhost. ( %lu 3600 600 604800 300 )\n"
             "@ IN NS localhost.\n",
-            when, sink == NULL ? "NXDOMAIN" : "answer with the sinkhole", d->zone, d->zone,
-            d->zone, d->zone, (unsigned long)(uint32_t)d->now);
+            when, sink == NULL ? "NXDOMAIN" : "answer with the sinkhole", d->zone, d->zone, d->zone,
+            d->zone, (unsigned long)(uint32_t)d->now);
     for (size_t i = 0; i < d->ndomains; i++) {
         const bl_domain *dm = &d->domains[i];
         if (dm->folded)
             continue;
         bl_source_of(dm->entry, src, sizeof src);
-        fprintf(fp, "; %s%s%s\n%s %s\n*.%s %s\n", dm->name, src[0] ? " from " : "", src,
-                dm->name, action, dm->name, action);
+        fprintf(fp, "; %s%s%s\n%s %s\n*.%s %s\n", dm->name, src[0] ? " from " : "", src, dm->name,
+                action, dm->name, action);
     }
     for (size_t i = 0; i < d->nnets; i++) {
         vigil_net_format(&d->nets[i], ip, sizeof ip);

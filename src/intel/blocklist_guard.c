@@ -39,37 +39,39 @@ static const struct {
     const char *cidr;
     vigil_block_reason reason;
 } special_ranges[] = {
-    {"10.0.0.0/8", VIGIL_BLOCK_PRIVATE},       {"172.16.0.0/12", VIGIL_BLOCK_PRIVATE},
-    {"192.168.0.0/16", VIGIL_BLOCK_PRIVATE},   {"100.64.0.0/10", VIGIL_BLOCK_PRIVATE},
-    {"fc00::/7", VIGIL_BLOCK_PRIVATE},         {"127.0.0.0/8", VIGIL_BLOCK_LOOPBACK},
-    {"::1/128", VIGIL_BLOCK_LOOPBACK},         {"169.254.0.0/16", VIGIL_BLOCK_LINK_LOCAL},
-    {"fe80::/10", VIGIL_BLOCK_LINK_LOCAL},     {"224.0.0.0/4", VIGIL_BLOCK_MULTICAST},
-    {"ff00::/8", VIGIL_BLOCK_MULTICAST},       {"0.0.0.0/8", VIGIL_BLOCK_RESERVED},
-    {"240.0.0.0/4", VIGIL_BLOCK_RESERVED},     {"::/128", VIGIL_BLOCK_RESERVED},
+    {"10.0.0.0/8", VIGIL_BLOCK_PRIVATE},     {"172.16.0.0/12", VIGIL_BLOCK_PRIVATE},
+    {"192.168.0.0/16", VIGIL_BLOCK_PRIVATE}, {"100.64.0.0/10", VIGIL_BLOCK_PRIVATE},
+    {"fc00::/7", VIGIL_BLOCK_PRIVATE},       {"127.0.0.0/8", VIGIL_BLOCK_LOOPBACK},
+    {"::1/128", VIGIL_BLOCK_LOOPBACK},       {"169.254.0.0/16", VIGIL_BLOCK_LINK_LOCAL},
+    {"fe80::/10", VIGIL_BLOCK_LINK_LOCAL},   {"224.0.0.0/4", VIGIL_BLOCK_MULTICAST},
+    {"ff00::/8", VIGIL_BLOCK_MULTICAST},     {"0.0.0.0/8", VIGIL_BLOCK_RESERVED},
+    {"240.0.0.0/4", VIGIL_BLOCK_RESERVED},   {"::/128", VIGIL_BLOCK_RESERVED},
     {"::ffff:0:0/96", VIGIL_BLOCK_RESERVED},
 };
 
-/* Used until a full publicsuffix.org list is loaded. */
-static const char *const builtin_suffixes[] = {
-    "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "io", "co", "me", "tv",
-    "cc", "ws", "eu", "uk", "co.uk", "org.uk", "ac.uk", "gov.uk", "ltd.uk", "plc.uk", "me.uk",
-    "de", "fr", "nl", "be", "ch", "at", "it", "es", "pt", "se", "no", "dk", "fi", "ie", "pl",
-    "cz", "ru", "com.ru", "ua", "com.ua", "cn", "com.cn", "net.cn", "org.cn", "gov.cn", "jp",
-    "co.jp", "ne.jp", "or.jp", "ac.jp", "kr", "co.kr", "or.kr", "in", "co.in", "net.in",
-    "au", "com.au", "net.au", "org.au", "gov.au", "edu.au", "nz", "co.nz", "org.nz", "za",
-    "co.za", "hk", "com.hk", "tw", "com.tw", "sg", "com.sg", "my", "com.my", "br", "com.br",
-    "mx", "com.mx", "ar", "com.ar", "ca", "us", "tk", "ml", "ga", "cf", "xyz", "top", "online",
-    "site", "club", "app", "dev", "cloud", "github.io", "blogspot.com", "herokuapp.com",
-    "appspot.com", "azurewebsites.net", "cloudfront.net", "s3.amazonaws.com", "netlify.app",
-    "pages.dev", "workers.dev", "vercel.app", "duckdns.org", "no-ip.org", "ddns.net",
-};
+/* Used until a full publicsuffix.org list is loaded: the common suffixes
+ * of two labels or more (a value of one label is never a domain here). */
+static const char builtin_suffixes[] =
+    "co.uk org.uk ac.uk gov.uk ltd.uk plc.uk me.uk net.uk nhs.uk police.uk sch.uk "
+    "com.au net.au org.au gov.au edu.au id.au co.nz org.nz net.nz govt.nz "
+    "co.jp ne.jp or.jp ac.jp go.jp co.kr or.kr ne.kr go.kr "
+    "com.cn net.cn org.cn gov.cn edu.cn com.hk org.hk net.hk com.tw org.tw net.tw "
+    "com.sg org.sg edu.sg com.my org.my co.in net.in org.in gov.in co.id or.id go.id "
+    "co.th or.th in.th go.th com.ph com.vn com.pk "
+    "com.br net.br org.br gov.br com.mx org.mx gob.mx com.ar org.ar com.co com.pe "
+    "co.za org.za gov.za com.ng com.eg co.ke com.tr org.tr gov.tr co.il org.il "
+    "com.ru org.ru net.ru com.ua org.ua net.ua com.pl net.pl org.pl "
+    "github.io gitlab.io blogspot.com herokuapp.com appspot.com azurewebsites.net "
+    "cloudapp.net cloudfront.net s3.amazonaws.com web.core.windows.net "
+    "blob.core.windows.net firebaseapp.com web.app netlify.app pages.dev workers.dev "
+    "vercel.app glitch.me repl.co ngrok.io duckdns.org no-ip.org ddns.net dyndns.org";
 
 const char *vigil_block_reason_name(vigil_block_reason reason)
 {
     static const char *const names[VIGIL_BLOCK_REASON_COUNT] = {
-        "blockable",           "private address range",  "loopback address range",
-        "link-local range",    "multicast range",        "reserved address range",
-        "CIDR too broad",      "public suffix",          "on the allow-list",
+        "blockable",        "private address range", "loopback address range",
+        "link-local range", "multicast range",       "reserved address range",
+        "CIDR too broad",   "public suffix",         "on the allow-list",
     };
     return (unsigned)reason < VIGIL_BLOCK_REASON_COUNT ? names[reason] : "unknown";
 }
@@ -151,11 +153,19 @@ vigil_status vigil_blocklist_guard_create(vigil_blocklist_guard **out)
     *out = NULL;
     if (g == NULL)
         return VIGIL_ERR_NOMEM;
-    for (size_t i = 0; i < sizeof builtin_suffixes / sizeof builtin_suffixes[0]; i++) {
-        if (list_add(&g->suffixes, "", builtin_suffixes[i]) != VIGIL_OK) {
-            vigil_blocklist_guard_destroy(g);
-            return VIGIL_ERR_NOMEM;
+    for (const char *p = builtin_suffixes; *p;) {
+        char one[64];
+        size_t n = strcspn(p, " ");
+        if (n > 0 && n < sizeof one) {
+            memcpy(one, p, n);
+            one[n] = '\0';
+            if (list_add(&g->suffixes, "", one) != VIGIL_OK) {
+                vigil_blocklist_guard_destroy(g);
+                return VIGIL_ERR_NOMEM;
+            }
         }
+        p += n;
+        p += *p == ' ';
     }
     list_seal(&g->suffixes);
     *out = g;
@@ -309,8 +319,8 @@ static vigil_status add_suffix_line(vigil_blocklist_guard *g, const char *line, 
 }
 
 vigil_status vigil_blocklist_guard_add_suffixes(vigil_blocklist_guard *guard, const char *name,
-                                                const char *data, size_t len,
-                                                vigil_diag_fn on_diag, void *diag_user)
+                                                const char *data, size_t len, vigil_diag_fn on_diag,
+                                                void *diag_user)
 {
     const vigil_diag_sink sink = {on_diag, diag_user};
     if (guard == NULL || (data == NULL && len > 0))

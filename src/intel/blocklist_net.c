@@ -46,7 +46,7 @@ int vigil_net_parse(const char *text, vigil_net *out)
     }
     out->prefix = (uint8_t)prefix;
     for (int b = (int)prefix; b < bits; b++)
-        out->addr[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+        out->addr[b / 8] &= (uint8_t) ~(0x80u >> (b % 8));
     return 0;
 }
 

@@ -130,20 +130,28 @@ static void test_guard_domains(void)
                  VIGIL_BLOCK_PUBLIC_SUFFIX);
     CHECK_EQ_INT(vigil_blocklist_guard_check(g, VIGIL_INTEL_DOMAIN, "evil.co.uk", &why),
                  VIGIL_BLOCK_OK);
+    CHECK_EQ_INT(vigil_blocklist_guard_check(g, VIGIL_INTEL_DOMAIN, "github.io", &why),
+                 VIGIL_BLOCK_PUBLIC_SUFFIX);
+    CHECK_EQ_INT(vigil_blocklist_guard_check(g, VIGIL_INTEL_DOMAIN, "blob.core.windows.net", &why),
+                 VIGIL_BLOCK_PUBLIC_SUFFIX);
+    CHECK_EQ_INT(
+        vigil_blocklist_guard_check(g, VIGIL_INTEL_DOMAIN, "x.blob.core.windows.net", &why),
+        VIGIL_BLOCK_OK);
     ndiags = 0;
-    const char *allow = "google.com\nstorage.example\r\nWWW.Partner.Example.\nxn--bcher-kva.example\n"
-                        "bücher2.example\nnot valid!!\n";
-    CHECK_EQ_INT(vigil_blocklist_guard_add_allow(g, "allow.txt", allow, strlen(allow), count_diag,
-                                                 NULL),
-                 VIGIL_OK);
+    const char *allow =
+        "google.com\nstorage.example\r\nWWW.Partner.Example.\nxn--bcher-kva.example\n"
+        "bücher2.example\nnot valid!!\n";
+    CHECK_EQ_INT(
+        vigil_blocklist_guard_add_allow(g, "allow.txt", allow, strlen(allow), count_diag, NULL),
+        VIGIL_OK);
     CHECK_EQ_INT(ndiags, 1);
     CHECK_EQ_STR(lastdiag, "allow.txt:6: allow-list entry is not a domain, IP or CIDR; ignored");
     const char *psl = "// ===BEGIN ICANN DOMAINS===\ncom\nuk\nco.uk\n*.ck\n!www.ck\n"
                       "// private\ngithub.io\n公司.cn\n";
     ndiags = 0;
-    CHECK_EQ_INT(vigil_blocklist_guard_add_suffixes(g, "psl.dat", psl, strlen(psl), count_diag,
-                                                    NULL),
-                 VIGIL_OK);
+    CHECK_EQ_INT(
+        vigil_blocklist_guard_add_suffixes(g, "psl.dat", psl, strlen(psl), count_diag, NULL),
+        VIGIL_OK);
     CHECK_EQ_INT(ndiags, 0);
     static const struct {
         const char *value;
@@ -169,8 +177,8 @@ static void test_guard_domains(void)
         {"evil-c2.example", VIGIL_BLOCK_OK, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        vigil_block_reason r = vigil_blocklist_guard_check(g, VIGIL_INTEL_DOMAIN, cases[i].value,
-                                                           &why);
+        vigil_block_reason r =
+            vigil_blocklist_guard_check(g, VIGIL_INTEL_DOMAIN, cases[i].value, &why);
         if (r != cases[i].want)
             fprintf(stderr, "case %s: got %d (%s)\n", cases[i].value, (int)r, why ? why : "-");
         CHECK_EQ_INT(r, cases[i].want);
@@ -198,8 +206,8 @@ static vigil_intel_set *small_set(void)
                        "d41d8cd98f00b204e9800998ecf8427e\n";
     if (vigil_intel_set_create(&set) != VIGIL_OK)
         return NULL;
-    if (vigil_intel_set_load(set, VIGIL_INTEL_FMT_LIST, "feeds/apt10.txt", list, strlen(list),
-                             NULL, NULL) != VIGIL_OK) {
+    if (vigil_intel_set_load(set, VIGIL_INTEL_FMT_LIST, "feeds/apt10.txt", list, strlen(list), NULL,
+                             NULL) != VIGIL_OK) {
         vigil_intel_set_destroy(set);
         return NULL;
     }
