@@ -37,7 +37,7 @@ vigil_status bl_write_suricata(FILE *fp, const bl_data *d)
             "# C2 indicators as Suricata rules (sids %u-%llu), written by vigil iocs convert on "
             "%s.\n"
             "# Add the file to rule-files in suricata.yaml.\n",
-            sid, (unsigned long long)(sid + (need ? need - 1 : 0)), when);
+            sid, (unsigned long long)sid + (need ? need - 1 : 0), when);
     for (size_t i = 0; i < d->ndomains; i++) {
         const bl_domain *dm = &d->domains[i];
         if (dm->folded)
