@@ -175,7 +175,8 @@ static vigil_status collect(const vigil_intel_set *set, const vigil_blocklist_gu
         }
     }
     qsort(d->domains, d->ndomains, sizeof *d->domains, cmp_domain);
-    fold_subdomains(d);
+    if (o->format != VIGIL_BLOCKLIST_HOSTS && o->format != VIGIL_BLOCKLIST_ZEEK)
+        fold_subdomains(d); /* those two match exact names only */
     vigil_status st = vigil_net_merge(nets, nn, &d->nets, &d->nnets);
     free(nets);
     d->stats->domains = d->ndomains;
