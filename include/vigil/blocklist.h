@@ -8,8 +8,8 @@
  * rules, a Zeek Intel file, Squid ACLs or a Windows Firewall PowerShell
  * script. Feeds contain mistakes, so every value first passes a guard that
  * refuses what would cut clients off (private, loopback, link-local and
- * multicast ranges, a bare public suffix, major providers, the user's own
- * allow-list); each refusal is a warning diagnostic naming the value, its
+ * multicast ranges, a bare public suffix, special-use names, major
+ * providers, the user's own allow-list); each refusal is a warning diagnostic naming the value, its
  * source and the reason, and is counted. */
 #ifndef VIGIL_PUBLIC_BLOCKLIST_H
 #define VIGIL_PUBLIC_BLOCKLIST_H
@@ -57,6 +57,7 @@ typedef enum {
     VIGIL_BLOCK_RESERVED,      /* unspecified, 0/8, broadcast, 240/4 */
     VIGIL_BLOCK_TOO_BROAD,     /* an IPv4 CIDR wider than /8, IPv6 wider than /16 */
     VIGIL_BLOCK_PUBLIC_SUFFIX, /* com, co.uk, github.io ... */
+    VIGIL_BLOCK_SPECIAL_NAME,  /* under local, localhost, internal, home.arpa, arpa, invalid */
     VIGIL_BLOCK_ALLOWED,       /* on the allow-list (or its domain tree) */
     VIGIL_BLOCK_REASON_COUNT
 } vigil_block_reason;

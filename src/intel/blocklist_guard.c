@@ -69,9 +69,9 @@ static const char builtin_suffixes[] =
 const char *vigil_block_reason_name(vigil_block_reason reason)
 {
     static const char *const names[VIGIL_BLOCK_REASON_COUNT] = {
-        "blockable",        "private address range", "loopback address range",
-        "link-local range", "multicast range",       "reserved address range",
-        "CIDR too broad",   "public suffix",         "on the allow-list",
+        "blockable",        "private address range",  "loopback address range", "link-local range",
+        "multicast range",  "reserved address range", "CIDR too broad",         "public suffix",
+        "special-use name", "on the allow-list",
     };
     return (unsigned)reason < VIGIL_BLOCK_REASON_COUNT ? names[reason] : "unknown";
 }
@@ -357,9 +357,27 @@ static int is_public_suffix(const vigil_blocklist_guard *g, const char *rev, siz
     return list_has(&g->suffixes, key);
 }
 
+/* Special-use names (RFC 6761, RFC 6762, RFC 8375, ICANN's .internal):
+ * they only ever resolve inside a network, so a feed listing one is wrong. */
+static const char *special_name(const char *value)
+{
+    static const char *const tlds[] = {"local", "localhost", "internal", "invalid", "arpa"};
+    const char *last = strrchr(value, '.');
+    last = last ? last + 1 : value;
+    for (size_t i = 0; i < sizeof tlds / sizeof tlds[0]; i++)
+        if (strcmp(last, tlds[i]) == 0)
+            return tlds[i];
+    return NULL;
+}
+
 static vigil_block_reason check_domain(const vigil_blocklist_guard *g, const char *value,
                                        const char **why, char *scratch, size_t cap)
 {
+    const char *special = special_name(value);
+    if (special != NULL) {
+        *why = special;
+        return VIGIL_BLOCK_SPECIAL_NAME;
+    }
     size_t n = strlen(value);
     char rev[600];
     if (n + 2 > sizeof rev)

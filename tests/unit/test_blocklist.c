@@ -175,6 +175,12 @@ static void test_guard_domains(void)
         {"xn--bcher-kva.example", VIGIL_BLOCK_ALLOWED, "xn--bcher-kva.example"},
         {"xn--bcher2-3ya.example", VIGIL_BLOCK_ALLOWED, "xn--bcher2-3ya.example"},
         {"evil-c2.example", VIGIL_BLOCK_OK, NULL},
+        {"printer.local", VIGIL_BLOCK_SPECIAL_NAME, "local"},
+        {"nas.home.arpa", VIGIL_BLOCK_SPECIAL_NAME, "arpa"},
+        {"10.in-addr.arpa", VIGIL_BLOCK_SPECIAL_NAME, "arpa"},
+        {"db.corp.internal", VIGIL_BLOCK_SPECIAL_NAME, "internal"},
+        {"evil.localhost", VIGIL_BLOCK_SPECIAL_NAME, "localhost"},
+        {"local.example", VIGIL_BLOCK_OK, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         vigil_block_reason r =
