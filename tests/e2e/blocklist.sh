@@ -63,6 +63,7 @@ partner.example
 192.0.2.200
 d41d8cd98f00b204e9800998ecf8427e
 hxxp://evil-c2[.]example/gate.php
+printer.local
 LIST
 printf '# our partners\npartner.example\n192.0.2.192/26\n' > "$D/allow.txt"
 WARN_WANT='alert.txt:6: not blocked: ip 10.1.2.3: private address range (10.0.0.0/8)
@@ -76,7 +77,8 @@ alert.txt:19: not blocked: domain co.uk: public suffix
 alert.txt:20: not blocked: domain github.io: public suffix
 alert.txt:21: not blocked: domain mail.google.com: on the allow-list (google.com)
 alert.txt:22: not blocked: domain partner.example: on the allow-list
-alert.txt:23: not blocked: ip 192.0.2.200: on the allow-list (192.0.2.192/26)'
+alert.txt:23: not blocked: ip 192.0.2.200: on the allow-list (192.0.2.192/26)
+alert.txt:26: not blocked: domain printer.local: special-use name (local)'
 conv() { # FORMAT OUT [options]
     local f=$1 o=$2; shift 2
     (cd "$D" && "$VIGIL" iocs convert --to "$f" --allow allow.txt -o "$o" "$@" alert.txt 2> "$o.err")
@@ -88,7 +90,7 @@ conv rpz "$TMP/zone.rpz"
 expect_eq "rpz exit 0" "$?" "0"
 expect_eq "rpz refusals, each with value, source line and reason" "$(warnings "$TMP/zone.rpz.err")" "$WARN_WANT"
 expect_eq "rpz summary" "$(grep '^vigil iocs: rpz' "$TMP/zone.rpz.err")" \
-    "vigil iocs: rpz: 4 domains (1 under a listed parent), 6 addresses in 4 blocks; 12 refused by the guard (private address range 1, loopback address range 1, link-local range 2, multicast range 1, CIDR too broad 1, public suffix 2, on the allow-list 4); 2 values of types a rpz list cannot hold (hashes, names, ...)"
+    "vigil iocs: rpz: 4 domains (1 under a listed parent), 6 addresses in 4 blocks; 13 refused by the guard (private address range 1, loopback address range 1, link-local range 2, multicast range 1, CIDR too broad 1, public suffix 2, special-use name 1, on the allow-list 4); 2 values of types a rpz list cannot hold (hashes, names, ...)"
 expect_eq "rpz origin and policy lines" \
     "$(grep -vE '^;|SOA|^\$TTL|NS localhost' "$TMP/zone.rpz")" \
 '$ORIGIN rpz.vigil.
