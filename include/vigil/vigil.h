@@ -6,6 +6,7 @@
 #ifndef VIGIL_VIGIL_H
 #define VIGIL_VIGIL_H
 
+#include "blocklist.h"
 #include "diag.h"
 #include "engine.h"
 #include "event.h"
