@@ -118,6 +118,11 @@ typedef enum {
 vigil_status vigil_quarantine_export(vigil_quarantine *q, const char *id, const char *out_path,
                                      vigil_quarantine_export_format format);
 
+/* The SHA-256 (lower-case hex) of the regular file at path, not following
+ * a symbolic link: what a caller passes to vigil_quarantine_add for a file
+ * the scan did not hash itself (the archive around a detected member). */
+vigil_status vigil_quarantine_file_sha256(const char *path, char hex[65]);
+
 /* Deletes item id from the store for good. */
 vigil_status vigil_quarantine_purge(vigil_quarantine *q, const char *id);
 

@@ -245,3 +245,28 @@ vigil_status vigil_quarantine_restore(vigil_quarantine *q, const char *id, const
     json_decref(c.m);
     return st;
 }
+
+vigil_status vigil_quarantine_file_sha256(const char *path, char hex[65])
+{
+    struct vigil_quarantine q;
+    vigil_hashes h;
+    struct stat st;
+
+    hex[0] = '\0';
+    memset(&q, 0, sizeof q);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return q_errno_status(errno);
+    vigil_status st_ = fstat(fd, &st) != 0 ? q_errno_status(errno) : VIGIL_OK;
+    if (st_ == VIGIL_OK && !S_ISREG(st.st_mode))
+        st_ = VIGIL_ERR_UNSUPPORTED;
+    if (st_ == VIGIL_OK)
+        st_ = vigil_hasher_create(&q.hasher);
+    if (st_ == VIGIL_OK)
+        st_ = q_hash_fd(&q, fd, &h);
+    if (st_ == VIGIL_OK)
+        vigil_hex(h.sha256, 32, hex);
+    vigil_hasher_destroy(q.hasher);
+    close(fd);
+    return st_;
+}
