@@ -157,7 +157,7 @@ static vigil_status write_manifest(add_ctx *c, const vigil_quarantine_reason *wh
     if (m == NULL)
         return refuse(c, VIGIL_ERR_NOMEM, "%s", "out of memory");
     q_name(name, sizeof name, c->id, ".json");
-    vigil_status st = q_write_json(c->q->itemsfd, name, m);
+    vigil_status st = q_write_json(c->q->itemsfd, name, m, 1);
     json_decref(m);
     if (st == VIGIL_OK && q_fsync_dir(c->q->itemsfd) != 0)
         st = q_errno_status(errno);
@@ -190,10 +190,8 @@ static vigil_status remove_original(add_ctx *c)
                     "append-only file?); it stays in place",
                     strerror(e));
     } else {
-        q_step(c->q);
-        if (q_fsync_dir(pfd) != 0)
-            vigil_diagf(&c->q->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_IO, c->path, 0,
-                        "cannot fsync its directory: %s", strerror(errno));
+        /* no fsync of its directory: should the removal be lost to a power
+         * cut, the file and the complete item are both there */
         q_step(c->q);
         if (now.st_nlink > 1)
             vigil_diagf(&c->q->diag, VIGIL_DIAG_WARNING, VIGIL_OK, c->path, 0,

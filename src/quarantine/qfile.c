@@ -77,7 +77,7 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
-vigil_status q_write_json(int dirfd, const char *name, json_t *j)
+vigil_status q_write_json(int dirfd, const char *name, json_t *j, int durable)
 {
     char tmp[256];
     char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -91,7 +91,7 @@ vigil_status q_write_json(int dirfd, const char *name, json_t *j)
     } else {
         size_t n = strlen(text);
         text[n] = '\n'; /* the NUL: a newline ends the file */
-        if (write_all(fd, text, n + 1) != 0 || fsync(fd) != 0)
+        if (write_all(fd, text, n + 1) != 0 || (durable && fsync(fd) != 0))
             st = q_errno_status(errno);
         if (close(fd) != 0 && st == VIGIL_OK)
             st = q_errno_status(errno);

@@ -26,10 +26,7 @@ vigil_status q_journal_write(vigil_quarantine *q, const char *id, json_t *rec)
 {
     char name[VIGIL_QUARANTINE_ID_MAX + 16];
     q_name(name, sizeof name, id, ".json");
-    vigil_status st = q_write_json(q->journalfd, name, rec);
-    if (st == VIGIL_OK && q_fsync_dir(q->journalfd) != 0)
-        st = q_errno_status(errno);
-    return st;
+    return q_write_json(q->journalfd, name, rec, 0);
 }
 
 vigil_status q_journal_remove(vigil_quarantine *q, const char *id)
@@ -38,7 +35,7 @@ vigil_status q_journal_remove(vigil_quarantine *q, const char *id)
     q_name(name, sizeof name, id, ".json");
     if (unlinkat(q->journalfd, name, 0) != 0 && errno != ENOENT)
         return q_errno_status(errno);
-    return q_fsync_dir(q->journalfd) == 0 ? VIGIL_OK : q_errno_status(errno);
+    return VIGIL_OK;
 }
 
 vigil_status q_item_remove(vigil_quarantine *q, const char *id)
@@ -51,10 +48,8 @@ vigil_status q_item_remove(vigil_quarantine *q, const char *id)
         q_name(name, sizeof name, id, suffixes[i]);
         if (unlinkat(q->itemsfd, name, 0) != 0 && errno != ENOENT)
             return q_errno_status(errno);
-        if (i == 0 && q_fsync_dir(q->itemsfd) != 0)
-            return q_errno_status(errno);
     }
-    return q_fsync_dir(q->itemsfd) == 0 ? VIGIL_OK : q_errno_status(errno);
+    return VIGIL_OK;
 }
 
 typedef struct recovery {

@@ -35,9 +35,9 @@ struct vigil_quarantine {
 void q_step(vigil_quarantine *q);
 vigil_status q_errno_status(int err);
 int q_fsync_dir(int dirfd);
-/* Writes j to name in dirfd: name.tmp, fsync, rename over name. The caller
- * fsyncs the directory. */
-vigil_status q_write_json(int dirfd, const char *name, json_t *j);
+/* Writes j to name in dirfd: name.tmp, fsync when durable, rename over
+ * name. The caller fsyncs the directory when it must. */
+vigil_status q_write_json(int dirfd, const char *name, json_t *j, int durable);
 /* Reads and parses name in dirfd; VIGIL_ERR_NOT_FOUND when absent. */
 vigil_status q_read_json(int dirfd, const char *name, json_t **out);
 
@@ -84,11 +84,14 @@ vigil_status q_manifest_load(vigil_quarantine *q, const char *id, json_t **out);
 
 /* ---- qjournal.c ---- */
 
-/* Records a move in progress: journal/ID.json, durable on return. */
+/* Records a move in progress: journal/ID.json (not fsynced: it serves
+ * recovery after a kill, which keeps the page cache; after a power cut the
+ * fsynced item and the original are both there at worst). */
 vigil_status q_journal_write(vigil_quarantine *q, const char *id, json_t *rec);
-/* Removes journal/ID.json, durable on return. */
+/* Removes journal/ID.json. */
 vigil_status q_journal_remove(vigil_quarantine *q, const char *id);
-/* Removes the item's files (data, manifest and their .tmp), fsyncs items/. */
+/* Removes the item's files (manifest first, then data and their .tmp);
+ * no fsync: a removal lost to a power cut leaves a second copy, never none. */
 vigil_status q_item_remove(vigil_quarantine *q, const char *id);
 
 /* ---- qrestore.c ---- */
