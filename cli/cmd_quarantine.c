@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "commands.h"
 #include "json_line.h"
@@ -90,13 +91,17 @@ static void print_item_json(const vigil_quarantine_item *it, void *user)
 
 static void print_item_show(const vigil_quarantine_item *it, void *user)
 {
+    char mtime[32] = "-";
+    struct tm tm;
+    time_t t = (time_t)it->mtime;
     (void)user;
+    if (gmtime_r(&t, &tm) != NULL)
+        strftime(mtime, sizeof mtime, "%Y-%m-%dT%H:%M:%SZ", &tm);
     printf("id           %s\npath         ", it->id);
     quarantine_put_text(stdout, it->path);
-    printf("\nsize         %llu\nmode         %04o\nowner        %u:%u\nmtime        %lld\n"
+    printf("\nsize         %llu\nmode         %04o\nowner        %u:%u\nmtime        %s\n"
            "md5          %s\nsha1         %s\nsha256       %s\nquarantined  %s\nhost         ",
-           (unsigned long long)it->size, it->mode & 07777, it->uid, it->gid,
-           (long long)it->mtime, it->md5 ? it->md5 : "-", it->sha1 ? it->sha1 : "-", it->sha256,
+           (unsigned long long)it->size, it->mode & 07777, it->uid, it->gid, mtime, it->md5 ? it->md5 : "-", it->sha1 ? it->sha1 : "-", it->sha256,
            it->quarantined_at ? it->quarantined_at : "-");
     quarantine_put_text(stdout, it->host ? it->host : "-");
     printf("\nlevel        %s (score %d)\nfindings     %zu\n", it->level ? it->level : "-",

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -69,6 +70,7 @@ static vigil_status zip_open(export_ctx *e, const vigil_quarantine_item *item, c
     archive_entry_set_filetype(en, AE_IFREG);
     archive_entry_set_perm(en, 0600);
     archive_entry_set_size(en, (la_int64_t)strlen(manifest));
+    archive_entry_set_mtime(en, time(NULL), 0);
     vigil_status st = VIGIL_ERR_IO;
     if (archive_write_header(e->a, en) == ARCHIVE_OK &&
         archive_write_data(e->a, manifest, strlen(manifest)) == (la_ssize_t)strlen(manifest)) {
