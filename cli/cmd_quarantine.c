@@ -60,10 +60,14 @@ static void usage(FILE *fp)
 enum { OPT_FORCE = 300, OPT_TO, OPT_ALL, OPT_ZIP };
 
 static const struct option long_opts[] = {
-    {"dir", required_argument, NULL, 'd'}, {"format", required_argument, NULL, 'f'},
-    {"force", no_argument, NULL, OPT_FORCE}, {"to", required_argument, NULL, OPT_TO},
-    {"all", no_argument, NULL, OPT_ALL},   {"output", required_argument, NULL, 'o'},
-    {"zip", no_argument, NULL, OPT_ZIP},   {"help", no_argument, NULL, 'h'},
+    {"dir", required_argument, NULL, 'd'},
+    {"format", required_argument, NULL, 'f'},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"to", required_argument, NULL, OPT_TO},
+    {"all", no_argument, NULL, OPT_ALL},
+    {"output", required_argument, NULL, 'o'},
+    {"zip", no_argument, NULL, OPT_ZIP},
+    {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
@@ -101,7 +105,8 @@ static void print_item_show(const vigil_quarantine_item *it, void *user)
     quarantine_put_text(stdout, it->path);
     printf("\nsize         %llu\nmode         %04o\nowner        %u:%u\nmtime        %s\n"
            "md5          %s\nsha1         %s\nsha256       %s\nquarantined  %s\nhost         ",
-           (unsigned long long)it->size, it->mode & 07777, it->uid, it->gid, mtime, it->md5 ? it->md5 : "-", it->sha1 ? it->sha1 : "-", it->sha256,
+           (unsigned long long)it->size, it->mode & 07777, it->uid, it->gid, mtime,
+           it->md5 ? it->md5 : "-", it->sha1 ? it->sha1 : "-", it->sha256,
            it->quarantined_at ? it->quarantined_at : "-");
     quarantine_put_text(stdout, it->host ? it->host : "-");
     printf("\nlevel        %s (score %d)\nfindings     %zu\n", it->level ? it->level : "-",
@@ -158,8 +163,8 @@ static int run(vigil_quarantine *q, const char *cmd, char **ids, int nids, const
         if (nids != 0)
             return say("list takes no ID; use show", ids[0], VIGIL_ERR_INVALID_ARG);
         if (!a->jsonl)
-            printf("%-26s %-20s %-7s %5s %10s  %s\n", "ID", "QUARANTINED", "LEVEL", "SCORE",
-                   "SIZE", "PATH");
+            printf("%-26s %-20s %-7s %5s %10s  %s\n", "ID", "QUARANTINED", "LEVEL", "SCORE", "SIZE",
+                   "PATH");
         st = vigil_quarantine_list(q, a->jsonl ? print_item_json : print_item_text, NULL);
         return say("list", "", st);
     }

@@ -180,8 +180,8 @@ static char *absolute(const char *path)
     char dirbuf[PATH_MAX];
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
-    char *dir = slash ? (slash == path ? strdup("/") : strndup(path, (size_t)(slash - path)))
-                      : strdup(".");
+    char *dir =
+        slash ? (slash == path ? strdup("/") : strndup(path, (size_t)(slash - path))) : strdup(".");
     if (dir == NULL)
         return NULL;
     char *res = realpath(dir, dirbuf) != NULL ? dirbuf : NULL;

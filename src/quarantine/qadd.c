@@ -22,8 +22,8 @@ typedef struct add_ctx {
     const char *path;
     const char *id;
     char *path_hex;
-    int fd;  /* the original, O_NOFOLLOW */
-    int dfd; /* items/ID.data.tmp */
+    int fd;     /* the original, O_NOFOLLOW */
+    int dfd;    /* items/ID.data.tmp */
     int stored; /* the journal says "stored" */
     struct stat st;
     vigil_hashes hashes;

@@ -87,7 +87,6 @@ static vigil_status zip_open(export_ctx *e, const vigil_quarantine_item *item, c
     return st;
 }
 
-
 vigil_status vigil_quarantine_export(vigil_quarantine *q, const char *id, const char *out_path,
                                      vigil_quarantine_export_format format)
 {

@@ -131,8 +131,7 @@ static vigil_status recover_restore(vigil_quarantine *q, const char *id, json_t 
         if (st == VIGIL_OK)
             r->finished++;
         vigil_diagf(&q->diag, VIGIL_DIAG_WARNING, VIGIL_OK, path, 0,
-                    "recovered an interrupted restore of item %s: finished, the file is back",
-                    id);
+                    "recovered an interrupted restore of item %s: finished, the file is back", id);
     } else {
         st = VIGIL_OK;
         r->rolled_back++;

@@ -191,15 +191,14 @@ vigil_status vigil_quarantine_open(const char *dir, const vigil_quarantine_optio
         vigil_quarantine_close(q);
         return st;
     }
-    if (make_dirs(dir) != 0 ||
-        (q->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+    if (make_dirs(dir) != 0 || (q->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
         (q->itemsfd = open_subdir(q->dirfd, "items")) < 0 ||
         (q->journalfd = open_subdir(q->dirfd, "journal")) < 0 ||
         (q->lockfd = openat(q->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) <
             0) {
         int e = errno;
-        vigil_diagf(&q->diag, VIGIL_DIAG_ERROR, q_errno_status(e), dir,
-                    0, "cannot open the quarantine store: %s", strerror(e));
+        vigil_diagf(&q->diag, VIGIL_DIAG_ERROR, q_errno_status(e), dir, 0,
+                    "cannot open the quarantine store: %s", strerror(e));
         vigil_quarantine_close(q);
         return q_errno_status(e);
     }
