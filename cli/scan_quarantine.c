@@ -24,6 +24,7 @@ typedef struct sq_entry {
     vigil_level level;
     vigil_quarantine_finding *findings; /* target and rule owned */
     size_t nfindings, cap;
+    char *message; /* the last error said about it while moving it */
 } sq_entry;
 
 struct scan_quarantine {
@@ -35,7 +36,6 @@ struct scan_quarantine {
     size_t nslots;
     unsigned long quarantined, failed;
     out_writer *w;
-    char message[512]; /* the last error said about the file being moved */
 };
 
 int quarantine_parse_level(const char *s, vigil_level *out)
@@ -103,6 +103,7 @@ static void entry_free(sq_entry *e)
         free((char *)e->findings[i].rule);
     }
     free(e->findings);
+    free(e->message);
     free(e->path);
 }
 
@@ -143,6 +144,21 @@ static int rehash(scan_quarantine *sq)
     sq->slots = slots;
     sq->nslots = ns;
     return 0;
+}
+
+/* The entry for path, or NULL. */
+static sq_entry *entry_find(scan_quarantine *sq, const char *path)
+{
+    if (sq->nslots == 0)
+        return NULL;
+    size_t k = hash_path(path) & (sq->nslots - 1);
+    while (sq->slots[k] != 0) {
+        sq_entry *e = &sq->e[sq->slots[k] - 1];
+        if (strcmp(e->path, path) == 0)
+            return e;
+        k = (k + 1) & (sq->nslots - 1);
+    }
+    return NULL;
 }
 
 /* The entry for path, created when new; NULL on out of memory. */
@@ -286,8 +302,11 @@ void scan_quarantine_collect(scan_quarantine *sq, const vigil_target_result *r)
 static void capture_diag(const vigil_diag *d, void *user)
 {
     scan_quarantine *sq = user;
-    if (d->level == VIGIL_DIAG_ERROR)
-        snprintf(sq->message, sizeof sq->message, "%s", d->message);
+    sq_entry *e = d->level == VIGIL_DIAG_ERROR && d->source ? entry_find(sq, d->source) : NULL;
+    if (e != NULL) {
+        free(e->message);
+        e->message = strdup(d->message);
+    }
     out_diag(d, sq->w);
 }
 
@@ -307,7 +326,7 @@ static void write_record(scan_quarantine *sq, const sq_entry *e, vigil_status st
             json_buf_lit(&b, ",\"error\":");
             json_buf_str(&b, vigil_status_name(st));
             json_buf_lit(&b, ",\"message\":");
-            json_buf_str(&b, sq->message[0] ? sq->message : vigil_status_str(st));
+            json_buf_str(&b, e->message ? e->message : vigil_status_str(st));
         }
         json_buf_lit(&b, ",\"sha256\":");
         json_buf_str(&b, e->sha256[0] ? e->sha256 : NULL);
@@ -329,7 +348,7 @@ static void write_record(scan_quarantine *sq, const sq_entry *e, vigil_status st
         fputs("NOT QUARANTINED  ", w->fp);
         quarantine_put_text(w->fp, e->path);
         fputs("\n             ", w->fp);
-        quarantine_put_text(w->fp, sq->message[0] ? sq->message : vigil_status_str(st));
+        quarantine_put_text(w->fp, e->message ? e->message : vigil_status_str(st));
         fputc('\n', w->fp);
     }
 }
@@ -338,7 +357,6 @@ long scan_quarantine_run(scan_quarantine *sq, out_writer *w)
 {
     vigil_quarantine *q;
     vigil_quarantine_options opts = {capture_diag, sq, NULL};
-    char id[VIGIL_QUARANTINE_ID_MAX];
 
     sq->w = w;
     if (sq->n == 0)
@@ -351,18 +369,35 @@ long scan_quarantine_run(scan_quarantine *sq, out_writer *w)
         sq->failed += sq->n;
         return -1;
     }
+    vigil_quarantine_request *reqs = calloc(sq->n, sizeof *reqs);
+    vigil_quarantine_reason *whys = calloc(sq->n, sizeof *whys);
+    if (reqs == NULL || whys == NULL) {
+        fprintf(stderr, "vigil scan: out of memory; nothing quarantined\n");
+        free(reqs);
+        free(whys);
+        vigil_quarantine_close(q);
+        sq->failed += sq->n;
+        return -1;
+    }
     for (size_t i = 0; i < sq->n; i++) {
         sq_entry *e = &sq->e[i];
-        vigil_quarantine_reason why = {e->score, vigil_level_name(e->level), e->findings,
-                                       e->nfindings};
-        sq->message[0] = '\0';
-        st = vigil_quarantine_add(q, e->path, e->sha256[0] ? e->sha256 : NULL, &why, id);
-        if (st == VIGIL_OK)
+        whys[i] = (vigil_quarantine_reason){e->score, vigil_level_name(e->level), e->findings,
+                                            e->nfindings};
+        reqs[i].path = e->path;
+        reqs[i].expected_sha256 = e->sha256[0] ? e->sha256 : NULL;
+        reqs[i].why = &whys[i];
+    }
+    st = vigil_quarantine_add_many(q, reqs, sq->n);
+    for (size_t i = 0; i < sq->n; i++) {
+        vigil_status one = st != VIGIL_OK ? st : reqs[i].status;
+        if (one == VIGIL_OK)
             sq->quarantined++;
         else
             sq->failed++;
-        write_record(sq, e, st, id);
+        write_record(sq, &sq->e[i], one, reqs[i].id);
     }
+    free(reqs);
+    free(whys);
     vigil_quarantine_close(q);
     if (w->format == OUT_TEXT && sq->n > 0)
         fputc('\n', w->fp);

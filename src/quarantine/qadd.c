@@ -22,9 +22,11 @@ typedef struct add_ctx {
     const char *path;
     const char *id;
     char *path_hex;
-    int fd;     /* the original, O_NOFOLLOW */
-    int dfd;    /* items/ID.data.tmp */
-    int stored; /* the journal says "stored" */
+    int fd;      /* the original, O_NOFOLLOW */
+    int dfd;     /* items/ID.data.tmp */
+    int stored;  /* the journal says "stored" */
+    int durable; /* fsync data and manifest now (else the batch syncs them) */
+    vigil_status status;
     struct stat st;
     vigil_hashes hashes;
     char sha256[65];
@@ -117,7 +119,7 @@ static vigil_status copy_in(add_ctx *c, const char *expected)
         return refuse(c, q_errno_status(err), "cannot create the store copy: %s", strerror(err));
     }
     vigil_status st = q_copy(q, c->fd, c->dfd, Q_ENCODE, &c->hashes, &bytes, &err);
-    if (st == VIGIL_OK && fsync(c->dfd) != 0) {
+    if (st == VIGIL_OK && c->durable && fsync(c->dfd) != 0) {
         err = errno;
         st = q_errno_status(err);
     }
@@ -157,9 +159,9 @@ static vigil_status write_manifest(add_ctx *c, const vigil_quarantine_reason *wh
     if (m == NULL)
         return refuse(c, VIGIL_ERR_NOMEM, "%s", "out of memory");
     q_name(name, sizeof name, c->id, ".json");
-    vigil_status st = q_write_json(c->q->itemsfd, name, m, 1);
+    vigil_status st = q_write_json(c->q->itemsfd, name, m, c->durable);
     json_decref(m);
-    if (st == VIGIL_OK && q_fsync_dir(c->q->itemsfd) != 0)
+    if (st == VIGIL_OK && c->durable && q_fsync_dir(c->q->itemsfd) != 0)
         st = q_errno_status(errno);
     if (st != VIGIL_OK)
         return refuse(c, st, "cannot write the manifest: %s", strerror(errno));
@@ -180,9 +182,12 @@ static vigil_status remove_original(add_ctx *c)
         return refuse(c, q_errno_status(e), "cannot open its directory: %s", strerror(e));
     }
     if (fstatat(pfd, base, &now, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(now.st_mode) ||
-        now.st_dev != c->st.st_dev || now.st_ino != c->st.st_ino) {
+        now.st_dev != c->st.st_dev || now.st_ino != c->st.st_ino || now.st_size != c->st.st_size ||
+        now.st_mtim.tv_sec != c->st.st_mtim.tv_sec ||
+        now.st_mtim.tv_nsec != c->st.st_mtim.tv_nsec) {
         st = refuse(c, VIGIL_ERR_CHANGED, "%s",
-                    "it was replaced during the move (a link or another file is there now)");
+                    "it was replaced or changed during the move (a link, another file or new "
+                    "bytes are there now)");
     } else if (unlinkat(pfd, base, 0) != 0) {
         int e = errno;
         st = refuse(c, q_errno_status(e),
@@ -202,6 +207,64 @@ static vigil_status remove_original(add_ctx *c)
     return st;
 }
 
+/* Steps 1-4: journal, copy, manifest; the original untouched. */
+static vigil_status stage(add_ctx *c, const char *expected, const vigil_quarantine_reason *why)
+{
+    vigil_status st;
+    c->path_hex = q_hex_encode(c->path, strlen(c->path));
+    if (c->path_hex == NULL)
+        return VIGIL_ERR_NOMEM;
+    st = open_original(c);
+    if (st != VIGIL_OK)
+        return st;
+    st = write_journal(c, "copying");
+    if (st != VIGIL_OK)
+        return refuse(c, st, "cannot write the journal: %s", vigil_status_str(st));
+    q_step(c->q);
+    st = copy_in(c, expected);
+    if (st == VIGIL_OK)
+        st = write_manifest(c, why);
+    if (st != VIGIL_OK)
+        roll_back(c);
+    if (c->fd >= 0) {
+        close(c->fd);
+        c->fd = -1;
+    }
+    return st;
+}
+
+/* Steps 5-7, once the item is on disk: journal "stored", the original
+ * removed, the journal dropped. */
+static vigil_status commit(add_ctx *c)
+{
+    vigil_status st = write_journal(c, "stored");
+    if (st != VIGIL_OK)
+        refuse(c, st, "cannot write the journal: %s", vigil_status_str(st));
+    else
+        c->stored = 1;
+    q_step(c->q);
+    if (st == VIGIL_OK)
+        st = remove_original(c);
+    if (st != VIGIL_OK) {
+        roll_back(c);
+        return st;
+    }
+    /* done: should dropping the record fail, recovery drops it */
+    q_journal_remove(c->q, c->id);
+    q_step(c->q);
+    return VIGIL_OK;
+}
+
+static void ctx_init(add_ctx *c, vigil_quarantine *q, const char *path, char *id)
+{
+    memset(c, 0, sizeof *c);
+    c->q = q;
+    c->path = path;
+    c->fd = c->dfd = -1;
+    q_new_id(id);
+    c->id = id;
+}
+
 vigil_status vigil_quarantine_add(vigil_quarantine *q, const char *path,
                                   const char *expected_sha256, const vigil_quarantine_reason *why,
                                   char id[VIGIL_QUARANTINE_ID_MAX])
@@ -212,49 +275,72 @@ vigil_status vigil_quarantine_add(vigil_quarantine *q, const char *path,
     id[0] = '\0';
     if (q == NULL || path == NULL || path[0] == '\0')
         return VIGIL_ERR_INVALID_ARG;
-    memset(&c, 0, sizeof c);
-    c.q = q;
-    c.path = path;
-    c.fd = c.dfd = -1;
-    q_new_id(id);
-    c.id = id;
-    c.path_hex = q_hex_encode(path, strlen(path));
-    if (c.path_hex == NULL)
-        return VIGIL_ERR_NOMEM;
-    st = open_original(&c);
-    if (st == VIGIL_OK) {
-        st = write_journal(&c, "copying");
-        if (st != VIGIL_OK)
-            refuse(&c, st, "cannot write the journal: %s", vigil_status_str(st));
-        else
-            q_step(q);
-    }
-    if (st == VIGIL_OK) {
-        st = copy_in(&c, expected_sha256);
-        if (st == VIGIL_OK)
-            st = write_manifest(&c, why);
-        if (st == VIGIL_OK) {
-            st = write_journal(&c, "stored");
-            if (st != VIGIL_OK)
-                refuse(&c, st, "cannot write the journal: %s", vigil_status_str(st));
-            else
-                c.stored = 1;
-            q_step(q);
-        }
-        if (st == VIGIL_OK)
-            st = remove_original(&c);
-        if (st != VIGIL_OK) {
-            roll_back(&c);
-        } else {
-            /* done: should dropping the record fail, recovery drops it */
-            q_journal_remove(q, id);
-            q_step(q);
-        }
-    }
-    if (c.fd >= 0)
-        close(c.fd);
+    ctx_init(&c, q, path, id);
+    c.durable = 1;
+    st = stage(&c, expected_sha256, why);
+    if (st == VIGIL_OK)
+        st = commit(&c);
     free(c.path_hex);
     if (st != VIGIL_OK)
         id[0] = '\0';
     return st;
+}
+
+#define BATCH 256
+
+/* One group: every file staged without fsync, one syncfs of the store's
+ * file system, then every original removed. */
+static void add_group(vigil_quarantine *q, vigil_quarantine_request *reqs, size_t n, add_ctx *c)
+{
+    size_t staged = 0;
+    for (size_t i = 0; i < n; i++) {
+        vigil_quarantine_request *r = &reqs[i];
+        r->id[0] = '\0';
+        if (r->path == NULL || r->path[0] == '\0') {
+            r->status = VIGIL_ERR_INVALID_ARG;
+            c[i].status = r->status;
+            continue;
+        }
+        ctx_init(&c[i], q, r->path, r->id);
+        c[i].status = stage(&c[i], r->expected_sha256, r->why);
+        staged += c[i].status == VIGIL_OK;
+    }
+    if (staged > 0 && syncfs(q->itemsfd) != 0) {
+        int e = errno;
+        for (size_t i = 0; i < n; i++) {
+            if (c[i].status != VIGIL_OK)
+                continue;
+            c[i].status = refuse(&c[i], q_errno_status(e),
+                                 "cannot sync the quarantine store: %s; the file stays in place",
+                                 strerror(e));
+            roll_back(&c[i]);
+        }
+    }
+    if (staged > 0)
+        q_step(q);
+    for (size_t i = 0; i < n; i++) {
+        if (c[i].status == VIGIL_OK)
+            c[i].status = commit(&c[i]);
+        reqs[i].status = c[i].status;
+        if (c[i].status != VIGIL_OK)
+            reqs[i].id[0] = '\0';
+        free(c[i].path_hex);
+    }
+}
+
+vigil_status vigil_quarantine_add_many(vigil_quarantine *q, vigil_quarantine_request *reqs,
+                                       size_t n)
+{
+    if (q == NULL || (reqs == NULL && n > 0))
+        return VIGIL_ERR_INVALID_ARG;
+    add_ctx *c = calloc(n < BATCH ? (n ? n : 1) : BATCH, sizeof *c);
+    if (c == NULL)
+        return VIGIL_ERR_NOMEM;
+    for (size_t off = 0; off < n; off += BATCH) {
+        size_t k = n - off < BATCH ? n - off : BATCH;
+        memset(c, 0, k * sizeof *c);
+        add_group(q, reqs + off, k, c);
+    }
+    free(c);
+    return VIGIL_OK;
 }

@@ -209,6 +209,44 @@ static void test_recover(void)
     vigil_quarantine_close(q);
 }
 
+/* A batch: one file moved, one changed since the scan, one a symlink now,
+ * one empty path; each gets its own status and nothing is lost. */
+static void test_add_many(void)
+{
+    char good[512], changed[512], link[512];
+    vigil_quarantine *q = open_store("s4");
+    snprintf(good, sizeof good, "%s/many-good", base);
+    snprintf(changed, sizeof changed, "%s/many-changed", base);
+    snprintf(link, sizeof link, "%s/many-link", base);
+    write_file(good, "good\n");
+    write_file(changed, "changed\n");
+    CHECK(symlink(good, link) == 0);
+    vigil_quarantine_request r[4];
+    memset(r, 0, sizeof r);
+    r[0].path = good;
+    r[1].path = changed;
+    r[1].expected_sha256 = "0000";
+    r[2].path = link;
+    r[3].path = "";
+    CHECK_EQ_INT(vigil_quarantine_add_many(q, r, 4), VIGIL_OK);
+    CHECK_EQ_INT(r[0].status, VIGIL_OK);
+    CHECK(r[0].id[0] != '\0');
+    CHECK_EQ_INT(r[1].status, VIGIL_ERR_CHANGED);
+    CHECK(r[1].id[0] == '\0');
+    CHECK_EQ_INT(r[2].status, VIGIL_ERR_UNSUPPORTED);
+    CHECK_EQ_INT(r[3].status, VIGIL_ERR_INVALID_ARG);
+    CHECK(access(good, F_OK) != 0);
+    CHECK_EQ_STR(read_all(changed), "changed\n");
+    seen s;
+    memset(&s, 0, sizeof s);
+    vigil_quarantine_list(q, on_item, &s);
+    CHECK_EQ_INT(s.n, 1);
+    CHECK_EQ_INT(vigil_quarantine_restore(q, r[0].id, NULL, 0), VIGIL_OK);
+    CHECK_EQ_STR(read_all(good), "good\n");
+    CHECK_EQ_INT(vigil_quarantine_add_many(q, NULL, 0), VIGIL_OK);
+    vigil_quarantine_close(q);
+}
+
 static void test_default_dir(void)
 {
     char *dir = NULL;
@@ -256,6 +294,7 @@ int main(void)
     TEST_RUN(test_add_restore);
     TEST_RUN(test_symlink);
     TEST_RUN(test_recover);
+    TEST_RUN(test_add_many);
     TEST_RUN(test_default_dir);
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
