@@ -17,6 +17,7 @@
 #include "output.h"
 #include "outstream.h"
 #include "ruleset.h"
+#include "scan_quarantine.h"
 #include "usage.h"
 #include "vigil/vigil.h"
 
@@ -26,7 +27,24 @@ typedef struct scan_args {
     size_t nexcludes;
     out_args out;
     vigil_sweep_options sweep;
+    int quarantine; /* --quarantine: move files reaching quarantine_level */
+    vigil_level quarantine_level;
+    const char *quarantine_dir;
 } scan_args;
+
+/* The result callback: output, and the files to quarantine. */
+typedef struct scan_sink {
+    out_writer *w;
+    scan_quarantine *quarantine; /* NULL without --quarantine */
+} scan_sink;
+
+static int on_result(const vigil_target_result *r, void *user)
+{
+    scan_sink *s = user;
+    if (s->quarantine != NULL)
+        scan_quarantine_collect(s->quarantine, r);
+    return out_result(r, s->w);
+}
 
 static volatile int cancelled = 0;
 
@@ -71,6 +89,14 @@ static void usage(FILE *fp)
           "                           always (even with NO_COLOR), never\n"
           "  -q, --quiet              no progress line\n"
           "  -v, --verbose            also show informational diagnostics\n"
+          "respond:\n"
+          "      --quarantine         move files whose level reaches the quarantine level\n"
+          "                           into the quarantine store after the sweep (see\n"
+          "                           vigil quarantine --help); an archive member's\n"
+          "                           finding moves the archive\n"
+          "      --quarantine-level LEVEL  notice, warning or alert (default)\n"
+          "      --quarantine-dir DIR the store (default /var/lib/vigil/quarantine for\n"
+          "                           root, else $XDG_DATA_HOME/vigil/quarantine)\n"
           "  -h, --help               this text\n",
           fp);
 }
@@ -142,7 +168,10 @@ enum {
     OPT_ARCHIVE_DEPTH,
     OPT_LEVELS,
     OPT_MAX_STRINGS,
-    OPT_MAX_HASH_SIZE
+    OPT_MAX_HASH_SIZE,
+    OPT_QUARANTINE,
+    OPT_QUARANTINE_LEVEL,
+    OPT_QUARANTINE_DIR
 };
 
 static const struct option long_opts[] = {
@@ -158,6 +187,9 @@ static const struct option long_opts[] = {
     OUT_LONG_OPTS,
     {"levels", required_argument, NULL, OPT_LEVELS},
     {"max-strings", required_argument, NULL, OPT_MAX_STRINGS},
+    {"quarantine", no_argument, NULL, OPT_QUARANTINE},
+    {"quarantine-level", required_argument, NULL, OPT_QUARANTINE_LEVEL},
+    {"quarantine-dir", required_argument, NULL, OPT_QUARANTINE_DIR},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -174,6 +206,7 @@ static int parse_args(int argc, char **argv, scan_args *a)
     unsigned u;
 
     out_args_init(&a->out);
+    a->quarantine_level = VIGIL_LEVEL_ALERT;
     optind = 1;
     opterr = 0; /* said by usage_getopt_error */
     while ((c = getopt_long(argc, argv, ":r:j:Lxe:f:o:qvh", long_opts, NULL)) != -1) {
@@ -244,6 +277,17 @@ static int parse_args(int argc, char **argv, scan_args *a)
                 return bad_arg("--max-strings", optarg, "1 to 100000");
             a->sweep.scan.max_strings = u;
             break;
+        case OPT_QUARANTINE:
+            a->quarantine = 1;
+            break;
+        case OPT_QUARANTINE_LEVEL:
+            if (quarantine_parse_level(optarg, &a->quarantine_level) != 0 ||
+                a->quarantine_level == VIGIL_LEVEL_INFO)
+                return bad_arg("--quarantine-level", optarg, "notice, warning, alert");
+            break;
+        case OPT_QUARANTINE_DIR:
+            a->quarantine_dir = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -290,6 +334,8 @@ int cmd_scan(int argc, char **argv)
     vigil_engine_counts counts;
     vigil_sweep_stats stats;
     vigil_status st;
+    scan_sink sink = {&w, NULL};
+    long unquarantined = 0;
     int rc;
 
     memset(&a, 0, sizeof a);
@@ -304,6 +350,11 @@ int cmd_scan(int argc, char **argv)
         goto out_args;
     out_init(&w, fp, a.out.format);
     out_args_apply(&a.out, &w);
+    if (a.quarantine) {
+        sink.quarantine = scan_quarantine_create(a.quarantine_level, a.quarantine_dir);
+        if (sink.quarantine == NULL)
+            goto out_engine;
+    }
 
     engine = rule_args_load(&a.rules, out_diag, &w);
     if (engine == NULL)
@@ -312,8 +363,8 @@ int cmd_scan(int argc, char **argv)
 
     a.sweep.excludes = a.excludes;
     a.sweep.nexcludes = a.nexcludes;
-    a.sweep.scan.on_result = out_result;
-    a.sweep.scan.result_user = &w;
+    a.sweep.scan.on_result = on_result;
+    a.sweep.scan.result_user = &sink;
     a.sweep.scan.on_diag = out_diag;
     a.sweep.scan.diag_user = &w;
     a.sweep.cancel = &cancelled;
@@ -339,13 +390,20 @@ int cmd_scan(int argc, char **argv)
         fprintf(stderr, "vigil scan: sweep failed: %s\n", vigil_status_str(st));
         goto out_engine;
     }
+    if (sink.quarantine != NULL && !cancelled)
+        unquarantined = scan_quarantine_run(sink.quarantine, &w);
     vigil_scan_options limits = a.sweep.scan;
     vigil_scan_options_defaults(&limits);
     out_summary sum = {&stats, &counts, vigil_version(), &limits};
     out_write_summary(&w, &sum);
+    if (sink.quarantine != NULL)
+        scan_quarantine_summary(sink.quarantine, &w);
     rc = exit_code(&w, &stats, &counts);
+    if (unquarantined != 0)
+        rc = 2; /* a file asked to be moved is still in place */
 
 out_engine:
+    scan_quarantine_destroy(sink.quarantine);
     vigil_engine_destroy(engine);
     out_free(&w);
     if (fp != stdout && out_stream_close(fp, "scan") != 0)

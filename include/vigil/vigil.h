@@ -14,6 +14,7 @@
 #include "finding.h"
 #include "intel.h"
 #include "logs.h"
+#include "quarantine.h"
 #include "scanner.h"
 #include "sigma.h"
 #include "status.h"
