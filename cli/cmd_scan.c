@@ -13,9 +13,13 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "output_csv.h"
+#include "output_net.h"
 #include "outopts.h"
 #include "output.h"
+#include "report_merge.h"
 #include "ruleset.h"
+#include "run_info.h"
 #include "vigil/vigil.h"
 
 typedef struct scan_args {
@@ -24,6 +28,7 @@ typedef struct scan_args {
     size_t nexcludes;
     out_args out;
     vigil_sweep_options sweep;
+    int sort_time; /* --sort time */
 } scan_args;
 
 static volatile int cancelled = 0;
@@ -54,7 +59,10 @@ static void usage(FILE *fp)
           "      --no-archives        do not look inside archives\n"
           "      --archive-depth N    nesting depth of archives opened (default 5)\n"
           "output:\n"
-          "  -f, --format FMT         text (default) or jsonl\n"
+          "  -f, --format FMT         text (default), jsonl, csv (a timeline) or html (one\n"
+          "                           self-contained report; see vigil report)\n"
+          "      --sort time          findings in time order (jsonl, csv, html; kept in\n"
+          "                           a temporary file until the sweep ends)\n"
           "  -o, --output FILE        write results to FILE instead of standard output\n"
           "      --min-level LEVEL    show targets from this level on: info (default),\n"
           "                           notice, warning, alert\n"
@@ -123,7 +131,14 @@ static int push_exclude(scan_args *a, const char *glob)
     return 0;
 }
 
-enum { OPT_MAX_SIZE = 256, OPT_NO_ARCHIVES, OPT_ARCHIVE_DEPTH, OPT_LEVELS, OPT_MAX_STRINGS };
+enum {
+    OPT_MAX_SIZE = 256,
+    OPT_NO_ARCHIVES,
+    OPT_ARCHIVE_DEPTH,
+    OPT_LEVELS,
+    OPT_MAX_STRINGS,
+    OPT_SORT
+};
 
 static const struct option long_opts[] = {
     RULE_LONG_OPTS,
@@ -137,6 +152,7 @@ static const struct option long_opts[] = {
     OUT_LONG_OPTS,
     {"levels", required_argument, NULL, OPT_LEVELS},
     {"max-strings", required_argument, NULL, OPT_MAX_STRINGS},
+    {"sort", required_argument, NULL, OPT_SORT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -216,6 +232,11 @@ static int parse_args(int argc, char **argv, scan_args *a)
                 return bad_arg("--max-strings", optarg);
             a->sweep.scan.max_strings = u;
             break;
+        case OPT_SORT:
+            if (strcmp(optarg, "time") != 0)
+                return bad_arg("--sort", optarg);
+            a->sort_time = 1;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -224,7 +245,31 @@ static int parse_args(int argc, char **argv, scan_args *a)
             return 2;
         }
     }
+    if (a->sort_time && a->out.format == OUT_TEXT) {
+        fprintf(stderr, "vigil scan: --sort time needs -f jsonl, csv or html\n");
+        return 2;
+    }
     return -1;
+}
+
+/* -f html and --sort time: the sweep's JSONL, kept in spool, becomes the
+ * report in fp (report_merge.h). 0, or -1 said on stderr. */
+static int render_spool(FILE *spool, FILE *fp, out_format format)
+{
+    report_format rf = format == OUT_HTML ? REPORT_HTML
+                       : format == OUT_CSV ? REPORT_CSV
+                                           : REPORT_JSONL;
+    report_set *set = report_set_create();
+    int rc = -1;
+    if (set != NULL && fflush(spool) == 0 && fseek(spool, 0, SEEK_SET) == 0 &&
+        report_set_read(set, spool, "(sweep results)") == 0) {
+        report_set_sort(set);
+        rc = report_set_write(set, rf, fp);
+    }
+    if (rc != 0)
+        fprintf(stderr, "vigil scan: cannot write the report (temporary space or memory)\n");
+    report_set_destroy(set);
+    return rc;
 }
 
 int cmd_scan(int argc, char **argv)
@@ -236,9 +281,12 @@ int cmd_scan(int argc, char **argv)
     vigil_engine_counts counts;
     vigil_sweep_stats stats;
     vigil_status st;
+    run_info ri;
+    FILE *spool = NULL; /* -f html, --sort time: the JSONL until the sweep ends */
     int rc;
 
     memset(&a, 0, sizeof a);
+    run_info_init(&ri, argc, argv);
     rc = parse_args(argc, argv, &a);
     if (rc >= 0)
         goto out_args;
@@ -248,13 +296,31 @@ int cmd_scan(int argc, char **argv)
     fp = out_args_open(&a.out, "scan");
     if (fp == NULL)
         goto out_args;
-    out_init(&w, fp, a.out.format);
+    out_format wformat = a.out.format;
+    if (a.out.format == OUT_HTML || a.sort_time) {
+        spool = tmpfile();
+        if (spool == NULL) {
+            fprintf(stderr, "vigil scan: cannot create a temporary file: %s\n", strerror(errno));
+            goto out_file;
+        }
+        wformat = OUT_JSONL;
+    }
+    out_init(&w, spool ? spool : fp, wformat);
     out_args_apply(&a.out, &w);
+    w.host = ri.host;
 
     engine = rule_args_load(&a.rules, out_diag, &w);
     if (engine == NULL)
         goto out_engine;
     vigil_engine_get_counts(engine, &counts);
+    run_info_add_rules(&ri, &a.rules);
+    if (wformat == OUT_JSONL) {
+        json_t *run = run_info_json(&ri, "scan");
+        out_put_json_line(&w, run);
+        json_decref(run);
+    } else if (wformat == OUT_CSV) {
+        fputs(csv_header, fp);
+    }
 
     a.sweep.excludes = a.excludes;
     a.sweep.nexcludes = a.nexcludes;
@@ -285,8 +351,12 @@ int cmd_scan(int argc, char **argv)
         fprintf(stderr, "vigil scan: sweep failed: %s\n", vigil_status_str(st));
         goto out_engine;
     }
-    out_summary sum = {&stats, &counts, vigil_version()};
+    out_summary sum = {&stats, &counts, vigil_version(), &ri};
     out_write_summary(&w, &sum);
+    if (spool != NULL && render_spool(spool, fp, a.out.format) != 0) {
+        rc = 2;
+        goto out_engine;
+    }
     if (cancelled) {
         fprintf(stderr, "vigil scan: interrupted\n");
         rc = 2;
@@ -297,12 +367,16 @@ int cmd_scan(int argc, char **argv)
 out_engine:
     vigil_engine_destroy(engine);
     out_free(&w);
+out_file:
+    if (spool != NULL)
+        fclose(spool);
     if (fp != stdout && fclose(fp) != 0) {
         fprintf(stderr, "vigil scan: error writing %s\n", a.out.output);
         rc = 2;
     }
 out_args:
     rule_args_free(&a.rules);
+    run_info_free(&ri);
     free(a.excludes);
     return rc;
 }

@@ -20,6 +20,8 @@ static void usage(FILE *fp)
                 "  logs PATH...        C2 domains, IPs and URLs in text logs (vigil logs --help)\n"
                 "  connections         C2 IPs in this host's live sockets\n"
                 "  iocs stats|convert FILE...  threat intel: counts, conversion to Loki/STIX/CSV\n"
+                "  report merge|render FILE.jsonl...  many hosts' results in one JSONL, CSV or\n"
+                "                      HTML report (vigil report --help)\n"
                 "  version             print the version\n"
                 "\n"
                 "exit codes: 0 nothing found, 1 findings, 2 error\n");
@@ -48,6 +50,8 @@ int main(int argc, char **argv)
         return cmd_connections(argc - 1, argv + 1);
     if (strcmp(cmd, "iocs") == 0)
         return cmd_iocs(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0)
+        return cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return 0;

@@ -7,7 +7,9 @@
  * interface: add fields, never rename them. */
 #include "output.h"
 #include "finding_line.h"
+#include "output_csv.h"
 #include "output_net.h"
+#include "run_info.h"
 
 #include <jansson.h>
 #include <stdatomic.h>
@@ -77,6 +79,10 @@ void out_free(out_writer *w)
 {
     json_buf_free(&w->lines);
     finding_lines_free(&w->findings);
+    if (w->csv_row != NULL)
+        report_row_free(w->csv_row);
+    free(w->csv_row);
+    json_buf_free(&w->csv_line);
     pthread_mutex_destroy(&w->lock);
 }
 
@@ -465,6 +471,25 @@ static void json_result(out_writer *w, const vigil_target_result *r)
         fwrite(b->p, 1, b->n, w->fp);
 }
 
+/* One CSV row per finding, through the finding's JSON object so the
+ * columns are those of a merged report's (report_row.c). */
+static void csv_result(out_writer *w, const vigil_target_result *r)
+{
+    if (w->csv_row == NULL && (w->csv_row = calloc(1, sizeof *w->csv_row)) == NULL)
+        return;
+    for (size_t i = 0; i < r->nfindings; i++) {
+        json_t *o = finding_json(r, &r->findings[i]);
+        if (o != NULL)
+            csv_write_finding(w->fp, w->csv_row, &w->csv_line, o, w->host);
+        json_decref(o);
+    }
+}
+
+json_t *out_finding_json(const vigil_target_result *r, const vigil_finding *f)
+{
+    return finding_json(r, f);
+}
+
 int out_result(const vigil_target_result *r, void *user)
 {
     out_writer *w = user;
@@ -477,6 +502,8 @@ int out_result(const vigil_target_result *r, void *user)
         w->shown_by_level[r->level]++;
         if (w->format == OUT_JSONL) {
             json_result(w, r);
+        } else if (w->format == OUT_CSV) {
+            csv_result(w, r);
         } else if (r->event != NULL) {
             text_event(w, r);
         } else if (r->nfindings > 0 && r->findings[0].kind == VIGIL_FINDING_CORRELATION) {
@@ -572,7 +599,9 @@ void out_write_summary(out_writer *w, const out_summary *s)
     /* the sweep is over: its engine, whose rule strings the finding lines
      * cache by address, may go next */
     finding_lines_forget(&w->findings);
-    if (w->format == OUT_JSONL) {
+    if (w->format == OUT_CSV) {
+        /* the CSV holds findings only: its summary is the closing counts */
+    } else if (w->format == OUT_JSONL) {
         json_t *o = json_object();
         json_t *lv = json_object();
         json_object_set_new(o, "type", json_string("summary"));
@@ -611,6 +640,15 @@ void out_write_summary(out_writer *w, const out_summary *s)
         json_object_set_new(rules, "sigma_filters", json_integer((json_int_t)rc->sigma_filters));
         json_object_set_new(rules, "sigma_refused", json_integer((json_int_t)rc->sigma_refused));
         json_object_set_new(o, "rules", rules);
+        if (s->run != NULL) {
+            char t[40];
+            json_object_set_new(o, "scan_id", json_string(s->run->scan_id));
+            json_object_set_new(o, "host", jstr(s->run->host));
+            run_info_time(s->run->start_ms, t, sizeof t);
+            json_object_set_new(o, "start_time", json_string(t));
+            run_info_time(run_info_now_ms(), t, sizeof t);
+            json_object_set_new(o, "end_time", json_string(t));
+        }
         put_json_line(w, o);
         json_decref(o);
     } else {
