@@ -12,6 +12,10 @@
 #include "../../cli/finding_line.c"
 #include "../../cli/json_line.c"
 #include "../../cli/output.c"
+/* output.c's CSV rows and run record */
+#include "../../cli/output_csv.c"
+#include "../../cli/report_row.c"
+#include "../../cli/run_info.c"
 #include "test.h"
 
 #include <limits.h>
