@@ -6,7 +6,8 @@ PKGS=(build-essential pkg-config
       libyara-dev libhyperscan-dev libpcre2-dev libssl-dev libarchive-dev libjansson-dev libyaml-dev zlib1g-dev
       libxml2-dev libidn2-dev ripgrep
       yara clang libclang-rt-14-dev cppcheck clang-tidy clang-format hyperfine
-      zip unzip p7zip-full jq util-linux xz-utils bzip2 gzip tar time libevtx-utils)
+      zip unzip p7zip-full jq util-linux xz-utils bzip2 gzip tar time libevtx-utils
+      xxd chromium)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -201,8 +201,11 @@
   controls.appendChild(text);
   fs.appendChild(controls);
   var pager = el('div', 'pager'), prev = el('button', null, '\u2190 previous'), next = el('button', null, 'next \u2192'), info = el('span', 'muted');
+  var expand = el('button', null, 'details of every row');
+  /* #details (for printing) opens every row's details */
+  var expandAll = location.hash === '#details';
   info.id = 'page-info';
-  pager.appendChild(prev); pager.appendChild(next); pager.appendChild(info);
+  pager.appendChild(prev); pager.appendChild(next); pager.appendChild(expand); pager.appendChild(info);
   fs.appendChild(pager);
   var COLS = [['time', T], ['level', LV], ['host', HOST], ['rule', RULE], ['kind', KIND], ['path / event', PATH], ['details', DET]];
   var ft = el('table'), head = el('tr'), body = el('tbody');
@@ -244,7 +247,7 @@
       var box = el('div');
       refs.split('\n').forEach(function (u) {
         var d = el('div');
-        if (/^https?:\/\/[^\s]+$/i.test(u)) { var a = el('a', null, u); a.href = u; a.rel = 'noopener noreferrer'; d.appendChild(a); } else { d.textContent = u; }
+        if (/^https?:\/\/[A-Za-z0-9._~:\/?#\[\]@!$&'()*+,;=%-]+$/i.test(u)) { var a = el('a', null, u); a.href = u; a.rel = 'noopener noreferrer'; d.appendChild(a); } else { d.textContent = u; }
         box.appendChild(d);
       });
       rows.push(['references', box]);
@@ -276,6 +279,7 @@
           if (open) { open.parentNode.removeChild(open); open = null; } else { open = detailRow(f); tr.parentNode.insertBefore(open, tr.nextSibling); }
         });
         frag.appendChild(tr);
+        if (expandAll) { open = detailRow(f); frag.appendChild(open); }
       })(shown[i]);
     }
     body.appendChild(frag);
@@ -283,6 +287,7 @@
     prev.disabled = page === 0;
     next.disabled = page >= pages - 1;
   }
+  expand.addEventListener('click', function () { expandAll = !expandAll; draw(); });
   prev.addEventListener('click', function () { page--; draw(); });
   next.addEventListener('click', function () { page++; draw(); });
   [selLevel, selHost, selRule].forEach(function (e) { e.addEventListener('change', apply); });
