@@ -113,6 +113,8 @@ int cmd_report(int argc, char **argv)
         return 2;
     }
     int rc = 0;
+    if (keep)
+        report_set_keep_duplicates(set);
     for (int i = 0; i < nfiles && rc == 0; i++) {
         int is_stdin = strcmp(files[i], "-") == 0;
         FILE *fp = is_stdin ? stdin : fopen(files[i], "r");
@@ -127,8 +129,7 @@ int cmd_report(int argc, char **argv)
             fclose(fp);
     }
     if (rc == 0) {
-        if (!keep)
-            report_set_dedup(set);
+        report_set_dedup(set);
         report_set_sort(set);
         FILE *out = output ? fopen(output, "w") : stdout;
         if (out == NULL) {

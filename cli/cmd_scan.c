@@ -261,6 +261,8 @@ static int render_spool(FILE *spool, FILE *fp, out_format format)
                                            : REPORT_JSONL;
     report_set *set = report_set_create();
     int rc = -1;
+    if (set != NULL)
+        report_set_keep_duplicates(set); /* one sweep's findings are distinct */
     if (set != NULL && fflush(spool) == 0 && fseek(spool, 0, SEEK_SET) == 0 &&
         report_set_read(set, spool, "(sweep results)") == 0) {
         report_set_sort(set);

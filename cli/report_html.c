@@ -194,6 +194,44 @@ static void refs_text(json_buf *b, const json_t *f)
     b->n--;
 }
 
+/* A decimal number as itself (smaller than as a string), else a string. */
+static void number_or_str(json_buf *b, const char *s)
+{
+    size_t n = strspn(s, "0123456789");
+    if (n > 0 && n < 16 && s[n] == '\0' && (s[0] != '0' || n == 1))
+        json_buf_put(b, s, n);
+    else
+        json_buf_str(b, s);
+}
+
+/* Details as the ids of their "Name: value" parts: an event's fields repeat
+ * across findings (the same Image, ParentImage, User...) and are kept once
+ * in the string table; report.js joins them with " ¦ " again. */
+static void details_ids(json_buf *b, strtab *tab, const char *details)
+{
+    static const char sep[] = " \xc2\xa6 ";
+    char *copy = strdup(details);
+    if (copy == NULL) {
+        tab->fail = 1;
+        return;
+    }
+    json_buf_lit(b, "[");
+    char *p = copy;
+    for (int first = 1; *p || first; first = 0) {
+        char *e = strstr(p, sep);
+        if (e != NULL)
+            *e = '\0';
+        if (!first)
+            json_buf_lit(b, ",");
+        json_buf_int(b, strtab_id(tab, p));
+        if (e == NULL)
+            break;
+        p = e + sizeof sep - 1;
+    }
+    json_buf_lit(b, "]");
+    free(copy);
+}
+
 #define ROW_ID(b, tab, str)                                                                        \
     do {                                                                                           \
         json_buf_lit((b), ",");                                                                    \
@@ -216,11 +254,11 @@ static void finding_row(json_buf *b, strtab *tab, const report_row *r, const cha
     ROW_ID(b, tab, r->computer);
     ROW_ID(b, tab, r->channel);
     json_buf_lit(b, ",");
-    json_buf_str(b, r->event_id);
+    number_or_str(b, r->event_id);
     json_buf_lit(b, ",");
-    json_buf_str(b, r->record_id);
+    number_or_str(b, r->record_id);
     json_buf_lit(b, ",");
-    json_buf_str(b, r->details.p ? r->details.p : "");
+    details_ids(b, tab, r->details.p ? r->details.p : "");
     ROW_ID(b, tab, r->rule_level);
     ROW_ID(b, tab, r->tags.p ? r->tags.p : "");
     ROW_ID(b, tab, refs);

@@ -36,6 +36,7 @@ struct report_set {
     FILE *spool;
     off_t spool_end;
     int spool_dirty; /* written through stdio since the last flush */
+    int keep_duplicates;
     entry *entries;
     uint64_t n, cap;
     uint64_t duplicates, bad_lines, dropped_others;
@@ -142,7 +143,7 @@ static int add_finding(report_set *s, json_t *f)
 {
     entry e;
     memset(&e, 0, sizeof e);
-    if (finding_digest(f, e.digest) != 0)
+    if (!s->keep_duplicates && finding_digest(f, e.digest) != 0)
         return -1;
     char *line = json_dumps(f, JSON_COMPACT | JSON_ENSURE_ASCII);
     if (line == NULL)
@@ -276,9 +277,14 @@ static int by_time(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+void report_set_keep_duplicates(report_set *s)
+{
+    s->keep_duplicates = 1;
+}
+
 void report_set_dedup(report_set *s)
 {
-    if (s->n < 2)
+    if (s->n < 2 || s->keep_duplicates)
         return;
     qsort(s->entries, (size_t)s->n, sizeof *s->entries, by_digest);
     uint64_t o = 1;

@@ -29,6 +29,9 @@ void report_set_destroy(report_set *s);
  * fp cannot be read or memory or the spool runs out. */
 int report_set_read(report_set *s, FILE *fp, const char *name);
 
+/* Before reading: findings will not be de-duplicated (their digests are
+ * not computed, which is half the cost of reading). */
+void report_set_keep_duplicates(report_set *s);
 /* Drops findings equal to one already read (whatever scan_id they carry). */
 void report_set_dedup(report_set *s);
 /* Sorts findings by time (unknown times last), keeping the reading order

@@ -19,6 +19,8 @@
     return e;
   }
   function s(i) { return i === null || i === undefined ? '' : (S[i] === undefined ? '' : S[i]); }
+  /* a finding's details: ids of "Name: value" parts in S */
+  function det(f) { var d = f[DET]; return d && d.map ? d.map(s).join(' \u00a6 ') : (d || ''); }
   function num(n) { return Number(n || 0).toLocaleString('en-US'); }
   function section(title, id) {
     var sec = el('section');
@@ -220,14 +222,14 @@
   fs.appendChild(ft);
   var shown = F, page = 0;
   var STRCOL = {}; STRCOL[HOST] = 1; STRCOL[RULE] = 1; STRCOL[KIND] = 1; STRCOL[PATH] = 1;
-  function key(f, c) { return STRCOL[c] ? s(f[c]) : f[c]; }
+  function key(f, c) { return c === DET ? det(f) : STRCOL[c] ? s(f[c]) : f[c]; }
   function apply() {
     var l = selLevel.value, h = selHost.value, r = selRule.value, q = text.value.toLowerCase();
     shown = F.filter(function (f) {
       if (l !== '' && String(f[LV]) !== l) { return false; }
       if (h !== '' && s(f[HOST]) !== h) { return false; }
       if (r !== '' && String(f[RULE]) !== r) { return false; }
-      if (q && (s(f[PATH]) + '\u0000' + s(f[RULE]) + '\u0000' + (f[DET] || '') + '\u0000' + s(f[COMP]) + '\u0000' + s(f[HOST])).toLowerCase().indexOf(q) < 0) { return false; }
+      if (q && (s(f[PATH]) + '\u0000' + s(f[RULE]) + '\u0000' + det(f) + '\u0000' + s(f[COMP]) + '\u0000' + s(f[HOST])).toLowerCase().indexOf(q) < 0) { return false; }
       return true;
     });
     if (!(sortCol === T && sortDir === 1)) {
@@ -240,7 +242,7 @@
     var tr = el('tr', 'detail'), td = el('td');
     td.colSpan = COLS.length;
     var rows = [['computer', s(f[COMP])], ['channel', s(f[CHAN])], ['event id', f[EID]], ['record id', f[RID]],
-      ['rule level', s(f[RLV])], ['score', f[SCORE]], ['matched', f[DET]], ['tags', s(f[TAGS])], ['sha256', f[SHA]]]
+      ['rule level', s(f[RLV])], ['score', f[SCORE]], ['matched', det(f)], ['tags', s(f[TAGS])], ['sha256', f[SHA]]]
       .filter(function (r) { return r[1] !== '' && r[1] !== null && r[1] !== undefined; });
     var refs = s(f[REFS]);
     if (refs) {
@@ -273,7 +275,7 @@
         tr.appendChild(el('td', 'wrap', s(f[RULE])));
         tr.appendChild(el('td', null, s(f[KIND])));
         tr.appendChild(el('td', 'wrap', s(f[PATH]) + (f[RID] !== '' && f[RID] !== null ? '#' + f[RID] : '')));
-        tr.appendChild(el('td', 'wrap', f[DET] || ''));
+        tr.appendChild(el('td', 'wrap', det(f)));
         var open = null;
         tr.addEventListener('click', function () {
           if (open) { open.parentNode.removeChild(open); open = null; } else { open = detailRow(f); tr.parentNode.insertBefore(open, tr.nextSibling); }
@@ -307,4 +309,6 @@
     })));
   }
   document.body.setAttribute('data-ready', '1');
+  /* ms from navigation start to a drawn page (bench/bench_report.sh reads it) */
+  document.body.setAttribute('data-ready-ms', String(Math.round(performance.now())));
 })();
