@@ -10,6 +10,7 @@
 #include "output_csv.h"
 #include "output_net.h"
 #include "run_info.h"
+#include "text_summary.h"
 
 #include <jansson.h>
 #include <stdatomic.h>
@@ -72,6 +73,8 @@ void out_init(out_writer *w, FILE *fp, out_format format)
     /* before anything is written to fp: every command calls out_init first */
     if (!w->flush_each && !atomic_flag_test_and_set(&file_buf_taken))
         setvbuf(fp, file_buf, _IOFBF, sizeof file_buf);
+    if (format == OUT_TEXT)
+        w->tally = text_tally_create(); /* NULL: no tables, the rest works */
     pthread_mutex_init(&w->lock, NULL);
 }
 
@@ -83,6 +86,7 @@ void out_free(out_writer *w)
         report_row_free(w->csv_row);
     free(w->csv_row);
     json_buf_free(&w->csv_line);
+    text_tally_destroy(w->tally);
     pthread_mutex_destroy(&w->lock);
 }
 
@@ -365,6 +369,7 @@ static void text_event(out_writer *w, const vigil_target_result *r)
         fprintf(fp, "%s%s%s%s [%s]", i ? "; " : "", b, f->rule ? f->rule : "?", z,
                 f->rule_level ? f->rule_level : "-");
     }
+    text_event_details(fp, r);
     fputc('\n', fp);
 }
 
@@ -505,10 +510,12 @@ int out_result(const vigil_target_result *r, void *user)
         } else if (w->format == OUT_CSV) {
             csv_result(w, r);
         } else if (r->event != NULL) {
+            text_tally_add(w->tally, r, w->host);
             text_event(w, r);
         } else if (r->nfindings > 0 && r->findings[0].kind == VIGIL_FINDING_CORRELATION) {
             text_correlation(w, r);
         } else {
+            text_tally_add(w->tally, r, w->host);
             text_result(w, r);
         }
         flush_result(w);
@@ -663,6 +670,8 @@ void out_write_summary(out_writer *w, const out_summary *s)
         with_commas(rc->filename_iocs, f, sizeof f);
         with_commas(rc->c2_iocs, c, sizeof c);
         with_commas(rc->sigma_rules, sg, sizeof sg);
+        if (w->shown_findings > 0)
+            text_tally_print(w->tally, w->fp, b, z);
         fprintf(w->fp, "%svigil %s%s: %s files", b, s->version, z, files);
         if (st->scan.members)
             fprintf(w->fp, " (+%llu archive member%s)", (unsigned long long)st->scan.members,
@@ -674,14 +683,28 @@ void out_write_summary(out_writer *w, const out_summary *s)
         if (rc->sigma_refused)
             fprintf(w->fp, " (%llu refused)", (unsigned long long)rc->sigma_refused);
         fputc('\n', w->fp);
-        if (st->scan.event_logs)
-            fprintf(w->fp, "events: %llu in %llu event logs, %llu matched\n",
-                    (unsigned long long)st->scan.events, (unsigned long long)st->scan.event_logs,
-                    (unsigned long long)st->scan.event_matches);
+        if (st->scan.event_logs) {
+            char ev[32], logs[32], matched[32];
+            with_commas(st->scan.events, ev, sizeof ev);
+            with_commas(st->scan.event_logs, logs, sizeof logs);
+            with_commas(st->scan.event_matches, matched, sizeof matched);
+            fprintf(w->fp, "events: %s in %s event logs, %s matched\n", ev, logs, matched);
+        }
+        /* events and files apart: "in 1,219 events and 3 files" */
+        uint64_t shown_events = text_tally_events(w->tally);
+        char targets[96];
+        if (shown_events > 0 && w->tally != NULL) {
+            char ev[32], fl[32];
+            with_commas(shown_events, ev, sizeof ev);
+            with_commas(text_tally_files(w->tally), fl, sizeof fl);
+            snprintf(targets, sizeof targets, "%s events and %s files", ev, fl);
+        } else {
+            snprintf(targets, sizeof targets, "%llu files", w->shown_targets);
+        }
         fprintf(w->fp,
-                "findings: %llu in %llu files: %llu alert, %llu warning, %llu notice, "
+                "findings: %llu in %s: %llu alert, %llu warning, %llu notice, "
                 "%llu info\n",
-                w->shown_findings, w->shown_targets, w->shown_by_level[VIGIL_LEVEL_ALERT],
+                w->shown_findings, targets, w->shown_by_level[VIGIL_LEVEL_ALERT],
                 w->shown_by_level[VIGIL_LEVEL_WARNING], w->shown_by_level[VIGIL_LEVEL_NOTICE],
                 w->shown_by_level[VIGIL_LEVEL_INFO]);
         fprintf(w->fp,

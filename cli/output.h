@@ -41,6 +41,7 @@ typedef struct out_writer {
     const char *host;
     struct report_row *csv_row;
     json_buf csv_line;
+    struct text_tally *tally; /* text: the closing tables (text_summary.h) */
 } out_writer;
 
 /* Call before anything is written to fp: when fp is not watched live (a

@@ -16,6 +16,7 @@
 #include "../../cli/output_csv.c"
 #include "../../cli/report_row.c"
 #include "../../cli/run_info.c"
+#include "../../cli/text_summary.c"
 #include "test.h"
 
 #include <limits.h>
