@@ -16,6 +16,7 @@
 #include "output_csv.h"
 #include "output_net.h"
 #include "outopts.h"
+#include "progress_estimate.h"
 #include "output.h"
 #include "report_merge.h"
 #include "ruleset.h"
@@ -347,7 +348,11 @@ int cmd_scan(int argc, char **argv)
         paths = host_root;
         npaths = 1;
     }
-    st = vigil_sweep_run(engine, paths, npaths, &a.sweep, &stats);
+    if (a.sweep.on_progress != NULL) {
+        uint64_t est_files;
+        progress_estimate(paths, npaths, &w.est_bytes, &est_files);
+    }
+        st = vigil_sweep_run(engine, paths, npaths, &a.sweep, &stats);
     out_progress_clear(&w);
     if (st != VIGIL_OK && st != VIGIL_ERR_ABORTED) {
         fprintf(stderr, "vigil scan: sweep failed: %s\n", vigil_status_str(st));

@@ -9,6 +9,7 @@
 #include "finding_line.h"
 #include "output_csv.h"
 #include "output_net.h"
+#include "progress_estimate.h"
 #include "run_info.h"
 #include "text_summary.h"
 
@@ -560,8 +561,10 @@ void out_progress(const vigil_sweep_progress *p, void *user)
 
     out_human_bytes((double)p->bytes, bytes, sizeof bytes);
     out_human_bytes(p->seconds > 0 ? (double)p->bytes / p->seconds : 0.0, rate, sizeof rate);
-    int n = snprintf(line, sizeof line, "%llu files  %s  %s/s  ", (unsigned long long)p->files,
-                     bytes, rate);
+    char pct[48];
+    progress_format(pct, sizeof pct, p->bytes, w->est_bytes, p->seconds);
+    int n = snprintf(line, sizeof line, "%s%s%llu files  %s  %s/s  ", pct, pct[0] ? "  " : "",
+                     (unsigned long long)p->files, bytes, rate);
     if (n < 0 || n >= (int)sizeof line)
         return;
     if (p->current != NULL) {

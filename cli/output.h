@@ -42,6 +42,7 @@ typedef struct out_writer {
     struct report_row *csv_row;
     json_buf csv_line;
     struct text_tally *tally; /* text: the closing tables (text_summary.h) */
+    uint64_t est_bytes;       /* progress: the sweep's estimated size, 0 unknown */
 } out_writer;
 
 /* Call before anything is written to fp: when fp is not watched live (a

@@ -165,7 +165,7 @@ static void put_member(FILE *out, const char *key, json_t *v)
     free(s);
 }
 
-static int level_index(const char *level)
+static int html_level_index(const char *level)
 {
     static const char *const names[] = {"info", "notice", "warning", "alert"};
     for (int i = 0; i < 4; i++)
@@ -247,7 +247,7 @@ static void finding_row(json_buf *b, strtab *tab, const report_row *r, const cha
     json_buf_str(b, r->time);
     ROW_ID(b, tab, r->host);
     json_buf_lit(b, ",");
-    json_buf_int(b, level_index(r->level));
+    json_buf_int(b, html_level_index(r->level));
     ROW_ID(b, tab, r->rule);
     ROW_ID(b, tab, r->kind);
     ROW_ID(b, tab, r->path);

@@ -17,6 +17,7 @@
 #include "../../cli/report_row.c"
 #include "../../cli/run_info.c"
 #include "../../cli/text_summary.c"
+#include "../../cli/progress_estimate.c"
 #include "test.h"
 
 #include <limits.h>
