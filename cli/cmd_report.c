@@ -37,9 +37,12 @@ static void usage(FILE *fp)
 }
 
 static const struct option long_opts[] = {
-    {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
-    {"keep-duplicates", no_argument, NULL, 'k'}, {"quiet", no_argument, NULL, 'q'},
-    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    {"format", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"keep-duplicates", no_argument, NULL, 'k'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static int parse_format(const char *s, report_format *out)
@@ -149,9 +152,8 @@ int cmd_report(int argc, char **argv)
         fprintf(stderr,
                 "vigil report: %llu findings of %zu runs from %d files, %llu duplicates dropped, "
                 "%llu lines not JSON\n",
-                (unsigned long long)report_set_findings(set),
-                json_array_size(report_set_runs(set)), nfiles,
-                (unsigned long long)report_set_duplicates(set),
+                (unsigned long long)report_set_findings(set), json_array_size(report_set_runs(set)),
+                nfiles, (unsigned long long)report_set_duplicates(set),
                 (unsigned long long)report_set_bad_lines(set));
     report_set_destroy(set);
     return rc;

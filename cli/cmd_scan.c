@@ -13,11 +13,11 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "outopts.h"
+#include "output.h"
 #include "output_csv.h"
 #include "output_net.h"
-#include "outopts.h"
 #include "progress_estimate.h"
-#include "output.h"
 #include "report_merge.h"
 #include "ruleset.h"
 #include "run_info.h"
@@ -257,7 +257,7 @@ static int parse_args(int argc, char **argv, scan_args *a)
  * report in fp (report_merge.h). 0, or -1 said on stderr. */
 static int render_spool(FILE *spool, FILE *fp, out_format format)
 {
-    report_format rf = format == OUT_HTML ? REPORT_HTML
+    report_format rf = format == OUT_HTML  ? REPORT_HTML
                        : format == OUT_CSV ? REPORT_CSV
                                            : REPORT_JSONL;
     report_set *set = report_set_create();
@@ -352,7 +352,7 @@ int cmd_scan(int argc, char **argv)
         uint64_t est_files;
         progress_estimate(paths, npaths, &w.est_bytes, &est_files);
     }
-        st = vigil_sweep_run(engine, paths, npaths, &a.sweep, &stats);
+    st = vigil_sweep_run(engine, paths, npaths, &a.sweep, &stats);
     out_progress_clear(&w);
     if (st != VIGIL_OK && st != VIGIL_ERR_ABORTED) {
         fprintf(stderr, "vigil scan: sweep failed: %s\n", vigil_status_str(st));

@@ -144,7 +144,10 @@ static void put_safe_json(FILE *out, const char *p, size_t n)
 {
     const char *end = p + n, *run = p;
     for (; p < end; p++) {
-        const char *esc = *p == '<' ? "\\u003c" : *p == '>' ? "\\u003e" : *p == '&' ? "\\u0026" : NULL;
+        const char *esc = *p == '<'   ? "\\u003c"
+                          : *p == '>' ? "\\u003e"
+                          : *p == '&' ? "\\u0026"
+                                      : NULL;
         if (esc == NULL)
             continue;
         fwrite(run, 1, (size_t)(p - run), out);
@@ -290,11 +293,12 @@ int report_html_write(struct report_set *s, FILE *out)
             "<title>vigil report</title>\n<style>",
             csp);
     fwrite(report_css, 1, report_css_len, out);
-    fputs("</style>\n</head><body>\n<header><h1>vigil report</h1><p id=\"generated\"></p></header>\n"
-          "<noscript><p>This report is drawn by its inline script; the data is in the "
-          "element with id \"data\".</p></noscript>\n<main id=\"app\"></main>\n"
-          "<script type=\"application/json\" id=\"data\">{\"format\":1",
-          out);
+    fputs(
+        "</style>\n</head><body>\n<header><h1>vigil report</h1><p id=\"generated\"></p></header>\n"
+        "<noscript><p>This report is drawn by its inline script; the data is in the "
+        "element with id \"data\".</p></noscript>\n<main id=\"app\"></main>\n"
+        "<script type=\"application/json\" id=\"data\">{\"format\":1",
+        out);
     fprintf(out, ",\"version\":\"%s\",\"generated\":\"%s\"", vigil_version(), now);
     fprintf(out, ",\"duplicates\":%llu", (unsigned long long)report_set_duplicates(s));
     put_member(out, "runs", report_set_runs(s));

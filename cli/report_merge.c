@@ -231,8 +231,9 @@ int report_set_read(report_set *s, FILE *fp, const char *name)
             set_if_missing(o, "host", host[0] ? host : fallback);
             set_if_missing(o, "scan_id", scan_id);
             if (add_finding(s, o) != 0) {
-                fprintf(stderr, "vigil report: %s:%llu: cannot keep the finding (out of memory "
-                                "or temporary space)\n",
+                fprintf(stderr,
+                        "vigil report: %s:%llu: cannot keep the finding (out of memory "
+                        "or temporary space)\n",
                         name, lineno);
                 json_decref(o);
                 rc = -1;
@@ -380,8 +381,8 @@ static void put_time(json_t *o, const char *key, int64_t ms)
 static json_t *host_summary(const report_set *s, const host_tally *h)
 {
     static const char *const names[] = {"info", "notice", "warning", "alert"};
-    static const char *const sums[] = {"files",  "archive_members", "bytes",  "event_logs",
-                                       "events", "errors",          "warnings", "skipped",
+    static const char *const sums[] = {"files",      "archive_members", "bytes",    "event_logs",
+                                       "events",     "errors",          "warnings", "skipped",
                                        "unreadable", "oversized"};
     json_t *o = json_object(), *lv = json_object(), *scans = json_array();
     size_t i;
@@ -432,8 +433,8 @@ static int write_jsonl_csv(report_set *s, report_format format, FILE *out)
     /* every host a run or summary names, findings or not, in reading order */
     json_array_foreach(s->runs, i, o) if (tally_get(&hs, &nh, &last, report_str(o, "host")) == NULL)
         rc = -1;
-    json_array_foreach(s->summaries, i, o) if (tally_get(&hs, &nh, &last,
-                                                         report_str(o, "host")) == NULL) rc = -1;
+    json_array_foreach(s->summaries, i,
+                       o) if (tally_get(&hs, &nh, &last, report_str(o, "host")) == NULL) rc = -1;
     if (format == REPORT_CSV)
         fputs(csv_header, out);
     else

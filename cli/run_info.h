@@ -19,8 +19,8 @@ typedef struct run_info {
     char host[256];
     char machine_id[64];
     char os[256];
-    char scan_id[40]; /* a random UUID (version 4) */
-    int64_t start_ms; /* since the epoch, UTC */
+    char scan_id[40];     /* a random UUID (version 4) */
+    int64_t start_ms;     /* since the epoch, UTC */
     json_t *command_line; /* array of the arguments */
     json_t *rule_sets;    /* array of {path, kind, files, sha256} */
 } run_info;
