@@ -129,6 +129,20 @@
       return [h, r.os || '', num(x.n), num(x.lv[3]), num(x.lv[2]), num(x.lv[1]), num(x.lv[0]), num(t.files), num(t.events), num(t.errors), x.first || '-', x.last || '-'];
     }), [0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]));
 
+  /* runs: which vigil, which command line, which rules (by digest) */
+  if (runs.length) {
+    var rsec = section('Runs', 'runs');
+    var endOf = {};
+    sums.forEach(function (r) { if (r.scan_id) { endOf[r.scan_id] = r.end_time || ''; } });
+    rsec.appendChild(table(['host', 'scan id', 'start', 'end', 'version', 'command line', 'rule sets (sha256)'],
+      runs.slice(0, 1000).map(function (r) {
+        var rs = (r.rule_sets || []).map(function (x) { return String(x.path || '') + ' ' + String(x.sha256 || '-').slice(0, 16); }).join('; ');
+        var cl = (r.command_line || []).map(String).join(' ');
+        return [String(r.host || ''), String(r.scan_id || ''), String(r.start_time || ''), String(endOf[r.scan_id] || ''), String(r.version || ''), cl, rs];
+      })));
+    rsec.querySelectorAll('td').forEach(function (c) { c.className = 'wrap'; });
+  }
+
   /* timeline */
   var tl = section('Timeline', 'timeline');
   (function () {
@@ -303,7 +317,8 @@
   if (!others.length) {
     os.appendChild(el('p', 'muted', 'none recorded; counts of skipped, unreadable and oversized files are in the overview'));
   } else {
-    os.appendChild(table(['type', 'host', 'path', 'reason'], others.map(function (o) {
+    if (others.length > 1000) { os.appendChild(el('p', 'muted', 'the first 1,000 of ' + num(others.length) + ' records')); }
+    os.appendChild(table(['type', 'host', 'path', 'reason'], others.slice(0, 1000).map(function (o) {
       var why = o.reason || o.message || o.error || '';
       return [String(o.type || ''), String(o.host || ''), String(o.path || o.source || ''), typeof why === 'string' ? why : JSON.stringify(why)];
     })));
