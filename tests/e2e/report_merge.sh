@@ -36,6 +36,23 @@ for h in a b c; do
     (cd "$TMP/$h" && "$VIGIL" scan -q -r "$R" -f jsonl s.jsonl) |
         jq -c "if .type == \"run\" or .type == \"summary\" then .host = \"host-$h\" else . end" > "$TMP/$h.jsonl"
 done
+# the run record as the scan wrote it
+(cd "$TMP/a" && "$VIGIL" scan -q -r "$R" -f jsonl s.jsonl) > "$TMP/raw.jsonl"
+expect_eq "run record first, with this host" "$(head -1 "$TMP/raw.jsonl" | jq -r '"\(.type) \(.command) \(.host)"')" "run scan $(hostname)"
+expect_eq "run record: command line" "$(head -1 "$TMP/raw.jsonl" | jq -c '.command_line')" \
+    "[\"vigil\",\"scan\",\"-q\",\"-r\",\"$R\",\"-f\",\"jsonl\",\"s.jsonl\"]"
+expect_eq "run record: machine id" "$(head -1 "$TMP/raw.jsonl" | jq -r '.machine_id')" "$(cat /etc/machine-id 2>/dev/null || cat /var/lib/dbus/machine-id 2>/dev/null)"
+want_digest=$(cd "$R" && python3 -c '
+import hashlib, os
+h = hashlib.sha256()
+names = sorted(os.path.relpath(os.path.join(d, f), ".") for d, _, fs in os.walk(".") for f in fs)
+for n in names:
+    h.update(n.encode() + b"\0" + hashlib.sha256(open(n, "rb").read()).hexdigest().encode() + b"\n")
+print(h.hexdigest())')
+expect_eq "run record: rule set digest" "$(head -1 "$TMP/raw.jsonl" | jq -r '.rule_sets[0] | "\(.path) \(.kind) \(.files) \(.sha256)"')" "$R auto 1 $want_digest"
+expect_eq "summary: same scan id, start and end" \
+    "$(jq -r 'select(.type == "summary") | "\(.scan_id == ($run.scan_id)) \(.start_time == ($run.start_time)) \(.end_time >= .start_time)"' --argjson run "$(head -1 "$TMP/raw.jsonl")" "$TMP/raw.jsonl")" \
+    "true true true"
 # a second run of host a (another scan id, the same findings)
 (cd "$TMP/a" && "$VIGIL" scan -q -r "$R" -f jsonl s.jsonl) |
     jq -c 'if .type == "run" or .type == "summary" then .host = "host-a" else . end' > "$TMP/a2.jsonl"
