@@ -46,7 +46,9 @@ LDLIBS := $(PKG_LIBS) -pthread -lm
 LIB_SRC := $(sort $(wildcard src/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_SRC := $(sort $(wildcard cli/*.c))
-CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/report_assets.o
+# the HTML report's script and style, embedded in the command (cli/report_html.c)
+REPORT_ASSETS := data/report/report.js data/report/report.css
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
@@ -74,6 +76,15 @@ all: $(BIN) $(SHLIB)
 shared: $(SHLIB)
 
 $(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/gen/report_assets.c: $(REPORT_ASSETS)
+	@mkdir -p $(dir $@)
+	cd data/report && { xxd -i report.js && xxd -i report.css; } > $(abspath $@).tmp
+	mv $@.tmp $@
+
+$(BUILD)/obj/gen/report_assets.o: $(BUILD)/gen/report_assets.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 

@@ -13,5 +13,6 @@ int cmd_logs(int argc, char **argv);        /* cmd_logs.c */
 int cmd_connections(int argc, char **argv); /* cmd_logs.c */
 int cmd_iocs(int argc, char **argv);        /* cmd_iocs.c */
 int cmd_quarantine(int argc, char **argv);  /* cmd_quarantine.c */
+int cmd_report(int argc, char **argv);      /* cmd_report.c */
 
 #endif

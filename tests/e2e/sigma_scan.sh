@@ -114,7 +114,7 @@ expect_eq "summary counts events" "$s" '[3,7,2,4,1,0]'
 # 2. text: one line per matching event, a block for the correlation
 "$VIGIL" scan -q --placeholders "$TMP/ph" -r "$R" "$D/security-a.jsonl" "$D/sub" > "$TMP/out2" 2>&1
 expect_eq "text exit 1" "$?" "1"
-expect_eq "text event line" "$(grep -c '^ALERT   score  80  .*/security-a.jsonl#101  2026-03-01T10:00:00.000Z  FS01  Security/4624  Service Account Logon \[high\]$' "$TMP/out2")" "1"
+expect_eq "text event line" "$(grep -c '^ALERT   score  80  .*/security-a.jsonl#101  2026-03-01T10:00:00.000Z  FS01  Security/4624  Service Account Logon \[high\]  EventID: 4624 ¦ TargetUserName: svc_backup  \[attack.t1078\]$' "$TMP/out2")" "1"
 expect_eq "text correlation line" "$(grep -c '^ALERT   score 100  correlation Admin On Many Hosts \[critical\]  count 3  TargetUserName=opsadmin$' "$TMP/out2")" "1"
 expect_eq "text correlation events" "$(grep -c '^        .*#\(102\|103\|201\)  2026-03-01T10:..:00.000Z  Admin Network Logon$' "$TMP/out2")" "3"
 expect_eq "text summary events" "$(grep -c '^events: 6 in 2 event logs, 1 matched$' "$TMP/out2")" "1"
