@@ -169,7 +169,7 @@ static void test_symlink(void)
  * the move; a "copying" one is rolled back. */
 static void test_recover(void)
 {
-    char path[512], id[VIGIL_QUARANTINE_ID_MAX], rec[1024], jpath[600];
+    char path[512], id[VIGIL_QUARANTINE_ID_MAX], rec[2400], jpath[600];
     vigil_quarantine *q = open_store("s3");
     seen s;
     snprintf(path, sizeof path, "%s/half", base);
