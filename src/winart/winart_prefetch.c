@@ -136,7 +136,7 @@ int vigil_winart_prefetch_parse(const char *path, const uint8_t *data, size_t le
         libscca_file_close(f, NULL);
     } else if (compressed) {
         snprintf(list->error, sizeof list->error,
-                 "compressed (MAM) Prefetch file not supported by this libscca");
+                 "compressed (MAM) Prefetch file libscca cannot decompress");
         rc = -2;
     } else {
         snprintf(list->error, sizeof list->error, "not a readable Prefetch (SCCA) file");
