@@ -108,9 +108,62 @@ static int lnk_entry(liblnk_file_t *f, const char *path, vigil_finding_kind kind
     return rc;
 }
 
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Whether every size field of the link fits in its bytes. liblnk allocates
+ * what a LinkInfo or extra data block claims before reading it (found by
+ * fuzz_lnk: a 100-byte link made it ask for 2.7 GB), so a hostile link is
+ * refused here as damaged. */
+static int lnk_sizes_fit(const uint8_t *d, size_t len)
+{
+    size_t at = 76;
+    uint32_t flags;
+
+    if (len < 76)
+        return 0;
+    flags = rd32(d + 20);
+    if (flags & 0x01) { /* HasLinkTargetIDList: a 16-bit size */
+        if (at + 2 > len)
+            return 0;
+        at += 2 + (size_t)(d[at] | d[at + 1] << 8);
+    }
+    if (flags & 0x02) { /* HasLinkInfo */
+        if (at + 4 > len)
+            return 0;
+        uint32_t n = rd32(d + at);
+        if (n < 4 || n > len - at)
+            return 0;
+        at += n;
+    }
+    for (uint32_t bit = 0x04; bit <= 0x40; bit <<= 1) { /* the StringData */
+        if (!(flags & bit))
+            continue;
+        if (at + 2 > len)
+            return 0;
+        at += 2 + (size_t)(d[at] | d[at + 1] << 8) * ((flags & 0x80) ? 2 : 1);
+    }
+    while (at + 4 <= len) { /* ExtraData blocks up to the terminal block */
+        uint32_t n = rd32(d + at);
+        if (n < 4)
+            break;
+        if (n > len - at)
+            return 0;
+        at += n;
+    }
+    return at <= len;
+}
+
 int vigil_winart_lnk_parse(const char *path, const uint8_t *data, size_t len,
                            vigil_finding_kind kind, vigil_winart_list *list)
 {
+    if (!lnk_sizes_fit(data, len)) {
+        snprintf(list->error, sizeof list->error,
+                 "not a readable shell link (LNK): a size field runs past its end");
+        return -1;
+    }
     liblnk_file_t *f = NULL;
     liblnk_error_t *err = NULL;
     char fdpath[64];

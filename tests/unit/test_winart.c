@@ -173,6 +173,30 @@ static void test_startup_and_refusals(void)
     vigil_winart_list_free(NULL);
 }
 
+/* fuzz_lnk found liblnk allocating a LinkInfo's claimed size (2.7 GB from
+ * a 100-byte file): such a link is refused before liblnk sees it. */
+static void test_lnk_huge_size_refused(void)
+{
+    uint8_t l[100];
+    vigil_winart_list list;
+
+    memset(l, 0, sizeof l);
+    memcpy(l, "\x4C\x00\x00\x00\x01\x14\x02\x00\x00\x00\x00\x00\xC0\x00\x00\x00\x00\x00\x00\x46",
+           20);
+    l[20] = 0x02;                                          /* HasLinkInfo */
+    memcpy(l + 76, "\x00\x00\x00\xA5", 4);                /* LinkInfoSize 0xA5000000 */
+    memset(&list, 0, sizeof list);
+    CHECK_EQ_INT(vigil_winart_lnk_parse("a.lnk", l, sizeof l, VIGIL_FINDING_EXECUTION, &list), -1);
+    CHECK(strstr(list.error, "a size field runs past its end") != NULL);
+    vigil_winart_list_free(&list);
+    l[20] = 0x80 | 0x20; /* IsUnicode, HasArguments: 0xFFFF characters claimed */
+    l[76] = 0xFF;
+    l[77] = 0xFF;
+    memset(&list, 0, sizeof list);
+    CHECK_EQ_INT(vigil_winart_lnk_parse("a.lnk", l, sizeof l, VIGIL_FINDING_EXECUTION, &list), -1);
+    vigil_winart_list_free(&list);
+}
+
 static void test_filetime(void)
 {
     char b[40];
@@ -193,6 +217,7 @@ int main(void)
     TEST_RUN(test_task_utf16);
     TEST_RUN(test_task_refusals);
     TEST_RUN(test_startup_and_refusals);
+    TEST_RUN(test_lnk_huge_size_refused);
     TEST_RUN(test_filetime);
     return TEST_END();
 }
