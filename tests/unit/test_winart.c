@@ -167,6 +167,12 @@ static void test_startup_and_refusals(void)
     vigil_winart_list_free(&l);
 
     memset(&l, 0, sizeof l);
+    memcpy(junk, "MAM\x04\x00\x00\x00\xF0", 8); /* declares 4 GB uncompressed */
+    CHECK_EQ_INT(vigil_winart_prefetch_parse("a.pf", junk, sizeof junk, &l), -1);
+    CHECK(strstr(l.error, "declares 4026531840 bytes uncompressed") != NULL);
+    vigil_winart_list_free(&l);
+
+    memset(&l, 0, sizeof l);
     memcpy(junk, "\x17\x00\x00\x00SCCA", 8);
     CHECK_EQ_INT(vigil_winart_prefetch_parse("a.pf", junk, sizeof junk, &l), -1);
     vigil_winart_list_free(&l);
