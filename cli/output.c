@@ -458,6 +458,26 @@ static void text_correlation(out_writer *w, const vigil_target_result *r)
     }
 }
 
+/* An autostart or execution entry: what it starts, then its details. */
+static void text_entry(FILE *fp, const vigil_finding *f, const char *d, const char *z)
+{
+    if (f->matched) {
+        fputs("                 runs ", fp);
+        text_escape_puts(fp, f->matched);
+        fputc('\n', fp);
+    }
+    fprintf(fp, "                 %s", d);
+    for (size_t k = 0, shown = 0; k < f->nmeta; k++) {
+        if (strcmp(f->meta[k].key, "target") == 0 || strcmp(f->meta[k].key, "command") == 0)
+            continue; /* the "runs" line */
+        fputs(shown++ ? "  " : "", fp);
+        text_escape_puts(fp, f->meta[k].key);
+        fputc('=', fp);
+        text_escape_puts(fp, f->meta[k].value);
+    }
+    fprintf(fp, "%s\n", z);
+}
+
 static void text_result(out_writer *w, const vigil_target_result *r)
 {
     FILE *fp = w->fp;
@@ -497,6 +517,8 @@ static void text_result(out_writer *w, const vigil_target_result *r)
             text_escape_puts(fp, f->description);
             fputc('\n', fp);
         }
+        if (f->kind == VIGIL_FINDING_PERSISTENCE || f->kind == VIGIL_FINDING_EXECUTION)
+            text_entry(fp, f, d, z);
         if (f->nstrings) {
             fprintf(fp, "                 %sstrings:", d);
             for (size_t k = 0; k < f->nstrings; k++) {
@@ -702,6 +724,10 @@ static void write_not_opened(FILE *fp, const out_summary *s)
     if (sc->archives_cut)
         fprintf(fp, "cut short: %llu archive%s stopped at the bomb or member count limits\n",
                 (unsigned long long)sc->archives_cut, sc->archives_cut == 1 ? "" : "s");
+    if (sc->artefacts_unreadable)
+        fprintf(fp, "not parsed: %llu Windows artefact%s (damaged, or compressed Prefetch; name "
+                "and hash checked)\n",
+                (unsigned long long)sc->artefacts_unreadable, sc->artefacts_unreadable == 1 ? "" : "s");
 }
 
 void out_write_summary(out_writer *w, const out_summary *s)
@@ -744,6 +770,9 @@ void out_write_summary(out_writer *w, const out_summary *s)
         json_object_set_new(o, "event_matches", json_integer((json_int_t)st->scan.event_matches));
         json_object_set_new(o, "allowlisted", json_integer((json_int_t)st->scan.allowlisted));
         json_object_set_new(o, "text_logs", json_integer((json_int_t)st->scan.text_logs));
+        json_object_set_new(o, "artefacts", json_integer((json_int_t)st->scan.artefacts));
+        json_object_set_new(o, "artefacts_unreadable",
+                            json_integer((json_int_t)st->scan.artefacts_unreadable));
         json_object_set_new(o, "targets_with_findings", json_integer((json_int_t)w->shown_targets));
         json_object_set_new(o, "findings", json_integer((json_int_t)w->shown_findings));
         for (int l = 0; l < VIGIL_LEVEL_COUNT; l++)

@@ -111,6 +111,8 @@ static void details(report_row *row, const json_t *f)
             put_pair(b, "Matched", report_str(f, "matched"));
         if (*report_str(f, "description"))
             put_pair(b, "Description", report_str(f, "description"));
+        if (strcmp(kind, "persistence") == 0 || strcmp(kind, "execution") == 0)
+            put_object(b, json_object_get(f, "meta")); /* command, run_count, last_run... */
     }
     json_buf_put(b, "", 1);
     b->n--; /* NUL-terminated, not counted */

@@ -24,6 +24,7 @@
 #include "core/hash.h"
 #include "core/scanlog.h"
 #include "core/util.h"
+#include "core/winscan.h"
 #include "vigil/scanner.h"
 
 #define KEEP_BUFFER (8u << 20) /* bigger files get a buffer of their own */
@@ -502,6 +503,9 @@ static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t
         return VIGIL_OK;
     if (st == VIGIL_OK)
         st = check_iocs(s, t, &hashes);
+    if (st == VIGIL_OK) /* scheduled tasks, Startup folders, LNK, Prefetch */
+        st = vigil_winscan_run(s->engine->ioc, s->ioc, t->path, data, len, &s->fb, &s->diag,
+                               &s->stats);
     if (st == VIGIL_OK && s->net != NULL && vigil_netioc_is_text_log(t->path, data, len)) {
         s->stats.text_logs++;
         st = vigil_scanlog_run(s->engine->net, s->net, t->path, data, len, &s->fb, &s->diag);

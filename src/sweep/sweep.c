@@ -167,6 +167,8 @@ static void worker_fini(void *user, unsigned index, void *state)
     c->sum.event_matches += st.event_matches;
     c->sum.allowlisted += st.allowlisted;
     c->sum.text_logs += st.text_logs;
+    c->sum.artefacts += st.artefacts;
+    c->sum.artefacts_unreadable += st.artefacts_unreadable;
     for (int i = 0; i < VIGIL_LEVEL_COUNT; i++)
         c->sum.by_level[i] += st.by_level[i];
     pthread_mutex_unlock(&c->state_mu);
