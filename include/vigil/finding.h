@@ -22,7 +22,9 @@ typedef enum {
     VIGIL_FINDING_FILENAME = 2, /* path matches a filename/path IOC */
     VIGIL_FINDING_C2 = 3,       /* a C2 domain/IP IOC seen */
     VIGIL_FINDING_SIGMA = 4,    /* an event matched a Sigma rule */
-    VIGIL_FINDING_CORRELATION = 5
+    VIGIL_FINDING_CORRELATION = 5,
+    VIGIL_FINDING_PERSISTENCE = 6, /* an autostart entry: registry, scheduled task, startup folder */
+    VIGIL_FINDING_EXECUTION = 7, /* evidence a program ran: Prefetch, LNK */
 } vigil_finding_kind;
 
 /* Short lower-case name: "yara", "hash", "filename", "c2", "sigma", ... */

@@ -93,6 +93,10 @@ typedef struct vigil_scan_stats {
     uint64_t archives_too_deep;           /* archives not opened: nested past archive.max_depth */
     uint64_t members_oversized;           /* members past max_member_size: name and hash only */
     uint64_t archives_cut;                /* archives a bomb or member count limit stopped */
+    uint64_t registry_hives;              /* registry hives (regf) read */
+    uint64_t registry_keys;               /* their keys */
+    uint64_t registry_values;             /* their values, each a registry event */
+    uint64_t autostart_entries;           /* registry autostart entries listed */
 } vigil_scan_stats;
 
 void vigil_scanner_get_stats(const vigil_scanner *scanner, vigil_scan_stats *out);

@@ -22,7 +22,9 @@
 #include "core/filetype.h"
 #include "core/findbuf.h"
 #include "core/hash.h"
+#include "core/regscan.h"
 #include "core/util.h"
+#include "registry/registry.h"
 #include "vigil/scanner.h"
 
 #define KEEP_BUFFER (8u << 20) /* bigger files get a buffer of their own */
@@ -369,6 +371,26 @@ static vigil_status scan_events(vigil_scanner *s, const target *t, const uint8_t
                             &s->stats.events, &s->stats.event_matches);
 }
 
+/* A registry hive: its values as registry events, named files, autostarts. */
+static vigil_status scan_hive(vigil_scanner *s, const target *t, const uint8_t *data, size_t len,
+                              vigil_hashes *hashes, const char *filetype)
+{
+    event_ctx e = {s, t, data, len, hashes, filetype};
+    vigil_regscan rs;
+
+    memset(&rs, 0, sizeof rs);
+    rs.events = s->events;
+    rs.ioc = s->engine->ioc;
+    rs.scratch = s->ioc;
+    rs.fb = &s->fb;
+    rs.diag = &s->diag;
+    rs.report = on_event_findings;
+    rs.user = &e;
+    rs.stats = &s->stats;
+    rs.cancel = s->opt.cancel;
+    return vigil_regscan_run(&rs, t->path, data, len);
+}
+
 /* An archive member past the member size limit: its bytes are streamed
  * through the hasher, then its name and (if every byte was seen) its
  * hashes are checked like those of a file past --max-size. */
@@ -499,6 +521,8 @@ static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t
         st = report(s, t, data, len, 0, &hashes, filetype, NULL);
     if (st == VIGIL_OK && s->events != NULL && vigil_evscan_is_event_log(t->path, data, len))
         st = scan_events(s, t, data, len, &hashes, filetype);
+    if (st == VIGIL_OK && vigil_registry_is_hive(data, len))
+        st = scan_hive(s, t, data, len, &hashes, filetype);
     if (st != VIGIL_OK)
         return st;
 

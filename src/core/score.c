@@ -57,6 +57,10 @@ const char *vigil_finding_kind_name(vigil_finding_kind kind)
         return "sigma";
     case VIGIL_FINDING_CORRELATION:
         return "correlation";
+    case VIGIL_FINDING_PERSISTENCE:
+        return "persistence";
+    case VIGIL_FINDING_EXECUTION:
+        return "execution";
     }
     return "unknown";
 }
