@@ -199,6 +199,8 @@ static int render(vigil_reg_walk *w, hive_value_h v, hive_type t, const char *ra
             size_t o = 0;
             for (size_t i = 0; m[i] != NULL; i++) {
                 size_t n = strlen(m[i]);
+                if (n == 0)
+                    continue; /* the list's terminator read as a string */
                 if (o > 0)
                     s[o++] = ' ';
                 memcpy(s + o, m[i], n);
