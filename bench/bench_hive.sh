@@ -11,7 +11,7 @@
 #      or none, wall time (read, events, Sigma, autostart checks)
 #   3. `hivexregedit --export` (Perl, libwin-hivex-perl) and `hivexml`
 #      (C, libhivex-bin) of the same hive to /dev/null, wall time
-# and prints the ratios hivexregedit/vigil and hivexml/vigil.
+# and prints the ratios hivexregedit/vigil and hivexml/vigil of CPU time.
 set -uo pipefail
 : "${VIGIL_BUILD:?}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/vigil-bench-hive.XXXXXX")
@@ -27,11 +27,14 @@ rules=()
 SIGMA="${VIGIL_CORPUS:-}/sigma/rules/windows/registry"
 [ -d "$SIGMA" ] && rules=(-r "$SIGMA")
 cat "$T/h/SOFTWARE" > /dev/null
-t0=$(now)
-"$VIGIL_BUILD/vigil" scan -q -j1 -f jsonl "${rules[@]}" "$T/h" > "$T/out" 2>&1
-t1=$(now)
-vigil_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-printf 'vigil scan (%s): %.3f s, %s\n' "${rules[*]:-default pack}" "$vigil_s" \
+# wall and CPU (user + sys) seconds of a command: the machine may be shared,
+# so the ratios are of CPU time, which other loads disturb far less
+timed() {
+    /usr/bin/time -f '%e %U %S' -o "$T/time" "$@" > /dev/null 2>&1
+    awk '{ printf "%.3f %.3f", $1, $2 + $3 }' "$T/time"
+}
+read -r vigil_w vigil_s < <(timed "$VIGIL_BUILD/vigil" scan -q -j1 -f jsonl -o "$T/out" "${rules[@]}" "$T/h")
+printf 'vigil scan (%s): %s s wall, %s s CPU, %s\n' "${rules[*]:-default pack}" "$vigil_w" "$vigil_s" \
     "$(jq -r 'select(.type=="summary") | "\(.registry_values) values, \(.targets_with_findings) results"' "$T/out")"
 
 for peer in hivexregedit hivexml; do
@@ -39,14 +42,11 @@ for peer in hivexregedit hivexml; do
         echo "$peer not installed (libwin-hivex-perl / libhivex-bin): no ratio"
         continue
     fi
-    t0=$(now)
     if [ $peer = hivexregedit ]; then
-        hivexregedit --export "$T/h/SOFTWARE" '\' > /dev/null 2>&1
+        read -r peer_w peer_s < <(timed hivexregedit --export "$T/h/SOFTWARE" '\')
     else
-        hivexml "$T/h/SOFTWARE" > /dev/null 2>&1
+        read -r peer_w peer_s < <(timed hivexml "$T/h/SOFTWARE")
     fi
-    t1=$(now)
-    peer_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-    printf '%s: %.3f s\n' "$peer" "$peer_s"
-    awk -v p="$peer_s" -v v="$vigil_s" -v n=$peer 'BEGIN { printf "ratio %s/vigil scan: %.1fx\n", n, p / v }'
+    printf '%s: %s s wall, %s s CPU\n' "$peer" "$peer_w" "$peer_s"
+    awk -v p="$peer_s" -v v="$vigil_s" -v n=$peer 'BEGIN { printf "ratio %s/vigil scan (CPU): %.1fx\n", n, p / v }'
 done
