@@ -1,9 +1,10 @@
 /* cmd_logs.c - `vigil logs` (C2 domains, IPs and URLs in text logs) and
  * `vigil connections` (the same IP indicators in the host's live sockets).
  *
- * Both take the rule options of `vigil scan` (C2 lists, intel files) and
- * report through the sweep's output styles; exit code 0 nothing found,
- * 1 hits, 2 error. All the work is in libvigil (vigil/logs.h). */
+ * Both take the rule options of `vigil scan` (C2 lists, intel files; with
+ * none, the bundled pack as scan does) and report through the sweep's
+ * output styles; exit code 0 nothing found, 1 hits, 2 error. All the work
+ * is in libvigil (vigil/logs.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -210,10 +211,8 @@ static int setup(net_args *a, const char *cmd, FILE **fp, out_writer *w, vigil_e
 {
     *fp = stdout;
     out_init(w, stdout, a->out.format);
-    if (a->rules.n == 0) {
-        fprintf(stderr, "vigil %s: no indicators given; use --rules PATH or --intel FILE\n", cmd);
+    if (rule_args_use_bundled(&a->rules) != 0) /* no rule option: the bundled pack */
         return 2;
-    }
     *fp = out_args_open(&a->out, cmd);
     if (*fp == NULL) {
         *fp = stdout;

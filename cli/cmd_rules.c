@@ -225,6 +225,11 @@ int cmd_rules(int argc, char **argv)
                 (json_int_t)n.hash_iocs, "filename_iocs", (json_int_t)n.filename_iocs, "c2_iocs",
                 (json_int_t)n.c2_iocs, "sigma", (json_int_t)n.sigma_rules, "files_loaded",
                 (json_int_t)n.files_loaded, "files_refused", (json_int_t)n.files_refused);
+            if (o != NULL) {
+                json_object_set_new(o, "filename_refused",
+                                    json_integer((json_int_t)n.filename_refused));
+                json_object_set_new(o, "allow_hashes", json_integer((json_int_t)n.allow_hashes));
+            }
             if (o != NULL && n.yara_rules > 0 && vigil_engine_yara_grouping(engine, &g) == VIGIL_OK)
                 json_object_set_new(o, "yara_grouping", grouping_json(&g));
             char *text = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;

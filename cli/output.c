@@ -318,6 +318,8 @@ static json_t *finding_json(const vigil_target_result *r, const vigil_finding *f
         json_object_set_new(o, "reference", jstr(f->reference));
     if (f->matched)
         json_object_set_new(o, "matched", jstr(f->matched));
+    if (f->line)
+        json_object_set_new(o, "line", json_integer((json_int_t)f->line));
     if (f->ntags) {
         json_t *tags = json_array();
         for (size_t i = 0; i < f->ntags; i++)
@@ -496,6 +498,8 @@ static void text_result(out_writer *w, const vigil_target_result *r)
                 fprintf(fp, ":%llu", (unsigned long long)f->rule_line);
             fprintf(fp, ")%s", z);
         }
+        if (f->line)
+            fprintf(fp, "  line %llu", (unsigned long long)f->line);
         fputc('\n', fp);
         if (f->description && f->description[0]) {
             fputs("                 ", fp);
@@ -720,6 +724,8 @@ void out_write_summary(out_writer *w, const out_summary *s)
         json_object_set_new(o, "event_logs", json_integer((json_int_t)st->scan.event_logs));
         json_object_set_new(o, "events", json_integer((json_int_t)st->scan.events));
         json_object_set_new(o, "event_matches", json_integer((json_int_t)st->scan.event_matches));
+        json_object_set_new(o, "allowlisted", json_integer((json_int_t)st->scan.allowlisted));
+        json_object_set_new(o, "text_logs", json_integer((json_int_t)st->scan.text_logs));
         json_object_set_new(o, "registry_hives", json_integer((json_int_t)st->scan.registry_hives));
         json_object_set_new(o, "registry_values",
                             json_integer((json_int_t)st->scan.registry_values));
@@ -744,6 +750,9 @@ void out_write_summary(out_writer *w, const out_summary *s)
         json_object_set_new(rules, "sigma_filters", json_integer((json_int_t)rc->sigma_filters));
         json_object_set_new(rules, "sigma_refused", json_integer((json_int_t)rc->sigma_refused));
         json_object_set_new(rules, "files_refused", json_integer((json_int_t)rc->files_refused));
+        json_object_set_new(rules, "filename_refused",
+                            json_integer((json_int_t)rc->filename_refused));
+        json_object_set_new(rules, "allow_hashes", json_integer((json_int_t)rc->allow_hashes));
         json_object_set_new(o, "rules", rules);
         put_json_line(w, o);
         json_decref(o);
@@ -765,8 +774,10 @@ void out_write_summary(out_writer *w, const out_summary *s)
                     st->scan.members == 1 ? "" : "s");
         fprintf(w->fp, ", %s in %.2f s (%s/s), %u threads\n", bytes, st->seconds, rate,
                 st->threads);
-        fprintf(w->fp, "rules: %s YARA, %s hash IOCs, %s filename IOCs, %s C2 IOCs, %s Sigma", y, h,
-                f, c, sg);
+        fprintf(w->fp, "rules: %s YARA, %s hash IOCs, %s filename IOCs", y, h, f);
+        if (rc->filename_refused)
+            fprintf(w->fp, " (%llu refused)", (unsigned long long)rc->filename_refused);
+        fprintf(w->fp, ", %s C2 IOCs, %s Sigma", c, sg);
         if (rc->sigma_refused)
             fprintf(w->fp, " (%llu refused)", (unsigned long long)rc->sigma_refused);
         if (rc->files_refused)
@@ -777,6 +788,9 @@ void out_write_summary(out_writer *w, const out_summary *s)
             fprintf(w->fp, "events: %llu in %llu event logs, %llu matched\n",
                     (unsigned long long)st->scan.events, (unsigned long long)st->scan.event_logs,
                     (unsigned long long)st->scan.event_matches);
+        if (st->scan.allowlisted)
+            fprintf(w->fp, "%llu file%s allow-listed by hash (not reported)\n",
+                    (unsigned long long)st->scan.allowlisted, st->scan.allowlisted == 1 ? "" : "s");
         if (st->scan.registry_hives)
             fprintf(w->fp, "registry: %llu values, %llu keys in %llu hives, %llu autostart entries\n",
                     (unsigned long long)st->scan.registry_values,

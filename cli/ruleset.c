@@ -45,6 +45,14 @@ int rule_args_option(rule_args *ra, int c, const char *arg)
         ra->no_cache = 1;
         return 1;
     }
+    if (c == RULE_OPT_BASE + 94) {
+        const char **p = realloc(ra->allow, (ra->nallow + 1) * sizeof *p);
+        if (p == NULL)
+            return -1;
+        ra->allow = p;
+        ra->allow[ra->nallow++] = arg;
+        return 1;
+    }
     if (c == RULE_OPT_BASE + 96) {
         if (strcmp(arg, "auto") == 0)
             ra->yara_grouping = VIGIL_YARA_GROUPING_AUTO;
@@ -87,6 +95,9 @@ void rule_args_free(rule_args *ra)
     free(ra->items);
     ra->items = NULL;
     ra->n = 0;
+    free(ra->allow);
+    ra->allow = NULL;
+    ra->nallow = 0;
 }
 
 const char *rule_args_default_mapping(void)
@@ -170,6 +181,12 @@ vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user
             text_escape_puts(stderr, ra->items[i].path);
             fprintf(stderr, ": %s\n", vigil_status_str(st));
         }
+    }
+    for (size_t i = 0; st == VIGIL_OK && i < ra->nallow; i++) {
+        st = vigil_engine_add_allow_hashes(engine, ra->allow[i]);
+        if (st != VIGIL_OK)
+            fprintf(stderr, "vigil: cannot load the allow-list %s: %s\n", ra->allow[i],
+                    vigil_status_str(st));
     }
     if (st == VIGIL_OK) {
         st = vigil_engine_freeze(engine);

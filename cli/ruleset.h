@@ -23,6 +23,8 @@ typedef struct rule_args {
     char *bundled;             /* path of the bundled pack when it is used */
     const char *sigma_mapping; /* NULL: data/sigma/logsources.yml beside the program */
     const char *placeholders;  /* Sigma |expand values, may be NULL */
+    const char **allow;        /* --allow-hashes files */
+    size_t nallow;
 } rule_args;
 
 /* getopt_long entries for the rule options; values from RULE_OPT_BASE on. */
@@ -39,7 +41,8 @@ typedef struct rule_args {
         {"sigma-mapping", required_argument, NULL, RULE_OPT_BASE + 98},                            \
         {"placeholders", required_argument, NULL, RULE_OPT_BASE + 97},                             \
         {"yara-grouping", required_argument, NULL, RULE_OPT_BASE + 96},                            \
-        {"no-cache", no_argument, NULL, RULE_OPT_BASE + 95}
+        {"no-cache", no_argument, NULL, RULE_OPT_BASE + 95},                                       \
+        {"allow-hashes", required_argument, NULL, RULE_OPT_BASE + 94}
 // clang-format on
 
 /* Handles option c if it is a rule option: 1 handled, 0 not ours, -1 error. */
@@ -69,6 +72,9 @@ vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user
     "      --intel FILE         threat intel: STIX 2.1, OpenIOC, MISP JSON/CSV, CSV or a\n"        \
     "                           plain list, told by content (*.json, *.ioc, *.xml, *.csv\n"        \
     "                           under --rules are read as intel too)\n"                            \
+    "      --allow-hashes FILE  hashes of known-good files (HASH;DESCRIPTION lines, as\n"          \
+    "                           Loki's *falsepositive* hash lists, which --rules also\n"          \
+    "                           reads so): such files are not reported, only counted\n"          \
     "      --strict             a broken rule file is fatal, not skipped\n"                        \
     "      --sigma-mapping FILE Sigma logsource mapping (default: the one shipped,\n"              \
     "                           data/sigma/logsources.yml); 'none' = no scoping\n"                 \

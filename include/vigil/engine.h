@@ -73,6 +73,8 @@ typedef struct vigil_engine_counts {
     uint64_t sigma_correlations; /* of sigma_rules, correlation rules */
     uint64_t sigma_filters;      /* Sigma meta filters (not counted in sigma_rules) */
     uint64_t sigma_refused;      /* Sigma documents refused (each reported) */
+    uint64_t filename_refused;   /* filename IOCs refused: not compiling, or matching "" */
+    uint64_t allow_hashes;       /* hash allow-list entries (files never reported) */
 } vigil_engine_counts;
 
 vigil_status vigil_engine_create(const vigil_engine_options *opts, vigil_engine **out);
@@ -83,6 +85,12 @@ void vigil_engine_destroy(vigil_engine *engine); /* NULL is safe */
  * broken file is reported through on_diag with its file and line and
  * skipped (VIGIL_ERR_RULE is returned only with strict). */
 vigil_status vigil_engine_add_path(vigil_engine *engine, const char *path, vigil_rule_kind kind);
+
+/* Adds a hash allow-list (Loki's false-positive hash format, HASH;DESC per
+ * line): a file whose MD5, SHA1 or SHA256 is listed is not reported, and is
+ * counted in vigil_scan_stats.allowlisted. IOC files under a rule path
+ * whose name has "hash" and "falsepositive" are read as allow-lists too. */
+vigil_status vigil_engine_add_allow_hashes(vigil_engine *engine, const char *path);
 
 /* Adds rules from memory; name is used in diagnostics and findings. */
 vigil_status vigil_engine_add_string(vigil_engine *engine, vigil_rule_kind kind, const char *name,

@@ -92,6 +92,7 @@ typedef struct vigil_finding {
     const vigil_finding_event *events; /* CORRELATION: the grouped events, by time */
     size_t nevents;
     uint64_t count; /* CORRELATION: events, distinct values or rules counted */
+    uint64_t line;  /* C2 in a text log: the 1-based line of the hit (0 otherwise) */
 } vigil_finding;
 
 typedef struct vigil_target_result {

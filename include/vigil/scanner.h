@@ -93,6 +93,8 @@ typedef struct vigil_scan_stats {
     uint64_t archives_too_deep;           /* archives not opened: nested past archive.max_depth */
     uint64_t members_oversized;           /* members past max_member_size: name and hash only */
     uint64_t archives_cut;                /* archives a bomb or member count limit stopped */
+    uint64_t allowlisted;                 /* targets not reported: hash on an allow-list */
+    uint64_t text_logs;                   /* text logs hunted for C2 indicators */
     uint64_t registry_hives;              /* registry hives (regf) read */
     uint64_t registry_keys;               /* their keys */
     uint64_t registry_values;             /* their values, each a registry event */

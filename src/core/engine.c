@@ -313,6 +313,22 @@ vigil_status vigil_engine_add_path(vigil_engine *e, const char *path, vigil_rule
     return add_one_file(e, path, kind, 1);
 }
 
+vigil_status vigil_engine_add_allow_hashes(vigil_engine *e, const char *path)
+{
+    vigil_status st;
+
+    if (e == NULL || path == NULL)
+        return VIGIL_ERR_INVALID_ARG;
+    if (e->frozen)
+        return VIGIL_ERR_FROZEN;
+    st = vigil_ioc_builder_add_allow_file(e->ioc_builder, path);
+    if (st == VIGIL_OK)
+        e->counts.files_loaded++;
+    else if (st != VIGIL_ERR_NOMEM)
+        e->counts.files_refused++;
+    return st; /* an allow-list asked for by name must be there */
+}
+
 vigil_status vigil_engine_add_string(vigil_engine *e, vigil_rule_kind kind, const char *name,
                                      const char *text, size_t len)
 {
@@ -408,6 +424,8 @@ vigil_status vigil_engine_freeze(vigil_engine *e)
     e->counts.hash_iocs = ic.hash_added;
     e->counts.filename_iocs = ic.filename;
     e->counts.c2_iocs = ic.c2;
+    e->counts.filename_refused = ic.filename_refused;
+    e->counts.allow_hashes = ic.allow_hashes;
     e->hash_kinds = vigil_ioc_db_hash_kinds(e->ioc);
     if (e->yara_wants_md5 && e->yara != NULL)
         e->hash_kinds |= VIGIL_HASH_MD5;

@@ -6,9 +6,14 @@
  * themselves); the
  * result only depends on the patterns, their flags and the hyperscan build.
  * A database is stored under a key that hashes exactly those, in a file
- * that carries the SHA-256 of its own bytes: a truncated or altered file is
- * ignored (and rewritten), never trusted. Files are written to a temporary
- * name and renamed, so concurrent runs see a whole file or none. */
+ * that carries the key itself and the SHA-256 of its own bytes: a truncated
+ * or altered file, or one written for another key (copied or renamed onto
+ * this name, a collision of the name's hex), is ignored (and rewritten),
+ * never trusted. Files are written to a temporary name and renamed, so
+ * concurrent runs see a whole file or none.
+ *
+ * Layout: "VIGILHS2", the 32-byte key, the SHA-256 of the database bytes,
+ * their length (uint64, host order), the serialized database. */
 #include "core/hscache.h"
 
 #include <errno.h>
@@ -20,9 +25,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAGIC "VIGILHS1"
+#define MAGIC "VIGILHS2"
 #define MAGIC_LEN 8
-#define HEADER_LEN (MAGIC_LEN + 32 + 8)
+#define KEY_AT MAGIC_LEN
+#define SUM_AT (KEY_AT + 32)
+#define LEN_AT (SUM_AT + 32)
+#define HEADER_LEN (LEN_AT + 8)
 #define MAX_DB (512u << 20) /* bigger files are not ours */
 
 static int sha256(const void *data, size_t len, unsigned char out[32])
@@ -111,10 +119,12 @@ hs_database_t *vigil_hscache_load(const char *dir, const unsigned char key[32])
         got += (size_t)r;
     }
     uint64_t blen;
-    memcpy(&blen, buf + MAGIC_LEN + 32, sizeof blen);
+    memcpy(&blen, buf + LEN_AT, sizeof blen);
     if (memcmp(buf, MAGIC, MAGIC_LEN) != 0 || blen != size - HEADER_LEN)
         goto out;
-    if (sha256(buf + HEADER_LEN, (size_t)blen, sum) != 0 || memcmp(sum, buf + MAGIC_LEN, 32) != 0)
+    if (memcmp(buf + KEY_AT, key, 32) != 0) /* stored for another pattern set */
+        goto out;
+    if (sha256(buf + HEADER_LEN, (size_t)blen, sum) != 0 || memcmp(sum, buf + SUM_AT, 32) != 0)
         goto out;
     if (hs_deserialize_database((const char *)buf + HEADER_LEN, (size_t)blen, &db) != HS_SUCCESS)
         db = NULL;
@@ -159,9 +169,10 @@ int vigil_hscache_store(const char *dir, const unsigned char key[32], const hs_d
         return -1;
     uint64_t len = blen;
     memcpy(head, MAGIC, MAGIC_LEN);
-    if (blen > MAX_DB || sha256(blob, blen, head + MAGIC_LEN) != 0)
+    memcpy(head + KEY_AT, key, 32);
+    if (blen > MAX_DB || sha256(blob, blen, head + SUM_AT) != 0)
         goto out;
-    memcpy(head + MAGIC_LEN + 32, &len, sizeof len);
+    memcpy(head + LEN_AT, &len, sizeof len);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)

@@ -16,8 +16,8 @@ int vigil_hscache_key(const char *const *exprs, const unsigned *flags, const uns
 int vigil_hscache_key_lit(const char *const *exprs, const size_t *lens, const unsigned *flags,
                           const unsigned *ids, unsigned n, unsigned mode, unsigned char key[32]);
 
-/* The database stored under key in dir, or NULL (none, damaged, or built
- * by another hyperscan). */
+/* The database stored under key in dir, or NULL (none, damaged, stored for
+ * another key, or built by another hyperscan). */
 hs_database_t *vigil_hscache_load(const char *dir, const unsigned char key[32]);
 
 /* Stores db under key in dir (created if needed). 0 ok, -1 not stored. */

@@ -23,6 +23,7 @@
 #include "core/findbuf.h"
 #include "core/hash.h"
 #include "core/regscan.h"
+#include "core/scanlog.h"
 #include "core/util.h"
 #include "registry/registry.h"
 #include "vigil/scanner.h"
@@ -37,6 +38,7 @@ struct vigil_scanner {
     vigil_diag_sink diag; /* counts, then forwards to opt.on_diag */
     vigil_yara_scanner *yara;
     vigil_ioc_scratch *ioc;
+    vigil_netioc_scratch *net; /* C2 indicators in text logs; NULL: none loaded */
     vigil_hasher *hasher;
     vigil_evscan *events; /* Sigma over event logs, when the engine has Sigma rules */
     vigil_corr_hub *hub;  /* where correlated matches go: own_hub or the sweep's */
@@ -121,6 +123,8 @@ vigil_status vigil_scanner_create(const vigil_engine *engine, const vigil_scan_o
         st = vigil_yara_scanner_create(engine->yara, &s->yara);
     if (st == VIGIL_OK && engine->ioc != NULL)
         st = vigil_ioc_scratch_create(engine->ioc, &s->ioc);
+    if (st == VIGIL_OK && engine->net != NULL && vigil_netioc_db_count(engine->net) > 0)
+        st = vigil_netioc_scratch_create(engine->net, &s->net);
     if (st == VIGIL_OK)
         st = vigil_hasher_create(&s->hasher);
     if (st == VIGIL_OK && engine->sigma != NULL)
@@ -145,6 +149,7 @@ void vigil_scanner_destroy(vigil_scanner *s)
         return;
     vigil_yara_scanner_destroy(s->yara);
     vigil_ioc_scratch_destroy(s->ioc);
+    vigil_netioc_scratch_destroy(s->net);
     vigil_hasher_destroy(s->hasher);
     vigil_evscan_destroy(s->events);
     vigil_corr_hub_destroy(s->own_hub);
@@ -285,6 +290,20 @@ static vigil_status report(vigil_scanner *s, const target *t, const uint8_t *dat
     return VIGIL_OK;
 }
 
+/* Whether the target's hashes are on an allow-list: then it is counted and
+ * not checked nor reported at all (nor its archive members: the hash vouches
+ * for all of its bytes), as Loki skips its false-positive hashes. */
+static int allowlisted(vigil_scanner *s, const vigil_hashes *h)
+{
+    const vigil_ioc_db *db = s->engine->ioc;
+    if (db == NULL || !vigil_ioc_db_allowed(db, (h->have & VIGIL_HASH_MD5) ? h->md5 : NULL,
+                                            (h->have & VIGIL_HASH_SHA1) ? h->sha1 : NULL,
+                                            (h->have & VIGIL_HASH_SHA256) ? h->sha256 : NULL))
+        return 0;
+    s->stats.allowlisted++;
+    return 1;
+}
+
 /* Name and hash checks shared by in-memory and streamed targets. */
 static vigil_status check_iocs(vigil_scanner *s, const target *t, const vigil_hashes *h)
 {
@@ -376,18 +395,10 @@ static vigil_status scan_hive(vigil_scanner *s, const target *t, const uint8_t *
                               vigil_hashes *hashes, const char *filetype)
 {
     event_ctx e = {s, t, data, len, hashes, filetype};
-    vigil_regscan rs;
+    vigil_regscan rs = {.events = s->events, .ioc = s->engine->ioc, .scratch = s->ioc,
+                        .fb = &s->fb, .diag = &s->diag, .report = on_event_findings,
+                        .user = &e, .stats = &s->stats, .cancel = s->opt.cancel};
 
-    memset(&rs, 0, sizeof rs);
-    rs.events = s->events;
-    rs.ioc = s->engine->ioc;
-    rs.scratch = s->ioc;
-    rs.fb = &s->fb;
-    rs.diag = &s->diag;
-    rs.report = on_event_findings;
-    rs.user = &e;
-    rs.stats = &s->stats;
-    rs.cancel = s->opt.cancel;
     return vigil_regscan_run(&rs, t->path, data, len);
 }
 
@@ -501,8 +512,14 @@ static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t
     vigil_findbuf_reset(&s->fb);
     memset(&hashes, 0, sizeof hashes);
     st = vigil_hasher_buffer(s->hasher, s->engine->hash_kinds, data, len, &hashes);
+    if (st == VIGIL_OK && allowlisted(s, &hashes))
+        return VIGIL_OK;
     if (st == VIGIL_OK)
         st = check_iocs(s, t, &hashes);
+    if (st == VIGIL_OK && s->net != NULL && vigil_netioc_is_text_log(t->path, data, len)) {
+        s->stats.text_logs++;
+        st = vigil_scanlog_run(s->engine->net, s->net, t->path, data, len, &s->fb, &s->diag);
+    }
     if (st == VIGIL_OK && s->yara != NULL) {
         vigil_yara_externals ext_vars;
         if (hashes.have & VIGIL_HASH_MD5)
@@ -638,6 +655,8 @@ static vigil_status scan_streamed(vigil_scanner *s, int fd, const target *t)
         return st;
     s->stats.targets++;
     vigil_findbuf_reset(&s->fb);
+    if (allowlisted(s, &hashes))
+        return VIGIL_OK;
     st = check_iocs(s, t, &hashes);
     if (st == VIGIL_OK)
         st = report(s, t, NULL, 0, 1, &hashes, vigil_filetype_detect(head, headlen), NULL);

@@ -33,13 +33,25 @@ vigil_status vigil_ioc_builder_set_cache(vigil_ioc_builder *b, const char *dir);
  * VIGIL_RULES_AUTO (unknown). */
 vigil_rule_kind vigil_ioc_kind_from_name(const char *path);
 
+/* Whether an IOC file is a hash allow-list by its name: Loki's convention,
+ * a base name containing "falsepositive" (any case). */
+int vigil_ioc_name_is_allow_list(const char *path);
+
 /* Parses a text file of that kind (HASH, FILENAME or C2). Bad lines are
  * diagnostics with file and line and are skipped; VIGIL_ERR_IO when the file
- * cannot be read. */
+ * cannot be read. A HASH file whose name says it is an allow-list (above)
+ * is read as one. */
 vigil_status vigil_ioc_builder_add_file(vigil_ioc_builder *b, const char *path,
                                         vigil_rule_kind kind);
 vigil_status vigil_ioc_builder_add_text(vigil_ioc_builder *b, const char *name, const char *text,
                                         size_t len, vigil_rule_kind kind);
+/* A hash allow-list (Loki's false-positive hash files: HASH[;SCORE];DESC
+ * lines, the score ignored): a file with one of these digests is not
+ * reported at all. */
+vigil_status vigil_ioc_builder_add_allow_file(vigil_ioc_builder *b, const char *path);
+vigil_status vigil_ioc_builder_add_allow_hash(vigil_ioc_builder *b, const char *hex,
+                                              const char *description, const char *source,
+                                              uint64_t line);
 
 /* Single entries; source/line name where they came from. A refused entry is
  * a diagnostic and returns VIGIL_ERR_PARSE (malformed) or VIGIL_ERR_RULE
@@ -58,8 +70,10 @@ vigil_status vigil_ioc_builder_add_filename_desc(vigil_ioc_builder *b, const cha
 vigil_status vigil_ioc_builder_add_c2(vigil_ioc_builder *b, const char *value, int score,
                                       const char *description, const char *source, uint64_t line);
 
-/* Compiles the patterns. Patterns neither hyperscan nor PCRE2 accept are
- * diagnostics and dropped. The builder may be destroyed afterwards. */
+/* Compiles the patterns. Patterns neither hyperscan nor PCRE2 accept, and
+ * patterns that match the empty string (so every path), are diagnostics
+ * naming their file and line, dropped and counted (filename_refused). The
+ * builder may be destroyed afterwards. */
 vigil_status vigil_ioc_builder_finish(vigil_ioc_builder *b, vigil_ioc_db **out);
 
 void vigil_ioc_db_destroy(vigil_ioc_db *db); /* NULL safe */
@@ -71,11 +85,18 @@ typedef struct vigil_ioc_counts {
     uint64_t filename_prefilter; /* of which hyperscan prefilters, PCRE2 confirms */
     uint64_t filename_pcre;      /* of which PCRE2 runs on every path */
     uint64_t c2;
+    uint64_t filename_refused; /* patterns refused at finish (each a diagnostic) */
+    uint64_t allow_hashes;     /* allow-list entries accepted, duplicates included */
 } vigil_ioc_counts;
 void vigil_ioc_db_counts(const vigil_ioc_db *db, vigil_ioc_counts *out);
 
-/* VIGIL_HASH_* bits for the hash kinds that have at least one entry. */
+/* VIGIL_HASH_* bits for the hash kinds that have at least one entry (IOC or
+ * allow-list). */
 unsigned vigil_ioc_db_hash_kinds(const vigil_ioc_db *db);
+
+/* Whether one of the digests (NULL ones skipped) is on a hash allow-list. */
+int vigil_ioc_db_allowed(const vigil_ioc_db *db, const uint8_t *md5, const uint8_t *sha1,
+                         const uint8_t *sha256);
 
 /* Per-thread state (hyperscan scratch, PCRE2 match data). */
 vigil_status vigil_ioc_scratch_create(const vigil_ioc_db *db, vigil_ioc_scratch **out);

@@ -41,6 +41,7 @@ void vigil_ioc_builder_destroy(vigil_ioc_builder *b)
         return;
     vigil_ioc_pool_free(&b->pool);
     vigil_ioc_hashset_free(&b->hashes);
+    vigil_ioc_hashset_free(&b->allow);
     free(b->fnames);
     free(b->c2);
     free(b->cache_dir);
@@ -117,7 +118,11 @@ vigil_status vigil_ioc_builder_finish(vigil_ioc_builder *b, vigil_ioc_db **out)
     vigil_ioc_pool_seal(&db->pool);
     db->hashes = b->hashes;
     memset(&b->hashes, 0, sizeof b->hashes);
+    db->allow = b->allow;
+    memset(&b->allow, 0, sizeof b->allow);
     st = vigil_ioc_hashset_freeze(&db->hashes);
+    if (st == VIGIL_OK)
+        st = vigil_ioc_hashset_freeze(&db->allow);
     if (st == VIGIL_OK)
         st = vigil_ioc_pathdb_build(b->fnames, b->nfnames, &db->pool, b->cache_dir, &b->diag,
                                     &db->paths);
@@ -137,6 +142,7 @@ void vigil_ioc_db_destroy(vigil_ioc_db *db)
         return;
     vigil_ioc_pool_free(&db->pool);
     vigil_ioc_hashset_free(&db->hashes);
+    vigil_ioc_hashset_free(&db->allow);
     vigil_ioc_pathdb_destroy(db->paths);
     free(db->c2);
     free(db->c2_sorted);
@@ -160,4 +166,6 @@ void vigil_ioc_db_counts(const vigil_ioc_db *db, vigil_ioc_counts *out)
     out->filename_prefilter = pre;
     out->filename_pcre = pcre;
     out->c2 = db->nc2;
+    out->filename_refused = vigil_ioc_pathdb_refused(db->paths);
+    out->allow_hashes = db->allow.added;
 }

@@ -30,8 +30,10 @@ void vigil_ioc_hashset_free(vigil_ioc_hashset *h)
     memset(h, 0, sizeof *h);
 }
 
-vigil_status vigil_ioc_builder_add_hash(vigil_ioc_builder *b, const char *hex, int score,
-                                        const char *description, const char *source, uint64_t line)
+/* Adds to the IOC set, or to the allow-list (where the empty file's digest
+ * is harmless and the score means nothing). */
+static vigil_status add_hash(vigil_ioc_builder *b, int allow, const char *hex, int score,
+                             const char *description, const char *source, uint64_t line)
 {
     vigil_ioc_hash_rec rec;
     vigil_status st;
@@ -66,7 +68,7 @@ vigil_status vigil_ioc_builder_add_hash(vigil_ioc_builder *b, const char *hex, i
         rec.digest[i / 2] = (uint8_t)(hi << 4 | lo);
     }
     /* The first byte spares the string comparison nearly always. */
-    if (rec.digest[0] == empty_file_first[kind] && strcasecmp(hex, empty_file_hashes[kind]) == 0) {
+    if (!allow && rec.digest[0] == empty_file_first[kind] && strcasecmp(hex, empty_file_hashes[kind]) == 0) {
         vigil_diagf(&b->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_RULE, source, line,
                     "hash IOC %s is the digest of the empty file; skipped",
                     empty_file_hashes[kind]);
@@ -85,7 +87,7 @@ vigil_status vigil_ioc_builder_add_hash(vigil_ioc_builder *b, const char *hex, i
         st = vigil_ioc_pool_intern(&b->pool, source, source ? strlen(source) : 0, &rec.source);
     if (st != VIGIL_OK)
         return st;
-    vigil_ioc_hashset *h = &b->hashes;
+    vigil_ioc_hashset *h = allow ? &b->allow : &b->hashes;
     if (h->seq == UINT32_MAX)
         return VIGIL_ERR_LIMIT;
     rec.seq = h->seq++;
@@ -95,6 +97,19 @@ vigil_status vigil_ioc_builder_add_hash(vigil_ioc_builder *b, const char *hex, i
     h->recs[kind][h->n[kind]++] = rec;
     h->added++;
     return VIGIL_OK;
+}
+
+vigil_status vigil_ioc_builder_add_hash(vigil_ioc_builder *b, const char *hex, int score,
+                                        const char *description, const char *source, uint64_t line)
+{
+    return add_hash(b, 0, hex, score, description, source, line);
+}
+
+vigil_status vigil_ioc_builder_add_allow_hash(vigil_ioc_builder *b, const char *hex,
+                                              const char *description, const char *source,
+                                              uint64_t line)
+{
+    return add_hash(b, 1, hex, 0, description, source, line);
 }
 
 static uint64_t load_be64(const uint8_t *p)
@@ -301,15 +316,27 @@ vigil_status vigil_ioc_match_hashes(const vigil_ioc_db *db, const uint8_t *md5, 
 
 unsigned vigil_ioc_db_hash_kinds(const vigil_ioc_db *db)
 {
+    static const unsigned bit[VIGIL_IOC_NKINDS] = {VIGIL_HASH_MD5, VIGIL_HASH_SHA1,
+                                                   VIGIL_HASH_SHA256};
     unsigned bits = 0;
 
     if (db == NULL)
         return 0;
-    if (db->hashes.n[VIGIL_IOC_MD5])
-        bits |= VIGIL_HASH_MD5;
-    if (db->hashes.n[VIGIL_IOC_SHA1])
-        bits |= VIGIL_HASH_SHA1;
-    if (db->hashes.n[VIGIL_IOC_SHA256])
-        bits |= VIGIL_HASH_SHA256;
+    for (int k = 0; k < VIGIL_IOC_NKINDS; k++)
+        if (db->hashes.n[k] || db->allow.n[k])
+            bits |= bit[k];
     return bits;
+}
+
+int vigil_ioc_db_allowed(const vigil_ioc_db *db, const uint8_t *md5, const uint8_t *sha1,
+                         const uint8_t *sha256)
+{
+    const uint8_t *d[VIGIL_IOC_NKINDS] = {md5, sha1, sha256};
+
+    if (db == NULL)
+        return 0;
+    for (int k = 0; k < VIGIL_IOC_NKINDS; k++)
+        if (d[k] != NULL && db->allow.n[k] > 0 && find(&db->allow, k, d[k]) != NULL)
+            return 1;
+    return 0;
 }

@@ -77,6 +77,7 @@ struct vigil_ioc_builder {
     vigil_diag_sink diag;
     vigil_ioc_pool pool;
     vigil_ioc_hashset hashes;
+    vigil_ioc_hashset allow; /* known-good hashes (false-positive lists) */
     vigil_ioc_fname_rec *fnames;
     size_t nfnames, capfnames;
     vigil_ioc_c2_rec *c2;
@@ -90,6 +91,7 @@ typedef struct vigil_ioc_pathdb vigil_ioc_pathdb; /* ioc_path.c */
 struct vigil_ioc_db {
     vigil_ioc_pool pool;
     vigil_ioc_hashset hashes;
+    vigil_ioc_hashset allow;
     vigil_ioc_pathdb *paths;
     vigil_ioc_c2 *c2;    /* in file order */
     uint32_t *c2_sorted; /* indexes into c2, sorted by value */
@@ -111,6 +113,8 @@ vigil_status vigil_ioc_pathdb_build(const vigil_ioc_fname_rec *recs, size_t n,
                                     const vigil_diag_sink *diag, vigil_ioc_pathdb **out);
 void vigil_ioc_pathdb_destroy(vigil_ioc_pathdb *p);
 size_t vigil_ioc_pathdb_count(const vigil_ioc_pathdb *p);
+/* Patterns refused at build (not compiling, or matching the empty string). */
+size_t vigil_ioc_pathdb_refused(const vigil_ioc_pathdb *p);
 /* Patterns kept in prefilter mode and PCRE2-only mode. */
 void vigil_ioc_pathdb_modes(const vigil_ioc_pathdb *p, size_t *prefilter, size_t *pcre);
 

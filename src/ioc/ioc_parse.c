@@ -7,7 +7,8 @@
  *   filename: REGEX;SCORE[;FALSE_POSITIVE_REGEX]   (legacy: REGEX, score 60)
  *   c2:       DOMAIN_OR_IP[;SCORE]
  * '#' starts a comment line; the last comment above a filename or C2 entry
- * is its description (Loki's behaviour). Blank lines are ignored. */
+ * is its description (Loki's behaviour). Blank lines are ignored. Hash
+ * allow-lists (Loki's *falsepositive* hash files) have the hash format. */
 #include "ioc/ioc_internal.h"
 
 #include <ctype.h>
@@ -24,6 +25,7 @@ typedef struct parse_state {
     vigil_ioc_builder *b;
     const char *source;
     vigil_rule_kind kind;
+    int allow;     /* a hash allow-list */
     char *comment; /* last comment text, owned */
     size_t comment_cap;
 } parse_state;
@@ -43,6 +45,17 @@ vigil_rule_kind vigil_ioc_kind_from_name(const char *path)
     if (strcasestr(base, "c2") != NULL)
         return VIGIL_RULES_IOC_C2;
     return VIGIL_RULES_AUTO;
+}
+
+int vigil_ioc_name_is_allow_list(const char *path)
+{
+    const char *base;
+
+    if (path == NULL)
+        return 0;
+    base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    return strcasestr(base, "falsepositive") != NULL;
 }
 
 static int is_space(char c)
@@ -152,6 +165,8 @@ static vigil_status parse_hash(parse_state *ps, char *s, uint64_t line)
         if (*desc == '\0')
             desc = NULL;
     }
+    if (ps->allow)
+        return keep_going(vigil_ioc_builder_add_allow_hash(ps->b, hash, desc, ps->source, line));
     return keep_going(vigil_ioc_builder_add_hash(ps->b, hash, score, desc, ps->source, line));
 }
 
@@ -249,7 +264,8 @@ static vigil_status check_args(vigil_ioc_builder *b, vigil_rule_kind kind)
 vigil_status vigil_ioc_builder_add_text(vigil_ioc_builder *b, const char *name, const char *text,
                                         size_t len, vigil_rule_kind kind)
 {
-    parse_state ps = {b, name, kind, NULL, 0};
+    int allow = kind == VIGIL_RULES_IOC_HASH && vigil_ioc_name_is_allow_list(name);
+    parse_state ps = {b, name, kind, allow, NULL, 0};
     vigil_status st = check_args(b, kind);
     char *buf = NULL;
     size_t cap = 0, pos = 0;
@@ -275,10 +291,10 @@ vigil_status vigil_ioc_builder_add_text(vigil_ioc_builder *b, const char *name, 
     return st;
 }
 
-vigil_status vigil_ioc_builder_add_file(vigil_ioc_builder *b, const char *path,
-                                        vigil_rule_kind kind)
+static vigil_status add_file(vigil_ioc_builder *b, const char *path, vigil_rule_kind kind,
+                             int allow)
 {
-    parse_state ps = {b, path, kind, NULL, 0};
+    parse_state ps = {b, path, kind, allow, NULL, 0};
     vigil_status st = check_args(b, kind);
     char *line = NULL;
     size_t cap = 0;
@@ -312,4 +328,16 @@ vigil_status vigil_ioc_builder_add_file(vigil_ioc_builder *b, const char *path,
     free(ps.comment);
     fclose(f);
     return st;
+}
+
+vigil_status vigil_ioc_builder_add_file(vigil_ioc_builder *b, const char *path,
+                                        vigil_rule_kind kind)
+{
+    return add_file(b, path, kind,
+                    kind == VIGIL_RULES_IOC_HASH && vigil_ioc_name_is_allow_list(path));
+}
+
+vigil_status vigil_ioc_builder_add_allow_file(vigil_ioc_builder *b, const char *path)
+{
+    return add_file(b, path, VIGIL_RULES_IOC_HASH, 1);
 }

@@ -96,6 +96,11 @@ size_t vigil_ioc_pathdb_count(const vigil_ioc_pathdb *p)
     return p ? p->kept : 0;
 }
 
+size_t vigil_ioc_pathdb_refused(const vigil_ioc_pathdb *p)
+{
+    return p ? p->n - p->kept : 0;
+}
+
 void vigil_ioc_pathdb_modes(const vigil_ioc_pathdb *p, size_t *prefilter, size_t *pcre)
 {
     *prefilter = *pcre = 0;
@@ -154,6 +159,34 @@ static pcre2_code *pcre_compile(const char *regex, uint32_t options, char *msg, 
     return re;
 }
 
+/* A pattern that matches the empty string matches (by search) every path:
+ * Loki would flag every file of the sweep with it. Such an IOC is a mistake
+ * in the list, so it is refused with a diagnostic naming its file and line
+ * and counted among the refused IOCs, never matched. */
+static vigil_status refuse_empty(path_pat *p, const vigil_diag_sink *diag)
+{
+    vigil_diagf(diag, VIGIL_DIAG_ERROR, VIGIL_ERR_RULE, p->source, p->line,
+                "filename IOC regex matches the empty string, so it would flag every path; "
+                "refused");
+    p->mode = PAT_DROPPED;
+    return VIGIL_OK;
+}
+
+/* For patterns hyperscan cannot analyse: whether PCRE2 matches "" with it
+ * (a pattern whose minimum length is not 0 cannot). */
+static int pcre_matches_empty(const pcre2_code *re)
+{
+    uint32_t minlen = 1;
+    if (pcre2_pattern_info(re, PCRE2_INFO_MINLENGTH, &minlen) != 0 || minlen > 0)
+        return 0;
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+    if (md == NULL)
+        return 0;
+    int rc = pcre2_match(re, (PCRE2_SPTR) "", 0, 0, 0, md, NULL);
+    pcre2_match_data_free(md);
+    return rc >= 0;
+}
+
 /* Decides how pattern p is matched: hyperscan, prefilter + PCRE2, PCRE2. */
 static vigil_status classify(path_pat *p, const vigil_diag_sink *diag)
 {
@@ -164,8 +197,7 @@ static vigil_status classify(path_pat *p, const vigil_diag_sink *diag)
 
     if (hs_accepts(p->regex, 0, &empty)) {
         if (empty)
-            vigil_diagf(diag, VIGIL_DIAG_WARNING, VIGIL_ERR_RULE, p->source, p->line,
-                        "filename IOC regex matches the empty string, so every path");
+            return refuse_empty(p, diag);
         p->mode = PAT_HS;
         return VIGIL_OK;
     }
@@ -176,6 +208,8 @@ static vigil_status classify(path_pat *p, const vigil_diag_sink *diag)
         p->mode = PAT_DROPPED;
         return VIGIL_OK;
     }
+    if (pcre_matches_empty(p->re))
+        return refuse_empty(p, diag);
     p->mode = hs_accepts(p->regex, HS_FLAG_PREFILTER, NULL) ? PAT_PREFILTER : PAT_PCRE;
     return VIGIL_OK;
 }

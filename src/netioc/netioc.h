@@ -87,6 +87,13 @@ vigil_status vigil_netioc_scan_lines(const vigil_netioc_db *db, vigil_netioc_scr
                                      uint64_t base_offset, vigil_netioc_fn fn, void *user,
                                      uint64_t *newlines);
 
+/* Whether a file of a sweep is a text log to hunt C2 indicators in: not
+ * binary, and named *.log or *.log.N, or its first lines led by log
+ * timestamps (syslog, ISO 8601, web access, Windows DNS debug, epoch), a
+ * Zeek header or JSON records with a time key (see logsniff.c). path may
+ * be an archive member's ("outer.tgz!var/log/auth.log"). */
+int vigil_netioc_is_text_log(const char *path, const void *data, size_t len);
+
 /* Reads fd to its end in chunks cut at newlines and scans them. */
 vigil_status vigil_netioc_scan_fd(const vigil_netioc_db *db, vigil_netioc_scratch *s, int fd,
                                   vigil_netioc_fn fn, void *user);

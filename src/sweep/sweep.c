@@ -165,6 +165,8 @@ static void worker_fini(void *user, unsigned index, void *state)
     c->sum.members_oversized += st.members_oversized;
     c->sum.archives_cut += st.archives_cut;
     c->sum.event_matches += st.event_matches;
+    c->sum.allowlisted += st.allowlisted;
+    c->sum.text_logs += st.text_logs;
     c->sum.registry_hives += st.registry_hives;
     c->sum.registry_keys += st.registry_keys;
     c->sum.registry_values += st.registry_values;

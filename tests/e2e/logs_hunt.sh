@@ -123,7 +123,7 @@ printf 'nothing to see\n' > "$TMP/clean.log"
 "$VIGIL" logs -r "$I" "$TMP/clean.log" > /dev/null 2>&1
 expect_eq "clean exit 0" "$?" "0"
 "$VIGIL" logs "$TMP/clean.log" > /dev/null 2>&1
-expect_eq "no indicators: exit 2" "$?" "2"
+expect_eq "no rule option: the bundled pack, clean: exit 0" "$?" "0"
 printf 'rule x { condition: true }\n' > "$TMP/only.yar"
 "$VIGIL" logs -r "$TMP/only.yar" "$TMP/clean.log" > /dev/null 2>&1
 expect_eq "rules without network indicators: exit 2" "$?" "2"

@@ -413,9 +413,16 @@ static void test_filename_api(void)
     CHECK_EQ_INT(ds.n, 2);
     CHECK_EQ_INT(ds.d[1].level, VIGIL_DIAG_WARNING);
     CHECK_EQ_INT(vigil_ioc_builder_finish(b, &db), VIGIL_OK);
-    CHECK_EQ_INT(ds.n, 3); /* "(abc)?" matches every path, as in Loki */
+    CHECK_EQ_INT(ds.n, 3); /* "(abc)?" would match every path: refused */
     CHECK_EQ_INT(ds.d[2].line, 10);
-    CHECK(strstr(ds.d[2].message, "every path") != NULL);
+    CHECK_EQ_INT(ds.d[2].level, VIGIL_DIAG_ERROR);
+    CHECK_EQ_STR(ds.d[2].source, "api");
+    CHECK(strstr(ds.d[2].message, "empty string") != NULL);
+    CHECK(strstr(ds.d[2].message, "refused") != NULL);
+    vigil_ioc_counts c;
+    vigil_ioc_db_counts(db, &c);
+    CHECK_EQ_INT(c.filename, 2);
+    CHECK_EQ_INT(c.filename_refused, 1);
     CHECK_EQ_INT(vigil_ioc_builder_finish(b, &other), VIGIL_ERR_FROZEN);
     CHECK_EQ_INT(vigil_ioc_builder_add_c2(b, "evil.com", 1, NULL, NULL, 0), VIGIL_ERR_FROZEN);
     vigil_ioc_builder_destroy(b);
@@ -423,21 +430,70 @@ static void test_filename_api(void)
     vigil_findbuf_init(&fb);
     const char *p = "/Temp/mkatz.exe";
     CHECK_EQ_INT(vigil_ioc_match_path(db, s, p, strlen(p), &fb), VIGIL_OK);
-    CHECK_EQ_INT(fb.n, 2);
-    if (fb.n == 2) {
-        CHECK_EQ_INT(fb.items[1].rule_line, 10);
+    CHECK_EQ_INT(fb.n, 1);
+    if (fb.n == 1) {
         CHECK(fb.items[0].description == NULL);
         CHECK_EQ_INT(fb.items[0].rule_line, 7);
         CHECK_EQ_STR(fb.items[0].rule_source, "api");
     }
     vigil_findbuf_reset(&fb);
     CHECK_EQ_INT(vigil_ioc_match_path(db, s, "xyz", 3, &fb), VIGIL_OK);
-    CHECK_EQ_INT(fb.n, 2);
-    if (fb.n == 2)
+    CHECK_EQ_INT(fb.n, 1);
+    if (fb.n == 1)
         CHECK_EQ_INT(fb.items[0].score, 100); /* clamped */
     vigil_findbuf_reset(&fb);
     CHECK_EQ_INT(vigil_ioc_match_path(db, s, "", 0, &fb), VIGIL_OK);
-    CHECK_EQ_INT(fb.n, 1); /* even the empty path */
+    CHECK_EQ_INT(fb.n, 0);
+    vigil_findbuf_free(&fb);
+    vigil_ioc_scratch_destroy(s);
+    vigil_ioc_db_destroy(db);
+}
+
+/* Every form of a pattern that matches the empty string is refused, with
+ * its file and line, whether hyperscan or PCRE2 (backreference, lookahead)
+ * would run it; patterns that only look empty-ish are kept. */
+static void test_filename_empty_refused(void)
+{
+    static const char text[] = ".*;80\n"                 /* 1 refused */
+                               "(?i)x*;80\n"             /* 2 refused */
+                               "^;80\n"                  /* 3 refused */
+                               "(?!abc);80\n"            /* 4 refused (PCRE2 only) */
+                               "(a?)\\1;80\n"            /* 5 refused (backreference) */
+                               "\\\\evil\\.exe$;80\n"  /* 6 kept */
+                               "(foo)\\1;80\n"           /* 7 kept (PCRE2) */
+                               "^$|zz;80\n";             /* 8 refused */
+    diags ds;
+    vigil_ioc_db *db = load(&ds, "fn-iocs.txt", text, VIGIL_RULES_IOC_FILENAME);
+    CHECK(db != NULL);
+    if (db == NULL)
+        return;
+    static const uint64_t refused[] = {1, 2, 3, 4, 5, 8};
+    CHECK_EQ_INT(ds.n, 6);
+    for (int i = 0; i < ds.n && i < 6; i++) {
+        CHECK_EQ_INT(ds.d[i].line, refused[i]);
+        CHECK_EQ_STR(ds.d[i].source, "fn-iocs.txt");
+        CHECK_EQ_INT(ds.d[i].level, VIGIL_DIAG_ERROR);
+        CHECK(strstr(ds.d[i].message, "empty string") != NULL);
+    }
+    vigil_ioc_counts c;
+    vigil_ioc_db_counts(db, &c);
+    CHECK_EQ_INT(c.filename, 2);
+    CHECK_EQ_INT(c.filename_refused, 6);
+    vigil_ioc_scratch *s = NULL;
+    vigil_findbuf fb;
+    CHECK_EQ_INT(vigil_ioc_scratch_create(db, &s), VIGIL_OK);
+    vigil_findbuf_init(&fb);
+    const char *clean = "C:\\Windows\\notepad.exe";
+    CHECK_EQ_INT(vigil_ioc_match_path(db, s, clean, strlen(clean), &fb), VIGIL_OK);
+    CHECK_EQ_INT(fb.n, 0);
+    const char *bad = "C:\\Temp\\evil.exe";
+    CHECK_EQ_INT(vigil_ioc_match_path(db, s, bad, strlen(bad), &fb), VIGIL_OK);
+    CHECK_EQ_INT(fb.n, 1);
+    if (fb.n == 1)
+        CHECK_EQ_INT(fb.items[0].rule_line, 6);
+    vigil_findbuf_reset(&fb);
+    CHECK_EQ_INT(vigil_ioc_match_path(db, s, "/x/foofoo", 9, &fb), VIGIL_OK);
+    CHECK_EQ_INT(fb.n, 1);
     vigil_findbuf_free(&fb);
     vigil_ioc_scratch_destroy(s);
     vigil_ioc_db_destroy(db);
@@ -774,6 +830,7 @@ int main(void)
     TEST_RUN(test_hash_many);
     TEST_RUN(test_filename);
     TEST_RUN(test_filename_api);
+    TEST_RUN(test_filename_empty_refused);
     TEST_RUN(test_filename_cache);
     TEST_RUN(test_filename_unicode);
     TEST_RUN(test_filename_hostile);
