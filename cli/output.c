@@ -360,8 +360,19 @@ static json_t *finding_json(const vigil_target_result *r, const vigil_finding *f
         json_object_set_new(o, "strings", strings);
         json_object_set_new(o, "strings_total", json_integer((json_int_t)f->strings_total));
     }
-    if (f->kind == VIGIL_FINDING_SIGMA || f->kind == VIGIL_FINDING_CORRELATION)
+    if (f->kind == VIGIL_FINDING_SIGMA || f->kind == VIGIL_FINDING_CORRELATION) {
         event_json(o, r, f);
+    } else if (r->event != NULL) { /* an IOC or autostart finding of a registry value */
+        const char *v = event_value(r->event, "TargetObject");
+        if (v != NULL)
+            json_object_set_new(o, "target_object", jstr(v));
+        if (r->event_time)
+            json_object_set_new(o, "event_time", jstr(r->event_time));
+        json_object_set_new(o, "record_id", json_integer((json_int_t)r->record_id));
+    }
+    if ((f->kind == VIGIL_FINDING_PERSISTENCE || f->kind == VIGIL_FINDING_EXECUTION) &&
+        f->nfields > 0)
+        json_object_set_new(o, "fields", fields_json(f->fields, f->nfields));
     return o;
 }
 
@@ -409,12 +420,26 @@ static void text_event(out_writer *w, const vigil_target_result *r)
     fputc('/', fp);
     text_escape_puts_or(fp, eid, "-");
     fputs("  ", fp);
+    const char *hive_key = event_value(r->event, "HiveKey"); /* a registry hive's value */
+    const char *target = hive_key != NULL ? event_value(r->event, "TargetObject") : NULL;
+    if (target != NULL) {
+        text_escape_puts(fp, target);
+        fputs("  ", fp);
+    }
     for (size_t i = 0; i < r->nfindings; i++) {
         const vigil_finding *f = &r->findings[i];
         fprintf(fp, "%s%s", i ? "; " : "", b);
         text_escape_puts_or(fp, f->rule, "?");
         fprintf(fp, "%s [", z);
-        text_escape_puts_or(fp, f->rule_level, "-");
+        if (f->kind == VIGIL_FINDING_SIGMA || f->kind == VIGIL_FINDING_CORRELATION) {
+            text_escape_puts_or(fp, f->rule_level, "-");
+        } else { /* an IOC or autostart finding: its kind and what it names */
+            fputs(vigil_finding_kind_name(f->kind), fp);
+            if (f->matched != NULL) {
+                fputs(": ", fp);
+                text_escape_puts(fp, f->matched);
+            }
+        }
         fputc(']', fp);
     }
     text_event_details(fp, r);
@@ -773,6 +798,11 @@ void out_write_summary(out_writer *w, const out_summary *s)
         json_object_set_new(o, "artefacts", json_integer((json_int_t)st->scan.artefacts));
         json_object_set_new(o, "artefacts_unreadable",
                             json_integer((json_int_t)st->scan.artefacts_unreadable));
+        json_object_set_new(o, "registry_hives", json_integer((json_int_t)st->scan.registry_hives));
+        json_object_set_new(o, "registry_values",
+                            json_integer((json_int_t)st->scan.registry_values));
+        json_object_set_new(o, "autostart_entries",
+                            json_integer((json_int_t)st->scan.autostart_entries));
         json_object_set_new(o, "targets_with_findings", json_integer((json_int_t)w->shown_targets));
         json_object_set_new(o, "findings", json_integer((json_int_t)w->shown_findings));
         for (int l = 0; l < VIGIL_LEVEL_COUNT; l++)
@@ -847,6 +877,12 @@ void out_write_summary(out_writer *w, const out_summary *s)
         if (st->scan.allowlisted)
             fprintf(w->fp, "%llu file%s allow-listed by hash (not reported)\n",
                     (unsigned long long)st->scan.allowlisted, st->scan.allowlisted == 1 ? "" : "s");
+        if (st->scan.registry_hives)
+            fprintf(w->fp, "registry: %llu values, %llu keys in %llu hives, %llu autostart entries\n",
+                    (unsigned long long)st->scan.registry_values,
+                    (unsigned long long)st->scan.registry_keys,
+                    (unsigned long long)st->scan.registry_hives,
+                    (unsigned long long)st->scan.autostart_entries);
         /* events and files apart: "in 1,219 events and 3 files" */
         uint64_t shown_events = text_tally_events(w->tally);
         char targets[96];

@@ -6,6 +6,7 @@ PKGS=(build-essential pkg-config
       libyara-dev libhyperscan-dev libpcre2-dev libssl-dev libarchive-dev libjansson-dev libyaml-dev zlib1g-dev
       libxml2-dev libidn2-dev ripgrep
       libscca-dev liblnk-dev libscca-utils liblnk-utils
+      libhivex-dev libhivex-bin libwin-hivex-perl
       yara clang libclang-rt-14-dev cppcheck clang-tidy clang-format hyperfine
       zip unzip p7zip-full jq util-linux xz-utils bzip2 gzip tar time libevtx-utils
       scdoc debhelper dpkg-dev fakeroot lintian man-db binutils

@@ -97,6 +97,10 @@ typedef struct vigil_scan_stats {
     uint64_t text_logs;                   /* text logs hunted for C2 indicators */
     uint64_t artefacts;            /* Windows tasks, startup files, LNK, Prefetch read */
     uint64_t artefacts_unreadable; /* of those, not parsed (damaged, compressed Prefetch) */
+    uint64_t registry_hives;              /* registry hives (regf) read */
+    uint64_t registry_keys;               /* their keys */
+    uint64_t registry_values;             /* their values, each a registry event */
+    uint64_t autostart_entries;           /* registry autostart entries listed */
 } vigil_scan_stats;
 
 void vigil_scanner_get_stats(const vigil_scanner *scanner, vigil_scan_stats *out);

@@ -224,6 +224,25 @@ static int on_event(const vigil_event *orig, void *user)
     return 0;
 }
 
+vigil_status vigil_evscan_match_event(vigil_evscan *es, const vigil_event *ev, vigil_findbuf *fb,
+                                      uint64_t *matches)
+{
+    vigil_status st;
+    size_t before;
+
+    if (es == NULL || ev == NULL || fb == NULL)
+        return VIGIL_ERR_INVALID_ARG;
+    es->fb = fb;
+    es->st = VIGIL_OK;
+    before = fb->n;
+    st = vigil_sigma_matcher_match(es->matcher, ev, on_match, es, NULL);
+    if (es->st != VIGIL_OK)
+        return es->st;
+    if (st == VIGIL_OK && fb->n > before && matches != NULL)
+        (*matches)++;
+    return st;
+}
+
 vigil_status vigil_evscan_run(vigil_evscan *es, const char *path, const void *data, size_t len,
                               vigil_findbuf *fb, vigil_evscan_report_fn fn, void *user,
                               uint64_t *events, uint64_t *matches)

@@ -73,4 +73,9 @@ vigil_status vigil_evscan_run(vigil_evscan *es, const char *path, const void *da
                               vigil_findbuf *fb, vigil_evscan_report_fn fn, void *user,
                               uint64_t *events, uint64_t *matches);
 
+/* Matches one event (a registry value, say) and appends its Sigma findings
+ * to fb without reporting them; matches is incremented when one did. */
+vigil_status vigil_evscan_match_event(vigil_evscan *es, const vigil_event *event, vigil_findbuf *fb,
+                                      uint64_t *matches);
+
 #endif

@@ -22,9 +22,11 @@
 #include "core/filetype.h"
 #include "core/findbuf.h"
 #include "core/hash.h"
+#include "core/regscan.h"
 #include "core/scanlog.h"
 #include "core/util.h"
 #include "core/winscan.h"
+#include "registry/registry.h"
 #include "vigil/scanner.h"
 
 #define KEEP_BUFFER (8u << 20) /* bigger files get a buffer of their own */
@@ -389,6 +391,18 @@ static vigil_status scan_events(vigil_scanner *s, const target *t, const uint8_t
                             &s->stats.events, &s->stats.event_matches);
 }
 
+/* A registry hive: its values as registry events, named files, autostarts. */
+static vigil_status scan_hive(vigil_scanner *s, const target *t, const uint8_t *data, size_t len,
+                              vigil_hashes *hashes, const char *filetype)
+{
+    event_ctx e = {s, t, data, len, hashes, filetype};
+    vigil_regscan rs = {.events = s->events, .ioc = s->engine->ioc, .scratch = s->ioc,
+                        .fb = &s->fb, .diag = &s->diag, .report = on_event_findings,
+                        .user = &e, .stats = &s->stats, .cancel = s->opt.cancel};
+
+    return vigil_regscan_run(&rs, t->path, data, len);
+}
+
 /* An archive member past the member size limit: its bytes are streamed
  * through the hasher, then its name and (if every byte was seen) its
  * hashes are checked like those of a file past --max-size. */
@@ -528,6 +542,8 @@ static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t
         st = report(s, t, data, len, 0, &hashes, filetype, NULL);
     if (st == VIGIL_OK && s->events != NULL && vigil_evscan_is_event_log(t->path, data, len))
         st = scan_events(s, t, data, len, &hashes, filetype);
+    if (st == VIGIL_OK && vigil_registry_is_hive(data, len))
+        st = scan_hive(s, t, data, len, &hashes, filetype);
     if (st != VIGIL_OK)
         return st;
 

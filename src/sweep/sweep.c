@@ -169,6 +169,10 @@ static void worker_fini(void *user, unsigned index, void *state)
     c->sum.text_logs += st.text_logs;
     c->sum.artefacts += st.artefacts;
     c->sum.artefacts_unreadable += st.artefacts_unreadable;
+    c->sum.registry_hives += st.registry_hives;
+    c->sum.registry_keys += st.registry_keys;
+    c->sum.registry_values += st.registry_values;
+    c->sum.autostart_entries += st.autostart_entries;
     for (int i = 0; i < VIGIL_LEVEL_COUNT; i++)
         c->sum.by_level[i] += st.by_level[i];
     pthread_mutex_unlock(&c->state_mu);
