@@ -9,6 +9,7 @@
  * top level gives nothing), base64 strings the part of their encoding that
  * does not depend on the neighbouring bytes, at each of the three
  * alignments. */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -267,4 +268,85 @@ size_t vigil_yara_gate_base64_stable(const uint8_t *t, size_t n, unsigned shift,
         out[k++] = (uint8_t)alphabet[(v >> sh) & 0x3f];
     }
     return k;
+}
+
+/* ---- hex strings without a usable run ----------------------------------- */
+
+static int put(char *out, size_t cap, size_t *k, const char *s)
+{
+    size_t n = strlen(s);
+    if (*k + n >= cap)
+        return 0;
+    memcpy(out + *k, s, n);
+    *k += n;
+    out[*k] = '\0';
+    return 1;
+}
+
+size_t vigil_yara_gate_hex_regex(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t i = 1, k = 0;
+    int depth = 0, bytes = 0;
+    char tmp[48];
+    if (n < 2 || s[0] != '{' || s[n - 1] != '}' || cap == 0)
+        return 0;
+    n--;
+    out[0] = '\0';
+    while (i < n) {
+        char c = s[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            i++;
+            continue;
+        }
+        if (vigil_hex_digit(c) >= 0 || c == '?') {
+            if (i + 1 >= n)
+                return 0;
+            char d = s[i + 1];
+            if (c == '?' && d == '?')
+                snprintf(tmp, sizeof tmp, ".");
+            else if (c != '?' && vigil_hex_digit(d) >= 0)
+                snprintf(tmp, sizeof tmp, "\\x%c%c", c, d);
+            else if (c != '?' && d == '?')
+                snprintf(tmp, sizeof tmp, "[\\x%c0-\\x%cf]", c, c);
+            else
+                return 0; /* ?X: not derived */
+            bytes++;
+            i += 2;
+        } else if (c == '[') {
+            unsigned long lo = 0, hi = 0;
+            int dl = 0, dh = 0;
+            i++;
+            while (i < n && s[i] >= '0' && s[i] <= '9' && dl < 4)
+                lo = lo * 10 + (unsigned long)(s[i++] - '0'), dl++;
+            if (i < n && s[i] == '-') {
+                i++;
+                while (i < n && s[i] >= '0' && s[i] <= '9' && dh < 4)
+                    hi = hi * 10 + (unsigned long)(s[i++] - '0'), dh++;
+                if (dh == 0)
+                    return 0; /* unbounded jump */
+            } else {
+                hi = lo;
+            }
+            if (dl == 0 || i >= n || s[i] != ']' || hi < lo || hi > 256)
+                return 0;
+            i++;
+            snprintf(tmp, sizeof tmp, ".{%lu,%lu}", lo, hi);
+        } else if (c == '(') {
+            depth++;
+            i++;
+            snprintf(tmp, sizeof tmp, "(?:");
+        } else if (c == '|' && depth > 0) {
+            i++;
+            snprintf(tmp, sizeof tmp, "|");
+        } else if (c == ')' && depth > 0) {
+            depth--;
+            i++;
+            snprintf(tmp, sizeof tmp, ")");
+        } else {
+            return 0; /* comments, `~`, anything newer */
+        }
+        if (!put(out, cap, &k, tmp))
+            return 0;
+    }
+    return depth == 0 && bytes > 0 ? k : 0;
 }

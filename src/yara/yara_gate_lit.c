@@ -213,7 +213,7 @@ static vigil_status lit_push(gate_lit_vec *lv, const uint8_t *b, size_t len, int
         lv->v = nv;
         lv->cap = cap;
     }
-    lv->v[lv->n++] = (gate_lit){b, len, nocase, slot};
+    lv->v[lv->n++] = (gate_lit){b, len, nocase, 0, slot};
     return VIGIL_OK;
 }
 
@@ -310,8 +310,21 @@ vigil_status vigil_yara_gate_string_forms(vigil_arena *a, const gate_str_parse *
     if (sp->kind == VY_T_HEX) {
         uint8_t run[256];
         size_t n = hex_run(sp->src, sp->src_len, run, sizeof run);
-        if (n < GATE_MIN_LEN)
-            return VIGIL_OK;
+        if (n < GATE_MIN_LEN) {
+            char re[1024];
+            size_t rn = vigil_yara_gate_hex_regex(sp->src, sp->src_len, re, sizeof re);
+            if (rn == 0)
+                return VIGIL_OK;
+            uint8_t *b = vigil_arena_alloc(a, rn + 1);
+            if (b == NULL)
+                return VIGIL_ERR_NOMEM;
+            memcpy(b, re, rn + 1);
+            *gated = 1;
+            vigil_status st = lit_push(lv, b, rn, 0, slot);
+            if (st == VIGIL_OK)
+                lv->v[lv->n - 1].regex = 1;
+            return st;
+        }
         uint8_t *b = vigil_arena_alloc(a, n);
         if (b == NULL)
             return VIGIL_ERR_NOMEM;

@@ -13,7 +13,7 @@
 set -u
 build=${VIGIL_BUILD:?}; root=${VIGIL_ROOT:?}; corpus=${VIGIL_CORPUS:?}
 VIGIL=$build/vigil
-YDIR=$corpus/signature-base/yara
+YDIR=${VIGIL_PARITY_RULES:-$corpus/signature-base/yara} # another set: check_yara_parity_elastic.sh
 DEBIAN_DIRS=${VIGIL_PARITY_DIR:-/usr/bin /usr/lib/x86_64-linux-gnu/perl /usr/lib/x86_64-linux-gnu/gconv}
 # PE files exercise the MZ group and its literal gate: the 64-bit Windows
 # DLLs of Debian's libwine, when unpacked (VIGIL_WINE_DIR) or fetchable
