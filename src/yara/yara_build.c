@@ -40,7 +40,7 @@ struct vigil_yara_builder {
     int finished;
     int lib_ref;
     vigil_yara_grouping_mode mode;
-    char *cache_dir; /* compiled gate databases kept between runs; may be NULL */
+    char *cache_dir;    /* compiled gate databases kept between runs; may be NULL */
     YR_COMPILER *probe; /* the sources that compiled so far; NULL after an error */
 };
 

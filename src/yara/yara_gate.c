@@ -548,9 +548,8 @@ int vigil_yara_gate_may_match(vigil_yara_gate_scratch *sc, uint64_t groups, cons
     if ((sc->db->db == NULL && g->rx.db == NULL) || sc->hs == NULL || len > UINT_MAX)
         return 1;
     sc->hit = 0;
-    if (sc->db->db != NULL &&
-        hs_scan(sc->db->db, (const char *)data, (unsigned)len, 0, sc->hs, on_literal, sc) !=
-            HS_SUCCESS)
+    if (sc->db->db != NULL && hs_scan(sc->db->db, (const char *)data, (unsigned)len, 0, sc->hs,
+                                      on_literal, sc) != HS_SUCCESS)
         return 1; /* HS_SCAN_TERMINATED: a rule may match; anything else: do not guess */
     if (sc->hit || g->rx.db == NULL)
         return sc->hit;

@@ -175,8 +175,7 @@ static size_t read_escape(const char *p, size_t n, size_t i, uint8_t *lit, int *
     return i + 2;
 }
 
-size_t vigil_yara_gate_regex_run(const char *src, size_t len, uint8_t *out, size_t cap,
-                                 int *nocase)
+size_t vigil_yara_gate_regex_run(const char *src, size_t len, uint8_t *out, size_t cap, int *nocase)
 {
     size_t end, i = 1;
     if (len < 2 || src[0] != '/')
