@@ -32,7 +32,7 @@ vigil_results_dir=$tmp/results
 vigil_controller_bin=$build/vigil
 vigil_report_formats=["jsonl"]
 INV
-export ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_NOCOLOR=1 ANSIBLE_LOCAL_TEMP="$tmp/al"
+export LC_ALL=C.UTF-8 ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_NOCOLOR=1 ANSIBLE_LOCAL_TEMP="$tmp/al"
 now() { date +%s.%N; }
 echo "trees: ${trees[*]} ($(find "${trees[@]}" -type f | wc -l) files)"
 for r in $(seq 1 "$rounds"); do

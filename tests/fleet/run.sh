@@ -61,7 +61,7 @@ vigil_threads=1
 vigil_results_dir=$TMP/results
 vigil_controller_bin=$build/vigil
 INV
-ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=False \
+LC_ALL=C.UTF-8 ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=False \
     ANSIBLE_LOCAL_TEMP="$TMP/ansible-local" ANSIBLE_REMOTE_TEMP=/tmp/.vigil-fleet-ansible \
     ansible-playbook -i "$TMP/inventory" "$root/deploy/ansible/sweep.yml" > "$TMP/playbook.log" 2>&1
 rc=$?
