@@ -2,8 +2,12 @@
  * broken file poison it.
  *
  * libyara's compiler becomes unusable after the first error, so one bad
- * file would lose every rule. Each source is therefore compiled alone in a
- * throwaway compiler (with the same externals) first; its errors and
+ * file would lose every rule. Each source is therefore compiled first in a
+ * probe compiler (with the same externals) that holds only sources that
+ * compiled, each in its own namespace as in the final set; after an error
+ * the probe is thrown away and the next source gets a fresh one (a
+ * compiler per source costs ~30 ms of zeroed memory in libyara 4.2: 30 s
+ * for the 1,000 files of the Elastic rules). Its errors and
  * warnings become diagnostics naming the file and line, and only sources
  * that compile are kept for the final compiler. The text of each kept
  * source stays in memory until finish so that rule lines can be indexed
@@ -36,7 +40,8 @@ struct vigil_yara_builder {
     int finished;
     int lib_ref;
     vigil_yara_grouping_mode mode;
-    char *cache_dir; /* compiled gate databases kept between runs; may be NULL */
+    char *cache_dir;    /* compiled gate databases kept between runs; may be NULL */
+    YR_COMPILER *probe; /* the sources that compiled so far; NULL after an error */
 };
 
 typedef struct compile_ctx {
@@ -150,6 +155,8 @@ void vigil_yara_builder_destroy(vigil_yara_builder *b)
         free_entry(&b->src[i]);
     free(b->src);
     free(b->cache_dir);
+    if (b->probe != NULL)
+        yr_compiler_destroy(b->probe);
     if (b->lib_ref)
         vigil_yara_lib_release();
     free(b);
@@ -229,13 +236,20 @@ static vigil_status add_text(vigil_yara_builder *b, const char *source, char *te
         free_entry(&e);
         return VIGIL_ERR_NOMEM;
     }
-    st = new_compiler(&ctx, &c);
-    if (st != VIGIL_OK) {
-        free_entry(&e);
-        return st;
+    if (b->probe == NULL) {
+        st = new_compiler(&ctx, &b->probe);
+        if (st != VIGIL_OK) {
+            free_entry(&e);
+            return st;
+        }
     }
+    c = b->probe;
+    yr_compiler_set_callback(c, on_compile_msg, &ctx);
     errs = compiler_add(c, &ctx, &e);
-    yr_compiler_destroy(c);
+    if (errs != 0 || ctx.errors > 0) {
+        yr_compiler_destroy(c); /* unusable after an error */
+        b->probe = NULL;
+    }
     if (errs < 0) {
         free_entry(&e);
         return VIGIL_ERR_NOMEM;
@@ -467,6 +481,10 @@ vigil_status vigil_yara_builder_finish(vigil_yara_builder *b, vigil_yara_rules *
     if (b->finished)
         return VIGIL_ERR_FROZEN;
     b->finished = 1;
+    if (b->probe != NULL) { /* its memory is better spent on the sets */
+        yr_compiler_destroy(b->probe);
+        b->probe = NULL;
+    }
     if (b->n == 0)
         return VIGIL_ERR_NO_RULES;
     st = new_rules(&r);

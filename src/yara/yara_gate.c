@@ -215,13 +215,75 @@ static vigil_status build_rules(vigil_yara_gate *g, const vigil_yara_plan *p, ga
             g->slot_rule[g->rules[i].strs[j].slot] = (uint32_t)i;
     g->info.groups = g->groups;
     g->info.rules = g->nrules;
+    return VIGIL_OK;
+}
+
+/* Once the databases stand: which rules no file without their literals
+ * can match, whatever its magic, size and name. */
+static void find_refutable(vigil_yara_gate *g)
+{
     for (size_t i = 0; i < g->nrules; i++) {
-        /* false in a file that holds none of its literals, whatever its
-         * magic, size and name */
         g->rules[i].refutable = vigil_yara_gate_eval(g, NULL, i, 0) == GATE_F;
         g->info.refutable += (size_t)g->rules[i].refutable;
     }
-    return VIGIL_OK;
+}
+
+/* Compiles the expressions of lv (hex strings without a long enough fixed
+ * run) into g->rx; when Hyperscan refuses them, their strings go back to
+ * "maybe present". */
+static vigil_status build_rx(vigil_yara_gate *g, const gate_lit_vec *lv)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < lv->n; i++)
+        n += (size_t)lv->v[i].regex;
+    if (n == 0)
+        return VIGIL_OK;
+    if (n > UINT_MAX / 2)
+        return VIGIL_ERR_LIMIT;
+    const char **exprs = calloc(n, sizeof *exprs);
+    unsigned *flags = calloc(n, sizeof *flags), *ids = calloc(n, sizeof *ids);
+    g->rx.first = calloc(n + 1, sizeof *g->rx.first);
+    g->rx.slots = calloc(n, sizeof *g->rx.slots);
+    vigil_status st = VIGIL_ERR_NOMEM;
+    if (exprs != NULL && flags != NULL && ids != NULL && g->rx.first != NULL &&
+        g->rx.slots != NULL) {
+        size_t k = 0;
+        for (size_t i = 0; i < lv->n; i++) {
+            if (!lv->v[i].regex)
+                continue;
+            exprs[k] = (const char *)lv->v[i].bytes;
+            flags[k] = HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH;
+            ids[k] = (unsigned)k;
+            g->rx.first[k] = (uint32_t)k;
+            g->rx.slots[k] = lv->v[i].slot;
+            k++;
+        }
+        g->rx.first[n] = (uint32_t)n;
+        hs_compile_error_t *err = NULL;
+        if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &g->rx.db,
+                             &err) == HS_SUCCESS) {
+            g->rx.n = n;
+        } else {
+            g->rx.db = NULL;
+            for (size_t i = 0; i < lv->n; i++) {
+                if (!lv->v[i].regex)
+                    continue;
+                gate_rule *r = &g->rules[g->slot_rule[lv->v[i].slot]];
+                for (size_t j = 0; j < r->nstr; j++)
+                    if (r->strs[j].slot == lv->v[i].slot && r->strs[j].gated) {
+                        r->strs[j].gated = 0;
+                        g->info.strings--;
+                        g->info.strings_open++;
+                    }
+            }
+        }
+        hs_free_compile_error(err);
+        st = VIGIL_OK;
+    }
+    free(exprs);
+    free(flags);
+    free(ids);
+    return st;
 }
 
 /* Compiles the literals of lv whose rule's home group is in `groups` into
@@ -235,7 +297,7 @@ static vigil_status build_db(vigil_yara_gate *g, const gate_lit_vec *lv, uint64_
     if (v == NULL)
         return VIGIL_ERR_NOMEM;
     for (size_t i = 0; i < lv->n; i++)
-        if (groups >> g->rules[g->slot_rule[lv->v[i].slot]].group & 1u)
+        if (!lv->v[i].regex && groups >> g->rules[g->slot_rule[lv->v[i].slot]].group & 1u)
             v[n++] = lv->v[i];
     if (n == 0) {
         free(v);
@@ -325,6 +387,10 @@ vigil_status vigil_yara_gate_build(const vigil_yara_split *s, const vigil_yara_p
     vigil_status st = build_rules(g, p, &lv);
     if (st == VIGIL_OK && g->groups != 0)
         st = build_dbs(g, &lv, cache_dir);
+    if (st == VIGIL_OK && g->groups != 0)
+        st = build_rx(g, &lv);
+    if (st == VIGIL_OK && g->groups != 0)
+        find_refutable(g);
     if (st == VIGIL_OK)
         g->info.literals = g->dbs[1].db != NULL ? g->dbs[1].n : g->dbs[0].n;
     free(lv.v);
@@ -346,6 +412,9 @@ void vigil_yara_gate_destroy(vigil_yara_gate *g)
         free(g->dbs[i].first);
         free(g->dbs[i].slots);
     }
+    hs_free_database(g->rx.db);
+    free(g->rx.first);
+    free(g->rx.slots);
     for (size_t i = 0; i < g->nregex; i++)
         pcre2_code_free(g->regex[i].code);
     free(g->regex);
@@ -395,7 +464,8 @@ vigil_status vigil_yara_gate_scratch_create(const vigil_yara_gate *g, vigil_yara
     sc->md = pcre2_match_data_create(1, NULL);
     if (sc->present == NULL || sc->live == NULL || sc->md == NULL ||
         (g->dbs[0].db != NULL && hs_alloc_scratch(g->dbs[0].db, &sc->hs) != HS_SUCCESS) ||
-        (g->dbs[1].db != NULL && hs_alloc_scratch(g->dbs[1].db, &sc->hs) != HS_SUCCESS)) {
+        (g->dbs[1].db != NULL && hs_alloc_scratch(g->dbs[1].db, &sc->hs) != HS_SUCCESS) ||
+        (g->rx.db != NULL && hs_alloc_scratch(g->rx.db, &sc->hs) != HS_SUCCESS)) {
         vigil_yara_gate_scratch_destroy(sc);
         return VIGIL_ERR_NOMEM;
     }
@@ -475,12 +545,17 @@ int vigil_yara_gate_may_match(vigil_yara_gate_scratch *sc, uint64_t groups, cons
     if (nlive == 0 || len == 0)
         return 0;
     sc->db = (groups & g->mz_groups) != 0 ? &g->dbs[1] : &g->dbs[0];
-    if (sc->db->db == NULL || sc->hs == NULL || len > UINT_MAX)
+    if ((sc->db->db == NULL && g->rx.db == NULL) || sc->hs == NULL || len > UINT_MAX)
         return 1;
     sc->hit = 0;
-    hs_error_t e =
-        hs_scan(sc->db->db, (const char *)data, (unsigned)len, 0, sc->hs, on_literal, sc);
-    if (e != HS_SUCCESS)
+    if (sc->db->db != NULL && hs_scan(sc->db->db, (const char *)data, (unsigned)len, 0, sc->hs,
+                                      on_literal, sc) != HS_SUCCESS)
         return 1; /* HS_SCAN_TERMINATED: a rule may match; anything else: do not guess */
+    if (sc->hit || g->rx.db == NULL)
+        return sc->hit;
+    sc->db = &g->rx; /* the hex strings without a long fixed run */
+    if (hs_scan(g->rx.db, (const char *)data, (unsigned)len, 0, sc->hs, on_literal, sc) !=
+        HS_SUCCESS)
+        return 1;
     return sc->hit;
 }

@@ -43,6 +43,7 @@ typedef struct gate_lit {
     const uint8_t *bytes;
     size_t len;
     int nocase;
+    int regex; /* bytes: a NUL-terminated expression for the regex database */
     uint32_t slot;
 } gate_lit;
 
@@ -76,6 +77,9 @@ struct vigil_yara_gate {
     /* dbs[0]: literals of the non-MZ groups' rules (files that are not PE
      * files need no more); dbs[1]: every gated rule's literals */
     gate_db dbs[2];
+    /* hex strings with no fixed run long enough, as expressions: scanned
+     * only when the literal pass woke no rule */
+    gate_db rx;
     uint32_t *slot_rule; /* slot -> index into rules[] */
     size_t nslots;
     gate_regex *regex; /* sorted by node address */
@@ -109,6 +113,7 @@ typedef struct gate_str_parse {
     char *text; /* decoded text strings */
     size_t text_len;
     int ascii, wide, nocase, xor_set;
+    int base64, base64wide; /* standard alphabet only */
     unsigned xor_lo, xor_hi;
 } gate_str_parse;
 
@@ -121,6 +126,25 @@ size_t vigil_yara_gate_read_strings(const vigil_yara_rule *r, vigil_arena *a, ga
  * match of the string contains one of them. */
 vigil_status vigil_yara_gate_string_forms(vigil_arena *a, const gate_str_parse *sp, uint32_t slot,
                                           gate_lit_vec *lv, int *gated);
+
+/* ---- yara_gate_atom.c ---- */
+
+/* 1 when run a (na bytes) is a more selective literal than run b; a run
+ * shorter than GATE_MIN_LEN is never better. */
+int vigil_yara_gate_atom_better(const uint8_t *a, size_t na, const uint8_t *b, size_t nb);
+/* The best run of bytes every match of regular expression src ("/.../is")
+ * holds, into out (cap bytes); *nocase set by the `i` flag. 0: none. */
+size_t vigil_yara_gate_regex_run(const char *src, size_t len, uint8_t *out, size_t cap,
+                                 int *nocase);
+/* The characters of the base64 encoding of t (n bytes) after `shift` other
+ * bytes (0..2) that depend only on t, into out (cap). 0: none or no room. */
+size_t vigil_yara_gate_base64_stable(const uint8_t *t, size_t n, unsigned shift, uint8_t *out,
+                                     size_t cap);
+
+/* A Hyperscan expression (NUL-terminated, into out) every match of hex
+ * string s also matches, for hex strings without a run of GATE_MIN_LEN
+ * fixed bytes; 0 when some construct is not translated. */
+size_t vigil_yara_gate_hex_regex(const char *s, size_t n, char *out, size_t cap);
 
 /* ---- yara_gate_eval.c ---- */
 

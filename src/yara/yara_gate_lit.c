@@ -3,9 +3,12 @@
  * Why: the literal gate (yara_gate.h) can only call a string absent when
  * no form any match of it could take is in the file. A text string is
  * its bytes in each requested encoding (ascii, wide, each xor key; nocase
- * searched caselessly); a hex string is its longest run of fully known
- * bytes outside alternatives; regular expressions, base64 and strings
- * shorter than GATE_MIN_LEN give nothing and stay "maybe present". The
+ * searched caselessly); a hex string is its most selective run of fully
+ * known bytes outside alternatives (yara_gate_atom.c: twelve zero bytes
+ * are in every binary, "UPX!" is not); a regular expression is its most
+ * selective run of literal characters every match holds; a base64 string
+ * is the stable middle of its encoding at each of the three alignments.
+ * Strings shorter than GATE_MIN_LEN give nothing and stay "maybe present". The
  * strings section is read with our lexer; anything unexpected leaves the
  * whole rule's strings unknown. */
 #include <stdlib.h>
@@ -114,7 +117,18 @@ size_t vigil_yara_gate_read_strings(const vigil_yara_rule *r, vigil_arena *a, ga
                 if (!read_xor(&lx, &t, s))
                     return SIZE_MAX;
                 continue;
-            default: /* base64, base64wide: their arguments are not read */
+            case VY_KW_BASE64:
+            case VY_KW_BASE64WIDE:
+                if (t.sub == VY_KW_BASE64)
+                    s->base64 = 1;
+                else
+                    s->base64wide = 1;
+                if (vigil_yara_lex_next(&lx, &t) != VIGIL_OK)
+                    return SIZE_MAX;
+                if (is_op(&t, VY_OP_LPAREN))
+                    return SIZE_MAX; /* a custom alphabet: not derived */
+                continue;
+            default:
                 return SIZE_MAX;
             }
             if (vigil_yara_lex_next(&lx, &t) != VIGIL_OK)
@@ -124,7 +138,7 @@ size_t vigil_yara_gate_read_strings(const vigil_yara_rule *r, vigil_arena *a, ga
     return n;
 }
 
-/* The longest run of fully known bytes outside alternatives of a hex
+/* The most selective run of fully known bytes outside alternatives of a hex
  * string `{ ... }`: every match contains it. 0 when the text holds
  * anything unexpected (comments, `~`, a malformed token). */
 static size_t hex_run(const char *s, size_t n, uint8_t *best, size_t cap)
@@ -176,7 +190,7 @@ static size_t hex_run(const char *s, size_t n, uint8_t *best, size_t cap)
             return 0; /* comments, `~`, anything newer */
         }
         if (end_run || i >= n) {
-            if (cur_len > best_len && cur_len <= cap) {
+            if (cur_len <= cap && vigil_yara_gate_atom_better(cur, cur_len, best, best_len)) {
                 memcpy(best, cur, cur_len);
                 best_len = cur_len;
             }
@@ -199,7 +213,93 @@ static vigil_status lit_push(gate_lit_vec *lv, const uint8_t *b, size_t len, int
         lv->v = nv;
         lv->cap = cap;
     }
-    lv->v[lv->n++] = (gate_lit){b, len, nocase, slot};
+    lv->v[lv->n++] = (gate_lit){b, len, nocase, 0, slot};
+    return VIGIL_OK;
+}
+
+/* Copies b (n bytes) to the arena, each byte followed by a zero when wide. */
+static uint8_t *lit_copy(vigil_arena *a, const uint8_t *b, size_t n, int wide)
+{
+    uint8_t *o = vigil_arena_alloc(a, wide ? 2 * n : n);
+    if (o == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (wide) {
+            o[2 * i] = b[i];
+            o[2 * i + 1] = 0;
+        } else {
+            o[i] = b[i];
+        }
+    }
+    return o;
+}
+
+/* A regular expression: its required run, in each encoding asked for. */
+static vigil_status regex_forms(vigil_arena *a, const gate_str_parse *sp, uint32_t slot,
+                                gate_lit_vec *lv, int *gated)
+{
+    uint8_t run[128];
+    int nocase = 0;
+    if (sp->xor_set)
+        return VIGIL_OK;
+    size_t n = vigil_yara_gate_regex_run(sp->src, sp->src_len, run, sizeof run, &nocase);
+    if (n < GATE_MIN_LEN)
+        return VIGIL_OK;
+    for (int wide = 0; wide < 2; wide++) {
+        if (wide ? !sp->wide : !(sp->ascii || !sp->wide))
+            continue;
+        uint8_t *b = lit_copy(a, run, n, wide);
+        if (b == NULL)
+            return VIGIL_ERR_NOMEM;
+        vigil_status st = lit_push(lv, b, wide ? 2 * n : n, nocase || sp->nocase, slot);
+        if (st != VIGIL_OK)
+            return st;
+    }
+    *gated = 1;
+    return VIGIL_OK;
+}
+
+/* A base64 / base64wide text: the stable middle of the encoding of the text
+ * (and of its wide form when asked) at each alignment; every one must be
+ * at least GATE_MIN_LEN long. */
+static vigil_status base64_forms(vigil_arena *a, const gate_str_parse *sp, uint32_t slot,
+                                 gate_lit_vec *lv, int *gated)
+{
+    uint8_t src[2 * 256], enc[4 * 256];
+    if (sp->xor_set || sp->nocase || sp->text_len == 0 || sp->text_len > 256)
+        return VIGIL_OK;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int wide = 0; wide < 2; wide++) {
+            if (wide ? !sp->wide : !(sp->ascii || !sp->wide))
+                continue;
+            const uint8_t *t = (const uint8_t *)sp->text;
+            size_t tn = sp->text_len;
+            if (wide) {
+                for (size_t i = 0; i < tn; i++) {
+                    src[2 * i] = t[i];
+                    src[2 * i + 1] = 0;
+                }
+                t = src;
+                tn *= 2;
+            }
+            for (unsigned shift = 0; shift < 3; shift++) {
+                size_t en = vigil_yara_gate_base64_stable(t, tn, shift, enc, sizeof enc);
+                if (en < GATE_MIN_LEN)
+                    return VIGIL_OK; /* pass 0 checks every form first */
+                for (int out_wide = 0; pass == 1 && out_wide < 2; out_wide++) {
+                    if (out_wide ? !sp->base64wide : !sp->base64)
+                        continue;
+                    uint8_t *b = lit_copy(a, enc, en, out_wide);
+                    if (b == NULL)
+                        return VIGIL_ERR_NOMEM;
+                    vigil_status st = lit_push(lv, b, out_wide ? 2 * en : en, 0, slot);
+                    if (st != VIGIL_OK)
+                        return st;
+                }
+            }
+        }
+    }
+    *gated = 1;
     return VIGIL_OK;
 }
 
@@ -210,8 +310,21 @@ vigil_status vigil_yara_gate_string_forms(vigil_arena *a, const gate_str_parse *
     if (sp->kind == VY_T_HEX) {
         uint8_t run[256];
         size_t n = hex_run(sp->src, sp->src_len, run, sizeof run);
-        if (n < GATE_MIN_LEN)
-            return VIGIL_OK;
+        if (n < GATE_MIN_LEN) {
+            char re[1024];
+            size_t rn = vigil_yara_gate_hex_regex(sp->src, sp->src_len, re, sizeof re);
+            if (rn == 0)
+                return VIGIL_OK;
+            uint8_t *b = vigil_arena_alloc(a, rn + 1);
+            if (b == NULL)
+                return VIGIL_ERR_NOMEM;
+            memcpy(b, re, rn + 1);
+            *gated = 1;
+            vigil_status st = lit_push(lv, b, rn, 0, slot);
+            if (st == VIGIL_OK)
+                lv->v[lv->n - 1].regex = 1;
+            return st;
+        }
         uint8_t *b = vigil_arena_alloc(a, n);
         if (b == NULL)
             return VIGIL_ERR_NOMEM;
@@ -219,6 +332,10 @@ vigil_status vigil_yara_gate_string_forms(vigil_arena *a, const gate_str_parse *
         *gated = 1;
         return lit_push(lv, b, n, 0, slot);
     }
+    if (sp->kind == VY_T_REGEX)
+        return regex_forms(a, sp, slot, lv, gated);
+    if (sp->kind == VY_T_STRING && (sp->base64 || sp->base64wide))
+        return base64_forms(a, sp, slot, lv, gated);
     if (sp->kind != VY_T_STRING || sp->text_len < GATE_MIN_LEN || sp->text_len > SIZE_MAX / 2)
         return VIGIL_OK;
     if (sp->xor_set && (sp->wide || sp->nocase))

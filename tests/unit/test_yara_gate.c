@@ -79,14 +79,45 @@ static const gate_case cases[] = {
     {"strings: $a = \"AAAA\" xor(1-2) condition: $a", S("x@@@@x"), "f", 1}, /* 'A'^1 */
     {"strings: $a = \"AAAA\" xor(1-2) condition: $a", S("xAAAAx"), "f", 0}, /* key 0 not in */
     {"strings: $a = \"AAAA\" xor condition: $a", S("xAAAAx"), "f", 1},
-    {"strings: $a = \"needle1\" base64 condition: $a", S("nothing"), "f", 1},
-    {"strings: $a = /needle[0-9]/ condition: $a", S("nothing"), "f", 1},
+    /* base64: the stable middle of each alignment's encoding */
+    {"strings: $a = \"needle1\" base64 condition: $a", S("nothing"), "f", 0},
+    {"strings: $a = \"needle1\" base64 condition: $a", S("xx bmVlZGxlMQ xx"), "f", 1},
+    {"strings: $a = \"needle1\" base64 condition: $a", S("eG5lZWRsZTE="), "f", 1}, /* "xneedle1" */
+    {"strings: $a = \"needle1\" base64 condition: $a", S("eHhuZWVkbGUx"), "f", 1}, /* "xxneedle1" */
+    {"strings: $a = \"needle1\" base64wide condition: $a", S("b\0m\0V\0l\0Z\0G\0x\0l\0M\0"), "f",
+     1},
+    {"strings: $a = \"needle1\" base64wide condition: $a", S("bmVlZGxlMQ"), "f", 0},
+    {"strings: $a = \"ab\" base64 condition: $a", S("zzzz"), "f", 1}, /* too short */
+    /* regular expressions: the best run every match holds */
+    {"strings: $a = /needle[0-9]/ condition: $a", S("nothing"), "f", 0},
+    {"strings: $a = /needle[0-9]/ condition: $a", S("xneedle7x"), "f", 1},
+    {"strings: $a = /needle[0-9]/i condition: $a", S("NEEDLE7"), "f", 1},
+    {"strings: $a = /needle[0-9]/ nocase wide condition: $a", S("N\0e\0e\0d\0l\0e\0"), "f", 1},
+    {"strings: $a = /needles?x/ condition: $a", S("needlex"), "f", 1},
+    {"strings: $a = /need(le|xx)x/ condition: $a", S("needxxx"), "f", 1},
+    {"strings: $a = /abcd*ef/ condition: $a", S("abcef"), "f", 1},
+    {"strings: $a = /ab{0,2}cdefg/ condition: $a", S("acdefg"), "f", 1},
+    {"strings: $a = /abcdef|ghijkl/ condition: $a", S("zzzz"), "f", 1}, /* alternation */
+    {"strings: $a = /\\x64\\x8b\\x52\\x30.{1,30}\\x7c/ condition: $a", S("\x64\x8b\x52\x30"), "f",
+     1},
+    {"strings: $a = /\\x64\\x8b\\x52\\x30.{1,30}\\x7c/ condition: $a", S("\x64\x8b\x52\x31"), "f",
+     0},
     /* hex: the longest fixed run outside alternatives is needed */
     {"strings: $h = { 41 42 43 44 [2-4] ( 45 | 46 ) 47 48 49 4A 4B } condition: $h", S("GHIJK"),
      "f", 1},
     {"strings: $h = { 41 42 43 44 [2-4] ( 45 | 46 ) 47 48 49 4A 4B } condition: $h", S("ABCD"), "f",
      0},
-    {"strings: $h = { 41 ?? 43 4? 45 } condition: $h", S("zzzz"), "f", 1},
+    /* no run of 4 fixed bytes: searched as an expression */
+    {"strings: $h = { 41 ?? 43 4? 45 } condition: $h", S("zzzz"), "f", 0},
+    {"strings: $h = { 41 ?? 43 4? 45 } condition: $h", S("xAyCNEx"), "f", 1},
+    {"strings: $h = { 41 [1-2] 43 ( 44 | 45 ) } condition: $h", S("AxxCE"), "f", 1},
+    {"strings: $h = { 41 [1-2] 43 ( 44 | 45 ) } condition: $h", S("AxxxCE"), "f", 0},
+    {"strings: $h = { 41 ?? 43 ?4 45 } condition: $h", S("zzzz"), "f", 1}, /* ?4: not read */
+    /* the rarest run, not the longest: twelve zeros are in every binary */
+    {"strings: $h = { 55 50 58 21 [4] 00 00 00 00 00 00 00 00 00 00 00 00 } condition: $h",
+     S("\0\0\0\0\0\0\0\0\0\0\0\0\0\0"), "f", 0},
+    {"strings: $h = { 55 50 58 21 [4] 00 00 00 00 00 00 00 00 00 00 00 00 } condition: $h",
+     S("UPX!"), "f", 1},
     /* sets and counts */
     {"strings: $a = \"alpha1\" $b = \"bravo2\" $c = \"charlie3\" condition: 3 of them",
      S("alpha1 bravo2"), "f", 0},
