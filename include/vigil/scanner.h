@@ -95,6 +95,10 @@ typedef struct vigil_scan_stats {
     uint64_t archives_cut;                /* archives a bomb or member count limit stopped */
     uint64_t allowlisted;                 /* targets not reported: hash on an allow-list */
     uint64_t text_logs;                   /* text logs hunted for C2 indicators */
+    uint64_t images;                      /* disk images walked inside (raw, E01, VMDK, VHD) */
+    uint64_t image_files;                 /* files and streams scanned inside disk images */
+    uint64_t image_streams;               /* of those, NTFS alternate data streams */
+    uint64_t images_not_opened;           /* images in archives not walked (E01/VMDK/VHD, depth) */
 } vigil_scan_stats;
 
 void vigil_scanner_get_stats(const vigil_scanner *scanner, vigil_scan_stats *out);
