@@ -363,6 +363,7 @@ static vigil_status on_member(void *user, const char *name, const uint8_t *data,
     if (m->in_image) {
         t.budget = &budget; /* a file in an image gets the budget of a file on disk */
         m->s->stats.image_files++;
+        m->s->stats.bytes += len;
     } else {
         m->s->stats.members++;
     }
@@ -427,6 +428,8 @@ static vigil_status big_data(void *user, const uint8_t *data, size_t len)
     member_ctx *m = user;
 
     m->big.size += len;
+    if (m->in_image)
+        m->s->stats.bytes += len;
     if (m->big.headlen < sizeof m->big.head) {
         size_t take = sizeof m->big.head - m->big.headlen;
         if (take > len)

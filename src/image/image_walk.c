@@ -41,7 +41,7 @@ typedef struct walk {
 static const char *tsk_reason(void)
 {
     const char *s = tsk_error_get();
-    return s != NULL && s[0] != '\0' ? s : "unknown error";
+    return s != NULL && s[0] != '\0' ? s : "damaged or unreadable structure";
 }
 
 static const char *label_for(walk *w, const char *name)
@@ -238,8 +238,21 @@ static void dir_entry(walk *w, TSK_FS_FILE *f, const char *dir, unsigned depth)
 {
     const char *name = f->name->name;
 
-    if (name == NULL || f->meta == NULL || !(f->name->flags & TSK_FS_NAME_FLAG_ALLOC) ||
-        strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || ntfs_metadata(w, f))
+    if (name == NULL || !(f->name->flags & TSK_FS_NAME_FLAG_ALLOC) || strcmp(name, ".") == 0 ||
+        strcmp(name, "..") == 0)
+        return;
+    if (f->meta == NULL) { /* a name whose file record could not be read */
+        char *path = join(w->volume, dir, name, NULL);
+        w->st->read_errors++;
+        vigil_diagf(w->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_CORRUPT,
+                    path != NULL ? label_for(w, path) : w->display, 0,
+                    "cannot read the file record (inode %llu): %s; not swept",
+                    (unsigned long long)f->name->meta_addr, tsk_reason());
+        tsk_error_reset();
+        free(path);
+        return;
+    }
+    if (ntfs_metadata(w, f))
         return;
     if (f->meta->type == TSK_FS_META_TYPE_REG) {
         file_streams(w, f, dir);
@@ -305,7 +318,23 @@ static void walk_volume(walk *w, TSK_IMG_INFO *img, const TSK_VS_PART_INFO *part
     snprintf(where, sizeof where, "%.*s", volume[0] ? (int)strlen(volume) - 1 : 0, volume);
     if (fs == NULL) {
         uint32_t e = tsk_error_get_errno();
+        uint8_t head[4096];
+        char reason[256];
+        ssize_t n;
         w->st->volumes_failed++;
+        snprintf(reason, sizeof reason, "%s", tsk_reason());
+        tsk_error_reset();
+        n = tsk_img_read(img, off, (char *)head, sizeof head);
+        if (n >= 11 && memcmp(head + 3, "-FVE-FS-", 8) == 0) {
+            vigil_diagf_at(w->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_UNSUPPORTED,
+                           where[0] ? label_for(w, where) : w->display, (uint64_t)off,
+                           "BitLocker-encrypted volume at offset %lld; not swept", (long long)off);
+            tsk_error_reset();
+            return;
+        }
+        /* a file system signature TSK would not accept: damage, not absence */
+        if (n > 0 && vigil_image_sniff(head, (size_t)n, NULL, 0) == VIGIL_IMAGE_RAW)
+            e = TSK_ERR_FS_CORRUPT;
         if (e == TSK_ERR_FS_UNKTYPE)
             vigil_diagf_at(w->diag, VIGIL_DIAG_INFO, VIGIL_ERR_UNSUPPORTED,
                            where[0] ? label_for(w, where) : w->display, (uint64_t)off,
@@ -314,7 +343,9 @@ static void walk_volume(walk *w, TSK_IMG_INFO *img, const TSK_VS_PART_INFO *part
             vigil_diagf_at(w->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_CORRUPT,
                            where[0] ? label_for(w, where) : w->display, (uint64_t)off,
                            "cannot read the file system at offset %lld: %s; not swept",
-                           (long long)off, tsk_reason());
+                           (long long)off,
+                           e == TSK_ERR_FS_CORRUPT ? "damaged boot sector or superblock"
+                                                   : reason);
         tsk_error_reset();
         return;
     }
