@@ -8,7 +8,8 @@ PKGS=(build-essential pkg-config
       yara clang libclang-rt-14-dev cppcheck clang-tidy clang-format hyperfine
       zip unzip p7zip-full jq util-linux xz-utils bzip2 gzip tar time libevtx-utils
       scdoc debhelper dpkg-dev fakeroot lintian man-db binutils
-      ansible openssh-server openssh-client python3)
+      ansible openssh-server openssh-client python3
+      libtsk-dev sleuthkit libewf-dev ewf-tools ntfs-3g qemu-utils e2fsprogs fuse3)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
