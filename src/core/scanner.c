@@ -335,6 +335,7 @@ typedef struct member_ctx {
     const target *outer;
     big_member big; /* the oversized member being streamed */
     int in_image;   /* the outer target is a disk image: files, not members */
+    int64_t mtime;  /* in an image: the file's own modification time */
 } member_ctx;
 
 static vigil_status on_member(void *user, const char *name, const uint8_t *data, size_t len)
@@ -362,6 +363,7 @@ static vigil_status on_member(void *user, const char *name, const uint8_t *data,
     uint64_t budget = m->s->opt.archive.max_total;
     if (m->in_image) {
         t.budget = &budget; /* a file in an image gets the budget of a file on disk */
+        t.mtime = m->mtime;
         m->s->stats.image_files++;
         m->s->stats.bytes += len;
     } else {
@@ -457,6 +459,8 @@ static vigil_status big_end(void *user, int complete)
         memset(&hashes, 0, sizeof hashes); /* a part's hashes are no one's */
     t.path = m->big.path;
     t.size = m->big.size;
+    if (m->in_image)
+        t.mtime = m->mtime;
     t.depth = m->outer->depth + 1;
     s->stats.targets++;
     if (m->in_image) {
@@ -543,6 +547,7 @@ static vigil_status open_image_memory(vigil_scanner *s, const target *t, const u
     m.s = s;
     m.outer = t;
     m.in_image = 1;
+    lim.mtime = &m.mtime;
     st = vigil_image_walk_memory(data, len, t->path, &lim, &s->diag, on_member, &image_big, &m,
                                  &ws);
     free(m.big.path);
@@ -584,6 +589,7 @@ static vigil_status open_image_file(vigil_scanner *s, const target *t, int fd)
     m.s = s;
     m.outer = t;
     m.in_image = 1;
+    lim.mtime = &m.mtime;
     st = vigil_image_walk_file(t->path, t->path, &lim, &s->diag, on_member, &image_big, &m, &ws);
     free(m.big.path);
     if (st == VIGIL_ERR_UNSUPPORTED)

@@ -62,6 +62,8 @@ typedef struct vigil_image_limits {
     uint64_t max_hash_size;  /* bigger files: begin/end only; 0 = 1 GiB */
     uint64_t max_files;      /* files and streams delivered per image; 0 = default */
     volatile int *cancel;    /* polled between reads; may be NULL */
+    int64_t *mtime;          /* when set, the modification time (Unix seconds) of the file
+                                being delivered is stored here before its callbacks */
 } vigil_image_limits;
 
 typedef struct vigil_image_walk_stats {

@@ -190,6 +190,9 @@ static void file_streams(walk *w, TSK_FS_FILE *f, const char *dir)
 {
     const char *name = f->name->name;
 
+    if (w->lim.mtime != NULL)
+        *w->lim.mtime = f->meta != NULL ? (int64_t)f->meta->mtime : 0;
+
     if (!TSK_FS_TYPE_ISNTFS(w->fs->ftype)) {
         const TSK_FS_ATTR *a = tsk_fs_file_attr_get(f);
         char *path = join(w->volume, dir, name, NULL);

@@ -112,6 +112,8 @@ for k in e01 vmdk vhd vhdfixed vhdx; do
         "$(jq -r 'select(.type=="finding" and .md5 != null) | "\(.path | sub(".*!p"; "p")) \(.md5)"' "$TMP/out.$k" | sort)" \
         "$(jq -r 'select(.type=="finding" and .md5 != null) | "\(.path | sub(".*!p"; "p")) \(.md5)"' "$TMP/out.raw" | sort)"
 done
+expect_eq "mtime is the inner file's" "$(jq -r 'select(.type=="finding" and (.path|endswith("p1/etc/evil.sh"))) | .mtime' "$TMP/out.raw")" \
+    "$(date -u -r "$W/ext/etc/evil.sh" +%Y-%m-%dT%H:%M:%SZ)"
 expect_eq "sparse file read whole" "$(jq -r 'select(.type=="finding" and (.path|endswith("sparse.bin"))) | .size' "$TMP/out.raw")" "4194335"
 expect_eq "ADS size and hash" "$(jq -r 'select(.type=="finding" and (.path|endswith("Zone.Identifier"))) | "\(.size) \(.md5)"' "$TMP/out.raw")" \
     "$(wc -c < "$W/zone" | tr -d ' ') $(md5sum < "$W/zone" | cut -d' ' -f1)"
