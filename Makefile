@@ -8,6 +8,7 @@
 #   make fuzz            libFuzzer harnesses (clang)
 #   make fuzz-smoke      builds them and runs each for FUZZ_SECONDS (default 10)
 #   make run             install dependencies, build, sweep with the bundled rules
+#                        (RULES=DIR, SCAN_PATHS="DIR...", PLACEHOLDERS=DIR of NAME.txt)
 #   make lint            cppcheck, clang-tidy and clang-format checks
 #   make install         command, libvigil.so/.a, headers, vigil.pc, pack, man
 #                        pages, completions under DESTDIR/PREFIX (uninstall too)
@@ -45,7 +46,9 @@ LDLIBS := $(PKG_LIBS) -pthread -lm
 LIB_SRC := $(sort $(wildcard src/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_SRC := $(sort $(wildcard cli/*.c))
-CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/report_assets.o
+# the HTML report's script and style, embedded in the command (cli/report_html.c)
+REPORT_ASSETS := data/report/report.js data/report/report.css
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
@@ -73,6 +76,15 @@ all: $(BIN) $(SHLIB)
 shared: $(SHLIB)
 
 $(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/gen/report_assets.c: $(REPORT_ASSETS)
+	@mkdir -p $(dir $@)
+	cd data/report && { xxd -i report.js && xxd -i report.css; } > $(abspath $@).tmp
+	mv $@.tmp $@
+
+$(BUILD)/obj/gen/report_assets.o: $(BUILD)/gen/report_assets.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -153,7 +165,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	./$(BIN) scan $(if $(RULES),--rules $(RULES)) $(or $(SCAN_PATHS),/usr/bin)
+	./$(BIN) scan $(if $(RULES),--rules $(RULES)) $(if $(PLACEHOLDERS),--placeholders $(PLACEHOLDERS)) $(or $(SCAN_PATHS),/usr/bin)
 
 lint:
 	@bash scripts/lint.sh

@@ -80,7 +80,8 @@ static int cmp_num(const void *a, const void *b)
 
 static void counter_print(FILE *out, counter *c, int numeric)
 {
-    qsort(c->v, c->n, sizeof *c->v, numeric ? cmp_num : cmp_key);
+    if (c->n > 1) /* an empty counter's array is NULL: qsort(NULL, 0) is undefined */
+        qsort(c->v, c->n, sizeof *c->v, numeric ? cmp_num : cmp_key);
     for (size_t i = 0; i < c->n; i++) {
         if (i)
             putc(',', out);

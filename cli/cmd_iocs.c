@@ -5,8 +5,9 @@
  * Loki-style lists; the format told by content) into one deduplicated set
  * that keeps every source, through the intel loaders of libvigil. stats
  * counts per type and per source; convert writes Loki text lists into a
- * directory, a STIX 2.1 bundle or a CSV table. Exit code 0, or 2 when a
- * file could not be read at all. */
+ * directory, a STIX 2.1 bundle, a CSV table or a blocklist (rpz, nft,
+ * suricata, ...: iocs_blocklist.c). Exit code 0, or 2 when a file could not
+ * be read at all. */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -15,13 +16,14 @@
 #include <string.h>
 
 #include "commands.h"
+#include "iocs_blocklist.h"
 #include "output.h"
 #include "output_net.h"
 #include "outstream.h"
 #include "text_escape.h"
 #include "usage.h"
 
-typedef enum { TO_NONE, TO_LOKI, TO_STIX, TO_CSV } to_format;
+typedef enum { TO_NONE, TO_LOKI, TO_STIX, TO_CSV, TO_BLOCKLIST } to_format;
 
 typedef struct file_stats {
     const char *path;
@@ -36,6 +38,7 @@ typedef struct iocs_args {
     const char *output;
     int include_not_ids;
     int verbose;
+    iocs_blocklist_args block;
 } iocs_args;
 
 /* the first lines of usage(), for usage errors */
@@ -47,6 +50,7 @@ static void usage(FILE *fp)
 {
     fputs("usage: vigil iocs stats [options] FILE...\n"
           "       vigil iocs convert --to loki|stix|csv [-o OUT] [options] FILE...\n"
+          "       vigil iocs convert --to BLOCKLIST [-o OUT] [options] FILE...\n"
           "\n"
           "Loads threat intel as published - STIX 2.1 bundles, OpenIOC, MISP event\n"
           "JSON and CSV exports, CSV tables with a value column, plain or Loki lists\n"
@@ -56,24 +60,39 @@ static void usage(FILE *fp)
           "  convert   writes the set: loki = hash-iocs.txt, filename-iocs.txt and\n"
           "            c2-iocs.txt in directory OUT (required); stix = a STIX 2.1\n"
           "            bundle; csv = type,value,score,description (to OUT or stdout)\n"
+          "            BLOCKLIST (docs/blocklists.md): rpz, hosts, dnsmasq, nft, ipset,\n"
+          "            suricata, zeek, squid, windows-firewall; values that would cut\n"
+          "            clients off (private ranges, public suffixes, major providers,\n"
+          "            --allow) are refused and reported\n"
           "\n"
           "options:\n"
           "  -f, --format FMT         stats as text (default) or jsonl\n"
           "  -o, --output OUT         output file (stix, csv) or directory (loki)\n"
           "      --to FMT             loki, stix or csv (convert)\n"
           "      --include-not-ids    also load MISP attributes with to_ids=false\n"
+          "      --allow FILE         blocklists: domains/IPs/CIDRs never blocked (repeatable)\n"
+          "      --zone NAME          rpz: the zone's origin (default rpz.vigil.)\n"
+          "      --sinkhole ADDR      rpz, hosts, dnsmasq: answer with ADDR (rpz: or a host\n"
+          "                           name) instead of NXDOMAIN (hosts: 0.0.0.0)\n"
+          "      --sid-base N         suricata: first sid (default 1900000)\n"
+          "      --drop               suricata: drop rules instead of alert rules\n"
           "  -v, --verbose            also show informational diagnostics\n"
           "  -h, --help               this text\n",
           fp);
 }
 
-enum { OPT_TO = 256, OPT_NOT_IDS };
+enum { OPT_TO = 256, OPT_NOT_IDS, OPT_ALLOW, OPT_ZONE, OPT_SINKHOLE, OPT_SID_BASE, OPT_DROP };
 
 static const struct option long_opts[] = {
     {"format", required_argument, NULL, 'f'},
     {"output", required_argument, NULL, 'o'},
     {"to", required_argument, NULL, OPT_TO},
     {"include-not-ids", no_argument, NULL, OPT_NOT_IDS},
+    {"allow", required_argument, NULL, OPT_ALLOW},
+    {"zone", required_argument, NULL, OPT_ZONE},
+    {"sinkhole", required_argument, NULL, OPT_SINKHOLE},
+    {"sid-base", required_argument, NULL, OPT_SID_BASE},
+    {"drop", no_argument, NULL, OPT_DROP},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -240,15 +259,19 @@ int cmd_iocs(int argc, char **argv)
     source_count *sc = NULL;
     size_t nfiles = 0;
     int c, rc = 2, convert;
+    const char **allow = calloc((size_t)argc + 1, sizeof *allow);
 
     memset(&a, 0, sizeof a);
     out_init(&w, stdout, OUT_TEXT);
+    if (allow == NULL)
+        return 2;
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         if (argc < 2)
             usage_error("iocs", IOCS_USAGE, "no subcommand given (stats or convert)");
         else
             usage(stdout);
         out_free(&w);
+        free(allow);
         return argc < 2 ? 2 : 0;
     }
     if (strcmp(argv[1], "stats") == 0) {
@@ -258,6 +281,7 @@ int cmd_iocs(int argc, char **argv)
     } else {
         usage_bad_subcommand("iocs", IOCS_USAGE, argv[1], "stats, convert");
         out_free(&w);
+        free(allow);
         return 2;
     }
     argc--;
@@ -286,6 +310,8 @@ int cmd_iocs(int argc, char **argv)
                 a.to = TO_STIX;
             else if (strcmp(optarg, "csv") == 0)
                 a.to = TO_CSV;
+            else if (vigil_blocklist_format_parse(optarg, &a.block.format) == VIGIL_OK)
+                a.to = TO_BLOCKLIST;
             else {
                 usage_bad_value("iocs", "--to", optarg, "loki, stix, csv");
                 goto out;
@@ -293,6 +319,29 @@ int cmd_iocs(int argc, char **argv)
             break;
         case OPT_NOT_IDS:
             a.include_not_ids = 1;
+            break;
+        case OPT_ALLOW:
+            a.block.allow = allow;
+            allow[a.block.nallow++] = optarg;
+            break;
+        case OPT_ZONE:
+            a.block.zone = optarg;
+            break;
+        case OPT_SINKHOLE:
+            a.block.sinkhole = optarg;
+            break;
+        case OPT_SID_BASE: {
+            char *end;
+            errno = 0;
+            a.block.sid_base = strtoul(optarg, &end, 10);
+            if (errno || *end || optarg[0] < '1' || optarg[0] > '9') {
+                fprintf(stderr, "vigil iocs: invalid value for --sid-base: '%s'\n", optarg);
+                goto out;
+            }
+            break;
+        }
+        case OPT_DROP:
+            a.block.drop = 1;
             break;
         case 'v':
             a.verbose = 1;
@@ -311,7 +360,8 @@ int cmd_iocs(int argc, char **argv)
         goto out;
     }
     if (convert && a.to == TO_NONE) {
-        fprintf(stderr, "vigil iocs convert: --to loki|stix|csv is required\n");
+        fprintf(stderr, "vigil iocs convert: --to loki|stix|csv|rpz|hosts|dnsmasq|nft|ipset|"
+                        "suricata|zeek|squid|windows-firewall is required\n");
         goto out;
     }
     if (convert && a.to == TO_LOKI && a.output == NULL) {
@@ -382,7 +432,12 @@ int cmd_iocs(int argc, char **argv)
             put_stats_text(stdout, set, files, nfiles, sc);
         goto out;
     }
-    if (a.to == TO_LOKI) {
+    if (a.to == TO_BLOCKLIST) {
+        a.block.output = a.output;
+        int brc = iocs_write_blocklist(set, &a.block, &w);
+        if (brc > rc)
+            rc = brc;
+    } else if (a.to == TO_LOKI) {
         if (vigil_intel_write_loki(set, a.output, out_diag, &w) != VIGIL_OK)
             rc = 2;
     } else {
@@ -420,6 +475,7 @@ int cmd_iocs(int argc, char **argv)
                     skipped);
     }
 out:
+    free(allow);
     free(sc);
     free(files);
     vigil_intel_set_destroy(set);

@@ -211,7 +211,7 @@ static int setup(net_args *a, const char *cmd, FILE **fp, out_writer *w, vigil_e
 {
     *fp = stdout;
     out_init(w, stdout, a->out.format);
-    if (rule_args_use_bundled(&a->rules) != 0) /* no rule option: the bundled pack */
+    if (rule_args_use_bundled(&a->rules, "iocs") != 0) /* no rule option: the bundled pack */
         return 2;
     *fp = out_args_open(&a->out, cmd);
     if (*fp == NULL) {
@@ -285,9 +285,9 @@ int cmd_logs(int argc, char **argv)
         fprintf(stderr, "vigil logs: %s\n", vigil_status_str(st));
         rc = 2;
     } else {
-        out_logs_summary(&w, &stats, vigil_version());
         vigil_engine_counts counts;
         vigil_engine_get_counts(engine, &counts);
+        out_logs_summary(&w, &stats, counts.files_refused, vigil_version());
         /* the precedence of vigil scan (cmd_scan.c exit_code) */
         if (cancelled) {
             fprintf(stderr, "vigil logs: interrupted\n");

@@ -209,7 +209,7 @@ int cmd_rules(int argc, char **argv)
             goto out;
         }
     }
-    if (rule_args_use_bundled(&ra) != 0)
+    if (rule_args_use_bundled(&ra, NULL) != 0)
         goto out;
     out_init(&w, stdout, ctx.format);
     vigil_engine *engine = rule_args_load(&ra, out_diag, &w);

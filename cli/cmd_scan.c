@@ -15,8 +15,14 @@
 #include "commands.h"
 #include "outopts.h"
 #include "output.h"
+#include "output_csv.h"
+#include "output_net.h"
 #include "outstream.h"
+#include "progress_estimate.h"
+#include "report_merge.h"
 #include "ruleset.h"
+#include "run_info.h"
+#include "scan_quarantine.h"
 #include "usage.h"
 #include "vigil/vigil.h"
 
@@ -26,7 +32,25 @@ typedef struct scan_args {
     size_t nexcludes;
     out_args out;
     vigil_sweep_options sweep;
+    int quarantine; /* --quarantine: move files reaching quarantine_level */
+    vigil_level quarantine_level;
+    const char *quarantine_dir;
+    int sort_time; /* --sort time */
 } scan_args;
+
+/* The result callback: output, and the files to quarantine. */
+typedef struct scan_sink {
+    out_writer *w;
+    scan_quarantine *quarantine; /* NULL without --quarantine */
+} scan_sink;
+
+static int on_result(const vigil_target_result *r, void *user)
+{
+    scan_sink *s = user;
+    if (s->quarantine != NULL)
+        scan_quarantine_collect(s->quarantine, r);
+    return out_result(r, s->w);
+}
 
 static volatile int cancelled = 0;
 
@@ -61,7 +85,10 @@ static void usage(FILE *fp)
           "      --no-archives        do not look inside archives\n"
           "      --archive-depth N    nesting depth of archives opened (default 5)\n"
           "output:\n"
-          "  -f, --format FMT         text (default) or jsonl\n"
+          "  -f, --format FMT         text (default), jsonl, csv (a timeline) or html (one\n"
+          "                           self-contained report; see vigil report)\n"
+          "      --sort time          findings in time order (jsonl, csv, html; kept in\n"
+          "                           a temporary file until the sweep ends)\n"
           "  -o, --output FILE        write results to FILE instead of standard output\n"
           "      --min-level LEVEL    show targets from this level on: info (default),\n"
           "                           notice, warning, alert\n"
@@ -71,6 +98,14 @@ static void usage(FILE *fp)
           "                           always (even with NO_COLOR), never\n"
           "  -q, --quiet              no progress line\n"
           "  -v, --verbose            also show informational diagnostics\n"
+          "respond:\n"
+          "      --quarantine         move files whose level reaches the quarantine level\n"
+          "                           into the quarantine store after the sweep (see\n"
+          "                           vigil quarantine --help); an archive member's\n"
+          "                           finding moves the archive\n"
+          "      --quarantine-level LEVEL  notice, warning or alert (default)\n"
+          "      --quarantine-dir DIR the store (default /var/lib/vigil/quarantine for\n"
+          "                           root, else $XDG_DATA_HOME/vigil/quarantine)\n"
           "  -h, --help               this text\n",
           fp);
 }
@@ -142,7 +177,11 @@ enum {
     OPT_ARCHIVE_DEPTH,
     OPT_LEVELS,
     OPT_MAX_STRINGS,
-    OPT_MAX_HASH_SIZE
+    OPT_MAX_HASH_SIZE,
+    OPT_QUARANTINE,
+    OPT_QUARANTINE_LEVEL,
+    OPT_QUARANTINE_DIR,
+    OPT_SORT
 };
 
 static const struct option long_opts[] = {
@@ -158,6 +197,10 @@ static const struct option long_opts[] = {
     OUT_LONG_OPTS,
     {"levels", required_argument, NULL, OPT_LEVELS},
     {"max-strings", required_argument, NULL, OPT_MAX_STRINGS},
+    {"quarantine", no_argument, NULL, OPT_QUARANTINE},
+    {"quarantine-level", required_argument, NULL, OPT_QUARANTINE_LEVEL},
+    {"quarantine-dir", required_argument, NULL, OPT_QUARANTINE_DIR},
+    {"sort", required_argument, NULL, OPT_SORT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -174,6 +217,7 @@ static int parse_args(int argc, char **argv, scan_args *a)
     unsigned u;
 
     out_args_init(&a->out);
+    a->quarantine_level = VIGIL_LEVEL_ALERT;
     optind = 1;
     opterr = 0; /* said by usage_getopt_error */
     while ((c = getopt_long(argc, argv, ":r:j:Lxe:f:o:qvh", long_opts, NULL)) != -1) {
@@ -244,12 +288,32 @@ static int parse_args(int argc, char **argv, scan_args *a)
                 return bad_arg("--max-strings", optarg, "1 to 100000");
             a->sweep.scan.max_strings = u;
             break;
+        case OPT_QUARANTINE:
+            a->quarantine = 1;
+            break;
+        case OPT_QUARANTINE_LEVEL:
+            if (quarantine_parse_level(optarg, &a->quarantine_level) != 0 ||
+                a->quarantine_level == VIGIL_LEVEL_INFO)
+                return bad_arg("--quarantine-level", optarg, "notice, warning, alert");
+            break;
+        case OPT_QUARANTINE_DIR:
+            a->quarantine_dir = optarg;
+            break;
+        case OPT_SORT:
+            if (strcmp(optarg, "time") != 0)
+                return bad_arg("--sort", optarg, "time");
+            a->sort_time = 1;
+            break;
         case 'h':
             usage(stdout);
             return 0;
         default:
             return usage_getopt_error("scan", SCAN_USAGE, c, argv);
         }
+    }
+    if (a->sort_time && a->out.format == OUT_TEXT) {
+        fprintf(stderr, "vigil scan: --sort time needs -f jsonl, csv or html\n");
+        return 2;
     }
     return -1;
 }
@@ -281,6 +345,28 @@ static int exit_code(const out_writer *w, const vigil_sweep_stats *stats,
     return 0;
 }
 
+/* -f html and --sort time: the sweep's JSONL, kept in spool, becomes the
+ * report in fp (report_merge.h). 0, or -1 said on stderr. */
+static int render_spool(FILE *spool, FILE *fp, out_format format)
+{
+    report_format rf = format == OUT_HTML  ? REPORT_HTML
+                       : format == OUT_CSV ? REPORT_CSV
+                                           : REPORT_JSONL;
+    report_set *set = report_set_create();
+    int rc = -1;
+    if (set != NULL)
+        report_set_keep_duplicates(set); /* one sweep's findings are distinct */
+    if (set != NULL && fflush(spool) == 0 && fseek(spool, 0, SEEK_SET) == 0 &&
+        report_set_read(set, spool, "(sweep results)") == 0) {
+        report_set_sort(set);
+        rc = report_set_write(set, rf, fp);
+    }
+    if (rc != 0)
+        fprintf(stderr, "vigil scan: cannot write the report (temporary space or memory)\n");
+    report_set_destroy(set);
+    return rc;
+}
+
 int cmd_scan(int argc, char **argv)
 {
     scan_args a;
@@ -290,30 +376,58 @@ int cmd_scan(int argc, char **argv)
     vigil_engine_counts counts;
     vigil_sweep_stats stats;
     vigil_status st;
+    scan_sink sink = {&w, NULL};
+    long unquarantined = 0;
+    run_info ri;
+    FILE *spool = NULL; /* -f html, --sort time: the JSONL until the sweep ends */
     int rc;
 
     memset(&a, 0, sizeof a);
+    run_info_init(&ri, argc, argv);
     rc = parse_args(argc, argv, &a);
     if (rc >= 0)
         goto out_args;
     rc = 2;
-    if (rule_args_use_bundled(&a.rules) != 0)
+    if (rule_args_use_bundled(&a.rules, NULL) != 0)
         goto out_args;
     fp = out_args_open(&a.out, "scan");
     if (fp == NULL)
         goto out_args;
-    out_init(&w, fp, a.out.format);
+    out_format wformat = a.out.format;
+    if (a.out.format == OUT_HTML || a.sort_time) {
+        spool = tmpfile();
+        if (spool == NULL) {
+            fprintf(stderr, "vigil scan: cannot create a temporary file: %s\n", strerror(errno));
+            goto out_file;
+        }
+        wformat = OUT_JSONL;
+    }
+    out_init(&w, spool ? spool : fp, wformat);
     out_args_apply(&a.out, &w);
+    w.host = ri.host;
+    if (a.quarantine) {
+        sink.quarantine = scan_quarantine_create(a.quarantine_level, a.quarantine_dir);
+        if (sink.quarantine == NULL)
+            goto out_engine;
+    }
 
     engine = rule_args_load(&a.rules, out_diag, &w);
     if (engine == NULL)
         goto out_engine;
     vigil_engine_get_counts(engine, &counts);
+    run_info_add_rules(&ri, &a.rules);
+    if (wformat == OUT_JSONL) {
+        json_t *run = run_info_json(&ri, "scan");
+        out_put_json_line(&w, run);
+        json_decref(run);
+    } else if (wformat == OUT_CSV) {
+        fputs(csv_header, fp);
+    }
 
     a.sweep.excludes = a.excludes;
     a.sweep.nexcludes = a.nexcludes;
-    a.sweep.scan.on_result = out_result;
-    a.sweep.scan.result_user = &w;
+    a.sweep.scan.on_result = on_result;
+    a.sweep.scan.result_user = &sink;
     a.sweep.scan.on_diag = out_diag;
     a.sweep.scan.diag_user = &w;
     a.sweep.cancel = &cancelled;
@@ -333,27 +447,46 @@ int cmd_scan(int argc, char **argv)
         paths = host_root;
         npaths = 1;
     }
+    if (a.sweep.on_progress != NULL) {
+        uint64_t est_files;
+        progress_estimate(paths, npaths, &w.est_bytes, &est_files);
+    }
     st = vigil_sweep_run(engine, paths, npaths, &a.sweep, &stats);
     out_progress_clear(&w);
     if (st != VIGIL_OK && st != VIGIL_ERR_ABORTED) {
         fprintf(stderr, "vigil scan: sweep failed: %s\n", vigil_status_str(st));
         goto out_engine;
     }
+    if (sink.quarantine != NULL && !cancelled)
+        unquarantined = scan_quarantine_run(sink.quarantine, &w);
     vigil_scan_options limits = a.sweep.scan;
     vigil_scan_options_defaults(&limits);
-    out_summary sum = {&stats, &counts, vigil_version(), &limits};
+    out_summary sum = {&stats, &counts, vigil_version(), &limits, &ri};
     out_write_summary(&w, &sum);
+    if (sink.quarantine != NULL)
+        scan_quarantine_summary(sink.quarantine, &w);
+    if (spool != NULL && render_spool(spool, fp, a.out.format) != 0) {
+        rc = 2;
+        goto out_engine;
+    }
     rc = exit_code(&w, &stats, &counts);
+    if (unquarantined != 0)
+        rc = 2; /* a file asked to be moved is still in place */
 
 out_engine:
+    scan_quarantine_destroy(sink.quarantine);
     vigil_engine_destroy(engine);
     out_free(&w);
+out_file:
+    if (spool != NULL)
+        fclose(spool);
     if (fp != stdout && out_stream_close(fp, "scan") != 0)
         rc = 2;
     else if (fp == stdout && out_stream_failed(fp))
         rc = 2; /* main.c says it, closing standard output */
 out_args:
     rule_args_free(&a.rules);
+    run_info_free(&ri);
     free(a.excludes);
     return rc;
 }

@@ -12,5 +12,7 @@ int cmd_evtx(int argc, char **argv);        /* cmd_evtx.c */
 int cmd_logs(int argc, char **argv);        /* cmd_logs.c */
 int cmd_connections(int argc, char **argv); /* cmd_logs.c */
 int cmd_iocs(int argc, char **argv);        /* cmd_iocs.c */
+int cmd_quarantine(int argc, char **argv);  /* cmd_quarantine.c */
+int cmd_report(int argc, char **argv);      /* cmd_report.c */
 
 #endif

@@ -224,6 +224,12 @@ static int put_correlation(json_buf *b, const vigil_finding *f)
     char t[40];
 
     put_int_member(b, "count", (long long)f->count);
+    if (f->has_value) {
+        char num[40];
+        snprintf(num, sizeof num, "%.17g", f->value);
+        put_key(b, "value");
+        json_buf_put(b, num, strlen(num));
+    }
     put_key(b, "group");
     if (put_fields(b, f->fields, f->nfields) != 0)
         return -1;

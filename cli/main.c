@@ -22,6 +22,10 @@ static void usage(FILE *fp)
                 "  logs PATH...        C2 domains, IPs and URLs in text logs (vigil logs --help)\n"
                 "  connections         C2 IPs in this host's live sockets\n"
                 "  iocs stats|convert FILE...  threat intel: counts, conversion to Loki/STIX/CSV\n"
+                "  quarantine list|show|restore|export|purge  the quarantine store\n"
+                "                      (vigil quarantine --help)\n"
+                "  report merge|render FILE.jsonl...  many hosts' results in one JSONL, CSV or\n"
+                "                      HTML report (vigil report --help)\n"
                 "  version             print the version\n"
                 "  help [COMMAND]      this text, or COMMAND's (-V: the version)\n"
                 "\n"
@@ -76,6 +80,10 @@ static int dispatch(int argc, char **argv)
         return cmd_connections(argc - 1, argv + 1);
     if (strcmp(cmd, "iocs") == 0)
         return cmd_iocs(argc - 1, argv + 1);
+    if (strcmp(cmd, "quarantine") == 0)
+        return cmd_quarantine(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0)
+        return cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return 0;

@@ -32,6 +32,10 @@ int out_args_option(out_args *o, const char *cmd, int c, const char *arg)
             o->format = OUT_TEXT;
         else if (strcmp(arg, "jsonl") == 0 || strcmp(arg, "json") == 0)
             o->format = OUT_JSONL;
+        else if (strcmp(arg, "csv") == 0 && strcmp(cmd, "scan") == 0)
+            o->format = OUT_CSV;
+        else if (strcmp(arg, "html") == 0 && strcmp(cmd, "scan") == 0)
+            o->format = OUT_HTML;
         else
             return bad_value(cmd, "--format", arg, "text, jsonl");
         return 1;

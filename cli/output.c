@@ -7,9 +7,13 @@
  * interface: add fields, never rename them. */
 #include "output.h"
 #include "finding_line.h"
+#include "output_csv.h"
 #include "output_net.h"
 #include "outstream.h"
+#include "progress_estimate.h"
+#include "run_info.h"
 #include "text_escape.h"
+#include "text_summary.h"
 
 #include <jansson.h>
 #include <stdatomic.h>
@@ -73,6 +77,8 @@ void out_init(out_writer *w, FILE *fp, out_format format)
     /* before anything is written to fp: every command calls out_init first */
     if (!w->flush_each && !atomic_flag_test_and_set(&file_buf_taken))
         setvbuf(fp, file_buf, _IOFBF, sizeof file_buf);
+    if (format == OUT_TEXT)
+        w->tally = text_tally_create(); /* NULL: no tables, the rest works */
     pthread_mutex_init(&w->lock, NULL);
 }
 
@@ -80,6 +86,11 @@ void out_free(out_writer *w)
 {
     json_buf_free(&w->lines);
     finding_lines_free(&w->findings);
+    if (w->csv_row != NULL)
+        report_row_free(w->csv_row);
+    free(w->csv_row);
+    json_buf_free(&w->csv_line);
+    text_tally_destroy(w->tally);
     pthread_mutex_destroy(&w->lock);
 }
 
@@ -263,6 +274,8 @@ static void event_json(json_t *o, const vigil_target_result *r, const vigil_find
     if (f->kind == VIGIL_FINDING_CORRELATION) {
         json_t *evs = json_array();
         json_object_set_new(o, "count", json_integer((json_int_t)f->count));
+        if (f->has_value)
+            json_object_set_new(o, "value", json_real(f->value));
         json_object_set_new(o, "group", fields_json(f->fields, f->nfields));
         for (size_t i = 0; i < f->nevents; i++) {
             json_t *e = json_object();
@@ -404,6 +417,7 @@ static void text_event(out_writer *w, const vigil_target_result *r)
         text_escape_puts_or(fp, f->rule_level, "-");
         fputc(']', fp);
     }
+    text_event_details(fp, r);
     fputc('\n', fp);
 }
 
@@ -424,6 +438,8 @@ static void text_correlation(out_writer *w, const vigil_target_result *r)
         fprintf(fp, "%s [", z);
         text_escape_puts_or(fp, f->rule_level, "-");
         fprintf(fp, "]  count %llu", (unsigned long long)f->count);
+        if (f->has_value)
+            fprintf(fp, "  value %g", f->value);
         for (size_t k = 0; k < f->nfields; k++) {
             fputs("  ", fp);
             text_escape_puts(fp, f->fields[k].name);
@@ -528,6 +544,25 @@ static void json_result(out_writer *w, const vigil_target_result *r)
         put_lines(w, b->p, b->n);
 }
 
+/* One CSV row per finding, through the finding's JSON object so the
+ * columns are those of a merged report's (report_row.c). */
+static void csv_result(out_writer *w, const vigil_target_result *r)
+{
+    if (w->csv_row == NULL && (w->csv_row = calloc(1, sizeof *w->csv_row)) == NULL)
+        return;
+    for (size_t i = 0; i < r->nfindings; i++) {
+        json_t *o = finding_json(r, &r->findings[i]);
+        if (o != NULL)
+            csv_write_finding(w->fp, w->csv_row, &w->csv_line, o, w->host);
+        json_decref(o);
+    }
+}
+
+json_t *out_finding_json(const vigil_target_result *r, const vigil_finding *f)
+{
+    return finding_json(r, f);
+}
+
 int out_result(const vigil_target_result *r, void *user)
 {
     out_writer *w = user;
@@ -540,11 +575,15 @@ int out_result(const vigil_target_result *r, void *user)
         w->shown_by_level[r->level]++;
         if (w->format == OUT_JSONL) {
             json_result(w, r);
+        } else if (w->format == OUT_CSV) {
+            csv_result(w, r);
         } else if (r->event != NULL) {
+            text_tally_add(w->tally, r, w->host);
             text_event(w, r);
         } else if (r->nfindings > 0 && r->findings[0].kind == VIGIL_FINDING_CORRELATION) {
             text_correlation(w, r);
         } else {
+            text_tally_add(w->tally, r, w->host);
             text_result(w, r);
         }
         flush_result(w);
@@ -592,8 +631,10 @@ void out_progress(const vigil_sweep_progress *p, void *user)
 
     out_human_bytes((double)p->bytes, bytes, sizeof bytes);
     out_human_bytes(p->seconds > 0 ? (double)p->bytes / p->seconds : 0.0, rate, sizeof rate);
-    int n = snprintf(line, sizeof line, "%llu files  %s  %s/s  ", (unsigned long long)p->files,
-                     bytes, rate);
+    char pct[48];
+    progress_format(pct, sizeof pct, p->bytes, w->est_bytes, p->seconds);
+    int n = snprintf(line, sizeof line, "%s%s%llu files  %s  %s/s  ", pct, pct[0] ? "  " : "",
+                     (unsigned long long)p->files, bytes, rate);
     if (n < 0 || n >= (int)sizeof line)
         return;
     if (p->current != NULL) {
@@ -676,7 +717,9 @@ void out_write_summary(out_writer *w, const out_summary *s)
     /* the sweep is over: its engine, whose rule strings the finding lines
      * cache by address, may go next */
     finding_lines_forget(&w->findings);
-    if (w->format == OUT_JSONL) {
+    if (w->format == OUT_CSV) {
+        /* the CSV holds findings only: its summary is the closing counts */
+    } else if (w->format == OUT_JSONL) {
         json_t *o = json_object();
         json_t *lv = json_object();
         json_object_set_new(o, "type", json_string("summary"));
@@ -733,6 +776,15 @@ void out_write_summary(out_writer *w, const out_summary *s)
                             json_integer((json_int_t)rc->filename_refused));
         json_object_set_new(rules, "allow_hashes", json_integer((json_int_t)rc->allow_hashes));
         json_object_set_new(o, "rules", rules);
+        if (s->run != NULL) {
+            char t[40];
+            json_object_set_new(o, "scan_id", json_string(s->run->scan_id));
+            json_object_set_new(o, "host", jstr(s->run->host));
+            run_info_time(s->run->start_ms, t, sizeof t);
+            json_object_set_new(o, "start_time", json_string(t));
+            run_info_time(run_info_now_ms(), t, sizeof t);
+            json_object_set_new(o, "end_time", json_string(t));
+        }
         put_json_line(w, o);
         json_decref(o);
     } else {
@@ -747,6 +799,8 @@ void out_write_summary(out_writer *w, const out_summary *s)
         with_commas(rc->filename_iocs, f, sizeof f);
         with_commas(rc->c2_iocs, c, sizeof c);
         with_commas(rc->sigma_rules, sg, sizeof sg);
+        if (w->shown_findings > 0)
+            text_tally_print(w->tally, w->fp, b, z);
         fprintf(w->fp, "%svigil %s%s: %s files", b, s->version, z, files);
         if (st->scan.members)
             fprintf(w->fp, " (+%llu archive member%s)", (unsigned long long)st->scan.members,
@@ -767,17 +821,31 @@ void out_write_summary(out_writer *w, const out_summary *s)
             fprintf(w->fp, "; %llu rule file%s not loaded (broken)",
                     (unsigned long long)rc->files_refused, rc->files_refused == 1 ? "" : "s");
         fputc('\n', w->fp);
-        if (st->scan.event_logs)
-            fprintf(w->fp, "events: %llu in %llu event logs, %llu matched\n",
-                    (unsigned long long)st->scan.events, (unsigned long long)st->scan.event_logs,
-                    (unsigned long long)st->scan.event_matches);
+        if (st->scan.event_logs) {
+            char ev[32], logs[32], matched[32];
+            with_commas(st->scan.events, ev, sizeof ev);
+            with_commas(st->scan.event_logs, logs, sizeof logs);
+            with_commas(st->scan.event_matches, matched, sizeof matched);
+            fprintf(w->fp, "events: %s in %s event logs, %s matched\n", ev, logs, matched);
+        }
         if (st->scan.allowlisted)
             fprintf(w->fp, "%llu file%s allow-listed by hash (not reported)\n",
                     (unsigned long long)st->scan.allowlisted, st->scan.allowlisted == 1 ? "" : "s");
+        /* events and files apart: "in 1,219 events and 3 files" */
+        uint64_t shown_events = text_tally_events(w->tally);
+        char targets[96];
+        if (shown_events > 0 && w->tally != NULL) {
+            char ev[32], fl[32];
+            with_commas(shown_events, ev, sizeof ev);
+            with_commas(text_tally_files(w->tally), fl, sizeof fl);
+            snprintf(targets, sizeof targets, "%s events and %s files", ev, fl);
+        } else {
+            snprintf(targets, sizeof targets, "%llu files", w->shown_targets);
+        }
         fprintf(w->fp,
-                "findings: %llu in %llu files: %llu alert, %llu warning, %llu notice, "
+                "findings: %llu in %s: %llu alert, %llu warning, %llu notice, "
                 "%llu info\n",
-                w->shown_findings, w->shown_targets, w->shown_by_level[VIGIL_LEVEL_ALERT],
+                w->shown_findings, targets, w->shown_by_level[VIGIL_LEVEL_ALERT],
                 w->shown_by_level[VIGIL_LEVEL_WARNING], w->shown_by_level[VIGIL_LEVEL_NOTICE],
                 w->shown_by_level[VIGIL_LEVEL_INFO]);
         fprintf(w->fp,

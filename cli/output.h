@@ -7,13 +7,16 @@
 #ifndef VIGIL_CLI_OUTPUT_H
 #define VIGIL_CLI_OUTPUT_H
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 
 #include "finding_line.h"
 #include "vigil/vigil.h"
 
-typedef enum { OUT_TEXT, OUT_JSONL } out_format;
+/* OUT_HTML is never a writer's format: the command writes JSONL to a
+ * temporary file and renders it at the end (report_merge.h). */
+typedef enum { OUT_TEXT, OUT_JSONL, OUT_CSV, OUT_HTML } out_format;
 
 typedef struct out_writer {
     FILE *fp;
@@ -34,6 +37,12 @@ typedef struct out_writer {
     finding_lines findings;
     int flush_each;     /* fp is watched live (a terminal, a pipe, a socket) */
     int64_t last_flush; /* ms, CLOCK_MONOTONIC_COARSE, when not flush_each */
+    /* CSV: the Host column of file findings; the row and line being built */
+    const char *host;
+    struct report_row *csv_row;
+    json_buf csv_line;
+    struct text_tally *tally; /* text: the closing tables (text_summary.h) */
+    uint64_t est_bytes;       /* progress: the sweep's estimated size, 0 unknown */
 } out_writer;
 
 /* Call before anything is written to fp: when fp is not watched live (a
@@ -55,9 +64,14 @@ typedef struct out_summary {
     const char *version;
     const vigil_scan_options
         *scan; /* the limits in force, for the "not opened" line; may be NULL */
+    const struct run_info *run; /* may be NULL: adds scan_id, host, start/end time */
 } out_summary;
 
 void out_write_summary(out_writer *w, const out_summary *s);
+
+/* The JSON object of finding f of r (the "type":"finding" line), a new
+ * reference; NULL when out of memory. */
+json_t *out_finding_json(const vigil_target_result *r, const vigil_finding *f);
 
 /* "1.5 MiB" */
 void out_human_bytes(double bytes, char *buf, size_t cap);

@@ -163,7 +163,8 @@ int out_conn_hit(const vigil_conn_hit *h, void *user)
     return failed;
 }
 
-void out_logs_summary(out_writer *w, const vigil_logs_stats *st, const char *version)
+void out_logs_summary(out_writer *w, const vigil_logs_stats *st, uint64_t rule_files_refused,
+                      const char *version)
 {
     pthread_mutex_lock(&w->lock);
     if (w->format == OUT_JSONL) {
@@ -189,6 +190,7 @@ void out_logs_summary(out_writer *w, const vigil_logs_stats *st, const char *ver
         json_object_set_new(o, "hits_by_level", lv);
         json_object_set_new(o, "errors", json_integer((json_int_t)w->diag_errors));
         json_object_set_new(o, "warnings", json_integer((json_int_t)w->diag_warnings));
+        json_object_set_new(o, "rule_files_refused", json_integer((json_int_t)rule_files_refused));
         out_put_json_line(w, o);
         json_decref(o);
     } else {
@@ -207,10 +209,13 @@ void out_logs_summary(out_writer *w, const vigil_logs_stats *st, const char *ver
                 w->shown_findings, w->shown_by_level[VIGIL_LEVEL_ALERT],
                 w->shown_by_level[VIGIL_LEVEL_WARNING], w->shown_by_level[VIGIL_LEVEL_NOTICE],
                 w->shown_by_level[VIGIL_LEVEL_INFO]);
-        fprintf(w->fp,
-                "problems: %llu errors, %llu warnings (%llu unreadable, %llu binary skipped)\n",
+        fprintf(w->fp, "problems: %llu errors, %llu warnings (%llu unreadable, %llu binary skipped",
                 w->diag_errors, w->diag_warnings, (unsigned long long)st->unreadable,
                 (unsigned long long)st->binary_skipped);
+        if (rule_files_refused)
+            fprintf(w->fp, ", %llu rule file%s not loaded (broken)",
+                    (unsigned long long)rule_files_refused, rule_files_refused == 1 ? "" : "s");
+        fputs(")\n", w->fp);
     }
     fflush(w->fp);
     out_stream_note(w->fp);

@@ -20,7 +20,9 @@ void out_put_json_line(out_writer *w, json_t *o);
 int out_log_hit(const vigil_log_hit *h, void *user);
 int out_conn_hit(const vigil_conn_hit *h, void *user);
 
-void out_logs_summary(out_writer *w, const vigil_logs_stats *st, const char *version);
+/* rule_files_refused: rule files skipped as broken (vigil_engine_counts) */
+void out_logs_summary(out_writer *w, const vigil_logs_stats *st, uint64_t rule_files_refused,
+                      const char *version);
 void out_conns_summary(out_writer *w, size_t indicators, double seconds, const char *version);
 
 #endif

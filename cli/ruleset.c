@@ -129,14 +129,16 @@ static const char *default_cache_dir(void)
     return w > 0 && (size_t)w < sizeof dir ? dir : NULL;
 }
 
-int rule_args_use_bundled(rule_args *ra)
+int rule_args_use_bundled(rule_args *ra, const char *part)
 {
     if (ra->n > 0)
         return 0;
-    ra->bundled = cli_find_data("rules/cloudhopper");
+    char rel[64];
+    snprintf(rel, sizeof rel, "rules/cloudhopper%s%s", part != NULL ? "/" : "", part != NULL ? part : "");
+    ra->bundled = cli_find_data(rel);
     if (ra->bundled == NULL) {
-        fprintf(stderr, "vigil: no rules given and the bundled pack (rules/cloudhopper) was not "
-                        "found next to the program; use --rules PATH\n");
+        fprintf(stderr, "vigil: no rules given and the bundled pack (%s) was not "
+                        "found next to the program; use --rules PATH\n", rel);
         return -1;
     }
     return rule_args_option(ra, 'r', ra->bundled) == 1 ? 0 : -1;

@@ -54,8 +54,10 @@ void rule_args_free(rule_args *ra);
 const char *rule_args_default_mapping(void);
 
 /* With no rule option given, uses the bundled pack (rules/cloudhopper next
- * to the program or under PREFIX/share/vigil). 0 ok, -1 not found. */
-int rule_args_use_bundled(rule_args *ra);
+ * to the program or under PREFIX/share/vigil), or only its folder PART
+ * ("iocs": what `logs` and `connections` can use, so its Sigma rules'
+ * placeholder warnings do not reach a log hunt). 0 ok, -1 not found. */
+int rule_args_use_bundled(rule_args *ra, const char *part);
 
 /* Builds and freezes an engine from the options. Prints what went wrong and
  * returns NULL on failure. Diagnostics go to diag/user. */

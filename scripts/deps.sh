@@ -9,6 +9,8 @@ PKGS=(build-essential pkg-config
       zip unzip p7zip-full jq util-linux xz-utils bzip2 gzip tar time libevtx-utils
       scdoc debhelper dpkg-dev fakeroot lintian man-db binutils
       ansible openssh-server openssh-client python3
+      unbound bind9-utils bind9-dnsutils nftables squid dnsmasq-base publicsuffix
+      xxd chromium
       libtsk-dev sleuthkit libewf-dev ewf-tools ntfs-3g qemu-utils e2fsprogs fuse3)
 missing=()
 for p in "${PKGS[@]}"; do

@@ -91,6 +91,8 @@ typedef struct vigil_finding {
     size_t nevents;
     uint64_t count; /* CORRELATION: events, distinct values or rules counted */
     uint64_t line;  /* C2 in a text log: the 1-based line of the hit (0 otherwise) */
+    int has_value;  /* CORRELATION value_sum/value_avg/value_percentile: */
+    double value;   /* the sum, mean or share in percent the condition met */
 } vigil_finding;
 
 typedef struct vigil_target_result {

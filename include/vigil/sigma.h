@@ -112,6 +112,9 @@ const vigil_sigma_rule_info *vigil_sigma_ruleset_rule(const vigil_sigma_ruleset 
 
 vigil_status vigil_sigma_matcher_create(const vigil_sigma_ruleset *rs, vigil_sigma_matcher **out);
 void vigil_sigma_matcher_destroy(vigil_sigma_matcher *m); /* NULL is safe */
+/* Where match-time warnings go (a regex that hit PCRE2's limits, once per
+ * rule); none by default. */
+void vigil_sigma_matcher_set_diag(vigil_sigma_matcher *m, vigil_diag_fn fn, void *user);
 
 /* Runs every rule that can see this event; calls fn once per matching
  * rule (fn may be NULL). *nmatches (may be NULL) gets the match count. */
@@ -124,6 +127,8 @@ typedef struct vigil_sigma_match_stats {
     uint64_t candidates; /* rule evaluations after channel/EventID index */
     uint64_t evaluated;  /* rule evaluations after the prefilter */
     uint64_t matches;
+    uint64_t regex_limited;   /* regex tests PCRE2's JIT gave up on (decided another way) */
+    uint64_t regex_undecided; /* of those, the ones no way decided (taken as no match) */
 } vigil_sigma_match_stats;
 void vigil_sigma_matcher_get_stats(const vigil_sigma_matcher *m, vigil_sigma_match_stats *out);
 
@@ -146,6 +151,12 @@ typedef struct vigil_sigma_corr_result {
     int64_t last_ms;
     const vigil_sigma_corr_event *events; /* grouped events, by time */
     size_t nevents;
+    /* metric 1 (value_sum, value_avg, value_percentile): value is what the
+     * condition was tested on, the sum or mean of condition.field (count:
+     * the numbers added) or a value's share of the events in percent
+     * (count: events); metric 0: value is count */
+    int metric;
+    double value;
 } vigil_sigma_corr_result;
 
 typedef int (*vigil_sigma_corr_fn)(const vigil_sigma_corr_result *res, void *user);

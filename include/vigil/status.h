@@ -28,7 +28,9 @@ extern "C" {
     X(VIGIL_ERR_ABORTED, "aborted")                                                                \
     X(VIGIL_ERR_OVERFLOW, "size overflow")                                                         \
     X(VIGIL_ERR_ACCESS, "permission denied")                                                       \
-    X(VIGIL_ERR_THREAD, "thread error")
+    X(VIGIL_ERR_THREAD, "thread error")                                                            \
+    X(VIGIL_ERR_CHANGED, "changed since it was scanned")                                           \
+    X(VIGIL_ERR_EXISTS, "already exists")
 
 typedef enum {
 #define VIGIL_STATUS_ENUM_(name, msg) name,

@@ -6,6 +6,7 @@
 #ifndef VIGIL_VIGIL_H
 #define VIGIL_VIGIL_H
 
+#include "blocklist.h"
 #include "diag.h"
 #include "engine.h"
 #include "event.h"
@@ -13,6 +14,7 @@
 #include "finding.h"
 #include "intel.h"
 #include "logs.h"
+#include "quarantine.h"
 #include "scanner.h"
 #include "sigma.h"
 #include "status.h"

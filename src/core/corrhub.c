@@ -8,6 +8,7 @@
  * around feed is the simplest correct design. Finishing turns each
  * correlation result into a target result with one finding that lists the
  * grouped events, so callers render it like any other result. */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +147,8 @@ static int on_corr(const vigil_sigma_corr_result *res, void *user)
     f->events = evs;
     f->nevents = res->nevents;
     f->count = res->count;
+    f->has_value = res->metric && isfinite(res->value); /* JSON has no inf */
+    f->value = res->value;
 
     vigil_time_ms_format(res->first_ms, first, sizeof first);
     memset(&tr, 0, sizeof tr);

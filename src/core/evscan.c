@@ -61,6 +61,8 @@ vigil_status vigil_evscan_create(const vigil_sigma_ruleset *rs, const vigil_diag
     eo.threads = 1; /* the sweep already runs one target per thread */
     st = vigil_sigma_matcher_create(rs, &es->matcher);
     if (st == VIGIL_OK)
+        vigil_sigma_matcher_set_diag(es->matcher, forward_diag, es);
+    if (st == VIGIL_OK)
         st = vigil_evtx_parser_create(&eo, &es->evtx);
     if (st != VIGIL_OK) {
         vigil_evscan_destroy(es);

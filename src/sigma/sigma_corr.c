@@ -7,7 +7,19 @@
  * sorted by time and scanned with a window of `timespan` starting at each
  * event; a window that meets the condition becomes a result and the scan
  * resumes after it. Results of a correlation feed the correlations that
- * name it (chaining), deepest first. */
+ * name it (chaining), deepest first.
+ *
+ * The metric types (Sigma correlation specification 2.1): value_sum and
+ * value_avg add up / average the numbers of condition.field over the
+ * window's events (events whose field is absent or not a number do not
+ * count); value_percentile gives each value of condition.field its share
+ * of the window's events that carry the field, in percent, and the window
+ * meets the condition when one value's share does (the spec's example,
+ * `lte: 1`, finds a process name rarer than 1% of a computer's). These
+ * look only at windows that take in a new event: the tail of a window
+ * (down to a group's last event alone) would turn a mean over an hour
+ * into any one big value. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,8 +186,11 @@ vigil_status vigil_sigma_correlator_feed(vigil_sigma_correlator *c, const vigil_
 typedef struct item {
     const crec *rec;
     const char **key; /* group values */
-    const char *val;  /* value_count field */
-    int ref;          /* position in the correlation's rules */
+    const char *val;  /* condition.field */
+    double num;       /* val as a number (value_sum, value_avg) */
+    int has_num;
+    int ref;    /* position in the correlation's rules */
+    size_t vid; /* value_percentile: an id per distinct val in the group */
 } item;
 
 static int cmp_str(const char *a, const char *b)
@@ -271,6 +286,83 @@ static size_t count_distinct_refs(const item *it, size_t from, size_t to, size_t
     return n;
 }
 
+/* Sum of the numbers in it[from, to); *n gets how many there were. */
+static double sum_nums(const item *it, size_t from, size_t to, size_t *n)
+{
+    double sum = 0;
+    *n = 0;
+    for (size_t i = from; i < to; i++)
+        if (it[i].has_num) {
+            sum += it[i].num;
+            (*n)++;
+        }
+    return sum;
+}
+
+static int cmp_item_val(const void *pa, const void *pb, void *arg)
+{
+    const item *it = arg;
+    const item *a = &it[*(const size_t *)pa], *b = &it[*(const size_t *)pb];
+    if (a->val == NULL || b->val == NULL)
+        return (a->val == NULL) - (b->val == NULL);
+    return strcmp(a->val, b->val);
+}
+
+/* Numbers the distinct values of it[from, to) (vid, 1-based; 0: no value);
+ * gives the count of distinct values + 1, or 0 when out of memory. */
+static size_t number_values(item *it, size_t from, size_t to)
+{
+    size_t n = to - from;
+    size_t *ix = malloc((n ? n : 1) * sizeof *ix);
+    if (ix == NULL)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        ix[i] = from + i;
+    qsort_r(ix, n, sizeof *ix, cmp_item_val, it);
+    size_t next = 1;
+    for (size_t i = 0; i < n; i++) {
+        item *x = &it[ix[i]];
+        if (x->val == NULL) {
+            x->vid = 0;
+            continue;
+        }
+        if (i > 0 && it[ix[i - 1]].val != NULL && strcmp(it[ix[i - 1]].val, x->val) == 0)
+            x->vid = it[ix[i - 1]].vid;
+        else
+            x->vid = next++;
+    }
+    free(ix);
+    return next;
+}
+
+/* value_percentile over it[from, to): the share in percent of the first
+ * value whose share meets the condition (*hit 1), cnt holds nvid zeros and
+ * is left so. */
+static double percent_hit(const vigil_sg_rule *r, const item *it, size_t from, size_t to,
+                          size_t *cnt, int *hit)
+{
+    size_t n = 0;
+    double pct = 0;
+    *hit = 0;
+    for (size_t i = from; i < to; i++)
+        if (it[i].vid) {
+            cnt[it[i].vid]++;
+            n++;
+        }
+    for (size_t i = from; i < to; i++) {
+        size_t v = it[i].vid;
+        if (v == 0 || cnt[v] == 0)
+            continue;
+        double p = 100.0 * (double)cnt[v] / (double)n;
+        cnt[v] = 0; /* each value once */
+        if (!*hit && cond_ok(r, p)) {
+            *hit = 1;
+            pct = p;
+        }
+    }
+    return pct;
+}
+
 typedef struct emit_ctx {
     vigil_sigma_correlator *c;
     const vigil_sg_rule *r;
@@ -279,7 +371,8 @@ typedef struct emit_ctx {
     int stop;
 } emit_ctx;
 
-static vigil_status emit(emit_ctx *e, const item *it, size_t from, size_t to, uint64_t count)
+static vigil_status emit(emit_ctx *e, const item *it, size_t from, size_t to, uint64_t count,
+                         int metric, double value)
 {
     const vigil_sg_rule *r = e->r;
     vigil_sigma_correlator *c = e->c;
@@ -300,6 +393,8 @@ static vigil_status emit(emit_ctx *e, const item *it, size_t from, size_t to, ui
         .group_values = it[from].key,
         .ngroup = r->ngroup,
         .count = count,
+        .metric = metric,
+        .value = value,
         .first_ms = it[from].rec->t,
         .last_ms = it[to - 1].rec->t,
         .events = evs,
@@ -330,14 +425,49 @@ static vigil_status emit(emit_ctx *e, const item *it, size_t from, size_t to, ui
 static vigil_status run_group(emit_ctx *e, item *it, size_t from, size_t to)
 {
     const vigil_sg_rule *r = e->r;
-    size_t i = from;
-    while (i < to) {
+    size_t *cnt = NULL;
+    if (r->ctype == VIGIL_CT_VALUE_PERCENTILE) {
+        size_t nvid = number_values(it, from, to);
+        cnt = nvid ? calloc(nvid, sizeof *cnt) : NULL;
+        if (cnt == NULL)
+            return VIGIL_ERR_NOMEM;
+    }
+    int metric_type = r->ctype == VIGIL_CT_VALUE_SUM || r->ctype == VIGIL_CT_VALUE_AVG ||
+                      r->ctype == VIGIL_CT_VALUE_PERCENTILE;
+    vigil_status st = VIGIL_OK;
+    size_t i = from, last_end = from;
+    while (i < to && st == VIGIL_OK) {
         size_t j = i;
         while (j < to && it[j].rec->t - it[i].rec->t <= r->timespan_ms)
             j++;
+        if (metric_type && j <= last_end) {
+            /* a part of the window before: a mean or a share over fewer
+             * events (the group's last event alone) says nothing new */
+            i++;
+            continue;
+        }
+        last_end = j;
         size_t end = j;
         uint64_t count;
+        double value = 0;
+        int metric = 0, hit = 0;
         switch (r->ctype) {
+        case VIGIL_CT_VALUE_SUM:
+        case VIGIL_CT_VALUE_AVG: {
+            metric = 1;
+            size_t nnum;
+            value = sum_nums(it, i, j, &nnum);
+            count = nnum;
+            if (r->ctype == VIGIL_CT_VALUE_AVG && count > 0)
+                value /= (double)count;
+            hit = count > 0 && cond_ok(r, value);
+            break;
+        }
+        case VIGIL_CT_VALUE_PERCENTILE:
+            metric = 1;
+            value = percent_hit(r, it, i, j, cnt, &hit);
+            count = j - i;
+            break;
         case VIGIL_CT_EVENT_COUNT:
             count = j - i;
             break;
@@ -362,16 +492,19 @@ static vigil_status run_group(emit_ctx *e, item *it, size_t from, size_t to)
             break;
         }
         }
-        if (count > 0 && cond_ok(r, (double)count)) {
-            vigil_status st = emit(e, it, i, end, count);
-            if (st != VIGIL_OK)
-                return st;
+        if (!metric) {
+            value = (double)count;
+            hit = count > 0 && cond_ok(r, value);
+        }
+        if (hit) {
+            st = emit(e, it, i, end, count, metric, value);
             i = end > i ? end : i + 1;
         } else {
             i++;
         }
     }
-    return VIGIL_OK;
+    free(cnt);
+    return st;
 }
 
 static vigil_status run_correlation(vigil_sigma_correlator *c, const vigil_sg_rule *r,
@@ -408,8 +541,12 @@ static vigil_status run_correlation(vigil_sigma_correlator *c, const vigil_sg_ru
         it[m].key = keys + m * (r->ngroup + 1);
         for (size_t g = 0; g < r->ngroup; g++)
             it[m].key[g] = rec_val(c, rec, resolve_alias(r, r->ref_rules[ref], r->group_by[g]));
-        if (r->value_field != NULL)
+        if (r->value_field != NULL) {
             it[m].val = rec_val(c, rec, r->value_field);
+            it[m].has_num = it[m].val != NULL &&
+                            vigil_sg_parse_number(it[m].val, &it[m].num) == 0 &&
+                            isfinite(it[m].num);
+        }
         m++;
     }
     /* records may move when results are appended: copy them first */

@@ -7,6 +7,7 @@
 #ifndef VIGIL_SIGMA_INT_H
 #define VIGIL_SIGMA_INT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -101,6 +102,10 @@ typedef struct vigil_sg_value {
     double num;
     int exists;
     const char *ref; /* FIELDREF: other field name */
+    /* RE: the pattern and its i/m/s bits (1/2/4), for sigma_relimit.c */
+    const char *re_src;
+    size_t re_srclen;
+    int re_flags;
 } vigil_sg_value;
 
 /* Alternatives of one rule value (windash/base64offset make several). */
@@ -190,6 +195,8 @@ typedef struct vigil_sg_compile_ctx {
     uint64_t err_line;
     char note[256]; /* a warning about a rule that still compiled (reported by the caller) */
     int note_info;  /* the note is informational only (shown on request) */
+    /* the unset placeholders met, "%A%, %B%" */
+    char unset[160];
 } vigil_sg_compile_ctx;
 
 /* Compiles a `detection` map (and the condition inside it). */
@@ -311,10 +318,28 @@ char *vigil_sg_read_file(const char *path, size_t max, size_t *len, vigil_status
 vigil_status vigil_sg_placeholders_load(vigil_arena *a, const vigil_diag_sink *sink,
                                         vigil_sg_placeholders *ph, const char *path);
 
+/* ---- regexes PCRE2 gave up on (sigma_relimit.c) ---- */
+
+typedef struct vigil_sg_relimit vigil_sg_relimit;
+vigil_sg_relimit *vigil_sg_relimit_create(void);
+void vigil_sg_relimit_destroy(vigil_sg_relimit *x); /* NULL is safe */
+/* Decides v's regex on s[0..len) after PCRE2's JIT returned a limit error:
+ * 1 match, 0 none, -1 undecided (every way gave up). md: v->re's size. */
+int vigil_sg_relimit_match(vigil_sg_relimit *x, const vigil_sg_value *v, const char *s, size_t len,
+                           pcre2_match_data *md);
+
 /* ---- rules (sigma_rules.c) ---- */
 
 enum { VIGIL_SR_DETECTION, VIGIL_SR_CORRELATION, VIGIL_SR_FILTER };
-enum { VIGIL_CT_EVENT_COUNT, VIGIL_CT_VALUE_COUNT, VIGIL_CT_TEMPORAL, VIGIL_CT_TEMPORAL_ORDERED };
+enum {
+    VIGIL_CT_EVENT_COUNT,
+    VIGIL_CT_VALUE_COUNT,
+    VIGIL_CT_TEMPORAL,
+    VIGIL_CT_TEMPORAL_ORDERED,
+    VIGIL_CT_VALUE_SUM,       /* sum of a numeric field */
+    VIGIL_CT_VALUE_AVG,       /* mean of a numeric field */
+    VIGIL_CT_VALUE_PERCENTILE /* a value's share of the events, in percent */
+};
 
 typedef struct vigil_sg_alias {
     const char *alias, *rule, *field;
@@ -357,6 +382,10 @@ struct vigil_sg_rule {
     const char *value_field;
     int corr_used; /* referenced by a correlation */
     int generate;  /* correlation: referenced rules also report on their own */
+    /* a regex of the rule hit PCRE2's limits: warned once (sigma_match.c) */
+    atomic_int re_warned;
+    /* "%A%, %B%": placeholders it uses that have no values (sigma_inactive.c) */
+    const char *ph_unset;
     /* prefilter: the rule's first slot and clause count (vigil_sg_pf_code);
      * the rule is evaluated only if every clause's literals were hit; see
      * sigma_pfneed.c and sigma_prefilter.c */
@@ -364,6 +393,14 @@ struct vigil_sg_rule {
 };
 
 /* The frozen ruleset. */
+/* ---- rules an unset placeholder switched off (sigma_inactive.c) ---- */
+
+/* 1 if r's condition can never hold (a detection whose placeholders have
+ * no values; a correlation whose rules are all inactive). */
+int vigil_sg_rule_inactive(const vigil_sg_rule *r, int depth);
+/* Warns once naming the inactive rules, and (info) those missing a filter. */
+void vigil_sg_report_inactive(const vigil_diag_sink *sink, vigil_sg_rule **rules, size_t n);
+
 struct vigil_sigma_ruleset {
     vigil_arena arena;
     vigil_sg_rule **rules; /* detections and correlations, load order */

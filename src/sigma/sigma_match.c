@@ -8,6 +8,7 @@
  * frozen ruleset serves every thread. */
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +26,9 @@ struct vigil_sigma_matcher {
     const vigil_sigma_ruleset *rs;
     signed char *cache; /* per search: -1 unknown, 0, 1 */
     pcre2_match_data *md;
+    vigil_sg_relimit *relimit; /* created when a regex first hits PCRE2's limits */
+    const vigil_sg_rule *rule; /* the rule being evaluated (for diagnostics) */
+    vigil_diag_sink diag;
     const vigil_field *mf[MAX_MATCHED_FIELDS];
     size_t nmf;
     int recording;
@@ -383,11 +387,43 @@ static int num_cmp(int op, double a, double b)
     }
 }
 
+/* v's regex on s after PCRE2's JIT gave up with error rc (a padded value):
+ * decided by sigma_relimit.c; the rule's first such event is warned about
+ * (a value long enough for this is itself worth a look). */
+static int re_limited(vigil_sigma_matcher *m, const vigil_sg_value *v, const char *s, size_t len,
+                      const vigil_event *ev, int rc)
+{
+    if (m->relimit == NULL)
+        m->relimit = vigil_sg_relimit_create();
+    int r = vigil_sg_relimit_match(m->relimit, v, s, len, m->md);
+    m->stats.regex_limited++;
+    if (r < 0)
+        m->stats.regex_undecided++;
+    if (m->rule != NULL && m->diag.fn != NULL &&
+        atomic_exchange(&((vigil_sg_rule *)m->rule)->re_warned, 1) == 0) {
+        PCRE2_UCHAR why[96];
+        if (pcre2_get_error_message(rc, why, sizeof why) < 0)
+            snprintf((char *)why, sizeof why, "error %d", rc);
+        const char *title = m->rule->info.title ? m->rule->info.title : "?";
+        vigil_diagf(&m->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_LIMIT, ev->source, 0,
+                    "Sigma rule '%.200s' (%.64s): record %llu: a regex gave up on a value of %zu "
+                    "bytes (%s); %s (warned once per rule)",
+                    title, m->rule->info.id ? m->rule->info.id : "-",
+                    (unsigned long long)ev->record_id, len, (const char *)why,
+                    r < 0   ? "undecided, taken as no match"
+                    : r > 0 ? "decided another way: it matches"
+                            : "decided another way: no match");
+    }
+    return r > 0;
+}
+
 static int value_match(vigil_sigma_matcher *m, const vigil_sg_value *v, const vigil_field *f,
                        const vigil_event *ev, const vigil_sg_branch *br, int timepart)
 {
+    /* null: the field is absent or a JSON null; an empty string is '' (SigmaHQ
+     * rules test the two apart, e.g. the firewall "rule added" filters) */
     if (v->kind == VIGIL_VK_NULL)
-        return f == NULL || f->is_null || f->value_len == 0;
+        return f == NULL || f->is_null;
     if (f == NULL)
         return 0;
     const char *s = f->value ? f->value : "";
@@ -408,7 +444,10 @@ static int value_match(vigil_sigma_matcher *m, const vigil_sg_value *v, const vi
         }
         if (v->pat.ntoks > 0 && vigil_sg_re_glob_applies(s, len))
             return vigil_sg_pattern_match(&v->pat, s, len);
-        return pcre2_match(v->re, (PCRE2_SPTR)s, len, 0, 0, m->md, NULL) >= 0;
+        int rc = pcre2_match(v->re, (PCRE2_SPTR)s, len, 0, 0, m->md, NULL);
+        if (rc >= 0 || rc == PCRE2_ERROR_NOMATCH)
+            return rc >= 0;
+        return re_limited(m, v, s, len, ev, rc);
     }
     case VIGIL_VK_CIDR:
         return vigil_sg_cidr_match(v, s, len);
@@ -467,6 +506,8 @@ static void record_field(vigil_sigma_matcher *m, const vigil_field *f)
 static int group_match(vigil_sigma_matcher *m, const vigil_sg_alts *g, const vigil_field *f,
                        const vigil_event *ev, const vigil_sg_branch *br, int timepart)
 {
+    if (f != NULL && f->is_null)
+        f = NULL; /* a JSON null has no value: only `null` matches it, not '' */
     if (g->ix != NULL) {
         /* the indexed values need a field; the others are tried in turn */
         if (f != NULL &&
@@ -639,6 +680,7 @@ void vigil_sigma_matcher_destroy(vigil_sigma_matcher *m)
         return;
     free(m->cache);
     pcre2_match_data_free(m->md);
+    vigil_sg_relimit_destroy(m->relimit);
     for (size_t i = 0; i < FTC; i++) {
         vigil_sg_names_free(&m->ftc[i].names);
         free(m->ftc[i].ft);
@@ -648,6 +690,14 @@ void vigil_sigma_matcher_destroy(vigil_sigma_matcher *m)
     free(m->pick);
     vigil_sg_pf_scratch_destroy(m->pf);
     free(m);
+}
+
+void vigil_sigma_matcher_set_diag(vigil_sigma_matcher *m, vigil_diag_fn fn, void *user)
+{
+    if (m == NULL)
+        return;
+    m->diag.fn = fn;
+    m->diag.user = user;
 }
 
 void vigil_sigma_matcher_get_stats(const vigil_sigma_matcher *m, vigil_sigma_match_stats *out)
@@ -665,6 +715,7 @@ static int run_cand(vigil_sigma_matcher *m, const vigil_sg_cand *c, const vigil_
                     vigil_sigma_match_fn fn, void *user, size_t *count)
 {
     const vigil_sg_rule *r = c->rule;
+    m->rule = r;
     m->stats.evaluated++;
     m->nmf = 0;
     m->recording = 1;

@@ -244,9 +244,14 @@ static vigil_status compile_correlation(doc_ctx *d, const vigil_ynode *doc, vigi
         r->ctype = VIGIL_CT_TEMPORAL;
     else if (strcmp(type, "temporal_ordered") == 0)
         r->ctype = VIGIL_CT_TEMPORAL_ORDERED;
+    else if (strcmp(type, "value_sum") == 0)
+        r->ctype = VIGIL_CT_VALUE_SUM;
+    else if (strcmp(type, "value_avg") == 0)
+        r->ctype = VIGIL_CT_VALUE_AVG;
+    else if (strcmp(type, "value_percentile") == 0)
+        r->ctype = VIGIL_CT_VALUE_PERCENTILE;
     else
-        return refuse(d, "unsupported correlation type (value_sum/avg/percentile are not "
-                         "implemented)");
+        return refuse(d, "unsupported correlation type");
     vigil_status st = meta_list(a, c, "rules", (const char *const **)&r->refs, &r->nrefs);
     if (st != VIGIL_OK)
         return st;
@@ -298,12 +303,15 @@ static vigil_status compile_correlation(doc_ctx *d, const vigil_ynode *doc, vigi
     } else if (cond != NULL) {
         return refuse(d, "correlation condition is not a map");
     }
-    if (r->ctype == VIGIL_CT_EVENT_COUNT || r->ctype == VIGIL_CT_VALUE_COUNT) {
-        if (r->nconds == 0 && !r->cond_neq)
-            return refuse(d, "event_count/value_count correlation needs a condition");
+    int temporal = r->ctype == VIGIL_CT_TEMPORAL || r->ctype == VIGIL_CT_TEMPORAL_ORDERED;
+    if (!temporal && r->nconds == 0 && !r->cond_neq) {
+        snprintf(d->reason, sizeof d->reason, "%s correlation needs a condition", type);
+        return VIGIL_ERR_RULE;
     }
-    if (r->ctype == VIGIL_CT_VALUE_COUNT && r->value_field == NULL)
-        return refuse(d, "value_count correlation needs condition.field");
+    if (!temporal && r->ctype != VIGIL_CT_EVENT_COUNT && r->value_field == NULL) {
+        snprintf(d->reason, sizeof d->reason, "%s correlation needs condition.field", type);
+        return VIGIL_ERR_RULE;
+    }
     if ((r->ctype == VIGIL_CT_TEMPORAL || r->ctype == VIGIL_CT_TEMPORAL_ORDERED) &&
         r->nconds == 0 && !r->cond_neq) {
         r->cond_ops[0] = VIGIL_NUM_GTE;
@@ -402,6 +410,8 @@ static vigil_status compile_doc(doc_ctx *d, const vigil_ynode *doc, vigil_sg_rul
     if (cx.note[0])
         vigil_diagf(&d->b->sink, cx.note_info ? VIGIL_DIAG_INFO : VIGIL_DIAG_WARNING,
                     VIGIL_ERR_RULE, d->source, d->line, "'%s': %s", r->info.title, cx.note);
+    if (cx.unset[0] && (r->ph_unset = vigil_arena_strdup(a, cx.unset)) == NULL)
+        return VIGIL_ERR_NOMEM;
     *out = r;
     return VIGIL_OK;
 }
@@ -730,6 +740,7 @@ vigil_status vigil_sigma_builder_build(vigil_sigma_builder *b, vigil_sigma_rules
     }
     rs->nrules = n;
     rs->nfilters = b->filters.n;
+    vigil_sg_report_inactive(&b->sink, rs->rules, n);
     if (rs->counts.rules == 0 && rs->counts.correlations == 0)
         return VIGIL_ERR_NO_RULES;
     vigil_status st = b->no_prefilter ? VIGIL_OK : vigil_sg_prefilter_build(rs);

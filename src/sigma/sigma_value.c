@@ -151,6 +151,13 @@ static vigil_status parse_sigma_string(vigil_sg_compile_ctx *cx, const char *s, 
                      * pack written for sites to fill in; a set that lacks this name is
                      * more likely a mistake */
                     cx->note_info = ph == NULL || ph->n == 0;
+                    char name[72];
+                    snprintf(name, sizeof name, "%%%.*s%%", (int)(nl > 64 ? 64 : nl), s + i + 1);
+                    if (strstr(cx->unset, name) == NULL) {
+                        size_t ul = strlen(cx->unset);
+                        snprintf(cx->unset + ul, sizeof cx->unset - ul, "%s%s", ul ? ", " : "",
+                                 name);
+                    }
                     return VIGIL_OK;
                 }
                 vlist vals = {0};
@@ -537,6 +544,9 @@ static vigil_status compile_re(vigil_sg_compile_ctx *cx, const char *s, size_t l
     (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
     v->kind = VIGIL_VK_RE;
     v->re = re;
+    v->re_src = vigil_arena_strndup(cx->arena, s, len);
+    v->re_srclen = v->re_src != NULL ? len : 0;
+    v->re_flags = flags;
     if (!(flags & 2) && vigil_sg_re_glob(cx->arena, s, len, flags & 1, &v->pat) < 0)
         return VIGIL_ERR_NOMEM;
     char lit[128];

@@ -72,7 +72,7 @@ for cmd in scan rules evtx logs connections iocs quarantine report; do
     expect_eq "vigil-$cmd(1) has every --help option" "$missing" ""
 done
 expect_eq "vigil(1) names every command" \
-    "$(for c in scan rules evtx logs connections iocs; do grep -q "^\*$c\*" "$VIGIL_ROOT/docs/man/vigil.1.scd" || echo "$c"; done)" ""
+    "$(for c in scan rules evtx logs connections iocs quarantine report; do grep -q "^\*$c\*" "$VIGIL_ROOT/docs/man/vigil.1.scd" || echo "$c"; done)" ""
 
 make -s -C "$VIGIL_ROOT" uninstall BUILD="$VIGIL_BUILD" DESTDIR="$root" PREFIX=$prefix > "$TMP/log" 2>&1
 expect_eq "make uninstall exit 0" "$?" "0"

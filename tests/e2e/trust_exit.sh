@@ -128,8 +128,11 @@ expect_eq "broken rule file, findings: exit 1" "$?" "1"
 "$VIGIL" scan -q --strict -r "$TMP/mixed" "$TMP/clean.txt" > /dev/null 2>&1
 expect_eq "broken rule file, --strict: exit 2" "$?" "2"
 cp "$I/test-c2-iocs.txt" "$TMP/mixed/"
-"$VIGIL" logs -r "$TMP/mixed" "$TMP/clean.txt" > /dev/null 2> "$TMP/err"
+"$VIGIL" logs -r "$TMP/mixed" "$TMP/clean.txt" > "$TMP/out" 2> "$TMP/err"
 expect_eq "logs, broken rule file, nothing found: exit 2" "$?" "2"
+expect_eq "logs, broken rule file: in the summary" "$(grep -c '^problems: .*, 1 rule file not loaded (broken))$' "$TMP/out")" "1"
+"$VIGIL" logs -f jsonl -r "$TMP/mixed" "$TMP/clean.txt" 2> /dev/null > "$TMP/out"
+expect_eq "logs, broken rule file: in the JSON summary" "$(jq -r 'select(.type=="summary") | .rule_files_refused' "$TMP/out")" "1"
 expect_eq "logs, broken rule file: last message" "$(tail -1 "$TMP/err")" \
     "vigil logs: nothing found, but 1 rule file could not be loaded"
 
@@ -200,8 +203,7 @@ for _ in $(seq 1 600); do
     kill -0 "$pid" 2> /dev/null || break
     sleep 0.05
 done
-kill -KILL "$pid" 2> /dev/null
-wait "$pid" 2> /dev/null
+{ kill -KILL "$pid"; wait "$pid"; } 2> /dev/null
 if grep -q '"type":"summary"' "$TMP/killed.jsonl"; then
     echo "note: the sweep ended before it was killed; the check below is weaker"
 fi

@@ -29,7 +29,7 @@ rc=$?
 expect_eq "apt install ./vigil_*.deb" "$rc" "0"
 expect_eq "/usr/bin/vigil installed" "$(command -v vigil)" "/usr/bin/vigil"
 expect_eq "vigil version" "$(/usr/bin/vigil version)" "vigil $(sed -n 's/^#define VIGIL_VERSION "\(.*\)"/\1/p' "$root/include/vigil/vigil.h")"
-for page in vigil vigil-scan vigil-logs vigil-rules vigil-iocs vigil-evtx vigil-connections; do
+for page in vigil vigil-scan vigil-logs vigil-rules vigil-iocs vigil-evtx vigil-connections vigil-quarantine vigil-report; do
     expect_eq "man -w $page" "$(man -w "$page" 2>/dev/null)" "/usr/share/man/man1/$page.1.gz"
 done
 expect_eq "man vigil-scan renders" "$(MANPAGER=cat man vigil-scan 2>/dev/null | grep -c -- '--max-size')" "1"

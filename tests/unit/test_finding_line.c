@@ -14,6 +14,12 @@
 #include "../../cli/output.c"
 #include "../../cli/outstream.c"
 #include "../../cli/text_escape.c"
+/* output.c's CSV rows and run record */
+#include "../../cli/output_csv.c"
+#include "../../cli/report_row.c"
+#include "../../cli/run_info.c"
+#include "../../cli/text_summary.c"
+#include "../../cli/progress_estimate.c"
 #include "test.h"
 
 #include <limits.h>

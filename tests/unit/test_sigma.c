@@ -161,18 +161,81 @@ static void test_null_empty_exists(void)
     vigil_sigma_ruleset *rs = rule("  a:\n    E: 1\n  f:\n    F: null\n  condition: a and f");
     CHECK_EQ_INT(matchv(rs, EV("E", "1")), 1);            /* absent */
     CHECK_EQ_INT(matchv(rs, EV("E", "1", "F", NULL)), 1); /* null */
-    CHECK_EQ_INT(matchv(rs, EV("E", "1", "F", "")), 1);
+    CHECK_EQ_INT(matchv(rs, EV("E", "1", "F", "")), 0);   /* '' is not null */
     CHECK_EQ_INT(matchv(rs, EV("E", "1", "F", "x")), 0);
     vigil_sigma_ruleset_destroy(rs);
     rs = rule("  a:\n    E: 1\n  f:\n    F: ''\n  condition: a and f");
     CHECK_EQ_INT(matchv(rs, EV("E", "1", "F", "")), 1);
     CHECK_EQ_INT(matchv(rs, EV("E", "1")), 0);
+    CHECK_EQ_INT(matchv(rs, EV("E", "1", "F", NULL)), 0); /* null is not '' */
     CHECK_EQ_INT(matchv(rs, EV("E", "1", "F", "x")), 0);
     vigil_sigma_ruleset_destroy(rs);
     rs = rule("  a:\n    F|exists: true\n  b:\n    G|exists: false\n  condition: a and b");
     CHECK_EQ_INT(matchv(rs, EV("F", "")), 1);
     CHECK_EQ_INT(matchv(rs, EV("F", "", "G", "1")), 0);
     CHECK_EQ_INT(matchv(rs, EV("H", "")), 0);
+    vigil_sigma_ruleset_destroy(rs);
+}
+
+typedef struct json_hits {
+    vigil_sigma_matcher *m;
+    size_t hits;
+} json_hits;
+
+static int on_json_match(const vigil_event *ev, void *user)
+{
+    json_hits *h = user;
+    size_t cnt = 0;
+    if (vigil_sigma_matcher_match(h->m, ev, NULL, NULL, &cnt) == VIGIL_OK)
+        h->hits += cnt;
+    return 0;
+}
+
+/* Matches JSON text (one event) and gives the number of rules hit. */
+static int match_json(vigil_sigma_ruleset *rs, const char *json)
+{
+    json_hits h = {0};
+    if (rs == NULL || vigil_sigma_matcher_create(rs, &h.m) != VIGIL_OK)
+        return -1;
+    vigil_status st =
+        vigil_sigma_json_events("t.json", json, strlen(json), on_json_match, &h, NULL, NULL);
+    vigil_sigma_matcher_destroy(h.m);
+    return st == VIGIL_OK ? (int)h.hits : -1;
+}
+
+/* SigmaHQ's firewall "rule added" rule keeps both filters: `null` drops an
+ * event without ApplicationPath, '' only a service's empty path. An empty
+ * path from another program is a true positive (it matched null before). */
+static void test_null_vs_empty_firewall(void)
+{
+    vigil_sigma_ruleset *rs =
+        rule("  selection:\n    EventID: 2004\n"
+             "  filter_main_null:\n    ApplicationPath: null\n"
+             "  filter_optional_no_path:\n"
+             "    ModifyingApplication: 'C:\\Windows\\System32\\svchost.exe'\n"
+             "    ApplicationPath: ''\n"
+             "  condition: selection and not 1 of filter_main_* and not 1 of filter_optional_*");
+    CHECK(rs != NULL);
+    /* empty path, modified by an unknown program: reported */
+    CHECK_EQ_INT(match_json(rs, "{\"EventID\":2004,\"ApplicationPath\":\"\","
+                                "\"ModifyingApplication\":\"C:\\\\x\\\\evil.exe\"}"),
+                 1);
+    /* absent or JSON null path: filtered */
+    CHECK_EQ_INT(match_json(rs, "{\"EventID\":2004,\"ModifyingApplication\":\"e.exe\"}"), 0);
+    CHECK_EQ_INT(match_json(rs, "{\"EventID\":2004,\"ApplicationPath\":null,"
+                                "\"ModifyingApplication\":\"e.exe\"}"),
+                 0);
+    /* empty path from svchost: the optional filter */
+    CHECK_EQ_INT(
+        match_json(rs, "{\"EventID\":2004,\"ApplicationPath\":\"\","
+                       "\"ModifyingApplication\":\"C:\\\\Windows\\\\System32\\\\svchost.exe\"}"),
+        0);
+    /* a JSON null is not '': svchost with a null path is filtered by null only */
+    vigil_sigma_ruleset_destroy(rs);
+    rs = rule("  a:\n    F: ''\n  condition: a");
+    CHECK_EQ_INT(match_json(rs, "{\"F\":null}"), 0);
+    CHECK_EQ_INT(match_json(rs, "{\"F\":\"\"}"), 1);
+    CHECK_EQ_INT(match_json(rs, "{\"G\":\"\"}"), 0);
     vigil_sigma_ruleset_destroy(rs);
 }
 
@@ -460,7 +523,10 @@ static void test_fieldref_expand(void)
     ndiags = 0;
     rs = rule("  a:\n    A|expand: '%admins%'\n  condition: a");
     CHECK(rs != NULL);
-    CHECK(strstr(last_diag, "placeholder %admins% has no values") != NULL);
+    /* the per-rule note, then the ruleset's warning naming the rule */
+    CHECK_EQ_INT(ndiags, 2);
+    CHECK(strstr(last_diag, "1 Sigma rule is inactive (can never report): placeholders they "
+                            "use have no values (%admins%;") == last_diag);
     CHECK_EQ_INT(matchv(rs, EV("A", "%admins%")), 0);
     CHECK_EQ_INT(matchv(rs, EV("A", "")), 0);
     vigil_sigma_ruleset_destroy(rs);
@@ -635,6 +701,7 @@ int main(void)
     TEST_RUN(test_contains_starts_ends);
     TEST_RUN(test_wildcards_and_escapes);
     TEST_RUN(test_null_empty_exists);
+    TEST_RUN(test_null_vs_empty_firewall);
     TEST_RUN(test_neq_re);
     TEST_RUN(test_re_as_glob);
     TEST_RUN(test_long_value_lists);
