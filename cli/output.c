@@ -703,7 +703,9 @@ static void write_not_opened(FILE *fp, const out_summary *s)
         fprintf(fp, "cut short: %llu archive%s stopped at the bomb or member count limits\n",
                 (unsigned long long)sc->archives_cut, sc->archives_cut == 1 ? "" : "s");
     if (sc->images_not_opened)
-        fprintf(fp, "not opened: %llu disk image%s inside archives (name, hash and YARA checked)\n",
+        fprintf(fp,
+                "not opened: %llu disk image%s inside archives or images (name, hash and YARA "
+                "checked)\n",
                 (unsigned long long)sc->images_not_opened, sc->images_not_opened == 1 ? "" : "s");
 }
 
@@ -790,7 +792,8 @@ void out_write_summary(out_writer *w, const out_summary *s)
     } else {
         char files[32], bytes[32], rate[32], y[32], h[32], f[32], c[32], sg[32];
         const char *b = w->color ? C_BOLD : "", *z = w->color ? C_RESET : "";
-        with_commas(st->scan.targets - st->scan.members - st->scan.image_files, files, sizeof files);
+        with_commas(st->scan.targets - st->scan.members - st->scan.image_files, files,
+                    sizeof files);
         out_human_bytes((double)st->scan.bytes, bytes, sizeof bytes);
         out_human_bytes(st->seconds > 0 ? (double)st->scan.bytes / st->seconds : 0, rate,
                         sizeof rate);

@@ -548,8 +548,8 @@ static vigil_status open_image_memory(vigil_scanner *s, const target *t, const u
     m.outer = t;
     m.in_image = 1;
     lim.mtime = &m.mtime;
-    st = vigil_image_walk_memory(data, len, t->path, &lim, &s->diag, on_member, &image_big, &m,
-                                 &ws);
+    st =
+        vigil_image_walk_memory(data, len, t->path, &lim, &s->diag, on_member, &image_big, &m, &ws);
     free(m.big.path);
     if (st == VIGIL_ERR_UNSUPPORTED)
         return VIGIL_OK; /* nothing in it could be read: its bytes were scanned */
@@ -653,8 +653,8 @@ static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t
     if (vigil_archive_sniff(data, len)) {
         st = open_archive(s, t, data, len);
     } else if (!t->image_tried) {
-        vigil_image_kind kind =
-            vigil_image_sniff(data, len, len >= 512 ? data + len - 512 : NULL, len >= 512 ? 512 : 0);
+        vigil_image_kind kind = vigil_image_sniff(data, len, len >= 512 ? data + len - 512 : NULL,
+                                                  len >= 512 ? 512 : 0);
         if (kind != VIGIL_IMAGE_NONE)
             st = open_image_memory(s, t, data, len, kind);
     }

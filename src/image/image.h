@@ -58,12 +58,12 @@ typedef struct vigil_image_big_fns {
 #define VIGIL_IMAGE_MAX_DIR_DEPTH 256u
 
 typedef struct vigil_image_limits {
-    uint64_t max_file_size;  /* bigger files go to big; 0 = 256 MiB */
-    uint64_t max_hash_size;  /* bigger files: begin/end only; 0 = 1 GiB */
-    uint64_t max_files;      /* files and streams delivered per image; 0 = default */
-    volatile int *cancel;    /* polled between reads; may be NULL */
-    int64_t *mtime;          /* when set, the modification time (Unix seconds) of the file
-                                being delivered is stored here before its callbacks */
+    uint64_t max_file_size; /* bigger files go to big; 0 = 256 MiB */
+    uint64_t max_hash_size; /* bigger files: begin/end only; 0 = 1 GiB */
+    uint64_t max_files;     /* files and streams delivered per image; 0 = default */
+    volatile int *cancel;   /* polled between reads; may be NULL */
+    int64_t *mtime;         /* when set, the modification time (Unix seconds) of the file
+                               being delivered is stored here before its callbacks */
 } vigil_image_limits;
 
 typedef struct vigil_image_walk_stats {
@@ -97,9 +97,8 @@ vigil_status vigil_image_walk_file(const char *path, const char *display,
 /* The same over a raw image in memory (one inside an archive, or a fuzzer's
  * input); E01/VMDK/VHD need their files and are not read from memory. */
 vigil_status vigil_image_walk_memory(const uint8_t *data, size_t len, const char *display,
-                                     const vigil_image_limits *limits,
-                                     const vigil_diag_sink *diag, vigil_image_file_fn cb,
-                                     const vigil_image_big_fns *big, void *user,
-                                     vigil_image_walk_stats *stats);
+                                     const vigil_image_limits *limits, const vigil_diag_sink *diag,
+                                     vigil_image_file_fn cb, const vigil_image_big_fns *big,
+                                     void *user, vigil_image_walk_stats *stats);
 
 #endif

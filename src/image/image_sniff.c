@@ -80,16 +80,16 @@ vigil_image_kind vigil_image_sniff(const uint8_t *head, size_t headlen, const ui
         return VIGIL_IMAGE_NONE;
     if (at(head, headlen, 0, "EVF\x09\x0d\x0a\xff\x00", 8))
         return headlen >= 11 && head[8] == 1 && le16(head + 9) == 1 ? VIGIL_IMAGE_E01
-                                                                      : VIGIL_IMAGE_NONE;
+                                                                    : VIGIL_IMAGE_NONE;
     if (at(head, headlen, 0, "KDMV", 4) || at(head, headlen, 0, "# Disk DescriptorFile", 21))
         return VIGIL_IMAGE_VMDK;
     if (at(head, headlen, 0, "vhdxfile", 8))
         return VIGIL_IMAGE_VHDX;
-    if (at(head, headlen, 0, "conectix", 8) || at(tail, taillen, taillen >= 512 ? taillen - 512 : 0,
-                                                  "conectix", 8))
+    if (at(head, headlen, 0, "conectix", 8) ||
+        at(tail, taillen, taillen >= 512 ? taillen - 512 : 0, "conectix", 8))
         return VIGIL_IMAGE_VHD;
-    if (at(head, headlen, 512, "EFI PART", 8) || (at(head, headlen, 3, "NTFS    ", 8) &&
-                                                  boot_signature(head, headlen)) ||
+    if (at(head, headlen, 512, "EFI PART", 8) ||
+        (at(head, headlen, 3, "NTFS    ", 8) && boot_signature(head, headlen)) ||
         fat_boot(head, headlen) || mbr_table(head, headlen) || ext_super(head, headlen))
         return VIGIL_IMAGE_RAW;
     return VIGIL_IMAGE_NONE;

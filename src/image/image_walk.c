@@ -29,7 +29,7 @@ typedef struct walk {
     void *user;
     vigil_image_walk_stats *st;
     TSK_FS_INFO *fs;
-    const char *volume;        /* "p2/" or "" */
+    const char *volume; /* "p2/" or "" */
     TSK_INUM_T ancestors[VIGIL_IMAGE_MAX_DIR_DEPTH];
     uint8_t *buf;
     size_t cap;
@@ -347,8 +347,7 @@ static void walk_volume(walk *w, TSK_IMG_INFO *img, const TSK_VS_PART_INFO *part
                            where[0] ? label_for(w, where) : w->display, (uint64_t)off,
                            "cannot read the file system at offset %lld: %s; not swept",
                            (long long)off,
-                           e == TSK_ERR_FS_CORRUPT ? "damaged boot sector or superblock"
-                                                   : reason);
+                           e == TSK_ERR_FS_CORRUPT ? "damaged boot sector or superblock" : reason);
         tsk_error_reset();
         return;
     }
@@ -474,10 +473,9 @@ static void mem_stat(TSK_IMG_INFO *img, FILE *fp)
 }
 
 vigil_status vigil_image_walk_memory(const uint8_t *data, size_t len, const char *display,
-                                     const vigil_image_limits *limits,
-                                     const vigil_diag_sink *diag, vigil_image_file_fn cb,
-                                     const vigil_image_big_fns *big, void *user,
-                                     vigil_image_walk_stats *stats)
+                                     const vigil_image_limits *limits, const vigil_diag_sink *diag,
+                                     vigil_image_file_fn cb, const vigil_image_big_fns *big,
+                                     void *user, vigil_image_walk_stats *stats)
 {
     mem_img *m;
     TSK_IMG_INFO *img;
