@@ -15,6 +15,7 @@
 #include "json_line.h"
 #include "output.h"
 #include "scan_quarantine.h"
+#include "text_escape.h"
 #include "vigil/vigil.h"
 
 typedef struct q_args {
@@ -83,7 +84,7 @@ static void print_item_text(const vigil_quarantine_item *it, void *user)
     human_size(it->size, size, sizeof size);
     printf("%-26s %-20s %-7s %5d %10s  ", it->id, it->quarantined_at ? it->quarantined_at : "-",
            it->level ? it->level : "-", it->score, size);
-    quarantine_put_text(stdout, it->path);
+    text_escape_puts(stdout, it->path);
     putchar('\n');
 }
 
@@ -102,13 +103,13 @@ static void print_item_show(const vigil_quarantine_item *it, void *user)
     if (gmtime_r(&t, &tm) != NULL)
         strftime(mtime, sizeof mtime, "%Y-%m-%dT%H:%M:%SZ", &tm);
     printf("id           %s\npath         ", it->id);
-    quarantine_put_text(stdout, it->path);
+    text_escape_puts(stdout, it->path);
     printf("\nsize         %llu\nmode         %04o\nowner        %u:%u\nmtime        %s\n"
            "md5          %s\nsha1         %s\nsha256       %s\nquarantined  %s\nhost         ",
            (unsigned long long)it->size, it->mode & 07777, it->uid, it->gid, mtime,
            it->md5 ? it->md5 : "-", it->sha1 ? it->sha1 : "-", it->sha256,
            it->quarantined_at ? it->quarantined_at : "-");
-    quarantine_put_text(stdout, it->host ? it->host : "-");
+    text_escape_puts(stdout, it->host ? it->host : "-");
     printf("\nlevel        %s (score %d)\nfindings     %zu\n", it->level ? it->level : "-",
            it->score, it->nfindings);
     /* the findings, from the manifest */
@@ -121,9 +122,9 @@ static void print_item_show(const vigil_quarantine_item *it, void *user)
         const char *rule = json_string_value(json_object_get(f, "rule"));
         const char *target = json_string_value(json_object_get(f, "target"));
         printf("  %-8s ", kind ? kind : "?");
-        quarantine_put_text(stdout, rule ? rule : "?");
+        text_escape_puts(stdout, rule ? rule : "?");
         printf("  score %lld  in ", (long long)json_integer_value(json_object_get(f, "score")));
-        quarantine_put_text(stdout, target ? target : "?");
+        text_escape_puts(stdout, target ? target : "?");
         putchar('\n');
     }
     json_decref(m);
@@ -149,7 +150,7 @@ static int say(const char *what, const char *id, vigil_status st)
     if (st == VIGIL_OK)
         return 0;
     fprintf(stderr, "vigil quarantine: %s ", what);
-    quarantine_put_text(stderr, id);
+    text_escape_puts(stderr, id);
     fprintf(stderr, ": %s\n", vigil_status_str(st));
     return 2;
 }
@@ -235,7 +236,7 @@ static int run(vigil_quarantine *q, const char *cmd, char **ids, int nids, const
         return rc;
     }
     fprintf(stderr, "vigil quarantine: unknown command '");
-    quarantine_put_text(stderr, cmd);
+    text_escape_puts(stderr, cmd);
     fprintf(stderr, "'\n");
     usage(stderr);
     return 2;

@@ -16,6 +16,7 @@
 
 #include "json_line.h"
 #include "scan_quarantine.h"
+#include "text_escape.h"
 
 typedef struct sq_entry {
     char *path; /* the file on disk, absolute */
@@ -49,17 +50,6 @@ int quarantine_parse_level(const char *s, vigil_level *out)
     return -1;
 }
 
-void quarantine_put_text(FILE *fp, const char *s)
-{
-    int utf8 = json_utf8_valid(s, strlen(s));
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f || *p == '\\' || (!utf8 && *p >= 0x80))
-            fprintf(fp, "\\x%02x", *p);
-        else
-            fputc(*p, fp);
-    }
-}
-
 void quarantine_diag(const vigil_diag *d, void *user)
 {
     static const char *const names[] = {"info", "warning", "error"};
@@ -68,10 +58,10 @@ void quarantine_diag(const vigil_diag *d, void *user)
         return;
     fprintf(stderr, "vigil: %s: ", names[d->level]);
     if (d->source != NULL) {
-        quarantine_put_text(stderr, d->source);
+        text_escape_puts(stderr, d->source);
         fputs(": ", stderr);
     }
-    quarantine_put_text(stderr, d->message);
+    text_escape_puts(stderr, d->message);
     fputc('\n', stderr);
 }
 
@@ -271,7 +261,7 @@ void scan_quarantine_collect(scan_quarantine *sq, const vigil_target_result *r)
     char *disk = file_on_disk(r->path, &member);
     if (disk == NULL) {
         fprintf(stderr, "vigil: error: ");
-        quarantine_put_text(stderr, r->path);
+        text_escape_puts(stderr, r->path);
         fprintf(stderr, ": no file on disk for this result; not quarantined\n");
         sq->failed++;
         return;
@@ -342,13 +332,13 @@ static void write_record(scan_quarantine *sq, const sq_entry *e, vigil_status st
         json_buf_free(&b);
     } else if (st == VIGIL_OK) {
         fputs("QUARANTINED  ", w->fp);
-        quarantine_put_text(w->fp, e->path);
+        text_escape_puts(w->fp, e->path);
         fprintf(w->fp, "\n             item %s  sha256 %s\n", id, e->sha256[0] ? e->sha256 : "-");
     } else {
         fputs("NOT QUARANTINED  ", w->fp);
-        quarantine_put_text(w->fp, e->path);
+        text_escape_puts(w->fp, e->path);
         fputs("\n             ", w->fp);
-        quarantine_put_text(w->fp, e->message ? e->message : vigil_status_str(st));
+        text_escape_puts(w->fp, e->message ? e->message : vigil_status_str(st));
         fputc('\n', w->fp);
     }
 }
@@ -364,7 +354,7 @@ long scan_quarantine_run(scan_quarantine *sq, out_writer *w)
     vigil_status st = vigil_quarantine_open(sq->dir, &opts, &q);
     if (st != VIGIL_OK) {
         fprintf(stderr, "vigil scan: cannot open the quarantine store ");
-        quarantine_put_text(stderr, sq->dir);
+        text_escape_puts(stderr, sq->dir);
         fprintf(stderr, ": %s; nothing quarantined\n", vigil_status_str(st));
         sq->failed += sq->n;
         return -1;
@@ -423,7 +413,7 @@ void scan_quarantine_summary(scan_quarantine *sq, out_writer *w)
     } else {
         fprintf(w->fp, "Quarantine: %lu quarantined, %lu not (level %s and above), store ",
                 sq->quarantined, sq->failed, vigil_level_name(sq->level));
-        quarantine_put_text(w->fp, sq->dir);
+        text_escape_puts(w->fp, sq->dir);
         fputc('\n', w->fp);
     }
 }

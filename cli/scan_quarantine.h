@@ -30,9 +30,7 @@ void scan_quarantine_summary(scan_quarantine *sq, out_writer *w);
 
 /* Shared with cmd_quarantine.c. */
 int quarantine_parse_level(const char *s, vigil_level *out);
-/* s for a terminal: control characters, backslash and (in a string that
- * is not UTF-8) bytes past 0x7f as \xNN. */
-void quarantine_put_text(FILE *fp, const char *s);
+
 /* A diagnostic from the store on stderr, its source escaped. */
 void quarantine_diag(const vigil_diag *d, void *user);
 

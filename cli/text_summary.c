@@ -6,6 +6,7 @@
  * several rules share). Distinct keys are bounded (MAX_KEYS): a sweep that
  * matches more rules than that counts the rest under "(other)". */
 #include "text_summary.h"
+#include "text_escape.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -170,14 +171,6 @@ static const tally_entry **sorted(const table *tb)
     return v;
 }
 
-void text_put_safe(FILE *fp, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        fputc(c < 0x20 || c == 0x7f ? '.' : (int)c, fp);
-    }
-}
-
 static void upper(vigil_level l, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%s", vigil_level_name(l));
@@ -208,7 +201,7 @@ void text_tally_print(const text_tally *t, FILE *fp, const char *b, const char *
                 continue;
             upper((vigil_level)rules[i]->level, lv, sizeof lv);
             fprintf(fp, "  %-8s %10llu  ", lv, (unsigned long long)rules[i]->count);
-            text_put_safe(fp, rules[i]->name);
+            text_escape_puts(fp, rules[i]->name);
             fputc('\n', fp);
         }
         if (t->rules.other)
@@ -220,7 +213,7 @@ void text_tally_print(const text_tally *t, FILE *fp, const char *b, const char *
         fprintf(fp, "%sHosts%s (targets with findings)\n", b, z);
         for (size_t i = 0; i < t->hosts.n && i < TOP_HOSTS; i++) {
             fprintf(fp, "  %10llu  ", (unsigned long long)hosts[i]->count);
-            text_put_safe(fp, hosts[i]->name);
+            text_escape_puts(fp, hosts[i]->name);
             fputc('\n', fp);
         }
         if (t->hosts.n > TOP_HOSTS)
@@ -252,9 +245,9 @@ void text_event_details(FILE *fp, const vigil_target_result *r)
             if (seen)
                 continue;
             fputs(any++ ? " \xc2\xa6 " : "  ", fp);
-            text_put_safe(fp, fd->name);
+            text_escape_puts(fp, fd->name);
             fputs(": ", fp);
-            text_put_safe(fp, fd->is_null ? "null" : fd->value);
+            text_escape_puts(fp, fd->is_null ? "null" : fd->value);
         }
     }
     int tags = 0;
@@ -268,7 +261,7 @@ void text_event_details(FILE *fp, const vigil_target_result *r)
             if (seen || strncmp(tag, "attack.", 7) != 0)
                 continue;
             fputs(tags++ ? "," : "  [", fp);
-            text_put_safe(fp, tag);
+            text_escape_puts(fp, tag);
         }
     }
     if (tags)

@@ -28,11 +28,8 @@ uint64_t text_tally_files(const text_tally *t);
 void text_tally_print(const text_tally *t, FILE *fp, const char *bold, const char *reset);
 
 /* "  Image: C:\x.exe ¦ CommandLine: ...  [attack.t1059]" of an event's
- * findings (their matched fields, once each, and tags), control bytes
- * shown as '.', to fp. Nothing when there is nothing to show. */
+ * findings (their matched fields, once each, and tags), escaped as all
+ * text output is (text_escape.h), to fp. Nothing when there is nothing to show. */
 void text_event_details(FILE *fp, const vigil_target_result *r);
-
-/* s with control bytes (C0, DEL) shown as '.'. */
-void text_put_safe(FILE *fp, const char *s);
 
 #endif

@@ -62,7 +62,7 @@ if cmp -s "$TMP/dec" "$TMP/orig/evil.bin"; then ok "openssl with the documented 
 
 # 2. text list and show
 "$VIGIL" quarantine -d "$S" list > "$TMP/l2"
-expect_eq "text list: header + 3, hostile name escaped" "$(grep -c . "$TMP/l2") $(grep -c 'new\\x0aline\\xff' "$TMP/l2")" "4 1"
+expect_eq "text list: header + 3, hostile name escaped" "$(grep -c . "$TMP/l2") $(grep -c 'new\\nline\\xff' "$TMP/l2")" "4 1"
 "$VIGIL" quarantine -d "$S" show "$id" > "$TMP/s2"
 expect_eq "text show: mode and owner" "$(grep -E '^(mode|owner) ' "$TMP/s2" | tr -s ' ')" "mode 4751
 owner 1234:5678"

@@ -54,8 +54,10 @@ expect_eq "scan: exactly one escaped result line per file" "$got" "$want"
 expect_eq "scan: no forged ALERT line" "$(grep -c '^ALERT' "$TMP/scan.out")" "0"
 expect_eq "scan: rule text escaped" \
     "$(grep -c '^                 marker\\x1b]0;meta-title\\x07 seen\\nALERT   forged$' "$TMP/scan.out")" "7"
-expect_eq "scan: line count (7 results of 6 lines, 4 summary lines)" \
-    "$(wc -l < "$TMP/scan.out")" "46"
+expect_eq "scan: line count (7 results of 6 lines, 4 summary lines, 11 of closing tables)" \
+    "$(wc -l < "$TMP/scan.out")" "57"
+expect_eq "scan: closing tables name the rule" \
+    "$(grep -c '^  WARNING           7  Esc_Marker$' "$TMP/scan.out")" "1"
 expect_eq "scan: summary counts" "$(grep '^findings:' "$TMP/scan.out")" \
     "findings: 7 in 7 files: 0 alert, 7 warning, 0 notice, 0 info"
 
@@ -109,8 +111,10 @@ printf '{"Channel":"Sec\\u001b]0;c\\u0007","EventID":1,"EventRecordID":9,"Comput
 "$VIGIL" scan -q -r "$TMP/sig" "$TMP/ev.jsonl" > "$TMP/ev.out" 2>&1
 expect_eq "event: exit 1" "$?" "1"
 expect_eq "event: no raw control byte" "$(raw_bytes "$TMP/ev.out")" "0"
-expect_eq "event: one escaped line" "$(grep -v '^vigil \|^rules:\|^events:\|^findings:\|^problems:' "$TMP/ev.out" | sed "s|$TMP/||")" \
-    'ALERT   score  80  ev.jsonl#9  2026-03-01T11:00:00Z  WS\nALERT   forged\u009b  Sec\x1b]0;c\x07/1  Evil\x1b]0;t\x07 title\nALERT   forged [high]'
+expect_eq "event: one escaped line" "$(sed '/^$/,$d' "$TMP/ev.out" | grep -v '^vigil \|^rules:\|^events:\|^findings:\|^problems:' | sed "s|$TMP/||")" \
+    'ALERT   score  80  ev.jsonl#9  2026-03-01T11:00:00Z  WS\nALERT   forged\u009b  Sec\x1b]0;c\x07/1  Evil\x1b]0;t\x07 title\nALERT   forged [high]  EventID: 1'
+expect_eq "event: closing tables escape the host and rule" \
+    "$(sed -n '/^Top rules/,$p' "$TMP/ev.out" | grep -c 'Evil\\x1b]0;t\\x07 title\\nALERT   forged\|WS\\nALERT   forged\\u009b')" "2"
 
 # --- 3. vigil logs ----------------------------------------------------------
 printf 'evil-c2.example\n' > "$TMP/c2.txt"
