@@ -753,6 +753,11 @@ static void write_not_opened(FILE *fp, const out_summary *s)
         fprintf(fp, "not parsed: %llu Windows artefact%s (damaged, or compressed Prefetch; name "
                 "and hash checked)\n",
                 (unsigned long long)sc->artefacts_unreadable, sc->artefacts_unreadable == 1 ? "" : "s");
+    if (sc->images_not_opened)
+        fprintf(fp,
+                "not opened: %llu disk image%s inside archives or images (name, hash and YARA "
+                "checked)\n",
+                (unsigned long long)sc->images_not_opened, sc->images_not_opened == 1 ? "" : "s");
 }
 
 void out_write_summary(out_writer *w, const out_summary *s)
@@ -773,8 +778,14 @@ void out_write_summary(out_writer *w, const out_summary *s)
         json_object_set_new(o, "type", json_string("summary"));
         json_object_set_new(o, "version", json_string(s->version));
         json_object_set_new(
-            o, "files", json_integer((json_int_t)st->scan.targets - (json_int_t)st->scan.members));
+            o, "files",
+            json_integer((json_int_t)(st->scan.targets - st->scan.members - st->scan.image_files)));
         json_object_set_new(o, "archive_members", json_integer((json_int_t)st->scan.members));
+        json_object_set_new(o, "images", json_integer((json_int_t)st->scan.images));
+        json_object_set_new(o, "image_files", json_integer((json_int_t)st->scan.image_files));
+        json_object_set_new(o, "image_streams", json_integer((json_int_t)st->scan.image_streams));
+        json_object_set_new(o, "images_not_opened",
+                            json_integer((json_int_t)st->scan.images_not_opened));
         json_object_set_new(o, "bytes", json_integer((json_int_t)st->scan.bytes));
         json_object_set_new(o, "seconds", json_real(st->seconds));
         json_object_set_new(o, "threads", json_integer(st->threads));
@@ -840,7 +851,8 @@ void out_write_summary(out_writer *w, const out_summary *s)
     } else {
         char files[32], bytes[32], rate[32], y[32], h[32], f[32], c[32], sg[32];
         const char *b = w->color ? C_BOLD : "", *z = w->color ? C_RESET : "";
-        with_commas(st->scan.targets - st->scan.members, files, sizeof files);
+        with_commas(st->scan.targets - st->scan.members - st->scan.image_files, files,
+                    sizeof files);
         out_human_bytes((double)st->scan.bytes, bytes, sizeof bytes);
         out_human_bytes(st->seconds > 0 ? (double)st->scan.bytes / st->seconds : 0, rate,
                         sizeof rate);
@@ -855,6 +867,10 @@ void out_write_summary(out_writer *w, const out_summary *s)
         if (st->scan.members)
             fprintf(w->fp, " (+%llu archive member%s)", (unsigned long long)st->scan.members,
                     st->scan.members == 1 ? "" : "s");
+        if (st->scan.images)
+            fprintf(w->fp, " (+%llu file%s in %llu disk image%s)",
+                    (unsigned long long)st->scan.image_files, st->scan.image_files == 1 ? "" : "s",
+                    (unsigned long long)st->scan.images, st->scan.images == 1 ? "" : "s");
         fprintf(w->fp, ", %s in %.2f s (%s/s), %u threads\n", bytes, st->seconds, rate,
                 st->threads);
         fprintf(w->fp, "rules: %s YARA, %s hash IOCs, %s filename IOCs", y, h, f);

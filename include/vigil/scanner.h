@@ -101,6 +101,10 @@ typedef struct vigil_scan_stats {
     uint64_t registry_keys;               /* their keys */
     uint64_t registry_values;             /* their values, each a registry event */
     uint64_t autostart_entries;           /* registry autostart entries listed */
+    uint64_t images;                      /* disk images walked inside (raw, E01, VMDK, VHD) */
+    uint64_t image_files;                 /* files and streams scanned inside disk images */
+    uint64_t image_streams;               /* of those, NTFS alternate data streams */
+    uint64_t images_not_opened;           /* images in archives not walked (E01/VMDK/VHD, depth) */
 } vigil_scan_stats;
 
 void vigil_scanner_get_stats(const vigil_scanner *scanner, vigil_scan_stats *out);

@@ -26,6 +26,7 @@
 #include "core/scanlog.h"
 #include "core/util.h"
 #include "core/winscan.h"
+#include "image/image.h"
 #include "registry/registry.h"
 #include "vigil/scanner.h"
 
@@ -62,6 +63,7 @@ typedef struct target {
     const char *owner;
     unsigned depth;   /* 0 = a file, n = inside n archives */
     uint64_t *budget; /* bytes still allowed to expand from the outer file */
+    int image_tried;  /* opened as a disk image already (it was not one) */
 } target;
 
 static void count_diag(const vigil_diag *d, void *user)
@@ -335,6 +337,8 @@ typedef struct member_ctx {
     vigil_scanner *s;
     const target *outer;
     big_member big; /* the oversized member being streamed */
+    int in_image;   /* the outer target is a disk image: files, not members */
+    int64_t mtime;  /* in an image: the file's own modification time */
 } member_ctx;
 
 static vigil_status on_member(void *user, const char *name, const uint8_t *data, size_t len)
@@ -358,7 +362,16 @@ static vigil_status on_member(void *user, const char *name, const uint8_t *data,
     t.path = path;
     t.size = len;
     t.depth = o->depth + 1;
-    m->s->stats.members++;
+    t.image_tried = 0;
+    uint64_t budget = m->s->opt.archive.max_total;
+    if (m->in_image) {
+        t.budget = &budget; /* a file in an image gets the budget of a file on disk */
+        t.mtime = m->mtime;
+        m->s->stats.image_files++;
+        m->s->stats.bytes += len;
+    } else {
+        m->s->stats.members++;
+    }
     st = scan_target(m->s, &t, data, len);
     free(path);
     return st;
@@ -432,6 +445,8 @@ static vigil_status big_data(void *user, const uint8_t *data, size_t len)
     member_ctx *m = user;
 
     m->big.size += len;
+    if (m->in_image)
+        m->s->stats.bytes += len;
     if (m->big.headlen < sizeof m->big.head) {
         size_t take = sizeof m->big.head - m->big.headlen;
         if (take > len)
@@ -459,10 +474,17 @@ static vigil_status big_end(void *user, int complete)
         memset(&hashes, 0, sizeof hashes); /* a part's hashes are no one's */
     t.path = m->big.path;
     t.size = m->big.size;
+    if (m->in_image)
+        t.mtime = m->mtime;
     t.depth = m->outer->depth + 1;
     s->stats.targets++;
-    s->stats.members++;
-    s->stats.members_oversized++;
+    if (m->in_image) {
+        s->stats.image_files++;
+        s->stats.oversized++;
+    } else {
+        s->stats.members++;
+        s->stats.members_oversized++;
+    }
     vigil_findbuf_reset(&s->fb);
     st = check_iocs(s, &t, &hashes);
     if (st == VIGIL_OK)
@@ -498,6 +520,104 @@ static vigil_status open_archive(vigil_scanner *s, const target *t, const uint8_
     free(m.big.path);
     if (ws.bomb || ws.too_many)
         s->stats.archives_cut++;
+    return st;
+}
+
+static const vigil_image_big_fns image_big = {big_begin, big_data, big_end};
+
+static vigil_image_limits image_limits(const vigil_scanner *s)
+{
+    vigil_image_limits l;
+
+    memset(&l, 0, sizeof l);
+    l.max_file_size = s->opt.max_size;
+    l.max_hash_size = s->opt.max_hash_size;
+    l.cancel = s->opt.cancel;
+    return l;
+}
+
+/* A disk image met inside an archive or another image: a raw one is read
+ * from memory; E01/VMDK/VHD need files of their own and are said, counted
+ * and left (their bytes were scanned as those of any file). */
+static vigil_status open_image_memory(vigil_scanner *s, const target *t, const uint8_t *data,
+                                      size_t len, vigil_image_kind kind)
+{
+    vigil_image_limits lim = image_limits(s);
+    vigil_image_walk_stats ws;
+    member_ctx m;
+    vigil_status st;
+
+    if (kind != VIGIL_IMAGE_RAW || t->depth >= s->opt.archive.max_depth) {
+        s->stats.images_not_opened++;
+        vigil_diagf(&s->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_UNSUPPORTED, t->path, 0,
+                    kind != VIGIL_IMAGE_RAW
+                        ? "disk image not opened: a %s image is opened only from a file on disk "
+                          "(name, hash and YARA checked)"
+                        : "disk image not opened: a %s image nested deeper than the depth limit "
+                          "(name, hash and YARA checked)",
+                    vigil_image_kind_name(kind));
+        return VIGIL_OK;
+    }
+    memset(&m, 0, sizeof m);
+    m.s = s;
+    m.outer = t;
+    m.in_image = 1;
+    lim.mtime = &m.mtime;
+    st =
+        vigil_image_walk_memory(data, len, t->path, &lim, &s->diag, on_member, &image_big, &m, &ws);
+    free(m.big.path);
+    if (st == VIGIL_ERR_UNSUPPORTED)
+        return VIGIL_OK; /* nothing in it could be read: its bytes were scanned */
+    s->stats.images++;
+    s->stats.image_streams += ws.streams;
+    return st;
+}
+
+/* A file on disk that looks like a disk image is walked inside; the image
+ * itself gets its name checked (hashing a disk image would read it twice,
+ * for hash IOCs that are of malware). VIGIL_ERR_UNSUPPORTED: not an image
+ * after all, scan it as a plain file. */
+static vigil_status open_image_file(vigil_scanner *s, const target *t, int fd)
+{
+    static const vigil_hashes no_hashes;
+    vigil_hashes hashes = no_hashes;
+    uint8_t head[4096], tail[512];
+    ssize_t hn, tn = 0;
+    vigil_image_limits lim = image_limits(s);
+    vigil_image_walk_stats ws;
+    vigil_image_kind kind;
+    member_ctx m;
+    vigil_status st;
+
+    do
+        hn = pread(fd, head, sizeof head, 0);
+    while (hn < 0 && errno == EINTR);
+    if (hn < 512)
+        return VIGIL_ERR_UNSUPPORTED;
+    do
+        tn = pread(fd, tail, sizeof tail, (off_t)(t->size - sizeof tail));
+    while (tn < 0 && errno == EINTR);
+    kind = vigil_image_sniff(head, (size_t)hn, tail, tn == (ssize_t)sizeof tail ? sizeof tail : 0);
+    if (kind == VIGIL_IMAGE_NONE)
+        return VIGIL_ERR_UNSUPPORTED;
+    memset(&m, 0, sizeof m);
+    m.s = s;
+    m.outer = t;
+    m.in_image = 1;
+    lim.mtime = &m.mtime;
+    st = vigil_image_walk_file(t->path, t->path, &lim, &s->diag, on_member, &image_big, &m, &ws);
+    free(m.big.path);
+    if (st == VIGIL_ERR_UNSUPPORTED)
+        return st;
+    s->stats.images++;
+    s->stats.image_streams += ws.streams;
+    if (st != VIGIL_OK)
+        return st;
+    s->stats.targets++;
+    vigil_findbuf_reset(&s->fb);
+    st = check_iocs(s, t, &hashes);
+    if (st == VIGIL_OK)
+        st = report(s, t, NULL, 0, 1, &hashes, vigil_filetype_detect(head, (size_t)hn), NULL);
     return st;
 }
 
@@ -548,8 +668,16 @@ static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t
         return st;
 
     /* max_depth 0 means "do not open archives", as no_archives */
-    if (!s->opt.no_archives && s->opt.archive.max_depth > 0 && vigil_archive_sniff(data, len))
+    if (s->opt.no_archives || s->opt.archive.max_depth == 0)
+        return st;
+    if (vigil_archive_sniff(data, len)) {
         st = open_archive(s, t, data, len);
+    } else if (!t->image_tried) {
+        vigil_image_kind kind = vigil_image_sniff(data, len, len >= 512 ? data + len - 512 : NULL,
+                                                  len >= 512 ? 512 : 0);
+        if (kind != VIGIL_IMAGE_NONE)
+            st = open_image_memory(s, t, data, len, kind);
+    }
     return st;
 }
 
@@ -752,6 +880,15 @@ vigil_status vigil_scanner_scan_file(vigil_scanner *s, const char *path)
     t.owner = owner_name(s, sb.st_uid);
     t.depth = 0;
     t.budget = &budget;
+    t.image_tried = 0;
+    if (!s->opt.no_archives && s->opt.archive.max_depth > 0) {
+        st = open_image_file(s, &t, fd);
+        if (st != VIGIL_ERR_UNSUPPORTED) {
+            close(fd);
+            return st;
+        }
+        t.image_tried = 1;
+    }
     if ((uint64_t)sb.st_size > s->opt.max_size || (uint64_t)sb.st_size > SIZE_MAX - 1) {
         st = scan_streamed(s, fd, &t);
         close(fd);
@@ -796,6 +933,7 @@ vigil_status vigil_scanner_scan_memory(vigil_scanner *s, const char *name, const
     t.owner = "";
     t.depth = 0;
     t.budget = &budget;
+    t.image_tried = 0;
     s->stats.bytes += len;
     return scan_target(s, &t, data, len);
 }

@@ -173,6 +173,10 @@ static void worker_fini(void *user, unsigned index, void *state)
     c->sum.registry_keys += st.registry_keys;
     c->sum.registry_values += st.registry_values;
     c->sum.autostart_entries += st.autostart_entries;
+    c->sum.images += st.images;
+    c->sum.image_files += st.image_files;
+    c->sum.image_streams += st.image_streams;
+    c->sum.images_not_opened += st.images_not_opened;
     for (int i = 0; i < VIGIL_LEVEL_COUNT; i++)
         c->sum.by_level[i] += st.by_level[i];
     pthread_mutex_unlock(&c->state_mu);
