@@ -46,7 +46,7 @@ static int on_event(const vigil_event *e, void *user)
         o[0] = '\0';
         for (size_t i = 0; i < e->nfields; i++) {
             int k = snprintf(o + len, 2048 - len, "%s%s=%s", i ? "|" : "", e->fields[i].name,
-                             e->fields[i].value);
+                             e->fields[i].is_null ? "(null)" : e->fields[i].value);
             if (k > 0 && (size_t)k < 2048 - len)
                 len += (size_t)k;
         }
@@ -616,14 +616,14 @@ static void test_programs_match_nodes(void)
     const char *common = "Provider_Name=P|Provider_Guid={04030201-0605-0807-090A-0B0C0D0E0F10}|";
     char want[1024];
     snprintf(want, sizeof want,
-             "%sEventID_Qualifiers=16384|EventID=4624|Level=|"
+             "%sEventID_Qualifiers=16384|EventID=4624|Level=(null)|"
              "TimeCreated_SystemTime=2019-04-17T18:40:00.000000Z|"
              "TimeCreated=2019-04-17T18:40:00.000000Z|A=alpha|B=7|Inner=in|Binary=0AFF|"
              "RenderingInfo_Culture=en|RenderingInfo_Message=alpha|SubjectUserName=bob|Data=x,u1",
              common);
     CHECK_EQ_STR(c[0].ev[0], want);
     snprintf(want, sizeof want,
-             "%sEventID=4624|Level=|"
+             "%sEventID=4624|Level=(null)|"
              "TimeCreated_SystemTime=2019-04-17T18:40:00.000000Z|"
              "TimeCreated=2019-04-17T18:40:00.000000Z|A=alpha|C=7|Inner=in|Binary=0AFF|"
              "RenderingInfo_Culture=en|RenderingInfo_Message=alpha|SubjectUserName=eve|Data=x,u1",
@@ -1078,8 +1078,133 @@ static void test_scan_headless(void)
     free(f);
 }
 
+/* ---------- NullType values ---------- */
+
+/* System Computer and EventData ParentImage filled by substitutions (value
+ * type NullType in the second record), and an attribute that is NullType. */
+static void null_body(W *w)
+{
+    open_el(w, "Event", 0, 1);
+    close_start(w);
+    open_el(w, "System", 0, 1);
+    close_start(w);
+    open_el(w, "EventID", 0, 1);
+    close_start(w);
+    text(w, "1");
+    end_el(w);
+    open_el(w, "Computer", 0, 1);
+    close_start(w);
+    sub(w, 0, 0, VIGIL_EVTX_T_STRING);
+    end_el(w);
+    end_el(w); /* System */
+    open_el(w, "EventData", 0, 1);
+    close_start(w);
+    open_el(w, "Data", 1, 1);
+    attr(w, "Name");
+    text(w, "ParentImage");
+    close_start(w);
+    sub(w, 0, 1, VIGIL_EVTX_T_STRING);
+    end_el(w);
+    open_el(w, "Data", 1, 1);
+    attr(w, "Name");
+    text(w, "User");
+    close_start(w);
+    sub(w, 1, 2, VIGIL_EVTX_T_STRING);
+    end_el(w);
+    end_el(w); /* EventData */
+    end_el(w); /* Event */
+}
+
+typedef struct null_coll {
+    coll c;
+    vigil_sigma_matcher *m[4];
+    int hits[4][2]; /* matches of rule k on record 1 and 2 */
+} null_coll;
+
+static int null_event(const vigil_event *e, void *user)
+{
+    null_coll *nc = user;
+    for (int k = 0; k < 4; k++) {
+        size_t n = 0;
+        if (vigil_sigma_matcher_match(nc->m[k], e, NULL, NULL, &n) == VIGIL_OK &&
+            e->record_id >= 1 && e->record_id <= 2)
+            nc->hits[k][e->record_id - 1] += (int)n;
+    }
+    return on_event(e, &nc->c);
+}
+
+static void test_null_values(void)
+{
+    uint8_t *f = new_file();
+    W w = {f + VIGIL_EVTX_FILE_HEADER, VIGIL_EVTX_CHUNK_HEADER};
+    uint32_t def = 0;
+    val v[3] = {v_str("WS01"), v_str("C:\\p.exe"), v_str("alice")};
+    record_begin(&w, 1);
+    tmpl_instance(&w, &def, null_body, v, 3);
+    record_end(&w);
+    for (int i = 0; i < 3; i++)
+        v[i] = v_raw(VIGIL_EVTX_T_NULL, "", 0);
+    record_begin(&w, 2);
+    tmpl_instance(&w, &def, null_body, v, 3);
+    record_end(&w);
+    chunk_finish(w.b, 1, 2, w.pos);
+    size_t len = file_finish(f, 1);
+
+    static const char *const rules[4] = {
+        "    ParentImage: null\n", "    ParentImage: ''\n", "    Computer: null\n",
+        "    User: null\n"};
+    vigil_sigma_ruleset *rs[4] = {0};
+    for (int k = 0; k < 4; k++) {
+        char y[512];
+        snprintf(y, sizeof y,
+                 "title: t\nid: r%d\nlogsource:\n  product: windows\ndetection:\n  sel:\n%s"
+                 "  condition: sel\n",
+                 k, rules[k]);
+        vigil_sigma_builder *b = NULL;
+        CHECK_EQ_INT(vigil_sigma_builder_create(NULL, &b), VIGIL_OK);
+        CHECK_EQ_INT(vigil_sigma_builder_add_string(b, "n.yml", y, strlen(y)), VIGIL_OK);
+        CHECK_EQ_INT(vigil_sigma_builder_build(b, &rs[k]), VIGIL_OK);
+        vigil_sigma_builder_destroy(b);
+    }
+    for (int mode = 0; mode < 2; mode++) { /* field programs, then node by node */
+        null_coll nc;
+        memset(&nc, 0, sizeof nc);
+        for (int k = 0; k < 4; k++)
+            CHECK_EQ_INT(vigil_sigma_matcher_create(rs[k], &nc.m[k]), VIGIL_OK);
+        vigil_evtx_options o;
+        vigil_evtx_parser *p = NULL;
+        memset(&o, 0, sizeof o);
+        o.on_event = null_event;
+        o.event_user = &nc;
+        o.on_diag = on_diag;
+        o.diag_user = &nc.c;
+        o.threads = 1;
+        CHECK_EQ_INT(vigil_evtx_parser_create(&o, &p), VIGIL_OK);
+        vigil_evtx_parser_set_programs(p, mode == 0);
+        CHECK_EQ_INT(vigil_evtx_parse_buffer(p, "null.evtx", f, len), VIGIL_OK);
+        vigil_evtx_parser_destroy(p);
+        CHECK_EQ_INT(nc.c.n, 2);
+        CHECK_EQ_INT(nc.c.errors + nc.c.warnings, 0);
+        CHECK_EQ_STR(nc.c.ev[0], "EventID=1|Computer=WS01|ParentImage=C:\\p.exe|User=alice");
+        CHECK_EQ_STR(nc.c.ev[1], "EventID=1|Computer=(null)|ParentImage=(null)|User=(null)");
+        /* record 1 has values: no null rule matches; record 2: every null rule */
+        CHECK_EQ_INT(nc.hits[0][0], 0);
+        CHECK_EQ_INT(nc.hits[0][1], 1); /* ParentImage: null */
+        CHECK_EQ_INT(nc.hits[1][0], 0);
+        CHECK_EQ_INT(nc.hits[1][1], 0); /* ParentImage: '' is not null */
+        CHECK_EQ_INT(nc.hits[2][1], 1); /* Computer: null */
+        CHECK_EQ_INT(nc.hits[3][1], 1); /* User: null (optional substitution) */
+        for (int k = 0; k < 4; k++)
+            vigil_sigma_matcher_destroy(nc.m[k]);
+    }
+    for (int k = 0; k < 4; k++)
+        vigil_sigma_ruleset_destroy(rs[k]);
+    free(f);
+}
+
 int main(void)
 {
+    TEST_RUN(test_null_values);
     TEST_RUN(test_crc32);
     TEST_RUN(test_programs_match_nodes);
     TEST_RUN(test_template_cache);
