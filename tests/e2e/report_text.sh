@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # report_text.sh - the text output's event lines show the matched values
-# (Details) and ATT&CK tags, control bytes of event data shown as '.'; the
+# (Details) and ATT&CK tags, event data escaped as all text output is; the
 # closing tables count detections by level, the top rules, the hosts and
 # the first/last event time; the summary counts events and files apart.
 set -u
@@ -40,8 +40,8 @@ printf 'VIGIL-TEXT-MARKER\n' > "$D/a.bin"
 "$VIGIL" scan -q --color never -r "$R" "$D" > "$TMP/out" 2>&1
 expect_eq "exit 1" "$?" 1
 expect_eq "event line: details and tags" \
-    "$(grep -c '#1  2026-03-01T10:00:00.000Z  WS01  Microsoft-Windows-Sysmon/Operational/1  Encoded PowerShell \[high\]  Image: C:\\Windows\\powershell.exe ¦ CommandLine: powershell -enc AAAA  \[attack.execution,attack.t1059.001\]$' "$TMP/out")" 1
-expect_eq "control bytes of event data as ." "$(grep -c 'CommandLine: x -enc .\[31mred.  \[' "$TMP/out")" 1
+    "$(grep -c '#1  2026-03-01T10:00:00.000Z  WS01  Microsoft-Windows-Sysmon/Operational/1  Encoded PowerShell \[high\]  Image: C:\\\\Windows\\\\powershell.exe ¦ CommandLine: powershell -enc AAAA  \[attack.execution,attack.t1059.001\]$' "$TMP/out")" 1
+expect_eq "control bytes of event data escaped" "$(grep -c 'CommandLine: x -enc \\x1b\[31mred\\x07  \[' "$TMP/out")" 1
 expect_eq "no raw escape byte in the output" "$(grep -c $'\x1b' "$TMP/out")" 0
 expect_eq "detections by level" "$(sed -n '/^Detections by level/,/^Top rules/p' "$TMP/out" | tr -s ' ' | tr '\n' '|')" \
     "Detections by level (findings)| ALERT 3| WARNING 1| NOTICE 0| INFO 0|Top rules|"
