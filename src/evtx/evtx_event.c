@@ -147,6 +147,7 @@ static int open_elem(vigil_evtx_ctx *c, const vigil_evtx_node *nd, uint32_t at)
     e->tag = nd->tag;
     e->text_start = (uint32_t)c->out.len;
     e->has_child = e->has_attr = e->has_dname = 0;
+    e->nulls = c->nulls;
     if (c->depth == 0) {
         e->section = SEC_NONE;
     } else {
@@ -190,7 +191,10 @@ static int close_elem(vigil_evtx_ctx *c)
         if (e->has_dname) {
             if (vigil_evtx_buf_putc(&c->out, '\0') != 0)
                 return fail(c, 0, "record text too large");
-            return vigil_evtx_add_ref(c, NULL, e->dname_off, e->dname_len, ts, (uint32_t)tlen);
+            if (vigil_evtx_add_ref(c, NULL, e->dname_off, e->dname_len, ts, (uint32_t)tlen) != 0)
+                return -1;
+            c->refs[c->nrefs - 1].is_null = tlen == 0 && c->nulls != e->nulls;
+            return 0;
         }
         if (c->ndata++ &&
             vigil_evtx_buf_put(&c->data, VIGIL_EVTX_DATA_SEP, sizeof VIGIL_EVTX_DATA_SEP - 1) != 0)
@@ -206,8 +210,12 @@ static int close_elem(vigil_evtx_ctx *c)
     }
     if (vigil_evtx_buf_putc(&c->out, '\0') != 0)
         return fail(c, 0, "record text too large");
-    if (e->section != SEC_OTHER)
-        return vigil_evtx_add_ref(c, e->name, 0, e->name_len, ts, (uint32_t)tlen);
+    if (e->section != SEC_OTHER) {
+        if (vigil_evtx_add_ref(c, e->name, 0, e->name_len, ts, (uint32_t)tlen) != 0)
+            return -1;
+        c->refs[c->nrefs - 1].is_null = tlen == 0 && c->nulls != e->nulls;
+        return 0;
+    }
     /* RenderingInfo and the like: Section_Leaf, never shadowing System */
     const vigil_evtx_elem *sec = &c->stack[1];
     uint32_t noff = (uint32_t)c->out.len;
@@ -228,6 +236,8 @@ static int run(vigil_evtx_ctx *c, const vigil_evtx_node *nodes, uint32_t n,
 static int subst(vigil_evtx_ctx *c, const vigil_evtx_node *nd, const vigil_evtx_value *vals,
                  uint32_t nvals, unsigned nest)
 {
+    if (nd->index < nvals && vals[nd->index].type == VIGIL_EVTX_T_NULL && c->attr == NULL)
+        c->nulls++;
     if (nd->index >= nvals || vals[nd->index].type == VIGIL_EVTX_T_NULL ||
         vals[nd->index].size == 0) {
         if (nd->optional && c->attr != NULL)

@@ -324,7 +324,7 @@ static int deliver_recs(vigil_evtx_parser *p, worker *w, const char *name, const
             f->name_len = fr->name_len;
             f->value = out + fr->val_off;
             f->value_len = fr->val_len;
-            f->is_null = 0;
+            f->is_null = fr->is_null;
             w->hashes[k] =
                 fr->name_hash ? fr->name_hash : vigil_field_name_hash(f->name, f->name_len);
         }

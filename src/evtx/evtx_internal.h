@@ -266,6 +266,7 @@ typedef struct vigil_evtx_fref {
     uint32_t val_off;
     uint32_t val_len;
     uint32_t name_hash; /* vigil_field_name_hash of the name, 0: not computed */
+    uint8_t is_null;    /* the value is a NullType substitution alone (evtx_dump: null) */
 } vigil_evtx_fref;
 
 typedef struct vigil_evtx_elem {
@@ -279,6 +280,7 @@ typedef struct vigil_evtx_elem {
     uint8_t has_child;
     uint8_t has_attr; /* an attribute was declared, even if omitted */
     uint8_t has_dname;
+    uint32_t nulls; /* c->nulls when the element opened */
 } vigil_evtx_elem;
 
 /* Everything one thread needs to decode chunks; buffers are reused. */
@@ -298,6 +300,7 @@ typedef struct vigil_evtx_ctx {
     size_t nrefs, caprefs;
     vigil_evtx_buf data; /* unnamed Data values joined */
     unsigned ndata;
+    uint32_t nulls; /* NullType values substituted into element text so far */
     vigil_evtx_value *vals; /* substitution values of the record's template */
     size_t capvals;
     vigil_evtx_elem stack[VIGIL_EVTX_MAX_ELEM_DEPTH];
@@ -383,6 +386,7 @@ static inline int vigil_evtx_add_ref_h(vigil_evtx_ctx *c, const char *name_ptr, 
     f->val_off = val_off;
     f->val_len = val_len;
     f->name_hash = name_hash;
+    f->is_null = 0;
     return 0;
 }
 

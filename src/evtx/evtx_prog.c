@@ -525,6 +525,14 @@ field(vigil_evtx_ctx *c, const vigil_evtx_op *op, uint32_t vstart)
     return vigil_evtx_add_ref_h(c, op->str, 0, op->len, op->hash, vstart, vlen);
 }
 
+/* Marks the field just added as null when its (empty) value came from a
+ * NullType substitution since null_mark, as the node runner does. */
+static inline void mark_null(vigil_evtx_ctx *c, uint32_t null_mark)
+{
+    vigil_evtx_fref *f = &c->refs[c->nrefs - 1];
+    f->is_null = f->val_len == 0 && c->nulls != null_mark;
+}
+
 static int run_prog(vigil_evtx_ctx *c, const vigil_evtx_prog *pr, const vigil_evtx_value *vals,
                     uint32_t nvals, unsigned nest);
 
@@ -557,6 +565,8 @@ static inline int subst_value(vigil_evtx_ctx *c, const vigil_evtx_op *op,
                               const vigil_evtx_value *vals, uint32_t nvals, int *omit)
 {
     const vigil_evtx_value *v = op->index < nvals ? &vals[op->index] : NULL;
+    if (v != NULL && v->type == VIGIL_EVTX_T_NULL)
+        c->nulls++;
     if (v == NULL || v->type == VIGIL_EVTX_T_NULL || v->size == 0) {
         if (op->flags & VIGIL_EVTX_OPF_OPTIONAL)
             *omit = 1;
@@ -575,6 +585,7 @@ static int run_prog(vigil_evtx_ctx *c, const vigil_evtx_prog *pr, const vigil_ev
     vigil_evtx_buf *out = &c->out;
     uint32_t vstart = (uint32_t)out->len;
     int omit = 0, rc;
+    uint32_t null_mark = c->nulls;
     int dn_has = 0;
     uint32_t dn_off = 0, dn_len = 0;
 
@@ -583,6 +594,7 @@ static int run_prog(vigil_evtx_ctx *c, const vigil_evtx_prog *pr, const vigil_ev
         switch (op->kind) {
         case VIGIL_EVTX_OP_MARK:
             vstart = (uint32_t)out->len;
+            null_mark = c->nulls;
             omit = 0;
             break;
         case VIGIL_EVTX_OP_TEXT:
@@ -611,6 +623,7 @@ static int run_prog(vigil_evtx_ctx *c, const vigil_evtx_prog *pr, const vigil_ev
             break;
         case VIGIL_EVTX_OP_SUBST_CLOSE:
             vstart = (uint32_t)out->len;
+            null_mark = c->nulls;
             omit = 0;
             if (subst_value(c, op, vals, nvals, &omit) != 0)
                 return RUN_FALLBACK;
@@ -618,6 +631,7 @@ static int run_prog(vigil_evtx_ctx *c, const vigil_evtx_prog *pr, const vigil_ev
                 break;
             if (field(c, op, vstart) != 0)
                 return RUN_FALLBACK;
+            mark_null(c, null_mark);
             break;
         case VIGIL_EVTX_OP_SKIP:
             v = op->index < nvals ? &vals[op->index] : NULL;
@@ -653,16 +667,19 @@ static int run_prog(vigil_evtx_ctx *c, const vigil_evtx_prog *pr, const vigil_ev
             if (vigil_evtx_buf_putc(out, '\0') != 0)
                 return RUN_FALLBACK;
             dn_has = 1;
+            null_mark = c->nulls; /* a null Name is not the Data's value */
             break;
         case VIGIL_EVTX_OP_CLOSE:
             if ((op->flags & VIGIL_EVTX_OPF_HAS_ATTR) && out->len == vstart)
                 break; /* empty element with attributes: no field */
             if (field(c, op, vstart) != 0)
                 return RUN_FALLBACK;
+            mark_null(c, null_mark);
             break;
         case VIGIL_EVTX_OP_DATA_NAMED:
             if (field(c, op, vstart) != 0)
                 return RUN_FALLBACK;
+            mark_null(c, null_mark);
             break;
         case VIGIL_EVTX_OP_DATA_DYN:
             if (dn_has) {
@@ -670,6 +687,7 @@ static int run_prog(vigil_evtx_ctx *c, const vigil_evtx_prog *pr, const vigil_ev
                 if (vigil_evtx_buf_putc(out, '\0') != 0 ||
                     vigil_evtx_add_ref(c, NULL, dn_off, dn_len, vstart, vlen) != 0)
                     return RUN_FALLBACK;
+                mark_null(c, null_mark);
                 break;
             }
             /* fall through */

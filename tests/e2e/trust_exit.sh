@@ -43,6 +43,10 @@ P=$TMP/proc; mkdir -p "$P/net"
 printf '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n' > "$P/net/tcp"
 expect_full "connections > /dev/full" connections connections --proc "$P" --c2-iocs "$I/test-c2-iocs.txt"
 expect_full "evtx count > /dev/full" evtx evtx count "$TMP/empty.evtx"
+"$TOOLS/mkevtx" "$TMP/three.evtx" 3 || bad "mkevtx" "cannot write $TMP/three.evtx"
+expect_eq "evtx dump: one JSON line per event" \
+    "$("$VIGIL" evtx dump "$TMP/three.evtx" | jq -r '.EventRecordID' | paste -sd,)" "1,2,3"
+expect_full "evtx dump > /dev/full" evtx evtx dump "$TMP/three.evtx"
 expect_full "iocs stats > /dev/full" iocs iocs stats "$I/test-c2-iocs.txt"
 expect_full "iocs convert > /dev/full" iocs iocs convert --to csv "$I/test-c2-iocs.txt"
 expect_full "rules list > /dev/full" rules rules list -r "$R/t.yar"
@@ -72,6 +76,8 @@ PY
 }
 expect_eq "scan | closed pipe, SIGPIPE ignored" "$(epipe "$VIGIL" scan -q -r "$R/t.yar" "$D")" \
     "2 vigil scan: cannot write standard output: Broken pipe"
+expect_eq "evtx dump | closed pipe, SIGPIPE ignored" "$(epipe "$VIGIL" evtx dump "$TMP/three.evtx")" \
+    "2 vigil evtx: cannot write standard output: Broken pipe"
 expect_eq "version | closed pipe, SIGPIPE ignored" "$(epipe "$VIGIL" version)" \
     "2 vigil version: cannot write standard output: Broken pipe"
 

@@ -1,6 +1,6 @@
 /* test_evtx.c - unit tests of the EVTX reader on files the test writes.
  *
- * A small writer below builds file headers, chunks (with correct CRCs),
+ * A small writer (evtx_builder.h) builds file headers, chunks (with correct CRCs),
  * records and binary XML with an inline template definition, template
  * references and substitutions, so each test states exactly which fields
  * must come out. Malformed cases (size 0 record, self-referencing
@@ -15,212 +15,7 @@
 #include "test.h"
 #include "vigil/vigil.h"
 
-/* ---------- writer ---------- */
-
-typedef struct W {
-    uint8_t *b; /* chunk buffer, 64 KiB */
-    uint32_t pos;
-} W;
-
-static void put8(W *w, unsigned v)
-{
-    w->b[w->pos++] = (uint8_t)v;
-}
-static void put16(W *w, unsigned v)
-{
-    put8(w, v & 0xff);
-    put8(w, (v >> 8) & 0xff);
-}
-static void put32(W *w, uint32_t v)
-{
-    put16(w, v & 0xffff);
-    put16(w, v >> 16);
-}
-static void put64(W *w, uint64_t v)
-{
-    put32(w, (uint32_t)v);
-    put32(w, (uint32_t)(v >> 32));
-}
-static void set32(uint8_t *p, uint32_t v)
-{
-    W w = {p, 0};
-    put32(&w, v);
-}
-static void set64(uint8_t *p, uint64_t v)
-{
-    W w = {p, 0};
-    put64(&w, v);
-}
-static void name_ref(W *w, const char *s)
-{
-    put32(w, w->pos + 4); /* inline: the name follows */
-    put32(w, 0);          /* next name */
-    put16(w, 0);          /* hash (not checked) */
-    put16(w, (unsigned)strlen(s));
-    for (const char *p = s; *p; p++)
-        put16(w, (unsigned char)*p);
-    put16(w, 0);
-}
-static void open_el(W *w, const char *name, int attrs, int dep)
-{
-    put8(w, attrs ? 0x41 : 0x01);
-    if (dep)
-        put16(w, 0xffff);
-    put32(w, 0);
-    name_ref(w, name);
-    if (attrs)
-        put32(w, 0);
-}
-static void attr(W *w, const char *name)
-{
-    put8(w, 0x06);
-    name_ref(w, name);
-}
-static void text(W *w, const char *s)
-{
-    put8(w, 0x05);
-    put8(w, 0x01);
-    put16(w, (unsigned)strlen(s));
-    for (const char *p = s; *p; p++)
-        put16(w, (unsigned char)*p);
-}
-static void sub(W *w, int optional, unsigned idx, unsigned type)
-{
-    put8(w, optional ? 0x0e : 0x0d);
-    put16(w, idx);
-    put8(w, type);
-}
-static void close_start(W *w)
-{
-    put8(w, 0x02);
-}
-static void close_empty(W *w)
-{
-    put8(w, 0x03);
-}
-static void end_el(W *w)
-{
-    put8(w, 0x04);
-}
-
-typedef struct val {
-    uint8_t type;
-    uint16_t size;
-    uint8_t data[256];
-} val;
-
-static val v_str(const char *s)
-{
-    val v = {VIGIL_EVTX_T_STRING, 0, {0}};
-    for (size_t i = 0; s[i]; i++) {
-        v.data[2 * i] = (uint8_t)s[i];
-        v.data[2 * i + 1] = 0;
-    }
-    v.size = (uint16_t)(2 * strlen(s));
-    return v;
-}
-static val v_raw(uint8_t type, const void *p, uint16_t n)
-{
-    val v = {type, n, {0}};
-    memcpy(v.data, p, n);
-    return v;
-}
-static val v_u64(uint8_t type, uint64_t x, uint16_t n)
-{
-    uint8_t b[8];
-    for (int i = 0; i < 8; i++)
-        b[i] = (uint8_t)(x >> (8 * i));
-    return v_raw(type, b, n);
-}
-
-typedef void (*body_fn)(W *w);
-
-/* Template instance: inline definition when *def is 0, else a reference. */
-static void tmpl_instance(W *w, uint32_t *def, body_fn body, const val *vals, int n)
-{
-    put8(w, 0x0c);
-    put8(w, 0x01);
-    put32(w, 1); /* template id */
-    if (*def == 0) {
-        *def = w->pos + 4;
-        put32(w, *def);
-        put32(w, 0); /* next template */
-        for (int i = 0; i < 16; i++)
-            put8(w, (unsigned)i);
-        uint32_t size_at = w->pos;
-        put32(w, 0);
-        uint32_t start = w->pos;
-        put8(w, 0x0f);
-        put8(w, 1);
-        put8(w, 1);
-        put8(w, 0);
-        body(w);
-        put8(w, 0x00);
-        set32(w->b + size_at, w->pos - start);
-    } else {
-        put32(w, *def);
-    }
-    put32(w, (uint32_t)n);
-    for (int i = 0; i < n; i++) {
-        put16(w, vals[i].size);
-        put8(w, vals[i].type);
-        put8(w, 0);
-    }
-    for (int i = 0; i < n; i++) {
-        memcpy(w->b + w->pos, vals[i].data, vals[i].size);
-        w->pos += vals[i].size;
-    }
-}
-
-static uint32_t rec_start;
-static void record_begin(W *w, uint64_t id)
-{
-    rec_start = w->pos;
-    put32(w, 0x2a2a);
-    put32(w, 0);
-    put64(w, id);
-    put64(w, 132000000000000000ull);
-    put8(w, 0x0f);
-    put8(w, 1);
-    put8(w, 1);
-    put8(w, 0);
-}
-static void record_end(W *w)
-{
-    put8(w, 0x00);
-    uint32_t size = w->pos - rec_start + 4;
-    put32(w, size);
-    set32(w->b + rec_start + 4, size);
-}
-
-static void chunk_finish(uint8_t *ch, uint64_t first, uint64_t last, uint32_t free_off)
-{
-    memcpy(ch, "ElfChnk", 8);
-    set64(ch + 8, first);
-    set64(ch + 16, last);
-    set64(ch + 24, first);
-    set64(ch + 32, last);
-    set32(ch + 40, 128);
-    set32(ch + 44, VIGIL_EVTX_CHUNK_HEADER);
-    set32(ch + 48, free_off);
-    set32(ch + 52, vigil_evtx_crc32(0, ch + 512, free_off - 512));
-    uint32_t crc = vigil_evtx_crc32(0, ch, 120);
-    set32(ch + 124, vigil_evtx_crc32(crc, ch + 128, 384));
-}
-
-/* A file of n chunks; returns its length. buf must hold it. */
-static size_t file_finish(uint8_t *buf, unsigned nchunks)
-{
-    memcpy(buf, "ElfFile", 8);
-    set64(buf + 16, nchunks ? nchunks - 1 : 0);
-    set32(buf + 32, 128);
-    buf[36] = 1;
-    buf[38] = 3;
-    buf[41] = 0x10;
-    buf[42] = (uint8_t)nchunks;
-    set32(buf + 124, vigil_evtx_crc32(0, buf, 120));
-    return VIGIL_EVTX_FILE_HEADER + (size_t)nchunks * VIGIL_EVTX_CHUNK_SIZE;
-}
+#include "evtx_builder.h"
 
 /* ---------- collector ---------- */
 
@@ -251,7 +46,7 @@ static int on_event(const vigil_event *e, void *user)
         o[0] = '\0';
         for (size_t i = 0; i < e->nfields; i++) {
             int k = snprintf(o + len, 2048 - len, "%s%s=%s", i ? "|" : "", e->fields[i].name,
-                             e->fields[i].value);
+                             e->fields[i].is_null ? "(null)" : e->fields[i].value);
             if (k > 0 && (size_t)k < 2048 - len)
                 len += (size_t)k;
         }
@@ -303,97 +98,6 @@ static vigil_status parse(const uint8_t *buf, size_t len, coll *c, unsigned thre
     return s;
 }
 
-/* ---------- the event template ---------- */
-
-/* The name of the Computer element: a test changes it to write a template
- * with the same GUID and shape but a different name. */
-static const char *computer_tag = "Computer";
-
-static void event_body(W *w)
-{
-    open_el(w, "Event", 1, 1);
-    attr(w, "xmlns");
-    text(w, "http://schemas.microsoft.com/win/2004/08/events/event");
-    close_start(w);
-    open_el(w, "System", 0, 1);
-    close_start(w);
-    open_el(w, "Provider", 1, 1);
-    attr(w, "Name");
-    text(w, "Microsoft-Windows-Sysmon");
-    attr(w, "Guid");
-    sub(w, 0, 0, VIGIL_EVTX_T_GUID);
-    close_empty(w);
-    open_el(w, "EventID", 1, 1);
-    attr(w, "Qualifiers");
-    sub(w, 1, 1, VIGIL_EVTX_T_UINT16);
-    close_start(w);
-    sub(w, 0, 2, VIGIL_EVTX_T_UINT16);
-    end_el(w);
-    open_el(w, "TimeCreated", 1, 1);
-    attr(w, "SystemTime");
-    sub(w, 0, 3, VIGIL_EVTX_T_FILETIME);
-    close_empty(w);
-    open_el(w, "EventRecordID", 0, 1);
-    close_start(w);
-    sub(w, 0, 4, VIGIL_EVTX_T_UINT64);
-    end_el(w);
-    open_el(w, "Channel", 0, 1);
-    close_start(w);
-    text(w, "Microsoft-Windows-Sysmon/Operational");
-    end_el(w);
-    open_el(w, computer_tag, 0, 1);
-    close_start(w);
-    sub(w, 0, 5, VIGIL_EVTX_T_STRING);
-    end_el(w);
-    open_el(w, "Security", 1, 1);
-    attr(w, "UserID");
-    sub(w, 1, 6, VIGIL_EVTX_T_SID);
-    close_empty(w);
-    end_el(w); /* System */
-    open_el(w, "EventData", 0, 1);
-    close_start(w);
-    open_el(w, "Data", 1, 1);
-    attr(w, "Name");
-    text(w, "Image");
-    close_start(w);
-    sub(w, 0, 7, VIGIL_EVTX_T_STRING);
-    end_el(w);
-    open_el(w, "Data", 0, 1);
-    close_start(w);
-    sub(w, 0, 8, VIGIL_EVTX_T_STRING);
-    end_el(w);
-    open_el(w, "Data", 0, 1);
-    close_start(w);
-    sub(w, 0, 9, VIGIL_EVTX_T_HEX32);
-    end_el(w);
-    end_el(w); /* EventData */
-    end_el(w); /* Event */
-}
-
-static const uint8_t guid_bytes[16] = {0x5f, 0x38, 0x70, 0x57, 0x2a, 0xc2, 0xe0, 0x43,
-                                       0xbf, 0x4c, 0x06, 0xf5, 0x69, 0x8f, 0xfb, 0xd9};
-static const uint8_t sid_bytes[12] = {1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0};
-
-/* One event record; qualifiers/sid optional (0 = null). */
-static void event_record(W *w, uint32_t *def, uint64_t id, int with_opt, const char *image)
-{
-    val v[10];
-    v[0] = v_raw(VIGIL_EVTX_T_GUID, guid_bytes, 16);
-    v[1] = with_opt ? v_u64(VIGIL_EVTX_T_UINT16, 16384, 2) : v_raw(VIGIL_EVTX_T_NULL, "", 0);
-    v[2] = v_u64(VIGIL_EVTX_T_UINT16, 1, 2);
-    /* 2019-03-19T23:33:51.123456Z */
-    v[3] = v_u64(VIGIL_EVTX_T_FILETIME, 131975120311234560ull, 8);
-    v[4] = v_u64(VIGIL_EVTX_T_UINT64, id, 8);
-    v[5] = v_str("WS01.corp");
-    v[6] = with_opt ? v_raw(VIGIL_EVTX_T_SID, sid_bytes, 12) : v_raw(VIGIL_EVTX_T_NULL, "", 0);
-    v[7] = v_str(image);
-    v[8] = v_str("first");
-    v[9] = v_u64(VIGIL_EVTX_T_HEX32, 0x1f, 4);
-    record_begin(w, id);
-    tmpl_instance(w, def, event_body, v, 10);
-    record_end(w);
-}
-
 static const char *const EV1 =
     "Provider_Name=Microsoft-Windows-Sysmon|Provider_Guid={5770385F-C22A-43E0-BF4C-06F5698FFBD9}"
     "|EventID_Qualifiers=16384|EventID=1|TimeCreated_SystemTime=2019-03-19T23:33:51.123456Z"
@@ -407,10 +111,6 @@ static const char *const EV2 =
     "|Channel=Microsoft-Windows-Sysmon/Operational|Computer=WS01.corp"
     "|Image=C:\\x.exe|Data=first,0x1f";
 
-static uint8_t *new_file(void)
-{
-    return calloc(1, VIGIL_EVTX_FILE_HEADER + 4 * VIGIL_EVTX_CHUNK_SIZE);
-}
 
 static void test_template_records(void)
 {
@@ -916,14 +616,14 @@ static void test_programs_match_nodes(void)
     const char *common = "Provider_Name=P|Provider_Guid={04030201-0605-0807-090A-0B0C0D0E0F10}|";
     char want[1024];
     snprintf(want, sizeof want,
-             "%sEventID_Qualifiers=16384|EventID=4624|Level=|"
+             "%sEventID_Qualifiers=16384|EventID=4624|Level=(null)|"
              "TimeCreated_SystemTime=2019-04-17T18:40:00.000000Z|"
              "TimeCreated=2019-04-17T18:40:00.000000Z|A=alpha|B=7|Inner=in|Binary=0AFF|"
              "RenderingInfo_Culture=en|RenderingInfo_Message=alpha|SubjectUserName=bob|Data=x,u1",
              common);
     CHECK_EQ_STR(c[0].ev[0], want);
     snprintf(want, sizeof want,
-             "%sEventID=4624|Level=|"
+             "%sEventID=4624|Level=(null)|"
              "TimeCreated_SystemTime=2019-04-17T18:40:00.000000Z|"
              "TimeCreated=2019-04-17T18:40:00.000000Z|A=alpha|C=7|Inner=in|Binary=0AFF|"
              "RenderingInfo_Culture=en|RenderingInfo_Message=alpha|SubjectUserName=eve|Data=x,u1",
@@ -1378,8 +1078,133 @@ static void test_scan_headless(void)
     free(f);
 }
 
+/* ---------- NullType values ---------- */
+
+/* System Computer and EventData ParentImage filled by substitutions (value
+ * type NullType in the second record), and an attribute that is NullType. */
+static void null_body(W *w)
+{
+    open_el(w, "Event", 0, 1);
+    close_start(w);
+    open_el(w, "System", 0, 1);
+    close_start(w);
+    open_el(w, "EventID", 0, 1);
+    close_start(w);
+    text(w, "1");
+    end_el(w);
+    open_el(w, "Computer", 0, 1);
+    close_start(w);
+    sub(w, 0, 0, VIGIL_EVTX_T_STRING);
+    end_el(w);
+    end_el(w); /* System */
+    open_el(w, "EventData", 0, 1);
+    close_start(w);
+    open_el(w, "Data", 1, 1);
+    attr(w, "Name");
+    text(w, "ParentImage");
+    close_start(w);
+    sub(w, 0, 1, VIGIL_EVTX_T_STRING);
+    end_el(w);
+    open_el(w, "Data", 1, 1);
+    attr(w, "Name");
+    text(w, "User");
+    close_start(w);
+    sub(w, 1, 2, VIGIL_EVTX_T_STRING);
+    end_el(w);
+    end_el(w); /* EventData */
+    end_el(w); /* Event */
+}
+
+typedef struct null_coll {
+    coll c;
+    vigil_sigma_matcher *m[4];
+    int hits[4][2]; /* matches of rule k on record 1 and 2 */
+} null_coll;
+
+static int null_event(const vigil_event *e, void *user)
+{
+    null_coll *nc = user;
+    for (int k = 0; k < 4; k++) {
+        size_t n = 0;
+        if (vigil_sigma_matcher_match(nc->m[k], e, NULL, NULL, &n) == VIGIL_OK &&
+            e->record_id >= 1 && e->record_id <= 2)
+            nc->hits[k][e->record_id - 1] += (int)n;
+    }
+    return on_event(e, &nc->c);
+}
+
+static void test_null_values(void)
+{
+    uint8_t *f = new_file();
+    W w = {f + VIGIL_EVTX_FILE_HEADER, VIGIL_EVTX_CHUNK_HEADER};
+    uint32_t def = 0;
+    val v[3] = {v_str("WS01"), v_str("C:\\p.exe"), v_str("alice")};
+    record_begin(&w, 1);
+    tmpl_instance(&w, &def, null_body, v, 3);
+    record_end(&w);
+    for (int i = 0; i < 3; i++)
+        v[i] = v_raw(VIGIL_EVTX_T_NULL, "", 0);
+    record_begin(&w, 2);
+    tmpl_instance(&w, &def, null_body, v, 3);
+    record_end(&w);
+    chunk_finish(w.b, 1, 2, w.pos);
+    size_t len = file_finish(f, 1);
+
+    static const char *const rules[4] = {
+        "    ParentImage: null\n", "    ParentImage: ''\n", "    Computer: null\n",
+        "    User: null\n"};
+    vigil_sigma_ruleset *rs[4] = {0};
+    for (int k = 0; k < 4; k++) {
+        char y[512];
+        snprintf(y, sizeof y,
+                 "title: t\nid: r%d\nlogsource:\n  product: windows\ndetection:\n  sel:\n%s"
+                 "  condition: sel\n",
+                 k, rules[k]);
+        vigil_sigma_builder *b = NULL;
+        CHECK_EQ_INT(vigil_sigma_builder_create(NULL, &b), VIGIL_OK);
+        CHECK_EQ_INT(vigil_sigma_builder_add_string(b, "n.yml", y, strlen(y)), VIGIL_OK);
+        CHECK_EQ_INT(vigil_sigma_builder_build(b, &rs[k]), VIGIL_OK);
+        vigil_sigma_builder_destroy(b);
+    }
+    for (int mode = 0; mode < 2; mode++) { /* field programs, then node by node */
+        null_coll nc;
+        memset(&nc, 0, sizeof nc);
+        for (int k = 0; k < 4; k++)
+            CHECK_EQ_INT(vigil_sigma_matcher_create(rs[k], &nc.m[k]), VIGIL_OK);
+        vigil_evtx_options o;
+        vigil_evtx_parser *p = NULL;
+        memset(&o, 0, sizeof o);
+        o.on_event = null_event;
+        o.event_user = &nc;
+        o.on_diag = on_diag;
+        o.diag_user = &nc.c;
+        o.threads = 1;
+        CHECK_EQ_INT(vigil_evtx_parser_create(&o, &p), VIGIL_OK);
+        vigil_evtx_parser_set_programs(p, mode == 0);
+        CHECK_EQ_INT(vigil_evtx_parse_buffer(p, "null.evtx", f, len), VIGIL_OK);
+        vigil_evtx_parser_destroy(p);
+        CHECK_EQ_INT(nc.c.n, 2);
+        CHECK_EQ_INT(nc.c.errors + nc.c.warnings, 0);
+        CHECK_EQ_STR(nc.c.ev[0], "EventID=1|Computer=WS01|ParentImage=C:\\p.exe|User=alice");
+        CHECK_EQ_STR(nc.c.ev[1], "EventID=1|Computer=(null)|ParentImage=(null)|User=(null)");
+        /* record 1 has values: no null rule matches; record 2: every null rule */
+        CHECK_EQ_INT(nc.hits[0][0], 0);
+        CHECK_EQ_INT(nc.hits[0][1], 1); /* ParentImage: null */
+        CHECK_EQ_INT(nc.hits[1][0], 0);
+        CHECK_EQ_INT(nc.hits[1][1], 0); /* ParentImage: '' is not null */
+        CHECK_EQ_INT(nc.hits[2][1], 1); /* Computer: null */
+        CHECK_EQ_INT(nc.hits[3][1], 1); /* User: null (optional substitution) */
+        for (int k = 0; k < 4; k++)
+            vigil_sigma_matcher_destroy(nc.m[k]);
+    }
+    for (int k = 0; k < 4; k++)
+        vigil_sigma_ruleset_destroy(rs[k]);
+    free(f);
+}
+
 int main(void)
 {
+    TEST_RUN(test_null_values);
     TEST_RUN(test_crc32);
     TEST_RUN(test_programs_match_nodes);
     TEST_RUN(test_template_cache);
