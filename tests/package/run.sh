@@ -32,7 +32,7 @@ expect_eq "vigil version" "$(/usr/bin/vigil version)" "vigil $(sed -n 's/^#defin
 for page in vigil vigil-scan vigil-logs vigil-rules vigil-iocs vigil-evtx vigil-connections vigil-quarantine vigil-report; do
     expect_eq "man -w $page" "$(man -w "$page" 2>/dev/null)" "/usr/share/man/man1/$page.1.gz"
 done
-expect_eq "man vigil-scan renders" "$(MANPAGER=cat man vigil-scan 2>/dev/null | grep -c -- '--max-size')" "1"
+expect_eq "man vigil-scan renders" "$(MANPAGER=cat man vigil-scan 2>/dev/null | grep -cE -- '^ +--max-size SIZE$')" "1"
 expect_eq "bash completion installed" "$([ -f /usr/share/bash-completion/completions/vigil ] && echo yes)" "yes"
 expect_eq "completion offers scan options" \
     "$(bash -c '. /usr/share/bash-completion/completions/vigil; COMP_WORDS=(vigil scan --max-s); COMP_CWORD=2; _vigil; echo "${COMPREPLY[*]}"')" "--max-size --max-strings"
