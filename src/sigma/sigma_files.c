@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "sigma/sigma_int.h"
+#include "sigma/sigma_internal.h"
 
 #define MAX_RULE_FILE (16u << 20)
 

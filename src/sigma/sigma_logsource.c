@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sigma/sigma_int.h"
+#include "sigma/sigma_internal.h"
 
 static int map_err(const vigil_diag_sink *sink, const char *path, uint64_t line, const char *msg)
 {
