@@ -11,8 +11,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "engine/engine_internal.h"
 #include "core/util.h"
+#include "engine/engine_internal.h"
 
 #define MAX_RULE_DIR_DEPTH 16
 

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "engine/event_scan.h"
 #include "core/util.h"
+#include "engine/event_scan.h"
 #include "vigil/evtx.h"
 
 #define JSON_SNIFF (64u << 10) /* bytes looked at to tell exported events */

@@ -9,8 +9,8 @@
 #include <stddef.h>
 
 #include "core/diagsink.h"
-#include "engine/event_scan.h"
 #include "core/findings.h"
+#include "engine/event_scan.h"
 #include "ioc/ioc.h"
 #include "vigil/scanner.h"
 

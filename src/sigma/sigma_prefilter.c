@@ -25,9 +25,9 @@
 
 #include "core/hyperscan_cache.h"
 #include "sigma/sigma_index.h"
+#include "sigma/sigma_prefilter.h"
 #include "sigma/sigma_prefilter_internal.h"
 #include "sigma/sigma_prefilter_needs.h"
-#include "sigma/sigma_prefilter.h"
 
 typedef struct lit {
     const char *s;

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sigma/sigma_prefilter.h"
 #include "sigma/sigma_prefilter_internal.h"
 #include "sigma/sigma_prefilter_memo.h"
-#include "sigma/sigma_prefilter.h"
 
 /* Where a list sends each field of an event (CL_*), kept for the last
  * field names seen (NCLS sets per list, picked by a signature of the
