@@ -1,5 +1,5 @@
-/* corrhub.c - the one Sigma correlator of a sweep, fed by every scanner
- * under a lock and finished at the end (see evscan.h).
+/* correlate.c - the one Sigma correlator of a sweep, fed by every scanner
+ * under a lock and finished at the end (see event_scan.h).
  *
  * Why one shared correlator rather than one per thread merged later: the
  * correlator keeps only the few values each correlation needs per match,

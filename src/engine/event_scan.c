@@ -1,5 +1,5 @@
-/* evscan.c - the events of one event log inside a target, matched against
- * the engine's Sigma rules (see evscan.h).
+/* event_scan.c - the events of one event log inside a target, matched against
+ * the engine's Sigma rules (see event_scan.h).
  *
  * Why here and not in the Sigma engine: telling an event log from other
  * bytes, choosing its reader (the EVTX parser or the JSON event reader) and

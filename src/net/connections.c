@@ -1,4 +1,4 @@
-/* conns.c - the host's live sockets checked against the engine's IP and
+/* net/connections.c - the host's live sockets checked against the engine's IP and
  * CIDR indicators, for `vigil connections`.
  *
  * A thin public face over the netioc socket reader (src/netioc/live.c):
