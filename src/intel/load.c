@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "intel/intel_int.h"
+#include "intel/intel_internal.h"
 
 #define MAX_FILE (1ull << 30)
 

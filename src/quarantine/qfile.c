@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "quarantine_int.h"
+#include "quarantine/quarantine_internal.h"
 #include "vigil/engine.h"
 
 #define Q_CHUNK (1u << 20)

@@ -1,7 +1,7 @@
 /* test_intel_formats.c - unit tests of the structured intel loaders: STIX
  * 2.1 bundles and patterns, OpenIOC 1.0/1.1, MISP event JSON, including
  * malformed documents whose good parts must still load. */
-#include "intel/intel_int.h"
+#include "intel/intel_internal.h"
 #include "intel_fixture.h"
 #include "test.h"
 
@@ -93,7 +93,7 @@ static void test_stix_bundle(void)
 
 static void test_stix_patterns(void)
 {
-    vigil_ix *x = NULL;
+    vigil_intel_expr *x = NULL;
     char err[160];
     /* (A OR B) AND C expands to two groups of two */
     collected c = {0};
@@ -111,7 +111,7 @@ static void test_stix_patterns(void)
     CHECK_EQ_STR(err, "expected ']' at column 18");
     CHECK_EQ_INT(vigil_stix_pattern_parse("[file:name = 'it\\'s']", &x, err, sizeof err), VIGIL_OK);
     CHECK_EQ_STR(x->value, "it's");
-    vigil_ix_free(x);
+    vigil_intel_expr_free(x);
     CHECK_EQ_INT(vigil_stix_pattern_parse("", &x, err, sizeof err), VIGIL_ERR_PARSE);
     CHECK_EQ_STR(err, "expected '[' or '(' at column 1");
     CHECK_EQ_INT(vigil_stix_pattern_parse("[a:b = 1] junk", &x, err, sizeof err), VIGIL_ERR_PARSE);
