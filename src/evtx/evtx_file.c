@@ -347,7 +347,7 @@ static int deliver_recs(vigil_evtx_parser *p, worker *w, const char *name, const
  * resets them. */
 static int deliver(vigil_evtx_parser *p, worker *w, const char *name)
 {
-    int rc = deliver_recs(p, w, name, w->recs, w->nrecs, w->ctx.refs, w->ctx.out.p);
+    int rc = deliver_recs(p, w, name, w->recs, w->nrecs, w->ctx.refs, w->ctx.out.data);
     w->nrecs = 0;
     w->ctx.nrefs = 0;
     w->ctx.out.len = 0;
@@ -520,7 +520,7 @@ static void drain(vigil_evtx_parser *p, worker *w)
         if (atomic_load(&p->halt) || next >= p->nchunks || !d->ready)
             break;
         pthread_mutex_unlock(&p->mu);
-        int rc = deliver_recs(p, w, p->name, d->recs, d->nrecs, d->refs, d->out.p);
+        int rc = deliver_recs(p, w, p->name, d->recs, d->nrecs, d->refs, d->out.data);
         pthread_mutex_lock(&p->mu);
         d->ready = 0;
         d->nrecs = d->nrefs = 0;
