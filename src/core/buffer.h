@@ -33,8 +33,9 @@ vigil_status vigil_buffer_grow(vigil_buffer *b, size_t extra, size_t max);
 
 static inline vigil_status vigil_buffer_reserve(vigil_buffer *b, size_t extra)
 {
-    return b->data != NULL && b->cap - b->len > extra ? VIGIL_OK
-                                                      : vigil_buffer_grow(b, extra, VIGIL_BUFFER_MAX);
+    return b->data != NULL && b->cap - b->len > extra
+               ? VIGIL_OK
+               : vigil_buffer_grow(b, extra, VIGIL_BUFFER_MAX);
 }
 
 /* Appends n bytes (bounded by VIGIL_BUFFER_MAX) and keeps the NUL after. */
@@ -71,6 +72,7 @@ vigil_status vigil_array_grow(void *items, size_t *cap, size_t need, size_t elem
 
 /* VIGIL_ARRAY_RESERVE(v->items, v->cap, v->n + 1): the common call. */
 #define VIGIL_ARRAY_RESERVE(items, cap, need)                                                      \
-    ((size_t)(need) <= (cap) ? VIGIL_OK : vigil_array_grow(&(items), &(cap), (need), sizeof *(items), 0))
+    ((size_t)(need) <= (cap) ? VIGIL_OK                                                            \
+                             : vigil_array_grow(&(items), &(cap), (need), sizeof *(items), 0))
 
 #endif

@@ -1,8 +1,12 @@
 /* test_buffer.c - the shared growable buffer and array-growth rule
- * (src/core/buffer.h): contents, NUL, bounds and overflow refusals. */
+ * (src/core/buffer.h) and the one read-whole-file loop and errno map built
+ * on it (src/core/util.h): contents, NUL, bounds and overflow refusals. */
+#include <errno.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include "core/buffer.h"
+#include "core/util.h"
 #include "test.h"
 
 static void test_append(void)
@@ -67,8 +71,46 @@ static void test_array(void)
     free(small);
 }
 
+static void test_read_fd(void)
+{
+    int fds[2];
+    char *text = NULL;
+    size_t len = 0;
+    CHECK(pipe(fds) == 0);
+    CHECK(write(fds[1], "hello pipe", 10) == 10);
+    close(fds[1]);
+    CHECK_EQ_INT(vigil_read_fd(fds[0], 100, &text, &len), VIGIL_OK);
+    close(fds[0]);
+    CHECK_EQ_INT(len, 10);
+    CHECK_EQ_STR(text, "hello pipe");
+    free(text);
+
+    CHECK(pipe(fds) == 0);
+    CHECK(write(fds[1], "0123456789", 10) == 10);
+    close(fds[1]);
+    CHECK_EQ_INT(vigil_read_fd(fds[0], 9, &text, &len), VIGIL_ERR_LIMIT);
+    CHECK(text == NULL && len == 0);
+    close(fds[0]);
+
+    CHECK(pipe(fds) == 0);
+    CHECK(write(fds[1], "012345678", 9) == 9);
+    close(fds[1]);
+    CHECK_EQ_INT(vigil_read_fd(fds[0], 9, &text, &len), VIGIL_OK);
+    CHECK_EQ_INT(len, 9);
+    free(text);
+    close(fds[0]);
+
+    CHECK_EQ_INT(vigil_read_file("/nonexistent/vigil", 10, &text, &len), VIGIL_ERR_NOT_FOUND);
+    CHECK_EQ_INT(vigil_read_file("/", 10, &text, &len), VIGIL_ERR_IO);
+    CHECK_EQ_INT(vigil_status_from_errno(EACCES), VIGIL_ERR_ACCESS);
+    CHECK_EQ_INT(vigil_status_from_errno(EEXIST), VIGIL_ERR_EXISTS);
+    CHECK_EQ_INT(vigil_status_from_errno(ENOTDIR), VIGIL_ERR_NOT_FOUND);
+    CHECK_EQ_INT(vigil_status_from_errno(EIO), VIGIL_ERR_IO);
+}
+
 int main(void)
 {
+    TEST_RUN(test_read_fd);
     TEST_RUN(test_append);
     TEST_RUN(test_bound);
     TEST_RUN(test_array);
