@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "intel/intel.h"
+#include "intel/intel_loaders.h"
 #include "netioc/netioc.h"
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;

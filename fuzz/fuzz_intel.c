@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "intel/intel.h"
+#include "intel/intel_loaders.h"
 #include "netioc/netioc.h"
 
 static int on_hit(const vigil_netioc_hit *h, void *user)

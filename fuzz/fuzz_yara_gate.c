@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/findbuf.h"
+#include "core/findings.h"
 #include "yara/yara_rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/findbuf.h"
+#include "core/findings.h"
 #include "yara/yara_internal.h"
 #include "yara/yara_rules.h"
 

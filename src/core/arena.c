@@ -1,5 +1,5 @@
 /* arena.c - bump allocation in chained blocks, reset between targets. */
-#include "arena.h"
+#include "core/arena.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  *
  * Messages are formatted into a bounded stack buffer: a diagnostic must never
  * fail or allocate, because it is often reported while memory is short. */
-#include "diagsink.h"
+#include "core/diagsink.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * Ordered most specific first; each entry is an offset and a byte string.
  * A table rather than libmagic: libmagic is slow per file and its names are
  * prose, while rules expect Loki's short names. */
-#include "filetype.h"
+#include "core/filetype.h"
 
 #include <string.h>
 

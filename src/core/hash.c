@@ -2,7 +2,7 @@
  *
  * The contexts are kept per hasher (one per worker thread) and reused, so
  * hashing a file allocates nothing. */
-#include "hash.h"
+#include "core/hash.h"
 
 #include <openssl/evp.h>
 #include <stdlib.h>

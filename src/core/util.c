@@ -1,5 +1,5 @@
 /* util.c - path, file and character helpers (see util.h). */
-#include "util.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "core/util.h"
-#include "intel/blocklist_int.h"
+#include "intel/blocklist_internal.h"
 
 static const char *const format_names[VIGIL_BLOCKLIST_FORMAT_COUNT] = {
     "rpz", "hosts", "dnsmasq", "nft", "ipset", "suricata", "zeek", "squid", "windows-firewall",

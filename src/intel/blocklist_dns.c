@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "intel/blocklist_int.h"
+#include "intel/blocklist_internal.h"
 
 /* The RPZ owner name of an IP trigger: prefix length, then the address
  * reversed (IPv4 octets; IPv6 16-bit groups with "zz" for the longest run

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intel/blocklist_int.h"
-#include "intel/intel.h"
+#include "intel/blocklist_internal.h"
+#include "intel/intel_loaders.h"
 
 typedef struct name_list {
     char **v; /* reversed names ("moc.elgoog"), sorted after seal */

@@ -10,7 +10,7 @@
  * tab-separated file its Intel framework reads (Intel::read_files). */
 #include <string.h>
 
-#include "intel/blocklist_int.h"
+#include "intel/blocklist_internal.h"
 
 #define DEFAULT_SID 1900000u
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intel/blocklist_int.h"
+#include "intel/blocklist_internal.h"
 
 __extension__ typedef unsigned __int128 u128;
 

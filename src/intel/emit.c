@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "intel/intel_int.h"
+#include "intel/intel_internal.h"
 
 vigil_status vigil_intel_ctx_init(vigil_intel_ctx *ctx, const char *name,
                                   const vigil_intel_opts *opts)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intel/intel_int.h"
+#include "intel/intel_internal.h"
 
 #define MAX_CONJ 256
 #define MAX_CONJ_LEN 64

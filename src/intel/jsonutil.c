@@ -7,7 +7,7 @@
 #include <jansson.h>
 #include <string.h>
 
-#include "intel/intel_int.h"
+#include "intel/intel_internal.h"
 
 #define SALVAGE_DEPTH 16
 #define SALVAGE_MAX (1u << 20)

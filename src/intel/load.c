@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
-#include "intel/intel_int.h"
+#include "intel/intel_internal.h"
 
 #define MAX_FILE (1ull << 30)
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "intel/intel_int.h"
+#include "intel/intel_internal.h"
 
 typedef struct misp_state {
     vigil_intel_ctx *ctx;

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "intel/intel_int.h"
+#include "intel/intel_internal.h"
 
 #define MAX_DEPTH 64
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "intel/intel.h"
+#include "intel/intel_loaders.h"
 
 static const char *const type_names[VIGIL_INTEL_TYPE_COUNT] = {
     "md5", "sha1", "sha256", "filename", "path", "domain", "ip", "cidr", "url"};

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "core/arena.h"
-#include "intel/intel.h"
+#include "intel/intel_loaders.h"
 
 typedef struct entry {
     vigil_intel_entry pub;

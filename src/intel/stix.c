@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "intel/intel_int.h"
+#include "intel/intel_internal.h"
 
 static const char *str_field(json_t *o, const char *key)
 {

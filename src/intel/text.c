@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "intel/intel_int.h"
+#include "intel/intel_internal.h"
 
 #define MAX_COLS 64
 #define MAX_FIELD 8192

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "intel/intel.h"
+#include "intel/intel_loaders.h"
 
 static int is_hash(vigil_intel_type t)
 {

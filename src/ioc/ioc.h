@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "core/diagsink.h"
-#include "core/findbuf.h"
+#include "core/findings.h"
 #include "vigil/engine.h"
 #include "vigil/status.h"
 

@@ -13,7 +13,7 @@
  * matches it as given or with every '/' turned into '\'. Paths with
  * non-ASCII bytes get Python's character semantics: see ioc_pathtext.c. */
 #define PCRE2_CODE_UNIT_WIDTH 8
-#include "core/hscache.h"
+#include "core/hyperscan_cache.h"
 #include "ioc/ioc_internal.h"
 
 #include <hs.h>

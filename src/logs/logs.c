@@ -20,7 +20,7 @@
 
 #include "archive/archive_walk.h"
 #include "core/diagsink.h"
-#include "core/engine_priv.h"
+#include "engine/engine_internal.h"
 #include "sweep/pool.h"
 #include "sweep/walk.h"
 #include "vigil/logs.h"

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "netioc/netioc_int.h"
+#include "netioc/netioc_internal.h"
 
 struct vigil_netioc_builder {
     vigil_diag_sink diag;

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "core/diagsink.h"
-#include "intel/intel.h"
+#include "intel/intel_loaders.h"
 #include "vigil/status.h"
 
 typedef struct vigil_netioc_builder vigil_netioc_builder;

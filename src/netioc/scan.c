@@ -19,7 +19,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "netioc/netioc_int.h"
+#include "netioc/netioc_internal.h"
 
 #define LINE_SEEN_MAX 64
 #define HOST_MAX 253

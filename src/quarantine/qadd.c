@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "quarantine_int.h"
+#include "quarantine/quarantine_internal.h"
 
 typedef struct add_ctx {
     vigil_quarantine *q;

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
-#include "quarantine_int.h"
+#include "quarantine/quarantine_internal.h"
 
 #define EXPORT_PASSWORD "infected"
 

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
-#include "quarantine_int.h"
+#include "quarantine/quarantine_internal.h"
 #include "vigil/engine.h"
 
 #define Q_CHUNK (1u << 20)

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "quarantine_int.h"
+#include "quarantine/quarantine_internal.h"
 
 vigil_status q_journal_write(vigil_quarantine *q, const char *id, json_t *rec)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "quarantine_int.h"
+#include "quarantine/quarantine_internal.h"
 
 /* s as a JSON string; invalid UTF-8 bytes become U+FFFD. */
 static json_t *lossy_string(const char *s)

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "quarantine_int.h"
+#include "quarantine/quarantine_internal.h"
 
 int q_path_has_sha256(vigil_quarantine *q, const char *path, const char *sha256, int *exists)
 {

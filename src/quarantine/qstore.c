@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
-#include "quarantine_int.h"
+#include "quarantine/quarantine_internal.h"
 #include "vigil/vigil.h"
 
 vigil_status vigil_quarantine_default_dir(char **out)

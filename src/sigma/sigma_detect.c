@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sigma/sigma_int.h"
+#include "sigma/sigma_internal.h"
 
 #define COND_MAX_DEPTH 64
 #define COND_MAX_TOKENS 4096

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
-#include "sigma/sigma_int.h"
+#include "sigma/sigma_internal.h"
 
 #define MAX_RULE_FILE (16u << 20)
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sigma/sigma_int.h"
+#include "sigma/sigma_internal.h"
 
 enum { T_FALSE, T_TRUE, T_UNKNOWN };
 

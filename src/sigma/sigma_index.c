@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "sigma/sigma_index.h"
-#include "sigma/sigma_pfneed.h"
+#include "sigma/sigma_prefilter_needs.h"
 
 #define CHAN_MAX 256
 #define EID_DIGITS_MAX 18 /* longer digit strings are not folded (strtoll range) */

@@ -7,7 +7,7 @@
 #ifndef VIGIL_SIGMA_INDEX_H
 #define VIGIL_SIGMA_INDEX_H
 
-#include "sigma/sigma_int.h"
+#include "sigma/sigma_internal.h"
 
 /* One rule under one logsource branch. */
 typedef struct vigil_sg_cand {

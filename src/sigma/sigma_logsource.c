@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
-#include "sigma/sigma_int.h"
+#include "sigma/sigma_internal.h"
 
 static int map_err(const vigil_diag_sink *sink, const char *path, uint64_t line, const char *msg)
 {

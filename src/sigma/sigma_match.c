@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "sigma/sigma_index.h"
-#include "sigma/sigma_int.h"
+#include "sigma/sigma_internal.h"
 #include "sigma/sigma_prefilter.h"
 
 #define MAX_MATCHED_FIELDS 64

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sigma/sigma_int.h"
+#include "sigma/sigma_internal.h"
 
 size_t vigil_sg_utf8_cp(const unsigned char *s, size_t n, unsigned *cp)
 {

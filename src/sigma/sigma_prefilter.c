@@ -23,10 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/hscache.h"
+#include "core/hyperscan_cache.h"
 #include "sigma/sigma_index.h"
-#include "sigma/sigma_pfint.h"
-#include "sigma/sigma_pfneed.h"
+#include "sigma/sigma_prefilter_internal.h"
+#include "sigma/sigma_prefilter_needs.h"
 #include "sigma/sigma_prefilter.h"
 
 typedef struct lit {

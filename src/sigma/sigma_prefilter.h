@@ -11,8 +11,8 @@
 #ifndef VIGIL_SIGMA_PREFILTER_H
 #define VIGIL_SIGMA_PREFILTER_H
 
-#include "sigma/sigma_int.h"
-#include "sigma/sigma_pfneed.h"
+#include "sigma/sigma_internal.h"
+#include "sigma/sigma_prefilter_needs.h"
 
 typedef struct vigil_sg_pf_scratch vigil_sg_pf_scratch;
 

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sigma/sigma_int.h"
+#include "sigma/sigma_internal.h"
 
 #define BIG_JIT_STACK (64u << 20)
 #define BIG_HEAP_KIB (256u << 10)

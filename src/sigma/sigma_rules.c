@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 
 #include "core/util.h"
-#include "sigma/sigma_int.h"
+#include "sigma/sigma_internal.h"
 
 #define MAX_RULE_FILE (16u << 20)
 #define MAX_DIR_DEPTH 32

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sigma/sigma_int.h"
+#include "sigma/sigma_internal.h"
 
 #define MAX_ALTS 4096
 

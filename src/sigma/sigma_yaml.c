@@ -9,7 +9,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "sigma/sigma_int.h"
+#include "sigma/sigma_internal.h"
 
 #define YAML_MAX_DEPTH 64
 

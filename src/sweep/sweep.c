@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "core/diagsink.h"
-#include "core/evscan.h"
+#include "engine/event_scan.h"
 #include "core/membudget.h"
 #include "sweep/pool.h"
 #include "sweep/walk.h"

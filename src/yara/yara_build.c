@@ -12,7 +12,7 @@
  * that compile are kept for the final compiler. The text of each kept
  * source stays in memory until finish so that rule lines can be indexed
  * and the final compile reads exactly what was checked. */
-#include "yara_internal.h"
+#include "yara/yara_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/hscache.h"
-#include "yara/yara_gate_int.h"
+#include "core/hyperscan_cache.h"
+#include "yara/yara_gate_internal.h"
 
 static int lit_cmp(const void *x, const void *y)
 {

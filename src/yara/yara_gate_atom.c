@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "yara/yara_gate_int.h"
+#include "yara/yara_gate_internal.h"
 
 /* Bytes found in most files: padding, spaces, nops, int3. */
 static unsigned byte_weight(uint8_t c)

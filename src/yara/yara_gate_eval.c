@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yara/yara_gate_int.h"
+#include "yara/yara_gate_internal.h"
 #include "yara/yara_lex.h"
 
 int vigil_yara_gate_regex_cmp(const void *x, const void *y)

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "yara/yara_gate_int.h"
+#include "yara/yara_gate_internal.h"
 #include "yara/yara_lex.h"
 
 static int is_kw(const vigil_yara_tok *t, int kw)

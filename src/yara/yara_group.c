@@ -13,7 +13,7 @@
  * from the set chosen for its home group, so each finding appears once and
  * exactly as one plain rule set would report it. Anything unexpected
  * leaves the rules ungrouped; the caller then compiles one plain set. */
-#include "yara_internal.h"
+#include "yara/yara_internal.h"
 
 #include <pthread.h>
 #include <stdio.h>

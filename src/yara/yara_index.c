@@ -5,7 +5,7 @@
  * definition line in its source text, renders all meta as text and picks
  * out description/author/reference/score, so a match only has to copy
  * ready-made strings. */
-#include "yara_internal.h"
+#include "yara/yara_internal.h"
 
 #include <ctype.h>
 #include <inttypes.h>

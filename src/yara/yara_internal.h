@@ -12,7 +12,7 @@
 #include <yara.h>
 
 #include "core/arena.h"
-#include "yara_rules.h"
+#include "yara/yara_rules.h"
 
 /* One compiled rule set of a grouped load: the rules whose home group is
  * in `groups`, plus the dependencies and globals they need. */

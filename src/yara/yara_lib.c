@@ -3,7 +3,7 @@
  * yr_initialize/yr_finalize set up process-wide tables and are not safe to
  * call concurrently; every builder and rules object holds one reference so
  * libyara lives exactly as long as something of ours uses it. */
-#include "yara_internal.h"
+#include "yara/yara_internal.h"
 
 #include <pthread.h>
 

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "core/diagsink.h"
-#include "core/findbuf.h"
+#include "core/findings.h"
 #include "vigil/engine.h"
 #include "vigil/finding.h"
 #include "vigil/status.h"

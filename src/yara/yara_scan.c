@@ -8,7 +8,7 @@
  * as one plain set would report them. Everything a finding points to is
  * copied into the findbuf's arena: libyara's match lists die with the next
  * scan, and the caller may keep findings past the rules' lifetime. */
-#include "yara_internal.h"
+#include "yara/yara_internal.h"
 
 #include <limits.h>
 #include <stdlib.h>

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evtx/evtx_internal.h"
+#include "events/evtx_internal.h"
 
 /* ---------- writer ---------- */
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intel/intel.h"
+#include "intel/intel_loaders.h"
 
 typedef struct collected {
     char *items[512];

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intel/blocklist_int.h"
+#include "intel/blocklist_internal.h"
 #include "test.h"
 #include "vigil/blocklist.h"
 #include "vigil/intel.h"

@@ -1,7 +1,7 @@
 /* test_core.c - unit tests of the core helpers: status table, arena,
  * findings buffer, score combination. */
 #include "core/arena.h"
-#include "core/findbuf.h"
+#include "core/findings.h"
 #include "test.h"
 #include "vigil/vigil.h"
 

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <zlib.h>
 
-#include "evtx/evtx_internal.h"
+#include "events/evtx_internal.h"
 #include "test.h"
 #include "vigil/vigil.h"
 

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/hscache.h"
+#include "core/hyperscan_cache.h"
 #include "ioc/ioc.h"
 #include "test.h"
 

@@ -1,7 +1,7 @@
 /* test_intel_formats.c - unit tests of the structured intel loaders: STIX
  * 2.1 bundles and patterns, OpenIOC 1.0/1.1, MISP event JSON, including
  * malformed documents whose good parts must still load. */
-#include "intel/intel_int.h"
+#include "intel/intel_internal.h"
 #include "intel_fixture.h"
 #include "test.h"
 

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/findbuf.h"
+#include "core/findings.h"
 #include "test.h"
 #include "yara/yara_internal.h"
 #include "yara/yara_rules.h"

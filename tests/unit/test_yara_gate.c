@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/findbuf.h"
+#include "core/findings.h"
 #include "test.h"
 #include "yara/yara_gate.h"
 #include "yara/yara_rules.h"

@@ -1,0 +1,34 @@
+/* findbuf.h - the findings of one target, as subsystems produce them.
+ *
+ * YARA, the IOC matchers and later the Sigma engine all append findings to
+ * one of these; the scanner then scores the target and hands the whole
+ * group to the result callback. Strings are copied into the arena, so a
+ * finding never points into data that dies before the callback. */
+#ifndef VIGIL_CORE_FINDBUF_H
+#define VIGIL_CORE_FINDBUF_H
+
+#include <stddef.h>
+
+#include "core/arena.h"
+#include "vigil/finding.h"
+
+typedef struct vigil_findbuf {
+    vigil_arena arena;
+    vigil_finding *items;
+    size_t n;
+    size_t cap;
+} vigil_findbuf;
+
+void vigil_findbuf_init(vigil_findbuf *fb);
+void vigil_findbuf_free(vigil_findbuf *fb);
+void vigil_findbuf_reset(vigil_findbuf *fb);
+
+/* A new zeroed finding of this kind, or NULL when out of memory. The
+ * pointer is valid until the next add or reset. */
+vigil_finding *vigil_findbuf_add(vigil_findbuf *fb, vigil_finding_kind kind);
+
+/* Allocations that live until reset (strings, tag and meta arrays). */
+void *vigil_findbuf_alloc(vigil_findbuf *fb, size_t n);
+const char *vigil_findbuf_strdup(vigil_findbuf *fb, const char *s);
+
+#endif

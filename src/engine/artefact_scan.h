@@ -1,0 +1,25 @@
+/* winscan.h - Windows artefacts of a target as persistence and execution
+ * findings (see winscan.c). */
+#ifndef VIGIL_CORE_WINSCAN_H
+#define VIGIL_CORE_WINSCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/diagsink.h"
+#include "core/findings.h"
+#include "ioc/ioc.h"
+#include "vigil/scanner.h"
+
+/* The informational score of an entry whose target matches no IOC. */
+#define VIGIL_WINSCAN_SCORE 20
+
+/* If the target is a scheduled task, a file in a Startup folder, a LNK or
+ * a Prefetch file: one finding per entry, and the filename IOCs checked on
+ * each entry's target. An artefact that cannot be parsed is said (warning)
+ * and counted; the sweep goes on. */
+vigil_status vigil_winscan_run(const vigil_ioc_db *db, vigil_ioc_scratch *scratch, const char *path,
+                               const uint8_t *data, size_t len, vigil_findbuf *fb,
+                               const vigil_diag_sink *diag, vigil_scan_stats *stats);
+
+#endif
