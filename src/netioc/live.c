@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/buffer.h"
 #include "core/util.h"
 #include "netioc/netioc.h"
 
@@ -160,15 +161,9 @@ typedef struct live_ctx {
 static int on_addr(size_t ind, void *user)
 {
     live_ctx *lc = user;
-    if (lc->n == lc->cap) {
-        size_t cap = lc->cap ? lc->cap * 2 : 16;
-        pending *h = realloc(lc->hits, cap * sizeof *h);
-        if (h == NULL) {
-            lc->nomem = 1;
-            return 1;
-        }
-        lc->hits = h;
-        lc->cap = cap;
+    if (VIGIL_ARRAY_RESERVE(lc->hits, lc->cap, lc->n + 1) != VIGIL_OK) {
+        lc->nomem = 1;
+        return 1;
     }
     pending *h = &lc->hits[lc->n++];
     memset(h, 0, sizeof *h);

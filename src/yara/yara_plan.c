@@ -244,14 +244,8 @@ typedef struct src_vec {
 static vigil_status add_source(vigil_yara_plan *p, src_vec *v, const char *ns, const char *text,
                                size_t len)
 {
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 8;
-        vigil_yara_group_source *items = realloc(v->items, cap * sizeof *items);
-        if (items == NULL)
-            return VIGIL_ERR_NOMEM;
-        v->items = items;
-        v->cap = cap;
-    }
+    if (VIGIL_ARRAY_RESERVE(v->items, v->cap, v->n + 1) != VIGIL_OK)
+        return VIGIL_ERR_NOMEM;
     char *copy = vigil_arena_strndup(&p->arena, text, len);
     if (copy == NULL)
         return VIGIL_ERR_NOMEM;
