@@ -10,6 +10,8 @@
 #   make run             install dependencies, build, sweep with the bundled rules
 #                        (RULES=DIR, SCAN_PATHS="DIR...", PLACEHOLDERS=DIR of NAME.txt)
 #   make lint            cppcheck, clang-tidy and clang-format checks
+#   make lint-layers     includes only go down the stack of src/ folders
+#                        (docs/architecture.md); part of make check
 #   make install         command, libvigil.so/.a, headers, vigil.pc, pack, man
 #                        pages, completions under DESTDIR/PREFIX (uninstall too)
 #   make man             the man pages from docs/man/*.scd (scdoc)
@@ -78,7 +80,7 @@ SHLIB := $(BUILD)/libvigil.so.$(VERSION)
 MAN_SRC := $(sort $(wildcard docs/man/*.scd))
 MAN_OUT := $(MAN_SRC:docs/man/%.scd=$(BUILD)/man/%)
 
-.PHONY: all check conformance bench fuzz fuzz-smoke run lint format install uninstall clean deps \
+.PHONY: all check lint-layers conformance bench fuzz fuzz-smoke run lint format install uninstall clean deps \
 	shared man deb check-package check-fleet
 all: $(BIN) $(SHLIB)
 shared: $(SHLIB)
@@ -139,8 +141,11 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-check: $(BIN) $(TEST_BIN) $(TOOL_BIN)
+check: lint-layers $(BIN) $(TEST_BIN) $(TOOL_BIN)
 	@bash tests/run.sh $(BUILD)
+
+lint-layers:
+	@bash scripts/check_layers.sh
 
 conformance: $(BIN) $(TOOL_BIN)
 	@bash tests/conformance/run.sh $(BUILD) "$(CORPUS)"

@@ -17,7 +17,7 @@
 # baseline: `evtx count` also tallies channels and EventIDs), and the
 # sweep's peak memory (target < 300 MB). RUNS (default 1): rounds, medians reported.
 # The REPEAT passes read the same files: the prefilter's memo of values
-# (sigma_pfmemo.c) answers from the second pass on nearly every value the
+# (sigma_prefilter_memo.c) answers from the second pass on nearly every value the
 # first one scanned, which a log of one host does for its repeated values
 # only; bench_sigma_ir.sh gives the one-pass ratio, in instructions.
 set -uo pipefail

@@ -15,7 +15,7 @@
 # and prints match / parse; then the ratio in instructions, whole
 # programs: (the sweep - the same command over an empty directory, i.e.
 # rule loading) / `vigil evtx count`. One pass, so the prefilter's memo
-# (sigma_pfmemo.c) only answers values repeated within the corpus, unlike
+# (sigma_prefilter_memo.c) only answers values repeated within the corpus, unlike
 # bench_sigma.sh's REPEAT passes, from the second of which it answers
 # nearly every value. Needs valgrind (skipped without it).
 set -uo pipefail

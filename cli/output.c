@@ -1,8 +1,10 @@
 /* output.c - text and JSON Lines renderers for results, diagnostics,
  * progress and the closing summary.
  *
- * JSON is produced with jansson so every string is escaped correctly, even
- * hostile file names (invalid UTF-8 is replaced, never passed through).
+ * JSON lines are built with jansson so every string is escaped correctly,
+ * even hostile file names (invalid UTF-8 is replaced, never passed through);
+ * the many Sigma and correlation findings are written by finding_line.c
+ * with the same bytes, without a json_t per finding.
  * Field names are documented in docs/output.md and are part of the
  * interface: add fields, never rename them. */
 #include "output.h"

@@ -8,6 +8,9 @@ SRC=$(ls src/*/*.c cli/*.c)
 HDR=$(ls include/vigil/*.h src/*/*.h cli/*.h)
 INC=(-Iinclude -Isrc -I/usr/include/hs)
 
+echo "== layers"
+bash scripts/check_layers.sh || rc=1
+
 echo "== cppcheck"
 cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
     --inline-suppr --suppress=missingIncludeSystem "${INC[@]}" $SRC || rc=1

@@ -1,4 +1,4 @@
-/* findbuf.c - a growable array of findings plus an arena for their data. */
+/* findings.c - a growable array of findings plus an arena for their data. */
 #include "core/findings.h"
 
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* hscache.c - compiled hyperscan databases kept between runs.
+/* hyperscan_cache.c - compiled hyperscan databases kept between runs.
  *
  * Why: compiling the 3,828 filename patterns of signature-base takes hyperscan
  * about 0.6 s of every sweep, more than loading all its YARA rules (the

@@ -1,7 +1,7 @@
-/* hscache.h - compiled hyperscan databases kept between runs (see
- * hscache.c for the file format and why). */
-#ifndef VIGIL_CORE_HSCACHE_H
-#define VIGIL_CORE_HSCACHE_H
+/* hyperscan_cache.h - compiled hyperscan databases kept between runs (see
+ * hyperscan_cache.c for the file format and why). */
+#ifndef VIGIL_CORE_HYPERSCAN_CACHE_H
+#define VIGIL_CORE_HYPERSCAN_CACHE_H
 
 #include <hs.h>
 #include <stddef.h>

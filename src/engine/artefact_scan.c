@@ -1,4 +1,4 @@
-/* winscan.c - Windows artefacts found among the targets (scheduled tasks,
+/* artefact_scan.c - Windows artefacts found among the targets (scheduled tasks,
  * Startup folders, LNK, Prefetch) become findings of kind persistence or
  * execution about the artefact file, carrying what runs in `matched` and
  * the details in meta, so a sweep of an image doubles as an autoruns and

@@ -1,7 +1,7 @@
-/* winscan.h - Windows artefacts of a target as persistence and execution
- * findings (see winscan.c). */
-#ifndef VIGIL_CORE_WINSCAN_H
-#define VIGIL_CORE_WINSCAN_H
+/* artefact_scan.h - Windows artefacts of a target as persistence and execution
+ * findings (see artefact_scan.c). */
+#ifndef VIGIL_ENGINE_ARTEFACT_SCAN_H
+#define VIGIL_ENGINE_ARTEFACT_SCAN_H
 
 #include <stddef.h>
 #include <stdint.h>

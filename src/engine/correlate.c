@@ -1,5 +1,5 @@
-/* corrhub.c - the one Sigma correlator of a sweep, fed by every scanner
- * under a lock and finished at the end (see evscan.h).
+/* correlate.c - the one Sigma correlator of a sweep, fed by every scanner
+ * under a lock and finished at the end (see event_scan.h).
  *
  * Why one shared correlator rather than one per thread merged later: the
  * correlator keeps only the few values each correlation needs per match,
@@ -15,9 +15,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/findings.h"
 #include "engine/engine_internal.h"
 #include "engine/event_scan.h"
-#include "core/findings.h"
 
 struct vigil_corr_hub {
     const vigil_sigma_ruleset *rs;
@@ -94,20 +94,6 @@ static vigil_level level_of(const vigil_scan_options *o, int score)
     if (score >= o->notice_score)
         return VIGIL_LEVEL_NOTICE;
     return VIGIL_LEVEL_INFO;
-}
-
-void vigil_time_ms_format(int64_t ms, char *buf, size_t cap)
-{
-    struct tm tm;
-    int64_t sec = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-    time_t tt = (time_t)sec;
-
-    if (ms == 0 || gmtime_r(&tt, &tm) == NULL) {
-        buf[0] = '\0';
-        return;
-    }
-    size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, cap - n, ".%03dZ", (int)(ms - sec * 1000));
 }
 
 static int on_corr(const vigil_sigma_corr_result *res, void *user)

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 
 #include "core/buffer.h"
-#include "engine/engine_internal.h"
 #include "core/util.h"
+#include "engine/engine_internal.h"
 
 #define MAX_RULE_DIR_DEPTH 16
 

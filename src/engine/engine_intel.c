@@ -10,9 +10,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "engine/engine_internal.h"
 #include "core/util.h"
+#include "engine/engine_internal.h"
+#include "engine/engine_netioc.h"
 #include "intel/intel_loaders.h"
+#include "vigil/logs.h"
 
 #define INTEL_MAX_FILE (1u << 30)
 #define GROUP_MAX 64 /* items of one AND group kept until the group is complete */
@@ -350,4 +352,22 @@ vigil_status vigil_engine_build_net(vigil_engine *e)
                     "%llu C2 values are not domains, IPs, CIDRs or URLs; not hunted in logs",
                     (unsigned long long)refused);
     return st;
+}
+
+size_t vigil_engine_net_count(const vigil_engine *e)
+{
+    return e != NULL && e->net != NULL ? vigil_netioc_db_count(e->net) : 0;
+}
+
+vigil_status vigil_engine_netioc(const vigil_engine *e, const vigil_netioc_db **db)
+{
+    *db = NULL;
+    if (e == NULL)
+        return VIGIL_ERR_INVALID_ARG;
+    if (!e->frozen)
+        return VIGIL_ERR_NOT_FROZEN;
+    if (vigil_engine_net_count(e) == 0)
+        return VIGIL_ERR_NO_RULES;
+    *db = e->net;
+    return VIGIL_OK;
 }

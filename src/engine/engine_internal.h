@@ -1,9 +1,12 @@
-/* engine_priv.h - the engine's insides, shared by engine.c and scanner.c.
+/* engine_internal.h - the engine's insides, shared by the files of
+ * src/engine/ (building, intel, scanning, correlating).
  *
  * Kept private so the public handle stays opaque: callers only see
- * vigil_engine, and the layout can change as subsystems are added. */
-#ifndef VIGIL_CORE_ENGINE_PRIV_H
-#define VIGIL_CORE_ENGINE_PRIV_H
+ * vigil_engine, and the layout can change as subsystems are added. The
+ * layers above reach the engine through vigil/engine.h and
+ * engine_netioc.h. */
+#ifndef VIGIL_ENGINE_INTERNAL_H
+#define VIGIL_ENGINE_INTERNAL_H
 
 #include "core/diagsink.h"
 #include "ioc/ioc.h"

@@ -1,5 +1,5 @@
-/* evscan.c - the events of one event log inside a target, matched against
- * the engine's Sigma rules (see evscan.h).
+/* event_scan.c - the events of one event log inside a target, matched against
+ * the engine's Sigma rules (see event_scan.h).
  *
  * Why here and not in the Sigma engine: telling an event log from other
  * bytes, choosing its reader (the EVTX parser or the JSON event reader) and
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "engine/event_scan.h"
 #include "core/util.h"
+#include "engine/event_scan.h"
 #include "vigil/evtx.h"
 
 #define JSON_SNIFF (64u << 10) /* bytes looked at to tell exported events */

@@ -1,4 +1,4 @@
-/* evscan.h - Sigma in the sweep: the events of event logs met by a scanner,
+/* event_scan.h - Sigma in the sweep: the events of event logs met by a scanner,
  * and the one correlator a sweep shares between its scanners.
  *
  * Why a separate unit: scanner.c reads a target once and runs the
@@ -8,8 +8,8 @@
  * as a result of its own. Correlation rules need every match of a sweep,
  * whatever thread saw it, so matches go to a hub: one correlator under a
  * lock, finished once at the end and turned into correlation results. */
-#ifndef VIGIL_CORE_EVSCAN_H
-#define VIGIL_CORE_EVSCAN_H
+#ifndef VIGIL_ENGINE_EVENT_SCAN_H
+#define VIGIL_ENGINE_EVENT_SCAN_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -20,7 +20,7 @@
 #include "vigil/scanner.h"
 #include "vigil/sigma.h"
 
-/* ---- the shared correlator (corrhub.c) ---- */
+/* ---- the shared correlator (correlate.c) ---- */
 
 typedef struct vigil_corr_hub vigil_corr_hub;
 
@@ -44,7 +44,7 @@ vigil_status vigil_corr_hub_finish(vigil_corr_hub *hub, const vigil_scan_options
  * must outlive the scanner's last scan. */
 void vigil_scanner_attach_hub(vigil_scanner *scanner, vigil_corr_hub *hub);
 
-/* ---- events of one target (evscan.c) ---- */
+/* ---- events of one target (event_scan.c) ---- */
 
 typedef struct vigil_evscan vigil_evscan;
 

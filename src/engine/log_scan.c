@@ -1,4 +1,4 @@
-/* scanlog.c - C2 indicators in the text logs a sweep meets.
+/* log_scan.c - C2 indicators in the text logs a sweep meets.
  *
  * Why here and not in logs.c: `vigil scan` must find in a triage collection
  * what `vigil logs` finds in its logs, with the same matcher (netioc) and

@@ -1,6 +1,6 @@
-/* scanlog.h - C2 indicators in the text logs a sweep meets (see scanlog.c). */
-#ifndef VIGIL_CORE_SCANLOG_H
-#define VIGIL_CORE_SCANLOG_H
+/* log_scan.h - C2 indicators in the text logs a sweep meets (see log_scan.c). */
+#ifndef VIGIL_ENGINE_LOG_SCAN_H
+#define VIGIL_ENGINE_LOG_SCAN_H
 
 #include <stddef.h>
 

@@ -1,6 +1,6 @@
-/* regscan.c - a registry hive met by the sweep: its values matched by the
+/* registry_scan.c - a registry hive met by the sweep: its values matched by the
  * Sigma registry rules, the files they name checked against the IOCs, and
- * its autostart entries listed (see regscan.h).
+ * its autostart entries listed (see registry_scan.h).
  *
  * Why one pass per value: a value is one registry event, possibly an
  * autostart entry, possibly naming a file or hash an IOC knows; all of it

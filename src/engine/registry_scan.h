@@ -1,16 +1,16 @@
-/* regscan.h - registry hives in the sweep (regscan.c).
+/* registry_scan.h - registry hives in the sweep (registry_scan.c).
  *
  * Why beside evscan: a hive's values are registry events matched by the
  * same per-thread Sigma matcher as event logs, and reported through the
  * scanner the same way, one result per value with findings. */
-#ifndef VIGIL_CORE_REGSCAN_H
-#define VIGIL_CORE_REGSCAN_H
+#ifndef VIGIL_ENGINE_REGISTRY_SCAN_H
+#define VIGIL_ENGINE_REGISTRY_SCAN_H
 
 #include <stddef.h>
 
 #include "core/diagsink.h"
-#include "engine/event_scan.h"
 #include "core/findings.h"
+#include "engine/event_scan.h"
 #include "ioc/ioc.h"
 #include "vigil/scanner.h"
 

@@ -6,11 +6,11 @@
  * node lists with a record's substitution values and emits flat fields;
  * evtx_prog.c turns a compiled template into a field program (run per
  * record when the record's values allow it); evtx_value.c formats typed
- * values as text; evtx_tcache.c keeps compiled templates (and their
+ * values as text; evtx_template_cache.c keeps compiled templates (and their
  * programs) across chunks and files. All offsets are relative to the start of the chunk, as
  * they are in the format. */
-#ifndef VIGIL_EVTX_INTERNAL_H
-#define VIGIL_EVTX_INTERNAL_H
+#ifndef VIGIL_EVENTS_EVTX_INTERNAL_H
+#define VIGIL_EVENTS_EVTX_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -219,7 +219,7 @@ struct vigil_evtx_tmpl {
     uint64_t lgen;
 };
 
-/* Compiled templates kept across chunks and files (evtx_tcache.c). */
+/* Compiled templates kept across chunks and files (evtx_template_cache.c). */
 typedef struct vigil_evtx_tentry vigil_evtx_tentry;
 typedef struct vigil_evtx_tcache {
     vigil_arena arena;         /* shared templates, their names, programs, keys */
@@ -230,7 +230,7 @@ typedef struct vigil_evtx_tcache {
     size_t bytes;       /* estimated memory held */
     vigil_evtx_buf key; /* key of the last lookup */
     uint64_t key_hash;
-    void *refs; /* name references of the last key (evtx_tcache.c) */
+    void *refs; /* name references of the last key (evtx_template_cache.c) */
     uint32_t nrefs, caprefs;
     uint32_t def, body; /* the last lookup's definition and its body */
     uint64_t fhash;
@@ -329,7 +329,7 @@ int vigil_evtx_compile(vigil_evtx_ctx *c, uint32_t off, uint32_t end, int dep_id
  * and cached on first use), or NULL with c->err set. */
 vigil_evtx_tmpl *vigil_evtx_template(vigil_evtx_ctx *c, uint32_t def, unsigned nest);
 
-/* ---- template cache (evtx_tcache.c) ---- */
+/* ---- template cache (evtx_template_cache.c) ---- */
 void vigil_evtx_tcache_init(vigil_evtx_tcache *tc);
 void vigil_evtx_tcache_free(vigil_evtx_tcache *tc);
 /* At a chunk start (nothing of the cache in use): drops it all when it

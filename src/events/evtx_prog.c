@@ -414,7 +414,7 @@ static size_t build(vigil_arena *a, int local, const vigil_evtx_tmpl *t, const s
 /* t's program for context key (NULL: top of a record), built on first
  * use; NULL if it has none or when out of memory.
  *
- * A template from the cache (evtx_tcache.c) keeps its programs there too,
+ * A template from the cache (evtx_template_cache.c) keeps its programs there too,
  * across chunks, unless the context belongs to a chunk-only program (a
  * LOCAL op: its address is reused by the next chunk, and its element
  * stack names point into the chunk arena). Those are kept in the

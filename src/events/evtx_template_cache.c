@@ -1,4 +1,4 @@
-/* evtx_tcache.c - compiled templates kept across chunks and files.
+/* evtx_template_cache.c - compiled templates kept across chunks and files.
  *
  * Why: every chunk carries its own copy of each template it uses (same
  * GUID, same tokens, only the offsets differ), so a per-chunk cache still

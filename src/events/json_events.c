@@ -1,4 +1,4 @@
-/* sigma_json.c - Windows events exported as JSON, flattened into vigil_events.
+/* events/json_events.c - Windows events exported as JSON, flattened into vigil_events.
  *
  * Why: events exported by other tools (evtx_dump, Chainsaw, the SigmaHQ
  * regression data) come as JSON Lines or as concatenated pretty-printed

@@ -1,11 +1,11 @@
-/* blocklist_int.h - what the blocklist writers share: address blocks and
+/* blocklist_internal.h - what the blocklist writers share: address blocks and
  * their merging, and the guarded, sorted lists every writer reads.
  *
  * The guard and the collection run once (blocklist.c); each writer
  * (blocklist_dns.c, blocklist_net.c, blocklist_ids.c) then only formats,
  * so every format blocks exactly the same values. */
-#ifndef VIGIL_INTEL_BLOCKLIST_INT_H
-#define VIGIL_INTEL_BLOCKLIST_INT_H
+#ifndef VIGIL_INTEL_BLOCKLIST_INTERNAL_H
+#define VIGIL_INTEL_BLOCKLIST_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>

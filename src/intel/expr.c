@@ -15,9 +15,9 @@
 #define MAX_CONJ 256
 #define MAX_CONJ_LEN 64
 
-vigil_ix *vigil_ix_leaf(vigil_intel_type type, const char *value, size_t len)
+vigil_intel_expr *vigil_intel_expr_leaf(vigil_intel_type type, const char *value, size_t len)
 {
-    vigil_ix *x = calloc(1, sizeof *x);
+    vigil_intel_expr *x = calloc(1, sizeof *x);
     if (x == NULL)
         return NULL;
     x->kind = VIGIL_IX_LEAF;
@@ -32,9 +32,9 @@ vigil_ix *vigil_ix_leaf(vigil_intel_type type, const char *value, size_t len)
     return x;
 }
 
-vigil_ix *vigil_ix_unsupported(const char *why, const char *text, size_t len)
+vigil_intel_expr *vigil_intel_expr_unsupported(const char *why, const char *text, size_t len)
 {
-    vigil_ix *x = calloc(1, sizeof *x);
+    vigil_intel_expr *x = calloc(1, sizeof *x);
     if (x == NULL)
         return NULL;
     if (len > 200)
@@ -51,32 +51,32 @@ vigil_ix *vigil_ix_unsupported(const char *why, const char *text, size_t len)
     return x;
 }
 
-vigil_ix *vigil_ix_node(vigil_ix_kind kind)
+vigil_intel_expr *vigil_intel_expr_node(vigil_intel_expr_kind kind)
 {
-    vigil_ix *x = calloc(1, sizeof *x);
+    vigil_intel_expr *x = calloc(1, sizeof *x);
     if (x != NULL)
         x->kind = kind;
     return x;
 }
 
-vigil_status vigil_ix_add(vigil_ix *node, vigil_ix *kid)
+vigil_status vigil_intel_expr_add(vigil_intel_expr *node, vigil_intel_expr *kid)
 {
     if (kid == NULL)
         return VIGIL_ERR_NOMEM;
     if (VIGIL_ARRAY_RESERVE(node->kids, node->capkids, node->nkids + 1) != VIGIL_OK) {
-        vigil_ix_free(kid);
+        vigil_intel_expr_free(kid);
         return VIGIL_ERR_NOMEM;
     }
     node->kids[node->nkids++] = kid;
     return VIGIL_OK;
 }
 
-void vigil_ix_free(vigil_ix *x)
+void vigil_intel_expr_free(vigil_intel_expr *x)
 {
     if (x == NULL)
         return;
     for (size_t i = 0; i < x->nkids; i++)
-        vigil_ix_free(x->kids[i]);
+        vigil_intel_expr_free(x->kids[i]);
     free(x->kids);
     free(x->value);
     free(x->text);
@@ -85,7 +85,7 @@ void vigil_ix_free(vigil_ix *x)
 
 /* A set of conjunctions; each conjunction is a list of leaves. */
 typedef struct conj {
-    const vigil_ix *leaf[MAX_CONJ_LEN];
+    const vigil_intel_expr *leaf[MAX_CONJ_LEN];
     size_t n;
 } conj;
 
@@ -102,7 +102,7 @@ static void dnf_free(dnf *d)
 }
 
 /* 0 ok, 1 too large, -1 no memory */
-static int expand(const vigil_ix *x, dnf *out, int depth)
+static int expand(const vigil_intel_expr *x, dnf *out, int depth)
 {
     out->c = NULL;
     out->n = 0;
@@ -189,8 +189,8 @@ static int expand(const vigil_ix *x, dnf *out, int depth)
     return 0;
 }
 
-vigil_status vigil_ix_emit(vigil_intel_ctx *ctx, const vigil_ix *x, const vigil_intel_common *c,
-                           const char *what)
+vigil_status vigil_intel_expr_emit(vigil_intel_ctx *ctx, const vigil_intel_expr *x,
+                                   const vigil_intel_common *c, const char *what)
 {
     dnf d;
     int r = expand(x, &d, 0);
@@ -206,7 +206,7 @@ vigil_status vigil_ix_emit(vigil_intel_ctx *ctx, const vigil_ix *x, const vigil_
     for (size_t i = 0; i < d.n && st == VIGIL_OK; i++) {
         const conj *cj = &d.c[i];
         size_t ok = 0, bad = 0;
-        const vigil_ix *first_bad = NULL;
+        const vigil_intel_expr *first_bad = NULL;
         for (size_t j = 0; j < cj->n; j++) {
             if (cj->leaf[j]->why == NULL) {
                 ok++;
@@ -230,7 +230,7 @@ vigil_status vigil_ix_emit(vigil_intel_ctx *ctx, const vigil_ix *x, const vigil_
         if (ok > 1)
             group = ctx->next_group++;
         for (size_t j = 0; j < cj->n && st == VIGIL_OK; j++) {
-            const vigil_ix *l = cj->leaf[j];
+            const vigil_intel_expr *l = cj->leaf[j];
             if (l->why != NULL)
                 continue;
             st = vigil_intel_emit(ctx, l->type, l->value, strlen(l->value), c, group, (uint32_t)ok);

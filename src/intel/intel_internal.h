@@ -1,8 +1,8 @@
-/* intel_int.h - what the intel loaders share: the emitting context that
+/* intel_internal.h - what the intel loaders share: the emitting context that
  * normalises values, counts and reports, and the boolean expressions whose
  * AND/OR structure STIX patterns and OpenIOC indicators carry. */
-#ifndef VIGIL_INTEL_INT_H
-#define VIGIL_INTEL_INT_H
+#ifndef VIGIL_INTEL_INTERNAL_H
+#define VIGIL_INTEL_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -54,37 +54,37 @@ int64_t vigil_intel_parse_time(const char *s);
 
 /* ---- expr.c: AND/OR trees expanded to disjunctive normal form ---------- */
 
-typedef enum { VIGIL_IX_LEAF, VIGIL_IX_AND, VIGIL_IX_OR } vigil_ix_kind;
+typedef enum { VIGIL_IX_LEAF, VIGIL_IX_AND, VIGIL_IX_OR } vigil_intel_expr_kind;
 
-typedef struct vigil_ix vigil_ix;
-struct vigil_ix {
-    vigil_ix_kind kind;
+typedef struct vigil_intel_expr vigil_intel_expr;
+struct vigil_intel_expr {
+    vigil_intel_expr_kind kind;
     /* leaf: supported when why == NULL */
     vigil_intel_type type;
     char *value;
     const char *why; /* static reason the comparison cannot be expressed */
     char *text;      /* the comparison as written, for the report */
     /* AND/OR */
-    vigil_ix **kids;
+    vigil_intel_expr **kids;
     size_t nkids, capkids;
 };
 
-vigil_ix *vigil_ix_leaf(vigil_intel_type type, const char *value, size_t len);
-vigil_ix *vigil_ix_unsupported(const char *why, const char *text, size_t len);
-vigil_ix *vigil_ix_node(vigil_ix_kind kind);
+vigil_intel_expr *vigil_intel_expr_leaf(vigil_intel_type type, const char *value, size_t len);
+vigil_intel_expr *vigil_intel_expr_unsupported(const char *why, const char *text, size_t len);
+vigil_intel_expr *vigil_intel_expr_node(vigil_intel_expr_kind kind);
 /* Takes ownership of kid (also on failure). */
-vigil_status vigil_ix_add(vigil_ix *node, vigil_ix *kid);
-void vigil_ix_free(vigil_ix *x); /* NULL safe */
+vigil_status vigil_intel_expr_add(vigil_intel_expr *node, vigil_intel_expr *kid);
+void vigil_intel_expr_free(vigil_intel_expr *x); /* NULL safe */
 
 /* Expands x to OR-of-ANDs (at most 256 conjunctions, else the expression is
  * reported unsupported) and emits: a conjunction of one supported leaf as a
  * standalone item, of several as an AND group. Inexpressible leaves are
  * counted and reported; a conjunction left with no supported leaf loads
  * nothing. what names the entry in messages ("indicator ...'s pattern"). */
-vigil_status vigil_ix_emit(vigil_intel_ctx *ctx, const vigil_ix *x, const vigil_intel_common *c,
-                           const char *what);
+vigil_status vigil_intel_expr_emit(vigil_intel_ctx *ctx, const vigil_intel_expr *x,
+                                   const vigil_intel_common *c, const char *what);
 
-/* ---- stixpat.c: the STIX 2.1 patterning language -------------------------- */
+/* ---- stix_pattern.c: the STIX 2.1 patterning language -------------------------- */
 
 /* Parses a STIX pattern into an AND/OR tree whose leaves are the
  * comparisons vigil can match (hashes, file name, domain, IP/CIDR, URL) or
@@ -92,7 +92,7 @@ vigil_status vigil_ix_emit(vigil_intel_ctx *ctx, const vigil_ix *x, const vigil_
  * qualifiers (WITHIN, REPEATS, START/STOP) are ignored, which can only make
  * a match more likely. VIGIL_ERR_PARSE with a message naming the column in
  * err on a syntax error. */
-vigil_status vigil_stix_pattern_parse(const char *pattern, vigil_ix **out, char *err,
+vigil_status vigil_stix_pattern_parse(const char *pattern, vigil_intel_expr **out, char *err,
                                       size_t errcap);
 
 /* ---- misp.c -------------------------------------------------------------- */

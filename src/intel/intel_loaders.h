@@ -10,8 +10,8 @@
  * Bad input (a syntax error, a pattern that does not parse, a value of the
  * wrong shape) is a diagnostic naming the file and position; the rest of the
  * document still loads. */
-#ifndef VIGIL_INTEL_H
-#define VIGIL_INTEL_H
+#ifndef VIGIL_INTEL_LOADERS_H
+#define VIGIL_INTEL_LOADERS_H
 
 #include <stddef.h>
 #include <stdint.h>

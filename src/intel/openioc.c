@@ -82,7 +82,7 @@ static const struct {
     {"UrlHistoryItem/URL", VIGIL_INTEL_URL, 0},
 };
 
-static vigil_ix *item(const xmlNode *n)
+static vigil_intel_expr *item(const xmlNode *n)
 {
     char cond[32], search[128], neg[16], text[300];
     const xmlNode *context = child(n, "Context");
@@ -110,47 +110,47 @@ static vigil_ix *item(const xmlNode *n)
         why = "condition other than 'is'";
     else if (content == NULL)
         why = "item without Content";
-    vigil_ix *x = why != NULL ? vigil_ix_unsupported(why, text, strlen(text))
-                              : vigil_ix_leaf((vigil_intel_type)type, v, strlen(v));
+    vigil_intel_expr *x = why != NULL ? vigil_intel_expr_unsupported(why, text, strlen(text))
+                                      : vigil_intel_expr_leaf((vigil_intel_type)type, v, strlen(v));
     xmlFree(val);
     return x;
 }
 
-static vigil_ix *indicator(const xmlNode *n, int depth)
+static vigil_intel_expr *indicator(const xmlNode *n, int depth)
 {
     char op[16];
     if (depth > MAX_DEPTH)
-        return vigil_ix_unsupported("indicator nested too deep", "Indicator", 9);
-    vigil_ix_kind kind = VIGIL_IX_OR;
+        return vigil_intel_expr_unsupported("indicator nested too deep", "Indicator", 9);
+    vigil_intel_expr_kind kind = VIGIL_IX_OR;
     if (attr(n, "operator", op, sizeof op) != NULL && strcasecmp(op, "AND") == 0)
         kind = VIGIL_IX_AND;
-    vigil_ix *x = vigil_ix_node(kind);
+    vigil_intel_expr *x = vigil_intel_expr_node(kind);
     if (x == NULL)
         return NULL;
     for (const xmlNode *c = n->children; c != NULL; c = c->next) {
-        vigil_ix *k = NULL;
+        vigil_intel_expr *k = NULL;
         if (name_is(c, "IndicatorItem"))
             k = item(c);
         else if (name_is(c, "Indicator"))
             k = indicator(c, depth + 1);
         else
             continue;
-        if (vigil_ix_add(x, k) != VIGIL_OK) {
-            vigil_ix_free(x);
+        if (vigil_intel_expr_add(x, k) != VIGIL_OK) {
+            vigil_intel_expr_free(x);
             return NULL;
         }
     }
     return x;
 }
 
-static vigil_status emit_node(vigil_intel_ctx *ctx, const xmlNode *n, vigil_ix *x,
+static vigil_status emit_node(vigil_intel_ctx *ctx, const xmlNode *n, vigil_intel_expr *x,
                               const vigil_intel_common *base)
 {
     vigil_intel_common c = *base;
     xmlChar *path = xmlGetNodePath(n);
     c.line = (uint64_t)xmlGetLineNo(n);
     c.where = path != NULL ? (const char *)path : NULL;
-    vigil_status st = vigil_ix_emit(ctx, x, &c, "OpenIOC indicator");
+    vigil_status st = vigil_intel_expr_emit(ctx, x, &c, "OpenIOC indicator");
     xmlFree(path);
     return st;
 }
@@ -167,15 +167,15 @@ static vigil_status criteria(vigil_intel_ctx *ctx, const xmlNode *crit,
         char op[16];
         int is_and = attr(ind, "operator", op, sizeof op) != NULL && strcasecmp(op, "AND") == 0;
         if (is_and) {
-            vigil_ix *x = indicator(ind, 0);
+            vigil_intel_expr *x = indicator(ind, 0);
             if (x == NULL)
                 return VIGIL_ERR_NOMEM;
             st = emit_node(ctx, ind, x, base);
-            vigil_ix_free(x);
+            vigil_intel_expr_free(x);
             continue;
         }
         for (const xmlNode *c = ind->children; c != NULL && st == VIGIL_OK; c = c->next) {
-            vigil_ix *x;
+            vigil_intel_expr *x;
             if (name_is(c, "IndicatorItem"))
                 x = item(c);
             else if (name_is(c, "Indicator"))
@@ -185,7 +185,7 @@ static vigil_status criteria(vigil_intel_ctx *ctx, const xmlNode *crit,
             if (x == NULL)
                 return VIGIL_ERR_NOMEM;
             st = emit_node(ctx, c, x, base);
-            vigil_ix_free(x);
+            vigil_intel_expr_free(x);
         }
     }
     return st;

@@ -70,7 +70,7 @@ static int indicator(vigil_intel_ctx *ctx, json_t *o, const char *where, uint64_
     if (json_is_integer(conf) && json_integer_value(conf) > 0 && json_integer_value(conf) <= 100)
         c.score = (int)json_integer_value(conf);
 
-    vigil_ix *x = NULL;
+    vigil_intel_expr *x = NULL;
     char err[160];
     vigil_status ps = vigil_stix_pattern_parse(pattern, &x, err, sizeof err);
     if (ps == VIGIL_ERR_NOMEM) {
@@ -85,8 +85,8 @@ static int indicator(vigil_intel_ctx *ctx, json_t *o, const char *where, uint64_
     }
     char what[128];
     snprintf(what, sizeof what, "indicator %.90s", id ? id : "(no id)");
-    *st = vigil_ix_emit(ctx, x, &c, what);
-    vigil_ix_free(x);
+    *st = vigil_intel_expr_emit(ctx, x, &c, what);
+    vigil_intel_expr_free(x);
     return 1;
 }
 

@@ -1,4 +1,4 @@
-/* stixpat.c - a recursive-descent parser for STIX 2.1 patterns.
+/* stix_pattern.c - a recursive-descent parser for STIX 2.1 patterns.
  *
  * Indicators carry their values inside a small expression language
  * ("[file:hashes.'SHA-256' = '...' OR domain-name:value = 'x']"). We need
@@ -185,7 +185,7 @@ static int path_type(const char *path)
     return -1;
 }
 
-static vigil_ix *oom(parser *p)
+static vigil_intel_expr *oom(parser *p)
 {
     p->nomem = 1;
     p->failed = 1;
@@ -211,7 +211,7 @@ static void other_literal(parser *p)
         fail(p, "expected a value");
 }
 
-static vigil_ix *comparison(parser *p)
+static vigil_intel_expr *comparison(parser *p)
 {
     size_t start;
     skip_ws(p);
@@ -245,7 +245,7 @@ static vigil_ix *comparison(parser *p)
         return NULL;
     }
 
-    vigil_ix *set = NULL; /* IN list as an OR */
+    vigil_intel_expr *set = NULL; /* IN list as an OR */
     char *val = NULL;
     size_t vlen = 0;
     if (op == OP_IN) {
@@ -253,7 +253,7 @@ static vigil_ix *comparison(parser *p)
             fail(p, "expected '(' after IN");
             return NULL;
         }
-        set = vigil_ix_node(VIGIL_IX_OR);
+        set = vigil_intel_expr_node(VIGIL_IX_OR);
         if (set == NULL)
             return oom(p);
         do {
@@ -266,9 +266,9 @@ static vigil_ix *comparison(parser *p)
                     vigil_intel_type t = (vigil_intel_type)type;
                     if (type == -2 && vigil_intel_infer(v, vlen, &t) != VIGIL_OK)
                         t = VIGIL_INTEL_IP;
-                    if (vigil_ix_add(set, vigil_ix_leaf(t, v, vlen)) != VIGIL_OK) {
+                    if (vigil_intel_expr_add(set, vigil_intel_expr_leaf(t, v, vlen)) != VIGIL_OK) {
                         free(v);
-                        vigil_ix_free(set);
+                        vigil_intel_expr_free(set);
                         return oom(p);
                     }
                 }
@@ -280,7 +280,7 @@ static vigil_ix *comparison(parser *p)
         if (!p->failed && !punct(p, ')'))
             fail(p, "expected ')' to close the IN list");
         if (p->failed) {
-            vigil_ix_free(set);
+            vigil_intel_expr_free(set);
             return NULL;
         }
     } else {
@@ -309,9 +309,9 @@ static vigil_ix *comparison(parser *p)
         why = "ISSUBSET on a non-address";
     if (why != NULL || (set != NULL && set->nkids == 0)) {
         free(val);
-        vigil_ix_free(set);
-        vigil_ix *u =
-            vigil_ix_unsupported(why ? why : "IN list without strings", p->s + start, end - start);
+        vigil_intel_expr_free(set);
+        vigil_intel_expr *u = vigil_intel_expr_unsupported(why ? why : "IN list without strings",
+                                                           p->s + start, end - start);
         return u != NULL ? u : oom(p);
     }
     if (set != NULL)
@@ -321,25 +321,25 @@ static vigil_ix *comparison(parser *p)
         t = VIGIL_INTEL_IP;
     if (op == OP_SUBSET)
         t = VIGIL_INTEL_CIDR;
-    vigil_ix *leaf = vigil_ix_leaf(t, val, vlen);
+    vigil_intel_expr *leaf = vigil_intel_expr_leaf(t, val, vlen);
     free(val);
     return leaf != NULL ? leaf : oom(p);
 }
 
-static vigil_ix *cmp_or(parser *p);
+static vigil_intel_expr *cmp_or(parser *p);
 
-static vigil_ix *cmp_atom(parser *p)
+static vigil_intel_expr *cmp_atom(parser *p)
 {
     if (punct(p, '(')) {
         if (++p->depth > MAX_DEPTH) {
             fail(p, "nesting too deep");
             return NULL;
         }
-        vigil_ix *x = cmp_or(p);
+        vigil_intel_expr *x = cmp_or(p);
         p->depth--;
         if (x != NULL && !punct(p, ')')) {
             fail(p, "expected ')'");
-            vigil_ix_free(x);
+            vigil_intel_expr_free(x);
             return NULL;
         }
         return x;
@@ -348,48 +348,48 @@ static vigil_ix *cmp_atom(parser *p)
 }
 
 /* A chain "a OP b OP c" of one operator; sub parses the operands. */
-static vigil_ix *chain(parser *p, vigil_ix *(*sub)(parser *), const char *kw, const char *kw2,
-                       vigil_ix_kind kind)
+static vigil_intel_expr *chain(parser *p, vigil_intel_expr *(*sub)(parser *), const char *kw,
+                               const char *kw2, vigil_intel_expr_kind kind)
 {
-    vigil_ix *first = sub(p);
+    vigil_intel_expr *first = sub(p);
     if (first == NULL)
         return NULL;
     if (!keyword(p, kw) && !(kw2 != NULL && keyword(p, kw2)))
         return first;
-    vigil_ix *node = vigil_ix_node(kind);
+    vigil_intel_expr *node = vigil_intel_expr_node(kind);
     if (node == NULL) {
-        vigil_ix_free(first);
+        vigil_intel_expr_free(first);
         return oom(p);
     }
-    if (vigil_ix_add(node, first) != VIGIL_OK) {
-        vigil_ix_free(node);
+    if (vigil_intel_expr_add(node, first) != VIGIL_OK) {
+        vigil_intel_expr_free(node);
         return oom(p);
     }
     do {
-        vigil_ix *next = sub(p);
+        vigil_intel_expr *next = sub(p);
         if (next == NULL) {
-            vigil_ix_free(node);
+            vigil_intel_expr_free(node);
             return NULL;
         }
-        if (vigil_ix_add(node, next) != VIGIL_OK) {
-            vigil_ix_free(node);
+        if (vigil_intel_expr_add(node, next) != VIGIL_OK) {
+            vigil_intel_expr_free(node);
             return oom(p);
         }
     } while (keyword(p, kw) || (kw2 != NULL && keyword(p, kw2)));
     return node;
 }
 
-static vigil_ix *cmp_and(parser *p)
+static vigil_intel_expr *cmp_and(parser *p)
 {
     return chain(p, cmp_atom, "AND", NULL, VIGIL_IX_AND);
 }
 
-static vigil_ix *cmp_or(parser *p)
+static vigil_intel_expr *cmp_or(parser *p)
 {
     return chain(p, cmp_and, "OR", NULL, VIGIL_IX_OR);
 }
 
-static vigil_ix *obs_or(parser *p);
+static vigil_intel_expr *obs_or(parser *p);
 
 /* Qualifiers after an observation; they only narrow when a match counts. */
 static void qualifiers(parser *p)
@@ -417,9 +417,9 @@ static void qualifiers(parser *p)
     }
 }
 
-static vigil_ix *obs_atom(parser *p)
+static vigil_intel_expr *obs_atom(parser *p)
 {
-    vigil_ix *x;
+    vigil_intel_expr *x;
     if (++p->depth > MAX_DEPTH) {
         fail(p, "nesting too deep");
         return NULL;
@@ -428,14 +428,14 @@ static vigil_ix *obs_atom(parser *p)
         x = cmp_or(p);
         if (x != NULL && !punct(p, ']')) {
             fail(p, "expected ']'");
-            vigil_ix_free(x);
+            vigil_intel_expr_free(x);
             x = NULL;
         }
     } else if (punct(p, '(')) {
         x = obs_or(p);
         if (x != NULL && !punct(p, ')')) {
             fail(p, "expected ')'");
-            vigil_ix_free(x);
+            vigil_intel_expr_free(x);
             x = NULL;
         }
     } else {
@@ -446,40 +446,41 @@ static vigil_ix *obs_atom(parser *p)
     if (x != NULL) {
         qualifiers(p);
         if (p->failed) {
-            vigil_ix_free(x);
+            vigil_intel_expr_free(x);
             x = NULL;
         }
     }
     return x;
 }
 
-static vigil_ix *obs_and(parser *p)
+static vigil_intel_expr *obs_and(parser *p)
 {
     return chain(p, obs_atom, "AND", "FOLLOWEDBY", VIGIL_IX_AND);
 }
 
-static vigil_ix *obs_or(parser *p)
+static vigil_intel_expr *obs_or(parser *p)
 {
     return chain(p, obs_and, "OR", NULL, VIGIL_IX_OR);
 }
 
-vigil_status vigil_stix_pattern_parse(const char *pattern, vigil_ix **out, char *err, size_t errcap)
+vigil_status vigil_stix_pattern_parse(const char *pattern, vigil_intel_expr **out, char *err,
+                                      size_t errcap)
 {
     parser p = {pattern, 0, err, errcap, 0, 0, 0};
     *out = NULL;
     if (errcap > 0)
         err[0] = '\0';
-    vigil_ix *x = obs_or(&p);
+    vigil_intel_expr *x = obs_or(&p);
     if (x != NULL) {
         skip_ws(&p);
         if (p.s[p.pos] != '\0') {
             fail(&p, "unexpected text after the pattern");
-            vigil_ix_free(x);
+            vigil_intel_expr_free(x);
             x = NULL;
         }
     }
     if (p.nomem) {
-        vigil_ix_free(x);
+        vigil_intel_expr_free(x);
         return VIGIL_ERR_NOMEM;
     }
     if (x == NULL) {

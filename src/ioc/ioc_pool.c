@@ -1,7 +1,7 @@
 /* ioc_pool.c - interns the IOC strings (descriptions, sources, values).
  *
  * A million hash IOCs typically share a few thousand descriptions and a
- * handful of file names; storing each once keeps issue 6's 1,000,000-hash
+ * handful of file names; storing each once keeps a 1,000,000-hash
  * load well under its memory budget and makes entries small (offsets). */
 #include "ioc/ioc_internal.h"
 

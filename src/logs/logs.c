@@ -21,7 +21,7 @@
 #include "archive/archive_walk.h"
 #include "core/buffer.h"
 #include "core/diagsink.h"
-#include "engine/engine_internal.h"
+#include "engine/engine_netioc.h"
 #include "sweep/pool.h"
 #include "sweep/walk.h"
 #include "vigil/logs.h"
@@ -722,11 +722,6 @@ static unsigned thread_count(unsigned asked)
     return n > (long)MAX_THREADS ? MAX_THREADS : (unsigned)n;
 }
 
-size_t vigil_engine_net_count(const vigil_engine *e)
-{
-    return e != NULL && e->net != NULL ? vigil_netioc_db_count(e->net) : 0;
-}
-
 vigil_status vigil_logs_run(const vigil_engine *e, const char *const *paths, size_t npaths,
                             const vigil_logs_options *o, vigil_logs_stats *stats)
 {
@@ -736,19 +731,19 @@ vigil_status vigil_logs_run(const vigil_engine *e, const char *const *paths, siz
     vigil_walk_stats ws;
     walk_user wu;
     struct timespec t0, t1;
+    const vigil_netioc_db *db;
     vigil_status st;
 
     if (stats != NULL)
         memset(stats, 0, sizeof *stats);
     if (e == NULL || o == NULL || o->on_hit == NULL || (paths == NULL && npaths > 0))
         return VIGIL_ERR_INVALID_ARG;
-    if (!e->frozen)
-        return VIGIL_ERR_NOT_FROZEN;
-    if (vigil_engine_net_count(e) == 0)
-        return VIGIL_ERR_NO_RULES;
+    st = vigil_engine_netioc(e, &db);
+    if (st != VIGIL_OK)
+        return st;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(&c, 0, sizeof c);
-    c.db = e->net;
+    c.db = db;
     c.o = o;
     c.user_diag.fn = o->on_diag;
     c.user_diag.user = o->diag_user;
@@ -760,7 +755,7 @@ vigil_status vigil_logs_run(const vigil_engine *e, const char *const *paths, siz
     c.limits.max_total = 64ull << 30;
     c.limits.max_ratio = 10000; /* logs compress far better than executables */
     c.limits.max_members = 1000000;
-    c.st.indicators = vigil_netioc_db_count(e->net);
+    c.st.indicators = vigil_netioc_db_count(db);
     if (pthread_mutex_init(&c.cb_mu, NULL) != 0)
         return VIGIL_ERR_THREAD;
 

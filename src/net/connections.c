@@ -1,4 +1,4 @@
-/* conns.c - the host's live sockets checked against the engine's IP and
+/* net/connections.c - the host's live sockets checked against the engine's IP and
  * CIDR indicators, for `vigil connections`.
  *
  * A thin public face over the netioc socket reader (src/netioc/live.c):
@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "core/diagsink.h"
-#include "engine/engine_internal.h"
+#include "engine/engine_netioc.h"
 #include "vigil/logs.h"
 
 typedef struct conn_ctx {
-    const vigil_engine *e;
+    const vigil_netioc_db *db;
     vigil_conn_fn fn;
     void *user;
 } conn_ctx;
@@ -30,7 +30,7 @@ static int on_live(const vigil_live_hit *lh, void *user)
 {
     conn_ctx *c = user;
     const vigil_live_conn *k = lh->conn;
-    const vigil_netioc_indicator *in = vigil_netioc_db_at(c->e->net, lh->indicator);
+    const vigil_netioc_indicator *in = vigil_netioc_db_at(c->db, lh->indicator);
     char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
     vigil_conn_hit h;
 
@@ -65,13 +65,13 @@ vigil_status vigil_connections_check(const vigil_engine *e, const char *proc_roo
                                      void *user, vigil_diag_fn on_diag, void *diag_user)
 {
     vigil_diag_sink sink = {on_diag, diag_user};
-    conn_ctx c = {e, fn, user};
+    conn_ctx c = {NULL, fn, user};
+    vigil_status st;
 
     if (e == NULL || fn == NULL)
         return VIGIL_ERR_INVALID_ARG;
-    if (!e->frozen)
-        return VIGIL_ERR_NOT_FROZEN;
-    if (vigil_engine_net_count(e) == 0)
-        return VIGIL_ERR_NO_RULES;
-    return vigil_live_check(e->net, proc_root ? proc_root : "/proc", &sink, on_live, &c);
+    st = vigil_engine_netioc(e, &c.db);
+    if (st != VIGIL_OK)
+        return st;
+    return vigil_live_check(c.db, proc_root ? proc_root : "/proc", &sink, on_live, &c);
 }

@@ -1,7 +1,7 @@
-/* netioc_int.h - the layout of the network indicator database, shared by
+/* netioc_internal.h - the layout of the network indicator database, shared by
  * the builder (netioc.c) and the line scanner (scan.c). */
-#ifndef VIGIL_NETIOC_INT_H
-#define VIGIL_NETIOC_INT_H
+#ifndef VIGIL_NETIOC_INTERNAL_H
+#define VIGIL_NETIOC_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>

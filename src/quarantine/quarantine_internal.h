@@ -1,12 +1,12 @@
-/* quarantine_int.h - what the files of the quarantine subsystem share: the
+/* quarantine_internal.h - what the files of the quarantine subsystem share: the
  * store handle, the journal, the manifest and the file mechanics (defanging
  * copy, fsync, atomic JSON writes, the fault-injection test hook).
  *
  * Store layout (docs/quarantine.md): DIR/lock, DIR/items/ID.data (the
  * defanged bytes), DIR/items/ID.json (the manifest), DIR/journal/ID.json
  * (a move in progress). Temporary files end in ".tmp". */
-#ifndef VIGIL_QUARANTINE_INT_H
-#define VIGIL_QUARANTINE_INT_H
+#ifndef VIGIL_QUARANTINE_INTERNAL_H
+#define VIGIL_QUARANTINE_INTERNAL_H
 
 #include <jansson.h>
 #include <stdint.h>

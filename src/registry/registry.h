@@ -6,7 +6,7 @@
  * values name files that IOCs may know (Run keys, services, Amcache), and
  * some are autostart entries a responder wants listed. This layer only reads
  * the hive (with hivex) and names keys the way Sysmon does; the sweep (core/
- * regscan.c) decides what to match and report. */
+ * registry_scan.c) decides what to match and report. */
 #ifndef VIGIL_REGISTRY_H
 #define VIGIL_REGISTRY_H
 

@@ -61,7 +61,8 @@ static int need_add(needlist *l, const char *name)
 }
 
 /* The field a correlation groups by for events of one referenced rule. */
-static const char *resolve_alias(const vigil_sg_rule *c, const vigil_sg_rule *ref, const char *g)
+static const char *resolve_alias(const vigil_sigma_rule *c, const vigil_sigma_rule *ref,
+                                 const char *g)
 {
     for (size_t i = 0; i < c->naliases; i++)
         if (strcmp(c->aliases[i].alias, g) == 0 && ref->info.name != NULL &&
@@ -102,12 +103,12 @@ vigil_status vigil_sigma_correlator_create(const vigil_sigma_ruleset *rs,
         return VIGIL_ERR_NOMEM;
     }
     for (size_t i = 0; i < rs->nrules; i++) {
-        const vigil_sg_rule *r = rs->rules[i];
+        const vigil_sigma_rule *r = rs->rules[i];
         if (r->kind != VIGIL_SR_CORRELATION)
             continue;
         c->ncorr++;
         for (size_t k = 0; k < r->nrefs; k++) {
-            const vigil_sg_rule *ref = r->ref_rules[k];
+            const vigil_sigma_rule *ref = r->ref_rules[k];
             needlist *l = &c->need[ref->index];
             int rc = 0;
             for (size_t g = 0; g < r->ngroup && rc == 0; g++)
@@ -140,7 +141,7 @@ vigil_status vigil_sigma_correlator_feed(vigil_sigma_correlator *c, const vigil_
 {
     if (c == NULL || mt == NULL || mt->rule == NULL || mt->event == NULL)
         return VIGIL_ERR_INVALID_ARG;
-    const vigil_sg_rule *r = (const vigil_sg_rule *)mt->rule; /* info is the first member */
+    const vigil_sigma_rule *r = (const vigil_sigma_rule *)mt->rule; /* info is the first member */
     if (!r->corr_used)
         return VIGIL_OK;
     const needlist *l = &c->need[r->index];
@@ -151,7 +152,7 @@ vigil_status vigil_sigma_correlator_feed(vigil_sigma_correlator *c, const vigil_
     rec->record_id = mt->event->record_id;
     rec->t = 0;
     for (size_t i = 0; i < sizeof TIME_FIELDS / sizeof TIME_FIELDS[0]; i++) {
-        const vigil_field *f = vigil_sg_field(mt->event, TIME_FIELDS[i], NULL);
+        const vigil_field *f = vigil_sigma_field(mt->event, TIME_FIELDS[i], NULL);
         if (f != NULL && vigil_sigma_parse_time(f->value, &rec->t) == 0)
             break;
     }
@@ -163,7 +164,7 @@ vigil_status vigil_sigma_correlator_feed(vigil_sigma_correlator *c, const vigil_
             return VIGIL_ERR_NOMEM;
         }
         for (size_t i = 0; i < l->n; i++) {
-            const vigil_field *f = vigil_sg_field(mt->event, l->names[i], NULL);
+            const vigil_field *f = vigil_sigma_field(mt->event, l->names[i], NULL);
             rec->vals[i] = f != NULL ? vigil_arena_strdup(&c->arena, f->value) : NULL;
         }
     }
@@ -203,7 +204,7 @@ static int item_cmp(const void *pa, const void *pb, void *arg)
     return 0;
 }
 
-static int cond_ok(const vigil_sg_rule *r, double count)
+static int cond_ok(const vigil_sigma_rule *r, double count)
 {
     for (size_t i = 0; i < r->nconds; i++) {
         double v = r->cond_vals[i];
@@ -234,7 +235,7 @@ static int cond_ok(const vigil_sg_rule *r, double count)
 static const char *rec_val(const vigil_sigma_correlator *c, const crec *rec, const char *name)
 {
     const needlist *l = &c->need[rec->rule];
-    const vigil_sg_rule *src = c->rs->rules[rec->rule];
+    const vigil_sigma_rule *src = c->rs->rules[rec->rule];
     if (src->kind == VIGIL_SR_CORRELATION) {
         for (size_t i = 0; i < src->ngroup; i++)
             if (strcmp(src->group_by[i], name) == 0)
@@ -327,7 +328,7 @@ static size_t number_values(item *it, size_t from, size_t to)
 /* value_percentile over it[from, to): the share in percent of the first
  * value whose share meets the condition (*hit 1), cnt holds nvid zeros and
  * is left so. */
-static double percent_hit(const vigil_sg_rule *r, const item *it, size_t from, size_t to,
+static double percent_hit(const vigil_sigma_rule *r, const item *it, size_t from, size_t to,
                           size_t *cnt, int *hit)
 {
     size_t n = 0;
@@ -354,7 +355,7 @@ static double percent_hit(const vigil_sg_rule *r, const item *it, size_t from, s
 
 typedef struct emit_ctx {
     vigil_sigma_correlator *c;
-    const vigil_sg_rule *r;
+    const vigil_sigma_rule *r;
     vigil_sigma_corr_fn fn;
     void *user;
     int stop;
@@ -363,7 +364,7 @@ typedef struct emit_ctx {
 static vigil_status emit(emit_ctx *e, const item *it, size_t from, size_t to, uint64_t count,
                          int metric, double value)
 {
-    const vigil_sg_rule *r = e->r;
+    const vigil_sigma_rule *r = e->r;
     vigil_sigma_correlator *c = e->c;
     size_t n = to - from;
     vigil_sigma_corr_event *evs = calloc(n ? n : 1, sizeof *evs);
@@ -413,7 +414,7 @@ static vigil_status emit(emit_ctx *e, const item *it, size_t from, size_t to, ui
 
 static vigil_status run_group(emit_ctx *e, item *it, size_t from, size_t to)
 {
-    const vigil_sg_rule *r = e->r;
+    const vigil_sigma_rule *r = e->r;
     size_t *cnt = NULL;
     if (r->ctype == VIGIL_CT_VALUE_PERCENTILE) {
         size_t nvid = number_values(it, from, to);
@@ -496,7 +497,7 @@ static vigil_status run_group(emit_ctx *e, item *it, size_t from, size_t to)
     return st;
 }
 
-static vigil_status run_correlation(vigil_sigma_correlator *c, const vigil_sg_rule *r,
+static vigil_status run_correlation(vigil_sigma_correlator *c, const vigil_sigma_rule *r,
                                     vigil_sigma_corr_fn fn, void *user)
 {
     size_t n = 0;
@@ -533,7 +534,7 @@ static vigil_status run_correlation(vigil_sigma_correlator *c, const vigil_sg_ru
         if (r->value_field != NULL) {
             it[m].val = rec_val(c, rec, r->value_field);
             it[m].has_num = it[m].val != NULL &&
-                            vigil_sg_parse_number(it[m].val, &it[m].num) == 0 &&
+                            vigil_sigma_parse_number(it[m].val, &it[m].num) == 0 &&
                             isfinite(it[m].num);
         }
         m++;
@@ -576,7 +577,7 @@ static vigil_status run_correlation(vigil_sigma_correlator *c, const vigil_sg_ru
     return st;
 }
 
-static int depth_of(const vigil_sg_rule *r, int guard)
+static int depth_of(const vigil_sigma_rule *r, int guard)
 {
     if (r->kind != VIGIL_SR_CORRELATION || guard > 16)
         return 0;
@@ -596,7 +597,7 @@ vigil_status vigil_sigma_correlator_finish(vigil_sigma_correlator *c, vigil_sigm
         return VIGIL_ERR_INVALID_ARG;
     for (int depth = 1; depth <= 17; depth++) {
         for (size_t i = 0; i < c->rs->nrules; i++) {
-            const vigil_sg_rule *r = c->rs->rules[i];
+            const vigil_sigma_rule *r = c->rs->rules[i];
             if (r->kind != VIGIL_SR_CORRELATION || depth_of(r, 0) != depth)
                 continue;
             vigil_status st = run_correlation(c, r, fn, user);

@@ -15,7 +15,8 @@
 #define COND_MAX_DEPTH 64
 #define COND_MAX_TOKENS 4096
 
-static vigil_status fail(vigil_sg_compile_ctx *cx, uint64_t line, const char *msg, const char *arg)
+static vigil_status fail(vigil_sigma_compile_ctx *cx, uint64_t line, const char *msg,
+                         const char *arg)
 {
     snprintf(cx->err, sizeof cx->err, "%s%s%.80s%s", msg, arg ? " '" : "", arg ? arg : "",
              arg ? "'" : "");
@@ -24,16 +25,16 @@ static vigil_status fail(vigil_sg_compile_ctx *cx, uint64_t line, const char *ms
     return VIGIL_ERR_RULE;
 }
 
-static vigil_status add_item(vigil_sg_compile_ctx *cx, vigil_sg_and *g, const char *key,
+static vigil_status add_item(vigil_sigma_compile_ctx *cx, vigil_sigma_and *g, const char *key,
                              const vigil_ynode *val)
 {
-    vigil_sg_item *items = vigil_arena_alloc(cx->arena, (g->n + 1) * sizeof *items);
+    vigil_sigma_item *items = vigil_arena_alloc(cx->arena, (g->n + 1) * sizeof *items);
     if (items == NULL)
         return VIGIL_ERR_NOMEM;
     if (g->n)
         memcpy(items, g->items, g->n * sizeof *items);
     cx->err_line = val->line;
-    vigil_status st = vigil_sg_item_compile(cx, key, val, &items[g->n]);
+    vigil_status st = vigil_sigma_item_compile(cx, key, val, &items[g->n]);
     if (st != VIGIL_OK)
         return st;
     g->items = items;
@@ -41,7 +42,8 @@ static vigil_status add_item(vigil_sg_compile_ctx *cx, vigil_sg_and *g, const ch
     return VIGIL_OK;
 }
 
-static vigil_status compile_map(vigil_sg_compile_ctx *cx, const vigil_ynode *map, vigil_sg_and *g)
+static vigil_status compile_map(vigil_sigma_compile_ctx *cx, const vigil_ynode *map,
+                                vigil_sigma_and *g)
 {
     if (map->n == 0)
         return fail(cx, map->line, "empty selection", NULL);
@@ -55,8 +57,8 @@ static vigil_status compile_map(vigil_sg_compile_ctx *cx, const vigil_ynode *map
     return VIGIL_OK;
 }
 
-static vigil_status compile_search(vigil_sg_compile_ctx *cx, const char *name,
-                                   const vigil_ynode *node, vigil_sg_search *s)
+static vigil_status compile_search(vigil_sigma_compile_ctx *cx, const char *name,
+                                   const vigil_ynode *node, vigil_sigma_search *s)
 {
     s->name = name;
     if (node->type == VIGIL_YN_MAP) {
@@ -124,8 +126,8 @@ typedef struct ctok {
 } ctok;
 
 typedef struct cparser {
-    vigil_sg_compile_ctx *cx;
-    const vigil_sg_detection *det;
+    vigil_sigma_compile_ctx *cx;
+    const vigil_sigma_detection *det;
     ctok *toks;
     size_t n, pos;
     int depth;
@@ -137,7 +139,7 @@ static int word_is(const ctok *t, const char *w)
     return t->len == strlen(w) && strncasecmp(t->s, w, t->len) == 0;
 }
 
-static vigil_status tokenize(vigil_sg_compile_ctx *cx, const char *s, uint64_t line, ctok **out,
+static vigil_status tokenize(vigil_sigma_compile_ctx *cx, const char *s, uint64_t line, ctok **out,
                              size_t *nout)
 {
     size_t cap = 16, n = 0;
@@ -200,17 +202,17 @@ static vigil_status tokenize(vigil_sg_compile_ctx *cx, const char *s, uint64_t l
     return VIGIL_OK;
 }
 
-static vigil_sg_cond *new_cond(cparser *p, int op)
+static vigil_sigma_cond *new_cond(cparser *p, int op)
 {
-    vigil_sg_cond *c = vigil_arena_alloc(p->cx->arena, sizeof *c);
+    vigil_sigma_cond *c = vigil_arena_alloc(p->cx->arena, sizeof *c);
     if (c != NULL)
         c->op = op;
     return c;
 }
 
-static vigil_status parse_or(cparser *p, vigil_sg_cond **out);
+static vigil_status parse_or(cparser *p, vigil_sigma_cond **out);
 
-static vigil_status parse_primary(cparser *p, vigil_sg_cond **out)
+static vigil_status parse_primary(cparser *p, vigil_sigma_cond **out)
 {
     ctok *t = &p->toks[p->pos];
     char buf[128];
@@ -233,7 +235,7 @@ static vigil_status parse_primary(cparser *p, vigil_sg_cond **out)
         ctok *target = &p->toks[p->pos + 2];
         if (target->kind != T_THEM && target->kind != T_ID)
             return fail(p->cx, p->line, "expected a pattern or 'them' after 'of'", NULL);
-        vigil_sg_cond *c = new_cond(p, t->kind == T_ONE ? VIGIL_CN_ANY : VIGIL_CN_ALL);
+        vigil_sigma_cond *c = new_cond(p, t->kind == T_ONE ? VIGIL_CN_ANY : VIGIL_CN_ALL);
         if (c == NULL)
             return VIGIL_ERR_NOMEM;
         c->ids = vigil_arena_alloc(p->cx->arena, (p->det->nsearches + 1) * sizeof *c->ids);
@@ -263,7 +265,7 @@ static vigil_status parse_primary(cparser *p, vigil_sg_cond **out)
         snprintf(buf, sizeof buf, "%.*s", (int)(t->len > 127 ? 127 : t->len), t->s);
         if (i == p->det->nsearches)
             return fail(p->cx, p->line, "condition names an unknown search identifier", buf);
-        vigil_sg_cond *c = new_cond(p, VIGIL_CN_ID);
+        vigil_sigma_cond *c = new_cond(p, VIGIL_CN_ID);
         if (c == NULL)
             return VIGIL_ERR_NOMEM;
         c->id = i;
@@ -280,13 +282,13 @@ static vigil_status parse_primary(cparser *p, vigil_sg_cond **out)
     return fail(p->cx, p->line, "unexpected token in condition", buf);
 }
 
-static vigil_status parse_not(cparser *p, vigil_sg_cond **out)
+static vigil_status parse_not(cparser *p, vigil_sigma_cond **out)
 {
     if (p->toks[p->pos].kind == T_NOT) {
         if (++p->depth > COND_MAX_DEPTH)
             return fail(p->cx, p->line, "condition nested too deeply", NULL);
         p->pos++;
-        vigil_sg_cond *c = new_cond(p, VIGIL_CN_NOT);
+        vigil_sigma_cond *c = new_cond(p, VIGIL_CN_NOT);
         if (c == NULL)
             return VIGIL_ERR_NOMEM;
         vigil_status st = parse_not(p, &c->a);
@@ -299,12 +301,12 @@ static vigil_status parse_not(cparser *p, vigil_sg_cond **out)
     return parse_primary(p, out);
 }
 
-static vigil_status parse_and(cparser *p, vigil_sg_cond **out)
+static vigil_status parse_and(cparser *p, vigil_sigma_cond **out)
 {
     vigil_status st = parse_not(p, out);
     while (st == VIGIL_OK && p->toks[p->pos].kind == T_AND) {
         p->pos++;
-        vigil_sg_cond *c = new_cond(p, VIGIL_CN_AND);
+        vigil_sigma_cond *c = new_cond(p, VIGIL_CN_AND);
         if (c == NULL)
             return VIGIL_ERR_NOMEM;
         c->a = *out;
@@ -314,12 +316,12 @@ static vigil_status parse_and(cparser *p, vigil_sg_cond **out)
     return st;
 }
 
-static vigil_status parse_or(cparser *p, vigil_sg_cond **out)
+static vigil_status parse_or(cparser *p, vigil_sigma_cond **out)
 {
     vigil_status st = parse_and(p, out);
     while (st == VIGIL_OK && p->toks[p->pos].kind == T_OR) {
         p->pos++;
-        vigil_sg_cond *c = new_cond(p, VIGIL_CN_OR);
+        vigil_sigma_cond *c = new_cond(p, VIGIL_CN_OR);
         if (c == NULL)
             return VIGIL_ERR_NOMEM;
         c->a = *out;
@@ -329,8 +331,8 @@ static vigil_status parse_or(cparser *p, vigil_sg_cond **out)
     return st;
 }
 
-static vigil_status compile_condition(vigil_sg_compile_ctx *cx, const vigil_sg_detection *det,
-                                      const vigil_ynode *cn, vigil_sg_cond **out)
+static vigil_status compile_condition(vigil_sigma_compile_ctx *cx, const vigil_sigma_detection *det,
+                                      const vigil_ynode *cn, vigil_sigma_cond **out)
 {
     cparser p = {.cx = cx, .det = det, .line = cn->line};
     vigil_status st = tokenize(cx, cn->str, cn->line, &p.toks, &p.n);
@@ -346,8 +348,8 @@ static vigil_status compile_condition(vigil_sg_compile_ctx *cx, const vigil_sg_d
     return VIGIL_OK;
 }
 
-vigil_status vigil_sg_detection_compile(vigil_sg_compile_ctx *cx, const vigil_ynode *det,
-                                        vigil_sg_detection *out)
+vigil_status vigil_sigma_detection_compile(vigil_sigma_compile_ctx *cx, const vigil_ynode *det,
+                                           vigil_sigma_detection *out)
 {
     memset(out, 0, sizeof *out);
     if (det == NULL || det->type != VIGIL_YN_MAP)
@@ -373,7 +375,7 @@ vigil_status vigil_sg_detection_compile(vigil_sg_compile_ctx *cx, const vigil_yn
     if (cond->type != VIGIL_YN_SEQ || cond->n == 0)
         return fail(cx, cond->line, "condition is not a string or list", NULL);
     for (size_t i = 0; i < cond->n; i++) {
-        vigil_sg_cond *c;
+        vigil_sigma_cond *c;
         if (cond->items[i]->type != VIGIL_YN_SCALAR)
             return fail(cx, cond->items[i]->line, "condition list item is not a string", NULL);
         vigil_status st = compile_condition(cx, out, cond->items[i], &c);
@@ -382,7 +384,7 @@ vigil_status vigil_sg_detection_compile(vigil_sg_compile_ctx *cx, const vigil_yn
         if (out->cond == NULL) {
             out->cond = c;
         } else {
-            vigil_sg_cond *o = vigil_arena_alloc(cx->arena, sizeof *o);
+            vigil_sigma_cond *o = vigil_arena_alloc(cx->arena, sizeof *o);
             if (o == NULL)
                 return VIGIL_ERR_NOMEM;
             o->op = VIGIL_CN_OR;

@@ -18,7 +18,7 @@
 
 #define MAX_RULE_FILE (16u << 20)
 
-char *vigil_sg_read_file(const char *path, size_t max, size_t *len, vigil_status *st)
+char *vigil_sigma_read_file(const char *path, size_t max, size_t *len, vigil_status *st)
 {
     char *buf = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -31,7 +31,7 @@ char *vigil_sg_read_file(const char *path, size_t max, size_t *len, vigil_status
     return buf;
 }
 
-static int ph_add(vigil_arena *a, vigil_sg_placeholders *ph, const char *name, const char **vals,
+static int ph_add(vigil_arena *a, vigil_sigma_placeholders *ph, const char *name, const char **vals,
                   size_t nvals)
 {
     size_t n = ph->n + 1;
@@ -56,12 +56,12 @@ static int ph_add(vigil_arena *a, vigil_sg_placeholders *ph, const char *name, c
 }
 
 static vigil_status load_placeholder_lines(vigil_arena *a, const vigil_diag_sink *sink,
-                                           vigil_sg_placeholders *ph, const char *path,
+                                           vigil_sigma_placeholders *ph, const char *path,
                                            const char *name)
 {
     size_t len;
     vigil_status st;
-    char *text = vigil_sg_read_file(path, MAX_RULE_FILE, &len, &st);
+    char *text = vigil_sigma_read_file(path, MAX_RULE_FILE, &len, &st);
     if (text == NULL) {
         vigil_diagf(sink, VIGIL_DIAG_ERROR, st, path, 0, "cannot read placeholder file");
         return st;
@@ -98,8 +98,8 @@ static vigil_status load_placeholder_lines(vigil_arena *a, const vigil_diag_sink
     return VIGIL_OK;
 }
 
-vigil_status vigil_sg_placeholders_load(vigil_arena *a, const vigil_diag_sink *sink,
-                                        vigil_sg_placeholders *ph, const char *path)
+vigil_status vigil_sigma_placeholders_load(vigil_arena *a, const vigil_diag_sink *sink,
+                                           vigil_sigma_placeholders *ph, const char *path)
 {
     struct stat sb;
     if (stat(path, &sb) != 0) {
@@ -129,7 +129,7 @@ vigil_status vigil_sg_placeholders_load(vigil_arena *a, const vigil_diag_sink *s
     }
     size_t len;
     vigil_status st;
-    char *text = vigil_sg_read_file(path, MAX_RULE_FILE, &len, &st);
+    char *text = vigil_sigma_read_file(path, MAX_RULE_FILE, &len, &st);
     if (text == NULL)
         return st;
     vigil_ydoc *docs;

@@ -19,7 +19,7 @@
 enum { T_FALSE, T_TRUE, T_UNKNOWN };
 
 /* 1 if the test can never be true: its values expanded to nothing. */
-static int item_never(const vigil_sg_item *it)
+static int item_never(const vigil_sigma_item *it)
 {
     if (it->neq || it->ngroups == 0)
         return 0;
@@ -30,7 +30,7 @@ static int item_never(const vigil_sg_item *it)
     return it->all ? empty > 0 : empty == it->ngroups;
 }
 
-static int search_value(const vigil_sg_search *s)
+static int search_value(const vigil_sigma_search *s)
 {
     for (size_t o = 0; o < s->n; o++) {
         size_t i = 0;
@@ -42,7 +42,7 @@ static int search_value(const vigil_sg_search *s)
     return T_FALSE;
 }
 
-static int cond_value(const vigil_sg_detection *d, const vigil_sg_cond *c, int depth)
+static int cond_value(const vigil_sigma_detection *d, const vigil_sigma_cond *c, int depth)
 {
     if (c == NULL || depth > 256)
         return T_UNKNOWN;
@@ -83,7 +83,7 @@ static int cond_value(const vigil_sg_detection *d, const vigil_sg_cond *c, int d
     }
 }
 
-int vigil_sg_rule_inactive(const vigil_sg_rule *r, int depth)
+int vigil_sigma_rule_inactive(const vigil_sigma_rule *r, int depth)
 {
     if (r == NULL || depth > 16)
         return 0;
@@ -91,7 +91,7 @@ int vigil_sg_rule_inactive(const vigil_sg_rule *r, int depth)
         if (r->nrefs == 0 || r->ref_rules == NULL)
             return 0;
         for (size_t k = 0; k < r->nrefs; k++)
-            if (!vigil_sg_rule_inactive(r->ref_rules[k], depth + 1))
+            if (!vigil_sigma_rule_inactive(r->ref_rules[k], depth + 1))
                 return 0;
         return 1;
     }
@@ -118,7 +118,7 @@ static void add_names(char *out, size_t cap, const char *list)
 #define MAX_NAMED 12
 
 /* One diagnostic at level listing rules[i] for which pick(i) holds. */
-static void say(const vigil_diag_sink *sink, vigil_diag_level level, vigil_sg_rule **rules,
+static void say(const vigil_diag_sink *sink, vigil_diag_level level, vigil_sigma_rule **rules,
                 const unsigned char *pick, size_t n, const char *what)
 {
     char names[1400] = "", ph[256] = "";
@@ -126,7 +126,7 @@ static void say(const vigil_diag_sink *sink, vigil_diag_level level, vigil_sg_ru
     for (size_t i = 0; i < n; i++) {
         if (!pick[i])
             continue;
-        const vigil_sg_rule *r = rules[i];
+        const vigil_sigma_rule *r = rules[i];
         if (r->ph_unset != NULL)
             add_names(ph, sizeof ph, r->ph_unset);
         if (count++ < MAX_NAMED && w < sizeof names)
@@ -144,7 +144,7 @@ static void say(const vigil_diag_sink *sink, vigil_diag_level level, vigil_sg_ru
                 count, count > 1 ? "s" : "", count > 1 ? "are" : "is", what, ph, names);
 }
 
-void vigil_sg_report_inactive(const vigil_diag_sink *sink, vigil_sg_rule **rules, size_t n)
+void vigil_sigma_report_inactive(const vigil_diag_sink *sink, vigil_sigma_rule **rules, size_t n)
 {
     unsigned char stack[256];
     unsigned char *off = n <= sizeof stack / 2 ? stack : calloc(2 * n, 1);
@@ -153,7 +153,7 @@ void vigil_sg_report_inactive(const vigil_diag_sink *sink, vigil_sg_rule **rules
     unsigned char *unfiltered = off + n;
     size_t any = 0;
     for (size_t i = 0; i < n; i++) {
-        off[i] = (unsigned char)vigil_sg_rule_inactive(rules[i], 0);
+        off[i] = (unsigned char)vigil_sigma_rule_inactive(rules[i], 0);
         unfiltered[i] = !off[i] && rules[i]->ph_unset != NULL;
         any += off[i] | unfiltered[i];
     }

@@ -22,21 +22,21 @@ typedef struct bucket {
     int used;
     char *channel; /* lower-case; NULL = any channel */
     int64_t eid;   /* -1 = any */
-    vigil_sg_candvec c;
+    vigil_sigma_candvec c;
 } bucket;
 
-struct vigil_sg_index {
+struct vigil_sigma_index {
     bucket *tab;
     size_t cap, n;
-    vigil_sg_candvec all;    /* every event */
-    vigil_sg_candvec nochan; /* events without a Channel */
+    vigil_sigma_candvec all;    /* every event */
+    vigil_sigma_candvec nochan; /* events without a Channel */
 };
 
-static int cv_push(vigil_sg_candvec *v, vigil_sg_cand c)
+static int cv_push(vigil_sigma_candvec *v, vigil_sigma_cand c)
 {
     if (v->n == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 8;
-        vigil_sg_cand *n = realloc(v->v, cap * sizeof *n);
+        vigil_sigma_cand *n = realloc(v->v, cap * sizeof *n);
         if (n == NULL)
             return -1;
         v->v = n;
@@ -63,7 +63,7 @@ static uint64_t hash_key(const char *ch, int64_t eid)
     return h ^ (h >> 29);
 }
 
-void vigil_sg_channel_key(char *dst, const char *src, size_t max)
+void vigil_sigma_channel_key(char *dst, const char *src, size_t max)
 {
     size_t i = 0;
     for (; src[i] && i + 1 < max; i++)
@@ -78,7 +78,7 @@ static int same_channel(const char *a, const char *b)
     return strcmp(a, b) == 0;
 }
 
-static bucket *ix_find(const struct vigil_sg_index *ix, const char *ch_lc, int64_t eid)
+static bucket *ix_find(const struct vigil_sigma_index *ix, const char *ch_lc, int64_t eid)
 {
     if (ix->cap == 0)
         return NULL;
@@ -92,7 +92,7 @@ static bucket *ix_find(const struct vigil_sg_index *ix, const char *ch_lc, int64
     }
 }
 
-static int ix_grow(struct vigil_sg_index *ix)
+static int ix_grow(struct vigil_sigma_index *ix)
 {
     size_t cap = ix->cap ? ix->cap * 2 : 64;
     bucket *t = calloc(cap, sizeof *t);
@@ -114,11 +114,12 @@ static int ix_grow(struct vigil_sg_index *ix)
 }
 
 /* channel NULL = any channel */
-static int ix_add(struct vigil_sg_index *ix, const char *channel, int64_t eid, vigil_sg_cand c)
+static int ix_add(struct vigil_sigma_index *ix, const char *channel, int64_t eid,
+                  vigil_sigma_cand c)
 {
     char lc[CHAN_MAX];
     if (channel != NULL)
-        vigil_sg_channel_key(lc, channel, sizeof lc);
+        vigil_sigma_channel_key(lc, channel, sizeof lc);
     const char *key = channel != NULL ? lc : NULL;
     bucket *b = ix_find(ix, key, eid);
     if (b == NULL) {
@@ -138,7 +139,7 @@ static int ix_add(struct vigil_sg_index *ix, const char *channel, int64_t eid, v
      * an unfolded index would have met first: one naming event ids (its
      * own bucket came first), else the first */
     if (b->c.n > 0 && b->c.v[b->c.n - 1].index == c.index) {
-        vigil_sg_cand *last = &b->c.v[b->c.n - 1];
+        vigil_sigma_cand *last = &b->c.v[b->c.n - 1];
         if (last->br != NULL && c.br != NULL && last->br->neventids == 0 && c.br->neventids > 0)
             *last = c;
         return 0;
@@ -146,7 +147,7 @@ static int ix_add(struct vigil_sg_index *ix, const char *channel, int64_t eid, v
     return cv_push(&b->c, c);
 }
 
-void vigil_sg_index_free(struct vigil_sg_index *ix)
+void vigil_sigma_index_free(struct vigil_sigma_index *ix)
 {
     if (ix == NULL)
         return;
@@ -249,7 +250,7 @@ static eidset es_inter(eidset a, eidset b)
 }
 
 /* The event id an exact all-digit value stands for; -1 if it is not one. */
-static int64_t value_eid(const vigil_sg_value *v)
+static int64_t value_eid(const vigil_sigma_value *v)
 {
     if (v->kind != VIGIL_VK_PATTERN || v->pat.shape != VIGIL_SHAPE_EXACT || v->pat.litlen == 0 ||
         v->pat.litlen > EID_DIGITS_MAX)
@@ -265,8 +266,8 @@ static int64_t value_eid(const vigil_sg_value *v)
 }
 
 /* `EventID: n` or `EventID: [n, m]`: the field must equal one of them, and
- * the index reads the same field the same way (vigil_sg_field, strtoll). */
-static eidset eid_item(const vigil_sg_item *it)
+ * the index reads the same field the same way (vigil_sigma_field, strtoll). */
+static eidset eid_item(const vigil_sigma_item *it)
 {
     if (it->field == NULL || strcmp(it->field, "EventID") != 0 || it->neq || it->timepart ||
         it->ngroups == 0)
@@ -292,7 +293,7 @@ static eidset eid_item(const vigil_sg_item *it)
     return s;
 }
 
-static eidset eid_search(const vigil_sg_search *s)
+static eidset eid_search(const vigil_sigma_search *s)
 {
     eidset acc = {NULL, 0, 1};
     for (size_t o = 0; o < s->n && acc.known; o++) {
@@ -304,7 +305,7 @@ static eidset eid_search(const vigil_sg_search *s)
     return acc;
 }
 
-static eidset eid_cond(const vigil_sg_detection *d, const vigil_sg_cond *c, int depth)
+static eidset eid_cond(const vigil_sigma_detection *d, const vigil_sigma_cond *c, int depth)
 {
     if (c == NULL || depth > 64)
         return EID_UNKNOWN;
@@ -334,7 +335,7 @@ static eidset eid_cond(const vigil_sg_detection *d, const vigil_sg_cond *c, int 
     }
 }
 
-static int renames_eventid(const vigil_sg_branch *br)
+static int renames_eventid(const vigil_sigma_branch *br)
 {
     for (size_t i = 0; br != NULL && i < br->nrenames; i++)
         if (strcmp(br->renames[i].from, "EventID") == 0)
@@ -342,7 +343,7 @@ static int renames_eventid(const vigil_sg_branch *br)
     return 0;
 }
 
-static int has_eid(const vigil_sg_branch *br, int64_t e)
+static int has_eid(const vigil_sigma_branch *br, int64_t e)
 {
     for (size_t i = 0; i < br->neventids; i++)
         if (br->eventids[i] == e)
@@ -351,9 +352,9 @@ static int has_eid(const vigil_sg_branch *br, int64_t e)
 }
 
 /* Files one rule under one branch (NULL: the rule is unscoped). */
-static int add_branch(struct vigil_sg_index *ix, const vigil_sg_cand *c, const eidset *need)
+static int add_branch(struct vigil_sigma_index *ix, const vigil_sigma_cand *c, const eidset *need)
 {
-    const vigil_sg_branch *br = c->br;
+    const vigil_sigma_branch *br = c->br;
     if (need->known && !renames_eventid(br)) {
         for (size_t i = 0; i < need->n; i++) {
             if (br != NULL && br->neventids > 0 && !has_eid(br, need->v[i]))
@@ -377,22 +378,23 @@ static int add_branch(struct vigil_sg_index *ix, const vigil_sg_cand *c, const e
     return 0;
 }
 
-vigil_status vigil_sg_index_build(vigil_sigma_ruleset *rs)
+vigil_status vigil_sigma_index_build(vigil_sigma_ruleset *rs)
 {
-    struct vigil_sg_index *ix = calloc(1, sizeof *ix);
+    struct vigil_sigma_index *ix = calloc(1, sizeof *ix);
     if (ix == NULL)
         return VIGIL_ERR_NOMEM;
     rs->index = ix;
     if (rs->nrules > UINT32_MAX)
         return VIGIL_ERR_LIMIT;
     for (size_t i = 0; i < rs->nrules; i++) {
-        const vigil_sg_rule *r = rs->rules[i];
+        const vigil_sigma_rule *r = rs->rules[i];
         if (r->kind != VIGIL_SR_DETECTION)
             continue;
-        vigil_sg_cand c = {r, NULL, (uint32_t)i,
-                           rs->prefilter != NULL && r->prefilter_id >= 0 ? r->prefilter_id : -1, 0};
-        const char *need_field = vigil_sg_required_field(r);
-        c.need_field = vigil_sg_field_hash(need_field, NULL);
+        vigil_sigma_cand c = {r, NULL, (uint32_t)i,
+                              rs->prefilter != NULL && r->prefilter_id >= 0 ? r->prefilter_id : -1,
+                              0};
+        const char *need_field = vigil_sigma_required_field(r);
+        c.need_field = vigil_sigma_field_hash(need_field, NULL);
         int rc = 0;
         if (r->scope == VIGIL_SCOPE_NOCHANNEL) {
             rc = cv_push(&ix->nochan, c);
@@ -403,7 +405,7 @@ vigil_status vigil_sg_index_build(vigil_sigma_ruleset *rs)
             } else {
                 for (size_t b = 0; b < r->nbranches && rc == 0; b++) {
                     c.br = r->branches[b];
-                    c.need_field = vigil_sg_field_hash(need_field, c.br);
+                    c.need_field = vigil_sigma_field_hash(need_field, c.br);
                     rc = add_branch(ix, &c, &need);
                 }
             }
@@ -415,8 +417,8 @@ vigil_status vigil_sg_index_build(vigil_sigma_ruleset *rs)
     return VIGIL_OK;
 }
 
-size_t vigil_sg_index_lookup(const struct vigil_sg_index *ix, const char *channel_lc, int64_t eid,
-                             const vigil_sg_candvec *lists[VIGIL_SG_MAX_LISTS])
+size_t vigil_sigma_index_lookup(const struct vigil_sigma_index *ix, const char *channel_lc,
+                                int64_t eid, const vigil_sigma_candvec *lists[VIGIL_SG_MAX_LISTS])
 {
     size_t n = 0;
     const bucket *b;
@@ -436,8 +438,8 @@ size_t vigil_sg_index_lookup(const struct vigil_sg_index *ix, const char *channe
     return n;
 }
 
-size_t vigil_sg_index_lists(struct vigil_sg_index *ix, vigil_sg_candvec **out, unsigned char *exact,
-                            size_t cap)
+size_t vigil_sigma_index_lists(struct vigil_sigma_index *ix, vigil_sigma_candvec **out,
+                               unsigned char *exact, size_t cap)
 {
     size_t n = 0;
     if (ix == NULL)

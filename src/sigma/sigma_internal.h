@@ -1,11 +1,11 @@
-/* sigma_int.h - private contract between the files of the Sigma engine.
+/* sigma_internal.h - private contract between the files of the Sigma engine.
  *
  * Why one header: the loader (YAML tree, rule compiler, logsource mapping),
  * the matcher and the correlator share the compiled rule structures below.
  * Everything compiled lives in the ruleset's arena, so the frozen ruleset is
  * a read-only graph shared by threads; per-thread state lives in matchers. */
-#ifndef VIGIL_SIGMA_INT_H
-#define VIGIL_SIGMA_INT_H
+#ifndef VIGIL_SIGMA_INTERNAL_H
+#define VIGIL_SIGMA_INTERNAL_H
 
 #include <stdatomic.h>
 #include <stddef.h>
@@ -50,11 +50,11 @@ int vigil_ynode_is_null(const vigil_ynode *n);
 /* ---- patterns and values (sigma_value.c) ---- */
 
 enum { VIGIL_SG_LIT = 0, VIGIL_SG_STAR = 1, VIGIL_SG_ONE = 2 };
-typedef struct vigil_sg_tok {
+typedef struct vigil_sigma_tok {
     int kind;
     const char *s; /* literal bytes (lower-cased unless cased) */
     size_t len;
-} vigil_sg_tok;
+} vigil_sigma_tok;
 
 enum {
     VIGIL_SHAPE_EXACT,
@@ -65,15 +65,15 @@ enum {
     VIGIL_SHAPE_ANY
 };
 
-typedef struct vigil_sg_pattern {
+typedef struct vigil_sigma_pattern {
     int shape;
     int cased;
     const char *lit; /* the one literal of the non-glob shapes */
     size_t litlen;
-    const vigil_sg_tok *toks;
+    const vigil_sigma_tok *toks;
     size_t ntoks;
-    size_t anchor; /* CONTAINS, caseless: 1 + vigil_sg_lit_anchor(lit); 0: not kept */
-} vigil_sg_pattern;
+    size_t anchor; /* CONTAINS, caseless: 1 + vigil_sigma_lit_anchor(lit); 0: not kept */
+} vigil_sigma_pattern;
 
 enum {
     VIGIL_VK_PATTERN,
@@ -86,14 +86,14 @@ enum {
 };
 enum { VIGIL_NUM_LT, VIGIL_NUM_LTE, VIGIL_NUM_GT, VIGIL_NUM_GTE, VIGIL_NUM_EQ };
 
-typedef struct vigil_sg_value {
+typedef struct vigil_sigma_value {
     int kind;
-    vigil_sg_pattern pat; /* PATTERN; also FIELDREF (shape and cased only) */
+    vigil_sigma_pattern pat; /* PATTERN; also FIELDREF (shape and cased only) */
     pcre2_code *re;
-    /* RE: pat is the regex as a glob (shape GLOB) if vigil_sg_re_glob
+    /* RE: pat is the regex as a glob (shape GLOB) if vigil_sigma_re_glob
      * found one, else ntoks is 0 */
     const char *re_lit; /* RE: a literal every match contains (see */
-    size_t re_litlen;   /* vigil_sg_re_literal), lower case; 0 = none found */
+    size_t re_litlen;   /* vigil_sigma_re_literal), lower case; 0 = none found */
     uint32_t re_minlen; /* RE: no shorter value can match (PCRE2's minimum length) */
     int family;         /* CIDR: 4 or 6 */
     unsigned char addr[16];
@@ -106,23 +106,25 @@ typedef struct vigil_sg_value {
     const char *re_src;
     size_t re_srclen;
     int re_flags;
-} vigil_sg_value;
+} vigil_sigma_value;
 
 /* Alternatives of one rule value (windash/base64offset make several). */
-typedef struct vigil_sg_alts {
-    vigil_sg_value *v;
+typedef struct vigil_sigma_alts {
+    vigil_sigma_value *v;
     size_t n;
-    const struct vigil_sg_altix *ix; /* long lists: see sigma_altix.c; NULL: none */
-} vigil_sg_alts;
+    const struct vigil_sigma_value_index *ix; /* long lists: see sigma_value_index.c; NULL: none */
+} vigil_sigma_alts;
 
-/* sigma_altix.c: indexes g's caseless equals/startswith/endswith values
+/* sigma_value_index.c: indexes g's caseless equals/startswith/endswith values
  * if it has many (sets g->ix; leaves it NULL otherwise). */
-vigil_status vigil_sg_altix_build(vigil_arena *a, vigil_sg_alts *g);
+vigil_status vigil_sigma_value_index_build(vigil_arena *a, vigil_sigma_alts *g);
 /* 1 if one of the indexed values matches s[0..len), exactly as
- * vigil_sg_pattern_match would find. */
-int vigil_sg_altix_match(const struct vigil_sg_altix *x, const char *s, size_t len);
+ * vigil_sigma_pattern_match would find. */
+int vigil_sigma_value_index_match(const struct vigil_sigma_value_index *x, const char *s,
+                                  size_t len);
 /* The values the index leaves out, in list order (*n of them). */
-const vigil_sg_value *const *vigil_sg_altix_rest(const struct vigil_sg_altix *x, size_t *n);
+const vigil_sigma_value *const *
+vigil_sigma_value_index_rest(const struct vigil_sigma_value_index *x, size_t *n);
 
 enum {
     VIGIL_TP_NONE,
@@ -135,80 +137,80 @@ enum {
 };
 
 /* One `field|modifiers: values` test; field NULL = keyword search. */
-typedef struct vigil_sg_item {
+typedef struct vigil_sigma_item {
     const char *field;
     size_t field_len;
     uint32_t field_hash;   /* vigil_field_name_hash(field); 0 = not computed */
-    vigil_sg_alts *groups; /* OR inside a group; groups OR'ed, or AND'ed with all */
+    vigil_sigma_alts *groups; /* OR inside a group; groups OR'ed, or AND'ed with all */
     size_t ngroups;
     int all;
     int neq;
     int timepart;
-} vigil_sg_item;
+} vigil_sigma_item;
 
-typedef struct vigil_sg_and {
-    vigil_sg_item *items;
+typedef struct vigil_sigma_and {
+    vigil_sigma_item *items;
     size_t n;
-} vigil_sg_and;
+} vigil_sigma_and;
 
 /* A search identifier: OR of AND groups. */
-typedef struct vigil_sg_search {
+typedef struct vigil_sigma_search {
     const char *name;
-    vigil_sg_and *ors;
+    vigil_sigma_and *ors;
     size_t n;
-} vigil_sg_search;
+} vigil_sigma_search;
 
 enum { VIGIL_CN_ID, VIGIL_CN_AND, VIGIL_CN_OR, VIGIL_CN_NOT, VIGIL_CN_ANY, VIGIL_CN_ALL };
-typedef struct vigil_sg_cond {
+typedef struct vigil_sigma_cond {
     int op;
-    struct vigil_sg_cond *a, *b;
+    struct vigil_sigma_cond *a, *b;
     size_t id;   /* CN_ID */
     size_t *ids; /* CN_ANY / CN_ALL */
     size_t nids;
-} vigil_sg_cond;
+} vigil_sigma_cond;
 
-typedef struct vigil_sg_detection {
-    vigil_sg_search *searches;
+typedef struct vigil_sigma_detection {
+    vigil_sigma_search *searches;
     size_t nsearches;
-    vigil_sg_cond *cond;
-} vigil_sg_detection;
+    vigil_sigma_cond *cond;
+} vigil_sigma_detection;
 
 /* Placeholder values for |expand. */
-typedef struct vigil_sg_placeholders {
+typedef struct vigil_sigma_placeholders {
     const char **names;
     const char ***values;
     size_t *nvalues;
     size_t n;
-} vigil_sg_placeholders;
+} vigil_sigma_placeholders;
 
 /* Every compiled regex, freed with the ruleset (also those of refused rules). */
-typedef struct vigil_sg_relist {
+typedef struct vigil_sigma_relist {
     pcre2_code **v;
     size_t n, cap;
-} vigil_sg_relist;
+} vigil_sigma_relist;
 
-typedef struct vigil_sg_compile_ctx {
+typedef struct vigil_sigma_compile_ctx {
     vigil_arena *arena;
-    vigil_sg_relist *res;
-    const vigil_sg_placeholders *ph;
+    vigil_sigma_relist *res;
+    const vigil_sigma_placeholders *ph;
     char err[256]; /* reason when a compile fails */
     uint64_t err_line;
     char note[256]; /* a warning about a rule that still compiled (reported by the caller) */
     int note_info;  /* the note is informational only (shown on request) */
     /* the unset placeholders met, "%A%, %B%" */
     char unset[160];
-} vigil_sg_compile_ctx;
+} vigil_sigma_compile_ctx;
 
 /* Compiles a `detection` map (and the condition inside it). */
-vigil_status vigil_sg_detection_compile(vigil_sg_compile_ctx *cx, const vigil_ynode *det,
-                                        vigil_sg_detection *out);
+vigil_status vigil_sigma_detection_compile(vigil_sigma_compile_ctx *cx, const vigil_ynode *det,
+                                           vigil_sigma_detection *out);
 /* Compiles the values of one item: key is "Field|mod|mod" (or "|all" / NULL
  * for keywords), node a scalar or a list. */
-vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
-                                   const vigil_ynode *node, vigil_sg_item *out);
+vigil_status vigil_sigma_item_compile(vigil_sigma_compile_ctx *cx, const char *key,
+                                      const vigil_ynode *node, vigil_sigma_item *out);
 /* ASCII lower case: what tolower() does in the C locale vigil runs in,
  * without a call per byte (matching and hashing fold every byte). */
-static inline unsigned char vigil_sg_lower(unsigned char c)
+static inline unsigned char vigil_sigma_lower(unsigned char c)
 {
     return (unsigned char)((unsigned)(c - 'A') < 26u ? c + ('a' - 'A') : c);
 }
@@ -216,7 +218,7 @@ static inline unsigned char vigil_sg_lower(unsigned char c)
 /* A signature of an event's field-name hashes (n of them): picks the
  * cache entries kept per field-name set (the matcher's field tables, the
  * prefilter's field classes); entries still compare the whole set. */
-static inline uint32_t vigil_sg_names_sig(const uint32_t *h, size_t n)
+static inline uint32_t vigil_sigma_names_sig(const uint32_t *h, size_t n)
 {
     uint32_t sig = (uint32_t)n * 0x9e3779b1u;
     if (n > 0)
@@ -225,27 +227,27 @@ static inline uint32_t vigil_sg_names_sig(const uint32_t *h, size_t n)
 }
 
 /* The field-name set such a cache entry was built for (its name hashes). */
-typedef struct vigil_sg_names {
+typedef struct vigil_sigma_names {
     uint32_t *hash;
     size_t n, cap;
     int valid;
-} vigil_sg_names;
+} vigil_sigma_names;
 
 /* 1 if the entry holds these n name hashes (per event, so inline). */
-static inline int vigil_sg_names_same(const vigil_sg_names *c, const uint32_t *h, size_t n)
+static inline int vigil_sigma_names_same(const vigil_sigma_names *c, const uint32_t *h, size_t n)
 {
     return c->valid && c->n == n && (n == 0 || memcmp(c->hash, h, n * sizeof *h) == 0);
 }
 /* Makes h[0..n) the entry's set; VIGIL_ERR_NOMEM leaves the entry invalid. */
-vigil_status vigil_sg_names_set(vigil_sg_names *c, const uint32_t *h, size_t n);
-void vigil_sg_names_free(vigil_sg_names *c);
+vigil_status vigil_sigma_names_set(vigil_sigma_names *c, const uint32_t *h, size_t n);
+void vigil_sigma_names_free(vigil_sigma_names *c);
 
 /* sigma_pattern.c */
-int vigil_sg_pattern_match(const vigil_sg_pattern *p, const char *s, size_t len);
+int vigil_sigma_pattern_match(const vigil_sigma_pattern *p, const char *s, size_t len);
 /* The byte a caseless search for lit (lower case) anchors on, n if none. */
-size_t vigil_sg_lit_anchor(const char *lit, size_t n);
-int vigil_sg_cidr_match(const vigil_sg_value *v, const char *s, size_t n);
-int vigil_sg_parse_ip(const char *s, size_t n, unsigned char addr[16], int *family);
+size_t vigil_sigma_lit_anchor(const char *lit, size_t n);
+int vigil_sigma_cidr_match(const vigil_sigma_value *v, const char *s, size_t n);
+int vigil_sigma_parse_ip(const char *s, size_t n, unsigned char addr[16], int *family);
 /* The longest run of characters every match of the regular expression
  * re[0..len) contains, written to out (up to cap bytes); returns its length,
  * 0 if none is certain. For the prefilter, which compares caselessly: only
@@ -253,7 +255,7 @@ int vigil_sg_parse_ip(const char *s, size_t n, unsigned char addr[16], int *fami
  * makes optional ends a run, and alternatives at the top level, extended
  * mode or \Q give up. caseless: the regex ignores case (so k and s, which
  * then also match U+212A and U+017F, end runs too). */
-size_t vigil_sg_re_literal(const char *re, size_t len, int caseless, char *out, size_t cap);
+size_t vigil_sigma_re_literal(const char *re, size_t len, int caseless, char *out, size_t cap);
 /* A regular expression made only of literal characters and dots (., .*,
  * .+, lazy or not; ^ first, $ last, "(?i)" before) as the glob it is on a
  * value of printable ASCII without line breaks: there a dot is any
@@ -261,72 +263,72 @@ size_t vigil_sg_re_literal(const char *re, size_t len, int caseless, char *out, 
  * exactly where PCRE2 would, in linear time (the backtracking of
  * '\+.*\+.*\+...' is what such regexes cost PCRE2). Returns 1 and fills
  * *out (tokens in arena a), 0 if re is not such a regex, -1 out of memory. */
-int vigil_sg_re_glob(vigil_arena *a, const char *re, size_t len, int caseless,
-                     vigil_sg_pattern *out);
-/* 1 if s[0..len) is printable ASCII (tab allowed): where vigil_sg_re_glob's
+int vigil_sigma_re_glob(vigil_arena *a, const char *re, size_t len, int caseless,
+                        vigil_sigma_pattern *out);
+/* 1 if s[0..len) is printable ASCII (tab allowed): where vigil_sigma_re_glob's
  * pattern may stand in for the regex. */
-int vigil_sg_re_glob_applies(const char *s, size_t len);
-int vigil_sg_parse_number(const char *s, double *out);
+int vigil_sigma_re_glob_applies(const char *s, size_t len);
+int vigil_sigma_parse_number(const char *s, double *out);
 /* One UTF-8 code point; invalid bytes pass as themselves. Returns its length. */
-size_t vigil_sg_utf8_cp(const unsigned char *s, size_t n, unsigned *cp);
-void vigil_sg_relist_free(vigil_sg_relist *l);
+size_t vigil_sigma_utf8_cp(const unsigned char *s, size_t n, unsigned *cp);
+void vigil_sigma_relist_free(vigil_sigma_relist *l);
 
 /* ---- logsource mapping (sigma_logsource.c) ---- */
 
-typedef struct vigil_sg_rename {
+typedef struct vigil_sigma_rename {
     const char *from; /* Sigma field */
     const char *to;   /* event field */
-} vigil_sg_rename;
+} vigil_sigma_rename;
 
 /* One way an event can belong to a logsource: a channel and event ids. */
-typedef struct vigil_sg_branch {
+typedef struct vigil_sigma_branch {
     const char *channel; /* NULL = any channel */
     int64_t *eventids;   /* none = any */
     size_t neventids;
-    const vigil_sg_rename *renames;
+    const vigil_sigma_rename *renames;
     size_t nrenames;
-} vigil_sg_branch;
+} vigil_sigma_branch;
 
-typedef struct vigil_sg_mapentry {
+typedef struct vigil_sigma_mapentry {
     const char *product, *category, *service; /* NULL = not constrained */
-    vigil_sg_branch *branches;
+    vigil_sigma_branch *branches;
     size_t nbranches;
-} vigil_sg_mapentry;
+} vigil_sigma_mapentry;
 
-typedef struct vigil_sg_mapping {
-    vigil_sg_mapentry *entries;
+typedef struct vigil_sigma_mapping {
+    vigil_sigma_mapentry *entries;
     size_t n;
     const char **products; /* products whose events the mapping knows */
     size_t nproducts;
     int unmapped_all; /* known product, unknown category/service: every event */
     int loaded;
-} vigil_sg_mapping;
+} vigil_sigma_mapping;
 
-vigil_status vigil_sg_mapping_load(vigil_arena *arena, const char *path,
-                                   const vigil_diag_sink *sink, vigil_sg_mapping *out);
+vigil_status vigil_sigma_mapping_load(vigil_arena *arena, const char *path,
+                                      const vigil_diag_sink *sink, vigil_sigma_mapping *out);
 
-struct vigil_sg_rule;
+struct vigil_sigma_rule;
 /* Sets the rule's scope and branches from its logsource. */
-vigil_status vigil_sg_scope_resolve(vigil_arena *arena, const vigil_sg_mapping *m,
-                                    struct vigil_sg_rule *r);
+vigil_status vigil_sigma_scope_resolve(vigil_arena *arena, const vigil_sigma_mapping *m,
+                                       struct vigil_sigma_rule *r);
 
 /* ---- files (sigma_files.c) ---- */
 
 /* Whole file, NUL-terminated, at most max bytes; NULL with *st on failure. */
-char *vigil_sg_read_file(const char *path, size_t max, size_t *len, vigil_status *st);
+char *vigil_sigma_read_file(const char *path, size_t max, size_t *len, vigil_status *st);
 /* Placeholder values from a YAML map of lists or a directory of NAME.txt. */
-vigil_status vigil_sg_placeholders_load(vigil_arena *a, const vigil_diag_sink *sink,
-                                        vigil_sg_placeholders *ph, const char *path);
+vigil_status vigil_sigma_placeholders_load(vigil_arena *a, const vigil_diag_sink *sink,
+                                           vigil_sigma_placeholders *ph, const char *path);
 
 /* ---- regexes PCRE2 gave up on (sigma_relimit.c) ---- */
 
-typedef struct vigil_sg_relimit vigil_sg_relimit;
-vigil_sg_relimit *vigil_sg_relimit_create(void);
-void vigil_sg_relimit_destroy(vigil_sg_relimit *x); /* NULL is safe */
+typedef struct vigil_sigma_relimit vigil_sigma_relimit;
+vigil_sigma_relimit *vigil_sigma_relimit_create(void);
+void vigil_sigma_relimit_destroy(vigil_sigma_relimit *x); /* NULL is safe */
 /* Decides v's regex on s[0..len) after PCRE2's JIT returned a limit error:
  * 1 match, 0 none, -1 undecided (every way gave up). md: v->re's size. */
-int vigil_sg_relimit_match(vigil_sg_relimit *x, const vigil_sg_value *v, const char *s, size_t len,
-                           pcre2_match_data *md);
+int vigil_sigma_relimit_match(vigil_sigma_relimit *x, const vigil_sigma_value *v, const char *s,
+                              size_t len, pcre2_match_data *md);
 
 /* ---- rules (sigma_rules.c) ---- */
 
@@ -341,24 +343,24 @@ enum {
     VIGIL_CT_VALUE_PERCENTILE /* a value's share of the events, in percent */
 };
 
-typedef struct vigil_sg_alias {
+typedef struct vigil_sigma_alias {
     const char *alias, *rule, *field;
-} vigil_sg_alias;
+} vigil_sigma_alias;
 
-typedef struct vigil_sg_rule vigil_sg_rule;
+typedef struct vigil_sigma_rule vigil_sigma_rule;
 
 /* Where a rule may run: unscoped, nowhere but channel-less events, or branches. */
 enum { VIGIL_SCOPE_ALL, VIGIL_SCOPE_NOCHANNEL, VIGIL_SCOPE_BRANCHES };
 
-struct vigil_sg_rule {
+struct vigil_sigma_rule {
     vigil_sigma_rule_info info;
     int kind;
     size_t index; /* in the ruleset's rule array (detections and correlations) */
-    vigil_sg_detection det;
+    vigil_sigma_detection det;
     int scope;
-    const vigil_sg_branch **branches;
+    const vigil_sigma_branch **branches;
     size_t nbranches;
-    vigil_sg_rule **filters; /* meta filters applied to this rule */
+    vigil_sigma_rule **filters; /* meta filters applied to this rule */
     size_t nfilters;
     size_t nfilters_cap;
     /* filters */
@@ -368,10 +370,10 @@ struct vigil_sg_rule {
     int ctype;
     const char **refs; /* referenced rule ids or names */
     size_t nrefs;
-    vigil_sg_rule **ref_rules;
+    vigil_sigma_rule **ref_rules;
     const char **group_by;
     size_t ngroup;
-    vigil_sg_alias *aliases;
+    vigil_sigma_alias *aliases;
     size_t naliases;
     int64_t timespan_ms;
     int cond_ops[4]; /* VIGIL_NUM_* per condition criterion */
@@ -386,9 +388,9 @@ struct vigil_sg_rule {
     atomic_int re_warned;
     /* "%A%, %B%": placeholders it uses that have no values (sigma_inactive.c) */
     const char *ph_unset;
-    /* prefilter: the rule's first slot and clause count (vigil_sg_pf_code);
+    /* prefilter: the rule's first slot and clause count (vigil_sigma_prefilter_code);
      * the rule is evaluated only if every clause's literals were hit; see
-     * sigma_pfneed.c and sigma_prefilter.c */
+     * sigma_prefilter_needs.c and sigma_prefilter.c */
     int prefilter_id; /* -1 = always evaluate */
 };
 
@@ -397,50 +399,50 @@ struct vigil_sg_rule {
 
 /* 1 if r's condition can never hold (a detection whose placeholders have
  * no values; a correlation whose rules are all inactive). */
-int vigil_sg_rule_inactive(const vigil_sg_rule *r, int depth);
+int vigil_sigma_rule_inactive(const vigil_sigma_rule *r, int depth);
 /* Warns once naming the inactive rules, and (info) those missing a filter. */
-void vigil_sg_report_inactive(const vigil_diag_sink *sink, vigil_sg_rule **rules, size_t n);
+void vigil_sigma_report_inactive(const vigil_diag_sink *sink, vigil_sigma_rule **rules, size_t n);
 
 struct vigil_sigma_ruleset {
     vigil_arena arena;
-    vigil_sg_rule **rules; /* detections and correlations, load order */
+    vigil_sigma_rule **rules; /* detections and correlations, load order */
     size_t nrules;
-    vigil_sg_rule **filters;
+    vigil_sigma_rule **filters;
     size_t nfilters;
     vigil_sigma_counts counts;
     size_t max_searches;
-    vigil_sg_relist res;
+    vigil_sigma_relist res;
     /* index */
-    struct vigil_sg_index *index;
-    struct vigil_sg_prefilter *prefilter;
+    struct vigil_sigma_index *index;
+    struct vigil_sigma_prefilter *prefilter;
 };
 
 /* ---- matching (sigma_match.c) ---- */
 
 /* The name a rule's field is looked up as under branch br (its renames;
  * br may be NULL): name itself or the rename's target. */
-const char *vigil_sg_branch_field(const vigil_sg_branch *br, const char *name);
+const char *vigil_sigma_branch_field(const vigil_sigma_branch *br, const char *name);
 /* The name hash (vigil_field_name_hash) of the event field a rule's field
  * is looked up as under branch br; 0 for NULL (a keyword). */
-uint32_t vigil_sg_field_hash(const char *field, const vigil_sg_branch *br);
+uint32_t vigil_sigma_field_hash(const char *field, const vigil_sigma_branch *br);
 /* Field lookup: exact name, then case-insensitive (ASCII), then ignoring
  * spaces in EventData names ("Source Name" for SourceName). */
-const vigil_field *vigil_sg_field(const vigil_event *ev, const char *name,
-                                  const vigil_sg_branch *br);
+const vigil_field *vigil_sigma_field(const vigil_event *ev, const char *name,
+                                     const vigil_sigma_branch *br);
 /* Field names are hashed by vigil_field_name_hash (vigil/event.h): names
- * vigil_sg_field takes for each other hash alike. */
+ * vigil_sigma_field takes for each other hash alike. */
 
 /* ---- index (sigma_index.c, sigma_index.h) ---- */
 
 /* Built after the prefilter (candidates carry the rules' prefilter slots). */
-vigil_status vigil_sg_index_build(vigil_sigma_ruleset *rs);
-void vigil_sg_index_free(struct vigil_sg_index *ix);
+vigil_status vigil_sigma_index_build(vigil_sigma_ruleset *rs);
+void vigil_sigma_index_free(struct vigil_sigma_index *ix);
 
 /* ---- prefilter (sigma_prefilter.c) ---- */
-vigil_status vigil_sg_prefilter_build(vigil_sigma_ruleset *rs);
+vigil_status vigil_sigma_prefilter_build(vigil_sigma_ruleset *rs);
 /* After the index is built: compiles the literal databases of its lists
  * (cached in cache_dir when not NULL). */
-vigil_status vigil_sg_prefilter_attach(vigil_sigma_ruleset *rs, const char *cache_dir);
-void vigil_sg_prefilter_free(struct vigil_sg_prefilter *pf);
+vigil_status vigil_sigma_prefilter_attach(vigil_sigma_ruleset *rs, const char *cache_dir);
+void vigil_sigma_prefilter_free(struct vigil_sigma_prefilter *pf);
 
 #endif

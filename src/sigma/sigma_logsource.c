@@ -25,7 +25,7 @@ static const char *scalar_or_null(const vigil_ynode *n)
     return n != NULL && n->type == VIGIL_YN_SCALAR ? n->str : NULL;
 }
 
-static int load_branch(vigil_arena *a, const vigil_ynode *src, vigil_sg_branch *b,
+static int load_branch(vigil_arena *a, const vigil_ynode *src, vigil_sigma_branch *b,
                        const vigil_diag_sink *sink, const char *path)
 {
     if (src->type != VIGIL_YN_MAP)
@@ -52,7 +52,7 @@ static int load_branch(vigil_arena *a, const vigil_ynode *src, vigil_sg_branch *
     if (f != NULL) {
         if (f->type != VIGIL_YN_MAP)
             return map_err(sink, path, f->line, "fields is not a map");
-        vigil_sg_rename *r = vigil_arena_alloc(a, (f->n + 1) * sizeof *r);
+        vigil_sigma_rename *r = vigil_arena_alloc(a, (f->n + 1) * sizeof *r);
         if (r == NULL)
             return -1;
         for (size_t i = 0; i < f->n; i++) {
@@ -67,8 +67,8 @@ static int load_branch(vigil_arena *a, const vigil_ynode *src, vigil_sg_branch *
     return 0;
 }
 
-vigil_status vigil_sg_mapping_load(vigil_arena *arena, const char *path,
-                                   const vigil_diag_sink *sink, vigil_sg_mapping *out)
+vigil_status vigil_sigma_mapping_load(vigil_arena *arena, const char *path,
+                                      const vigil_diag_sink *sink, vigil_sigma_mapping *out)
 {
     memset(out, 0, sizeof *out);
     char *text = NULL;
@@ -123,7 +123,7 @@ vigil_status vigil_sg_mapping_load(vigil_arena *arena, const char *path,
         return VIGIL_ERR_NOMEM;
     for (size_t i = 0; i < ls->n; i++) {
         const vigil_ynode *e = ls->items[i];
-        vigil_sg_mapentry *me = &out->entries[out->n];
+        vigil_sigma_mapentry *me = &out->entries[out->n];
         if (e->type != VIGIL_YN_MAP) {
             map_err(sink, path, e->line, "entry is not a map");
             return VIGIL_ERR_PARSE;
@@ -155,7 +155,8 @@ static int str_eq(const char *a, const char *b)
     return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
-vigil_status vigil_sg_scope_resolve(vigil_arena *arena, const vigil_sg_mapping *m, vigil_sg_rule *r)
+vigil_status vigil_sigma_scope_resolve(vigil_arena *arena, const vigil_sigma_mapping *m,
+                                       vigil_sigma_rule *r)
 {
     r->scope = VIGIL_SCOPE_ALL;
     r->branches = NULL;
@@ -166,7 +167,7 @@ vigil_status vigil_sg_scope_resolve(vigil_arena *arena, const vigil_sg_mapping *
     size_t nb = 0;
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < m->n; i++) {
-            const vigil_sg_mapentry *e = &m->entries[i];
+            const vigil_sigma_mapentry *e = &m->entries[i];
             if (e->product != NULL && !str_eq(e->product, prod))
                 continue;
             if (e->category == NULL && e->service == NULL) {

@@ -21,35 +21,35 @@
 #define MAX_MATCHED_FIELDS 64
 #define CHAN_MAX 256
 #define LCACHE 8
-#define FTC 8
+#define FIELD_TABLE_CACHE 8
 
 struct vigil_sigma_matcher {
     const vigil_sigma_ruleset *rs;
     signed char *cache; /* per search: -1 unknown, 0, 1 */
     pcre2_match_data *md;
-    vigil_sg_relimit *relimit; /* created when a regex first hits PCRE2's limits */
-    const vigil_sg_rule *rule; /* the rule being evaluated (for diagnostics) */
+    vigil_sigma_relimit *relimit; /* created when a regex first hits PCRE2's limits */
+    const vigil_sigma_rule *rule; /* the rule being evaluated (for diagnostics) */
     vigil_diag_sink diag;
     const vigil_field *mf[MAX_MATCHED_FIELDS];
-    size_t nmf;
+    size_t nmatched_fields;
     int recording;
-    vigil_sg_pf_scratch *pf;
-    const vigil_sg_cand **sel; /* candidates of one event the prefilter let through */
+    vigil_sigma_prefilter_scratch *pf;
+    const vigil_sigma_cand **sel; /* candidates of one event the prefilter let through */
     uint32_t *pick;            /* positions in one list whose first clause was hit */
     vigil_sigma_match_stats stats;
     /* the event's field names by hash (see field_fast) */
-    struct ftab_ent *ft; /* the current event's table: one of ftc */
+    struct ftab_ent *ft; /* the current event's table: one of field_table_cache */
     size_t ftcap;        /* power of two */
-    /* tables kept for the last field-name sets seen (FTC, picked by a
+    /* tables kept for the last field-name sets seen (FIELD_TABLE_CACHE, picked by a
      * signature of the names): events of one template share one */
     struct ftcache {
-        vigil_sg_names names; /* the field-name set the table was built for */
+        vigil_sigma_names names; /* the field-name set the table was built for */
         struct ftab_ent *ft;
         size_t ftcap;
-    } ftc[FTC];
+    } field_table_cache[FIELD_TABLE_CACHE];
     uint32_t *fh;        /* per field of the event: its name hash, if the event has none */
-    const uint32_t *fhv; /* the event's name hashes: its own or fh */
-    uint32_t names_sig;  /* vigil_sg_names_sig of fhv */
+    const uint32_t *field_hashes; /* the event's name hashes: its own or fh */
+    uint32_t names_sig;           /* vigil_sigma_names_sig of field_hashes */
     size_t fhcap;
     uint32_t h_channel, h_eventid;
     /* the lists of the (Channel, EventID) pairs looked up last: a log
@@ -58,7 +58,7 @@ struct vigil_sigma_matcher {
         char chan[CHAN_MAX];
         size_t chan_len; /* SIZE_MAX: no Channel field */
         int64_t eid;
-        const vigil_sg_candvec *lists[VIGIL_SG_MAX_LISTS];
+        const vigil_sigma_candvec *lists[VIGIL_SG_MAX_LISTS];
         size_t n; /* > VIGIL_SG_MAX_LISTS: nothing cached */
     } lc[LCACHE];
 };
@@ -102,7 +102,7 @@ static int eq_nospace(const char *a, const char *b)
     }
 }
 
-const char *vigil_sg_branch_field(const vigil_sg_branch *br, const char *name)
+const char *vigil_sigma_branch_field(const vigil_sigma_branch *br, const char *name)
 {
     for (size_t i = 0; br != NULL && i < br->nrenames; i++)
         if (strcmp(br->renames[i].from, name) == 0)
@@ -110,18 +110,18 @@ const char *vigil_sg_branch_field(const vigil_sg_branch *br, const char *name)
     return name;
 }
 
-uint32_t vigil_sg_field_hash(const char *field, const vigil_sg_branch *br)
+uint32_t vigil_sigma_field_hash(const char *field, const vigil_sigma_branch *br)
 {
     if (field == NULL)
         return 0;
-    field = vigil_sg_branch_field(br, field);
+    field = vigil_sigma_branch_field(br, field);
     return vigil_field_name_hash(field, strlen(field));
 }
 
-const vigil_field *vigil_sg_field(const vigil_event *ev, const char *name,
-                                  const vigil_sg_branch *br)
+const vigil_field *vigil_sigma_field(const vigil_event *ev, const char *name,
+                                     const vigil_sigma_branch *br)
 {
-    name = vigil_sg_branch_field(br, name);
+    name = vigil_sigma_branch_field(br, name);
     for (size_t i = 0; i < ev->nfields; i++)
         if (strcmp(ev->fields[i].name, name) == 0)
             return &ev->fields[i];
@@ -136,7 +136,7 @@ const vigil_field *vigil_sg_field(const vigil_event *ev, const char *name,
     return NULL;
 }
 
-vigil_status vigil_sg_names_set(vigil_sg_names *c, const uint32_t *h, size_t n)
+vigil_status vigil_sigma_names_set(vigil_sigma_names *c, const uint32_t *h, size_t n)
 {
     c->valid = 0;
     if (n > c->cap) {
@@ -154,7 +154,7 @@ vigil_status vigil_sg_names_set(vigil_sg_names *c, const uint32_t *h, size_t n)
     return VIGIL_OK;
 }
 
-void vigil_sg_names_free(vigil_sg_names *c)
+void vigil_sigma_names_free(vigil_sigma_names *c)
 {
     free(c->hash);
     memset(c, 0, sizeof *c);
@@ -163,7 +163,7 @@ void vigil_sg_names_free(vigil_sg_names *c)
 /* Files the event's field names by hash: rules then find a field in one
  * probe instead of comparing every name. Fields are inserted in event
  * order, so among entries of one name the probe meets the first field
- * first, as vigil_sg_field would. The table holds only hashes and
+ * first, as vigil_sigma_field would. The table holds only hashes and
  * positions, so it is kept and reused for the next events with the same
  * name hashes (one template's). The names are hashed here unless the event
  * brings their hashes (vigil_event.name_hash). */
@@ -186,10 +186,10 @@ static vigil_status ftab_build(vigil_sigma_matcher *m, const vigil_event *ev)
             m->fh[i] = vigil_field_name_hash(ev->fields[i].name, ev->fields[i].name_len);
         hv = m->fh;
     }
-    m->fhv = hv;
-    m->names_sig = vigil_sg_names_sig(hv, n);
-    struct ftcache *c = &m->ftc[m->names_sig % FTC];
-    if (!vigil_sg_names_same(&c->names, hv, n)) {
+    m->field_hashes = hv;
+    m->names_sig = vigil_sigma_names_sig(hv, n);
+    struct ftcache *c = &m->field_table_cache[m->names_sig % FIELD_TABLE_CACHE];
+    if (!vigil_sigma_names_same(&c->names, hv, n)) {
         size_t cap = 16;
         while (cap < n * 2)
             cap *= 2;
@@ -211,7 +211,7 @@ static vigil_status ftab_build(vigil_sigma_matcher *m, const vigil_event *ev)
             c->ft[j].hash = hv[i];
             c->ft[j].idx = (uint32_t)i + 1;
         }
-        vigil_status st = vigil_sg_names_set(&c->names, hv, n);
+        vigil_status st = vigil_sigma_names_set(&c->names, hv, n);
         if (st != VIGIL_OK)
             return st;
     }
@@ -220,7 +220,7 @@ static vigil_status ftab_build(vigil_sigma_matcher *m, const vigil_event *ev)
     return VIGIL_OK;
 }
 
-/* 0 if the event has no field whose name hashes to hash (vigil_sg_field,
+/* 0 if the event has no field whose name hashes to hash (vigil_sigma_field,
  * caseless or not, finds none then either). */
 static int has_field(const vigil_sigma_matcher *m, uint32_t hash)
 {
@@ -232,18 +232,18 @@ static int has_field(const vigil_sigma_matcher *m, uint32_t hash)
 }
 
 /* 0 if the event lacks a field candidate c cannot match without. */
-static int fields_met(const vigil_sigma_matcher *m, const vigil_sg_cand *c)
+static int fields_met(const vigil_sigma_matcher *m, const vigil_sigma_cand *c)
 {
     return c->need_field == 0 || has_field(m, c->need_field);
 }
 
-/* vigil_sg_field through the event's table; hash is name's (0: unknown),
+/* vigil_sigma_field through the event's table; hash is name's (0: unknown),
  * nlen its length. */
 static const vigil_field *field_fast(const vigil_sigma_matcher *m, const vigil_event *ev,
                                      const char *name, size_t nlen, uint32_t hash,
-                                     const vigil_sg_branch *br)
+                                     const vigil_sigma_branch *br)
 {
-    const char *to = vigil_sg_branch_field(br, name);
+    const char *to = vigil_sigma_branch_field(br, name);
     if (to != name) {
         name = to;
         nlen = strlen(name);
@@ -332,17 +332,17 @@ static int num_cmp(int op, double a, double b)
 /* v's regex on s after PCRE2's JIT gave up with error rc (a padded value):
  * decided by sigma_relimit.c; the rule's first such event is warned about
  * (a value long enough for this is itself worth a look). */
-static int re_limited(vigil_sigma_matcher *m, const vigil_sg_value *v, const char *s, size_t len,
+static int re_limited(vigil_sigma_matcher *m, const vigil_sigma_value *v, const char *s, size_t len,
                       const vigil_event *ev, int rc)
 {
     if (m->relimit == NULL)
-        m->relimit = vigil_sg_relimit_create();
-    int r = vigil_sg_relimit_match(m->relimit, v, s, len, m->md);
+        m->relimit = vigil_sigma_relimit_create();
+    int r = vigil_sigma_relimit_match(m->relimit, v, s, len, m->md);
     m->stats.regex_limited++;
     if (r < 0)
         m->stats.regex_undecided++;
     if (m->rule != NULL && m->diag.fn != NULL &&
-        atomic_exchange(&((vigil_sg_rule *)m->rule)->re_warned, 1) == 0) {
+        atomic_exchange(&((vigil_sigma_rule *)m->rule)->re_warned, 1) == 0) {
         PCRE2_UCHAR why[96];
         if (pcre2_get_error_message(rc, why, sizeof why) < 0)
             snprintf((char *)why, sizeof why, "error %d", rc);
@@ -359,8 +359,8 @@ static int re_limited(vigil_sigma_matcher *m, const vigil_sg_value *v, const cha
     return r > 0;
 }
 
-static int value_match(vigil_sigma_matcher *m, const vigil_sg_value *v, const vigil_field *f,
-                       const vigil_event *ev, const vigil_sg_branch *br, int timepart)
+static int value_match(vigil_sigma_matcher *m, const vigil_sigma_value *v, const vigil_field *f,
+                       const vigil_event *ev, const vigil_sigma_branch *br, int timepart)
 {
     /* null: the field is absent or a JSON null; an empty string is '' (SigmaHQ
      * rules test the two apart, e.g. the firewall "rule added" filters) */
@@ -372,30 +372,30 @@ static int value_match(vigil_sigma_matcher *m, const vigil_sg_value *v, const vi
     size_t len = f->value ? f->value_len : 0;
     switch (v->kind) {
     case VIGIL_VK_PATTERN:
-        return vigil_sg_pattern_match(&v->pat, s, len);
+        return vigil_sigma_pattern_match(&v->pat, s, len);
     case VIGIL_VK_RE: {
         /* what every match needs first: enough characters (a byte holds at
          * most one) and the literal every match contains, caselessly */
         if (len < v->re_minlen)
             return 0;
         if (v->re_litlen > 0) {
-            vigil_sg_pattern need = {
+            vigil_sigma_pattern need = {
                 .shape = VIGIL_SHAPE_CONTAINS, .lit = v->re_lit, .litlen = v->re_litlen};
-            if (!vigil_sg_pattern_match(&need, s, len))
+            if (!vigil_sigma_pattern_match(&need, s, len))
                 return 0;
         }
-        if (v->pat.ntoks > 0 && vigil_sg_re_glob_applies(s, len))
-            return vigil_sg_pattern_match(&v->pat, s, len);
+        if (v->pat.ntoks > 0 && vigil_sigma_re_glob_applies(s, len))
+            return vigil_sigma_pattern_match(&v->pat, s, len);
         int rc = pcre2_match(v->re, (PCRE2_SPTR)s, len, 0, 0, m->md, NULL);
         if (rc >= 0 || rc == PCRE2_ERROR_NOMATCH)
             return rc >= 0;
         return re_limited(m, v, s, len, ev, rc);
     }
     case VIGIL_VK_CIDR:
-        return vigil_sg_cidr_match(v, s, len);
+        return vigil_sigma_cidr_match(v, s, len);
     case VIGIL_VK_NUM: {
         double d;
-        if (timepart ? time_part(s, timepart, &d) != 0 : vigil_sg_parse_number(s, &d) != 0)
+        if (timepart ? time_part(s, timepart, &d) != 0 : vigil_sigma_parse_number(s, &d) != 0)
             return 0;
         return num_cmp(v->numop, d, v->num);
     }
@@ -405,7 +405,7 @@ static int value_match(vigil_sigma_matcher *m, const vigil_sg_value *v, const vi
             return 0;
         const char *t = g->value ? g->value : "";
         size_t tl = g->value ? g->value_len : 0;
-        vigil_sg_pattern p = v->pat;
+        vigil_sigma_pattern p = v->pat;
         /* lengths decide most comparisons (Image against ParentImage) */
         if (p.shape == VIGIL_SHAPE_EXACT
                 ? tl != len
@@ -424,7 +424,7 @@ static int value_match(vigil_sigma_matcher *m, const vigil_sg_value *v, const vi
         p.lit = t;
         p.litlen = tl;
         p.anchor = 0; /* computed per search: the literal is the other value */
-        int r = vigil_sg_pattern_match(&p, s, len);
+        int r = vigil_sigma_pattern_match(&p, s, len);
         if (low != NULL && low != stackbuf)
             free(low);
         return r;
@@ -438,25 +438,25 @@ static void record_field(vigil_sigma_matcher *m, const vigil_field *f)
 {
     if (!m->recording || f == NULL)
         return;
-    for (size_t i = 0; i < m->nmf; i++)
+    for (size_t i = 0; i < m->nmatched_fields; i++)
         if (m->mf[i] == f)
             return;
-    if (m->nmf < MAX_MATCHED_FIELDS)
-        m->mf[m->nmf++] = f;
+    if (m->nmatched_fields < MAX_MATCHED_FIELDS)
+        m->mf[m->nmatched_fields++] = f;
 }
 
-static int group_match(vigil_sigma_matcher *m, const vigil_sg_alts *g, const vigil_field *f,
-                       const vigil_event *ev, const vigil_sg_branch *br, int timepart)
+static int group_match(vigil_sigma_matcher *m, const vigil_sigma_alts *g, const vigil_field *f,
+                       const vigil_event *ev, const vigil_sigma_branch *br, int timepart)
 {
     if (f != NULL && f->is_null)
         f = NULL; /* a JSON null has no value: only `null` matches it, not '' */
     if (g->ix != NULL) {
         /* the indexed values need a field; the others are tried in turn */
-        if (f != NULL &&
-            vigil_sg_altix_match(g->ix, f->value ? f->value : "", f->value ? f->value_len : 0))
+        if (f != NULL && vigil_sigma_value_index_match(g->ix, f->value ? f->value : "",
+                                                       f->value ? f->value_len : 0))
             return 1;
         size_t nr;
-        const vigil_sg_value *const *rest = vigil_sg_altix_rest(g->ix, &nr);
+        const vigil_sigma_value *const *rest = vigil_sigma_value_index_rest(g->ix, &nr);
         for (size_t i = 0; i < nr; i++)
             if (value_match(m, rest[i], f, ev, br, timepart))
                 return 1;
@@ -468,8 +468,8 @@ static int group_match(vigil_sigma_matcher *m, const vigil_sg_alts *g, const vig
     return 0;
 }
 
-static int eval_item(vigil_sigma_matcher *m, const vigil_sg_item *it, const vigil_event *ev,
-                     const vigil_sg_branch *br)
+static int eval_item(vigil_sigma_matcher *m, const vigil_sigma_item *it, const vigil_event *ev,
+                     const vigil_sigma_branch *br)
 {
     if (it->field == NULL) {
         /* keywords: search every value */
@@ -519,25 +519,25 @@ static int eval_item(vigil_sigma_matcher *m, const vigil_sg_item *it, const vigi
     return res;
 }
 
-static int eval_search(vigil_sigma_matcher *m, const vigil_sg_search *s, const vigil_event *ev,
-                       const vigil_sg_branch *br)
+static int eval_search(vigil_sigma_matcher *m, const vigil_sigma_search *s, const vigil_event *ev,
+                       const vigil_sigma_branch *br)
 {
     for (size_t o = 0; o < s->n; o++) {
-        const vigil_sg_and *g = &s->ors[o];
-        size_t mark = m->nmf;
+        const vigil_sigma_and *g = &s->ors[o];
+        size_t mark = m->nmatched_fields;
         size_t i = 0;
         for (; i < g->n; i++)
             if (!eval_item(m, &g->items[i], ev, br))
                 break;
         if (i == g->n)
             return 1;
-        m->nmf = mark; /* a failed group contributes no fields */
+        m->nmatched_fields = mark; /* a failed group contributes no fields */
     }
     return 0;
 }
 
-static int eval_cond(vigil_sigma_matcher *m, const vigil_sg_detection *d, const vigil_sg_cond *c,
-                     const vigil_event *ev, const vigil_sg_branch *br)
+static int eval_cond(vigil_sigma_matcher *m, const vigil_sigma_detection *d,
+                     const vigil_sigma_cond *c, const vigil_event *ev, const vigil_sigma_branch *br)
 {
     switch (c->op) {
     case VIGIL_CN_ID: {
@@ -574,8 +574,8 @@ static int eval_cond(vigil_sigma_matcher *m, const vigil_sg_detection *d, const 
     }
 }
 
-static int eval_detection(vigil_sigma_matcher *m, const vigil_sg_detection *d,
-                          const vigil_event *ev, const vigil_sg_branch *br)
+static int eval_detection(vigil_sigma_matcher *m, const vigil_sigma_detection *d,
+                          const vigil_event *ev, const vigil_sigma_branch *br)
 {
     memset(m->cache, 0xff, d->nsearches);
     return eval_cond(m, d, d->cond, ev, br);
@@ -606,7 +606,7 @@ vigil_status vigil_sigma_matcher_create(const vigil_sigma_ruleset *rs, vigil_sig
         return VIGIL_ERR_NOMEM;
     }
     if (rs->prefilter != NULL) {
-        vigil_status st = vigil_sg_pf_scratch_create(rs->prefilter, &m->pf);
+        vigil_status st = vigil_sigma_prefilter_scratch_create(rs->prefilter, &m->pf);
         if (st != VIGIL_OK) {
             vigil_sigma_matcher_destroy(m);
             return st;
@@ -622,15 +622,15 @@ void vigil_sigma_matcher_destroy(vigil_sigma_matcher *m)
         return;
     free(m->cache);
     pcre2_match_data_free(m->md);
-    vigil_sg_relimit_destroy(m->relimit);
-    for (size_t i = 0; i < FTC; i++) {
-        vigil_sg_names_free(&m->ftc[i].names);
-        free(m->ftc[i].ft);
+    vigil_sigma_relimit_destroy(m->relimit);
+    for (size_t i = 0; i < FIELD_TABLE_CACHE; i++) {
+        vigil_sigma_names_free(&m->field_table_cache[i].names);
+        free(m->field_table_cache[i].ft);
     }
     free(m->fh);
     free(m->sel);
     free(m->pick);
-    vigil_sg_pf_scratch_destroy(m->pf);
+    vigil_sigma_prefilter_scratch_destroy(m->pf);
     free(m);
 }
 
@@ -653,13 +653,13 @@ void vigil_sigma_matcher_get_stats(const vigil_sigma_matcher *m, vigil_sigma_mat
 
 /* Runs one candidate the prefilter let through; returns 1 if it matched
  * and reported, -1 to stop. */
-static int run_cand(vigil_sigma_matcher *m, const vigil_sg_cand *c, const vigil_event *ev,
+static int run_cand(vigil_sigma_matcher *m, const vigil_sigma_cand *c, const vigil_event *ev,
                     vigil_sigma_match_fn fn, void *user, size_t *count)
 {
-    const vigil_sg_rule *r = c->rule;
+    const vigil_sigma_rule *r = c->rule;
     m->rule = r;
     m->stats.evaluated++;
-    m->nmf = 0;
+    m->nmatched_fields = 0;
     m->recording = 1;
     if (!eval_detection(m, &r->det, ev, c->br))
         return 0;
@@ -672,7 +672,8 @@ static int run_cand(vigil_sigma_matcher *m, const vigil_sg_cand *c, const vigil_
     m->stats.matches++;
     (*count)++;
     if (fn != NULL) {
-        vigil_sigma_match mt = {.rule = &r->info, .event = ev, .fields = m->mf, .nfields = m->nmf};
+        vigil_sigma_match mt = {
+            .rule = &r->info, .event = ev, .fields = m->mf, .nfields = m->nmatched_fields};
         if (fn(&mt, user) != 0)
             return -1;
     }
@@ -683,17 +684,17 @@ static int run_cand(vigil_sigma_matcher *m, const vigil_sg_cand *c, const vigil_
  * order: the candidates always evaluated, merged with those whose first
  * clause slot was hit (looked up by slot) and whose other clauses were hit
  * too. Returns the new ns. */
-static size_t pick_by_slot(vigil_sigma_matcher *m, const vigil_sg_candvec *v, const uint64_t *hit,
-                           uint64_t scan_no, size_t ns)
+static size_t pick_by_slot(vigil_sigma_matcher *m, const vigil_sigma_candvec *v,
+                           const uint64_t *hit, uint64_t scan_no, size_t ns)
 {
     size_t nhit, np = 0;
-    const uint32_t *hl = vigil_sg_pf_hit_list(m->pf, &nhit);
+    const uint32_t *hl = vigil_sigma_prefilter_hit_list(m->pf, &nhit);
     for (size_t h = 0; h < nhit; h++) {
         uint32_t s = hl[h] - v->slot_lo; /* below slot_lo: wraps past nbyslot */
         if (s >= v->nbyslot || v->byslot[s] == 0)
             continue;
         uint32_t i = v->byslot[s] - 1;
-        if (vigil_sg_pf_pass(hit, scan_no, v->pf[i]))
+        if (vigil_sigma_prefilter_pass(hit, scan_no, v->pf[i]))
             m->pick[np++] = i;
     }
     /* few picks: insertion sort */
@@ -707,7 +708,7 @@ static size_t pick_by_slot(vigil_sigma_matcher *m, const vigil_sg_candvec *v, co
     size_t a = 0, p = 0;
     while (a < v->nalways || p < np) {
         if (p == np || (a < v->nalways && v->always[a] < m->pick[p])) {
-            const vigil_sg_cand *c = &v->v[v->always[a++]];
+            const vigil_sigma_cand *c = &v->v[v->always[a++]];
             if (fields_met(m, c))
                 m->sel[ns++] = c;
         } else
@@ -720,14 +721,14 @@ static size_t pick_by_slot(vigil_sigma_matcher *m, const vigil_sg_candvec *v, co
  * order, each rule once (the first list holding it decides the branch).
  * First each list is filtered into its own run of m->sel (still in rule
  * order), reading only the dense slot array; then the runs are merged. */
-static void run_lists(vigil_sigma_matcher *m, const vigil_sg_candvec *const *lists, size_t n,
+static void run_lists(vigil_sigma_matcher *m, const vigil_sigma_candvec *const *lists, size_t n,
                       const vigil_event *ev, vigil_sigma_match_fn fn, void *user, size_t *count)
 {
     size_t start[VIGIL_SG_MAX_LISTS + 1], ns = 0;
     uint64_t scan_no = 0;
-    const uint64_t *hit = m->pf != NULL ? vigil_sg_pf_hits(m->pf, &scan_no) : NULL;
+    const uint64_t *hit = m->pf != NULL ? vigil_sigma_prefilter_hits(m->pf, &scan_no) : NULL;
     for (size_t k = 0; k < n; k++) {
-        const vigil_sg_candvec *v = lists[k];
+        const vigil_sigma_candvec *v = lists[k];
         start[k] = ns;
         m->stats.candidates += v->n;
         if (v->byslot != NULL && v->pfl != 0 && hit != NULL) {
@@ -737,7 +738,7 @@ static void run_lists(vigil_sigma_matcher *m, const vigil_sg_candvec *const *lis
         for (size_t i = 0; i < v->n; i++) {
             int32_t pf = v->pf[i];
             if (pf >= 0 && v->pfl != 0 && hit != NULL) {
-                if (vigil_sg_pf_pass(hit, scan_no, pf))
+                if (vigil_sigma_prefilter_pass(hit, scan_no, pf))
                     m->sel[ns++] = &v->v[i];
             } else if (hit == NULL || fields_met(m, &v->v[i])) {
                 /* with the prefilter on, only if no field it needs is missing */
@@ -750,7 +751,7 @@ static void run_lists(vigil_sigma_matcher *m, const vigil_sg_candvec *const *lis
     memcpy(pos, start, sizeof pos);
     uint64_t last = UINT64_MAX;
     for (;;) {
-        const vigil_sg_cand *best = NULL;
+        const vigil_sigma_cand *best = NULL;
         size_t bi = 0;
         for (size_t k = 0; k < n; k++)
             if (pos[k] < start[k + 1] && (best == NULL || m->sel[pos[k]]->index < best->index)) {
@@ -811,8 +812,8 @@ vigil_status vigil_sigma_matcher_match(vigil_sigma_matcher *m, const vigil_event
         (chf != NULL && memcmp(cv, c->chan, cl) != 0)) {
         char lc[CHAN_MAX];
         if (chf != NULL)
-            vigil_sg_channel_key(lc, cv, sizeof lc);
-        c->n = vigil_sg_index_lookup(m->rs->index, chf != NULL ? lc : NULL, eid, c->lists);
+            vigil_sigma_channel_key(lc, cv, sizeof lc);
+        c->n = vigil_sigma_index_lookup(m->rs->index, chf != NULL ? lc : NULL, eid, c->lists);
         c->eid = eid;
         c->chan_len = cl;
         if (chf != NULL && cl < CHAN_MAX)
@@ -820,14 +821,15 @@ vigil_status vigil_sigma_matcher_match(vigil_sigma_matcher *m, const vigil_event
         else if (chf != NULL)
             c->chan_len = SIZE_MAX - 1; /* too long to keep: no event finds it again */
     }
-    const vigil_sg_candvec **lists = c->lists;
+    const vigil_sigma_candvec **lists = c->lists;
     size_t n = c->n;
     if (m->pf != NULL) {
-        vigil_sg_pf_begin(m->pf);
+        vigil_sigma_prefilter_begin(m->pf);
         for (size_t k = 0; k < n; k++) {
             if (lists[k]->pfl <= 0)
                 continue;
-            st = vigil_sg_pf_scan(m->pf, lists[k]->pfl, ev, m->fhv, m->names_sig);
+            st =
+                vigil_sigma_prefilter_scan(m->pf, lists[k]->pfl, ev, m->field_hashes, m->names_sig);
             if (st != VIGIL_OK)
                 return st;
         }
@@ -844,9 +846,9 @@ void vigil_sigma_ruleset_destroy(vigil_sigma_ruleset *rs)
 {
     if (rs == NULL)
         return;
-    vigil_sg_index_free(rs->index);
-    vigil_sg_prefilter_free(rs->prefilter);
-    vigil_sg_relist_free(&rs->res);
+    vigil_sigma_index_free(rs->index);
+    vigil_sigma_prefilter_free(rs->prefilter);
+    vigil_sigma_relist_free(&rs->res);
     vigil_arena_free(&rs->arena);
     free(rs);
 }

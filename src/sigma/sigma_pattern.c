@@ -14,7 +14,7 @@
 
 #include "sigma/sigma_internal.h"
 
-size_t vigil_sg_utf8_cp(const unsigned char *s, size_t n, unsigned *cp)
+size_t vigil_sigma_utf8_cp(const unsigned char *s, size_t n, unsigned *cp)
 {
     unsigned c = s[0];
     size_t need = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
@@ -44,7 +44,7 @@ static int eq_bytes(const char *hay, const char *lit, size_t n, int cased)
     if (cased)
         return memcmp(hay, lit, n) == 0;
     for (size_t i = 0; i < n; i++)
-        if (vigil_sg_lower((unsigned char)hay[i]) != (unsigned char)lit[i])
+        if (vigil_sigma_lower((unsigned char)hay[i]) != (unsigned char)lit[i])
             return 0;
     return 1;
 }
@@ -90,7 +90,7 @@ static const char *find_letters(const char *s, const char *end, const char *lit,
 /* For a caseless search of lit (lower case): the index of the byte to
  * anchor on, one that has no case (so it matches only itself and memchr
  * can find it), the rarest such; n if every byte is a letter. */
-size_t vigil_sg_lit_anchor(const char *lit, size_t n)
+size_t vigil_sigma_lit_anchor(const char *lit, size_t n)
 {
     size_t a = n;
     for (size_t i = 0; i < n; i++) {
@@ -106,7 +106,7 @@ size_t vigil_sg_lit_anchor(const char *lit, size_t n)
 }
 
 /* First occurrence of lit (caseless unless cased; a from
- * vigil_sg_lit_anchor for a caseless search). */
+ * vigil_sigma_lit_anchor for a caseless search). */
 static const char *find_lit_at(const char *s, size_t len, const char *lit, size_t n, int cased,
                                size_t a)
 {
@@ -132,22 +132,22 @@ static const char *find_lit_at(const char *s, size_t len, const char *lit, size_
 
 static const char *find_lit(const char *s, size_t len, const char *lit, size_t n, int cased)
 {
-    return find_lit_at(s, len, lit, n, cased, cased || n == 0 ? 0 : vigil_sg_lit_anchor(lit, n));
+    return find_lit_at(s, len, lit, n, cased, cased || n == 0 ? 0 : vigil_sigma_lit_anchor(lit, n));
 }
 
 static size_t utf8_len1(const char *s, size_t n)
 {
     unsigned cp;
-    return vigil_sg_utf8_cp((const unsigned char *)s, n, &cp);
+    return vigil_sigma_utf8_cp((const unsigned char *)s, n, &cp);
 }
 
-static int glob_match(const vigil_sg_pattern *p, const char *s, size_t len)
+static int glob_match(const vigil_sigma_pattern *p, const char *s, size_t len)
 {
     size_t ti = 0, si = 0, star_si = 0;
     size_t star_ti = (size_t)-1;
     for (;;) {
         if (ti < p->ntoks) {
-            const vigil_sg_tok *t = &p->toks[ti];
+            const vigil_sigma_tok *t = &p->toks[ti];
             if (t->kind == VIGIL_SG_STAR) {
                 star_ti = ti++;
                 star_si = si;
@@ -174,7 +174,7 @@ static int glob_match(const vigil_sg_pattern *p, const char *s, size_t len)
         if (star_si > len)
             return 0;
         if (star_ti + 1 < p->ntoks && p->toks[star_ti + 1].kind == VIGIL_SG_LIT) {
-            const vigil_sg_tok *t = &p->toks[star_ti + 1];
+            const vigil_sigma_tok *t = &p->toks[star_ti + 1];
             const char *f = find_lit(s + star_si, len - star_si, t->s, t->len, p->cased);
             if (f == NULL)
                 return 0;
@@ -185,7 +185,7 @@ static int glob_match(const vigil_sg_pattern *p, const char *s, size_t len)
     }
 }
 
-int vigil_sg_pattern_match(const vigil_sg_pattern *p, const char *s, size_t len)
+int vigil_sigma_pattern_match(const vigil_sigma_pattern *p, const char *s, size_t len)
 {
     switch (p->shape) {
     case VIGIL_SHAPE_ANY:
@@ -204,7 +204,7 @@ int vigil_sg_pattern_match(const vigil_sg_pattern *p, const char *s, size_t len)
     }
 }
 
-int vigil_sg_parse_ip(const char *s, size_t n, unsigned char addr[16], int *family)
+int vigil_sigma_parse_ip(const char *s, size_t n, unsigned char addr[16], int *family)
 {
     char buf[64];
     if (n == 0 || n >= sizeof buf)
@@ -231,11 +231,11 @@ int vigil_sg_parse_ip(const char *s, size_t n, unsigned char addr[16], int *fami
     return -1;
 }
 
-int vigil_sg_cidr_match(const vigil_sg_value *v, const char *s, size_t n)
+int vigil_sigma_cidr_match(const vigil_sigma_value *v, const char *s, size_t n)
 {
     unsigned char a[16];
     int fam;
-    if (vigil_sg_parse_ip(s, n, a, &fam) != 0 || fam != v->family)
+    if (vigil_sigma_parse_ip(s, n, a, &fam) != 0 || fam != v->family)
         return 0;
     int bits = v->bits;
     size_t full = (size_t)bits / 8;
@@ -269,7 +269,7 @@ static int parse_number(const char *s, double *out)
     return 0;
 }
 
-int vigil_sg_parse_number(const char *s, double *out)
+int vigil_sigma_parse_number(const char *s, double *out)
 {
     return parse_number(s, out);
 }
@@ -366,7 +366,7 @@ static void inline_flags(const char *re, size_t len, size_t i, int *x, int *ci)
     }
 }
 
-size_t vigil_sg_re_literal(const char *re, size_t len, int caseless, char *out, size_t cap)
+size_t vigil_sigma_re_literal(const char *re, size_t len, int caseless, char *out, size_t cap)
 {
     lit_run r = {.out = out, .cap = cap};
     int x = 0;
@@ -465,8 +465,8 @@ static int re_plain(unsigned char c)
     return c >= 0x20 && c < 0x7f && strchr("\\^$.|?*+()[]{}", c) == NULL;
 }
 
-int vigil_sg_re_glob(vigil_arena *a, const char *re, size_t len, int caseless,
-                     vigil_sg_pattern *out)
+int vigil_sigma_re_glob(vigil_arena *a, const char *re, size_t len, int caseless,
+                        vigil_sigma_pattern *out)
 {
     memset(out, 0, sizeof *out);
     size_t i = 0;
@@ -475,7 +475,7 @@ int vigil_sg_re_glob(vigil_arena *a, const char *re, size_t len, int caseless,
         i = 4;
     }
     /* at most one token per regex byte, plus the stars around */
-    vigil_sg_tok *t = vigil_arena_alloc(a, (len + 2) * sizeof *t);
+    vigil_sigma_tok *t = vigil_arena_alloc(a, (len + 2) * sizeof *t);
     char *lit = vigil_arena_alloc(a, len + 1);
     if (t == NULL || lit == NULL)
         return -1;
@@ -484,7 +484,7 @@ int vigil_sg_re_glob(vigil_arena *a, const char *re, size_t len, int caseless,
     if (start)
         i++;
     else
-        t[nt++] = (vigil_sg_tok){VIGIL_SG_STAR, NULL, 0};
+        t[nt++] = (vigil_sigma_tok){VIGIL_SG_STAR, NULL, 0};
     int end = 0;
     while (i < len) {
         unsigned char c = (unsigned char)re[i];
@@ -498,9 +498,9 @@ int vigil_sg_re_glob(vigil_arena *a, const char *re, size_t len, int caseless,
             if (i < len && strchr("*+?{", re[i]) != NULL)
                 return 0; /* possessive or further quantified */
             if (one)
-                t[nt++] = (vigil_sg_tok){VIGIL_SG_ONE, NULL, 0};
+                t[nt++] = (vigil_sigma_tok){VIGIL_SG_ONE, NULL, 0};
             if (more && (nt == 0 || t[nt - 1].kind != VIGIL_SG_STAR))
-                t[nt++] = (vigil_sg_tok){VIGIL_SG_STAR, NULL, 0};
+                t[nt++] = (vigil_sigma_tok){VIGIL_SG_STAR, NULL, 0};
             continue;
         }
         if (c == '$' && i + 1 == len) {
@@ -523,12 +523,12 @@ int vigil_sg_re_glob(vigil_arena *a, const char *re, size_t len, int caseless,
         if (nt > 0 && t[nt - 1].kind == VIGIL_SG_LIT && t[nt - 1].s + t[nt - 1].len == lit + nl) {
             t[nt - 1].len++;
         } else {
-            t[nt++] = (vigil_sg_tok){VIGIL_SG_LIT, lit + nl, 1};
+            t[nt++] = (vigil_sigma_tok){VIGIL_SG_LIT, lit + nl, 1};
         }
-        lit[nl++] = (char)(caseless ? vigil_sg_lower(c) : c);
+        lit[nl++] = (char)(caseless ? vigil_sigma_lower(c) : c);
     }
     if (!end && (nt == 0 || t[nt - 1].kind != VIGIL_SG_STAR))
-        t[nt++] = (vigil_sg_tok){VIGIL_SG_STAR, NULL, 0};
+        t[nt++] = (vigil_sigma_tok){VIGIL_SG_STAR, NULL, 0};
     out->shape = VIGIL_SHAPE_GLOB;
     out->cased = !caseless;
     out->toks = t;
@@ -536,7 +536,7 @@ int vigil_sg_re_glob(vigil_arena *a, const char *re, size_t len, int caseless,
     return 1;
 }
 
-int vigil_sg_re_glob_applies(const char *s, size_t len)
+int vigil_sigma_re_glob_applies(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];

@@ -1,7 +1,7 @@
 /* sigma_prefilter.c - hyperscan literal databases per candidate list.
  *
  * Why: see sigma_prefilter.h. What each rule needs comes from
- * sigma_pfneed.c: up to four clauses, each a set of literals one of which
+ * sigma_prefilter_needs.c: up to four clauses, each a set of literals one of which
  * must occur; every clause gets a slot, and a rule stays a candidate only
  * if all its slots were hit. The literals are compiled per candidate list
  * of the (Channel, EventID) index, not into one database for all rules:
@@ -16,7 +16,7 @@
  * than the scan that rules it out (lists of 8 or more only: 10% more
  * matcher cycles). Identical literal sets (Sysmon 1 and Security 4688 share
  * the process_creation rules) share one compiled database. The per-event
- * scan is in sigma_pfscan.c. */
+ * scan is in sigma_prefilter_scan.c. */
 #include <hs/hs.h>
 #include <limits.h>
 #include <stdint.h>
@@ -26,9 +26,9 @@
 #include "core/buffer.h"
 #include "core/hyperscan_cache.h"
 #include "sigma/sigma_index.h"
+#include "sigma/sigma_prefilter.h"
 #include "sigma/sigma_prefilter_internal.h"
 #include "sigma/sigma_prefilter_needs.h"
-#include "sigma/sigma_prefilter.h"
 
 typedef struct lit {
     const char *s;
@@ -51,7 +51,7 @@ static int lit_cmp(const void *a, const void *b)
     return x->fhash < y->fhash ? -1 : x->fhash > y->fhash;
 }
 
-static void free_need(struct vigil_sg_prefilter *pf)
+static void free_need(struct vigil_sigma_prefilter *pf)
 {
     for (size_t i = 0; i < pf->nneed; i++)
         free(pf->need[i].lits);
@@ -60,7 +60,7 @@ static void free_need(struct vigil_sg_prefilter *pf)
     pf->nneed = 0;
 }
 
-void vigil_sg_prefilter_free(struct vigil_sg_prefilter *pf)
+void vigil_sigma_prefilter_free(struct vigil_sigma_prefilter *pf)
 {
     if (pf == NULL)
         return;
@@ -77,9 +77,9 @@ void vigil_sg_prefilter_free(struct vigil_sg_prefilter *pf)
     free(pf);
 }
 
-vigil_status vigil_sg_prefilter_build(vigil_sigma_ruleset *rs)
+vigil_status vigil_sigma_prefilter_build(vigil_sigma_ruleset *rs)
 {
-    struct vigil_sg_prefilter *pf = calloc(1, sizeof *pf);
+    struct vigil_sigma_prefilter *pf = calloc(1, sizeof *pf);
     if (pf == NULL)
         return VIGIL_ERR_NOMEM;
     pf->need = calloc(rs->nrules + 1, sizeof *pf->need);
@@ -90,12 +90,12 @@ vigil_status vigil_sg_prefilter_build(vigil_sigma_ruleset *rs)
     pf->nneed = rs->nrules;
     size_t nslots = 0;
     for (size_t i = 0; i < rs->nrules; i++) {
-        vigil_sg_rule *r = rs->rules[i];
+        vigil_sigma_rule *r = rs->rules[i];
         r->prefilter_id = -1;
         size_t nclauses;
         rneed *nd = &pf->need[i];
-        if (vigil_sg_pf_need(r, &nd->lits, &nd->n, &nclauses) != VIGIL_OK) {
-            vigil_sg_prefilter_free(pf);
+        if (vigil_sigma_prefilter_need(r, &nd->lits, &nd->n, &nclauses) != VIGIL_OK) {
+            vigil_sigma_prefilter_free(pf);
             return VIGIL_ERR_NOMEM;
         }
         if (nclauses == 0)
@@ -107,7 +107,7 @@ vigil_status vigil_sg_prefilter_build(vigil_sigma_ruleset *rs)
             continue;
         }
         nd->slot0 = (unsigned)nslots;
-        r->prefilter_id = vigil_sg_pf_code((unsigned)nslots, nclauses);
+        r->prefilter_id = vigil_sigma_prefilter_code((unsigned)nslots, nclauses);
         nslots += nclauses;
     }
     pf->nslots = nslots;
@@ -158,10 +158,10 @@ static vigil_status fset_build(pflist *l, const lit *all, size_t nall)
 /* Compiles the sorted literals (keyword ones, fhash 0, only if kw_only) into a database,
  * or finds the same set compiled already; *out = its index, -1 if there
  * are none. per_field: the database scans several fields at once and
- * must report a literal in each of them (for the memo, sigma_pfmemo.h),
+ * must report a literal in each of them (for the memo, sigma_prefilter_memo.h),
  * not once. VIGIL_ERR_INTERNAL if hyperscan refuses them. */
-static vigil_status db_get(struct vigil_sg_prefilter *pf, const lit *all, size_t nall, int kw_only,
-                           int per_field, const char *cache_dir, int *out)
+static vigil_status db_get(struct vigil_sigma_prefilter *pf, const lit *all, size_t nall,
+                           int kw_only, int per_field, const char *cache_dir, int *out)
 {
     *out = -1;
     size_t n = 0;
@@ -265,7 +265,7 @@ out:
  * every list (the first list holding a rule decides its branch), so they
  * skip the prefilter. Two (channel, event id) buckets never meet one
  * event. Bit 1: in some list, bit 2: in a list other than such a bucket. */
-static int *shared_rules(const vigil_sigma_ruleset *rs, vigil_sg_candvec *const *lists,
+static int *shared_rules(const vigil_sigma_ruleset *rs, vigil_sigma_candvec *const *lists,
                          const unsigned char *exact, size_t nl)
 {
     int *seen = calloc(rs->nrules + 1, sizeof *seen);
@@ -282,7 +282,7 @@ static int *shared_rules(const vigil_sigma_ruleset *rs, vigil_sg_candvec *const 
 }
 
 /* Counts the rules of v with literals; fills the literals of those rules. */
-static vigil_status list_lits(const struct vigil_sg_prefilter *pf, const vigil_sg_candvec *v,
+static vigil_status list_lits(const struct vigil_sigma_prefilter *pf, const vigil_sigma_candvec *v,
                               lit **out, size_t *nout, size_t *nrules)
 {
     size_t n = 0;
@@ -308,7 +308,7 @@ static vigil_status list_lits(const struct vigil_sg_prefilter *pf, const vigil_s
             all[k].s = nd->lits[j].s;
             all[k].len = nd->lits[j].len;
             all[k].slot = nd->slot0 + nd->lits[j].clause;
-            all[k].fhash = vigil_sg_field_hash(nd->lits[j].field, v->v[i].br);
+            all[k].fhash = vigil_sigma_field_hash(nd->lits[j].field, v->v[i].br);
             k++;
         }
     }
@@ -318,13 +318,13 @@ static vigil_status list_lits(const struct vigil_sg_prefilter *pf, const vigil_s
     return VIGIL_OK;
 }
 
-/* Lists this long are walked by hit slots (see vigil_sg_candvec): from 8
+/* Lists this long are walked by hit slots (see vigil_sigma_candvec): from 8
  * candidates on this costs less than testing each candidate's slots (the
  * list every event meets holds 16; 64 as the bound cost 2% more matcher
  * instructions on the corpus). */
 #define BYSLOT_MIN 8
 
-static vigil_status by_slot(vigil_sg_candvec *v)
+static vigil_status by_slot(vigil_sigma_candvec *v)
 {
     if (v->n < BYSLOT_MIN || v->n > UINT32_MAX - 1)
         return VIGIL_OK;
@@ -374,8 +374,8 @@ static int u32_cmp(const void *a, const void *b)
  * database then scans that field's bytes only instead of every tested
  * field's, and the main one, much smaller, scans the rest. The split
  * literals are removed from all (*nall shrinks); the keyword ones stay. */
-static vigil_status split_fields(struct vigil_sg_prefilter *pf, pflist *l, lit *all, size_t *nall,
-                                 const char *cache_dir)
+static vigil_status split_fields(struct vigil_sigma_prefilter *pf, pflist *l, lit *all,
+                                 size_t *nall, const char *cache_dir)
 {
     size_t n = *nall;
     if (n < SPLIT_MIN)
@@ -423,10 +423,10 @@ static vigil_status split_fields(struct vigil_sg_prefilter *pf, pflist *l, lit *
     return VIGIL_OK;
 }
 
-static vigil_status attach(vigil_sigma_ruleset *rs, vigil_sg_candvec *const *lists,
+static vigil_status attach(vigil_sigma_ruleset *rs, vigil_sigma_candvec *const *lists,
                            const unsigned char *exact, size_t nl, const char *cache_dir)
 {
-    struct vigil_sg_prefilter *pf = rs->prefilter;
+    struct vigil_sigma_prefilter *pf = rs->prefilter;
     int *shared = shared_rules(rs, lists, exact, nl);
     pf->lists = calloc(nl + 1, sizeof *pf->lists);
     if (shared == NULL || pf->lists == NULL) {
@@ -435,7 +435,7 @@ static vigil_status attach(vigil_sigma_ruleset *rs, vigil_sg_candvec *const *lis
     }
     vigil_status st = VIGIL_OK;
     for (size_t i = 0; i < nl && st == VIGIL_OK; i++) {
-        vigil_sg_candvec *v = lists[i];
+        vigil_sigma_candvec *v = lists[i];
         for (size_t k = 0; k < v->n; k++)
             if (shared[v->v[k].index] & 4)
                 v->pf[k] = v->v[k].pf = -1;
@@ -466,17 +466,17 @@ static vigil_status attach(vigil_sigma_ruleset *rs, vigil_sg_candvec *const *lis
     return st;
 }
 
-vigil_status vigil_sg_prefilter_attach(vigil_sigma_ruleset *rs, const char *cache_dir)
+vigil_status vigil_sigma_prefilter_attach(vigil_sigma_ruleset *rs, const char *cache_dir)
 {
-    struct vigil_sg_prefilter *pf = rs->prefilter;
+    struct vigil_sigma_prefilter *pf = rs->prefilter;
     if (pf == NULL)
         return VIGIL_OK;
-    size_t nl = vigil_sg_index_lists(rs->index, NULL, NULL, 0);
-    vigil_sg_candvec **lists = calloc(nl + 1, sizeof *lists);
+    size_t nl = vigil_sigma_index_lists(rs->index, NULL, NULL, 0);
+    vigil_sigma_candvec **lists = calloc(nl + 1, sizeof *lists);
     unsigned char *exact = calloc(nl + 1, 1);
     vigil_status st = VIGIL_ERR_NOMEM;
     if (lists != NULL && exact != NULL) {
-        vigil_sg_index_lists(rs->index, lists, exact, nl);
+        vigil_sigma_index_lists(rs->index, lists, exact, nl);
         st = attach(rs, lists, exact, nl, cache_dir);
         if (st != VIGIL_OK) {
             /* without databases every candidate is evaluated: still correct */
@@ -498,7 +498,7 @@ vigil_status vigil_sg_prefilter_attach(vigil_sigma_ruleset *rs, const char *cach
     return st;
 }
 
-size_t vigil_sg_prefilter_ndbs(const struct vigil_sg_prefilter *pf)
+size_t vigil_sigma_prefilter_ndbs(const struct vigil_sigma_prefilter *pf)
 {
     return pf != NULL ? pf->ndbs : 0;
 }

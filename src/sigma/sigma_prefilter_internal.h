@@ -1,10 +1,10 @@
-/* sigma_pfint.h - the compiled prefilter, shared by its build
- * (sigma_prefilter.c) and its per-event scan (sigma_pfscan.c).
+/* sigma_prefilter_internal.h - the compiled prefilter, shared by its build
+ * (sigma_prefilter.c) and its per-event scan (sigma_prefilter_scan.c).
  *
  * Why a private header: the two halves are one object; the layout is kept
  * out of sigma_prefilter.h, which the matcher includes. */
-#ifndef VIGIL_SIGMA_PFINT_H
-#define VIGIL_SIGMA_PFINT_H
+#ifndef VIGIL_SIGMA_PREFILTER_INTERNAL_H
+#define VIGIL_SIGMA_PREFILTER_INTERNAL_H
 
 #include <hs/hs.h>
 #include <stddef.h>
@@ -48,12 +48,12 @@ typedef struct pflist {
 
 /* What the build keeps of one rule until the lists are compiled. */
 typedef struct rneed {
-    vigil_sg_pflit *lits;
+    vigil_sigma_prefilter_literal *lits;
     size_t n;
     unsigned slot0;
 } rneed;
 
-struct vigil_sg_prefilter {
+struct vigil_sigma_prefilter {
     pfdb *dbs;
     size_t ndbs, dbcap;
     pflist *lists;

@@ -1,6 +1,6 @@
-/* sigma_pfmemo.c - a per-thread memo of what the prefilter found in a value.
+/* sigma_prefilter_memo.c - a per-thread memo of what the prefilter found in a value.
  *
- * Why: see sigma_pfmemo.h. An open-addressing table of (key, database,
+ * Why: see sigma_prefilter_memo.h. An open-addressing table of (key, database,
  * field) entries; the values and slot lists they keep sit in two arenas.
  * Nothing is ever removed alone: when the table or an arena is full the
  * whole memo is emptied, which costs one clear and keeps every size fixed
@@ -22,7 +22,7 @@ typedef struct ment {
     uint32_t soff, sn;
 } ment;
 
-struct vigil_sg_pfmemo {
+struct vigil_sigma_prefilter_memo {
     ment *tab;
     size_t n;
     char *val;
@@ -31,22 +31,22 @@ struct vigil_sg_pfmemo {
     size_t sused;
 };
 
-vigil_sg_pfmemo *vigil_sg_pfmemo_create(void)
+vigil_sigma_prefilter_memo *vigil_sigma_prefilter_memo_create(void)
 {
-    vigil_sg_pfmemo *m = calloc(1, sizeof *m);
+    vigil_sigma_prefilter_memo *m = calloc(1, sizeof *m);
     if (m == NULL)
         return NULL;
     m->tab = calloc(TAB_CAP, sizeof *m->tab);
     m->val = malloc(VAL_CAP);
     m->slot = malloc(SLOT_CAP * sizeof *m->slot);
     if (m->tab == NULL || m->val == NULL || m->slot == NULL) {
-        vigil_sg_pfmemo_destroy(m);
+        vigil_sigma_prefilter_memo_destroy(m);
         return NULL;
     }
     return m;
 }
 
-void vigil_sg_pfmemo_destroy(vigil_sg_pfmemo *m)
+void vigil_sigma_prefilter_memo_destroy(vigil_sigma_prefilter_memo *m)
 {
     if (m == NULL)
         return;
@@ -63,7 +63,7 @@ static uint64_t load8(const char *p)
     return w;
 }
 
-uint64_t vigil_sg_pfmemo_key(uint32_t db, uint32_t field, const char *v, size_t len)
+uint64_t vigil_sigma_prefilter_memo_key(uint32_t db, uint32_t field, const char *v, size_t len)
 {
     /* the length and sixteen bytes at each end (eight more in the middle):
      * values that share them are told apart by the compare in get, at
@@ -90,8 +90,9 @@ uint64_t vigil_sg_pfmemo_key(uint32_t db, uint32_t field, const char *v, size_t 
     return h != 0 ? h : 1;
 }
 
-const uint32_t *vigil_sg_pfmemo_get(const vigil_sg_pfmemo *m, uint64_t key, uint32_t db,
-                                    uint32_t field, const char *v, size_t len, size_t *n)
+const uint32_t *vigil_sigma_prefilter_memo_get(const vigil_sigma_prefilter_memo *m, uint64_t key,
+                                               uint32_t db, uint32_t field, const char *v,
+                                               size_t len, size_t *n)
 {
     size_t i = key & (TAB_CAP - 1);
     for (size_t k = 0; k < MAX_PROBE && m->tab[i].key != 0; k++, i = (i + 1) & (TAB_CAP - 1)) {
@@ -105,8 +106,9 @@ const uint32_t *vigil_sg_pfmemo_get(const vigil_sg_pfmemo *m, uint64_t key, uint
     return NULL;
 }
 
-void vigil_sg_pfmemo_put(vigil_sg_pfmemo *m, uint64_t key, uint32_t db, uint32_t field,
-                         const char *v, size_t len, const uint32_t *slots, size_t n)
+void vigil_sigma_prefilter_memo_put(vigil_sigma_prefilter_memo *m, uint64_t key, uint32_t db,
+                                    uint32_t field, const char *v, size_t len,
+                                    const uint32_t *slots, size_t n)
 {
     if (len > VIGIL_SG_PFMEMO_MAX_VALUE || n > SLOT_CAP / 4)
         return;

@@ -1,4 +1,4 @@
-/* sigma_pfmemo.h - a per-thread memo of what the prefilter found in a value.
+/* sigma_prefilter_memo.h - a per-thread memo of what the prefilter found in a value.
  *
  * Why: the events of a log repeat their values: one Image, Hashes, User,
  * ParentCommandLine for hundreds of process starts (in the corpus, 20% of
@@ -8,33 +8,35 @@
  * a hash and a compare instead of a hyperscan scan, which on the large
  * process_creation databases costs 15 to 75 instructions a byte. The memo
  * is bounded: when it fills up it is emptied and starts again. */
-#ifndef VIGIL_SIGMA_PFMEMO_H
-#define VIGIL_SIGMA_PFMEMO_H
+#ifndef VIGIL_SIGMA_PREFILTER_MEMO_H
+#define VIGIL_SIGMA_PREFILTER_MEMO_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct vigil_sg_pfmemo vigil_sg_pfmemo;
+typedef struct vigil_sigma_prefilter_memo vigil_sigma_prefilter_memo;
 
 /* Values longer than this are always scanned, never kept. */
 #define VIGIL_SG_PFMEMO_MAX_VALUE 4096
 
-vigil_sg_pfmemo *vigil_sg_pfmemo_create(void);    /* NULL: out of memory */
-void vigil_sg_pfmemo_destroy(vigil_sg_pfmemo *m); /* NULL is safe */
+vigil_sigma_prefilter_memo *vigil_sigma_prefilter_memo_create(void);    /* NULL: out of memory */
+void vigil_sigma_prefilter_memo_destroy(vigil_sigma_prefilter_memo *m); /* NULL is safe */
 
 /* The key of a value under (db, field), what get and put take: a hash of
  * its length and a few of its bytes, cheap to compute; get compares the
  * whole value. */
-uint64_t vigil_sg_pfmemo_key(uint32_t db, uint32_t field, const char *v, size_t len);
+uint64_t vigil_sigma_prefilter_memo_key(uint32_t db, uint32_t field, const char *v, size_t len);
 
 /* The slots kept for the value under (db, field), *n of them; NULL if none
  * are kept (a value that hit nothing is kept with *n == 0, not NULL). */
-const uint32_t *vigil_sg_pfmemo_get(const vigil_sg_pfmemo *m, uint64_t key, uint32_t db,
-                                    uint32_t field, const char *v, size_t len, size_t *n);
+const uint32_t *vigil_sigma_prefilter_memo_get(const vigil_sigma_prefilter_memo *m, uint64_t key,
+                                               uint32_t db, uint32_t field, const char *v,
+                                               size_t len, size_t *n);
 
 /* Keeps the slots the value hit under (db, field); a value too long, or
  * one the memo has no room for after emptying, is not kept. */
-void vigil_sg_pfmemo_put(vigil_sg_pfmemo *m, uint64_t key, uint32_t db, uint32_t field,
-                         const char *v, size_t len, const uint32_t *slots, size_t n);
+void vigil_sigma_prefilter_memo_put(vigil_sigma_prefilter_memo *m, uint64_t key, uint32_t db,
+                                    uint32_t field, const char *v, size_t len,
+                                    const uint32_t *slots, size_t n);
 
 #endif

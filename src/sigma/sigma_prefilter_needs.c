@@ -1,4 +1,4 @@
-/* sigma_pfneed.c - the literals a Sigma rule needs, as a conjunction of sets.
+/* sigma_prefilter_needs.c - the literals a Sigma rule needs, as a conjunction of sets.
  *
  * Why: most rules can only match if some fixed strings (the literal parts
  * of their contains/startswith/endswith/equals values) occur in the fields
@@ -118,11 +118,11 @@ static litset ls_pick(litset a, litset b)
     return a;
 }
 
-static litset need_alts(const vigil_sg_alts *g)
+static litset need_alts(const vigil_sigma_alts *g)
 {
     litset s = {NULL, 0, 0, 1};
     for (size_t i = 0; i < g->n; i++) {
-        const vigil_sg_value *v = &g->v[i];
+        const vigil_sigma_value *v = &g->v[i];
         const char *best = NULL;
         size_t blen = 0;
         if (v->kind == VIGIL_VK_PATTERN) {
@@ -146,13 +146,13 @@ static litset need_alts(const vigil_sg_alts *g)
 /* `EventID: 4624`: the index (sigma_index.c) already keeps such rules
  * from other events, and short digit strings occur in nearly every event
  * (times, ids), so as literals they only cost scan time. */
-static int is_eventid_item(const vigil_sg_item *it)
+static int is_eventid_item(const vigil_sigma_item *it)
 {
     if (it->field == NULL || strcmp(it->field, "EventID") != 0)
         return 0;
     for (size_t g = 0; g < it->ngroups; g++)
         for (size_t k = 0; k < it->groups[g].n; k++) {
-            const vigil_sg_value *v = &it->groups[g].v[k];
+            const vigil_sigma_value *v = &it->groups[g].v[k];
             if (v->kind != VIGIL_VK_PATTERN || v->pat.shape != VIGIL_SHAPE_EXACT)
                 return 0;
             for (size_t i = 0; i < v->pat.litlen; i++)
@@ -162,7 +162,7 @@ static int is_eventid_item(const vigil_sg_item *it)
     return 1;
 }
 
-static litset need_item(const vigil_sg_item *it)
+static litset need_item(const vigil_sigma_item *it)
 {
     if (it->neq || it->ngroups == 0 || is_eventid_item(it))
         return UNKNOWN;
@@ -250,7 +250,7 @@ static int lit_common(const char *s, size_t n)
     /* one non-ASCII character ('®' is in every Microsoft product name):
      * rules look for such symbols in command lines, where they are rare */
     unsigned cp;
-    if (!ascii && vigil_sg_utf8_cp((const unsigned char *)s, n, &cp) == n)
+    if (!ascii && vigil_sigma_utf8_cp((const unsigned char *)s, n, &cp) == n)
         return 0;
     for (size_t i = 0; i < sizeof COMMON_TEXT / sizeof COMMON_TEXT[0]; i++) {
         const char *t = COMMON_TEXT[i];
@@ -374,7 +374,7 @@ static cnf cnf_or(cnf a, cnf b)
     return r;
 }
 
-static cnf need_search(const vigil_sg_search *s)
+static cnf need_search(const vigil_sigma_search *s)
 {
     cnf acc = NO_NEED;
     for (size_t o = 0; o < s->n; o++) {
@@ -390,7 +390,7 @@ static cnf need_search(const vigil_sg_search *s)
     return acc;
 }
 
-static cnf need_cond(const vigil_sg_detection *d, const vigil_sg_cond *c, int depth)
+static cnf need_cond(const vigil_sigma_detection *d, const vigil_sigma_cond *c, int depth)
 {
     if (c == NULL || depth > 64)
         return NO_NEED;
@@ -427,7 +427,7 @@ static cnf need_cond(const vigil_sg_detection *d, const vigil_sg_cond *c, int de
 /* ---- a field the rule needs ---- */
 
 /* 1 if the item is false on an event without its field. */
-static int item_needs_field(const vigil_sg_item *it)
+static int item_needs_field(const vigil_sigma_item *it)
 {
     if (it->field == NULL || it->neq || it->ngroups == 0)
         return 0;
@@ -435,7 +435,7 @@ static int item_needs_field(const vigil_sg_item *it)
         if (it->groups[g].n == 0)
             return 0;
         for (size_t k = 0; k < it->groups[g].n; k++) {
-            const vigil_sg_value *v = &it->groups[g].v[k];
+            const vigil_sigma_value *v = &it->groups[g].v[k];
             if (v->kind == VIGIL_VK_NULL || (v->kind == VIGIL_VK_EXISTS && !v->exists))
                 return 0;
         }
@@ -444,7 +444,7 @@ static int item_needs_field(const vigil_sg_item *it)
 }
 
 /* 1 if the AND group holds an item on field f that needs it. */
-static int and_needs(const vigil_sg_and *g, const char *f)
+static int and_needs(const vigil_sigma_and *g, const char *f)
 {
     for (size_t i = 0; i < g->n; i++)
         if (item_needs_field(&g->items[i]) && strcmp(g->items[i].field, f) == 0)
@@ -453,12 +453,12 @@ static int and_needs(const vigil_sg_and *g, const char *f)
 }
 
 /* A field every OR branch of the search needs, or NULL. */
-static const char *search_needs(const vigil_sg_search *s)
+static const char *search_needs(const vigil_sigma_search *s)
 {
     if (s->n == 0)
         return NULL;
     for (size_t i = 0; i < s->ors[0].n; i++) {
-        const vigil_sg_item *it = &s->ors[0].items[i];
+        const vigil_sigma_item *it = &s->ors[0].items[i];
         if (!item_needs_field(it))
             continue;
         size_t o = 1;
@@ -475,7 +475,7 @@ static int same_field(const char *a, const char *b)
     return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
-static const char *cond_needs(const vigil_sg_detection *d, const vigil_sg_cond *c, int depth)
+static const char *cond_needs(const vigil_sigma_detection *d, const vigil_sigma_cond *c, int depth)
 {
     if (c == NULL || depth > 64)
         return NULL;
@@ -509,15 +509,16 @@ static const char *cond_needs(const vigil_sg_detection *d, const vigil_sg_cond *
     }
 }
 
-const char *vigil_sg_required_field(const vigil_sg_rule *r)
+const char *vigil_sigma_required_field(const vigil_sigma_rule *r)
 {
     if (r->kind != VIGIL_SR_DETECTION || r->det.cond == NULL)
         return NULL;
     return cond_needs(&r->det, r->det.cond, 0);
 }
 
-vigil_status vigil_sg_pf_need(const vigil_sg_rule *r, vigil_sg_pflit **lits, size_t *nlits,
-                              size_t *nclauses)
+vigil_status vigil_sigma_prefilter_need(const vigil_sigma_rule *r,
+                                        vigil_sigma_prefilter_literal **lits, size_t *nlits,
+                                        size_t *nclauses)
 {
     *lits = NULL;
     *nlits = 0;
@@ -532,7 +533,7 @@ vigil_status vigil_sg_pf_need(const vigil_sg_rule *r, vigil_sg_pflit **lits, siz
         cnf_free(&need);
         return VIGIL_OK;
     }
-    vigil_sg_pflit *v = calloc(n, sizeof *v);
+    vigil_sigma_prefilter_literal *v = calloc(n, sizeof *v);
     if (v == NULL) {
         cnf_free(&need);
         return VIGIL_ERR_NOMEM;

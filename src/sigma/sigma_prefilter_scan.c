@@ -1,4 +1,4 @@
-/* sigma_pfscan.c - the prefilter's per-event scan.
+/* sigma_prefilter_scan.c - the prefilter's per-event scan.
  *
  * Why apart from the build (sigma_prefilter.c): this is the hot path, run
  * for every event and list. The values of the fields a list's rules test
@@ -6,16 +6,16 @@
  * databases (split fields in place, keywords also over the other fields);
  * each hit marks its slot for this event. A value the main or a split
  * database scanned before is not scanned again: the slots it hit are kept
- * in a memo (sigma_pfmemo.c) and marked again. */
+ * in a memo (sigma_prefilter_memo.c) and marked again. */
 #include <hs/hs.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sigma/sigma_prefilter.h"
 #include "sigma/sigma_prefilter_internal.h"
 #include "sigma/sigma_prefilter_memo.h"
-#include "sigma/sigma_prefilter.h"
 
 /* Where a list sends each field of an event (CL_*), kept for the last
  * field names seen (NCLS sets per list, picked by a signature of the
@@ -25,7 +25,7 @@
 enum { CL_SKIP, CL_MAIN, CL_KW, CL_SPLIT }; /* CL_SPLIT + k: split field k */
 #define NCLS 8
 typedef struct fclass {
-    vigil_sg_names names; /* the field-name set classified */
+    vigil_sigma_names names; /* the field-name set classified */
     unsigned char *cl;    /* the classes of its fields */
     uint32_t *use;        /* the fields of class CL_MAIN or CL_SPLIT + k, in order */
     uint32_t *kw;         /* those of class CL_KW, in order */
@@ -33,13 +33,13 @@ typedef struct fclass {
     size_t cap; /* of cl, use and kw */
 } fclass;
 
-struct vigil_sg_pf_scratch {
-    const struct vigil_sg_prefilter *pf;
+struct vigil_sigma_prefilter_scratch {
+    const struct vigil_sigma_prefilter *pf;
     const pfdb *cur; /* the database being scanned */
     hs_scratch_t *scratch;
     uint64_t *hit; /* per slot: scan number of the last hit */
     uint64_t scan_no;
-    uint32_t *hitlist; /* the slots hit since vigil_sg_pf_begin */
+    uint32_t *hitlist; /* the slots hit since vigil_sigma_prefilter_begin */
     size_t nhit;
     char *buf;
     size_t cap;
@@ -56,7 +56,7 @@ struct vigil_sg_pf_scratch {
     /* the memo, and what a scan records for it: the (laid-out field, slot)
      * pairs hit (pair_over: too many, nothing is kept); psort holds the
      * slots grouped by field */
-    vigil_sg_pfmemo *memo;
+    vigil_sigma_prefilter_memo *memo;
     int recording, pair_over;
     struct pair {
         uint32_t field, slot;
@@ -71,34 +71,34 @@ struct vigil_sg_pf_scratch {
 /* Pairs one scan records at most: past this the scan's values are not kept. */
 #define MAX_PAIRS 65536
 
-vigil_status vigil_sg_pf_scratch_create(const struct vigil_sg_prefilter *pf,
-                                        vigil_sg_pf_scratch **out)
+vigil_status vigil_sigma_prefilter_scratch_create(const struct vigil_sigma_prefilter *pf,
+                                                  vigil_sigma_prefilter_scratch **out)
 {
     *out = NULL;
-    vigil_sg_pf_scratch *s = calloc(1, sizeof *s);
+    vigil_sigma_prefilter_scratch *s = calloc(1, sizeof *s);
     if (s == NULL)
         return VIGIL_ERR_NOMEM;
     s->pf = pf;
     s->hit = calloc(pf->nslots + 1, sizeof *s->hit);
     s->hitlist = calloc(pf->nslots + 1, sizeof *s->hitlist);
     s->cls = calloc((pf->nlists + 1) * NCLS, sizeof *s->cls);
-    s->memo = vigil_sg_pfmemo_create();
+    s->memo = vigil_sigma_prefilter_memo_create();
     s->seen = calloc(pf->nslots + 1, sizeof *s->seen);
     if (s->hit == NULL || s->hitlist == NULL || s->cls == NULL || s->memo == NULL ||
         s->seen == NULL) {
-        vigil_sg_pf_scratch_destroy(s);
+        vigil_sigma_prefilter_scratch_destroy(s);
         return VIGIL_ERR_NOMEM;
     }
     for (size_t i = 0; i < pf->ndbs; i++)
         if (hs_alloc_scratch(pf->dbs[i].db, &s->scratch) != HS_SUCCESS) {
-            vigil_sg_pf_scratch_destroy(s);
+            vigil_sigma_prefilter_scratch_destroy(s);
             return VIGIL_ERR_NOMEM;
         }
     *out = s;
     return VIGIL_OK;
 }
 
-void vigil_sg_pf_scratch_destroy(vigil_sg_pf_scratch *s)
+void vigil_sigma_prefilter_scratch_destroy(vigil_sigma_prefilter_scratch *s)
 {
     if (s == NULL)
         return;
@@ -107,7 +107,7 @@ void vigil_sg_pf_scratch_destroy(vigil_sg_pf_scratch *s)
     free(s->hit);
     free(s->hitlist);
     for (size_t i = 0; s->cls != NULL && i < s->pf->nlists * NCLS; i++) {
-        vigil_sg_names_free(&s->cls[i].names);
+        vigil_sigma_names_free(&s->cls[i].names);
         free(s->cls[i].cl);
         free(s->cls[i].use);
         free(s->cls[i].kw);
@@ -118,12 +118,12 @@ void vigil_sg_pf_scratch_destroy(vigil_sg_pf_scratch *s)
     free(s->pcount);
     free(s->pair);
     free(s->psort);
-    vigil_sg_pfmemo_destroy(s->memo);
+    vigil_sigma_prefilter_memo_destroy(s->memo);
     free(s->seen);
     free(s);
 }
 
-static int grow_pairs(vigil_sg_pf_scratch *s)
+static int grow_pairs(vigil_sigma_prefilter_scratch *s)
 {
     if (s->paircap >= MAX_PAIRS)
         return -1;
@@ -145,7 +145,7 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
 {
     (void)from;
     (void)flags;
-    vigil_sg_pf_scratch *s = ctx;
+    vigil_sigma_prefilter_scratch *s = ctx;
     const pfdb *db = s->cur;
     uint32_t fh = 0;
     size_t c = 0;
@@ -191,7 +191,7 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
 }
 
 /* Marks the slots the memo kept for a value. */
-static void replay(vigil_sg_pf_scratch *s, const uint32_t *slots, size_t n)
+static void replay(vigil_sigma_prefilter_scratch *s, const uint32_t *slots, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (s->hit[slots[i]] != s->scan_no) {
@@ -202,7 +202,7 @@ static void replay(vigil_sg_pf_scratch *s, const uint32_t *slots, size_t n)
 
 /* Drops the repeats among n slots (their order is free); returns how many
  * remain. Each call gets a fresh stamp, so no clearing is needed. */
-static size_t unique_slots(vigil_sg_pf_scratch *s, uint32_t *v, size_t n)
+static size_t unique_slots(vigil_sigma_prefilter_scratch *s, uint32_t *v, size_t n)
 {
     uint64_t st = ++s->ustamp;
     size_t k = 0;
@@ -216,8 +216,8 @@ static size_t unique_slots(vigil_sg_pf_scratch *s, uint32_t *v, size_t n)
 
 /* Scans len bytes at p with database db; if record, the (field, slot)
  * pairs it hits are recorded for the memo. */
-static vigil_status scan_db(vigil_sg_pf_scratch *s, const pfdb *db, const char *p, size_t len,
-                            int record)
+static vigil_status scan_db(vigil_sigma_prefilter_scratch *s, const pfdb *db, const char *p,
+                            size_t len, int record)
 {
     s->cur = db;
     s->recording = record;
@@ -231,7 +231,7 @@ static vigil_status scan_db(vigil_sg_pf_scratch *s, const pfdb *db, const char *
 /* Keeps in the memo the slots each of the nf fields laid out in buf (end
  * bytes) hit, from the pairs the scan recorded (grouped by field with a
  * counting sort). */
-static void memo_keep(vigil_sg_pf_scratch *s, uint32_t db, size_t nf, size_t end)
+static void memo_keep(vigil_sigma_prefilter_scratch *s, uint32_t db, size_t nf, size_t end)
 {
     if (s->pair_over)
         return;
@@ -250,19 +250,19 @@ static void memo_keep(vigil_sg_pf_scratch *s, uint32_t db, size_t nf, size_t end
         size_t vl = (j + 1 < nf ? s->lf[j + 1].start : end) - 1 - f->start;
         size_t n = unique_slots(s, s->psort + from, cnt[j] - from);
         if (f->key != 0)
-            vigil_sg_pfmemo_put(s->memo, f->key, db, f->hash, s->buf + f->start, vl,
-                                s->psort + from, n);
+            vigil_sigma_prefilter_memo_put(s->memo, f->key, db, f->hash, s->buf + f->start, vl,
+                                           s->psort + from, n);
         from = cnt[j];
     }
 }
 
-void vigil_sg_pf_begin(vigil_sg_pf_scratch *s)
+void vigil_sigma_prefilter_begin(vigil_sigma_prefilter_scratch *s)
 {
     s->scan_no++;
     s->nhit = 0;
 }
 
-const uint32_t *vigil_sg_pf_hit_list(const vigil_sg_pf_scratch *s, size_t *n)
+const uint32_t *vigil_sigma_prefilter_hit_list(const vigil_sigma_prefilter_scratch *s, size_t *n)
 {
     *n = s->nhit;
     return s->hitlist;
@@ -272,7 +272,7 @@ const uint32_t *vigil_sg_pf_hit_list(const vigil_sg_pf_scratch *s, size_t *n)
 static const unsigned char *classify(fclass *c, const pflist *l, const uint32_t *name_hash,
                                      size_t n)
 {
-    if (vigil_sg_names_same(&c->names, name_hash, n))
+    if (vigil_sigma_names_same(&c->names, name_hash, n))
         return c->cl;
     if (n > UINT32_MAX)
         return NULL;
@@ -309,13 +309,14 @@ static const unsigned char *classify(fclass *c, const pflist *l, const uint32_t 
         else if (k != CL_SKIP)
             c->use[c->nuse++] = (uint32_t)i;
     }
-    return vigil_sg_names_set(&c->names, name_hash, n) == VIGIL_OK ? c->cl : NULL;
+    return vigil_sigma_names_set(&c->names, name_hash, n) == VIGIL_OK ? c->cl : NULL;
 }
 
-vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_event *ev,
-                              const uint32_t *name_hash, uint32_t sig)
+vigil_status vigil_sigma_prefilter_scan(vigil_sigma_prefilter_scratch *s, int32_t list,
+                                        const vigil_event *ev, const uint32_t *name_hash,
+                                        uint32_t sig)
 {
-    const struct vigil_sg_prefilter *pf = s->pf;
+    const struct vigil_sigma_prefilter *pf = s->pf;
     if (list < 1 || (size_t)list > pf->nlists)
         return VIGIL_ERR_INVALID_ARG;
     const pflist *l = &pf->lists[list - 1];
@@ -381,9 +382,10 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
         uint32_t fh = c >= CL_SPLIT ? 0 : name_hash[i];
         uint64_t key = 0;
         if (memo) {
-            key = vigil_sg_pfmemo_key(db, fh, f->value, vl);
+            key = vigil_sigma_prefilter_memo_key(db, fh, f->value, vl);
             size_t nk;
-            const uint32_t *kept = vigil_sg_pfmemo_get(s->memo, key, db, fh, f->value, vl, &nk);
+            const uint32_t *kept =
+                vigil_sigma_prefilter_memo_get(s->memo, key, db, fh, f->value, vl, &nk);
             if (kept != NULL) {
                 replay(s, kept, nk);
                 continue;
@@ -399,8 +401,8 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
             if (memo && !s->pair_over) {
                 for (size_t k = 0; k < s->npair; k++)
                     s->psort[k] = s->pair[k].slot;
-                vigil_sg_pfmemo_put(s->memo, key, db, 0, f->value, vl, s->psort,
-                                    unique_slots(s, s->psort, s->npair));
+                vigil_sigma_prefilter_memo_put(s->memo, key, db, 0, f->value, vl, s->psort,
+                                               unique_slots(s, s->psort, s->npair));
             }
             continue;
         }
@@ -435,7 +437,8 @@ vigil_status vigil_sg_pf_scan(vigil_sg_pf_scratch *s, int32_t list, const vigil_
     return VIGIL_OK;
 }
 
-const uint64_t *vigil_sg_pf_hits(const vigil_sg_pf_scratch *s, uint64_t *scan_no)
+const uint64_t *vigil_sigma_prefilter_hits(const vigil_sigma_prefilter_scratch *s,
+                                           uint64_t *scan_no)
 {
     *scan_no = s->scan_no;
     return s->hit;

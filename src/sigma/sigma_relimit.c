@@ -30,7 +30,7 @@ typedef struct hs_ent {
     hs_database_t *db;    /* NULL: Hyperscan refused the pattern */
 } hs_ent;
 
-struct vigil_sg_relimit {
+struct vigil_sigma_relimit {
     hs_ent *ents;
     size_t n, cap;
     hs_scratch_t *scratch;
@@ -38,12 +38,12 @@ struct vigil_sg_relimit {
     pcre2_match_context *mctx;
 };
 
-vigil_sg_relimit *vigil_sg_relimit_create(void)
+vigil_sigma_relimit *vigil_sigma_relimit_create(void)
 {
-    return calloc(1, sizeof(vigil_sg_relimit));
+    return calloc(1, sizeof(vigil_sigma_relimit));
 }
 
-void vigil_sg_relimit_destroy(vigil_sg_relimit *x)
+void vigil_sigma_relimit_destroy(vigil_sigma_relimit *x)
 {
     if (x == NULL)
         return;
@@ -58,7 +58,7 @@ void vigil_sg_relimit_destroy(vigil_sg_relimit *x)
 
 /* The Hyperscan database for v (compiled now if need be); NULL when
  * Hyperscan does not take the pattern or memory ran out. */
-static hs_database_t *hs_db(vigil_sg_relimit *x, const vigil_sg_value *v)
+static hs_database_t *hs_db(vigil_sigma_relimit *x, const vigil_sigma_value *v)
 {
     for (size_t i = 0; i < x->n; i++)
         if (x->ents[i].re == v->re)
@@ -109,8 +109,8 @@ static int is_ascii(const char *s, size_t len)
     return 1;
 }
 
-int vigil_sg_relimit_match(vigil_sg_relimit *x, const vigil_sg_value *v, const char *s, size_t len,
-                           pcre2_match_data *md)
+int vigil_sigma_relimit_match(vigil_sigma_relimit *x, const vigil_sigma_value *v, const char *s,
+                              size_t len, pcre2_match_data *md)
 {
     if (x == NULL)
         return -1;

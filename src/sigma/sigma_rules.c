@@ -31,8 +31,8 @@ struct vigil_sigma_builder {
     int strict;
     int no_prefilter;
     char *cache_dir; /* NULL: compile the prefilter every time */
-    vigil_sg_mapping mapping;
-    vigil_sg_placeholders ph;
+    vigil_sigma_mapping mapping;
+    vigil_sigma_placeholders ph;
     ptrvec rules, filters;
     vigil_status setup_status;
 };
@@ -71,9 +71,9 @@ vigil_status vigil_sigma_builder_create(const vigil_sigma_options *opts, vigil_s
     if (opts != NULL && opts->cache_dir != NULL)
         st = vigil_string_set(&b->cache_dir, opts->cache_dir);
     if (st == VIGIL_OK && opts != NULL && opts->mapping_path != NULL)
-        st = vigil_sg_mapping_load(&b->rs->arena, opts->mapping_path, &b->sink, &b->mapping);
+        st = vigil_sigma_mapping_load(&b->rs->arena, opts->mapping_path, &b->sink, &b->mapping);
     if (st == VIGIL_OK && opts != NULL && opts->placeholder_path != NULL)
-        st = vigil_sg_placeholders_load(&b->rs->arena, &b->sink, &b->ph, opts->placeholder_path);
+        st = vigil_sigma_placeholders_load(&b->rs->arena, &b->sink, &b->ph, opts->placeholder_path);
     if (st != VIGIL_OK) {
         vigil_sigma_builder_destroy(b);
         return st;
@@ -220,7 +220,7 @@ static vigil_status refuse(doc_ctx *d, const char *msg)
     return VIGIL_ERR_RULE;
 }
 
-static vigil_status compile_correlation(doc_ctx *d, const vigil_ynode *doc, vigil_sg_rule *r)
+static vigil_status compile_correlation(doc_ctx *d, const vigil_ynode *doc, vigil_sigma_rule *r)
 {
     vigil_arena *a = &d->b->rs->arena;
     const vigil_ynode *c = vigil_ynode_get(doc, "correlation");
@@ -329,7 +329,7 @@ static vigil_status compile_correlation(doc_ctx *d, const vigil_ynode *doc, vigi
             for (size_t j = 0; j < m->n; j++) {
                 if (m->items[2 * j + 1]->type != VIGIL_YN_SCALAR)
                     return refuse(d, "correlation alias field is not a name");
-                vigil_sg_alias *x = &r->aliases[r->naliases++];
+                vigil_sigma_alias *x = &r->aliases[r->naliases++];
                 x->alias = al->items[2 * i]->str;
                 x->rule = m->items[2 * j]->str;
                 x->field = m->items[2 * j + 1]->str;
@@ -341,14 +341,14 @@ static vigil_status compile_correlation(doc_ctx *d, const vigil_ynode *doc, vigi
     return VIGIL_OK;
 }
 
-static vigil_status compile_doc(doc_ctx *d, const vigil_ynode *doc, vigil_sg_rule **out)
+static vigil_status compile_doc(doc_ctx *d, const vigil_ynode *doc, vigil_sigma_rule **out)
 {
     vigil_sigma_builder *b = d->b;
     vigil_arena *a = &b->rs->arena;
     *out = NULL;
     if (doc->type != VIGIL_YN_MAP)
         return refuse(d, "document is not a map");
-    vigil_sg_rule *r = vigil_arena_alloc(a, sizeof *r);
+    vigil_sigma_rule *r = vigil_arena_alloc(a, sizeof *r);
     if (r == NULL)
         return VIGIL_ERR_NOMEM;
     r->prefilter_id = -1;
@@ -357,7 +357,7 @@ static vigil_status compile_doc(doc_ctx *d, const vigil_ynode *doc, vigil_sg_rul
         return st;
     if (r->info.title == NULL)
         return refuse(d, "rule has no title");
-    vigil_sg_compile_ctx cx = {.arena = a, .ph = &b->ph, .res = &b->rs->res};
+    vigil_sigma_compile_ctx cx = {.arena = a, .ph = &b->ph, .res = &b->rs->res};
     if (vigil_ynode_get(doc, "correlation") != NULL) {
         st = compile_correlation(d, doc, r);
         if (st != VIGIL_OK)
@@ -389,10 +389,10 @@ static vigil_status compile_doc(doc_ctx *d, const vigil_ynode *doc, vigil_sg_rul
             det->items[2 * det->n + 1] = flt->items[2 * i + 1];
             det->n++;
         }
-        st = vigil_sg_detection_compile(&cx, det, &r->det);
+        st = vigil_sigma_detection_compile(&cx, det, &r->det);
     } else {
         r->kind = VIGIL_SR_DETECTION;
-        st = vigil_sg_detection_compile(&cx, vigil_ynode_get(doc, "detection"), &r->det);
+        st = vigil_sigma_detection_compile(&cx, vigil_ynode_get(doc, "detection"), &r->det);
     }
     if (st == VIGIL_ERR_RULE) {
         snprintf(d->reason, sizeof d->reason, "%s", cx.err);
@@ -460,7 +460,7 @@ static vigil_status add_text(vigil_sigma_builder *b, const char *name, const cha
                 return VIGIL_ERR_NOMEM;
         }
         prev = doc;
-        vigil_sg_rule *r;
+        vigil_sigma_rule *r;
         st = compile_doc(&d, doc, &r);
         if (st == VIGIL_ERR_NOMEM)
             return st;
@@ -548,7 +548,7 @@ static vigil_status add_path_rec(vigil_sigma_builder *b, const char *path, int d
     }
     size_t len;
     vigil_status st;
-    char *text = vigil_sg_read_file(path, MAX_RULE_FILE, &len, &st);
+    char *text = vigil_sigma_read_file(path, MAX_RULE_FILE, &len, &st);
     if (text == NULL) {
         vigil_diagf(&b->sink, VIGIL_DIAG_ERROR, st, path, 0, "cannot read rule file: %s",
                     vigil_status_str(st));
@@ -577,7 +577,7 @@ void vigil_sigma_builder_get_counts(const vigil_sigma_builder *b, vigil_sigma_co
 
 /* ---- build: link filters and correlations ---- */
 
-static vigil_sg_rule *find_rule(vigil_sg_rule **rules, size_t n, const char *ref)
+static vigil_sigma_rule *find_rule(vigil_sigma_rule **rules, size_t n, const char *ref)
 {
     for (size_t i = 0; i < n; i++)
         if (rules[i]->info.id != NULL && strcmp(rules[i]->info.id, ref) == 0)
@@ -595,18 +595,18 @@ static int same_str(const char *a, const char *b)
 
 /* Does the filter's logsource cover the rule's (every field the filter sets
  * is the rule's)? */
-static int logsource_covers(const vigil_sg_rule *f, const vigil_sg_rule *r)
+static int logsource_covers(const vigil_sigma_rule *f, const vigil_sigma_rule *r)
 {
     return (f->info.product == NULL || same_str(f->info.product, r->info.product)) &&
            (f->info.category == NULL || same_str(f->info.category, r->info.category)) &&
            (f->info.service == NULL || same_str(f->info.service, r->info.service));
 }
 
-static vigil_status attach_filter(vigil_arena *a, vigil_sg_rule *r, vigil_sg_rule *f)
+static vigil_status attach_filter(vigil_arena *a, vigil_sigma_rule *r, vigil_sigma_rule *f)
 {
     if (r->nfilters == r->nfilters_cap) {
         size_t cap = r->nfilters_cap ? r->nfilters_cap * 2 : 2;
-        vigil_sg_rule **v = vigil_arena_alloc(a, cap * sizeof *v);
+        vigil_sigma_rule **v = vigil_arena_alloc(a, cap * sizeof *v);
         if (v == NULL)
             return VIGIL_ERR_NOMEM;
         if (r->nfilters)
@@ -619,7 +619,7 @@ static vigil_status attach_filter(vigil_arena *a, vigil_sg_rule *r, vigil_sg_rul
 }
 
 /* Depth of a correlation chain; -1 on a cycle or a broken reference. */
-static int corr_depth(vigil_sg_rule *r, int guard)
+static int corr_depth(vigil_sigma_rule *r, int guard)
 {
     if (r->kind != VIGIL_SR_CORRELATION)
         return 0;
@@ -643,12 +643,12 @@ vigil_status vigil_sigma_builder_build(vigil_sigma_builder *b, vigil_sigma_rules
     *out = NULL;
     vigil_sigma_ruleset *rs = b->rs;
     vigil_arena *a = &rs->arena;
-    vigil_sg_rule **rules = (vigil_sg_rule **)b->rules.v;
+    vigil_sigma_rule **rules = (vigil_sigma_rule **)b->rules.v;
     size_t n = b->rules.n;
 
     /* correlations: resolve references; refuse broken ones */
     for (size_t i = 0; i < n; i++) {
-        vigil_sg_rule *r = rules[i];
+        vigil_sigma_rule *r = rules[i];
         if (r->kind != VIGIL_SR_CORRELATION)
             continue;
         r->ref_rules = vigil_arena_alloc(a, r->nrefs * sizeof *r->ref_rules);
@@ -667,7 +667,7 @@ vigil_status vigil_sigma_builder_build(vigil_sigma_builder *b, vigil_sigma_rules
     }
     size_t keep = 0;
     for (size_t i = 0; i < n; i++) {
-        vigil_sg_rule *r = rules[i];
+        vigil_sigma_rule *r = rules[i];
         if (r->kind == VIGIL_SR_CORRELATION && corr_depth(r, 0) < 0) {
             if (r->ref_rules != NULL)
                 vigil_diagf(&b->sink, VIGIL_DIAG_ERROR, VIGIL_ERR_RULE, r->info.source,
@@ -681,7 +681,7 @@ vigil_status vigil_sigma_builder_build(vigil_sigma_builder *b, vigil_sigma_rules
     }
     n = keep;
     for (size_t i = 0; i < n; i++) {
-        vigil_sg_rule *r = rules[i];
+        vigil_sigma_rule *r = rules[i];
         r->index = i;
         if (r->kind != VIGIL_SR_CORRELATION)
             continue;
@@ -693,7 +693,7 @@ vigil_status vigil_sigma_builder_build(vigil_sigma_builder *b, vigil_sigma_rules
     }
     /* filters */
     for (size_t i = 0; i < b->filters.n; i++) {
-        vigil_sg_rule *f = b->filters.v[i];
+        vigil_sigma_rule *f = b->filters.v[i];
         /* `rules: any` (or none listed): every rule the logsource covers */
         if (f->ntargets == 0 || (f->ntargets == 1 && strcasecmp(f->targets[0], "any") == 0)) {
             for (size_t k = 0; k < n; k++)
@@ -703,7 +703,7 @@ vigil_status vigil_sigma_builder_build(vigil_sigma_builder *b, vigil_sigma_rules
             continue;
         }
         for (size_t t = 0; t < f->ntargets; t++) {
-            vigil_sg_rule *r = find_rule(rules, n, f->targets[t]);
+            vigil_sigma_rule *r = find_rule(rules, n, f->targets[t]);
             if (r == NULL || r->kind != VIGIL_SR_DETECTION) {
                 vigil_diagf(&b->sink, VIGIL_DIAG_WARNING, VIGIL_ERR_NOT_FOUND, f->info.source,
                             f->info.line, "filter '%s' names unknown rule '%s'", f->info.title,
@@ -720,29 +720,30 @@ vigil_status vigil_sigma_builder_build(vigil_sigma_builder *b, vigil_sigma_rules
     if (rs->rules == NULL || rs->filters == NULL)
         return VIGIL_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
-        vigil_sg_rule *r = rules[i];
-        if (r->kind == VIGIL_SR_DETECTION && vigil_sg_scope_resolve(a, &b->mapping, r) != VIGIL_OK)
+        vigil_sigma_rule *r = rules[i];
+        if (r->kind == VIGIL_SR_DETECTION &&
+            vigil_sigma_scope_resolve(a, &b->mapping, r) != VIGIL_OK)
             return VIGIL_ERR_NOMEM;
         if (r->det.nsearches > rs->max_searches)
             rs->max_searches = r->det.nsearches;
         rs->rules[i] = r;
     }
     for (size_t i = 0; i < b->filters.n; i++) {
-        vigil_sg_rule *f = b->filters.v[i];
+        vigil_sigma_rule *f = b->filters.v[i];
         if (f->det.nsearches > rs->max_searches)
             rs->max_searches = f->det.nsearches;
         rs->filters[i] = f;
     }
     rs->nrules = n;
     rs->nfilters = b->filters.n;
-    vigil_sg_report_inactive(&b->sink, rs->rules, n);
+    vigil_sigma_report_inactive(&b->sink, rs->rules, n);
     if (rs->counts.rules == 0 && rs->counts.correlations == 0)
         return VIGIL_ERR_NO_RULES;
-    vigil_status st = b->no_prefilter ? VIGIL_OK : vigil_sg_prefilter_build(rs);
+    vigil_status st = b->no_prefilter ? VIGIL_OK : vigil_sigma_prefilter_build(rs);
     if (st == VIGIL_OK)
-        st = vigil_sg_index_build(rs);
+        st = vigil_sigma_index_build(rs);
     if (st == VIGIL_OK)
-        st = vigil_sg_prefilter_attach(rs, b->cache_dir);
+        st = vigil_sigma_prefilter_attach(rs, b->cache_dir);
     if (st != VIGIL_OK)
         return st;
     /* hand over: the builder starts afresh */

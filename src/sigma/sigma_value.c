@@ -20,7 +20,7 @@
 #define MAX_ALTS 4096
 
 typedef struct vstr {
-    vigil_sg_tok *t;
+    vigil_sigma_tok *t;
     size_t n;
 } vstr;
 
@@ -29,9 +29,9 @@ typedef struct vlist {
     size_t n, cap;
 } vlist;
 
-static vigil_status fail(vigil_sg_compile_ctx *cx, const char *fmt, ...)
+static vigil_status fail(vigil_sigma_compile_ctx *cx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-static vigil_status fail(vigil_sg_compile_ctx *cx, const char *fmt, ...)
+static vigil_status fail(vigil_sigma_compile_ctx *cx, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -62,7 +62,7 @@ static int vs_add(vigil_arena *a, vstr *s, int kind, const char *p, size_t len)
     if (kind == VIGIL_SG_LIT && len == 0)
         return 0;
     if (kind == VIGIL_SG_LIT && s->n > 0 && s->t[s->n - 1].kind == VIGIL_SG_LIT) {
-        vigil_sg_tok *last = &s->t[s->n - 1];
+        vigil_sigma_tok *last = &s->t[s->n - 1];
         if (last->len > SIZE_MAX - len - 1)
             return -1;
         char *m = vigil_arena_alloc(a, last->len + len + 1);
@@ -76,7 +76,7 @@ static int vs_add(vigil_arena *a, vstr *s, int kind, const char *p, size_t len)
     }
     if (kind == VIGIL_SG_STAR && s->n > 0 && s->t[s->n - 1].kind == VIGIL_SG_STAR)
         return 0;
-    vigil_sg_tok *t = vigil_arena_alloc(a, (s->n + 1) * sizeof *t);
+    vigil_sigma_tok *t = vigil_arena_alloc(a, (s->n + 1) * sizeof *t);
     if (t == NULL)
         return -1;
     if (s->n)
@@ -106,7 +106,7 @@ static int vs_concat(vigil_arena *a, vstr *dst, const vstr *src)
 
 /* Parses one plain Sigma string: \* \? \\ escapes, wildcards; with expand,
  * %name% placeholders are replaced by each of their values (parsed alike). */
-static vigil_status parse_sigma_string(vigil_sg_compile_ctx *cx, const char *s, size_t len,
+static vigil_status parse_sigma_string(vigil_sigma_compile_ctx *cx, const char *s, size_t len,
                                        int expand, vlist *out, int depth)
 {
     vlist cur = {0};
@@ -135,7 +135,7 @@ static vigil_status parse_sigma_string(vigil_sg_compile_ctx *cx, const char *s, 
                 i++;
             } else {
                 size_t nl = (size_t)(end - (s + i + 1));
-                const vigil_sg_placeholders *ph = cx->ph;
+                const vigil_sigma_placeholders *ph = cx->ph;
                 size_t k = 0;
                 for (; ph != NULL && k < ph->n; k++)
                     if (strlen(ph->names[k]) == nl && memcmp(ph->names[k], s + i + 1, nl) == 0)
@@ -210,7 +210,7 @@ static int is_word_byte(unsigned char c)
 
 /* windash: every '-' or '/' that starts a word after a non-word character
  * (pySigma's \B[-/]\b) becomes each of - / en-dash em-dash horizontal-bar. */
-static vigil_status t_windash(vigil_sg_compile_ctx *cx, const vstr *in, vlist *out)
+static vigil_status t_windash(vigil_sigma_compile_ctx *cx, const vstr *in, vlist *out)
 {
     static const char *const dashes[] = {"-", "/", "\xe2\x80\x93", "\xe2\x80\x94", "\xe2\x80\x95"};
     vlist cur = {0};
@@ -219,7 +219,7 @@ static vigil_status t_windash(vigil_sg_compile_ctx *cx, const vstr *in, vlist *o
         return VIGIL_ERR_NOMEM;
     int prev_word = 0; /* start of string counts as non-word */
     for (size_t ti = 0; ti < in->n; ti++) {
-        const vigil_sg_tok *t = &in->t[ti];
+        const vigil_sigma_tok *t = &in->t[ti];
         if (t->kind != VIGIL_SG_LIT) {
             for (size_t a = 0; a < cur.n; a++)
                 if (vs_add(cx->arena, &cur.v[a], t->kind, NULL, 0) != 0)
@@ -287,7 +287,7 @@ static char *b64enc(vigil_arena *a, const unsigned char *p, size_t n, size_t *ol
     return r;
 }
 
-static vigil_status plain_bytes(vigil_sg_compile_ctx *cx, const vstr *in, const char *what,
+static vigil_status plain_bytes(vigil_sigma_compile_ctx *cx, const vstr *in, const char *what,
                                 const char **p, size_t *n)
 {
     if (in->n == 0) {
@@ -302,7 +302,7 @@ static vigil_status plain_bytes(vigil_sg_compile_ctx *cx, const vstr *in, const 
     return VIGIL_OK;
 }
 
-static vigil_status t_base64(vigil_sg_compile_ctx *cx, const vstr *in, vlist *out)
+static vigil_status t_base64(vigil_sigma_compile_ctx *cx, const vstr *in, vlist *out)
 {
     const char *p = "";
     size_t n = 0, ol;
@@ -319,7 +319,7 @@ static vigil_status t_base64(vigil_sg_compile_ctx *cx, const vstr *in, vlist *ou
 
 /* base64offset: the value shifted by 0, 1 and 2 bytes inside a longer
  * base64 text; only the characters that do not depend on the neighbours. */
-static vigil_status t_base64offset(vigil_sg_compile_ctx *cx, const vstr *in, vlist *out)
+static vigil_status t_base64offset(vigil_sigma_compile_ctx *cx, const vstr *in, vlist *out)
 {
     static const size_t start_off[3] = {0, 2, 3};
     static const int end_off[3] = {0, 3, 2}; /* chars cut at the end, by (len+i)%3 */
@@ -353,13 +353,13 @@ static vigil_status t_base64offset(vigil_sg_compile_ctx *cx, const vstr *in, vli
 }
 
 /* Decodes one UTF-8 code point (invalid bytes pass as themselves). */
-static vigil_status t_utf16(vigil_sg_compile_ctx *cx, const vstr *in, vlist *out, int mode)
+static vigil_status t_utf16(vigil_sigma_compile_ctx *cx, const vstr *in, vlist *out, int mode)
 {
     vstr r = {0};
     if (mode == 2 && vs_add(cx->arena, &r, VIGIL_SG_LIT, "\xff\xfe", 2) != 0)
         return VIGIL_ERR_NOMEM;
     for (size_t ti = 0; ti < in->n; ti++) {
-        const vigil_sg_tok *t = &in->t[ti];
+        const vigil_sigma_tok *t = &in->t[ti];
         if (t->kind != VIGIL_SG_LIT) {
             if (vs_add(cx->arena, &r, t->kind, NULL, 0) != 0)
                 return VIGIL_ERR_NOMEM;
@@ -373,7 +373,7 @@ static vigil_status t_utf16(vigil_sg_compile_ctx *cx, const vstr *in, vlist *out
         size_t o = 0;
         for (size_t i = 0; i < t->len;) {
             unsigned cp;
-            i += vigil_sg_utf8_cp((const unsigned char *)t->s + i, t->len - i, &cp);
+            i += vigil_sigma_utf8_cp((const unsigned char *)t->s + i, t->len - i, &cp);
             unsigned units[2];
             size_t nu = 1;
             if (cp >= 0x10000) {
@@ -400,7 +400,7 @@ static vigil_status t_utf16(vigil_sg_compile_ctx *cx, const vstr *in, vlist *out
 }
 
 /* contains/startswith/endswith: wildcards around the value. */
-static vigil_status t_wrap(vigil_sg_compile_ctx *cx, const vstr *in, vlist *out, int front,
+static vigil_status t_wrap(vigil_sigma_compile_ctx *cx, const vstr *in, vlist *out, int front,
                            int back)
 {
     vstr r = {0};
@@ -423,12 +423,12 @@ static void lower_bytes(char *s, size_t n)
         s[i] = (char)tolower((unsigned char)s[i]);
 }
 
-static vigil_status make_pattern(vigil_sg_compile_ctx *cx, const vstr *v, int cased,
-                                 vigil_sg_pattern *p)
+static vigil_status make_pattern(vigil_sigma_compile_ctx *cx, const vstr *v, int cased,
+                                 vigil_sigma_pattern *p)
 {
     memset(p, 0, sizeof *p);
     p->cased = cased;
-    vigil_sg_tok *t = NULL;
+    vigil_sigma_tok *t = NULL;
     if (v->n) {
         t = vigil_arena_alloc(cx->arena, v->n * sizeof *t);
         if (t == NULL)
@@ -473,7 +473,7 @@ static vigil_status make_pattern(vigil_sg_compile_ctx *cx, const vstr *v, int ca
             }
     }
     if (p->shape == VIGIL_SHAPE_CONTAINS && !p->cased && p->litlen > 0)
-        p->anchor = vigil_sg_lit_anchor(p->lit, p->litlen) + 1;
+        p->anchor = vigil_sigma_lit_anchor(p->lit, p->litlen) + 1;
     return VIGIL_OK;
 }
 
@@ -491,11 +491,11 @@ enum {
     M_UTF16
 };
 
-static vigil_status compile_cidr(vigil_sg_compile_ctx *cx, const char *s, vigil_sg_value *v)
+static vigil_status compile_cidr(vigil_sigma_compile_ctx *cx, const char *s, vigil_sigma_value *v)
 {
     const char *slash = strchr(s, '/');
     size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-    if (vigil_sg_parse_ip(s, alen, v->addr, &v->family) != 0)
+    if (vigil_sigma_parse_ip(s, alen, v->addr, &v->family) != 0)
         return fail(cx, "bad cidr value '%.64s'", s);
     int max = v->family == 4 ? 32 : 128;
     if (slash) {
@@ -512,8 +512,8 @@ static vigil_status compile_cidr(vigil_sg_compile_ctx *cx, const char *s, vigil_
     return VIGIL_OK;
 }
 
-static vigil_status compile_re(vigil_sg_compile_ctx *cx, const char *s, size_t len, int flags,
-                               vigil_sg_value *v)
+static vigil_status compile_re(vigil_sigma_compile_ctx *cx, const char *s, size_t len, int flags,
+                               vigil_sigma_value *v)
 {
     int ec;
     PCRE2_SIZE eo;
@@ -530,7 +530,7 @@ static vigil_status compile_re(vigil_sg_compile_ctx *cx, const char *s, size_t l
         pcre2_get_error_message(ec, msg, sizeof msg);
         return fail(cx, "bad regular expression at offset %zu: %s", (size_t)eo, (char *)msg);
     }
-    vigil_sg_relist *l = cx->res;
+    vigil_sigma_relist *l = cx->res;
     if (VIGIL_ARRAY_RESERVE(l->v, l->cap, l->n + 1) != VIGIL_OK) {
         pcre2_code_free(re);
         return VIGIL_ERR_NOMEM;
@@ -542,10 +542,10 @@ static vigil_status compile_re(vigil_sg_compile_ctx *cx, const char *s, size_t l
     v->re_src = vigil_arena_strndup(cx->arena, s, len);
     v->re_srclen = v->re_src != NULL ? len : 0;
     v->re_flags = flags;
-    if (!(flags & 2) && vigil_sg_re_glob(cx->arena, s, len, flags & 1, &v->pat) < 0)
+    if (!(flags & 2) && vigil_sigma_re_glob(cx->arena, s, len, flags & 1, &v->pat) < 0)
         return VIGIL_ERR_NOMEM;
     char lit[128];
-    size_t ll = vigil_sg_re_literal(s, len, flags & 1, lit, sizeof lit);
+    size_t ll = vigil_sigma_re_literal(s, len, flags & 1, lit, sizeof lit);
     if (ll > 0 && (v->re_lit = vigil_arena_strndup(cx->arena, lit, ll)) != NULL) {
         lower_bytes((char *)v->re_lit, ll);
         v->re_litlen = ll;
@@ -556,8 +556,8 @@ static vigil_status compile_re(vigil_sg_compile_ctx *cx, const char *s, size_t l
     return VIGIL_OK;
 }
 
-vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
-                                   const vigil_ynode *node, vigil_sg_item *out)
+vigil_status vigil_sigma_item_compile(vigil_sigma_compile_ctx *cx, const char *key,
+                                      const vigil_ynode *node, vigil_sigma_item *out)
 {
     int transforms[16];
     size_t ntr = 0;
@@ -678,7 +678,7 @@ vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
 
     for (size_t vi = 0; vi < nvals; vi++) {
         const vigil_ynode *vn = vals[vi];
-        vigil_sg_alts *g = &out->groups[vi];
+        vigil_sigma_alts *g = &out->groups[vi];
         if (vn->type != VIGIL_YN_SCALAR)
             return fail(cx, "value of '%.64s' is not a scalar", key ? key : "keywords");
         if (vigil_ynode_is_null(vn) && !exists) {
@@ -694,7 +694,7 @@ vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
             if (g->v == NULL)
                 return VIGIL_ERR_NOMEM;
             g->n = 1;
-            vigil_sg_value *v = g->v;
+            vigil_sigma_value *v = g->v;
             vigil_status st = VIGIL_OK;
             if (exists) {
                 if (strcmp(vn->str, "true") == 0 || strcmp(vn->str, "yes") == 0)
@@ -709,7 +709,7 @@ vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
             } else if (cidr) {
                 st = compile_cidr(cx, vn->str, v);
             } else if (numop >= 0) {
-                if (vigil_sg_parse_number(vn->str, &v->num) != 0)
+                if (vigil_sigma_parse_number(vn->str, &v->num) != 0)
                     return fail(cx, "not a number: '%.64s'", vn->str);
                 v->numop = numop;
                 v->kind = VIGIL_VK_NUM;
@@ -807,7 +807,7 @@ vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
         for (size_t i = 0; i < out->ngroups; i++)
             total += out->groups[i].n;
         if (out->ngroups > 1) {
-            vigil_sg_value *v = vigil_arena_alloc(cx->arena, (total ? total : 1) * sizeof *v);
+            vigil_sigma_value *v = vigil_arena_alloc(cx->arena, (total ? total : 1) * sizeof *v);
             if (v == NULL)
                 return VIGIL_ERR_NOMEM;
             size_t k = 0;
@@ -820,14 +820,14 @@ vigil_status vigil_sg_item_compile(vigil_sg_compile_ctx *cx, const char *key,
         }
     }
     for (size_t i = 0; i < out->ngroups; i++) {
-        vigil_status st2 = vigil_sg_altix_build(cx->arena, &out->groups[i]);
+        vigil_status st2 = vigil_sigma_value_index_build(cx->arena, &out->groups[i]);
         if (st2 != VIGIL_OK)
             return st2;
     }
     return VIGIL_OK;
 }
 
-void vigil_sg_relist_free(vigil_sg_relist *l)
+void vigil_sigma_relist_free(vigil_sigma_relist *l)
 {
     if (l == NULL)
         return;

@@ -1,4 +1,4 @@
-/* sigma_altix.c - long lists of equals/startswith/endswith values, indexed.
+/* sigma_value_index.c - long lists of equals/startswith/endswith values, indexed.
  *
  * Why: a value list is OR-ed, and the matcher tried its alternatives one
  * by one. Some rules list hundreds (the DLL names of "System DLL
@@ -8,7 +8,7 @@
  * its first (last) L bytes, case-folded, are hashed for each length L some
  * alternative has, and a hash table gives the alternatives to compare.
  * The result is exactly the linear scan's: every candidate is confirmed
- * by vigil_sg_pattern_match, and the other alternatives (contains, globs, regexes,
+ * by vigil_sigma_pattern_match, and the other alternatives (contains, globs, regexes,
  * cased values) are still tried in turn. */
 #include <stdlib.h>
 #include <string.h>
@@ -21,21 +21,21 @@
 
 enum { S_EXACT, S_PREFIX, S_SUFFIX, S_N };
 
-struct vigil_sg_altix {
+struct vigil_sigma_value_index {
     uint64_t *key;              /* per entry, sorted */
-    const vigil_sg_value **val; /* per entry */
+    const vigil_sigma_value **val; /* per entry */
     size_t n;
     uint32_t *tab;     /* 1 + first entry of a key; 0 = free */
     size_t cap;        /* power of two */
     size_t *lens[S_N]; /* per shape: the distinct lengths, ascending */
     size_t nlens[S_N];
-    const vigil_sg_value **rest; /* the alternatives not indexed, in order */
+    const vigil_sigma_value **rest; /* the alternatives not indexed, in order */
     size_t nrest;
 };
 
 static inline uint64_t step(uint64_t h, unsigned char c)
 {
-    return (h ^ vigil_sg_lower(c)) * 0x100000001b3ull;
+    return (h ^ vigil_sigma_lower(c)) * 0x100000001b3ull;
 }
 
 static inline uint64_t mix(uint64_t h, int shape, size_t len)
@@ -48,7 +48,7 @@ static inline uint64_t mix(uint64_t h, int shape, size_t len)
 
 #define SEED 0xcbf29ce484222325ull
 
-static int shape_of(const vigil_sg_value *v)
+static int shape_of(const vigil_sigma_value *v)
 {
     if (v->kind != VIGIL_VK_PATTERN || v->pat.cased || v->pat.litlen == 0)
         return -1;
@@ -65,7 +65,7 @@ static int shape_of(const vigil_sg_value *v)
 }
 
 /* The key of v's literal (read backwards for an endswith value). */
-static uint64_t lit_key(const vigil_sg_value *v, int shape)
+static uint64_t lit_key(const vigil_sigma_value *v, int shape)
 {
     uint64_t h = SEED;
     size_t n = v->pat.litlen;
@@ -76,7 +76,7 @@ static uint64_t lit_key(const vigil_sg_value *v, int shape)
 
 typedef struct kv {
     uint64_t key;
-    const vigil_sg_value *v;
+    const vigil_sigma_value *v;
     size_t pos; /* keeps equal keys in list order */
 } kv;
 
@@ -94,7 +94,7 @@ static int sz_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-vigil_status vigil_sg_altix_build(vigil_arena *a, vigil_sg_alts *g)
+vigil_status vigil_sigma_value_index_build(vigil_arena *a, vigil_sigma_alts *g)
 {
     g->ix = NULL;
     size_t n = 0;
@@ -102,7 +102,7 @@ vigil_status vigil_sg_altix_build(vigil_arena *a, vigil_sg_alts *g)
         n += shape_of(&g->v[i]) >= 0;
     if (n < ALTIX_MIN || n > UINT32_MAX / 4)
         return VIGIL_OK;
-    struct vigil_sg_altix *x = vigil_arena_alloc(a, sizeof *x);
+    struct vigil_sigma_value_index *x = vigil_arena_alloc(a, sizeof *x);
     kv *tmp = malloc(n * sizeof *tmp);
     size_t *lens = malloc(n * sizeof *lens);
     if (x == NULL || tmp == NULL || lens == NULL) {
@@ -170,21 +170,22 @@ out:
 
 /* 1 if an alternative keyed `key` matches the value s[0..len) (the key
  * only finds candidates; each is confirmed by the pattern matcher). */
-static int lookup(const struct vigil_sg_altix *x, uint64_t key, const char *s, size_t len)
+static int lookup(const struct vigil_sigma_value_index *x, uint64_t key, const char *s, size_t len)
 {
     for (size_t j = key & (x->cap - 1); x->tab[j] != 0; j = (j + 1) & (x->cap - 1)) {
         size_t i = x->tab[j] - 1;
         if (x->key[i] != key)
             continue;
         for (; i < x->n && x->key[i] == key; i++)
-            if (vigil_sg_pattern_match(&x->val[i]->pat, s, len))
+            if (vigil_sigma_pattern_match(&x->val[i]->pat, s, len))
                 return 1;
         return 0;
     }
     return 0;
 }
 
-int vigil_sg_altix_match(const struct vigil_sg_altix *x, const char *s, size_t len)
+int vigil_sigma_value_index_match(const struct vigil_sigma_value_index *x, const char *s,
+                                  size_t len)
 {
     /* equals: one length, the value's */
     for (size_t i = 0; i < x->nlens[S_EXACT] && x->lens[S_EXACT][i] <= len; i++)
@@ -219,7 +220,8 @@ int vigil_sg_altix_match(const struct vigil_sg_altix *x, const char *s, size_t l
     return 0;
 }
 
-const vigil_sg_value *const *vigil_sg_altix_rest(const struct vigil_sg_altix *x, size_t *n)
+const vigil_sigma_value *const *
+vigil_sigma_value_index_rest(const struct vigil_sigma_value_index *x, size_t *n)
 {
     *n = x->nrest;
     return x->rest;

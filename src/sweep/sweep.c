@@ -1,7 +1,10 @@
 /* sweep.c - vigil_sweep_run: the walker feeding a pool of scanners, one per worker.
  *
- * Why so thin: the walking rules live in walk.c and the threading in pool.c,
- * both tested on their own; this file only glues them to vigil_scanner. It
+ * The walking rules live in walk.c and the threading in pool.c, both
+ * tested on their own: this file connects them to vigil_scanner and keeps
+ * what only a whole sweep knows: files too big for the shared memory budget
+ * are put aside and scanned when budget frees up, and the Sigma correlator
+ * every scanner feeds is finished once at the end. It also
  * owns the promises sweep.h makes to the caller: result, diagnostic and
  * progress callbacks never run at the same time (one mutex), progress comes
  * from the walking thread even while it is blocked on a full queue (the
@@ -14,8 +17,8 @@
 #include <unistd.h>
 
 #include "core/diagsink.h"
-#include "engine/event_scan.h"
 #include "core/membudget.h"
+#include "engine/event_scan.h"
 #include "sweep/pool.h"
 #include "sweep/walk.h"
 #include "vigil/sweep.h"

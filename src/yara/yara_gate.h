@@ -41,7 +41,7 @@ typedef struct vigil_yara_gate_info {
  * is NULL (and VIGIL_OK) when no group qualifies or Hyperscan refuses the
  * literals: then every set is simply scanned. s and p must outlive the
  * gate. cache_dir (may be NULL): compiled databases are looked up and kept
- * there (core/hscache.h). */
+ * there (core/hyperscan_cache.h). */
 vigil_status vigil_yara_gate_build(const vigil_yara_split *s, const vigil_yara_plan *p,
                                    const char *cache_dir, vigil_yara_gate **out);
 void vigil_yara_gate_destroy(vigil_yara_gate *g); /* NULL safe */

@@ -1,11 +1,11 @@
-/* yara_gate_int.h - what the literal gate's files share (internal).
+/* yara_gate_internal.h - what the literal gate's files share (internal).
  *
  * The gate is three files: yara_gate_lit.c reads a rule's strings and
  * derives the byte sequences their matches need, yara_gate_eval.c decides
  * a condition in three-valued logic, yara_gate.c builds the databases and
  * decides per file. Nothing outside them includes this header. */
-#ifndef VIGIL_YARA_GATE_INT_H
-#define VIGIL_YARA_GATE_INT_H
+#ifndef VIGIL_YARA_GATE_INTERNAL_H
+#define VIGIL_YARA_GATE_INTERNAL_H
 
 #include <hs/hs.h>
 #include <stddef.h>

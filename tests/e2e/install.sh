@@ -32,7 +32,7 @@ nm -D --defined-only "$so" | awk '$2 == "T" || $2 == "D" || $2 == "B" {print $3}
 bash "$VIGIL_ROOT/scripts/public_symbols.sh" > "$TMP/public"
 expect_eq "exported symbols = public header functions" "$(diff "$TMP/public" "$TMP/exported" && echo same)" "same"
 expect_eq "public API is not empty" "$([ "$(wc -l < "$TMP/public")" -gt 50 ] && echo yes)" "yes"
-expect_eq "an internal function is not exported" "$(grep -c '^vigil_sg_' "$TMP/exported")" "0"
+expect_eq "an internal function is not exported" "$(grep -c '^vigil_sigma_prefilter_' "$TMP/exported")" "0"
 
 # A program built with pkg-config against the installed library.
 export PKG_CONFIG_PATH="$root$prefix/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$root"

@@ -93,7 +93,7 @@ static void test_stix_bundle(void)
 
 static void test_stix_patterns(void)
 {
-    vigil_ix *x = NULL;
+    vigil_intel_expr *x = NULL;
     char err[160];
     /* (A OR B) AND C expands to two groups of two */
     collected c = {0};
@@ -111,7 +111,7 @@ static void test_stix_patterns(void)
     CHECK_EQ_STR(err, "expected ']' at column 18");
     CHECK_EQ_INT(vigil_stix_pattern_parse("[file:name = 'it\\'s']", &x, err, sizeof err), VIGIL_OK);
     CHECK_EQ_STR(x->value, "it's");
-    vigil_ix_free(x);
+    vigil_intel_expr_free(x);
     CHECK_EQ_INT(vigil_stix_pattern_parse("", &x, err, sizeof err), VIGIL_ERR_PARSE);
     CHECK_EQ_STR(err, "expected '[' or '(' at column 1");
     CHECK_EQ_INT(vigil_stix_pattern_parse("[a:b = 1] junk", &x, err, sizeof err), VIGIL_ERR_PARSE);

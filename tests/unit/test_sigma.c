@@ -263,7 +263,7 @@ static void test_neq_re(void)
 }
 
 /* Regexes of literal characters and dots are matched as globs on plain
- * ASCII values (see vigil_sg_re_glob): every result must be PCRE2's, on
+ * ASCII values (see vigil_sigma_re_glob): every result must be PCRE2's, on
  * those values and on the others (line breaks, non-ASCII, the U+017F that
  * caseless PCRE2 takes for an s). */
 static void test_re_as_glob(void)
@@ -347,7 +347,7 @@ static void test_re_as_glob(void)
 }
 
 /* A long list of equals/startswith/endswith values is looked up in an
- * index (sigma_altix.c): whatever the list, one rule holding all of them
+ * index (sigma_value_index.c): whatever the list, one rule holding all of them
  * matches exactly where one of the rules holding a single value each does
  * (those are tried one by one). */
 static void test_long_value_lists(void)
