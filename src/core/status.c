@@ -1,6 +1,9 @@
 /* status.c - messages and names for the status table in vigil/status.h.
  *
  * Generated from the same X-macro as the enum so the two cannot disagree. */
+#include <errno.h>
+
+#include "core/util.h"
 #include "vigil/status.h"
 #include "vigil/vigil.h"
 
@@ -33,4 +36,23 @@ const char *vigil_status_name(vigil_status status)
 const char *vigil_version(void)
 {
     return VIGIL_VERSION;
+}
+
+vigil_status vigil_status_from_errno(int err)
+{
+    switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+        return VIGIL_ERR_NOT_FOUND;
+    case EACCES:
+    case EPERM:
+    case EROFS:
+        return VIGIL_ERR_ACCESS;
+    case EEXIST:
+        return VIGIL_ERR_EXISTS;
+    case ENOMEM:
+        return VIGIL_ERR_NOMEM;
+    default:
+        return VIGIL_ERR_IO;
+    }
 }

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/buffer.h"
+
 const char *vigil_path_basename(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -41,86 +43,61 @@ char *vigil_path_join(const char *dir, const char *name)
     return p;
 }
 
-static vigil_status errno_status(int err)
+vigil_status vigil_read_fd(int fd, size_t max, char **out, size_t *len)
 {
-    switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-        return VIGIL_ERR_NOT_FOUND;
-    case EACCES:
-    case EPERM:
-        return VIGIL_ERR_ACCESS;
-    case ENOMEM:
-        return VIGIL_ERR_NOMEM;
-    default:
-        return VIGIL_ERR_IO;
+    struct stat sb;
+    vigil_buffer b = {0};
+    size_t hint = 65536;
+    vigil_status st;
+
+    *out = NULL;
+    *len = 0;
+    if (max >= VIGIL_BUFFER_MAX)
+        max = VIGIL_BUFFER_MAX - 1; /* so that max + 1 stays a valid bound */
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        if ((uint64_t)sb.st_size > max)
+            return VIGIL_ERR_LIMIT;
+        hint = (size_t)sb.st_size; /* 0 for /proc files: grows from 256 */
     }
+    /* the buffer may hold max + 1 bytes: reading that many means too big */
+    st = vigil_buffer_grow(&b, hint < max ? hint : max, max + 1);
+    while (st == VIGIL_OK) {
+        if (b.cap - 1 - b.len == 0 && (st = vigil_buffer_grow(&b, 1, max + 1)) != VIGIL_OK)
+            break;
+        ssize_t r = read(fd, b.data + b.len, b.cap - 1 - b.len);
+        if (r < 0) {
+            if (errno != EINTR)
+                st = vigil_status_from_errno(errno);
+            continue;
+        }
+        if (r == 0)
+            break;
+        b.len += (size_t)r;
+        if (b.len > max)
+            st = VIGIL_ERR_LIMIT;
+    }
+    if (st != VIGIL_OK) {
+        vigil_buffer_free(&b);
+        return st;
+    }
+    b.data[b.len] = '\0';
+    *out = vigil_buffer_release(&b, len);
+    return VIGIL_OK;
 }
 
 vigil_status vigil_read_file(const char *path, size_t max, char **out, size_t *len)
 {
     struct stat sb;
-    int fd;
-    char *buf;
-    size_t cap, n = 0;
-
     *out = NULL;
     *len = 0;
-    if (max >= SIZE_MAX / 2)
-        max = SIZE_MAX / 2 - 1; /* so that cap * 2 and max + 1 cannot wrap */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
-        return errno_status(errno);
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        close(fd);
-        return VIGIL_ERR_IO;
-    }
-    if ((uint64_t)sb.st_size > max) {
-        close(fd);
-        return VIGIL_ERR_LIMIT;
-    }
-    cap = (size_t)sb.st_size + 1;
-    buf = malloc(cap);
-    if (buf == NULL) {
-        close(fd);
-        return VIGIL_ERR_NOMEM;
-    }
-    for (;;) {
-        ssize_t r;
-        if (n + 1 == cap) { /* the file grew while we read it */
-            if (cap > max) {
-                free(buf);
-                close(fd);
-                return VIGIL_ERR_LIMIT;
-            }
-            size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-            char *p = realloc(buf, ncap);
-            if (p == NULL) {
-                free(buf);
-                close(fd);
-                return VIGIL_ERR_NOMEM;
-            }
-            buf = p;
-            cap = ncap;
-        }
-        r = read(fd, buf + n, cap - 1 - n);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            int err = errno;
-            free(buf);
-            close(fd);
-            return errno_status(err);
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
+        return vigil_status_from_errno(errno);
+    vigil_status st = VIGIL_ERR_IO;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+        st = vigil_read_fd(fd, max, out, len);
     close(fd);
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return VIGIL_OK;
+    return st;
 }
 
 vigil_status vigil_string_set(char **slot, const char *value)

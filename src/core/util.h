@@ -19,6 +19,15 @@ char *vigil_path_join(const char *dir, const char *name);
 /* Reads a whole regular file (at most max bytes, else VIGIL_ERR_LIMIT),
  * NUL-terminated, malloc'd. VIGIL_ERR_NOT_FOUND / _ACCESS / _IO. */
 vigil_status vigil_read_file(const char *path, size_t max, char **out, size_t *len);
+/* The read-whole-file loop itself, for callers that open the file their
+ * own way (FIFOs allowed, their own messages): reads fd to its end, at most
+ * max bytes (else VIGIL_ERR_LIMIT), NUL-terminated, malloc'd; the errno map
+ * for read errors. Does not close fd. */
+vigil_status vigil_read_fd(int fd, size_t max, char **out, size_t *len);
+
+/* The one errno -> status map: ENOENT/ENOTDIR not found, EACCES/EPERM/EROFS
+ * access, EEXIST exists, ENOMEM out of memory, anything else I/O. */
+vigil_status vigil_status_from_errno(int err);
 
 /* Replaces the malloc'd string in *slot with a copy of value (NULL: none).
  * VIGIL_ERR_NOMEM leaves *slot NULL. */

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "core/buffer.h"
 #include "core/util.h"
 #include "engine/engine_internal.h"
 
@@ -259,15 +260,9 @@ static vigil_status add_dir(vigil_engine *e, const char *dir, vigil_rule_kind ki
     while ((de = readdir(d)) != NULL) {
         if (de->d_name[0] == '.')
             continue;
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 32;
-            char **p = realloc(names, ncap * sizeof *p);
-            if (p == NULL) {
-                st = VIGIL_ERR_NOMEM;
-                break;
-            }
-            names = p;
-            cap = ncap;
+        if (VIGIL_ARRAY_RESERVE(names, cap, n + 1) != VIGIL_OK) {
+            st = VIGIL_ERR_NOMEM;
+            break;
         }
         names[n] = vigil_path_join(dir, de->d_name);
         if (names[n] == NULL) {

@@ -167,7 +167,7 @@ static const name_entry *get_name(vigil_evtx_ctx *c, uint32_t off)
         return NULL;
     }
     e = vigil_arena_alloc_raw(&c->arena, sizeof *e);
-    char *s = e ? vigil_arena_strndup(&c->arena, tmp.p ? tmp.p : "", tmp.len) : NULL;
+    char *s = e ? vigil_arena_strndup(&c->arena, tmp.data ? tmp.data : "", tmp.len) : NULL;
     vigil_evtx_buf_free(&tmp);
     if (s == NULL || map_put(&c->names, off, e) != 0) {
         fail(c, off, "out of memory");
@@ -233,7 +233,7 @@ static vigil_evtx_node *push(vigil_evtx_ctx *c, node_vec *nv, uint8_t kind, uint
 
 static int push_text(vigil_evtx_ctx *c, node_vec *nv, vigil_evtx_buf *tmp, uint32_t off)
 {
-    char *s = vigil_arena_strndup(nv->a, tmp->p ? tmp->p : "", tmp->len);
+    char *s = vigil_arena_strndup(nv->a, tmp->data ? tmp->data : "", tmp->len);
     if (s == NULL)
         return fail(c, off, "out of memory");
     vigil_evtx_node *nd = push(c, nv, VIGIL_EVTX_N_TEXT, off);

@@ -49,9 +49,9 @@ static int out_str(vigil_evtx_ctx *c, const char *s, size_t n, uint32_t *off)
         return fail(c, 0, "record text too large");
     *off = (uint32_t)c->out.len;
     if (n)
-        memcpy(c->out.p + c->out.len, s, n);
+        memcpy(c->out.data + c->out.len, s, n);
     c->out.len += n;
-    c->out.p[c->out.len++] = '\0';
+    c->out.data[c->out.len++] = '\0';
     return 0;
 }
 
@@ -66,10 +66,10 @@ static int emit(vigil_evtx_ctx *c, const char *a, uint32_t alen, const char *b, 
         if (vigil_evtx_buf_reserve(&c->out, (size_t)alen + blen + 2) != 0)
             return fail(c, 0, "record text too large");
         noff = (uint32_t)c->out.len;
-        memcpy(c->out.p + c->out.len, a, alen);
-        c->out.p[noff + alen] = '_';
-        memcpy(c->out.p + noff + alen + 1, b, blen);
-        c->out.p[noff + alen + 1 + blen] = '\0';
+        memcpy(c->out.data + c->out.len, a, alen);
+        c->out.data[noff + alen] = '_';
+        memcpy(c->out.data + noff + alen + 1, b, blen);
+        c->out.data[noff + alen + 1 + blen] = '\0';
         c->out.len += (size_t)alen + blen + 2;
         nlen = alen + 1 + blen;
         nptr = NULL;
@@ -117,10 +117,10 @@ static int finish_attr(vigil_evtx_ctx *c)
         uint32_t noff = (uint32_t)c->out.len;
         if (vigil_evtx_buf_reserve(&c->out, (size_t)e->name_len + an->len + 2) != 0)
             return fail(c, 0, "record text too large");
-        memcpy(c->out.p + noff, e->name, e->name_len);
-        c->out.p[noff + e->name_len] = '_';
-        memcpy(c->out.p + noff + e->name_len + 1, an->str, an->len);
-        c->out.p[noff + e->name_len + 1 + an->len] = '\0';
+        memcpy(c->out.data + noff, e->name, e->name_len);
+        c->out.data[noff + e->name_len] = '_';
+        memcpy(c->out.data + noff + e->name_len + 1, an->str, an->len);
+        c->out.data[noff + e->name_len + 1 + an->len] = '\0';
         c->out.len += (size_t)e->name_len + an->len + 2;
         e->text_start = (uint32_t)c->out.len;
         if (vigil_evtx_add_ref(c, NULL, noff, e->name_len + 1 + an->len, vstart, (uint32_t)vlen) !=
@@ -199,7 +199,7 @@ static int close_elem(vigil_evtx_ctx *c)
         if (c->ndata++ &&
             vigil_evtx_buf_put(&c->data, VIGIL_EVTX_DATA_SEP, sizeof VIGIL_EVTX_DATA_SEP - 1) != 0)
             rc = fail(c, 0, "record text too large");
-        if (rc == 0 && tlen > 0 && vigil_evtx_buf_put(&c->data, c->out.p + ts, tlen) != 0)
+        if (rc == 0 && tlen > 0 && vigil_evtx_buf_put(&c->data, c->out.data + ts, tlen) != 0)
             rc = fail(c, 0, "record text too large");
         c->out.len = ts;
         return rc;
@@ -222,10 +222,10 @@ static int close_elem(vigil_evtx_ctx *c)
     size_t nlen = (size_t)sec->name_len + 1 + e->name_len;
     if (vigil_evtx_buf_reserve(&c->out, nlen + 1) != 0)
         return fail(c, 0, "record text too large");
-    memcpy(c->out.p + noff, sec->name, sec->name_len);
-    c->out.p[noff + sec->name_len] = '_';
-    memcpy(c->out.p + noff + sec->name_len + 1, e->name, e->name_len);
-    c->out.p[noff + nlen] = '\0';
+    memcpy(c->out.data + noff, sec->name, sec->name_len);
+    c->out.data[noff + sec->name_len] = '_';
+    memcpy(c->out.data + noff + sec->name_len + 1, e->name, e->name_len);
+    c->out.data[noff + nlen] = '\0';
     c->out.len += nlen + 1;
     return vigil_evtx_add_ref(c, NULL, noff, (uint32_t)nlen, ts, (uint32_t)tlen);
 }
@@ -394,7 +394,7 @@ int vigil_evtx_decode_record(vigil_evtx_ctx *c, uint32_t off, uint32_t end)
     while (rc == 0 && c->depth > 0) /* unclosed elements: close them */
         rc = close_elem(c);
     if (rc == 0 && c->ndata > 0)
-        rc = emit(c, "Data", 4, NULL, 0, c->data.p, c->data.len);
+        rc = emit(c, "Data", 4, NULL, 0, c->data.data, c->data.len);
     if (rc != 0) {
         if (c->err == NULL)
             fail(c, off, "cannot decode record");

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/buffer.h"
 #include "core/diagsink.h"
 #include "events/evtx_internal.h"
 
@@ -273,14 +274,8 @@ static uint32_t resync(const uint8_t *ch, uint32_t from, uint32_t end)
 
 static int add_rec(worker *w, uint64_t id, uint64_t off, size_t r0, size_t nf, size_t o0, size_t o1)
 {
-    if (w->nrecs == w->caprecs) {
-        size_t cap = w->caprecs ? w->caprecs * 2 : 256;
-        rec_entry *r = realloc(w->recs, cap * sizeof *r);
-        if (r == NULL)
-            return -1;
-        w->recs = r;
-        w->caprecs = cap;
-    }
+    if (VIGIL_ARRAY_RESERVE(w->recs, w->caprecs, w->nrecs + 1) != VIGIL_OK)
+        return -1;
     rec_entry *e = &w->recs[w->nrecs++];
     e->record_id = id;
     e->offset = off;
@@ -347,7 +342,7 @@ static int deliver_recs(vigil_evtx_parser *p, worker *w, const char *name, const
  * resets them. */
 static int deliver(vigil_evtx_parser *p, worker *w, const char *name)
 {
-    int rc = deliver_recs(p, w, name, w->recs, w->nrecs, w->ctx.refs, w->ctx.out.p);
+    int rc = deliver_recs(p, w, name, w->recs, w->nrecs, w->ctx.refs, w->ctx.out.data);
     w->nrecs = 0;
     w->ctx.nrefs = 0;
     w->ctx.out.len = 0;
@@ -520,7 +515,7 @@ static void drain(vigil_evtx_parser *p, worker *w)
         if (atomic_load(&p->halt) || next >= p->nchunks || !d->ready)
             break;
         pthread_mutex_unlock(&p->mu);
-        int rc = deliver_recs(p, w, p->name, d->recs, d->nrecs, d->refs, d->out.p);
+        int rc = deliver_recs(p, w, p->name, d->recs, d->nrecs, d->refs, d->out.data);
         pthread_mutex_lock(&p->mu);
         d->ready = 0;
         d->nrecs = d->nrefs = 0;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/buffer.h"
 #include "vigil/evtx.h"
 
 #define VIGIL_EVTX_FILE_HEADER 4096u
@@ -42,28 +43,23 @@ static inline uint64_t vigil_evtx_rd64(const uint8_t *p)
     return (uint64_t)vigil_evtx_rd32(p) | ((uint64_t)vigil_evtx_rd32(p + 4) << 32);
 }
 
-/* ---- a growable byte buffer with a hard cap ---- */
-typedef struct vigil_evtx_buf {
-    char *p;
-    size_t len;
-    size_t cap;
-} vigil_evtx_buf;
+/* ---- the shared growable buffer (core/buffer.h), bounded per record ---- */
+typedef vigil_buffer vigil_evtx_buf;
 
 /* 0 on success, -1 when out of memory or past VIGIL_EVTX_MAX_BUF. */
-int vigil_evtx_buf_grow(vigil_evtx_buf *b, size_t extra);
-void vigil_evtx_buf_free(vigil_evtx_buf *b);
-
 static inline int vigil_evtx_buf_reserve(vigil_evtx_buf *b, size_t extra)
 {
-    /* never leaves p NULL, so p + len is always a valid pointer */
-    return b->p != NULL && b->cap - b->len >= extra ? 0 : vigil_evtx_buf_grow(b, extra);
+    /* never leaves data NULL, so data + len is always a valid pointer */
+    return b->data != NULL && b->cap - b->len > extra
+               ? 0
+               : (vigil_buffer_grow(b, extra, VIGIL_EVTX_MAX_BUF) == VIGIL_OK ? 0 : -1);
 }
 static inline int vigil_evtx_buf_put(vigil_evtx_buf *b, const void *s, size_t n)
 {
     if (vigil_evtx_buf_reserve(b, n) != 0)
         return -1;
     if (n)
-        memcpy(b->p + b->len, s, n);
+        memcpy(b->data + b->len, s, n);
     b->len += n;
     return 0;
 }
@@ -71,9 +67,10 @@ static inline int vigil_evtx_buf_putc(vigil_evtx_buf *b, char c)
 {
     if (vigil_evtx_buf_reserve(b, 1) != 0)
         return -1;
-    b->p[b->len++] = c;
+    b->data[b->len++] = c;
     return 0;
 }
+#define vigil_evtx_buf_free vigil_buffer_free
 
 /* ---- values (evtx_value.c) ---- */
 enum {

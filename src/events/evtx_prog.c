@@ -696,7 +696,7 @@ static int run_prog(vigil_evtx_ctx *c, const vigil_evtx_prog *pr, const vigil_ev
             if (c->ndata++ && vigil_evtx_buf_put(&c->data, VIGIL_EVTX_DATA_SEP,
                                                  sizeof VIGIL_EVTX_DATA_SEP - 1) != 0)
                 return RUN_FALLBACK;
-            if (tlen > 0 && vigil_evtx_buf_put(&c->data, out->p + vstart, tlen) != 0)
+            if (tlen > 0 && vigil_evtx_buf_put(&c->data, out->data + vstart, tlen) != 0)
                 return RUN_FALLBACK;
             out->len = vstart;
             break;

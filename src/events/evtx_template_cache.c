@@ -385,7 +385,7 @@ int vigil_evtx_tcache_lookup(vigil_evtx_ctx *c, uint32_t def, uint32_t dsize, vi
         tc->unshared++;
         return -1;
     }
-    tc->key_hash = key_hash((const uint8_t *)tc->key.p, tc->key.len);
+    tc->key_hash = key_hash((const uint8_t *)tc->key.data, tc->key.len);
     if (tc->cap != 0) {
         uint32_t mask = tc->cap - 1;
         for (uint32_t i = (uint32_t)tc->key_hash & mask;; i = (i + 1) & mask) {
@@ -393,7 +393,7 @@ int vigil_evtx_tcache_lookup(vigil_evtx_ctx *c, uint32_t def, uint32_t dsize, vi
             if (e == NULL)
                 break;
             if (e->hash == tc->key_hash && e->key_len == tc->key.len &&
-                memcmp(e->key, tc->key.p, tc->key.len) == 0) {
+                memcmp(e->key, tc->key.data, tc->key.len) == 0) {
                 tc->hits++;
                 *out = e->tmpl;
                 return 1;
@@ -451,7 +451,7 @@ int vigil_evtx_tcache_insert(vigil_evtx_ctx *c, vigil_evtx_tmpl *t)
     uint8_t *key = vigil_arena_alloc_raw(&tc->arena, tc->key.len);
     if (e == NULL || key == NULL || rehome_names(&tc->arena, t) != 0)
         return -1;
-    memcpy(key, tc->key.p, tc->key.len);
+    memcpy(key, tc->key.data, tc->key.len);
     e->hash = tc->key_hash;
     e->key = key;
     e->key_len = (uint32_t)tc->key.len;

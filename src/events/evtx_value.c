@@ -26,34 +26,6 @@
 #define EVTX_NOINLINE
 #endif
 
-int vigil_evtx_buf_grow(vigil_evtx_buf *b, size_t extra)
-{
-    size_t need, cap;
-    char *p;
-
-    if (extra > VIGIL_EVTX_MAX_BUF || b->len > VIGIL_EVTX_MAX_BUF - extra)
-        return -1;
-    need = b->len + extra;
-    if (need <= b->cap && b->p != NULL)
-        return 0;
-    cap = b->cap ? b->cap : 256;
-    while (cap < need)
-        cap *= 2;
-    p = realloc(b->p, cap);
-    if (p == NULL)
-        return -1;
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
-
-void vigil_evtx_buf_free(vigil_evtx_buf *b)
-{
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
-
 /* UTF-16LE -> UTF-8 into o (room for 3 bytes per unit); with stop_nul,
  * ends at the first NUL unit. Returns the end of the output.
  *
@@ -144,7 +116,7 @@ int vigil_evtx_utf16_to_utf8(vigil_evtx_buf *out, const uint8_t *p, size_t nunit
     /* + 8: room for the last 8-byte store of the fast path */
     if (nunits > VIGIL_EVTX_MAX_BUF || vigil_evtx_buf_reserve(out, nunits * 3 + 8) != 0)
         return -1;
-    out->len = (size_t)(utf16_conv(out->p + out->len, p, nunits, 0) - out->p);
+    out->len = (size_t)(utf16_conv(out->data + out->len, p, nunits, 0) - out->data);
     return 0;
 }
 
@@ -166,7 +138,7 @@ static int put_hex_bytes(vigil_evtx_buf *out, const uint8_t *p, size_t n)
 
     if (n > VIGIL_EVTX_MAX_BUF || vigil_evtx_buf_reserve(out, n * 2) != 0)
         return -1;
-    o = out->p + out->len;
+    o = out->data + out->len;
     for (size_t i = 0; i < n; i++) {
         *o++ = hex_upper[p[i] >> 4];
         *o++ = hex_upper[p[i] & 15];
@@ -188,9 +160,9 @@ static EVTX_NOINLINE int put_u64(vigil_evtx_buf *out, uint64_t v)
         if (vigil_evtx_buf_reserve(out, 2) != 0)
             return -1;
         if (v < 10) {
-            out->p[out->len++] = (char)('0' + v);
+            out->data[out->len++] = (char)('0' + v);
         } else {
-            memcpy(out->p + out->len, digits2 + 2 * v, 2);
+            memcpy(out->data + out->len, digits2 + 2 * v, 2);
             out->len += 2;
         }
         return 0;
@@ -219,7 +191,7 @@ static EVTX_NOINLINE int put_u64(vigil_evtx_buf *out, uint64_t v)
     } else {
         tmp[--i] = (char)('0' + w);
     }
-    memcpy(out->p + out->len, tmp + i, 20);
+    memcpy(out->data + out->len, tmp + i, 20);
     out->len += 20 - i;
     return 0;
 }
@@ -336,7 +308,7 @@ static EVTX_NOINLINE int put_filetime(vigil_evtx_buf *out, uint64_t ft)
 {
     if (vigil_evtx_buf_reserve(out, 32) != 0)
         return -1;
-    out->len += vigil_evtx_format_filetime(out->p + out->len, ft);
+    out->len += vigil_evtx_format_filetime(out->data + out->len, ft);
     return 0;
 }
 
@@ -344,7 +316,7 @@ static EVTX_NOINLINE int put_guid(vigil_evtx_buf *out, const uint8_t *p)
 {
     if (vigil_evtx_buf_reserve(out, 38) != 0)
         return -1;
-    char *o = out->p + out->len;
+    char *o = out->data + out->len;
     memcpy(o, "{00000000-0000-0000-0000-000000000000}", 38);
     /* the first three groups are little-endian: byte i goes to text j */
 #define GUID_HEX(j, i) memcpy(o + (j), hex2 + 2 * p[i], 2)
@@ -496,7 +468,7 @@ static EVTX_NOINLINE int put_utf16z(vigil_evtx_buf *out, const uint8_t *p, size_
     size_t units = n / 2;
     if (units > VIGIL_EVTX_MAX_BUF || vigil_evtx_buf_reserve(out, units * 3 + 8) != 0)
         return -1;
-    out->len = (size_t)(utf16_conv(out->p + out->len, p, units, 1) - out->p);
+    out->len = (size_t)(utf16_conv(out->data + out->len, p, units, 1) - out->data);
     return 0;
 }
 
@@ -505,7 +477,7 @@ static int put_ansi(vigil_evtx_buf *out, const uint8_t *p, size_t n)
 {
     if (n > VIGIL_EVTX_MAX_BUF || vigil_evtx_buf_reserve(out, n * 2) != 0)
         return -1;
-    char *o = out->p + out->len;
+    char *o = out->data + out->len;
     for (size_t i = 0; i < n && p[i]; i++) {
         if (p[i] < 0x80) {
             *o++ = (char)p[i];
@@ -514,7 +486,7 @@ static int put_ansi(vigil_evtx_buf *out, const uint8_t *p, size_t n)
             *o++ = (char)(0x80 | (p[i] & 0x3f));
         }
     }
-    out->len = (size_t)(o - out->p);
+    out->len = (size_t)(o - out->data);
     return 0;
 }
 

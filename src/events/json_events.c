@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/buffer.h"
 #include "core/diagsink.h"
 #include "vigil/sigma.h"
 
@@ -32,15 +33,9 @@ static void add_field(flat *fl, const char *name, const char *value, size_t vlen
 {
     if (fl->oom || fl->n >= MAX_FIELDS)
         return;
-    if (fl->n == fl->cap) {
-        size_t cap = fl->cap ? fl->cap * 2 : 64;
-        vigil_field *f = realloc(fl->f, cap * sizeof *f);
-        if (f == NULL) {
-            fl->oom = 1;
-            return;
-        }
-        fl->f = f;
-        fl->cap = cap;
+    if (VIGIL_ARRAY_RESERVE(fl->f, fl->cap, fl->n + 1) != VIGIL_OK) {
+        fl->oom = 1;
+        return;
     }
     char *n = vigil_arena_strdup(&fl->arena, name);
     char *v = vigil_arena_strndup(&fl->arena, value, vlen);

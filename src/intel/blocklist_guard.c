@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buffer.h"
 #include "intel/blocklist_internal.h"
 #include "intel/intel_loaders.h"
 
@@ -88,14 +89,8 @@ static void reverse_into(const char *s, char *out, size_t n)
 static vigil_status list_add(name_list *l, const char *prefix, const char *name)
 {
     size_t pl = strlen(prefix), nl = strlen(name);
-    if (l->n == l->cap) {
-        size_t ncap = l->cap ? l->cap * 2 : 256;
-        char **nv = realloc(l->v, ncap * sizeof *nv);
-        if (nv == NULL)
-            return VIGIL_ERR_NOMEM;
-        l->v = nv;
-        l->cap = ncap;
-    }
+    if (VIGIL_ARRAY_RESERVE(l->v, l->cap, l->n + 1) != VIGIL_OK)
+        return VIGIL_ERR_NOMEM;
     char *s = malloc(pl + nl + 1);
     if (s == NULL)
         return VIGIL_ERR_NOMEM;
@@ -235,14 +230,8 @@ static vigil_status add_allow_line(vigil_blocklist_guard *g, const char *line, s
     }
     if (type == VIGIL_INTEL_DOMAIN)
         return list_add(&g->allow, "", buf);
-    if (g->nnets == g->capnets) {
-        size_t ncap = g->capnets ? g->capnets * 2 : 64;
-        allow_net *nv = realloc(g->nets, ncap * sizeof *nv);
-        if (nv == NULL)
-            return VIGIL_ERR_NOMEM;
-        g->nets = nv;
-        g->capnets = ncap;
-    }
+    if (VIGIL_ARRAY_RESERVE(g->nets, g->capnets, g->nnets + 1) != VIGIL_OK)
+        return VIGIL_ERR_NOMEM;
     allow_net *a = &g->nets[g->nnets];
     if (vigil_net_parse(buf, &a->net) != 0)
         return VIGIL_OK;

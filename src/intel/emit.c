@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/time_parse.h"
 #include "intel/intel_internal.h"
 
 vigil_status vigil_intel_ctx_init(vigil_intel_ctx *ctx, const char *name,
@@ -113,70 +114,11 @@ vigil_status vigil_intel_emit(vigil_intel_ctx *ctx, vigil_intel_type type, const
     return VIGIL_OK;
 }
 
-static int digits(const char **p, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        char ch = (*p)[i];
-        if (ch < '0' || ch > '9')
-            return 0;
-        v = v * 10 + (ch - '0');
-    }
-    *p += n;
-    *out = v;
-    return 1;
-}
-
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int64_t vigil_intel_parse_time(const char *s)
 {
-    int y, mo, d, h = 0, mi = 0, se = 0;
-    const char *p = s;
-    if (p == NULL || !digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
-        !digits(&p, 2, &d))
+    vigil_time_parts t;
+    const char *end = vigil_time_parse_parts(s, &t);
+    if (end == NULL || *end != '\0' || t.hour > 23) /* the whole text, hours 00-23 */
         return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31)
-        return -1;
-    int64_t off = 0;
-    if (*p == 'T' || *p == 't' || *p == ' ') {
-        p++;
-        if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
-            return -1;
-        if (*p == ':') {
-            p++;
-            if (!digits(&p, 2, &se))
-                return -1;
-        }
-        if (*p == '.')
-            for (p++; *p >= '0' && *p <= '9'; p++)
-                ;
-        if (*p == 'Z' || *p == 'z') {
-            p++;
-        } else if (*p == '+' || *p == '-') {
-            int sign = *p == '-' ? -1 : 1, oh, om = 0;
-            p++;
-            if (!digits(&p, 2, &oh))
-                return -1;
-            if (*p == ':')
-                p++;
-            if (*p >= '0' && *p <= '9' && !digits(&p, 2, &om))
-                return -1;
-            off = sign * (int64_t)(oh * 3600 + om * 60);
-        }
-        if (h > 23 || mi > 59 || se > 60)
-            return -1;
-    }
-    if (*p != '\0')
-        return -1;
-    return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
+    return vigil_time_parts_seconds(&t);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buffer.h"
 #include "intel/intel_internal.h"
 
 #define MAX_CONJ 256
@@ -62,15 +63,9 @@ vigil_status vigil_intel_expr_add(vigil_intel_expr *node, vigil_intel_expr *kid)
 {
     if (kid == NULL)
         return VIGIL_ERR_NOMEM;
-    if (node->nkids == node->capkids) {
-        size_t cap = node->capkids ? node->capkids * 2 : 4;
-        vigil_intel_expr **k = realloc(node->kids, cap * sizeof *k);
-        if (k == NULL) {
-            vigil_intel_expr_free(kid);
-            return VIGIL_ERR_NOMEM;
-        }
-        node->kids = k;
-        node->capkids = cap;
+    if (VIGIL_ARRAY_RESERVE(node->kids, node->capkids, node->nkids + 1) != VIGIL_OK) {
+        vigil_intel_expr_free(kid);
+        return VIGIL_ERR_NOMEM;
     }
     node->kids[node->nkids++] = kid;
     return VIGIL_OK;

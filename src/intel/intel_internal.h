@@ -115,4 +115,12 @@ typedef int (*vigil_intel_salvage_fn)(void *obj /* json_t */, uint64_t line, voi
 vigil_status vigil_intel_json_salvage(const char *data, size_t len, vigil_intel_salvage_fn fn,
                                       void *user);
 
+/* The JSON front door of the STIX and MISP loaders: the parsed root
+ * (json_t *), or NULL after a syntax error, which it reports (line, column,
+ * "loading the <what> that parse"), counts as one syntax error and works
+ * around with vigil_intel_json_salvage(fn, user); *st is then VIGIL_OK, the
+ * salvage's error, or VIGIL_ERR_PARSE when nothing at all could be read. */
+void *vigil_intel_json_load(vigil_intel_ctx *ctx, const char *data, size_t len, const char *what,
+                            vigil_intel_salvage_fn fn, void *user, vigil_status *st);
+
 #endif

@@ -80,3 +80,24 @@ vigil_status vigil_intel_json_salvage(const char *data, size_t len, vigil_intel_
     }
     return VIGIL_OK;
 }
+
+void *vigil_intel_json_load(vigil_intel_ctx *ctx, const char *data, size_t len, const char *what,
+                            vigil_intel_salvage_fn fn, void *user, vigil_status *st)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(data, len, 0, &jerr);
+    *st = VIGIL_OK;
+    if (root != NULL)
+        return root;
+    ctx->stats.syntax++;
+    vigil_diagf(&ctx->opts->diag, VIGIL_DIAG_ERROR, VIGIL_ERR_PARSE, ctx->name,
+                jerr.line > 0 ? (uint64_t)jerr.line : 0,
+                "invalid JSON at line %d column %d: %s; loading the %s that parse", jerr.line,
+                jerr.column, jerr.text, what);
+    *st = vigil_intel_json_salvage(data, len, fn, user);
+    const vigil_intel_stats *n = &ctx->stats;
+    if (*st == VIGIL_OK &&
+        n->items + n->revoked + n->expired + n->unsupported + n->invalid + n->not_ids == 0)
+        *st = VIGIL_ERR_PARSE; /* nothing could be read */
+    return NULL;
+}

@@ -6,11 +6,14 @@
  * silently load nothing. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
+#include "core/util.h"
 #include "intel/intel_internal.h"
 
 #define MAX_FILE (1ull << 30)
@@ -133,42 +136,20 @@ vigil_status vigil_intel_load_file(vigil_intel_format fmt, const char *path,
 {
     if (path == NULL || opts == NULL)
         return VIGIL_ERR_INVALID_ARG;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
         vigil_diagf(&opts->diag, VIGIL_DIAG_ERROR, VIGIL_ERR_IO, path, 0, "cannot open: %s",
                     strerror(errno));
         return VIGIL_ERR_IO;
     }
     char *buf = NULL;
-    size_t n = 0, cap = 0;
-    vigil_status st = VIGIL_OK;
-    for (;;) {
-        if (n == cap) {
-            if (cap >= MAX_FILE) {
-                st = VIGIL_ERR_LIMIT;
-                vigil_diagf(&opts->diag, VIGIL_DIAG_ERROR, st, path, 0, "larger than 1 GiB");
-                break;
-            }
-            size_t ncap = cap ? cap * 2 : 65536;
-            char *nb = realloc(buf, ncap);
-            if (nb == NULL) {
-                st = VIGIL_ERR_NOMEM;
-                break;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                st = VIGIL_ERR_IO;
-                vigil_diagf(&opts->diag, VIGIL_DIAG_ERROR, st, path, 0, "read error");
-            }
-            break;
-        }
-    }
-    fclose(f);
+    size_t n = 0;
+    vigil_status st = vigil_read_fd(fd, MAX_FILE, &buf, &n);
+    close(fd);
+    if (st == VIGIL_ERR_LIMIT)
+        vigil_diagf(&opts->diag, VIGIL_DIAG_ERROR, st, path, 0, "larger than 1 GiB");
+    else if (st != VIGIL_OK && st != VIGIL_ERR_NOMEM)
+        vigil_diagf(&opts->diag, VIGIL_DIAG_ERROR, st, path, 0, "read error");
     if (st == VIGIL_OK)
         st = vigil_intel_load(fmt, path, buf, n, opts);
     free(buf);

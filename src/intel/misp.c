@@ -200,25 +200,12 @@ vigil_status vigil_intel_load_misp_json(const char *name, const char *data, size
                                         const vigil_intel_opts *opts)
 {
     vigil_intel_ctx ctx;
-    json_error_t jerr;
     misp_state ms = {&ctx, 0, ""};
     vigil_status st = vigil_intel_ctx_init(&ctx, name, opts);
     if (st != VIGIL_OK)
         return st;
-    json_t *root = json_loadb(data, len, 0, &jerr);
-    if (root == NULL) {
-        ctx.stats.syntax++;
-        vigil_diagf(&opts->diag, VIGIL_DIAG_ERROR, VIGIL_ERR_PARSE, ctx.name,
-                    jerr.line > 0 ? (uint64_t)jerr.line : 0,
-                    "invalid JSON at line %d column %d: %s; loading the attributes that parse",
-                    jerr.line, jerr.column, jerr.text);
-        st = vigil_intel_json_salvage(data, len, salvage_one, &ms);
-        if (st == VIGIL_OK && ctx.stats.items + ctx.stats.revoked + ctx.stats.expired +
-                                      ctx.stats.unsupported + ctx.stats.invalid +
-                                      ctx.stats.not_ids ==
-                                  0)
-            st = VIGIL_ERR_PARSE; /* nothing could be read */
-    } else {
+    json_t *root = vigil_intel_json_load(&ctx, data, len, "attributes", salvage_one, &ms, &st);
+    if (root != NULL) {
         if (!walk(&ms, root, "", 0, &st) && st == VIGIL_OK) {
             ctx.stats.syntax++;
             vigil_intel_error(&ctx, 0, "not a MISP event (no Event, response or Attribute)");

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/buffer.h"
 #include "intel/intel_loaders.h"
 
 typedef struct entry {
@@ -152,14 +153,8 @@ vigil_status vigil_intel_set_add(vigil_intel_set *s, const vigil_intel_item *it)
         }
         k = (k + 1) & (s->nslots - 1);
     }
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 256;
-        entry **items = realloc(s->items, cap * sizeof *items);
-        if (items == NULL)
-            return VIGIL_ERR_NOMEM;
-        s->items = items;
-        s->cap = cap;
-    }
+    if (VIGIL_ARRAY_RESERVE(s->items, s->cap, s->n + 1) != VIGIL_OK)
+        return VIGIL_ERR_NOMEM;
     entry *e = calloc(1, sizeof *e);
     if (e == NULL)
         return VIGIL_ERR_NOMEM;

@@ -102,25 +102,12 @@ vigil_status vigil_intel_load_stix(const char *name, const char *data, size_t le
                                    const vigil_intel_opts *opts)
 {
     vigil_intel_ctx ctx;
-    json_error_t jerr;
     vigil_status st = vigil_intel_ctx_init(&ctx, name, opts);
     if (st != VIGIL_OK)
         return st;
-    json_t *root = json_loadb(data, len, 0, &jerr);
-    if (root == NULL) {
-        ctx.stats.syntax++;
-        vigil_diagf(&opts->diag, VIGIL_DIAG_ERROR, VIGIL_ERR_PARSE, ctx.name,
-                    jerr.line > 0 ? (uint64_t)jerr.line : 0,
-                    "invalid JSON at line %d column %d: %s; loading the objects that parse",
-                    jerr.line, jerr.column, jerr.text);
-        st = vigil_intel_json_salvage(data, len, salvage_one, &ctx);
-        if (st == VIGIL_OK && ctx.stats.items + ctx.stats.revoked + ctx.stats.expired +
-                                      ctx.stats.unsupported + ctx.stats.invalid +
-                                      ctx.stats.not_ids ==
-                                  0)
-            st = VIGIL_ERR_PARSE; /* nothing could be read */
+    json_t *root = vigil_intel_json_load(&ctx, data, len, "objects", salvage_one, &ctx, &st);
+    if (root == NULL)
         return vigil_intel_ctx_end(&ctx, st);
-    }
     char where[64];
     if (json_is_object(root) && json_is_array(json_object_get(root, "objects"))) {
         json_t *objs = json_object_get(root, "objects");

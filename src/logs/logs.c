@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "archive/archive_walk.h"
+#include "core/buffer.h"
 #include "core/diagsink.h"
 #include "engine/engine_netioc.h"
 #include "sweep/pool.h"
@@ -271,15 +272,9 @@ static void report_ready(logs_ctx *c, worker *w, log_file *f, chunk *k)
 static int keep_hit(const vigil_netioc_hit *h, void *user)
 {
     chunk *k = user;
-    if (k->nhits == k->caphits) {
-        size_t ncap = k->caphits ? k->caphits * 2 : 16;
-        hitrec *p = realloc(k->hits, ncap * sizeof *p);
-        if (p == NULL) {
-            k->nomem = 1;
-            return 1;
-        }
-        k->hits = p;
-        k->caphits = ncap;
+    if (VIGIL_ARRAY_RESERVE(k->hits, k->caphits, k->nhits + 1) != VIGIL_OK) {
+        k->nomem = 1;
+        return 1;
     }
     hitrec *r = &k->hits[k->nhits++];
     r->line = h->line;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/buffer.h"
 #include "core/util.h"
 #include "netioc/netioc.h"
 
@@ -160,15 +161,9 @@ typedef struct live_ctx {
 static int on_addr(size_t ind, void *user)
 {
     live_ctx *lc = user;
-    if (lc->n == lc->cap) {
-        size_t cap = lc->cap ? lc->cap * 2 : 16;
-        pending *h = realloc(lc->hits, cap * sizeof *h);
-        if (h == NULL) {
-            lc->nomem = 1;
-            return 1;
-        }
-        lc->hits = h;
-        lc->cap = cap;
+    if (VIGIL_ARRAY_RESERVE(lc->hits, lc->cap, lc->n + 1) != VIGIL_OK) {
+        lc->nomem = 1;
+        return 1;
     }
     pending *h = &lc->hits[lc->n++];
     memset(h, 0, sizeof *h);
@@ -198,36 +193,6 @@ static int on_conn(const vigil_live_conn *c, void *user)
     }
     lc->cur = NULL; /* c lives for this call only */
     return lc->nomem;
-}
-
-static char *read_small(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    while (buf != NULL) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-        if (n == cap) {
-            if (cap >= (64u << 20))
-                break;
-            char *nb = realloc(buf, cap * 2);
-            if (nb == NULL) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    *len = n;
-    return buf;
 }
 
 /* One walk over proc_root/PID/fd for all the hits' inodes. */
@@ -298,11 +263,13 @@ vigil_status vigil_live_check(const vigil_netioc_db *db, const char *proc_root,
     for (size_t i = 0; i < sizeof files / sizeof files[0] && st == VIGIL_OK; i++) {
         size_t len = 0;
         snprintf(path, sizeof path, "%s/net/%s", proc_root, files[i].file);
-        char *text = read_small(path, &len);
-        if (text == NULL) {
-            if (errno != ENOENT) /* no IPv6 on the host is fine */
+        char *text = NULL;
+        vigil_status rs = vigil_read_file(path, 64u << 20, &text, &len);
+        if (rs != VIGIL_OK) {
+            int err = errno;
+            if (rs != VIGIL_ERR_NOT_FOUND) /* no IPv6 on the host is fine */
                 vigil_diagf(diag, VIGIL_DIAG_WARNING, VIGIL_ERR_IO, path, 0, "cannot read: %s",
-                            strerror(errno));
+                            rs == VIGIL_ERR_LIMIT ? "larger than 64 MiB" : strerror(err));
             continue;
         }
         st = vigil_live_parse(path, text, len, files[i].udp, files[i].family, diag, on_conn, &lc);

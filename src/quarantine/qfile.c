@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/util.h"
 #include "quarantine/quarantine_internal.h"
 #include "vigil/engine.h"
 
@@ -36,23 +37,8 @@ void q_step(vigil_quarantine *q)
 
 vigil_status q_errno_status(int err)
 {
-    switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-        return VIGIL_ERR_NOT_FOUND;
-    case EACCES:
-    case EPERM:
-    case EROFS:
-        return VIGIL_ERR_ACCESS;
-    case EEXIST:
-        return VIGIL_ERR_EXISTS;
-    case ENOMEM:
-        return VIGIL_ERR_NOMEM;
-    case ELOOP:
-        return VIGIL_ERR_UNSUPPORTED;
-    default:
-        return VIGIL_ERR_IO;
-    }
+    /* ELOOP: O_NOFOLLOW met a link, which the store refuses rather than follows */
+    return err == ELOOP ? VIGIL_ERR_UNSUPPORTED : vigil_status_from_errno(err);
 }
 
 int q_fsync_dir(int dirfd)

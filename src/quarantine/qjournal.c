@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/buffer.h"
 #include "quarantine/quarantine_internal.h"
 
 vigil_status q_journal_write(vigil_quarantine *q, const char *id, json_t *rec)
@@ -200,15 +201,9 @@ static char **names_with(int dirfd, const char *suffix, size_t *n)
             free(id);
             continue;
         }
-        if (cnt == cap) {
-            size_t nc = cap ? cap * 2 : 8;
-            char **p = realloc(out, nc * sizeof *p);
-            if (p == NULL) {
-                free(id);
-                break;
-            }
-            out = p;
-            cap = nc;
+        if (VIGIL_ARRAY_RESERVE(out, cap, cnt + 1) != VIGIL_OK) {
+            free(id);
+            break;
         }
         out[cnt++] = id;
     }

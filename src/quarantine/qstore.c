@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/buffer.h"
 #include "core/util.h"
 #include "quarantine/quarantine_internal.h"
 #include "vigil/vigil.h"
@@ -268,15 +269,9 @@ static vigil_status item_ids(vigil_quarantine *q, char ***out, size_t *n)
             free(id);
             continue;
         }
-        if (cnt == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            char **p = realloc(ids, nc * sizeof *p);
-            if (p == NULL) {
-                free(id);
-                break;
-            }
-            ids = p;
-            cap = nc;
+        if (VIGIL_ARRAY_RESERVE(ids, cap, cnt + 1) != VIGIL_OK) {
+            free(id);
+            break;
         }
         ids[cnt++] = id;
     }

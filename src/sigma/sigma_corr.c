@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buffer.h"
 #include "sigma/sigma_internal.h"
 
 typedef struct crec {
@@ -53,14 +54,8 @@ static int need_add(needlist *l, const char *name)
         /* names[0..n) are all set (below); the analyzer loses that over realloc */
         if (strcmp(l->names[i], name) == 0) // NOLINT(clang-analyzer-core.CallAndMessage)
             return 0;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 4;
-        const char **v = realloc(l->names, cap * sizeof *v);
-        if (v == NULL)
-            return -1;
-        l->names = v;
-        l->cap = cap;
-    }
+    if (VIGIL_ARRAY_RESERVE(l->names, l->cap, l->n + 1) != VIGIL_OK)
+        return -1;
     l->names[l->n++] = name;
     return 0;
 }
@@ -132,14 +127,8 @@ vigil_status vigil_sigma_correlator_create(const vigil_sigma_ruleset *rs,
 
 static crec *new_rec(vigil_sigma_correlator *c)
 {
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 256;
-        crec *v = realloc(c->recs, cap * sizeof *v);
-        if (v == NULL)
-            return NULL;
-        c->recs = v;
-        c->cap = cap;
-    }
+    if (VIGIL_ARRAY_RESERVE(c->recs, c->cap, c->n + 1) != VIGIL_OK)
+        return NULL;
     crec *r = &c->recs[c->n++];
     memset(r, 0, sizeof *r);
     return r;

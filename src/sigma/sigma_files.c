@@ -6,65 +6,28 @@
  * so sites can grow new forms without touching rule compilation. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "core/util.h"
 #include "sigma/sigma_internal.h"
 
 #define MAX_RULE_FILE (16u << 20)
 
 char *vigil_sigma_read_file(const char *path, size_t max, size_t *len, vigil_status *st)
 {
-    FILE *fp = fopen(path, "rb");
-    *st = VIGIL_OK;
-    if (fp == NULL) {
-        *st = errno == EACCES ? VIGIL_ERR_ACCESS : VIGIL_ERR_IO;
-        return NULL;
-    }
     char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n == cap) {
-            if (cap >= max) {
-                *st = VIGIL_ERR_LIMIT;
-                free(buf);
-                fclose(fp);
-                return NULL;
-            }
-            size_t nc = cap ? cap * 2 : 16384;
-            char *b = realloc(buf, nc + 1);
-            if (b == NULL) {
-                *st = VIGIL_ERR_NOMEM;
-                free(buf);
-                fclose(fp);
-                return NULL;
-            }
-            buf = b;
-            cap = nc;
-        }
-        size_t r = fread(buf + n, 1, cap - n, fp);
-        if (r == 0)
-            break;
-        n += r;
-    }
-    if (ferror(fp)) {
-        *st = VIGIL_ERR_IO;
-        free(buf);
-        fclose(fp);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        *st = vigil_status_from_errno(errno);
         return NULL;
     }
-    fclose(fp);
-    if (buf == NULL) {
-        buf = malloc(1);
-        if (buf == NULL) {
-            *st = VIGIL_ERR_NOMEM;
-            return NULL;
-        }
-    }
-    buf[n] = 0;
-    *len = n;
+    *st = vigil_read_fd(fd, max, &buf, len);
+    close(fd);
     return buf;
 }
 

@@ -5,10 +5,13 @@
  * Security 4688 for process_creation), so it is read from a YAML table
  * (data/sigma/logsources.yml) and resolved once per rule at build time; the
  * matcher then only sees branches (channel, event ids, renames). */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/util.h"
 #include "sigma/sigma_internal.h"
 
 static int map_err(const vigil_diag_sink *sink, const char *path, uint64_t line, const char *msg)
@@ -68,37 +71,22 @@ vigil_status vigil_sigma_mapping_load(vigil_arena *arena, const char *path,
                                       const vigil_diag_sink *sink, vigil_sigma_mapping *out)
 {
     memset(out, 0, sizeof *out);
-    FILE *fp = fopen(path, "rb");
-    if (fp == NULL) {
+    char *text = NULL;
+    size_t len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
         vigil_diagf(sink, VIGIL_DIAG_ERROR, VIGIL_ERR_IO, path, 0, "cannot open mapping");
         return VIGIL_ERR_IO;
     }
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 > cap) {
-            size_t nc = cap ? cap * 2 : 65536;
-            if (nc > (64u << 20)) {
-                free(text);
-                fclose(fp);
-                vigil_diagf(sink, VIGIL_DIAG_ERROR, VIGIL_ERR_LIMIT, path, 0, "mapping too big");
-                return VIGIL_ERR_LIMIT;
-            }
-            char *t = realloc(text, nc);
-            if (t == NULL) {
-                free(text);
-                fclose(fp);
-                return VIGIL_ERR_NOMEM;
-            }
-            text = t;
-            cap = nc;
-        }
-        size_t r = fread(text + len, 1, cap - len, fp);
-        len += r;
-        if (r == 0)
-            break;
-    }
-    fclose(fp);
+    vigil_status rst = vigil_read_fd(fd, 64u << 20, &text, &len);
+    close(fd);
+    if (rst == VIGIL_ERR_LIMIT)
+        vigil_diagf(sink, VIGIL_DIAG_ERROR, VIGIL_ERR_LIMIT, path, 0, "mapping too big");
+    else if (rst != VIGIL_OK)
+        vigil_diagf(sink, VIGIL_DIAG_ERROR, rst, path, 0, "cannot read mapping: %s",
+                    vigil_status_str(rst));
+    if (rst != VIGIL_OK)
+        return rst == VIGIL_ERR_LIMIT || rst == VIGIL_ERR_NOMEM ? rst : VIGIL_ERR_IO;
     vigil_ydoc *docs;
     size_t ndocs;
     uint64_t eline;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/time_parse.h"
 #include "sigma/sigma_index.h"
 #include "sigma/sigma_internal.h"
 #include "sigma/sigma_prefilter.h"
@@ -267,71 +268,12 @@ static const vigil_field *field_fast(const vigil_sigma_matcher *m, const vigil_e
     return caseless != NULL ? caseless : nospace;
 }
 
-static int days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int vigil_sigma_parse_time(const char *s, int64_t *out_ms)
 {
-    int Y, M, D, h = 0, mi = 0;
-    double sec = 0;
-    char *end;
-    if (s == NULL)
+    vigil_time_parts t; /* what follows the time (a zone name, text) is not looked at */
+    if (vigil_time_parse_parts(s, &t) == NULL)
         return -1;
-    const char *p = s;
-    Y = (int)strtol(p, &end, 10);
-    if (end - p != 4 || *end != '-')
-        return -1;
-    p = end + 1;
-    M = (int)strtol(p, &end, 10);
-    if (end == p || *end != '-')
-        return -1;
-    p = end + 1;
-    D = (int)strtol(p, &end, 10);
-    if (end == p)
-        return -1;
-    p = end;
-    if (*p == 'T' || *p == ' ') {
-        p++;
-        h = (int)strtol(p, &end, 10);
-        if (end == p || *end != ':')
-            return -1;
-        p = end + 1;
-        mi = (int)strtol(p, &end, 10);
-        if (end == p)
-            return -1;
-        p = end;
-        if (*p == ':') {
-            p++;
-            sec = strtod(p, &end);
-            if (end == p)
-                return -1;
-            p = end;
-        }
-    }
-    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 24 || mi > 59 || sec < 0 || sec >= 61)
-        return -1;
-    int64_t ms = ((int64_t)days_from_civil(Y, M, D) * 86400 + h * 3600 + mi * 60) * 1000 +
-                 (int64_t)llround(sec * 1000.0);
-    if (*p == '+' || *p == '-') {
-        int sign = *p == '-' ? -1 : 1;
-        int oh = (int)strtol(p + 1, &end, 10);
-        int om = 0;
-        if (*end == ':')
-            om = (int)strtol(end + 1, &end, 10);
-        else if (end - (p + 1) == 4) {
-            om = oh % 100;
-            oh /= 100;
-        }
-        ms -= sign * ((int64_t)oh * 3600 + om * 60) * 1000;
-    }
-    *out_ms = ms;
+    *out_ms = vigil_time_parts_ms(&t);
     return 0;
 }
 

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buffer.h"
 #include "core/hyperscan_cache.h"
 #include "sigma/sigma_index.h"
 #include "sigma/sigma_prefilter.h"
@@ -170,14 +171,8 @@ static vigil_status db_get(struct vigil_sigma_prefilter *pf, const lit *all, siz
         return VIGIL_OK;
     if (n > UINT_MAX / 2)
         return VIGIL_ERR_LIMIT;
-    if (pf->ndbs == pf->dbcap) {
-        size_t cap = pf->dbcap ? pf->dbcap * 2 : 8;
-        pfdb *d = realloc(pf->dbs, cap * sizeof *d);
-        if (d == NULL)
-            return VIGIL_ERR_NOMEM;
-        pf->dbs = d;
-        pf->dbcap = cap;
-    }
+    if (VIGIL_ARRAY_RESERVE(pf->dbs, pf->dbcap, pf->ndbs + 1) != VIGIL_OK)
+        return VIGIL_ERR_NOMEM;
     pfdb *db = &pf->dbs[pf->ndbs];
     memset(db, 0, sizeof *db);
     const char **exprs = calloc(n, sizeof *exprs);

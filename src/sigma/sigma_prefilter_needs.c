@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buffer.h"
 #include "sigma/sigma_prefilter_needs.h"
 
 /* One-byte literals ("e", "8" in hex lists) occur in every event and make
@@ -39,14 +40,8 @@ static const litset UNKNOWN = {NULL, 0, 0, 0};
 
 static int ls_push(litset *s, const char *p, size_t len)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 8;
-        lit *v = realloc(s->v, cap * sizeof *v);
-        if (v == NULL)
-            return -1;
-        s->v = v;
-        s->cap = cap;
-    }
+    if (VIGIL_ARRAY_RESERVE(s->v, s->cap, s->n + 1) != VIGIL_OK)
+        return -1;
     s->v[s->n].s = p;
     s->v[s->n].len = len;
     s->v[s->n].field = NULL;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buffer.h"
 #include "sigma/sigma_internal.h"
 
 #define BIG_JIT_STACK (64u << 20)
@@ -62,14 +63,8 @@ static hs_database_t *hs_db(vigil_sigma_relimit *x, const vigil_sigma_value *v)
     for (size_t i = 0; i < x->n; i++)
         if (x->ents[i].re == v->re)
             return x->ents[i].db;
-    if (x->n == x->cap) {
-        size_t cap = x->cap ? x->cap * 2 : 8;
-        hs_ent *e = realloc(x->ents, cap * sizeof *e);
-        if (e == NULL)
-            return NULL;
-        x->ents = e;
-        x->cap = cap;
-    }
+    if (VIGIL_ARRAY_RESERVE(x->ents, x->cap, x->n + 1) != VIGIL_OK)
+        return NULL;
     hs_database_t *db = NULL;
     /* Hyperscan takes a C string: a pattern holding a NUL is left to PCRE2 */
     if (v->re_src != NULL && memchr(v->re_src, '\0', v->re_srclen) == NULL) {

@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "core/buffer.h"
 #include "core/util.h"
 #include "sigma/sigma_internal.h"
 
@@ -38,14 +39,8 @@ struct vigil_sigma_builder {
 
 static int pv_push(ptrvec *p, void *x)
 {
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 64;
-        void **v = realloc(p->v, cap * sizeof *v);
-        if (v == NULL)
-            return -1;
-        p->v = v;
-        p->cap = cap;
-    }
+    if (VIGIL_ARRAY_RESERVE(p->v, p->cap, p->n + 1) != VIGIL_OK)
+        return -1;
     p->v[p->n++] = x;
     return 0;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buffer.h"
 #include "sigma/sigma_internal.h"
 
 #define MAX_ALTS 4096
@@ -530,15 +531,9 @@ static vigil_status compile_re(vigil_sigma_compile_ctx *cx, const char *s, size_
         return fail(cx, "bad regular expression at offset %zu: %s", (size_t)eo, (char *)msg);
     }
     vigil_sigma_relist *l = cx->res;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        pcre2_code **nv = realloc(l->v, cap * sizeof *nv);
-        if (nv == NULL) {
-            pcre2_code_free(re);
-            return VIGIL_ERR_NOMEM;
-        }
-        l->v = nv;
-        l->cap = cap;
+    if (VIGIL_ARRAY_RESERVE(l->v, l->cap, l->n + 1) != VIGIL_OK) {
+        pcre2_code_free(re);
+        return VIGIL_ERR_NOMEM;
     }
     l->v[l->n++] = re;
     (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);

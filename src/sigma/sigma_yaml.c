@@ -9,6 +9,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "core/buffer.h"
 #include "sigma/sigma_internal.h"
 
 #define YAML_MAX_DEPTH 64
@@ -21,14 +22,8 @@ typedef struct frame {
 
 static int frame_push_kid(frame *f, vigil_ynode *kid)
 {
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 8;
-        vigil_ynode **k = realloc(f->kids, cap * sizeof *k);
-        if (k == NULL)
-            return -1;
-        f->kids = k;
-        f->cap = cap;
-    }
+    if (VIGIL_ARRAY_RESERVE(f->kids, f->cap, f->n + 1) != VIGIL_OK)
+        return -1;
     f->kids[f->n++] = kid;
     return 0;
 }

@@ -15,10 +15,12 @@
 #include "yara/yara_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/util.h"
 
@@ -262,83 +264,38 @@ static vigil_status add_text(vigil_yara_builder *b, const char *source, char *te
     return VIGIL_OK;
 }
 
-static vigil_status io_status(int err)
-{
-    switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-        return VIGIL_ERR_NOT_FOUND;
-    case EACCES:
-    case EPERM:
-        return VIGIL_ERR_ACCESS;
-    case ENOMEM:
-        return VIGIL_ERR_NOMEM;
-    default:
-        return VIGIL_ERR_IO;
-    }
-}
-
-/* Reads a whole file into a NUL-terminated buffer. */
+/* Reads a whole file into a NUL-terminated buffer (core's read loop; a FIFO
+ * is read too, a directory is refused with its own message). */
 static vigil_status read_file(const vigil_yara_builder *b, const char *path, char **out,
                               size_t *len)
 {
-    FILE *fp = fopen(path, "rb");
     struct stat sb;
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
     *out = NULL;
     *len = 0;
-    if (fp == NULL) {
+    if (fd < 0) {
         int err = errno;
-        vigil_diagf(&b->diag, VIGIL_DIAG_ERROR, io_status(err), path, 0, "cannot open: %s",
-                    strerror(err));
-        return io_status(err);
+        vigil_diagf(&b->diag, VIGIL_DIAG_ERROR, vigil_status_from_errno(err), path, 0,
+                    "cannot open: %s", strerror(err));
+        return vigil_status_from_errno(err);
     }
-    if (fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        fclose(fp);
+    if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        close(fd);
         vigil_diagf(&b->diag, VIGIL_DIAG_ERROR, VIGIL_ERR_INVALID_ARG, path, 0,
                     "is a directory, not a rule file");
         return VIGIL_ERR_INVALID_ARG;
     }
-    for (;;) {
-        if (cap - n < 4096) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            char *p;
-            if (ncap > (size_t)MAX_RULE_FILE_SIZE + 1) {
-                free(buf);
-                fclose(fp);
-                vigil_diagf(&b->diag, VIGIL_DIAG_ERROR, VIGIL_ERR_LIMIT, path, 0,
-                            "rule file larger than %u MiB", MAX_RULE_FILE_SIZE >> 20);
-                return VIGIL_ERR_LIMIT;
-            }
-            p = realloc(buf, ncap);
-            if (p == NULL) {
-                free(buf);
-                fclose(fp);
-                return VIGIL_ERR_NOMEM;
-            }
-            buf = p;
-            cap = ncap;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, fp);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(fp)) {
-        int err = errno;
-        free(buf);
-        fclose(fp);
-        vigil_diagf(&b->diag, VIGIL_DIAG_ERROR, io_status(err), path, 0, "read error: %s",
-                    strerror(err));
-        return io_status(err);
-    }
-    fclose(fp);
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return VIGIL_OK;
+    errno = 0;
+    vigil_status st = vigil_read_fd(fd, MAX_RULE_FILE_SIZE, out, len);
+    int err = errno;
+    close(fd);
+    if (st == VIGIL_ERR_LIMIT)
+        vigil_diagf(&b->diag, VIGIL_DIAG_ERROR, VIGIL_ERR_LIMIT, path, 0,
+                    "rule file larger than %u MiB", MAX_RULE_FILE_SIZE >> 20);
+    else if (st != VIGIL_OK && st != VIGIL_ERR_NOMEM)
+        vigil_diagf(&b->diag, VIGIL_DIAG_ERROR, st, path, 0, "read error: %s", strerror(err));
+    return st;
 }
 
 vigil_status vigil_yara_builder_add_file(vigil_yara_builder *b, const char *path)

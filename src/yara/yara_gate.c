@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buffer.h"
 #include "core/hyperscan_cache.h"
 #include "yara/yara_gate_internal.h"
 
@@ -84,15 +85,9 @@ static vigil_status add_regex(vigil_yara_gate *g, const vigil_yara_node *n, size
     pcre2_code *code = pcre2_compile((PCRE2_SPTR)(t + 1), end - 1, opts, &err, &off, NULL);
     if (code == NULL)
         return VIGIL_OK;
-    if (g->nregex == *cap) {
-        size_t nc = *cap ? *cap * 2 : 8;
-        gate_regex *nr = realloc(g->regex, nc * sizeof *nr);
-        if (nr == NULL) {
-            pcre2_code_free(code);
-            return VIGIL_ERR_NOMEM;
-        }
-        g->regex = nr;
-        *cap = nc;
+    if (VIGIL_ARRAY_RESERVE(g->regex, *cap, g->nregex + 1) != VIGIL_OK) {
+        pcre2_code_free(code);
+        return VIGIL_ERR_NOMEM;
     }
     g->regex[g->nregex++] = (gate_regex){n, code};
     return VIGIL_OK;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/buffer.h"
 #include "yara/yara_split.h"
 
 typedef struct group_sel {
@@ -235,39 +236,6 @@ static vigil_status build_sel(vigil_yara_plan *p, size_t g)
 
 /* ---- emission ----------------------------------------------------------- */
 
-typedef struct text_buf {
-    char *p;
-    size_t n, cap;
-} text_buf;
-
-static vigil_status tb_put(text_buf *b, const char *s, size_t n)
-{
-    if (n > SIZE_MAX - b->n - 1)
-        return VIGIL_ERR_OVERFLOW;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + n + 1) {
-            if (cap > SIZE_MAX / 2)
-                return VIGIL_ERR_OVERFLOW;
-            cap *= 2;
-        }
-        char *q = realloc(b->p, cap);
-        if (q == NULL)
-            return VIGIL_ERR_NOMEM;
-        b->p = q;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-    return VIGIL_OK;
-}
-
-static vigil_status tb_str(text_buf *b, const char *s)
-{
-    return tb_put(b, s, strlen(s));
-}
-
 typedef struct src_vec {
     vigil_yara_group_source *items;
     size_t n, cap;
@@ -276,14 +244,8 @@ typedef struct src_vec {
 static vigil_status add_source(vigil_yara_plan *p, src_vec *v, const char *ns, const char *text,
                                size_t len)
 {
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 8;
-        vigil_yara_group_source *items = realloc(v->items, cap * sizeof *items);
-        if (items == NULL)
-            return VIGIL_ERR_NOMEM;
-        v->items = items;
-        v->cap = cap;
-    }
+    if (VIGIL_ARRAY_RESERVE(v->items, v->cap, v->n + 1) != VIGIL_OK)
+        return VIGIL_ERR_NOMEM;
     char *copy = vigil_arena_strndup(&p->arena, text, len);
     if (copy == NULL)
         return VIGIL_ERR_NOMEM;
@@ -371,7 +333,7 @@ static vigil_status emit_mask(vigil_yara_plan *p, uint64_t mask, unsigned char *
             mark[rule->deps[k]] = 1;
     }
     src_vec srcs = {0};
-    text_buf tb = {0};
+    vigil_buffer tb = {0};
     vigil_status st = VIGIL_OK;
     for (size_t ns = 0; ns < n_ns && st == VIGIL_OK; ns++) {
         if (vigil_yara_split_ns_opaque(s, ns)) {
@@ -387,17 +349,17 @@ static vigil_status emit_mask(vigil_yara_plan *p, uint64_t mask, unsigned char *
         }
         if (!ns_used[ns])
             continue;
-        tb.n = 0;
+        vigil_buffer_reset(&tb);
         const char *const *imports;
         size_t ni = vigil_yara_split_ns_imports(s, ns, &imports);
         for (size_t i = 0; i < ni && st == VIGIL_OK; i++) {
             if (!import_needed(s, mark, n, ns, imports[i]))
                 continue;
-            st = tb_str(&tb, "import \"");
+            st = vigil_buffer_append_str(&tb, "import \"");
             if (st == VIGIL_OK)
-                st = tb_str(&tb, imports[i]);
+                st = vigil_buffer_append_str(&tb, imports[i]);
             if (st == VIGIL_OK)
-                st = tb_str(&tb, "\"\n");
+                st = vigil_buffer_append_str(&tb, "\"\n");
         }
         for (size_t r = 0; r < n && st == VIGIL_OK; r++) {
             const vigil_yara_rule *rule = vigil_yara_split_rule(s, r);
@@ -405,16 +367,16 @@ static vigil_status emit_mask(vigil_yara_plan *p, uint64_t mask, unsigned char *
                 continue;
             if (!in_mask(mask, p->home[r]))
                 grp->n_copies++;
-            st = tb_str(&tb, "\n");
+            st = vigil_buffer_append_str(&tb, "\n");
             if (st == VIGIL_OK)
-                st = tb_put(&tb, rule->text, rule->text_len);
+                st = vigil_buffer_append(&tb, rule->text, rule->text_len);
             if (st == VIGIL_OK)
-                st = tb_str(&tb, "\n");
+                st = vigil_buffer_append_str(&tb, "\n");
         }
         if (st == VIGIL_OK)
-            st = add_source(p, &srcs, vigil_yara_split_ns_name(s, ns), tb.p ? tb.p : "", tb.n);
+            st = add_source(p, &srcs, vigil_yara_split_ns_name(s, ns), tb.data ? tb.data : "", tb.len);
     }
-    free(tb.p);
+    vigil_buffer_free(&tb);
     free(ns_used);
     if (st == VIGIL_OK && srcs.n) {
         vigil_yara_group_source *items = vigil_arena_alloc(&p->arena, srcs.n * sizeof *items);

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/buffer.h"
 #include "yara/yara_lex.h"
 #include "yara/yara_split.h"
 
@@ -657,23 +658,16 @@ int vigil_yara_pre_may_match(const vigil_yara_pre *pre, const uint8_t *head, siz
 
 /* ---- formatting --------------------------------------------------------- */
 
-typedef struct out_buf {
-    char *p;
-    size_t cap, n;
-} out_buf;
+/* Formatting goes to the shared buffer (core/buffer.h); an allocation
+ * failure only shortens the text, which is for people to read. */
+static void put(vigil_buffer *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static void put(out_buf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(out_buf *o, const char *fmt, ...)
+static void put(vigil_buffer *o, const char *fmt, ...)
 {
-    if (o->n + 1 >= o->cap)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    int k = vsnprintf(o->p + o->n, o->cap - o->n, fmt, ap);
+    (void)vigil_buffer_vprintf(o, fmt, ap);
     va_end(ap);
-    if (k > 0)
-        o->n = o->n + (size_t)k >= o->cap ? o->cap - 1 : o->n + (size_t)k;
 }
 
 static const char *op_text(const vigil_yara_node *n)
@@ -698,7 +692,7 @@ static const char *op_text(const vigil_yara_node *n)
     }
 }
 
-static void put_node(out_buf *o, const vigil_yara_node *n)
+static void put_node(vigil_buffer *o, const vigil_yara_node *n)
 {
     int64_t v;
     switch (n->kind) {
@@ -758,24 +752,30 @@ void vigil_yara_pre_format(const vigil_yara_pre *pre, char *buf, size_t cap)
 {
     if (buf == NULL || cap == 0)
         return;
-    out_buf o = {buf, cap, 0};
+    vigil_buffer o = {0};
     buf[0] = '\0';
     if (pre->flags & VIGIL_YARA_PRE_UNSAT)
         put(&o, "never");
     for (unsigned i = 0; i < pre->n_bytes; i++) {
         int start = i == 0 || pre->bytes[i - 1].off + 1 != pre->bytes[i].off;
         if (start)
-            put(&o, "%sbytes@%u=", o.n ? " " : "", (unsigned)pre->bytes[i].off);
+            put(&o, "%sbytes@%u=", o.len ? " " : "", (unsigned)pre->bytes[i].off);
         put(&o, "%02x", pre->bytes[i].val);
     }
     if (pre->size_min > 0)
-        put(&o, "%sfilesize>=%llu", o.n ? " " : "", (unsigned long long)pre->size_min);
+        put(&o, "%sfilesize>=%llu", o.len ? " " : "", (unsigned long long)pre->size_min);
     if (pre->size_max != UINT64_MAX)
-        put(&o, "%sfilesize<=%llu", o.n ? " " : "", (unsigned long long)pre->size_max);
+        put(&o, "%sfilesize<=%llu", o.len ? " " : "", (unsigned long long)pre->size_max);
     for (size_t i = 0; i < pre->n_preds; i++) {
-        put(&o, "%s", o.n ? " " : "");
+        put(&o, "%s", o.len ? " " : "");
         put_node(&o, pre->preds[i]);
     }
-    if (o.n == 0)
+    if (o.len == 0)
         put(&o, "none");
+    if (o.data != NULL) { /* cut to the caller's buffer, as snprintf would */
+        size_t n = o.len < cap - 1 ? o.len : cap - 1;
+        memcpy(buf, o.data, n);
+        buf[n] = '\0';
+    }
+    vigil_buffer_free(&o);
 }

@@ -11,12 +11,15 @@
 #include "yara/yara_split.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/arena.h"
+#include "core/util.h"
 #include "yara/yara_parse.h"
 
 #define MAX_INCLUDE_DEPTH 16
@@ -232,49 +235,24 @@ static vigil_status parse_text(vigil_yara_split *s, const src_ctx *cx, const cha
 
 static vigil_status read_file(vigil_yara_split *s, const char *path, char **text, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return errno == EACCES ? VIGIL_ERR_ACCESS : VIGIL_ERR_IO;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return vigil_status_from_errno(errno);
     struct stat sb;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fclose(f); /* devices, FIFOs, directories: never rule files */
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd); /* devices, FIFOs, directories: never rule files */
         return VIGIL_ERR_IO;
     }
-    size_t cap = 0, n = 0;
     char *buf = NULL;
-    vigil_status st = VIGIL_OK;
-    for (;;) {
-        if (n + 65536 + 1 > cap) {
-            size_t c2 = cap ? cap * 2 : 131072;
-            if (c2 > MAX_FILE_SIZE + 65536 + 1) {
-                st = VIGIL_ERR_LIMIT;
-                break;
-            }
-            char *b2 = realloc(buf, c2);
-            if (b2 == NULL) {
-                st = VIGIL_ERR_NOMEM;
-                break;
-            }
-            buf = b2;
-            cap = c2;
-        }
-        size_t got = fread(buf + n, 1, 65536, f);
-        n += got;
-        if (got < 65536) {
-            if (ferror(f))
-                st = VIGIL_ERR_IO;
-            break;
-        }
-    }
-    fclose(f);
+    size_t n = 0;
+    vigil_status st = vigil_read_fd(fd, MAX_FILE_SIZE, &buf, &n);
+    close(fd);
     if (st == VIGIL_OK) {
         char *copy = vigil_arena_alloc(&s->arena, n + 1);
         if (copy == NULL) {
             st = VIGIL_ERR_NOMEM;
         } else {
-            if (n)
-                memcpy(copy, buf, n);
-            copy[n] = '\0';
+            memcpy(copy, buf, n + 1);
             *text = copy;
             *len = n;
         }

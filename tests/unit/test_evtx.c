@@ -339,7 +339,7 @@ static const char *fmt(unsigned type, const void *p, size_t n)
     b.len = 0;
     if (vigil_evtx_format_value(&b, type, p, n) != 0)
         return "(error)";
-    snprintf(out, sizeof out, "%.*s", (int)b.len, b.p ? b.p : "");
+    snprintf(out, sizeof out, "%.*s", (int)b.len, b.data ? b.data : "");
     return out;
 }
 
@@ -880,8 +880,8 @@ static void test_text_conversion(void)
                     rc |= z ? vigil_evtx_format_value(&b, VIGIL_EVTX_T_STRING, le, 2 * n)
                             : vigil_evtx_utf16_to_utf8(&b, le, n);
                     size_t k = ref_utf16(want, u, n, z);
-                    if (rc != 0 || b.len != 3 + k || memcmp(b.p, "pre", 3) != 0 ||
-                        memcmp(b.p + 3, want, k) != 0)
+                    if (rc != 0 || b.len != 3 + k || memcmp(b.data, "pre", 3) != 0 ||
+                        memcmp(b.data + 3, want, k) != 0)
                         bad++;
                     vigil_evtx_buf_free(&b);
                 }
