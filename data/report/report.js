@@ -1,4 +1,10 @@
-/* report.js - renders the vigil report from the JSON in #data.
+/* report.js - renders the vigil report from the JSON in #head, then #data.
+ * Why twice: #data (every finding) is parsed by the browser for seconds on
+ * a report of 100,000 findings, while #head (runs, summaries, the total
+ * and the first page of findings, see report_html.c) comes before this
+ * script: the first screen is drawn from it at once, sections that need
+ * every finding say they are being counted, and at DOMContentLoaded the
+ * whole report is drawn again from #data.
  * Every string of the data comes from an attacker (file names, event
  * fields, rule text): it only ever reaches the page through textContent or
  * createTextNode, never innerHTML, and links are made only of http(s)
@@ -7,9 +13,10 @@
   'use strict';
   var LEVELS = ['info', 'notice', 'warning', 'alert'];
   var PAGE = 100;
-  var data = JSON.parse(document.getElementById('data').textContent);
-  var S = data.strings || [];
-  var F = data.findings || [];
+  /* marks for bench/report_paint.py: where the time to a drawn page goes */
+  function mark(name) { if (window.performance && performance.mark) { performance.mark(name); } }
+  mark('script-start');
+  var S = [], F = [];
   var app = document.getElementById('app');
 
   function el(tag, cls, text) {
@@ -54,6 +61,13 @@
   var T = 0, HOST = 1, LV = 2, RULE = 3, KIND = 4, PATH = 5, COMP = 6, CHAN = 7, EID = 8,
     RID = 9, DET = 10, RLV = 11, TAGS = 12, REFS = 13, SCORE = 14, SHA = 15;
 
+  function render(data, partial) {
+  while (app.firstChild) { app.removeChild(app.firstChild); }
+  S = data.strings || [];
+  F = data.findings || [];
+  var total = partial ? Number(data.total || 0) : F.length;
+  /* a section that needs every finding, drawn from #head */
+  function counting(sec) { sec.appendChild(el('p', 'muted counting', 'counting ' + num(total) + ' findings\u2026')); }
   /* tallies */
   var byLevel = [0, 0, 0, 0], hosts = {}, rules = {}, first = '', last = '';
   F.forEach(function (f) {
@@ -81,20 +95,21 @@
   var ruleCounts = {};
   sums.forEach(function (r) { var rc = r.rules || {}; Object.keys(rc).forEach(function (k) { ruleCounts[k] = Math.max(ruleCounts[k] || 0, Number(rc[k] || 0)); }); });
 
+  mark(partial ? 'head-tallied' : 'tallied');
   document.getElementById('generated').textContent = 'vigil ' + (data.version || '') + ', generated ' + (data.generated || '');
 
   /* overview */
   var ov = section('Overview', 'overview'), cards = el('div', 'cards');
   function card(label, value, id) { var c = el('div', 'card'); var b = el('b', null, value); b.id = id; c.appendChild(b); c.appendChild(el('span', 'muted', label)); cards.appendChild(c); }
-  card('findings', num(F.length), 'total-findings');
-  card('hosts', num(Object.keys(hosts).length), 'total-hosts');
+  card('findings', num(total), 'total-findings');
+  card('hosts', partial ? '\u2026' : num(Object.keys(hosts).length), 'total-hosts');
   card('files swept', num(tot.files), 'total-files');
   card('events in ' + num(tot.event_logs) + ' logs', num(tot.events), 'total-events');
   card('errors', num(tot.errors), 'total-errors');
   card('warnings', num(tot.warnings), 'total-warnings');
   ov.appendChild(cards);
   ov.appendChild(table(['', ''], [
-    ['time range', first ? first + ' \u2013 ' + last : '-'],
+    ['time range', partial ? '\u2026' : first ? first + ' \u2013 ' + last : '-'],
     ['rules loaded', Object.keys(ruleCounts).filter(function (k) { return ruleCounts[k] > 0; }).map(function (k) { return k + ' ' + num(ruleCounts[k]); }).join(', ') || '-'],
     ['problems', num(tot.unreadable) + ' unreadable, ' + num(tot.skipped) + ' skipped, ' + num(tot.oversized) + ' over max size'],
     ['duplicates dropped', num(data.duplicates || 0)]
@@ -102,20 +117,21 @@
 
   /* counts by level */
   var lv = section('Findings by level', 'levels');
-  lv.appendChild(table(['level', 'findings'], [3, 2, 1, 0].map(function (l) {
+  if (partial) { counting(lv); } else lv.appendChild(table(['level', 'findings'], [3, 2, 1, 0].map(function (l) {
     var c = el('span', null, num(byLevel[l])); c.id = 'count-' + LEVELS[l]; return [levelSpan(l), c];
   }), [0, 1]));
 
   /* top rules per level */
   var tr = section('Top rules', 'rules');
+  if (partial) { counting(tr); }
   var rows = [];
-  [3, 2, 1, 0].forEach(function (l) {
+  if (!partial) [3, 2, 1, 0].forEach(function (l) {
     Object.keys(rules).map(function (k) { return rules[k]; }).filter(function (r) { return r.lv === l; })
       .sort(function (a, b) { return b.n - a.n; }).slice(0, 10).forEach(function (r) {
         rows.push([levelSpan(l), s(r.rule), num(r.n), num(Object.keys(r.hosts).length), r.first || '-', r.last || '-']);
       });
   });
-  tr.appendChild(table(['level', 'rule', 'findings', 'hosts', 'first seen', 'last seen'], rows, [0, 0, 1, 1, 0, 0]));
+  if (!partial) { tr.appendChild(table(['level', 'rule', 'findings', 'hosts', 'first seen', 'last seen'], rows, [0, 0, 1, 1, 0, 0])); }
 
   /* hosts */
   var hsec = section('Hosts', 'hosts');
@@ -123,7 +139,7 @@
   runs.forEach(function (r) { runOf[r.host || ''] = r; });
   var sumOf = {};
   sums.forEach(function (r) { var h = r.host || ''; var t = sumOf[h] || (sumOf[h] = { files: 0, events: 0, errors: 0 }); t.files += Number(r.files || 0); t.events += Number(r.events || 0); t.errors += Number(r.errors || 0); });
-  hsec.appendChild(table(['host', 'OS', 'findings', 'alert', 'warning', 'notice', 'info', 'files', 'events', 'errors', 'first', 'last'],
+  if (partial) { counting(hsec); } else hsec.appendChild(table(['host', 'OS', 'findings', 'alert', 'warning', 'notice', 'info', 'files', 'events', 'errors', 'first', 'last'],
     Object.keys(hosts).sort().map(function (h) {
       var x = hosts[h], r = runOf[h] || {}, t = sumOf[h] || {};
       return [h, r.os || '', num(x.n), num(x.lv[3]), num(x.lv[2]), num(x.lv[1]), num(x.lv[0]), num(t.files), num(t.events), num(t.errors), x.first || '-', x.last || '-'];
@@ -145,7 +161,7 @@
 
   /* timeline */
   var tl = section('Timeline', 'timeline');
-  (function () {
+  if (partial) { counting(tl); } else (function () {
     var NS = 'http://www.w3.org/2000/svg';
     var timed = F.filter(function (f) { return /^\d{4}-\d\d-\d\dT\d\d/.test(f[T]); });
     if (!timed.length) { tl.appendChild(el('p', 'muted', 'no finding has a time')); return; }
@@ -195,6 +211,7 @@
     tl.appendChild(svg);
   })();
 
+  mark(partial ? 'head-summary-drawn' : 'summary-drawn');
   /* findings table */
   var fs = section('Findings', 'findings');
   var controls = el('div', 'controls');
@@ -299,14 +316,15 @@
       })(shown[i]);
     }
     body.appendChild(frag);
-    info.textContent = shown.length ? 'findings ' + num(start + 1) + '\u2013' + num(end) + ' of ' + num(shown.length) + ' (page ' + (page + 1) + ' of ' + pages + ')' : 'no finding matches';
+    info.textContent = shown.length ? 'findings ' + num(start + 1) + '\u2013' + num(end) + ' of ' + num(partial ? total : shown.length) + (partial ? ' (loading the rest\u2026)' : ' (page ' + (page + 1) + ' of ' + pages + ')') : 'no finding matches';
     prev.disabled = page === 0;
-    next.disabled = page >= pages - 1;
+    next.disabled = partial || page >= pages - 1;
   }
   expand.addEventListener('click', function () { expandAll = !expandAll; draw(); });
   prev.addEventListener('click', function () { page--; draw(); });
   next.addEventListener('click', function () { page++; draw(); });
   [selLevel, selHost, selRule].forEach(function (e) { e.addEventListener('change', apply); });
+  if (partial) { [selLevel, selHost, selRule, text, expand].forEach(function (e) { e.disabled = true; }); }
   var timer = null;
   text.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(apply, 200); });
   draw();
@@ -314,7 +332,9 @@
   /* what was quarantined, skipped or otherwise reported besides findings */
   var others = data.others || [];
   var os = section('Quarantined, skipped and other records', 'others');
-  if (!others.length) {
+  if (partial) {
+    counting(os);
+  } else if (!others.length) {
     os.appendChild(el('p', 'muted', 'none recorded; counts of skipped, unreadable and oversized files are in the overview'));
   } else {
     if (others.length > 1000) { os.appendChild(el('p', 'muted', 'the first 1,000 of ' + num(others.length) + ' records')); }
@@ -323,7 +343,27 @@
       return [String(o.type || ''), String(o.host || ''), String(o.path || o.source || ''), typeof why === 'string' ? why : JSON.stringify(why)];
     })));
   }
-  document.body.setAttribute('data-ready', '1');
-  /* ms from navigation start to a drawn page (bench/bench_report.sh reads it) */
-  document.body.setAttribute('data-ready-ms', String(Math.round(performance.now())));
+  }
+
+  /* the first screen from #head, now; the whole report from #data once the
+   * document is parsed (at once when #data is already there) */
+  var head = document.getElementById('head');
+  if (head && !document.getElementById('data')) {
+    render(JSON.parse(head.textContent), true);
+    mark('first-screen');
+    /* ms from navigation start to the first screen (bench/bench_report.sh) */
+    document.body.setAttribute('data-first-screen-ms', String(Math.round(performance.now())));
+  }
+  function full() {
+    var d = document.getElementById('data');
+    if (!d) { return; } /* a report cut short: its first screen stays */
+    mark('data-start');
+    var data = JSON.parse(d.textContent);
+    mark('data-parsed');
+    render(data, false);
+    document.body.setAttribute('data-ready', '1');
+    /* ms from navigation start to the whole report drawn (bench/bench_report.sh) */
+    document.body.setAttribute('data-ready-ms', String(Math.round(performance.now())));
+  }
+  if (document.getElementById('data')) { full(); } else { document.addEventListener('DOMContentLoaded', full); }
 })();
