@@ -45,10 +45,13 @@ for r in $(seq 1 "$rounds"); do
     ansible-playbook -i "$tmp/inventory" "$root/deploy/ansible/sweep.yml" > "$tmp/playbook.log" 2>&1 ||
         { tail -20 "$tmp/playbook.log"; exit 1; }
     t1=$(now)
+    sweeps=()
     for i in 0 1 2; do
         /usr/bin/vigil scan -q -j 1 -f jsonl -o "$tmp/local$i.jsonl" "${trees[$i]}" 2> /dev/null &
+        sweeps+=($!)
     done
-    wait
+    # these three only: a bare `wait` would also wait for the sshd targets
+    for p in "${sweeps[@]}"; do wait "$p" || true; done
     t2=$(now)
     awk -v r="$r" -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {
         printf "round %d: playbook %.2f s, three local sweeps %.2f s, fleet overhead %.2fx\n", r, b - a, c - b, (b - a) / (c - b) }'
