@@ -3,10 +3,12 @@
 # under 20 MB and under 2 s to a drawn page). Generates the JSONL of a
 # synthetic fleet sweep (40 hosts, 300 Sigma rules, events with the fields
 # Sigma findings carry, some YARA file findings), renders it with `vigil
-# report render`, opens it in headless Chromium and reads the page's own
-# time from navigation start to the drawn page (performance.now() at the end
-# of its script). Prints the sizes against the JSONL and the times; the
-# peer is the JSONL itself (what jq or a SIEM would load).
+# report render`, opens it in headless Chromium (bench/report_paint.py,
+# DevTools protocol over a pipe) and reads the page's Paint Timing and its
+# own marks: the first screen (drawn from the small "head" element before
+# the browser has parsed the rest) and the whole report. Prints the sizes
+# against the JSONL and the times next to an empty page's in the same
+# browser; the peer is the JSONL itself (what jq or a SIEM would load).
 set -euo pipefail
 build=${VIGIL_BUILD:?}
 n=${BENCH_FINDINGS:-100000}
@@ -58,25 +60,25 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "chromium not installed: no page timing (scripts/deps.sh installs it)"
     exit 0
 fi
-open_page() { # URL -> wall seconds in $tmp/wall, DOM in $tmp/dom.html
-    local profile
-    profile=$(mktemp -d "$tmp/profile.XXXXXX")
-    local t0 t1
-    t0=$(date +%s.%N)
-    timeout 300 /usr/bin/chromium --headless --no-sandbox --disable-gpu --no-first-run \
-        --disable-background-networking --disable-component-update --disable-sync \
-        --disable-extensions --disable-dev-shm-usage --user-data-dir="$profile" \
-        --dump-dom "$1" > "$tmp/dom.html" 2>/dev/null
-    t1=$(date +%s.%N)
-    echo "$t1 - $t0" | bc -l > "$tmp/wall"
-}
 echo '<!DOCTYPE html><p>empty</p>' > "$tmp/empty.html"
-open_page "file://$tmp/empty.html"
-base=$(cat "$tmp/wall")
-open_page "file://$tmp/fleet.html"
-wall=$(cat "$tmp/wall")
-ready=$(grep -o 'data-ready-ms="[0-9]*"' "$tmp/dom.html" | grep -o '[0-9]*' || echo "?")
-rows=$(grep -o '<tr class="finding">' "$tmp/dom.html" | wc -l)
-total=$(grep -o 'id="total-findings">[^<]*' "$tmp/dom.html" | sed 's/.*>//')
-echo "chromium: page drawn ${ready} ms after navigation start (target < 2000 ms); findings shown ${total}, rows on the first page ${rows}"
-printf 'chromium wall: %.2f s for the report, %.2f s for an empty page (start-up on this machine)\n' "$wall" "$base"
+# Paint Timing and the report's own marks through the DevTools protocol
+# (bench/report_paint.py); an empty page first, measured in the same
+# browser, is the floor of this machine at this moment.
+echo "load: $(uptime | sed 's/.*load average: //')"
+timeout 600 python3 "$(dirname "$0")/report_paint.py" /usr/bin/chromium \
+    "file://$tmp/empty.html" "file://$tmp/fleet.html" > "$tmp/paint.jsonl"
+python3 - "$tmp/paint.jsonl" <<'PY'
+import json, sys
+empty, rep = [json.loads(l) for l in open(sys.argv[1])]
+def ms(d, k):
+    v = d.get(k)
+    return '?' if v is None else '%d ms' % v
+print('chromium, empty page: first paint %s' % ms(empty, 'first-contentful-paint'))
+print('chromium, report: first screen drawn %s, first contentful paint %s (target < 2000 ms); '
+      'whole report drawn %s, load event %s'
+      % (ms(rep, 'mark:first-screen'), ms(rep, 'first-contentful-paint'), ms(rep, 'ready'), ms(rep, 'load')))
+print('  where the whole report\'s time goes: document parsed %s, data parsed %s, tallied %s'
+      % (ms(rep, 'mark:data-start'), ms(rep, 'mark:data-parsed'), ms(rep, 'mark:tallied')))
+print('  findings shown %s, rows on the first page %s' % (rep.get('total'), rep.get('rows')))
+PY
+echo "load: $(uptime | sed 's/.*load average: //')"

@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "outopts.h"
 #include "outstream.h"
+#include "progress_count.h"
 #include "output_net.h"
 #include "ruleset.h"
 #include "text_escape.h"
@@ -68,6 +69,7 @@ static void logs_usage(FILE *fp)
           "                           warning, alert)\n"
           "      --max-line N         bytes of each line shown (default 1024)\n"
           "      --color WHEN         auto (default), always, never\n"
+          "  -q, --quiet              no progress line\n"
           "  -v, --verbose            also show informational diagnostics\n"
           "  -h, --help               this text\n",
           fp);
@@ -147,7 +149,7 @@ static int parse_args(int argc, char **argv, net_args *a, int conns)
     opterr = 0; /* said by usage_getopt_error */
     while ((c = getopt_long(argc, argv, ":r:j:Lxe:f:o:qvh", long_opts, NULL)) != -1) {
         int handled = rule_args_option(&a->rules, c, optarg);
-        if (handled == 0) /* -q is accepted: there is no progress line to silence */
+        if (handled == 0)
             handled = out_args_option(&a->out, cmd, c, optarg);
         if (handled < 0)
             return 2;
@@ -279,8 +281,16 @@ int cmd_logs(int argc, char **argv)
     a.logs.cancel = &cancelled;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    vigil_status st = vigil_logs_run(engine, (const char *const *)argv + optind,
-                                     (size_t)(argc - optind), &a.logs, &stats);
+    const char *const *paths = (const char *const *)argv + optind;
+    size_t npaths = (size_t)(argc - optind);
+    if (!a.out.quiet && isatty(STDERR_FILENO)) { /* never into a file or a pipe */
+        a.logs.on_progress = out_progress;
+        a.logs.progress_user = &w;
+        w.est_bytes = progress_count_bytes(paths, npaths, a.logs.follow_symlinks,
+                                           a.logs.one_file_system, a.excludes, a.nexcludes);
+    }
+    vigil_status st = vigil_logs_run(engine, paths, npaths, &a.logs, &stats);
+    out_progress_clear(&w);
     if (st != VIGIL_OK && st != VIGIL_ERR_ABORTED) {
         fprintf(stderr, "vigil logs: %s\n", vigil_status_str(st));
         rc = 2;

@@ -184,6 +184,11 @@ static void clear_progress_locked(out_writer *w)
     }
 }
 
+void out_progress_clear_locked(out_writer *w)
+{
+    clear_progress_locked(w);
+}
+
 void out_progress_clear(out_writer *w)
 {
     pthread_mutex_lock(&w->lock);

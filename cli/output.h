@@ -57,6 +57,8 @@ void out_diag(const vigil_diag *d, void *user);
 void out_progress(const vigil_sweep_progress *p, void *user);
 /* Clears the progress line (end of sweep). */
 void out_progress_clear(out_writer *w);
+/* The same with w->lock held (before a result line on the terminal). */
+void out_progress_clear_locked(out_writer *w);
 
 typedef struct out_summary {
     const vigil_sweep_stats *stats;

@@ -40,6 +40,8 @@ int out_log_hit(const vigil_log_hit *h, void *user)
     vigil_level lv = vigil_level_of_score(h->score);
 
     pthread_mutex_lock(&w->lock);
+    if (lv >= w->min_level)
+        out_progress_clear_locked(w); /* the hit's line must not follow it */
     if (lv >= w->min_level) {
         w->shown_findings++;
         w->shown_by_level[lv]++;

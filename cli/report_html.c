@@ -27,6 +27,9 @@
 #include "vigil/vigil.h"
 
 /* data/report/report.js and report.css (xxd -i, see the Makefile) */
+/* findings in the "head" element: report.js's first page (PAGE) */
+#define REPORT_HTML_HEAD_ROWS 100
+
 extern unsigned char report_js[];
 extern unsigned int report_js_len;
 extern unsigned char report_css[];
@@ -272,18 +275,79 @@ static void finding_row(json_buf *b, strtab *tab, const report_row *r, const cha
     json_buf_lit(b, "]");
 }
 
-int report_html_write(struct report_set *s, FILE *out)
+/* The findings from..to as rows, then "strings": their interned table. */
+static int put_rows(FILE *out, struct report_set *s, uint64_t from, uint64_t to)
 {
-    const char *csp = report_html_csp();
     strtab tab = {0};
     report_row row;
     json_buf line = {0}, refs = {0};
+    int rc = 0;
+
+    memset(&row, 0, sizeof row);
+    fputs(",\"findings\":[", out);
+    for (uint64_t i = from; i < to; i++) {
+        json_t *f = report_set_finding(s, i);
+        if (f == NULL || report_row_fill(&row, f, NULL) != 0) {
+            json_decref(f);
+            rc = -1;
+            break;
+        }
+        refs_text(&refs, f);
+        line.n = 0;
+        if (i > from)
+            json_buf_lit(&line, ",");
+        finding_row(&line, &tab, &row, refs.p ? refs.p : "");
+        json_decref(f);
+        if (line.fail || refs.fail || tab.fail) {
+            rc = -1;
+            break;
+        }
+        put_safe_json(out, line.p, line.n);
+    }
+    fputs("],\"strings\":[", out);
+    for (uint32_t i = 0; i < tab.n && rc == 0; i++) {
+        line.n = 0;
+        if (i > 0)
+            json_buf_lit(&line, ",");
+        json_buf_str(&line, tab.items[i]);
+        if (line.fail) {
+            rc = -1;
+            break;
+        }
+        put_safe_json(out, line.p, line.n);
+    }
+    fputs("]", out);
+    strtab_free(&tab);
+    report_row_free(&row);
+    json_buf_free(&line);
+    json_buf_free(&refs);
+    return rc;
+}
+
+/* The members both data elements open with. */
+static void put_common(FILE *out, struct report_set *s, const char *now)
+{
+    fprintf(out, "{\"format\":1,\"version\":\"%s\",\"generated\":\"%s\"", vigil_version(), now);
+    fprintf(out, ",\"duplicates\":%llu", (unsigned long long)report_set_duplicates(s));
+    put_member(out, "runs", report_set_runs(s));
+    put_member(out, "summaries", report_set_summaries(s));
+}
+
+/* Why two data elements: a browser parses the 15 MB "data" element of
+ * 100,000 findings for seconds before a script after it can run. The small
+ * "head" (runs, summaries, the total and the first page of findings) comes
+ * first and the script right after it, so the first screen is drawn while
+ * the rest of the file is still being parsed; at DOMContentLoaded the
+ * script draws the whole report again from "data". */
+int report_html_write(struct report_set *s, FILE *out)
+{
+    const char *csp = report_html_csp();
     char now[40];
     int rc = 0;
+    uint64_t total = report_set_findings(s);
 
     if (csp == NULL)
         return -1;
-    memset(&row, 0, sizeof row);
     run_info_time(run_info_now_ms(), now, sizeof now);
     fprintf(out,
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
@@ -297,51 +361,17 @@ int report_html_write(struct report_set *s, FILE *out)
         "</style>\n</head><body>\n<header><h1>vigil report</h1><p id=\"generated\"></p></header>\n"
         "<noscript><p>This report is drawn by its inline script; the data is in the "
         "element with id \"data\".</p></noscript>\n<main id=\"app\"></main>\n"
-        "<script type=\"application/json\" id=\"data\">{\"format\":1",
+        "<script type=\"application/json\" id=\"head\">",
         out);
-    fprintf(out, ",\"version\":\"%s\",\"generated\":\"%s\"", vigil_version(), now);
-    fprintf(out, ",\"duplicates\":%llu", (unsigned long long)report_set_duplicates(s));
-    put_member(out, "runs", report_set_runs(s));
-    put_member(out, "summaries", report_set_summaries(s));
-    put_member(out, "others", report_set_others(s));
-    fputs(",\"findings\":[", out);
-    for (uint64_t i = 0; i < report_set_findings(s); i++) {
-        json_t *f = report_set_finding(s, i);
-        if (f == NULL || report_row_fill(&row, f, NULL) != 0) {
-            json_decref(f);
-            rc = -1;
-            break;
-        }
-        refs_text(&refs, f);
-        line.n = 0;
-        if (i > 0)
-            json_buf_lit(&line, ",");
-        finding_row(&line, &tab, &row, refs.p ? refs.p : "");
-        json_decref(f);
-        if (line.fail || refs.fail || tab.fail) {
-            rc = -1;
-            break;
-        }
-        put_safe_json(out, line.p, line.n);
-    }
-    fputs("],\"strings\":[", out);
-    for (uint32_t i = 0; i < tab.n; i++) {
-        line.n = 0;
-        if (i > 0)
-            json_buf_lit(&line, ",");
-        json_buf_str(&line, tab.items[i]);
-        if (line.fail) {
-            rc = -1;
-            break;
-        }
-        put_safe_json(out, line.p, line.n);
-    }
-    fputs("]}</script>\n<script>", out);
+    put_common(out, s, now);
+    fprintf(out, ",\"partial\":1,\"total\":%llu", (unsigned long long)total);
+    rc |= put_rows(out, s, 0, total < REPORT_HTML_HEAD_ROWS ? total : REPORT_HTML_HEAD_ROWS);
+    fputs("}</script>\n<script>", out);
     fwrite(report_js, 1, report_js_len, out);
-    fputs("</script>\n</body></html>\n", out);
-    strtab_free(&tab);
-    report_row_free(&row);
-    json_buf_free(&line);
-    json_buf_free(&refs);
+    fputs("</script>\n<script type=\"application/json\" id=\"data\">", out);
+    put_common(out, s, now);
+    put_member(out, "others", report_set_others(s));
+    rc |= put_rows(out, s, 0, total);
+    fputs("}</script>\n</body></html>\n", out);
     return rc != 0 || ferror(out) ? -1 : 0;
 }

@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "engine.h"
 #include "status.h"
+#include "sweep.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,6 +61,13 @@ typedef struct vigil_logs_options {
                              bytes with NULs in the first 4 KiB; long NUL runs are padding) */
     int no_decompress;    /* do not open gz/bz2/xz and archives: scan the raw bytes */
     volatile int *cancel; /* non-zero stops early (VIGIL_ERR_ABORTED); may be NULL */
+    /* Progress, as for a sweep (vigil/sweep.h): files and bytes are those
+     * read from disk so far (compressed files as stored), current the file
+     * being read. Called from the walking thread, never together with
+     * on_hit's lock held, at most every progress_interval_ms (0 = 200). */
+    vigil_progress_fn on_progress; /* may be NULL */
+    void *progress_user;
+    unsigned progress_interval_ms;
 } vigil_logs_options;
 
 typedef struct vigil_logs_stats {

@@ -80,6 +80,10 @@ typedef struct logs_ctx {
     int nomem;
     vigil_logs_stats st;
     vigil_archive_limits limits;
+    /* progress, walker thread only */
+    uint64_t read_files, read_bytes;
+    struct timespec t0;
+    double last_progress; /* seconds since t0 of the last call */
 } logs_ctx;
 
 typedef struct worker {
@@ -545,6 +549,43 @@ static ssize_t read_full(int fd, char *buf, size_t n)
     return (ssize_t)have;
 }
 
+static double since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Tells on_progress what the walker has read, at most every interval. */
+static void progress(logs_ctx *c, const char *path)
+{
+    if (c->o->on_progress == NULL)
+        return;
+    double now = since(&c->t0);
+    unsigned ms = c->o->progress_interval_ms ? c->o->progress_interval_ms : 200;
+    if (now - c->last_progress < (double)ms / 1000.0)
+        return;
+    c->last_progress = now;
+    vigil_sweep_progress p;
+    memset(&p, 0, sizeof p);
+    p.files = c->read_files;
+    p.bytes = c->read_bytes;
+    p.queued = c->read_files;
+    p.seconds = now;
+    p.current = path;
+    c->o->on_progress(&p, c->o->progress_user);
+}
+
+/* read_full, counted for the progress line (walker thread). */
+static ssize_t read_counted(logs_ctx *c, const char *path, int fd, char *buf, size_t n)
+{
+    ssize_t r = read_full(fd, buf, n);
+    if (r > 0)
+        c->read_bytes += (uint64_t)r;
+    progress(c, path);
+    return r;
+}
+
 static void count_unreadable(logs_ctx *c, const char *path, int err)
 {
     vigil_diagf(&c->diag, VIGIL_DIAG_WARNING, err == EACCES ? VIGIL_ERR_ACCESS : VIGIL_ERR_IO, path,
@@ -584,7 +625,7 @@ static vigil_status read_compressed(logs_ctx *c, log_file *f, int fd, char *buf,
             buf = nb;
             cap = ncap;
         }
-        ssize_t r = read_full(fd, buf + have, cap - have);
+        ssize_t r = read_counted(c, f->path, fd, buf + have, cap - have);
         if (r < 0) {
             free(buf);
             count_unreadable(c, f->path, errno);
@@ -612,7 +653,7 @@ static vigil_status read_plain(logs_ctx *c, log_file *f, int fd, char *buf, size
     pthread_mutex_unlock(&c->cb_mu);
     for (;;) {
         if (!eof && have < CHUNK_SIZE) {
-            ssize_t r = read_full(fd, buf + have, CHUNK_SIZE - have);
+            ssize_t r = read_counted(c, f->path, fd, buf + have, CHUNK_SIZE - have);
             if (r < 0) {
                 count_unreadable(c, f->path, errno);
                 eof = 1;
@@ -689,7 +730,7 @@ static vigil_status on_file(void *user, const char *path, const struct stat *sb)
     }
     f->refs = 1;
     f->line_base = 1;
-    ssize_t got = read_full(fd, buf, SNIFF_BYTES);
+    ssize_t got = read_counted(c, path, fd, buf, SNIFF_BYTES);
     if (got <= 0) {
         if (got < 0)
             count_unreadable(c, path, errno);
@@ -707,6 +748,7 @@ static vigil_status on_file(void *user, const char *path, const struct stat *sb)
     }
     close(fd);
     file_unref(f);
+    c->read_files++;
     if (st == VIGIL_OK && c->aborted)
         st = VIGIL_ERR_ABORTED;
     return st;
@@ -743,6 +785,8 @@ vigil_status vigil_logs_run(const vigil_engine *e, const char *const *paths, siz
         return st;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(&c, 0, sizeof c);
+    c.t0 = t0;
+    c.last_progress = -1e9; /* the first read shows the line at once */
     c.db = db;
     c.o = o;
     c.user_diag.fn = o->on_diag;

@@ -56,7 +56,8 @@ expect_eq "render exits 0" "$?" 0
 "$VIGIL" scan -q -r "$R" -f html -o "$TMP/scan.html" "$D"
 expect_eq "scan -f html exits 1" "$?" 1
 
-# the file as written: only meta, style and the two scripts carry markup
+# the file as written: only meta, style and the three scripts (the first
+# screen's data, the code, every finding's data) carry markup
 cat > "$TMP/static.py" <<'PY'
 import sys, re
 from html.parser import HTMLParser
@@ -75,19 +76,19 @@ csp = [dict(a) for t, a in tags if t == 'meta' and dict(a).get('http-equiv') == 
 c = csp[0]['content'] if csp else ''
 print('csp', bool(re.fullmatch(r"default-src 'none'; script-src 'sha256-[A-Za-z0-9+/]{43}='; style-src 'sha256-[A-Za-z0-9+/]{43}='; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'", c)))
 print('scripts', [dict(a) for t, a in tags if t == 'script'])
-data = src.split('<script type="application/json" id="data">', 1)[1].split('</script>', 1)[0]
-print('data has < > &', any(ch in data for ch in '<>&'))
+data = [src.split('<script type="application/json" id="%s">' % i, 1)[1].split('</script>', 1)[0] for i in ('head', 'data')]
+print('data has < > &', [any(ch in d for ch in '<>&') for d in data])
 PY
 expect_eq "static page" "$(python3 "$TMP/static.py" "$TMP/r.html")" "unexpected tags []
 loads []
 csp True
-scripts [{'type': 'application/json', 'id': 'data'}, {}]
-data has < > & False"
+scripts [{'type': 'application/json', 'id': 'head'}, {}, {'type': 'application/json', 'id': 'data'}]
+data has < > & [False, False]"
 expect_eq "scan -f html: same static shape" "$(python3 "$TMP/static.py" "$TMP/scan.html")" "unexpected tags []
 loads []
 csp True
-scripts [{'type': 'application/json', 'id': 'data'}, {}]
-data has < > & False"
+scripts [{'type': 'application/json', 'id': 'head'}, {}, {'type': 'application/json', 'id': 'data'}]
+data has < > & [False, False]"
 
 if [ ! -x /usr/bin/chromium ]; then
     echo "SKIP report_html.sh DOM checks: /usr/bin/chromium is not installed (scripts/deps.sh installs it)"
@@ -145,7 +146,7 @@ python3 "$TMP/dom.py" "$TMP/dom.html" > "$TMP/dom.txt"
 expect_eq "the script ran" "$(sed -n 1p "$TMP/dom.txt")" "body ready True"
 expect_eq "no injected element" "$(sed -n 2p "$TMP/dom.txt")" "unexpected tags []"
 expect_eq "no event handler attribute" "$(sed -n 3p "$TMP/dom.txt")" "event handler attributes []"
-expect_eq "only the page's two scripts" "$(sed -n 4p "$TMP/dom.txt")" "scripts 2"
+expect_eq "only the page's three scripts" "$(sed -n 4p "$TMP/dom.txt")" "scripts 3"
 expect_eq "only the chart's svg" "$(sed -n 5p "$TMP/dom.txt")" "svg ['chart']"
 # every row's details are open (#details): each finding's two http(s) references
 expect_eq "links only of http(s) references" "$(sed -n 6p "$TMP/dom.txt")" \
@@ -161,4 +162,28 @@ expect_eq "hostile strings shown as text" "$(sed -n '13,$p' "$TMP/dom.txt" | gre
 sed -n '13,$p' "$TMP/dom.txt" | grep MISSING >&2
 expect_eq "rows in the table" "$(grep -o '<tr class="finding">' "$TMP/dom.html" | wc -l)" 18
 expect_eq "no CSP violation reported" "$(grep -ci 'content security policy' "$TMP/chromium.err")" 0
+
+# the first screen alone, from the "head" element: a copy of the report
+# without its "data" element shows the total and the first page of rows,
+# as text, and says the rest is being counted
+python3 - "$TMP/r.html" "$TMP/head.html" <<'PY'
+import sys, re
+src = open(sys.argv[1], encoding='utf-8').read()
+open(sys.argv[2], 'w', encoding='utf-8').write(
+    re.sub(r'<script type="application/json" id="data">.*?</script>', '', src, flags=re.S))
+PY
+timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --disable-extensions --disable-dev-shm-usage --user-data-dir="$profile" \
+    --dump-dom "file://$TMP/head.html#details" > "$TMP/head-dom.html" 2> "$TMP/head-chromium.err"
+expect_eq "first screen: chromium dumps the DOM" "$?" 0
+python3 "$TMP/dom.py" "$TMP/head-dom.html" > "$TMP/head-dom.txt"
+expect_eq "first screen: drawn, not the whole report" "$(sed -n 1p "$TMP/head-dom.txt")" "body ready False"
+expect_eq "first screen: no injected element" "$(sed -n 2p "$TMP/head-dom.txt")" "unexpected tags []"
+expect_eq "first screen: no event handler attribute" "$(sed -n 3p "$TMP/head-dom.txt")" "event handler attributes []"
+expect_eq "first screen: total of the whole report" "$(sed -n 8p "$TMP/head-dom.txt")" "total-findings 18"
+expect_eq "first screen: page info" "$(sed -n 12p "$TMP/head-dom.txt")" "page-info findings 1–18 of 18 (loading the rest…)"
+expect_eq "first screen: rows" "$(grep -o '<tr class="finding">' "$TMP/head-dom.html" | wc -l)" 18
+expect_eq "first screen: sections being counted" "$(grep -o 'counting 18 findings' "$TMP/head-dom.html" | wc -l)" 5
+expect_eq "first screen: no CSP violation reported" "$(grep -ci 'content security policy' "$TMP/head-chromium.err")" 0
 finish
