@@ -24,7 +24,7 @@ PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 CORPUS ?= $(abspath ../shared/corpus)
 PKGS := yara libhs libpcre2-8 libcrypto libarchive jansson yaml-0.1 zlib libxml-2.0 libidn2 \
-	libscca liblnk hivex tsk
+	libscca liblnk hivex tsk libvshadow libbfio
 
 BUILD := build$(if $(SAN),-$(SAN))
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla
@@ -42,7 +42,15 @@ ifeq ($(SAN),asan)
 SAN_LDFLAGS := -fsanitize=address,undefined
 endif
 ALL_LDFLAGS := $(SAN_LDFLAGS) $(LDFLAGS)
-LDLIBS := $(PKG_LIBS) -pthread -lm
+# The libyal libraries (libewf, libvmdk, libvhdi, libscca, liblnk, libvshadow,
+# libbfio) each export their own copy of libcdata, libbfio, libuna ... and the
+# dynamic linker binds every one of them to the first copy it meets. Mixed
+# copies crashed E01 reading (libewf's pool freed through libscca's libcdata
+# and libbfio.so.1's handles: SIGSEGV/double free). Loading TSK's container
+# libraries first, in TSK's own order, gives the binding TSK is tested with.
+YAL_FIRST := -Wl,--push-state,--no-as-needed -l:libvmdk.so.1 -l:libvhdi.so.1 -l:libewf.so.2 \
+	-Wl,--pop-state
+LDLIBS := $(YAL_FIRST) $(PKG_LIBS) -pthread -lm
 
 LIB_SRC := $(sort $(wildcard src/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)

@@ -610,6 +610,21 @@ json_t *out_finding_json(const vigil_target_result *r, const vigil_finding *f)
     return finding_json(r, f);
 }
 
+/* Whether a result is only an inventory of autostart or execution entries
+ * (persistence/execution findings): those are listed like autoruns lists
+ * them, but do not make the exit code 1 (docs/output.md, "Exit codes"). An
+ * IOC or YARA hit on what an entry names is a finding of its own kind in
+ * the same result (and raises the entry's score), so that result counts. */
+static int inventory_only(const vigil_target_result *r)
+{
+    for (size_t i = 0; i < r->nfindings; i++) {
+        vigil_finding_kind k = r->findings[i].kind;
+        if (k != VIGIL_FINDING_PERSISTENCE && k != VIGIL_FINDING_EXECUTION)
+            return 0;
+    }
+    return r->nfindings > 0;
+}
+
 int out_result(const vigil_target_result *r, void *user)
 {
     out_writer *w = user;
@@ -618,6 +633,8 @@ int out_result(const vigil_target_result *r, void *user)
     if (r->level >= w->min_level) {
         clear_progress_locked(w);
         w->shown_targets++;
+        if (!inventory_only(r))
+            w->found_targets++;
         w->shown_findings += r->nfindings;
         w->shown_by_level[r->level]++;
         if (w->format == OUT_JSONL) {
