@@ -264,11 +264,22 @@ static void file_streams(walk *w, TSK_FS_FILE *f, const char *dir)
 
 static void walk_dir(walk *w, TSK_INUM_T inum, const char *dir, unsigned depth);
 
-/* Whether an NTFS entry is file system metadata ($MFT, $LogFile, $Extend
- * and the reserved records): those are not files anyone put there. */
-static int ntfs_metadata(const walk *w, const TSK_FS_FILE *f)
+/* Whether an entry is file system metadata: NTFS $MFT, $LogFile, $Extend
+ * and the reserved records, or the volume label TSK lists in a FAT root
+ * directory as an empty file "LABEL (Volume Label Entry)". Those are not
+ * files anyone put there. */
+static int fs_metadata(const walk *w, const TSK_FS_FILE *f, unsigned depth)
 {
-    return TSK_FS_TYPE_ISNTFS(w->fs->ftype) && f->meta->addr < 16 && f->name->name[0] == '$';
+    static const char label[] = " (Volume Label Entry)";
+    size_t n;
+
+    if (TSK_FS_TYPE_ISNTFS(w->fs->ftype))
+        return f->meta->addr < 16 && f->name->name[0] == '$';
+    if (TSK_FS_TYPE_ISFAT(w->fs->ftype) && depth == 0 && f->meta->size == 0) {
+        n = strlen(f->name->name);
+        return n > sizeof label - 1 && strcmp(f->name->name + n - (sizeof label - 1), label) == 0;
+    }
+    return 0;
 }
 
 static void dir_entry(walk *w, TSK_FS_FILE *f, const char *dir, unsigned depth)
@@ -289,7 +300,7 @@ static void dir_entry(walk *w, TSK_FS_FILE *f, const char *dir, unsigned depth)
         free(path);
         return;
     }
-    if (ntfs_metadata(w, f))
+    if (fs_metadata(w, f, depth))
         return;
     if (f->meta->type == TSK_FS_META_TYPE_REG) {
         file_streams(w, f, dir);
