@@ -803,6 +803,9 @@ void out_write_summary(out_writer *w, const out_summary *s)
         json_object_set_new(o, "image_streams", json_integer((json_int_t)st->scan.image_streams));
         json_object_set_new(o, "images_not_opened",
                             json_integer((json_int_t)st->scan.images_not_opened));
+        json_object_set_new(o, "image_snapshots", json_integer((json_int_t)st->scan.image_snapshots));
+        json_object_set_new(o, "image_snapshot_unchanged",
+                            json_integer((json_int_t)st->scan.image_snapshot_unchanged));
         json_object_set_new(o, "bytes", json_integer((json_int_t)st->scan.bytes));
         json_object_set_new(o, "seconds", json_real(st->seconds));
         json_object_set_new(o, "threads", json_integer(st->threads));
@@ -888,6 +891,12 @@ void out_write_summary(out_writer *w, const out_summary *s)
             fprintf(w->fp, " (+%llu file%s in %llu disk image%s)",
                     (unsigned long long)st->scan.image_files, st->scan.image_files == 1 ? "" : "s",
                     (unsigned long long)st->scan.images, st->scan.images == 1 ? "" : "s");
+        if (st->scan.image_snapshots)
+            fprintf(w->fp, " (%llu shadow cop%s; %llu unchanged file%s not scanned again)",
+                    (unsigned long long)st->scan.image_snapshots,
+                    st->scan.image_snapshots == 1 ? "y" : "ies",
+                    (unsigned long long)st->scan.image_snapshot_unchanged,
+                    st->scan.image_snapshot_unchanged == 1 ? "" : "s");
         fprintf(w->fp, ", %s in %.2f s (%s/s), %u threads\n", bytes, st->seconds, rate,
                 st->threads);
         fprintf(w->fp, "rules: %s YARA, %s hash IOCs, %s filename IOCs", y, h, f);

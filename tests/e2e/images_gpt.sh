@@ -111,4 +111,48 @@ expect_eq "vss, damaged: warning names image, partition and offset" \
     "vigil: warning: disk.img!p2@0x$(printf '%x' $((o2 * 512))): cannot read the volume shadow copies of the volume at offset $((o2 * 512)): invalid catalog header identifier; the live volume is swept, its snapshots are not"
 expect_eq "vss, damaged: counted as a warning" \
     "$(jq -c 'select(.type=="summary") | .warnings' "$TMP/vssbad.jsonl")" 1
+
+# A real shadow copy (tests/tools/mkvss.py, checked with vshadowinfo): the
+# snapshot holds an implant since deleted from the live volume and an older
+# config file; a file unchanged since the snapshot is reported once.
+mkdir -p "$W/mnt" "$D/vss"
+truncate -s 16M "$W/before.img"
+mkntfs -F -q -Q -L VIGILVSS "$W/before.img" 2> /dev/null
+printf 'implant VSS-MARKER-GONE\n' > "$W/implant.exe"
+printf 'config VSS-MARKER-OLD\n' > "$W/common.txt"
+printf 'same VSS-MARKER-SAME\n' > "$W/same.txt"
+for f in implant.exe common.txt same.txt; do ntfscp -q "$W/before.img" "$W/$f" "$f"; done
+cp "$W/before.img" "$W/after.img"
+if ntfs-3g "$W/after.img" "$W/mnt" 2> "$W/mount.err"; then
+    rm "$W/mnt/implant.exe"
+    printf 'config VSS-MARKER-NEW, longer\n' > "$W/mnt/common.txt"
+    fusermount -u "$W/mnt"
+    python3 "$(dirname "$0")/../tools/mkvss.py" "$W/before.img" "$W/after.img" "$W/vss.img" > /dev/null
+    expect_eq "mkvss: vshadowinfo sees one store" \
+        "$(vshadowinfo "$W/vss.img" 2>&1 | sed -n 's/^\tNumber of stores:\t*//p')" 1
+    printf 'rule Vss_Marker { meta: score = 80 strings: $a = /VSS-MARKER-[A-Z]+/ condition: $a }\n' > "$TMP/v.yar"
+    # a GPT disk, the volume as p2 (after a small FAT p1), as the issue names it
+    sectors=$(( $(stat -c %s "$W/vss.img") / 512 ))
+    truncate -s $(( (4096 + sectors + 2048) * 512 )) "$D/vss/disk.raw"
+    sgdisk -n 1:2048:+1M -t 1:0700 -n 2:4096:+${sectors} -t 2:0700 "$D/vss/disk.raw" > /dev/null 2>&1
+    dd if="$W/vss.img" of="$D/vss/disk.raw" bs=512 seek=4096 conv=notrunc status=none
+    "$VIGIL" scan -q -j1 -f jsonl -r "$TMP/v.yar" "$D/vss" > "$TMP/vss.jsonl" 2> "$TMP/vss.err"
+    expect_eq "vss: exit 1" "$?" 1
+    expect_eq "vss: live files, then only what the snapshot holds differently" \
+        "$(jq -r 'select(.type=="finding") | "\(.path | sub(".*/data/vss/"; "")) \(.strings[0].offset) \(.md5)"' "$TMP/vss.jsonl" | sort)" \
+        "$(printf '%s\n' \
+            "disk.raw!p2/common.txt 7 $(printf 'config VSS-MARKER-NEW, longer\n' | md5sum | cut -d' ' -f1)" \
+            "disk.raw!p2/same.txt 5 $(md5sum < "$W/same.txt" | cut -d' ' -f1)" \
+            "disk.raw!vss1!p2/common.txt 7 $(md5sum < "$W/common.txt" | cut -d' ' -f1)" \
+            "disk.raw!vss1!p2/implant.exe 8 $(md5sum < "$W/implant.exe" | cut -d' ' -f1)" | sort)"
+    expect_eq "vss: no diagnostics" "$(cat "$TMP/vss.err")" ""
+    expect_eq "vss: summary counts the shadow copy and the unchanged file" \
+        "$(jq -c 'select(.type=="summary") | [.images, .image_files, .image_snapshots, .image_snapshot_unchanged]' "$TMP/vss.jsonl")" \
+        "[1,4,1,1]"
+    "$VIGIL" scan -q -j1 --color never -r "$TMP/v.yar" "$D/vss" > "$TMP/vss.txt" 2>&1
+    expect_eq "vss: text summary says it" \
+        "$(grep -c '(+4 files in 1 disk image) (1 shadow copy; 1 unchanged file not scanned again)' "$TMP/vss.txt")" 1
+else
+    bad "vss fixture" "cannot mount NTFS with ntfs-3g: $(cat "$W/mount.err")"
+fi
 finish
