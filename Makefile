@@ -42,13 +42,12 @@ ifeq ($(SAN),asan)
 SAN_LDFLAGS := -fsanitize=address,undefined
 endif
 ALL_LDFLAGS := $(SAN_LDFLAGS) $(LDFLAGS)
-# The libyal libraries (libewf, libvmdk, libvhdi, libscca, liblnk, libvshadow,
-# libbfio) each export their own copy of libcdata, libbfio, libuna ... and the
-# dynamic linker binds every one of them to the first copy it meets. Mixed
-# copies crashed E01 reading (libewf's pool freed through libscca's libcdata
-# and libbfio.so.1's handles: SIGSEGV/double free). Loading TSK's container
-# libraries first, in TSK's own order, gives the binding TSK is tested with.
-YAL_FIRST := -Wl,--push-state,--no-as-needed -l:libvmdk.so.1 -l:libvhdi.so.1 -l:libewf.so.2 \
+# Every libyal library (libewf, libbfio, libvmdk, libvhdi under libtsk; libscca,
+# liblnk) exports its own copy of libcdata, and the first one loaded serves them
+# all. libscca's copy frees libewf's file pool wrongly (E01 images crashed on
+# close), so libewf and libbfio are linked first, whatever the linker's
+# --as-needed: then all use theirs (tests/e2e/images.sh and exec_evidence.sh).
+YAL_FIRST := -Wl,--push-state,--no-as-needed $(shell pkg-config --libs libewf libbfio 2>/dev/null) \
 	-Wl,--pop-state
 LDLIBS := $(YAL_FIRST) $(PKG_LIBS) -pthread -lm
 
