@@ -254,9 +254,10 @@ static void file_streams(walk *w, TSK_FS_FILE *f, const char *dir)
             w->err = VIGIL_ERR_NOMEM;
             return;
         }
-        if (named)
-            w->st->streams++;
+        uint64_t unchanged_before = w->st->snapshot_unchanged;
         deliver(w, a, path);
+        if (named && w->st->snapshot_unchanged == unchanged_before)
+            w->st->streams++; /* delivered (a snapshot's unchanged one is not) */
         free(path);
     }
     tsk_error_reset();

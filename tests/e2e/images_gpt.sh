@@ -114,7 +114,8 @@ expect_eq "vss, damaged: counted as a warning" \
 
 # A real shadow copy (tests/tools/mkvss.py, checked with vshadowinfo): the
 # snapshot holds an implant since deleted from the live volume and an older
-# config file; a file unchanged since the snapshot is reported once.
+# config file; a file unchanged since the snapshot (and its alternate data
+# stream) is reported and counted once.
 mkdir -p "$W/mnt" "$D/vss"
 truncate -s 16M "$W/before.img"
 mkntfs -F -q -Q -L VIGILVSS "$W/before.img" 2> /dev/null
@@ -122,6 +123,8 @@ printf 'implant VSS-MARKER-GONE\n' > "$W/implant.exe"
 printf 'config VSS-MARKER-OLD\n' > "$W/common.txt"
 printf 'same VSS-MARKER-SAME\n' > "$W/same.txt"
 for f in implant.exe common.txt same.txt; do ntfscp -q "$W/before.img" "$W/$f" "$f"; done
+printf '[ZoneTransfer]\r\nZoneId=3\r\n' > "$W/zone"
+ntfscp -q -N Zone.Identifier "$W/before.img" "$W/zone" same.txt
 cp "$W/before.img" "$W/after.img"
 if ntfs-3g "$W/after.img" "$W/mnt" 2> "$W/mount.err"; then
     rm "$W/mnt/implant.exe"
@@ -147,11 +150,11 @@ if ntfs-3g "$W/after.img" "$W/mnt" 2> "$W/mount.err"; then
             "disk.raw!vss1!p2/implant.exe 8 $(md5sum < "$W/implant.exe" | cut -d' ' -f1)" | sort)"
     expect_eq "vss: no diagnostics" "$(cat "$TMP/vss.err")" ""
     expect_eq "vss: summary counts the shadow copy and the unchanged file" \
-        "$(jq -c 'select(.type=="summary") | [.images, .image_files, .image_snapshots, .image_snapshot_unchanged]' "$TMP/vss.jsonl")" \
-        "[1,4,1,1]"
+        "$(jq -c 'select(.type=="summary") | [.images, .image_files, .image_streams, .image_snapshots, .image_snapshot_unchanged]' "$TMP/vss.jsonl")" \
+        "[1,5,1,1,2]"
     "$VIGIL" scan -q -j1 --color never -r "$TMP/v.yar" "$D/vss" > "$TMP/vss.txt" 2>&1
     expect_eq "vss: text summary says it" \
-        "$(grep -c '(+4 files in 1 disk image) (1 shadow copy; 1 unchanged file not scanned again)' "$TMP/vss.txt")" 1
+        "$(grep -c '(+5 files in 1 disk image) (1 shadow copy; 2 unchanged files not scanned again)' "$TMP/vss.txt")" 1
 else
     bad "vss fixture" "cannot mount NTFS with ntfs-3g: $(cat "$W/mount.err")"
 fi
