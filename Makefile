@@ -26,7 +26,7 @@ PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 CORPUS ?= $(abspath ../shared/corpus)
 PKGS := yara libhs libpcre2-8 libcrypto libarchive jansson yaml-0.1 zlib libxml-2.0 libidn2 \
-	libscca liblnk hivex tsk
+	libscca liblnk hivex tsk libvshadow libbfio
 
 BUILD := build$(if $(SAN),-$(SAN))
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla

@@ -320,7 +320,8 @@ static int parse_args(int argc, char **argv, scan_args *a)
 
 /* The exit code of a sweep that ran (docs/output.md, "Exit codes"): an
  * interruption or a PATH that could not be read is an error whatever was
- * found (as for grep and clamscan); else findings; else a broken rule file
+ * found (as for grep and clamscan); else findings (not an inventory of
+ * autostart or execution entries alone, see out_result); else a broken rule file
  * is an error, so that "nothing found" is never said over rules that did
  * not load. A failed write of the results makes it 2 later. */
 static int exit_code(const out_writer *w, const vigil_sweep_stats *stats,
@@ -335,7 +336,7 @@ static int exit_code(const out_writer *w, const vigil_sweep_stats *stats,
                 (unsigned long long)stats->paths_unreadable);
         return 2;
     }
-    if (w->shown_targets > 0)
+    if (w->found_targets > 0) /* unscored autostart/execution entries alone: 0 */
         return 1;
     if (counts->files_refused > 0) {
         fprintf(stderr, "vigil scan: nothing found, but %llu rule file%s could not be loaded\n",

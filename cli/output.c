@@ -617,6 +617,21 @@ json_t *out_finding_json(const vigil_target_result *r, const vigil_finding *f)
     return finding_json(r, f);
 }
 
+/* Whether a result is only an inventory of autostart or execution entries
+ * (persistence/execution findings): those are listed like autoruns lists
+ * them, but do not make the exit code 1 (docs/output.md, "Exit codes"). An
+ * IOC or YARA hit on what an entry names is a finding of its own kind in
+ * the same result (and raises the entry's score), so that result counts. */
+static int inventory_only(const vigil_target_result *r)
+{
+    for (size_t i = 0; i < r->nfindings; i++) {
+        vigil_finding_kind k = r->findings[i].kind;
+        if (k != VIGIL_FINDING_PERSISTENCE && k != VIGIL_FINDING_EXECUTION)
+            return 0;
+    }
+    return r->nfindings > 0;
+}
+
 int out_result(const vigil_target_result *r, void *user)
 {
     out_writer *w = user;
@@ -625,6 +640,8 @@ int out_result(const vigil_target_result *r, void *user)
     if (r->level >= w->min_level) {
         clear_progress_locked(w);
         w->shown_targets++;
+        if (!inventory_only(r))
+            w->found_targets++;
         w->shown_findings += r->nfindings;
         w->shown_by_level[r->level]++;
         if (w->format == OUT_JSONL) {
@@ -793,6 +810,9 @@ void out_write_summary(out_writer *w, const out_summary *s)
         json_object_set_new(o, "image_streams", json_integer((json_int_t)st->scan.image_streams));
         json_object_set_new(o, "images_not_opened",
                             json_integer((json_int_t)st->scan.images_not_opened));
+        json_object_set_new(o, "image_snapshots", json_integer((json_int_t)st->scan.image_snapshots));
+        json_object_set_new(o, "image_snapshot_unchanged",
+                            json_integer((json_int_t)st->scan.image_snapshot_unchanged));
         json_object_set_new(o, "bytes", json_integer((json_int_t)st->scan.bytes));
         json_object_set_new(o, "seconds", json_real(st->seconds));
         json_object_set_new(o, "threads", json_integer(st->threads));
@@ -878,6 +898,12 @@ void out_write_summary(out_writer *w, const out_summary *s)
             fprintf(w->fp, " (+%llu file%s in %llu disk image%s)",
                     (unsigned long long)st->scan.image_files, st->scan.image_files == 1 ? "" : "s",
                     (unsigned long long)st->scan.images, st->scan.images == 1 ? "" : "s");
+        if (st->scan.image_snapshots)
+            fprintf(w->fp, " (%llu shadow cop%s; %llu unchanged file%s not scanned again)",
+                    (unsigned long long)st->scan.image_snapshots,
+                    st->scan.image_snapshots == 1 ? "y" : "ies",
+                    (unsigned long long)st->scan.image_snapshot_unchanged,
+                    st->scan.image_snapshot_unchanged == 1 ? "" : "s");
         fprintf(w->fp, ", %s in %.2f s (%s/s), %u threads\n", bytes, st->seconds, rate,
                 st->threads);
         fprintf(w->fp, "rules: %s YARA, %s hash IOCs, %s filename IOCs", y, h, f);

@@ -28,6 +28,7 @@ typedef struct out_writer {
     vigil_level min_level; /* results below are not shown (but counted) */
     pthread_mutex_t lock;
     unsigned long long shown_targets;
+    unsigned long long found_targets; /* shown, and more than an unscored inventory entry */
     unsigned long long shown_findings;
     unsigned long long shown_by_level[VIGIL_LEVEL_COUNT];
     unsigned long long diag_errors;

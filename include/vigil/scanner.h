@@ -105,6 +105,8 @@ typedef struct vigil_scan_stats {
     uint64_t image_files;                 /* files and streams scanned inside disk images */
     uint64_t image_streams;               /* of those, NTFS alternate data streams */
     uint64_t images_not_opened;           /* images in archives not walked (E01/VMDK/VHD, depth) */
+    uint64_t image_snapshots;             /* Volume Shadow Copies walked inside images */
+    uint64_t image_snapshot_unchanged;    /* their files equal to the live one: not scanned again */
 } vigil_scan_stats;
 
 void vigil_scanner_get_stats(const vigil_scanner *scanner, vigil_scan_stats *out);

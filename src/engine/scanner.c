@@ -570,6 +570,8 @@ static vigil_status open_image_memory(vigil_scanner *s, const target *t, const u
         return VIGIL_OK; /* nothing in it could be read: its bytes were scanned */
     s->stats.images++;
     s->stats.image_streams += ws.streams;
+    s->stats.image_snapshots += ws.snapshots;
+    s->stats.image_snapshot_unchanged += ws.snapshot_unchanged;
     return st;
 }
 
@@ -611,6 +613,8 @@ static vigil_status open_image_file(vigil_scanner *s, const target *t, int fd)
         return st;
     s->stats.images++;
     s->stats.image_streams += ws.streams;
+    s->stats.image_snapshots += ws.snapshots;
+    s->stats.image_snapshot_unchanged += ws.snapshot_unchanged;
     if (st != VIGIL_OK)
         return st;
     s->stats.targets++;

@@ -7,7 +7,12 @@
  * allocated regular file and NTFS alternate data stream with its bytes,
  * named "p2/Windows/System32/drivers/x.sys" (partition 2, counting the
  * allocated partitions of the table from 1) or "p2/x.exe:Zone.Identifier";
- * an image holding a bare file system has no "pN/" part. The callbacks are
+ * an image holding a bare file system has no "pN/" part. Each Volume Shadow
+ * Copy of an NTFS volume is walked too, as "vss3!p2/..." (vss1 the oldest,
+ * as vshadowmount numbers them), delivering only the files whose content
+ * differs from what was delivered under the same path (live volume first),
+ * so an implant deleted from the live volume but kept by a snapshot is
+ * found, and an unchanged file is not reported twice. The callbacks are
  * those of archive members, so the caller scans both the same way. */
 #ifndef VIGIL_IMAGE_H
 #define VIGIL_IMAGE_H
@@ -73,6 +78,9 @@ typedef struct vigil_image_walk_stats {
     uint64_t streams;        /* of those, NTFS alternate data streams */
     uint64_t read_errors;    /* files or directories cut short by a read error */
     int too_many;            /* max_files stopped the walk */
+    uint64_t snapshots;      /* volume shadow copies walked */
+    uint64_t snapshot_unchanged; /* their files equal to the live (or an earlier
+                                    snapshot's) file of the same path: not delivered */
 } vigil_image_walk_stats;
 
 /* Walks the image in the file at path (E01: its first segment; the others
@@ -88,6 +96,8 @@ typedef struct vigil_image_walk_stats {
  *                              "read error at offset N of the file: ..." (the bytes
  *                              before it are still scanned)
  *   VIGIL_ERR_UNSUPPORTED info "no known file system at offset N" (swap, MSR ...)
+ *   VIGIL_ERR_CORRUPT warning  "cannot read the volume shadow copies of the volume at
+ *                              offset N: ..." (the live volume is still swept)
  *   VIGIL_ERR_LIMIT warning    "too many files: ..."
  * kind is what vigil_image_sniff said: TSK opens that format only (its own
  * detection tries every format, and libvmdk/libvhdi leak on the ones that

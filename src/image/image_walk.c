@@ -10,6 +10,7 @@
  * entered again; depth, file count and sizes are bounded; and each problem
  * is a diagnostic naming the image and the offset or path. */
 #include "image/image.h"
+#include "image/image_vss.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,8 @@ typedef struct walk {
     char *label; /* "display!name" for diagnostics */
     size_t label_cap;
     vigil_status err; /* the first status that ends the walk */
+    image_seen *seen; /* the volume has shadow copies: (path, content) delivered */
+    int in_snapshot;  /* walking a shadow copy: files seen already are skipped */
 } walk;
 
 static const char *tsk_reason(void)
@@ -93,6 +96,14 @@ static void read_error(walk *w, const char *name, uint64_t off)
     tsk_error_reset();
 }
 
+/* A snapshot's file equal to the one delivered under its path (live, or
+ * from an earlier snapshot): counted, not delivered again. */
+static void unchanged(walk *w)
+{
+    w->st->files--;
+    w->st->snapshot_unchanged++;
+}
+
 /* A stream past max_file_size: streamed to big (hashes, name), or only
  * named when it is past max_hash_size too. */
 static void deliver_big(walk *w, const TSK_FS_ATTR *a, const char *name, uint64_t size)
@@ -145,6 +156,18 @@ static void deliver(walk *w, const TSK_FS_ATTR *a, const char *name)
         w->cap = READ_STEP;
     }
     if (size > w->lim.max_file_size || size > SIZE_MAX / 2) {
+        if (w->seen != NULL) { /* read twice: once for its digest */
+            int added = image_seen_add_attr(w->seen, name + strlen(w->volume), a, size, w->buf,
+                                            w->cap);
+            if (added < 0) {
+                w->err = VIGIL_ERR_NOMEM;
+                return;
+            }
+            if (added == 0 && w->in_snapshot) {
+                unchanged(w);
+                return;
+            }
+        }
         deliver_big(w, a, name, size);
         return;
     }
@@ -169,6 +192,17 @@ static void deliver(walk *w, const TSK_FS_ATTR *a, const char *name)
             break;
         }
         got += (size_t)r;
+    }
+    if (w->seen != NULL) {
+        int added = image_seen_add(w->seen, name + strlen(w->volume), w->buf, got);
+        if (added < 0) {
+            w->err = VIGIL_ERR_NOMEM;
+            return;
+        }
+        if (added == 0 && w->in_snapshot) {
+            unchanged(w);
+            return;
+        }
     }
     vigil_status s = w->cb(w->user, name, w->buf, got);
     if (s != VIGIL_OK)
@@ -220,9 +254,10 @@ static void file_streams(walk *w, TSK_FS_FILE *f, const char *dir)
             w->err = VIGIL_ERR_NOMEM;
             return;
         }
-        if (named)
-            w->st->streams++;
+        uint64_t unchanged_before = w->st->snapshot_unchanged;
         deliver(w, a, path);
+        if (named && w->st->snapshot_unchanged == unchanged_before)
+            w->st->streams++; /* delivered (a snapshot's unchanged one is not) */
         free(path);
     }
     tsk_error_reset();
@@ -230,11 +265,22 @@ static void file_streams(walk *w, TSK_FS_FILE *f, const char *dir)
 
 static void walk_dir(walk *w, TSK_INUM_T inum, const char *dir, unsigned depth);
 
-/* Whether an NTFS entry is file system metadata ($MFT, $LogFile, $Extend
- * and the reserved records): those are not files anyone put there. */
-static int ntfs_metadata(const walk *w, const TSK_FS_FILE *f)
+/* Whether an entry is file system metadata: NTFS $MFT, $LogFile, $Extend
+ * and the reserved records, or the volume label TSK lists in a FAT root
+ * directory as an empty file "LABEL (Volume Label Entry)". Those are not
+ * files anyone put there. */
+static int fs_metadata(const walk *w, const TSK_FS_FILE *f, unsigned depth)
 {
-    return TSK_FS_TYPE_ISNTFS(w->fs->ftype) && f->meta->addr < 16 && f->name->name[0] == '$';
+    static const char label[] = " (Volume Label Entry)";
+    size_t n;
+
+    if (TSK_FS_TYPE_ISNTFS(w->fs->ftype))
+        return f->meta->addr < 16 && f->name->name[0] == '$';
+    if (TSK_FS_TYPE_ISFAT(w->fs->ftype) && depth == 0 && f->meta->size == 0) {
+        n = strlen(f->name->name);
+        return n > sizeof label - 1 && strcmp(f->name->name + n - (sizeof label - 1), label) == 0;
+    }
+    return 0;
 }
 
 static void dir_entry(walk *w, TSK_FS_FILE *f, const char *dir, unsigned depth)
@@ -255,7 +301,7 @@ static void dir_entry(walk *w, TSK_FS_FILE *f, const char *dir, unsigned depth)
         free(path);
         return;
     }
-    if (ntfs_metadata(w, f))
+    if (fs_metadata(w, f, depth))
         return;
     if (f->meta->type == TSK_FS_META_TYPE_REG) {
         file_streams(w, f, dir);
@@ -309,54 +355,113 @@ static void walk_dir(walk *w, TSK_INUM_T inum, const char *dir, unsigned depth)
     tsk_fs_dir_close(d);
 }
 
-/* Opens the file system at byte offset off (part may be NULL for a bare
- * file system) and walks it under the name volume ("p2/" or ""). */
-static void walk_volume(walk *w, TSK_IMG_INFO *img, const TSK_VS_PART_INFO *part, TSK_OFF_T off,
-                        const char *volume)
+/* Opens the file system at byte offset off of img (part may be NULL for a
+ * bare file system); NULL, said, when it cannot. where names it ("p2",
+ * "vss3!p2", "" for the image itself). */
+static TSK_FS_INFO *open_fs(walk *w, TSK_IMG_INFO *img, const TSK_VS_PART_INFO *part,
+                            TSK_OFF_T off, const char *where)
 {
     TSK_FS_INFO *fs = part != NULL ? tsk_fs_open_vol(part, TSK_FS_TYPE_DETECT)
                                    : tsk_fs_open_img(img, off, TSK_FS_TYPE_DETECT);
-    char where[32];
+    const char *label;
 
-    snprintf(where, sizeof where, "%.*s", volume[0] ? (int)strlen(volume) - 1 : 0, volume);
-    if (fs == NULL) {
-        uint32_t e = tsk_error_get_errno();
-        uint8_t head[4096];
-        char reason[256];
-        ssize_t n;
-        w->st->volumes_failed++;
-        snprintf(reason, sizeof reason, "%s", tsk_reason());
+    if (fs != NULL)
+        return fs;
+    uint32_t e = tsk_error_get_errno();
+    uint8_t head[4096];
+    char reason[256];
+    ssize_t n;
+    w->st->volumes_failed++;
+    snprintf(reason, sizeof reason, "%s", tsk_reason());
+    tsk_error_reset();
+    label = where[0] ? label_for(w, where) : w->display;
+    n = tsk_img_read(img, off, (char *)head, sizeof head);
+    if (n >= 11 && memcmp(head + 3, "-FVE-FS-", 8) == 0) {
+        vigil_diagf_at(w->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_UNSUPPORTED, label, (uint64_t)off,
+                       "BitLocker-encrypted volume at offset %lld; not swept", (long long)off);
         tsk_error_reset();
-        n = tsk_img_read(img, off, (char *)head, sizeof head);
-        if (n >= 11 && memcmp(head + 3, "-FVE-FS-", 8) == 0) {
-            vigil_diagf_at(w->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_UNSUPPORTED,
-                           where[0] ? label_for(w, where) : w->display, (uint64_t)off,
-                           "BitLocker-encrypted volume at offset %lld; not swept", (long long)off);
-            tsk_error_reset();
-            return;
-        }
-        /* a file system signature TSK would not accept: damage, not absence */
-        if (n > 0 && vigil_image_sniff(head, (size_t)n, NULL, 0) == VIGIL_IMAGE_RAW)
-            e = TSK_ERR_FS_CORRUPT;
-        if (e == TSK_ERR_FS_UNKTYPE)
-            vigil_diagf_at(w->diag, VIGIL_DIAG_INFO, VIGIL_ERR_UNSUPPORTED,
-                           where[0] ? label_for(w, where) : w->display, (uint64_t)off,
-                           "no known file system at offset %lld; not swept", (long long)off);
-        else
-            vigil_diagf_at(w->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_CORRUPT,
-                           where[0] ? label_for(w, where) : w->display, (uint64_t)off,
-                           "cannot read the file system at offset %lld: %s; not swept",
-                           (long long)off,
-                           e == TSK_ERR_FS_CORRUPT ? "damaged boot sector or superblock" : reason);
-        tsk_error_reset();
-        return;
+        return NULL;
     }
-    w->st->volumes++;
+    /* a file system signature TSK would not accept: damage, not absence */
+    if (n > 0 && vigil_image_sniff(head, (size_t)n, NULL, 0) == VIGIL_IMAGE_RAW)
+        e = TSK_ERR_FS_CORRUPT;
+    if (e == TSK_ERR_FS_UNKTYPE)
+        vigil_diagf_at(w->diag, VIGIL_DIAG_INFO, VIGIL_ERR_UNSUPPORTED, label, (uint64_t)off,
+                       "no known file system at offset %lld; not swept", (long long)off);
+    else
+        vigil_diagf_at(w->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_CORRUPT, label, (uint64_t)off,
+                       "cannot read the file system at offset %lld: %s; not swept", (long long)off,
+                       e == TSK_ERR_FS_CORRUPT ? "damaged boot sector or superblock" : reason);
+    tsk_error_reset();
+    return NULL;
+}
+
+static void walk_fs(walk *w, TSK_FS_INFO *fs, const char *volume)
+{
+    if (!w->in_snapshot)
+        w->st->volumes++;
     w->fs = fs;
     w->volume = volume;
     walk_dir(w, fs->root_inum, "", 0);
     w->fs = NULL;
+}
+
+/* Shadow copy number of the volume named volume ("p2/" or ""), walked as
+ * "vss3!p2/...": only files whose content differs from what was delivered
+ * under their path are delivered. */
+static void walk_snapshot(walk *w, image_vss *vss, int number, const char *volume)
+{
+    char name[48], where[48];
+    TSK_IMG_INFO *simg;
+    TSK_FS_INFO *fs;
+
+    snprintf(name, sizeof name, "vss%d!%s", number, volume);
+    snprintf(where, sizeof where, "vss%d%s%.*s", number, volume[0] ? "!" : "",
+             volume[0] ? (int)strlen(volume) - 1 : 0, volume);
+    simg = image_vss_store_image(vss, number, label_for(w, where), w->diag);
+    if (simg == NULL)
+        return;
+    w->st->snapshots++;
+    w->in_snapshot = 1;
+    fs = open_fs(w, simg, NULL, 0, where);
+    if (fs != NULL) {
+        walk_fs(w, fs, name);
+        tsk_fs_close(fs);
+    }
+    w->in_snapshot = 0;
+    tsk_img_close(simg);
+}
+
+/* Walks the file system at byte offset off (size bytes; part may be NULL
+ * for a bare file system) under the name volume ("p2/" or ""), then the
+ * shadow copies an NTFS volume holds. */
+static void walk_volume(walk *w, TSK_IMG_INFO *img, const TSK_VS_PART_INFO *part, TSK_OFF_T off,
+                        TSK_OFF_T size, const char *volume)
+{
+    char where[32];
+    image_vss *vss = NULL;
+    TSK_FS_INFO *fs;
+
+    snprintf(where, sizeof where, "%.*s", volume[0] ? (int)strlen(volume) - 1 : 0, volume);
+    fs = open_fs(w, img, part, off, where);
+    if (fs == NULL)
+        return;
+    if (TSK_FS_TYPE_ISNTFS(fs->ftype)) {
+        vigil_status st = image_vss_open(img, off, size, where[0] ? label_for(w, where) : w->display,
+                                         w->diag, &vss);
+        if (st == VIGIL_OK && vss != NULL && (w->seen = image_seen_create()) == NULL)
+            st = VIGIL_ERR_NOMEM;
+        if (st != VIGIL_OK)
+            w->err = st;
+    }
+    if (w->err == VIGIL_OK)
+        walk_fs(w, fs, volume);
     tsk_fs_close(fs);
+    for (int i = 1; i <= image_vss_count(vss) && !stop(w); i++)
+        walk_snapshot(w, vss, i, volume);
+    image_vss_close(vss);
+    image_seen_destroy(w->seen);
+    w->seen = NULL;
 }
 
 static void walk_image(walk *w, TSK_IMG_INFO *img)
@@ -365,7 +470,7 @@ static void walk_image(walk *w, TSK_IMG_INFO *img)
 
     if (vs == NULL) {
         tsk_error_reset();
-        walk_volume(w, img, NULL, 0, "");
+        walk_volume(w, img, NULL, 0, img->size, "");
         return;
     }
     unsigned number = 0;
@@ -376,7 +481,8 @@ static void walk_image(walk *w, TSK_IMG_INFO *img)
             continue;
         number++;
         snprintf(volume, sizeof volume, "p%u/", number);
-        walk_volume(w, img, p, (TSK_OFF_T)p->start * (TSK_OFF_T)vs->block_size, volume);
+        walk_volume(w, img, p, (TSK_OFF_T)p->start * (TSK_OFF_T)vs->block_size,
+                    (TSK_OFF_T)p->len * (TSK_OFF_T)vs->block_size, volume);
     }
     tsk_vs_close(vs);
 }

@@ -180,6 +180,8 @@ static void worker_fini(void *user, unsigned index, void *state)
     c->sum.image_files += st.image_files;
     c->sum.image_streams += st.image_streams;
     c->sum.images_not_opened += st.images_not_opened;
+    c->sum.image_snapshots += st.image_snapshots;
+    c->sum.image_snapshot_unchanged += st.image_snapshot_unchanged;
     for (int i = 0; i < VIGIL_LEVEL_COUNT; i++)
         c->sum.by_level[i] += st.by_level[i];
     pthread_mutex_unlock(&c->state_mu);

@@ -108,7 +108,9 @@ printf 'rule never { condition: false }\n' > "$TMP/none2.yar"
 rc=$?
 expect_eq "info-only inventory: levels" "$(jq -r 'select(.type=="finding") | .level' "$TMP/info.jsonl" | sort -u)" "info"
 expect_eq "info-only inventory: 7 entries" "$(jq -r 'select(.type=="finding") | .kind' "$TMP/info.jsonl" | sort | uniq -c | tr -s ' ' | tr '\n' ';')" " 3 execution; 3 persistence;"
-expect_eq "info-only inventory: exit 1 (shown at the default --min-level)" "$rc" 1
+expect_eq "info-only inventory: exit 0 (listed, but not a finding for the exit code)" "$rc" 0
+expect_eq "info-only inventory: still written and counted" \
+    "$(jq -c 'select(.type=="summary") | .targets_with_findings' "$TMP/info.jsonl")" 6
 
 # 4. text output: the runs line and the details
 "$VIGIL" scan -q --color never -r "$TMP/none.yar" --filename-iocs "$TMP/fn.txt" "$I" > "$TMP/out.txt" 2> /dev/null

@@ -215,6 +215,19 @@ expect_eq "registry: summary counters" "$got" "4	17	10"
 got=$(grep -c 'HKLM\\\\System\\\\CurrentControlSet\\\\Services\\\\EvilSvc\\\\Parameters\\\\ServiceDll  ServiceDll In ProgramData \[high\]; ServiceDll \[persistence: C:\\\\ProgramData\\\\evilsvc.dll\]' "$TMP/out.txt")
 expect_eq "registry: text line of the ServiceDll" "$got" 1
 
+# Exit code: the autostart inventory alone (no Sigma rule, no IOC) is listed
+# but is no finding (exit 0); an IOC hit on an entry's file is (exit 1).
+printf 'rule never { condition: false }\n' > "$TMP/never.yar"
+"$VIGIL" scan -q -j1 -f jsonl -r "$TMP/never.yar" "$H/Windows/System32/config/SYSTEM" \
+    > "$TMP/inv.jsonl" 2> /dev/null
+expect_eq "registry: inventory only: exit 0" "$?" 0
+expect_eq "registry: inventory only: entries still listed" \
+    "$(jq -r 'select(.type=="finding") | [.kind, .rule, .level] | join(" ")' "$TMP/inv.jsonl" | sort | tr '\n' ';')" \
+    "persistence Service info;persistence ServiceDll info;"
+"$VIGIL" scan -q -j1 -f jsonl -r "$TMP/never.yar" --filename-iocs "$TMP/reg-filename-iocs.txt" \
+    "$H/Windows/System32/config/SYSTEM" > "$TMP/inv.jsonl" 2> /dev/null
+expect_eq "registry: inventory entry whose file is an IOC: exit 1" "$?" 1
+
 # A hive inside an archive is read from memory like any member.
 (cd "$H/Windows/System32/config" && zip -q "$TMP/hives.zip" SYSTEM)
 got=$("$VIGIL" scan -q -j1 -f jsonl -r "$R" "$TMP/hives.zip" |
