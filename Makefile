@@ -42,7 +42,14 @@ ifeq ($(SAN),asan)
 SAN_LDFLAGS := -fsanitize=address,undefined
 endif
 ALL_LDFLAGS := $(SAN_LDFLAGS) $(LDFLAGS)
-LDLIBS := $(PKG_LIBS) -pthread -lm
+# Every libyal library (libewf, libbfio, libvmdk, libvhdi under libtsk; libscca,
+# liblnk) exports its own copy of libcdata, and the first one loaded serves them
+# all. libscca's copy frees libewf's file pool wrongly (E01 images crashed on
+# close), so libewf and libbfio are linked first, whatever the linker's
+# --as-needed: then all use theirs (tests/e2e/images.sh and exec_evidence.sh).
+YAL_FIRST := -Wl,--push-state,--no-as-needed $(shell pkg-config --libs libewf libbfio 2>/dev/null) \
+	-Wl,--pop-state
+LDLIBS := $(YAL_FIRST) $(PKG_LIBS) -pthread -lm
 
 LIB_SRC := $(sort $(wildcard src/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)

@@ -13,7 +13,7 @@ PKGS=(build-essential pkg-config
       ansible openssh-server openssh-client python3
       unbound bind9-utils bind9-dnsutils nftables squid dnsmasq-base publicsuffix
       xxd chromium
-      libtsk-dev sleuthkit libewf-dev ewf-tools ntfs-3g qemu-utils e2fsprogs fuse3)
+      libtsk-dev sleuthkit libewf-dev libbfio-dev ewf-tools ntfs-3g qemu-utils e2fsprogs fuse3)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
