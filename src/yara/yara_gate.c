@@ -603,6 +603,28 @@ static void next_gen(vigil_yara_gate_scratch *sc)
     }
 }
 
+enum { RULE_FALSE, RULE_OPEN, RULE_WAITS };
+
+/* Rule ri on the file of sc before any literal is searched: false whatever
+ * its strings, possibly true without any literal, or waiting on its
+ * literals. Kleene's logic is monotone (knowing more turns "unknown" into
+ * true or false, never a known value into another), so what is false
+ * knowing neither the file nor any string is false for every file: a
+ * refutable rule (false with its gated strings absent) waits without being
+ * evaluated (its magic, size and name tests are evaluated when one of its
+ * literals is found). Two evaluations per rule and file were a third of
+ * the sweep's CPU time with the 3,000 Elastic rules. */
+static int before_literals(vigil_yara_gate_scratch *sc, size_t i)
+{
+    const vigil_yara_gate *g = sc->g;
+    const gate_rule *r = &g->rules[i];
+    if (r->refutable)
+        return RULE_WAITS; /* its magic and size tests are evaluated with its literals */
+    if (vigil_yara_gate_eval(g, sc, i, 1) == GATE_F)
+        return RULE_FALSE; /* magic, size, name */
+    return vigil_yara_gate_eval(g, sc, i, 0) != GATE_F ? RULE_OPEN : RULE_WAITS;
+}
+
 static void add_cost(const vigil_yara_gate *g, size_t ri)
 {
     atomic_fetch_add_explicit(&g->costs[ri], 1, memory_order_relaxed);
@@ -620,9 +642,10 @@ static int explain(vigil_yara_gate_scratch *sc, uint64_t groups, const uint8_t *
         if (!(groups >> k & 1u))
             continue;
         for (size_t i = g->group_first[k]; i < g->group_first[k] + g->group_n[k]; i++) {
-            if (vigil_yara_gate_eval(g, sc, i, 1) == GATE_F)
+            int d = before_literals(sc, i);
+            if (d == RULE_FALSE)
                 continue;
-            if (vigil_yara_gate_eval(g, sc, i, 0) != GATE_F) {
+            if (d == RULE_OPEN) {
                 add_cost(g, i);
                 any = 1;
                 continue;
@@ -677,9 +700,10 @@ int vigil_yara_gate_may_match(vigil_yara_gate_scratch *sc, uint64_t groups, cons
         if (!(groups >> k & 1u))
             continue;
         for (size_t i = g->group_first[k]; i < g->group_first[k] + g->group_n[k]; i++) {
-            if (vigil_yara_gate_eval(g, sc, i, 1) == GATE_F)
+            int d = before_literals(sc, i);
+            if (d == RULE_FALSE)
                 continue; /* false whatever the strings: magic, size, name */
-            if (vigil_yara_gate_eval(g, sc, i, 0) != GATE_F)
+            if (d == RULE_OPEN)
                 return 1; /* may match without any literal */
             sc->live[i] = sc->gen;
             nlive++;
