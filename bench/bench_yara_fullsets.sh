@@ -57,8 +57,9 @@ for set in $SETS; do
     mapfile -t files < <(set_files "$set")
     yargs=()
     for f in "${files[@]}"; do
-        case " ${EXT_FILES[*]} " in *" $(basename "$f") "*) continue ;; esac
-        yargs+=("$(basename "$f" | tr -c 'A-Za-z0-9_.\n' _):$f")
+        b=${f##*/} # no basename/tr per file: thousands of forks on a loaded machine
+        case " ${EXT_FILES[*]} " in *" $b "*) continue ;; esac
+        yargs+=("${b//[^A-Za-z0-9_.]/_}:$f")
     done
     vargs=()
     for d in $(set_dirs "$set"); do vargs+=(-r "$d"); done
@@ -83,10 +84,11 @@ for set in $SETS; do
                 same="DIFFER ($(wc -l < "$TMP/v.pairs") vigil, $(wc -l < "$TMP/y.pairs") yara)"
             fi
             awk -v r="$r" -v yw="$yw" -v yu="$yu" -v ys="$ys" -v ym="$ym" \
-                -v vw="$vw" -v vu="$vu" -v vs="$vs" -v vm="$vm" -v same="$same" 'BEGIN {
+                -v vw="$vw" -v vu="$vu" -v vs="$vs" -v vm="$vm" -v same="$same" \
+                -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
                 yc = yu + ys; vc = vu + vs
-                printf "round %d: yara %.2f s (cpu %.2f, %d KiB)  vigil %.2f s (cpu %.2f, %d KiB)  wall %.2fx  cpu %.2fx  memory %.2fx  findings %s\n",
-                    r, yw, yc, ym, vw, vc, vm, yw / vw, yc / vc, vm / ym, same }'
+                printf "round %d: yara %.2f s (cpu %.2f, %d KiB)  vigil %.2f s (cpu %.2f, %d KiB)  wall %.2fx  cpu %.2fx  memory %.2fx  findings %s  load %s\n",
+                    r, yw, yc, ym, vw, vc, vm, yw / vw, yc / vc, vm / ym, same, load }'
         done
     done
 done

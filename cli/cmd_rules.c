@@ -10,21 +10,25 @@
 
 #include "commands.h"
 #include "output.h"
+#include "rules_costs.h"
 #include "ruleset.h"
 #include "text_escape.h"
 #include "usage.h"
 #include "vigil/vigil.h"
 
 /* the first line of usage(), for usage errors */
-#define RULES_USAGE "usage: vigil rules list|stats [options]\n"
+#define RULES_USAGE "usage: vigil rules list|stats [options] [PATH...]\n"
 
 static void usage(FILE *fp)
 {
-    fputs("usage: vigil rules list|stats [options]\n"
+    fputs("usage: vigil rules list|stats [options] [PATH...]\n"
           "\n"
           "  list    one line per loaded rule: kind, level, score, name, source:line\n"
           "  stats   counts of rules and indicators by kind, and how the YARA rules\n"
-          "          were grouped by precondition (which rules every file pays for)\n"
+          "          were grouped by precondition (which rules every file pays for,\n"
+          "          and why the literal gate cannot rule them out); with PATHs, sweeps\n"
+          "          them (findings not shown) and lists how many files each YARA\n"
+          "          rule left to libyara\n"
           "\n" RULE_USAGE "  -f, --format FMT         text (default) or jsonl\n"
           "  -h, --help               this text\n",
           fp);
@@ -74,7 +78,8 @@ static void print_grouping_text(const vigil_yara_grouping *g)
         text_escape_puts(stdout, g->ungated[i].name);
         fputs("  ", stdout);
         text_escape_puts_or(stdout, g->ungated[i].source, "-");
-        printf(":%llu\n", (unsigned long long)g->ungated[i].line);
+        printf(":%llu  %s\n", (unsigned long long)g->ungated[i].line,
+               g->ungated[i].reason != NULL ? g->ungated[i].reason : "-");
     }
 }
 
@@ -102,10 +107,11 @@ static json_t *grouping_json(const vigil_yara_grouping *g)
     json_object_set_new(o, "no_precondition", nopre);
     json_t *ug = json_array();
     for (size_t i = 0; i < g->nungated; i++)
-        json_array_append_new(ug, json_pack("{s:s,s:s,s:s?,s:I}", "rule", g->ungated[i].name,
-                                            "namespace", g->ungated[i].ns, "source",
-                                            g->ungated[i].source, "line",
-                                            (json_int_t)g->ungated[i].line));
+        json_array_append_new(ug, json_pack("{s:s,s:s,s:s?,s:I,s:s?}", "rule",
+                                            g->ungated[i].name, "namespace", g->ungated[i].ns,
+                                            "source", g->ungated[i].source, "line",
+                                            (json_int_t)g->ungated[i].line, "reason",
+                                            g->ungated[i].reason));
     json_object_set_new(o, "gate",
                         json_pack("{s:I,s:I,s:I,s:o}", "rules", (json_int_t)g->gate_rules,
                                   "refutable", (json_int_t)g->gate_refutable, "literals",
@@ -209,10 +215,22 @@ int cmd_rules(int argc, char **argv)
             goto out;
         }
     }
+    /* getopt_long ran over argv + 1: the paths follow its options */
+    const char *const *paths = (const char *const *)argv + 1 + optind;
+    size_t npaths = (size_t)(argc - 1 - optind);
+    if (npaths > 0 && strcmp(sub, "list") == 0) {
+        usage_error("rules", RULES_USAGE, "rules list takes no PATH");
+        goto out;
+    }
     if (rule_args_use_bundled(&ra, NULL) != 0)
         goto out;
     out_init(&w, stdout, ctx.format);
     vigil_engine *engine = rule_args_load(&ra, out_diag, &w);
+    uint64_t swept = 0;
+    if (engine != NULL && npaths > 0 && rules_costs_sweep(engine, paths, npaths, &w, &swept) != 0) {
+        vigil_engine_destroy(engine);
+        engine = NULL;
+    }
     if (engine != NULL) {
         vigil_engine_counts n;
         vigil_engine_get_counts(engine, &n);
@@ -232,6 +250,8 @@ int cmd_rules(int argc, char **argv)
             }
             if (o != NULL && n.yara_rules > 0 && vigil_engine_yara_grouping(engine, &g) == VIGIL_OK)
                 json_object_set_new(o, "yara_grouping", grouping_json(&g));
+            if (o != NULL && npaths > 0)
+                json_object_set_new(o, "yara_costs", rules_costs_json(engine, swept));
             char *text = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
             if (text != NULL) {
                 puts(text);
@@ -249,6 +269,8 @@ int cmd_rules(int argc, char **argv)
             vigil_yara_grouping g;
             if (n.yara_rules > 0 && vigil_engine_yara_grouping(engine, &g) == VIGIL_OK)
                 print_grouping_text(&g);
+            if (npaths > 0)
+                rules_costs_print_text(engine, swept);
         }
         rc = n.files_refused ? 2 : 0; /* a broken rule file fails a rule check */
         vigil_engine_destroy(engine);

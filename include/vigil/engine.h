@@ -190,13 +190,36 @@ typedef struct vigil_yara_grouping {
     uint64_t gate_literals;               /* distinct byte sequences searched */
     const vigil_yara_nopre_rule *ungated; /* no precondition and no literal rules them
                                              out: a libyara pass over every file their
-                                             magic, size and name tests let through */
+                                             magic, size and name tests let through;
+                                             reason: why the gate cannot */
     size_t nungated;
 } vigil_yara_grouping;
 
 /* How the YARA rules of a frozen engine were grouped. Everything is owned
  * by the engine. Zeroed (active 0) when no YARA rules are loaded. */
 vigil_status vigil_engine_yara_grouping(const vigil_engine *engine, vigil_yara_grouping *out);
+
+/* What each YARA rule the literal gate decides for costs (`vigil rules
+ * stats PATH...`): why the gate cannot rule it out on a file without its
+ * literals, and on how many files swept since vigil_engine_yara_count_costs
+ * it left a libyara pass (it may match there, as far as the gate knows). */
+typedef struct vigil_yara_rule_cost {
+    const char *name;
+    const char *ns;
+    const char *source;
+    uint64_t line;
+    const char *reason; /* NULL when no file without one of its literals can match */
+    uint64_t files;     /* files whose libyara pass it may need */
+} vigil_yara_rule_cost;
+
+/* From now on the gate decides every rule on every file (no early stop, so
+ * sweeps are slower; findings are the same) and counts. Frozen engine,
+ * before sweeping. VIGIL_OK without YARA rules or a gate (nothing counted). */
+vigil_status vigil_engine_yara_count_costs(vigil_engine *engine);
+/* The gate's rules in load order, into out (cap entries, may be 0); *n the
+ * number of them. Strings are owned by the engine. */
+vigil_status vigil_engine_yara_rule_costs(const vigil_engine *engine, vigil_yara_rule_cost *out,
+                                          size_t cap, size_t *n);
 
 /* Level of a score with the default thresholds 40/60/80. */
 vigil_level vigil_level_of_score(int score);

@@ -482,6 +482,26 @@ vigil_status vigil_engine_yara_grouping(const vigil_engine *e, vigil_yara_groupi
     return vigil_yara_rules_grouping(e->yara, out);
 }
 
+vigil_status vigil_engine_yara_count_costs(vigil_engine *e)
+{
+    if (e == NULL)
+        return VIGIL_ERR_INVALID_ARG;
+    if (!e->frozen)
+        return VIGIL_ERR_NOT_FROZEN;
+    return e->yara != NULL ? vigil_yara_rules_count_costs(e->yara) : VIGIL_OK;
+}
+
+vigil_status vigil_engine_yara_rule_costs(const vigil_engine *e, vigil_yara_rule_cost *out,
+                                          size_t cap, size_t *n)
+{
+    if (e == NULL || n == NULL || (out == NULL && cap > 0))
+        return VIGIL_ERR_INVALID_ARG;
+    *n = 0;
+    if (!e->frozen)
+        return VIGIL_ERR_NOT_FROZEN;
+    return e->yara != NULL ? vigil_yara_rules_costs(e->yara, out, cap, n) : VIGIL_OK;
+}
+
 vigil_level vigil_level_of_score(int score)
 {
     if (score >= 80)

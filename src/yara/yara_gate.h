@@ -51,6 +51,17 @@ void vigil_yara_gate_get_info(const vigil_yara_gate *g, vigil_yara_gate_info *ou
  * file that lacks all its literals. */
 int vigil_yara_gate_refutes(const vigil_yara_gate *g, const vigil_yara_rule *r);
 
+/* The rules the gate decides for: rule i (NULL past the end), *why (may
+ * be NULL) why no file without its literals is ruled out (NULL when it
+ * needs one), *files (may be NULL) how many files it left to libyara
+ * since vigil_yara_gate_count_costs. */
+size_t vigil_yara_gate_rule_count(const vigil_yara_gate *g);
+const vigil_yara_rule *vigil_yara_gate_rule(const vigil_yara_gate *g, size_t i, const char **why,
+                                            uint64_t *files);
+/* From now on, every rule is decided on every file (no early stop: slower)
+ * and the rules each file may match are counted. Call before scanning. */
+vigil_status vigil_yara_gate_count_costs(vigil_yara_gate *g);
+
 /* Per-thread state (Hyperscan scratch, string marks). */
 vigil_status vigil_yara_gate_scratch_create(const vigil_yara_gate *g,
                                             vigil_yara_gate_scratch **out);

@@ -25,6 +25,7 @@ typedef struct ev_ctx {
     const vigil_yara_gate_scratch *sc;
     const gate_rule *r;
     int all_unknown; /* 1: every string may be present */
+    int all_absent;  /* 1: every string is absent, gated or not */
 } ev_ctx;
 
 static const gate_str *find_str(const gate_rule *r, const char *id, size_t len)
@@ -38,6 +39,8 @@ static const gate_str *find_str(const gate_rule *r, const char *id, size_t len)
 /* GATE_F when the string provably has no match in the file, else GATE_U. */
 static int str_state(const ev_ctx *c, const gate_str *s)
 {
+    if (c->all_absent)
+        return GATE_F;
     if (c->all_unknown || !s->gated || (c->sc != NULL && c->sc->present[s->slot] == c->sc->gen))
         return GATE_U;
     return GATE_F;
@@ -284,6 +287,47 @@ static int ev_bool(const ev_ctx *c, const vigil_yara_node *n, int depth)
 int vigil_yara_gate_eval(const vigil_yara_gate *g, const vigil_yara_gate_scratch *sc, size_t ri,
                          int all_unknown)
 {
-    ev_ctx c = {g, sc, &g->rules[ri], all_unknown};
+    ev_ctx c = {g, sc, &g->rules[ri], all_unknown, 0};
     return ev_bool(&c, g->rules[ri].r->cond, 0);
+}
+
+int vigil_yara_gate_eval_no_strings(const vigil_yara_gate *g, size_t ri)
+{
+    ev_ctx c = {g, NULL, &g->rules[ri], 0, 1};
+    return ev_bool(&c, g->rules[ri].r->cond, 0);
+}
+
+const char *vigil_yara_gate_cond_why(const vigil_yara_gate *g, const gate_rule *r,
+                                     const vigil_yara_node *n, int depth)
+{
+    if (n == NULL || depth > GATE_EVAL_MAX_DEPTH)
+        return NULL;
+    switch (n->kind) {
+    case VY_N_MEMBER:
+    case VY_N_CALL:
+    case VY_N_INDEX:
+        return "module condition";
+    case VY_N_IDENT:
+        if (vigil_yara_is_external(g->split, r->r->ns_index, n))
+            return NULL;
+        return "rule reference";
+    case VY_N_FOR:
+        return "loop (for ... of/in)";
+    case VY_N_ENTRYPOINT:
+        return "entrypoint";
+    default:
+        break;
+    }
+    const vigil_yara_node *kids[3] = {n->a, n->b, n->c};
+    for (int i = 0; i < 3; i++) {
+        const char *w = vigil_yara_gate_cond_why(g, r, kids[i], depth + 1);
+        if (w != NULL)
+            return w;
+    }
+    for (size_t i = 0; i < n->n_items; i++) {
+        const char *w = vigil_yara_gate_cond_why(g, r, n->items[i], depth + 1);
+        if (w != NULL)
+            return w;
+    }
+    return NULL;
 }

@@ -8,6 +8,7 @@
 #define VIGIL_YARA_GATE_INTERNAL_H
 
 #include <hs/hs.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,7 @@ typedef struct gate_str {
     size_t id_len;
     int gated; /* absent from the file when none of its literals is */
     uint32_t slot;
+    const char *why; /* when not gated: why no literal stands for it */
 } gate_str;
 
 typedef struct gate_rule {
@@ -37,6 +39,8 @@ typedef struct gate_rule {
     size_t nstr;
     size_t group; /* home group in the plan */
     int refutable;
+    int strings_unread; /* the strings section was not understood */
+    const char *why;    /* when not refutable: why (vigil_yara_gate_why) */
 } gate_rule;
 
 typedef struct gate_lit {
@@ -85,6 +89,10 @@ struct vigil_yara_gate {
     gate_regex *regex; /* sorted by node address */
     size_t nregex;
     vigil_yara_gate_info info;
+    /* per rule: files it left to libyara, counted only once
+     * vigil_yara_gate_count_costs asked for it (every rule is then
+     * evaluated on every file, without the early stop) */
+    _Atomic uint64_t *costs;
 };
 
 struct vigil_yara_gate_scratch {
@@ -95,6 +103,7 @@ struct vigil_yara_gate_scratch {
     uint32_t *live;    /* per rule: generation it is waited for in */
     uint32_t gen;
     int hit;
+    int explain;       /* mark literals only: no early stop (costs counted) */
     const gate_db *db; /* the database of the scan under way */
     /* the file being decided */
     const uint8_t *data;
@@ -153,6 +162,13 @@ size_t vigil_yara_gate_hex_regex(const char *s, size_t n, char *out, size_t cap)
  * all_unknown, else gated strings not marked in sc absent. GATE_F/U/T. */
 int vigil_yara_gate_eval(const vigil_yara_gate *g, const vigil_yara_gate_scratch *sc, size_t ri,
                          int all_unknown);
+/* The condition of rules[ri] with no file at hand and every string, gated
+ * or not, absent (GATE_F: only strings without literals keep it open). */
+int vigil_yara_gate_eval_no_strings(const vigil_yara_gate *g, size_t ri);
+/* What in condition n keeps it open without any string: "module
+ * condition", "rule reference", ...; NULL when nothing is recognised. */
+const char *vigil_yara_gate_cond_why(const vigil_yara_gate *g, const gate_rule *r,
+                                     const vigil_yara_node *n, int depth);
 /* Orders gate_regex by node address (qsort and bsearch). */
 int vigil_yara_gate_regex_cmp(const void *x, const void *y);
 

@@ -315,6 +315,19 @@ static vigil_status build_info(vigil_yara_rules *r, const vigil_yara_source_line
 
 /* ---- stats -------------------------------------------------------------- */
 
+/* Why the gate cannot rule rule out on a file without its literals. */
+static const char *gate_reason(const vigil_yara_gate *g, const vigil_yara_rule *rule)
+{
+    if (rule->flags & VIGIL_YARA_RULE_PRIVATE)
+        return "private rule (decided with the rules that use it)";
+    for (size_t i = 0; i < vigil_yara_gate_rule_count(g); i++) {
+        const char *why = NULL;
+        if (vigil_yara_gate_rule(g, i, &why, NULL) == rule)
+            return why != NULL ? why : "needs a literal";
+    }
+    return "its group is not gated (a rule of it was not understood)";
+}
+
 static vigil_status build_stats(vigil_yara_rules *r)
 {
     const vigil_yara_plan *p = r->plan;
@@ -375,8 +388,10 @@ static vigil_status build_stats(vigil_yara_rules *r)
     for (size_t i = 0, j = 0; i < nr && j < k; i++) {
         if (vigil_yara_plan_nopre_reason(p, i) == NULL)
             continue;
-        if (!vigil_yara_gate_refutes(r->gate, vigil_yara_split_rule(s, i)))
-            ug[nu++] = np[j];
+        if (!vigil_yara_gate_refutes(r->gate, vigil_yara_split_rule(s, i))) {
+            ug[nu] = np[j];
+            ug[nu++].reason = gate_reason(r->gate, vigil_yara_split_rule(s, i));
+        }
         j++;
     }
     r->stats.ungated = ug;
@@ -529,6 +544,30 @@ size_t vigil_yara_group_pick(const vigil_yara_rules *r, const uint8_t *data, siz
 }
 
 /* ---- grouping info ------------------------------------------------------ */
+
+vigil_status vigil_yara_rules_count_costs(vigil_yara_rules *r)
+{
+    if (r == NULL)
+        return VIGIL_ERR_INVALID_ARG;
+    return r->gate != NULL ? vigil_yara_gate_count_costs(r->gate) : VIGIL_OK;
+}
+
+vigil_status vigil_yara_rules_costs(const vigil_yara_rules *r, vigil_yara_rule_cost *out,
+                                    size_t cap, size_t *n)
+{
+    if (r == NULL || n == NULL || (out == NULL && cap > 0))
+        return VIGIL_ERR_INVALID_ARG;
+    *n = vigil_yara_gate_rule_count(r->gate);
+    for (size_t i = 0; i < *n && i < cap; i++) {
+        const char *why = NULL;
+        uint64_t files = 0;
+        const vigil_yara_rule *rule = vigil_yara_gate_rule(r->gate, i, &why, &files);
+        if (rule == NULL)
+            return VIGIL_ERR_INTERNAL;
+        out[i] = (vigil_yara_rule_cost){rule->name, rule->ns, rule->source, rule->line, why, files};
+    }
+    return VIGIL_OK;
+}
 
 vigil_status vigil_yara_rules_grouping(const vigil_yara_rules *r, vigil_yara_grouping *out)
 {

@@ -99,6 +99,10 @@ typedef struct vigil_yara_rule_info {
 /* How the rules were grouped (see vigil_engine_yara_grouping); everything
  * is owned by the rules object. */
 vigil_status vigil_yara_rules_grouping(const vigil_yara_rules *r, vigil_yara_grouping *out);
+/* See vigil_engine_yara_count_costs and vigil_engine_yara_rule_costs. */
+vigil_status vigil_yara_rules_count_costs(vigil_yara_rules *r);
+vigil_status vigil_yara_rules_costs(const vigil_yara_rules *r, vigil_yara_rule_cost *out,
+                                    size_t cap, size_t *n);
 
 /* Return non-zero from the callback to stop; foreach then returns
  * VIGIL_ERR_ABORTED. Rules are visited in compile order. */

@@ -72,7 +72,9 @@ for target in "$TMP/tree" "$TMP/bounds" $DEBIAN_DIRS; do
             "$TMP/v.jsonl" | sort -u > "$TMP/v.pairs"
         compare "$label (rules without externals, grouping $mode)" "$TMP/v.pairs" "$TMP/y.pairs"
     done
-    if [ "$target" = "$TMP/tree" ]; then
+    # the per-file yara runs with external variables: only for a set that
+    # has the rule files reading them (the Elastic set has none)
+    if [ "$target" = "$TMP/tree" ] && [ -f "$YDIR/${EXT_FILES[0]}" ] && [ -f "$YDIR/${EXT_FILES[1]}" ]; then
         jq -r --arg a "${EXT_FILES[0]}" --arg b "${EXT_FILES[1]}" \
             'select(.type=="finding" and .kind=="yara" and (.namespace==$a or .namespace==$b)) | "\(.path)\t\(.rule)"' \
             "$TMP/v.jsonl" | sort -u > "$TMP/ve.pairs"

@@ -173,9 +173,54 @@ static void test_cases(void)
                         cases[i].cond_and_strings, (int)cases[i].len, cases[i].data, got,
                         cases[i].want);
             CHECK_EQ_INT(got, cases[i].want);
+            /* counting mode (rules stats PATH): the same answer, and the
+             * rule is counted exactly when it may match */
+            uint64_t files = 9;
+            CHECK_EQ_INT(vigil_yara_gate_count_costs(f.g), VIGIL_OK);
+            CHECK_EQ_INT(may(&f, cases[i].data, cases[i].len, cases[i].fname), cases[i].want);
+            CHECK(vigil_yara_gate_rule(f.g, 0, NULL, &files) != NULL);
+            CHECK_EQ_INT(files, (uint64_t)cases[i].want);
         }
         teardown(&f);
     }
+}
+
+/* Counting mode decides every rule (no stop at the first that may match),
+ * and says why a rule cannot be ruled out without a file. */
+static void test_costs(void)
+{
+    gate_fixture f;
+    static const char rules[] = "rule r1 { strings: $a = \"alpha1\" condition: $a }\n"
+                                "rule r2 { strings: $a = \"alpha1\" $b = \"beta22\" "
+                                "condition: all of them }\n"
+                                "rule r3 { strings: $a = \"gamma3\" condition: $a }\n"
+                                "rule r4 { strings: $a = \"ab\" condition: $a }\n"
+                                "rule r5 { strings: $a = \"delta4\" condition: not $a }\n";
+    int ok = setup(&f, rules);
+    CHECK(ok);
+    if (ok) {
+        static const char *const want_why[] = {
+            NULL, NULL, NULL, "$a: text string shorter than 4 bytes",
+            "condition can hold with no string (not, filesize, magic tests)"};
+        CHECK_EQ_INT(vigil_yara_gate_rule_count(f.g), 5);
+        CHECK_EQ_INT(vigil_yara_gate_count_costs(f.g), VIGIL_OK);
+        CHECK_EQ_INT(may(&f, "alpha1 beta22 gamma3", 20, "f"), 1);
+        CHECK_EQ_INT(may(&f, "alpha1 beta2", 12, "f"), 1);
+        CHECK_EQ_INT(may(&f, "nothing", 7, "f"), 1); /* r4, r5 */
+        static const uint64_t want_files[] = {2, 1, 1, 3, 3};
+        for (size_t i = 0; i < 5; i++) {
+            const char *why = "unset";
+            uint64_t files = 99;
+            CHECK(vigil_yara_gate_rule(f.g, i, &why, &files) != NULL);
+            CHECK_EQ_INT(files, want_files[i]);
+            if (want_why[i] == NULL)
+                CHECK(why == NULL);
+            else
+                CHECK(why != NULL && strcmp(why, want_why[i]) == 0);
+        }
+        CHECK(vigil_yara_gate_rule(f.g, 5, NULL, NULL) == NULL);
+    }
+    teardown(&f);
 }
 
 /* A rule that needs another rule is unknown; the MZ group is gated too. */
@@ -356,6 +401,7 @@ static void test_cache(void)
 int main(void)
 {
     TEST_RUN(test_cases);
+    TEST_RUN(test_costs);
     TEST_RUN(test_cache);
     TEST_RUN(test_groups_and_refs);
     TEST_RUN(test_differential);
