@@ -77,7 +77,7 @@ int main(int argc, char **argv)
     vigil_ioc_builder *b = NULL;
     vigil_ioc_db *db = NULL;
     vigil_ioc_scratch *s = NULL;
-    vigil_findbuf fb;
+    vigil_findings fb;
     vigil_ioc_counts c;
     char **paths;
     size_t hits = 0, reps = 0;
@@ -131,16 +131,16 @@ int main(int argc, char **argv)
             fprintf(f, "%s\n", paths[i]);
         fclose(f);
     }
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
     for (size_t i = 0; i < npaths; i++) { /* warm-up, counts the hits */
-        vigil_findbuf_reset(&fb);
+        vigil_findings_reset(&fb);
         vigil_ioc_match_path(db, s, paths[i], strlen(paths[i]), &fb);
         hits += fb.n;
     }
     t = now();
     do {
         for (size_t i = 0; i < npaths; i++) {
-            vigil_findbuf_reset(&fb);
+            vigil_findings_reset(&fb);
             vigil_ioc_match_path(db, s, paths[i], strlen(paths[i]), &fb);
         }
         reps++;
@@ -151,7 +151,7 @@ int main(int argc, char **argv)
            (unsigned long long)c.filename_pcre, t1 - t0);
     printf("paths %zu, findings %zu\n", npaths, hits);
     printf("ns_per_path %.0f\n", t * 1e9 / (double)(reps * npaths));
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     for (size_t i = 0; i < npaths; i++)
         free(paths[i]);
     free(paths);

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vigil_ioc_builder *b = NULL;
     vigil_ioc_db *db = NULL;
     vigil_ioc_scratch *s = NULL;
-    vigil_findbuf fb;
+    vigil_findings fb;
     uint8_t digest[32] = {0};
     static const vigil_rule_kind kinds[] = {VIGIL_RULES_IOC_HASH, VIGIL_RULES_IOC_FILENAME,
                                             VIGIL_RULES_IOC_C2};
@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vigil_ioc_builder_add_text(b, "fuzz", (const char *)data, size, kinds[i]);
     if (vigil_ioc_builder_finish(b, &db) == VIGIL_OK &&
         vigil_ioc_scratch_create(db, &s) == VIGIL_OK) {
-        vigil_findbuf_init(&fb);
+        vigil_findings_init(&fb);
         vigil_ioc_match_path(db, s, (const char *)data, size, &fb);
         memcpy(digest, data, size < sizeof digest ? size : sizeof digest);
         vigil_ioc_match_hashes(db, digest, digest, digest, &fb);
@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (vigil_ioc_db_c2_find(db, c->value, strlen(c->value)) == NULL)
                 __builtin_trap(); /* every stored value must be found again */
         }
-        vigil_findbuf_free(&fb);
+        vigil_findings_free(&fb);
     }
     vigil_ioc_scratch_destroy(s);
     vigil_ioc_db_destroy(db);

@@ -51,16 +51,16 @@ static vigil_yara_rules *load(vigil_yara_grouping_mode mode)
 static void names(vigil_yara_scanner *s, const uint8_t *data, size_t len, const char *fname,
                   char *out, size_t cap)
 {
-    vigil_findbuf fb;
+    vigil_findings fb;
     vigil_yara_externals ext = {fname, "/f/x", "", "", "", ""};
     size_t used = 0;
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
     out[0] = '\0';
     if (vigil_yara_scanner_scan(s, "f", data, len, &ext, 4, NULL, &fb) != VIGIL_OK)
         abort();
     for (size_t i = 0; i < fb.n && used + 16 < cap; i++)
         used += (size_t)snprintf(out + used, cap - used, "%s ", fb.items[i].rule);
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

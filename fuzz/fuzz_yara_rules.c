@@ -36,14 +36,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (vigil_yara_builder_add_string(b, "fuzz.yar", (const char *)data, size) == VIGIL_OK &&
         vigil_yara_builder_finish(b, &r) == VIGIL_OK) {
         vigil_yara_scanner *s = NULL;
-        vigil_findbuf fb;
-        vigil_findbuf_init(&fb);
+        vigil_findings fb;
+        vigil_findings_init(&fb);
         if (vigil_yara_scanner_create(r, &s) == VIGIL_OK) {
             vigil_yara_scanner_set_timeout(s, 1);
             vigil_yara_scanner_scan(s, "input", data, size, NULL, 8, NULL, &fb);
         }
         vigil_yara_scanner_destroy(s);
-        vigil_findbuf_free(&fb);
+        vigil_findings_free(&fb);
     }
     vigil_yara_rules_destroy(r);
     vigil_yara_builder_destroy(b);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void vigil_findbuf_init(vigil_findbuf *fb)
+void vigil_findings_init(vigil_findings *fb)
 {
     vigil_arena_init(&fb->arena);
     fb->items = NULL;
@@ -13,7 +13,7 @@ void vigil_findbuf_init(vigil_findbuf *fb)
     fb->cap = 0;
 }
 
-void vigil_findbuf_free(vigil_findbuf *fb)
+void vigil_findings_free(vigil_findings *fb)
 {
     if (fb == NULL)
         return;
@@ -23,13 +23,13 @@ void vigil_findbuf_free(vigil_findbuf *fb)
     fb->n = fb->cap = 0;
 }
 
-void vigil_findbuf_reset(vigil_findbuf *fb)
+void vigil_findings_reset(vigil_findings *fb)
 {
     vigil_arena_reset(&fb->arena);
     fb->n = 0;
 }
 
-vigil_finding *vigil_findbuf_add(vigil_findbuf *fb, vigil_finding_kind kind)
+vigil_finding *vigil_findings_add(vigil_findings *fb, vigil_finding_kind kind)
 {
     if (fb->n == fb->cap) {
         size_t cap = fb->cap ? fb->cap * 2 : 8;
@@ -48,12 +48,12 @@ vigil_finding *vigil_findbuf_add(vigil_findbuf *fb, vigil_finding_kind kind)
     return f;
 }
 
-void *vigil_findbuf_alloc(vigil_findbuf *fb, size_t n)
+void *vigil_findings_alloc(vigil_findings *fb, size_t n)
 {
     return vigil_arena_alloc(&fb->arena, n);
 }
 
-const char *vigil_findbuf_strdup(vigil_findbuf *fb, const char *s)
+const char *vigil_findings_strdup(vigil_findings *fb, const char *s)
 {
     return vigil_arena_strdup(&fb->arena, s);
 }

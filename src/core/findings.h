@@ -12,23 +12,23 @@
 #include "core/arena.h"
 #include "vigil/finding.h"
 
-typedef struct vigil_findbuf {
+typedef struct vigil_findings {
     vigil_arena arena;
     vigil_finding *items;
     size_t n;
     size_t cap;
-} vigil_findbuf;
+} vigil_findings;
 
-void vigil_findbuf_init(vigil_findbuf *fb);
-void vigil_findbuf_free(vigil_findbuf *fb);
-void vigil_findbuf_reset(vigil_findbuf *fb);
+void vigil_findings_init(vigil_findings *fb);
+void vigil_findings_free(vigil_findings *fb);
+void vigil_findings_reset(vigil_findings *fb);
 
 /* A new zeroed finding of this kind, or NULL when out of memory. The
  * pointer is valid until the next add or reset. */
-vigil_finding *vigil_findbuf_add(vigil_findbuf *fb, vigil_finding_kind kind);
+vigil_finding *vigil_findings_add(vigil_findings *fb, vigil_finding_kind kind);
 
 /* Allocations that live until reset (strings, tag and meta arrays). */
-void *vigil_findbuf_alloc(vigil_findbuf *fb, size_t n);
-const char *vigil_findbuf_strdup(vigil_findbuf *fb, const char *s);
+void *vigil_findings_alloc(vigil_findings *fb, size_t n);
+const char *vigil_findings_strdup(vigil_findings *fb, const char *s);
 
 #endif

@@ -69,14 +69,15 @@ static int key_of(const char *const *exprs, const size_t *lens, const unsigned *
     return ok ? 0 : -1;
 }
 
-int vigil_hscache_key(const char *const *exprs, const unsigned *flags, const unsigned *ids,
-                      unsigned n, unsigned mode, unsigned char key[32])
+int vigil_hyperscan_cache_key(const char *const *exprs, const unsigned *flags, const unsigned *ids,
+                              unsigned n, unsigned mode, unsigned char key[32])
 {
     return key_of(exprs, NULL, flags, ids, n, mode, key);
 }
 
-int vigil_hscache_key_lit(const char *const *exprs, const size_t *lens, const unsigned *flags,
-                          const unsigned *ids, unsigned n, unsigned mode, unsigned char key[32])
+int vigil_hyperscan_cache_key_lit(const char *const *exprs, const size_t *lens,
+                                  const unsigned *flags, const unsigned *ids, unsigned n,
+                                  unsigned mode, unsigned char key[32])
 {
     return lens == NULL ? -1 : key_of(exprs, lens, flags, ids, n, mode, key);
 }
@@ -90,7 +91,7 @@ static int file_name(const char *dir, const unsigned char key[32], char *path, s
     return w < 0 || (size_t)w >= cap ? -1 : 0;
 }
 
-hs_database_t *vigil_hscache_load(const char *dir, const unsigned char key[32])
+hs_database_t *vigil_hyperscan_cache_load(const char *dir, const unsigned char key[32])
 {
     char path[4096];
     struct stat sb;
@@ -154,7 +155,8 @@ static int make_dirs(const char *dir)
     return 0;
 }
 
-int vigil_hscache_store(const char *dir, const unsigned char key[32], const hs_database_t *db)
+int vigil_hyperscan_cache_store(const char *dir, const unsigned char key[32],
+                                const hs_database_t *db)
 {
     char path[4096], tmp[4200];
     char *blob = NULL;

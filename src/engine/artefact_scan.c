@@ -11,25 +11,25 @@
 #include "winart/winart.h"
 
 static vigil_status add_entry(const vigil_ioc_db *db, vigil_ioc_scratch *scratch,
-                              const vigil_winart_entry *e, vigil_findbuf *fb)
+                              const vigil_winart_entry *e, vigil_findings *fb)
 {
-    vigil_finding *f = vigil_findbuf_add(fb, e->kind);
+    vigil_finding *f = vigil_findings_add(fb, e->kind);
     size_t at = fb->n - 1;
     vigil_meta *meta;
     vigil_status st = VIGIL_OK;
 
     if (f == NULL)
         return VIGIL_ERR_NOMEM;
-    f->rule = vigil_findbuf_strdup(fb, e->name);
-    f->matched = e->target && e->target[0] ? vigil_findbuf_strdup(fb, e->target) : NULL;
+    f->rule = vigil_findings_strdup(fb, e->name);
+    f->matched = e->target && e->target[0] ? vigil_findings_strdup(fb, e->target) : NULL;
     f->score = VIGIL_WINSCAN_SCORE;
-    meta = e->nmeta ? vigil_findbuf_alloc(fb, e->nmeta * sizeof *meta) : NULL;
+    meta = e->nmeta ? vigil_findings_alloc(fb, e->nmeta * sizeof *meta) : NULL;
     f = &fb->items[at]; /* the allocations above do not move items, but be safe */
     if (f->rule == NULL || (e->nmeta && meta == NULL))
         return VIGIL_ERR_NOMEM;
     for (size_t i = 0; i < e->nmeta; i++) {
         meta[i].key = e->keys[i]; /* static strings */
-        meta[i].value = vigil_findbuf_strdup(fb, e->values[i]);
+        meta[i].value = vigil_findings_strdup(fb, e->values[i]);
         if (meta[i].value == NULL)
             return VIGIL_ERR_NOMEM;
     }
@@ -47,9 +47,10 @@ static vigil_status add_entry(const vigil_ioc_db *db, vigil_ioc_scratch *scratch
     return st;
 }
 
-vigil_status vigil_winscan_run(const vigil_ioc_db *db, vigil_ioc_scratch *scratch, const char *path,
-                               const uint8_t *data, size_t len, vigil_findbuf *fb,
-                               const vigil_diag_sink *diag, vigil_scan_stats *stats)
+vigil_status vigil_artefact_scan_run(const vigil_ioc_db *db, vigil_ioc_scratch *scratch,
+                                     const char *path, const uint8_t *data, size_t len,
+                                     vigil_findings *fb, const vigil_diag_sink *diag,
+                                     vigil_scan_stats *stats)
 {
     vigil_winart_type type = vigil_winart_sniff(path, data, len);
     vigil_winart_list list;

@@ -18,8 +18,9 @@
  * a Prefetch file: one finding per entry, and the filename IOCs checked on
  * each entry's target. An artefact that cannot be parsed is said (warning)
  * and counted; the sweep goes on. */
-vigil_status vigil_winscan_run(const vigil_ioc_db *db, vigil_ioc_scratch *scratch, const char *path,
-                               const uint8_t *data, size_t len, vigil_findbuf *fb,
-                               const vigil_diag_sink *diag, vigil_scan_stats *stats);
+vigil_status vigil_artefact_scan_run(const vigil_ioc_db *db, vigil_ioc_scratch *scratch,
+                                     const char *path, const uint8_t *data, size_t len,
+                                     vigil_findings *fb, const vigil_diag_sink *diag,
+                                     vigil_scan_stats *stats);
 
 #endif

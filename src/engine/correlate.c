@@ -19,14 +19,14 @@
 #include "engine/engine_internal.h"
 #include "engine/event_scan.h"
 
-struct vigil_corr_hub {
+struct vigil_correlator {
     const vigil_sigma_ruleset *rs;
     pthread_mutex_t mu;
     vigil_sigma_correlator *corr;
     uint64_t fed;
 };
 
-vigil_status vigil_corr_hub_create(const vigil_engine *engine, vigil_corr_hub **out)
+vigil_status vigil_correlator_create(const vigil_engine *engine, vigil_correlator **out)
 {
     vigil_sigma_correlator *c = NULL;
     vigil_status st;
@@ -39,7 +39,7 @@ vigil_status vigil_corr_hub_create(const vigil_engine *engine, vigil_corr_hub **
     st = vigil_sigma_correlator_create(engine->sigma, &c);
     if (st != VIGIL_OK || c == NULL)
         return st;
-    vigil_corr_hub *h = calloc(1, sizeof *h);
+    vigil_correlator *h = calloc(1, sizeof *h);
     if (h == NULL) {
         vigil_sigma_correlator_destroy(c);
         return VIGIL_ERR_NOMEM;
@@ -55,7 +55,7 @@ vigil_status vigil_corr_hub_create(const vigil_engine *engine, vigil_corr_hub **
     return VIGIL_OK;
 }
 
-void vigil_corr_hub_destroy(vigil_corr_hub *h)
+void vigil_correlator_destroy(vigil_correlator *h)
 {
     if (h == NULL)
         return;
@@ -64,7 +64,7 @@ void vigil_corr_hub_destroy(vigil_corr_hub *h)
     free(h);
 }
 
-vigil_status vigil_corr_hub_feed(vigil_corr_hub *h, const vigil_sigma_match *m)
+vigil_status vigil_correlator_feed(vigil_correlator *h, const vigil_sigma_match *m)
 {
     vigil_status st;
 
@@ -81,7 +81,7 @@ vigil_status vigil_corr_hub_feed(vigil_corr_hub *h, const vigil_sigma_match *m)
 typedef struct finish_ctx {
     const vigil_scan_options *opt;
     vigil_scan_stats *stats;
-    vigil_findbuf fb;
+    vigil_findings fb;
     vigil_status st;
 } finish_ctx;
 
@@ -100,14 +100,14 @@ static int on_corr(const vigil_sigma_corr_result *res, void *user)
 {
     finish_ctx *c = user;
     const vigil_sigma_rule_info *r = res->rule;
-    vigil_findbuf *fb = &c->fb;
+    vigil_findings *fb = &c->fb;
     vigil_target_result tr;
     char first[40];
 
-    vigil_findbuf_reset(fb);
-    vigil_finding *f = vigil_findbuf_add(fb, VIGIL_FINDING_CORRELATION);
-    vigil_field *groups = vigil_findbuf_alloc(fb, (res->ngroup + 1) * sizeof *groups);
-    vigil_finding_event *evs = vigil_findbuf_alloc(fb, (res->nevents + 1) * sizeof *evs);
+    vigil_findings_reset(fb);
+    vigil_finding *f = vigil_findings_add(fb, VIGIL_FINDING_CORRELATION);
+    vigil_field *groups = vigil_findings_alloc(fb, (res->ngroup + 1) * sizeof *groups);
+    vigil_finding_event *evs = vigil_findings_alloc(fb, (res->nevents + 1) * sizeof *evs);
     if (f == NULL || groups == NULL || evs == NULL) {
         c->st = VIGIL_ERR_NOMEM;
         return 1;
@@ -156,8 +156,8 @@ static int on_corr(const vigil_sigma_corr_result *res, void *user)
     return 0;
 }
 
-vigil_status vigil_corr_hub_finish(vigil_corr_hub *h, const vigil_scan_options *opt,
-                                   vigil_scan_stats *stats)
+vigil_status vigil_correlator_finish(vigil_correlator *h, const vigil_scan_options *opt,
+                                     vigil_scan_stats *stats)
 {
     finish_ctx c;
     vigil_status st;
@@ -167,7 +167,7 @@ vigil_status vigil_corr_hub_finish(vigil_corr_hub *h, const vigil_scan_options *
     memset(&c, 0, sizeof c);
     c.opt = opt;
     c.stats = stats;
-    vigil_findbuf_init(&c.fb);
+    vigil_findings_init(&c.fb);
     pthread_mutex_lock(&h->mu);
     st = h->fed > 0 ? vigil_sigma_correlator_finish(h->corr, on_corr, &c) : VIGIL_OK;
     if (c.st != VIGIL_OK)
@@ -185,6 +185,6 @@ vigil_status vigil_corr_hub_finish(vigil_corr_hub *h, const vigil_scan_options *
         }
     }
     pthread_mutex_unlock(&h->mu);
-    vigil_findbuf_free(&c.fb);
+    vigil_findings_free(&c.fb);
     return st;
 }

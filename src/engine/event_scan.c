@@ -4,7 +4,7 @@
  * Why here and not in the Sigma engine: telling an event log from other
  * bytes, choosing its reader (the EVTX parser or the JSON event reader) and
  * turning matches into findings are the sweep's business; the Sigma engine
- * only matches events. One evscan per scanner, so per thread: it owns the
+ * only matches events. One event scan per scanner, so per thread: it owns the
  * EVTX parser's chunk buffers and the matcher's scratch space. */
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +16,15 @@
 
 #define JSON_SNIFF (64u << 10) /* bytes looked at to tell exported events */
 
-struct vigil_evscan {
+struct vigil_event_scan {
     const vigil_sigma_ruleset *rs;
     const vigil_diag_sink *diag;
     vigil_sigma_matcher *matcher;
     vigil_evtx_parser *evtx;
-    vigil_corr_hub *hub;
+    vigil_correlator *hub;
     /* the target being read */
-    vigil_findbuf *fb;
-    vigil_evscan_report_fn fn;
+    vigil_findings *fb;
+    vigil_event_scan_report_fn fn;
     void *user;
     vigil_status st; /* first failure of a callback */
     uint64_t events, matches;
@@ -32,15 +32,15 @@ struct vigil_evscan {
 
 static void forward_diag(const vigil_diag *d, void *user)
 {
-    vigil_evscan *es = user;
+    vigil_event_scan *es = user;
     if (es->diag->fn != NULL)
         es->diag->fn(d, es->diag->user);
 }
 
 static int on_event(const vigil_event *ev, void *user);
 
-vigil_status vigil_evscan_create(const vigil_sigma_ruleset *rs, const vigil_diag_sink *diag,
-                                 vigil_evscan **out)
+vigil_status vigil_event_scan_create(const vigil_sigma_ruleset *rs, const vigil_diag_sink *diag,
+                                     vigil_event_scan **out)
 {
     vigil_evtx_options eo;
     vigil_status st;
@@ -48,7 +48,7 @@ vigil_status vigil_evscan_create(const vigil_sigma_ruleset *rs, const vigil_diag
     if (rs == NULL || diag == NULL || out == NULL)
         return VIGIL_ERR_INVALID_ARG;
     *out = NULL;
-    vigil_evscan *es = calloc(1, sizeof *es);
+    vigil_event_scan *es = calloc(1, sizeof *es);
     if (es == NULL)
         return VIGIL_ERR_NOMEM;
     es->rs = rs;
@@ -65,14 +65,14 @@ vigil_status vigil_evscan_create(const vigil_sigma_ruleset *rs, const vigil_diag
     if (st == VIGIL_OK)
         st = vigil_evtx_parser_create(&eo, &es->evtx);
     if (st != VIGIL_OK) {
-        vigil_evscan_destroy(es);
+        vigil_event_scan_destroy(es);
         return st;
     }
     *out = es;
     return VIGIL_OK;
 }
 
-void vigil_evscan_destroy(vigil_evscan *es)
+void vigil_event_scan_destroy(vigil_event_scan *es)
 {
     if (es == NULL)
         return;
@@ -81,7 +81,7 @@ void vigil_evscan_destroy(vigil_evscan *es)
     free(es);
 }
 
-void vigil_evscan_set_hub(vigil_evscan *es, vigil_corr_hub *hub)
+void vigil_event_scan_set_hub(vigil_event_scan *es, vigil_correlator *hub)
 {
     if (es != NULL)
         es->hub = hub;
@@ -114,7 +114,7 @@ static int looks_like_json_events(const char *path, const char *s, size_t len)
     return 0;
 }
 
-int vigil_evscan_is_event_log(const char *path, const void *data, size_t len)
+int vigil_event_scan_is_event_log(const char *path, const void *data, size_t len)
 {
     if (data == NULL || len == 0)
         return 0;
@@ -142,12 +142,12 @@ void vigil_finding_set_sigma_rule(vigil_finding *f, const vigil_sigma_rule_info 
 
 static int on_match(const vigil_sigma_match *m, void *user)
 {
-    vigil_evscan *es = user;
+    vigil_event_scan *es = user;
     const vigil_sigma_rule_info *r = m->rule;
     vigil_status st;
 
     if (es->hub != NULL) {
-        st = vigil_corr_hub_feed(es->hub, m);
+        st = vigil_correlator_feed(es->hub, m);
         if (st != VIGIL_OK) {
             es->st = st;
             return 1;
@@ -155,13 +155,13 @@ static int on_match(const vigil_sigma_match *m, void *user)
     }
     if (r->correlation_only)
         return 0;
-    vigil_finding *f = vigil_findbuf_add(es->fb, VIGIL_FINDING_SIGMA);
+    vigil_finding *f = vigil_findings_add(es->fb, VIGIL_FINDING_SIGMA);
     vigil_field *fields = NULL;
     if (f != NULL && m->nfields > 0) {
         if (m->nfields > SIZE_MAX / sizeof *fields)
             f = NULL;
         else
-            fields = vigil_findbuf_alloc(es->fb, m->nfields * sizeof *fields);
+            fields = vigil_findings_alloc(es->fb, m->nfields * sizeof *fields);
         if (fields == NULL)
             f = NULL;
     }
@@ -198,14 +198,14 @@ static uint64_t event_record_id(const vigil_event *ev)
 
 static int on_event(const vigil_event *orig, void *user)
 {
-    vigil_evscan *es = user;
+    vigil_event_scan *es = user;
     vigil_event copy = *orig;
     const vigil_event *ev = &copy;
     vigil_status st;
 
     copy.record_id = event_record_id(orig);
     es->events++;
-    vigil_findbuf_reset(es->fb);
+    vigil_findings_reset(es->fb);
     st = vigil_sigma_matcher_match(es->matcher, ev, on_match, es, NULL);
     if (es->st != VIGIL_OK)
         return 1;
@@ -224,8 +224,8 @@ static int on_event(const vigil_event *orig, void *user)
     return 0;
 }
 
-vigil_status vigil_evscan_match_event(vigil_evscan *es, const vigil_event *ev, vigil_findbuf *fb,
-                                      uint64_t *matches)
+vigil_status vigil_event_scan_match_event(vigil_event_scan *es, const vigil_event *ev,
+                                          vigil_findings *fb, uint64_t *matches)
 {
     vigil_status st;
     size_t before;
@@ -243,9 +243,9 @@ vigil_status vigil_evscan_match_event(vigil_evscan *es, const vigil_event *ev, v
     return st;
 }
 
-vigil_status vigil_evscan_run(vigil_evscan *es, const char *path, const void *data, size_t len,
-                              vigil_findbuf *fb, vigil_evscan_report_fn fn, void *user,
-                              uint64_t *events, uint64_t *matches)
+vigil_status vigil_event_scan_run(vigil_event_scan *es, const char *path, const void *data,
+                                  size_t len, vigil_findings *fb, vigil_event_scan_report_fn fn,
+                                  void *user, uint64_t *events, uint64_t *matches)
 {
     vigil_status st;
 
@@ -264,7 +264,7 @@ vigil_status vigil_evscan_run(vigil_evscan *es, const char *path, const void *da
         *events += es->events;
     if (matches != NULL)
         *matches += es->matches;
-    vigil_findbuf_reset(fb);
+    vigil_findings_reset(fb);
     if (es->st != VIGIL_OK)
         return es->st;
     /* damaged logs were reported as diagnostics; the sweep goes on */

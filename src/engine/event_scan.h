@@ -22,42 +22,42 @@
 
 /* ---- the shared correlator (correlate.c) ---- */
 
-typedef struct vigil_corr_hub vigil_corr_hub;
+typedef struct vigil_correlator vigil_correlator;
 
 /* NULL in *out with VIGIL_OK when the engine has no correlation rules. */
-vigil_status vigil_corr_hub_create(const vigil_engine *engine, vigil_corr_hub **out);
-void vigil_corr_hub_destroy(vigil_corr_hub *hub); /* NULL is safe */
+vigil_status vigil_correlator_create(const vigil_engine *engine, vigil_correlator **out);
+void vigil_correlator_destroy(vigil_correlator *hub); /* NULL is safe */
 
 /* Records one match (thread-safe). */
-vigil_status vigil_corr_hub_feed(vigil_corr_hub *hub, const vigil_sigma_match *match);
+vigil_status vigil_correlator_feed(vigil_correlator *hub, const vigil_sigma_match *match);
 
 /* Evaluates the correlations over everything fed, reports each result to
  * opt->on_result as a target with one VIGIL_FINDING_CORRELATION finding
  * (levels by opt's thresholds, which must be filled in), counts them into
  * stats (may be NULL) and starts afresh. VIGIL_ERR_ABORTED when on_result
  * asked to stop. */
-vigil_status vigil_corr_hub_finish(vigil_corr_hub *hub, const vigil_scan_options *opt,
-                                   vigil_scan_stats *stats);
+vigil_status vigil_correlator_finish(vigil_correlator *hub, const vigil_scan_options *opt,
+                                     vigil_scan_stats *stats);
 
 /* Makes a scanner feed this hub instead of its own (the sweep's way to have
  * one correlator for all its workers). Call before the first scan; the hub
  * must outlive the scanner's last scan. */
-void vigil_scanner_attach_hub(vigil_scanner *scanner, vigil_corr_hub *hub);
+void vigil_scanner_attach_hub(vigil_scanner *scanner, vigil_correlator *hub);
 
 /* ---- events of one target (event_scan.c) ---- */
 
-typedef struct vigil_evscan vigil_evscan;
+typedef struct vigil_event_scan vigil_event_scan;
 
 /* Called once per event with at least one reported finding, the findings
  * in fb. A status other than VIGIL_OK stops the target. */
-typedef vigil_status (*vigil_evscan_report_fn)(void *user, const vigil_event *event,
-                                               vigil_findbuf *fb);
+typedef vigil_status (*vigil_event_scan_report_fn)(void *user, const vigil_event *event,
+                                                   vigil_findings *fb);
 
-/* diag must outlive the evscan. */
-vigil_status vigil_evscan_create(const vigil_sigma_ruleset *rs, const vigil_diag_sink *diag,
-                                 vigil_evscan **out);
-void vigil_evscan_destroy(vigil_evscan *es); /* NULL is safe */
-void vigil_evscan_set_hub(vigil_evscan *es, vigil_corr_hub *hub);
+/* diag must outlive the event scan. */
+vigil_status vigil_event_scan_create(const vigil_sigma_ruleset *rs, const vigil_diag_sink *diag,
+                                     vigil_event_scan **out);
+void vigil_event_scan_destroy(vigil_event_scan *es); /* NULL is safe */
+void vigil_event_scan_set_hub(vigil_event_scan *es, vigil_correlator *hub);
 
 /* Fills the rule part of a Sigma or correlation finding (name, id, level,
  * source, meta, score by level) from the rule's information. */
@@ -65,17 +65,17 @@ void vigil_finding_set_sigma_rule(vigil_finding *f, const vigil_sigma_rule_info 
 
 /* Is this target an event log: an EVTX file, or a *.json / *.jsonl /
  * *.ndjson file whose text starts like exported Windows events? */
-int vigil_evscan_is_event_log(const char *path, const void *data, size_t len);
+int vigil_event_scan_is_event_log(const char *path, const void *data, size_t len);
 
 /* Matches every event of the event log in data (named path). Parse
  * problems are diagnostics; events and matches are added to the counters. */
-vigil_status vigil_evscan_run(vigil_evscan *es, const char *path, const void *data, size_t len,
-                              vigil_findbuf *fb, vigil_evscan_report_fn fn, void *user,
-                              uint64_t *events, uint64_t *matches);
+vigil_status vigil_event_scan_run(vigil_event_scan *es, const char *path, const void *data,
+                                  size_t len, vigil_findings *fb, vigil_event_scan_report_fn fn,
+                                  void *user, uint64_t *events, uint64_t *matches);
 
 /* Matches one event (a registry value, say) and appends its Sigma findings
  * to fb without reporting them; matches is incremented when one did. */
-vigil_status vigil_evscan_match_event(vigil_evscan *es, const vigil_event *event, vigil_findbuf *fb,
-                                      uint64_t *matches);
+vigil_status vigil_event_scan_match_event(vigil_event_scan *es, const vigil_event *event,
+                                          vigil_findings *fb, uint64_t *matches);
 
 #endif

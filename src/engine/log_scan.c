@@ -17,7 +17,7 @@ typedef struct hunt {
     const vigil_netioc_db *db;
     const char *data;
     size_t len;
-    vigil_findbuf *fb;
+    vigil_findings *fb;
     size_t kept;
     uint64_t dropped;
     vigil_status st;
@@ -34,7 +34,7 @@ static int on_hit(const vigil_netioc_hit *h, void *user)
         c->dropped++;
         return 0;
     }
-    vigil_finding *f = vigil_findbuf_add(c->fb, VIGIL_FINDING_C2);
+    vigil_finding *f = vigil_findings_add(c->fb, VIGIL_FINDING_C2);
     if (f == NULL) {
         c->st = VIGIL_ERR_NOMEM;
         return 1;
@@ -52,9 +52,9 @@ static int on_hit(const vigil_netioc_hit *h, void *user)
     return 0;
 }
 
-vigil_status vigil_scanlog_run(const vigil_netioc_db *db, vigil_netioc_scratch *scratch,
-                               const char *path, const void *data, size_t len, vigil_findbuf *fb,
-                               const vigil_diag_sink *diag)
+vigil_status vigil_log_scan_run(const vigil_netioc_db *db, vigil_netioc_scratch *scratch,
+                                const char *path, const void *data, size_t len, vigil_findings *fb,
+                                const vigil_diag_sink *diag)
 {
     hunt c = {db, data, len, fb, 0, 0, VIGIL_OK};
     vigil_status st;

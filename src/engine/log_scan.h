@@ -14,8 +14,8 @@
 /* Appends a VIGIL_FINDING_C2 per (line, indicator) of data, the text of
  * the log named path, to fb (the matcher of `vigil logs`). A log with more
  * hits than the bound gets a warning naming how many were not reported. */
-vigil_status vigil_scanlog_run(const vigil_netioc_db *db, vigil_netioc_scratch *scratch,
-                               const char *path, const void *data, size_t len, vigil_findbuf *fb,
-                               const vigil_diag_sink *diag);
+vigil_status vigil_log_scan_run(const vigil_netioc_db *db, vigil_netioc_scratch *scratch,
+                                const char *path, const void *data, size_t len, vigil_findings *fb,
+                                const vigil_diag_sink *diag);
 
 #endif

@@ -13,7 +13,7 @@
 #include "registry/registry.h"
 
 typedef struct regscan_run {
-    const vigil_regscan *rs;
+    const vigil_registry_scan *rs;
     const char *path;
     char *target;
     size_t target_cap;
@@ -21,20 +21,20 @@ typedef struct regscan_run {
     vigil_status st;
 } regscan_run;
 
-static vigil_status add_persistence(const vigil_regscan *rs, const vigil_reg_entry *e,
+static vigil_status add_persistence(const vigil_registry_scan *rs, const vigil_reg_entry *e,
                                     const char *target)
 {
-    vigil_findbuf *fb = rs->fb;
-    vigil_field *fields = vigil_findbuf_alloc(fb, 3 * sizeof *fields);
-    vigil_finding *f = vigil_findbuf_add(fb, VIGIL_FINDING_PERSISTENCE);
+    vigil_findings *fb = rs->fb;
+    vigil_field *fields = vigil_findings_alloc(fb, 3 * sizeof *fields);
+    vigil_finding *f = vigil_findings_add(fb, VIGIL_FINDING_PERSISTENCE);
     static const char *const names[] = {"Location", "Command", "File"};
     const char *values[3];
 
     if (f == NULL || fields == NULL)
         return VIGIL_ERR_NOMEM;
-    values[0] = vigil_findbuf_strdup(fb, target);
-    values[1] = vigil_findbuf_strdup(fb, e->command);
-    values[2] = vigil_findbuf_strdup(fb, e->nfiles > 0 ? e->files[0] : "");
+    values[0] = vigil_findings_strdup(fb, target);
+    values[1] = vigil_findings_strdup(fb, e->command);
+    values[2] = vigil_findings_strdup(fb, e->nfiles > 0 ? e->files[0] : "");
     for (size_t i = 0; i < 3; i++) {
         if (values[i] == NULL)
             return VIGIL_ERR_NOMEM;
@@ -53,7 +53,7 @@ static vigil_status add_persistence(const vigil_regscan *rs, const vigil_reg_ent
     return VIGIL_OK;
 }
 
-static vigil_status check_entry(const vigil_regscan *rs, const vigil_reg_entry *e)
+static vigil_status check_entry(const vigil_registry_scan *rs, const vigil_reg_entry *e)
 {
     vigil_status st = VIGIL_OK;
 
@@ -69,7 +69,7 @@ static vigil_status check_entry(const vigil_regscan *rs, const vigil_reg_entry *
 static int on_item(const vigil_reg_item *it, void *user)
 {
     regscan_run *r = user;
-    const vigil_regscan *rs = r->rs;
+    const vigil_registry_scan *rs = r->rs;
     vigil_reg_item copy = *it;
     vigil_reg_event re;
     vigil_reg_entry entry;
@@ -87,9 +87,9 @@ static int on_item(const vigil_reg_item *it, void *user)
         }
     }
     vigil_reg_event_build(&re, &copy, r->path, ++r->record);
-    vigil_findbuf_reset(rs->fb);
+    vigil_findings_reset(rs->fb);
     if (rs->events != NULL)
-        st = vigil_evscan_match_event(rs->events, &re.event, rs->fb, &rs->stats->event_matches);
+        st = vigil_event_scan_match_event(rs->events, &re.event, rs->fb, &rs->stats->event_matches);
     if (st == VIGIL_OK && vigil_registry_entry(it, &entry)) {
         st = check_entry(rs, &entry);
         if (st == VIGIL_OK && entry.category != NULL) {
@@ -106,8 +106,8 @@ static int on_item(const vigil_reg_item *it, void *user)
     return 0;
 }
 
-vigil_status vigil_regscan_run(const vigil_regscan *rs, const char *path, const void *data,
-                               size_t len)
+vigil_status vigil_registry_scan_run(const vigil_registry_scan *rs, const char *path,
+                                     const void *data, size_t len)
 {
     regscan_run r;
     uint64_t keys = 0, values = 0;
@@ -123,7 +123,7 @@ vigil_status vigil_regscan_run(const vigil_regscan *rs, const char *path, const 
     rs->stats->registry_keys += keys;
     rs->stats->registry_values += values;
     free(r.target);
-    vigil_findbuf_reset(rs->fb);
+    vigil_findings_reset(rs->fb);
     if (r.st != VIGIL_OK)
         return r.st;
     if (st == VIGIL_ERR_CORRUPT)

@@ -42,10 +42,10 @@ struct vigil_scanner {
     vigil_ioc_scratch *ioc;
     vigil_netioc_scratch *net; /* C2 indicators in text logs; NULL: none loaded */
     vigil_hasher *hasher;
-    vigil_evscan *events; /* Sigma over event logs, when the engine has Sigma rules */
-    vigil_corr_hub *hub;  /* where correlated matches go: own_hub or the sweep's */
-    vigil_corr_hub *own_hub;
-    vigil_findbuf fb;
+    vigil_event_scan *events; /* Sigma over event logs, when the engine has Sigma rules */
+    vigil_correlator *hub;    /* where correlated matches go: own_hub or the sweep's */
+    vigil_correlator *own_hub;
+    vigil_findings fb;
     uint8_t *buf;
     size_t bufcap;
     vigil_scan_stats stats;
@@ -121,7 +121,7 @@ vigil_status vigil_scanner_create(const vigil_engine *engine, const vigil_scan_o
     vigil_scan_options_defaults(&s->opt);
     s->diag.fn = count_diag;
     s->diag.user = s;
-    vigil_findbuf_init(&s->fb);
+    vigil_findings_init(&s->fb);
     if (engine->yara != NULL)
         st = vigil_yara_scanner_create(engine->yara, &s->yara);
     if (st == VIGIL_OK && engine->ioc != NULL)
@@ -131,12 +131,12 @@ vigil_status vigil_scanner_create(const vigil_engine *engine, const vigil_scan_o
     if (st == VIGIL_OK)
         st = vigil_hasher_create(&s->hasher);
     if (st == VIGIL_OK && engine->sigma != NULL)
-        st = vigil_evscan_create(engine->sigma, &s->diag, &s->events);
+        st = vigil_event_scan_create(engine->sigma, &s->diag, &s->events);
     if (st == VIGIL_OK && engine->sigma != NULL)
-        st = vigil_corr_hub_create(engine, &s->own_hub);
+        st = vigil_correlator_create(engine, &s->own_hub);
     if (st == VIGIL_OK) {
         s->hub = s->own_hub;
-        vigil_evscan_set_hub(s->events, s->hub);
+        vigil_event_scan_set_hub(s->events, s->hub);
     }
     if (st != VIGIL_OK) {
         vigil_scanner_destroy(s);
@@ -154,21 +154,21 @@ void vigil_scanner_destroy(vigil_scanner *s)
     vigil_ioc_scratch_destroy(s->ioc);
     vigil_netioc_scratch_destroy(s->net);
     vigil_hasher_destroy(s->hasher);
-    vigil_evscan_destroy(s->events);
-    vigil_corr_hub_destroy(s->own_hub);
-    vigil_findbuf_free(&s->fb);
+    vigil_event_scan_destroy(s->events);
+    vigil_correlator_destroy(s->own_hub);
+    vigil_findings_free(&s->fb);
     free(s->buf);
     free(s);
 }
 
-void vigil_scanner_attach_hub(vigil_scanner *s, vigil_corr_hub *hub)
+void vigil_scanner_attach_hub(vigil_scanner *s, vigil_correlator *hub)
 {
     if (s == NULL)
         return;
-    vigil_corr_hub_destroy(s->own_hub);
+    vigil_correlator_destroy(s->own_hub);
     s->own_hub = NULL;
     s->hub = hub;
-    vigil_evscan_set_hub(s->events, hub);
+    vigil_event_scan_set_hub(s->events, hub);
 }
 
 vigil_status vigil_scanner_finish(vigil_scanner *s)
@@ -177,7 +177,7 @@ vigil_status vigil_scanner_finish(vigil_scanner *s)
         return VIGIL_ERR_INVALID_ARG;
     if (s->own_hub == NULL)
         return VIGIL_OK; /* no correlations, or the sweep's hub finishes them */
-    return vigil_corr_hub_finish(s->own_hub, &s->opt, &s->stats);
+    return vigil_correlator_finish(s->own_hub, &s->opt, &s->stats);
 }
 
 void vigil_scanner_get_stats(const vigil_scanner *s, vigil_scan_stats *out)
@@ -231,7 +231,7 @@ static vigil_status report(vigil_scanner *s, const target *t, const uint8_t *dat
                            int streamed, vigil_hashes *hashes, const char *filetype,
                            const vigil_event *event)
 {
-    vigil_findbuf *fb = &s->fb;
+    vigil_findings *fb = &s->fb;
     vigil_target_result r;
     char md5[33], sha1[41], sha256[65];
     int local[64];
@@ -268,7 +268,7 @@ static vigil_status report(vigil_scanner *s, const target *t, const uint8_t *dat
         r.sha256 = sha256;
     }
     if (fb->n > sizeof local / sizeof local[0]) {
-        scores = vigil_findbuf_alloc(fb, fb->n * sizeof *scores);
+        scores = vigil_findings_alloc(fb, fb->n * sizeof *scores);
         if (scores == NULL)
             return VIGIL_ERR_NOMEM;
     }
@@ -387,10 +387,10 @@ typedef struct event_ctx {
     const char *filetype;
 } event_ctx;
 
-static vigil_status on_event_findings(void *user, const vigil_event *event, vigil_findbuf *fb)
+static vigil_status on_event_findings(void *user, const vigil_event *event, vigil_findings *fb)
 {
     event_ctx *e = user;
-    (void)fb; /* it is the scanner's findbuf */
+    (void)fb; /* it is the scanner's findings buffer */
     return report(e->s, e->t, e->data, e->len, 0, e->hashes, e->filetype, event);
 }
 
@@ -400,8 +400,8 @@ static vigil_status scan_events(vigil_scanner *s, const target *t, const uint8_t
     event_ctx e = {s, t, data, len, hashes, filetype};
 
     s->stats.event_logs++;
-    return vigil_evscan_run(s->events, t->path, data, len, &s->fb, on_event_findings, &e,
-                            &s->stats.events, &s->stats.event_matches);
+    return vigil_event_scan_run(s->events, t->path, data, len, &s->fb, on_event_findings, &e,
+                                &s->stats.events, &s->stats.event_matches);
 }
 
 /* A registry hive: its values as registry events, named files, autostarts. */
@@ -409,11 +409,17 @@ static vigil_status scan_hive(vigil_scanner *s, const target *t, const uint8_t *
                               vigil_hashes *hashes, const char *filetype)
 {
     event_ctx e = {s, t, data, len, hashes, filetype};
-    vigil_regscan rs = {.events = s->events, .ioc = s->engine->ioc, .scratch = s->ioc,
-                        .fb = &s->fb, .diag = &s->diag, .report = on_event_findings,
-                        .user = &e, .stats = &s->stats, .cancel = s->opt.cancel};
+    vigil_registry_scan rs = {.events = s->events,
+                              .ioc = s->engine->ioc,
+                              .scratch = s->ioc,
+                              .fb = &s->fb,
+                              .diag = &s->diag,
+                              .report = on_event_findings,
+                              .user = &e,
+                              .stats = &s->stats,
+                              .cancel = s->opt.cancel};
 
-    return vigil_regscan_run(&rs, t->path, data, len);
+    return vigil_registry_scan_run(&rs, t->path, data, len);
 }
 
 /* An archive member past the member size limit: its bytes are streamed
@@ -485,7 +491,7 @@ static vigil_status big_end(void *user, int complete)
         s->stats.members++;
         s->stats.members_oversized++;
     }
-    vigil_findbuf_reset(&s->fb);
+    vigil_findings_reset(&s->fb);
     st = check_iocs(s, &t, &hashes);
     if (st == VIGIL_OK)
         st = report(s, &t, NULL, 0, 1, &hashes, vigil_filetype_detect(m->big.head, m->big.headlen),
@@ -618,7 +624,7 @@ static vigil_status open_image_file(vigil_scanner *s, const target *t, int fd)
     if (st != VIGIL_OK)
         return st;
     s->stats.targets++;
-    vigil_findbuf_reset(&s->fb);
+    vigil_findings_reset(&s->fb);
     st = check_iocs(s, t, &hashes);
     if (st == VIGIL_OK)
         st = report(s, t, NULL, 0, 1, &hashes, vigil_filetype_detect(head, (size_t)hn), NULL);
@@ -634,7 +640,7 @@ static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t
     vigil_status st;
 
     s->stats.targets++;
-    vigil_findbuf_reset(&s->fb);
+    vigil_findings_reset(&s->fb);
     memset(&hashes, 0, sizeof hashes);
     st = vigil_hasher_buffer(s->hasher, s->engine->hash_kinds, data, len, &hashes);
     if (st == VIGIL_OK && allowlisted(s, &hashes))
@@ -642,11 +648,11 @@ static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t
     if (st == VIGIL_OK)
         st = check_iocs(s, t, &hashes);
     if (st == VIGIL_OK) /* scheduled tasks, Startup folders, LNK, Prefetch */
-        st = vigil_winscan_run(s->engine->ioc, s->ioc, t->path, data, len, &s->fb, &s->diag,
-                               &s->stats);
+        st = vigil_artefact_scan_run(s->engine->ioc, s->ioc, t->path, data, len, &s->fb, &s->diag,
+                                     &s->stats);
     if (st == VIGIL_OK && s->net != NULL && vigil_netioc_is_text_log(t->path, data, len)) {
         s->stats.text_logs++;
-        st = vigil_scanlog_run(s->engine->net, s->net, t->path, data, len, &s->fb, &s->diag);
+        st = vigil_log_scan_run(s->engine->net, s->net, t->path, data, len, &s->fb, &s->diag);
     }
     if (st == VIGIL_OK && s->yara != NULL) {
         vigil_yara_externals ext_vars;
@@ -664,7 +670,7 @@ static vigil_status scan_target(vigil_scanner *s, const target *t, const uint8_t
     }
     if (st == VIGIL_OK)
         st = report(s, t, data, len, 0, &hashes, filetype, NULL);
-    if (st == VIGIL_OK && s->events != NULL && vigil_evscan_is_event_log(t->path, data, len))
+    if (st == VIGIL_OK && s->events != NULL && vigil_event_scan_is_event_log(t->path, data, len))
         st = scan_events(s, t, data, len, &hashes, filetype);
     if (st == VIGIL_OK && vigil_registry_is_hive(data, len))
         st = scan_hive(s, t, data, len, &hashes, filetype);
@@ -735,7 +741,7 @@ static vigil_status scan_unhashed(vigil_scanner *s, int fd, const target *t)
         return errno_diag(s, t->path, "read", errno);
     s->stats.bytes += (uint64_t)r;
     s->stats.targets++;
-    vigil_findbuf_reset(&s->fb);
+    vigil_findings_reset(&s->fb);
     st = check_iocs(s, t, &hashes);
     if (st == VIGIL_OK)
         st = report(s, t, NULL, 0, 1, &hashes, vigil_filetype_detect(head, (size_t)r), NULL);
@@ -790,7 +796,7 @@ static vigil_status scan_streamed(vigil_scanner *s, int fd, const target *t)
     if (st != VIGIL_OK)
         return st;
     s->stats.targets++;
-    vigil_findbuf_reset(&s->fb);
+    vigil_findings_reset(&s->fb);
     if (allowlisted(s, &hashes))
         return VIGIL_OK;
     st = check_iocs(s, t, &hashes);

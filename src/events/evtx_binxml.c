@@ -87,7 +87,7 @@ void vigil_evtx_ctx_init(vigil_evtx_ctx *c)
     memset(c, 0, sizeof *c);
     vigil_arena_init(&c->arena);
     vigil_arena_init(&c->rec);
-    vigil_evtx_tcache_init(&c->tc);
+    vigil_evtx_template_cache_init(&c->tc);
 }
 
 void vigil_evtx_ctx_free(vigil_evtx_ctx *c)
@@ -98,7 +98,7 @@ void vigil_evtx_ctx_free(vigil_evtx_ctx *c)
     vigil_arena_free(&c->rec);
     map_free(&c->names);
     map_free(&c->tmpls);
-    vigil_evtx_tcache_free(&c->tc);
+    vigil_evtx_template_cache_free(&c->tc);
     vigil_evtx_buf_free(&c->out);
     vigil_evtx_buf_free(&c->data);
     free(c->refs);
@@ -117,7 +117,7 @@ int vigil_evtx_ctx_begin_chunk(vigil_evtx_ctx *c, const uint8_t *chunk, uint32_t
     vigil_arena_reset(&c->rec);
     map_clear(&c->names);
     map_clear(&c->tmpls);
-    vigil_evtx_tcache_trim(&c->tc);
+    vigil_evtx_template_cache_trim(&c->tc);
     c->gen++;
     return 0;
 }
@@ -599,7 +599,7 @@ vigil_evtx_tmpl *vigil_evtx_template(vigil_evtx_ctx *c, uint32_t def, unsigned n
     /* a nesting depth the compiler refuses is refused per chunk, as before */
     int shared = 0;
     if (!c->no_tcache && nest <= VIGIL_EVTX_MAX_NEST) {
-        int r = vigil_evtx_tcache_lookup(c, def, dsize, &t);
+        int r = vigil_evtx_template_cache_lookup(c, def, dsize, &t);
         if (r == 1) {
             if (map_put(&c->tmpls, def, t) != 0) {
                 fail(c, def, "out of memory");
@@ -634,7 +634,7 @@ vigil_evtx_tmpl *vigil_evtx_template(vigil_evtx_ctx *c, uint32_t def, unsigned n
     t->nodes = nodes;
     t->n = n;
     t->state = 1;
-    if (shared && vigil_evtx_tcache_insert(c, t) == 0)
+    if (shared && vigil_evtx_template_cache_insert(c, t) == 0)
         t->shared = 1;
     return t;
 }

@@ -221,7 +221,7 @@ struct vigil_evtx_tmpl {
 
 /* Compiled templates kept across chunks and files (evtx_template_cache.c). */
 typedef struct vigil_evtx_tentry vigil_evtx_tentry;
-typedef struct vigil_evtx_tcache {
+typedef struct vigil_evtx_template_cache {
     vigil_arena arena;         /* shared templates, their names, programs, keys */
     vigil_evtx_tentry **slots; /* by key */
     uint32_t cap, n;
@@ -235,7 +235,7 @@ typedef struct vigil_evtx_tcache {
     uint32_t def, body; /* the last lookup's definition and its body */
     uint64_t fhash;
     uint64_t hits, fast_hits, misses, unshared, flushes; /* for tests and tuning */
-} vigil_evtx_tcache;
+} vigil_evtx_template_cache;
 
 /* Sections of an event, by the element at depth 1. */
 enum {
@@ -308,7 +308,7 @@ typedef struct vigil_evtx_ctx {
     uint32_t steps;
     int no_prog;   /* run every record node by node (tests compare both) */
     int no_tcache; /* compile templates per chunk (tests compare both) */
-    vigil_evtx_tcache tc;
+    vigil_evtx_template_cache tc;
     uint64_t gen; /* chunks begun, to expire chunk-only data */
 } vigil_evtx_ctx;
 
@@ -330,20 +330,20 @@ int vigil_evtx_compile(vigil_evtx_ctx *c, uint32_t off, uint32_t end, int dep_id
 vigil_evtx_tmpl *vigil_evtx_template(vigil_evtx_ctx *c, uint32_t def, unsigned nest);
 
 /* ---- template cache (evtx_template_cache.c) ---- */
-void vigil_evtx_tcache_init(vigil_evtx_tcache *tc);
-void vigil_evtx_tcache_free(vigil_evtx_tcache *tc);
+void vigil_evtx_template_cache_init(vigil_evtx_template_cache *tc);
+void vigil_evtx_template_cache_free(vigil_evtx_template_cache *tc);
 /* At a chunk start (nothing of the cache in use): drops it all when it
  * holds more than its budget. */
-void vigil_evtx_tcache_trim(vigil_evtx_tcache *tc);
+void vigil_evtx_template_cache_trim(vigil_evtx_template_cache *tc);
 /* Looks up the definition at def (24-byte header and dsize bytes in the
  * chunk): 1 with *out on a hit; 0 on a miss, the key kept for
- * vigil_evtx_tcache_insert(); -1 when the template must be compiled for
+ * vigil_evtx_template_cache_insert(); -1 when the template must be compiled for
  * this chunk only. */
-int vigil_evtx_tcache_lookup(vigil_evtx_ctx *c, uint32_t def, uint32_t dsize,
-                             vigil_evtx_tmpl **out);
+int vigil_evtx_template_cache_lookup(vigil_evtx_ctx *c, uint32_t def, uint32_t dsize,
+                                     vigil_evtx_tmpl **out);
 /* Adds t, compiled into c->tc.arena right after a lookup that missed (no
  * other lookup in between), under that lookup's key. 0/-1. */
-int vigil_evtx_tcache_insert(vigil_evtx_ctx *c, vigil_evtx_tmpl *t);
+int vigil_evtx_template_cache_insert(vigil_evtx_ctx *c, vigil_evtx_tmpl *t);
 
 /* Off: templates are compiled per chunk, never shared (tests compare). */
 void vigil_evtx_parser_set_tcache(vigil_evtx_parser *p, int on);

@@ -51,13 +51,13 @@ struct vigil_evtx_tentry {
     vigil_evtx_tentry *fnext;
 };
 
-void vigil_evtx_tcache_init(vigil_evtx_tcache *tc)
+void vigil_evtx_template_cache_init(vigil_evtx_template_cache *tc)
 {
     memset(tc, 0, sizeof *tc);
     vigil_arena_init(&tc->arena);
 }
 
-void vigil_evtx_tcache_free(vigil_evtx_tcache *tc)
+void vigil_evtx_template_cache_free(vigil_evtx_template_cache *tc)
 {
     if (tc == NULL)
         return;
@@ -73,7 +73,7 @@ void vigil_evtx_tcache_free(vigil_evtx_tcache *tc)
     tc->bytes = 0;
 }
 
-static void tcache_clear(vigil_evtx_tcache *tc)
+static void tcache_clear(vigil_evtx_template_cache *tc)
 {
     vigil_arena_reset(&tc->arena);
     if (tc->n)
@@ -85,7 +85,7 @@ static void tcache_clear(vigil_evtx_tcache *tc)
     tc->flushes++;
 }
 
-void vigil_evtx_tcache_trim(vigil_evtx_tcache *tc)
+void vigil_evtx_template_cache_trim(vigil_evtx_template_cache *tc)
 {
     if (tc->bytes > TCACHE_BUDGET)
         tcache_clear(tc);
@@ -112,8 +112,8 @@ static int32_t name_units(const vigil_evtx_ctx *c, uint32_t off)
  * the UTF-16 units; noted in tc->refs for the fast check (field: chunk
  * offset of the reference's u32, hdr: element header start or NOHDR).
  * 0, or -1 where the compiler would fail. */
-static int key_name(const vigil_evtx_ctx *c, vigil_evtx_tcache *tc, uint32_t off, int is_inline,
-                    uint32_t field, uint32_t hdr)
+static int key_name(const vigil_evtx_ctx *c, vigil_evtx_template_cache *tc, uint32_t off,
+                    int is_inline, uint32_t field, uint32_t hdr)
 {
     vigil_evtx_buf *k = &tc->key;
     int32_t n = name_units(c, off);
@@ -141,7 +141,7 @@ static int key_name(const vigil_evtx_ctx *c, vigil_evtx_tcache *tc, uint32_t off
 
 /* evtx_binxml.c read_name(): u32 offset, the name inline right after it
  * or elsewhere in the chunk. */
-static int key_read_name(const vigil_evtx_ctx *c, vigil_evtx_tcache *tc, uint32_t *pos,
+static int key_read_name(const vigil_evtx_ctx *c, vigil_evtx_template_cache *tc, uint32_t *pos,
                          uint32_t end)
 {
     uint32_t field = *pos;
@@ -163,7 +163,8 @@ static int key_read_name(const vigil_evtx_ctx *c, vigil_evtx_tcache *tc, uint32_
 
 /* Writes the key of the template definition at def (its bounds checked by
  * the caller) into tc->key. 0, or -1 if the template must not be shared. */
-static int make_key(const vigil_evtx_ctx *c, vigil_evtx_tcache *tc, uint32_t def, uint32_t dsize)
+static int make_key(const vigil_evtx_ctx *c, vigil_evtx_template_cache *tc, uint32_t def,
+                    uint32_t dsize)
 {
     const uint8_t *ch = c->chunk;
     vigil_evtx_buf *k = &tc->key;
@@ -331,7 +332,7 @@ static int fast_same(const vigil_evtx_ctx *c, const vigil_evtx_tentry *e, uint32
 
 #define FAST_CHAIN 8 /* entries kept per GUID and size */
 
-static int fslots_grow(vigil_evtx_tcache *tc)
+static int fslots_grow(vigil_evtx_template_cache *tc)
 {
     uint32_t cap = tc->fcap ? tc->fcap * 2 : 256;
     vigil_evtx_tentry **s = calloc(cap, sizeof *s);
@@ -354,7 +355,7 @@ static int fslots_grow(vigil_evtx_tcache *tc)
 
 /* The slot of the chain for fhash: its head, or the empty slot where it
  * would go. NULL when there is no table yet. */
-static vigil_evtx_tentry **fast_slot(const vigil_evtx_tcache *tc, uint64_t fhash)
+static vigil_evtx_tentry **fast_slot(const vigil_evtx_template_cache *tc, uint64_t fhash)
 {
     if (tc->fcap == 0)
         return NULL;
@@ -365,9 +366,10 @@ static vigil_evtx_tentry **fast_slot(const vigil_evtx_tcache *tc, uint64_t fhash
     }
 }
 
-int vigil_evtx_tcache_lookup(vigil_evtx_ctx *c, uint32_t def, uint32_t dsize, vigil_evtx_tmpl **out)
+int vigil_evtx_template_cache_lookup(vigil_evtx_ctx *c, uint32_t def, uint32_t dsize,
+                                     vigil_evtx_tmpl **out)
 {
-    vigil_evtx_tcache *tc = &c->tc;
+    vigil_evtx_template_cache *tc = &c->tc;
 
     *out = NULL;
     tc->def = def;
@@ -404,7 +406,7 @@ int vigil_evtx_tcache_lookup(vigil_evtx_ctx *c, uint32_t def, uint32_t dsize, vi
     return 0;
 }
 
-static int slots_grow(vigil_evtx_tcache *tc)
+static int slots_grow(vigil_evtx_template_cache *tc)
 {
     uint32_t cap = tc->cap ? tc->cap * 2 : 256;
     vigil_evtx_tentry **s = calloc(cap, sizeof *s);
@@ -441,9 +443,9 @@ static int rehome_names(vigil_arena *a, vigil_evtx_tmpl *t)
     return 0;
 }
 
-int vigil_evtx_tcache_insert(vigil_evtx_ctx *c, vigil_evtx_tmpl *t)
+int vigil_evtx_template_cache_insert(vigil_evtx_ctx *c, vigil_evtx_tmpl *t)
 {
-    vigil_evtx_tcache *tc = &c->tc;
+    vigil_evtx_template_cache *tc = &c->tc;
 
     if ((tc->n + 1) * 2 > tc->cap && slots_grow(tc) != 0)
         return -1;

@@ -105,7 +105,7 @@ void vigil_ioc_scratch_destroy(vigil_ioc_scratch *s); /* NULL safe */
 /* Appends a VIGIL_FINDING_HASH for each digest found (NULL digests are
  * skipped; sizes 16, 20, 32 bytes). matched = the lower-case hex. */
 vigil_status vigil_ioc_match_hashes(const vigil_ioc_db *db, const uint8_t *md5, const uint8_t *sha1,
-                                    const uint8_t *sha256, vigil_findbuf *out);
+                                    const uint8_t *sha256, vigil_findings *out);
 
 /* Appends a VIGIL_FINDING_FILENAME for each pattern matching the path whose
  * false-positive regex does not, in load order. Loki's semantics: Python's
@@ -113,7 +113,7 @@ vigil_status vigil_ioc_match_hashes(const vigil_ioc_db *db, const uint8_t *md5, 
  * invalid UTF-8 paths), tried as given and with '/' turned into '\'.
  * matched = the path as given, rule = the regex as written. */
 vigil_status vigil_ioc_match_path(const vigil_ioc_db *db, vigil_ioc_scratch *s, const char *path,
-                                  size_t len, vigil_findbuf *out);
+                                  size_t len, vigil_findings *out);
 
 /* C2 entries, for the log and network hunting that comes later. */
 typedef struct vigil_ioc_c2 {

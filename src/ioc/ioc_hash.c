@@ -267,7 +267,7 @@ static const vigil_ioc_hash_rec *find(const vigil_ioc_hashset *h, int kind, cons
 }
 
 static vigil_status report(const vigil_ioc_db *db, const vigil_ioc_hash_rec *rec, size_t len,
-                           vigil_findbuf *out)
+                           vigil_findings *out)
 {
     static const char digits[] = "0123456789abcdef";
     char hex[65];
@@ -278,10 +278,10 @@ static vigil_status report(const vigil_ioc_db *db, const vigil_ioc_hash_rec *rec
         hex[2 * i + 1] = digits[rec->digest[i] & 15];
     }
     hex[2 * len] = '\0';
-    f = vigil_findbuf_add(out, VIGIL_FINDING_HASH);
+    f = vigil_findings_add(out, VIGIL_FINDING_HASH);
     if (f == NULL)
         return VIGIL_ERR_NOMEM;
-    f->matched = vigil_findbuf_strdup(out, hex);
+    f->matched = vigil_findings_strdup(out, hex);
     if (f->matched == NULL) {
         out->n--;
         return VIGIL_ERR_NOMEM;
@@ -295,7 +295,7 @@ static vigil_status report(const vigil_ioc_db *db, const vigil_ioc_hash_rec *rec
 }
 
 vigil_status vigil_ioc_match_hashes(const vigil_ioc_db *db, const uint8_t *md5, const uint8_t *sha1,
-                                    const uint8_t *sha256, vigil_findbuf *out)
+                                    const uint8_t *sha256, vigil_findings *out)
 {
     const uint8_t *d[VIGIL_IOC_NKINDS] = {md5, sha1, sha256};
 

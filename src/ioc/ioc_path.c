@@ -264,14 +264,14 @@ static vigil_status compile_hs(vigil_ioc_pathdb *pdb, const char *cache_dir,
         if (m == 0)
             break;
         unsigned char key[32];
-        int keyed =
-            cache_dir != NULL && vigil_hscache_key(exprs, flags, ids, m, HS_MODE_BLOCK, key) == 0;
-        if (keyed && (pdb->hs = vigil_hscache_load(cache_dir, key)) != NULL)
+        int keyed = cache_dir != NULL &&
+                    vigil_hyperscan_cache_key(exprs, flags, ids, m, HS_MODE_BLOCK, key) == 0;
+        if (keyed && (pdb->hs = vigil_hyperscan_cache_load(cache_dir, key)) != NULL)
             break;
         if (hs_compile_multi(exprs, flags, ids, m, HS_MODE_BLOCK, NULL, &pdb->hs, &err) ==
             HS_SUCCESS) {
             if (keyed)
-                (void)vigil_hscache_store(cache_dir, key, pdb->hs); /* best effort */
+                (void)vigil_hyperscan_cache_store(cache_dir, key, pdb->hs); /* best effort */
             break;
         }
         pdb->hs = NULL;
@@ -462,7 +462,7 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 vigil_status vigil_ioc_match_path(const vigil_ioc_db *db, vigil_ioc_scratch *s, const char *path,
-                                  size_t len, vigil_findbuf *out)
+                                  size_t len, vigil_findings *out)
 {
     const vigil_ioc_pathdb *pdb;
     const vigil_ioc_pathtext *pt;
@@ -515,7 +515,7 @@ vigil_status vigil_ioc_match_path(const vigil_ioc_db *db, vigil_ioc_scratch *s, 
             continue;
         if (p->fp != NULL && pcre_hit(s, p->fp, pt->u, pt->ulen, pt->ualt, pt->ulen))
             continue;
-        f = vigil_findbuf_add(out, VIGIL_FINDING_FILENAME);
+        f = vigil_findings_add(out, VIGIL_FINDING_FILENAME);
         if (f == NULL)
             return VIGIL_ERR_NOMEM;
         f->matched = vigil_arena_strndup(&out->arena, path, len);

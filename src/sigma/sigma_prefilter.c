@@ -218,8 +218,8 @@ static vigil_status db_get(struct vigil_sigma_prefilter *pf, const lit *all, siz
     }
     db->first[db->npat] = k;
     /* the same patterns standing for the same slots: one database */
-    int keyed = vigil_hscache_key_lit(exprs, lens, flags, ids, (unsigned)db->npat, HS_MODE_BLOCK,
-                                      db->key) == 0;
+    int keyed = vigil_hyperscan_cache_key_lit(exprs, lens, flags, ids, (unsigned)db->npat,
+                                              HS_MODE_BLOCK, db->key) == 0;
     if (keyed)
         for (size_t i = 0; i < pf->ndbs; i++)
             if (memcmp(pf->dbs[i].key, db->key, sizeof db->key) == 0 &&
@@ -232,7 +232,7 @@ static vigil_status db_get(struct vigil_sigma_prefilter *pf, const lit *all, siz
                 goto out;
             }
     if (keyed && cache_dir != NULL)
-        db->db = vigil_hscache_load(cache_dir, db->key);
+        db->db = vigil_hyperscan_cache_load(cache_dir, db->key);
     if (db->db == NULL) {
         hs_compile_error_t *err = NULL;
         if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)db->npat, HS_MODE_BLOCK, NULL,
@@ -245,7 +245,7 @@ static vigil_status db_get(struct vigil_sigma_prefilter *pf, const lit *all, siz
             goto out;
         }
         if (keyed && cache_dir != NULL)
-            (void)vigil_hscache_store(cache_dir, db->key, db->db); /* a cache, not a must */
+            (void)vigil_hyperscan_cache_store(cache_dir, db->key, db->db); /* a cache, not a must */
     }
     *out = (int)pf->ndbs++;
 out:

@@ -37,7 +37,7 @@ typedef struct sweep_ctx {
     const vigil_engine *engine;
     const vigil_sweep_options *opts;
     vigil_scan_options scan;  /* the caller's, with the callbacks wrapped */
-    vigil_corr_hub *hub;      /* the Sigma correlator all workers feed; may be NULL */
+    vigil_correlator *hub;    /* the Sigma correlator all workers feed; may be NULL */
     vigil_membudget *budget;  /* big-file buffers of all workers together */
     pthread_mutex_t defer_mu; /* guards deferred */
     sweep_item *deferred;     /* big files put aside for want of budget (FIFO) */
@@ -370,7 +370,7 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
     clock_gettime(CLOCK_MONOTONIC, &c.start);
     c.last_progress = c.start;
     vigil_scan_options_defaults(&c.scan);
-    s = vigil_corr_hub_create(engine, &c.hub);
+    s = vigil_correlator_create(engine, &c.hub);
     if (s != VIGIL_OK) {
         pthread_mutex_destroy(&c.defer_mu);
         pthread_mutex_destroy(&c.state_mu);
@@ -384,7 +384,7 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
      * tree are not all in memory at once (a file above it is scanned alone) */
     s = vigil_membudget_create((uint64_t)pc.threads * BIG_BUFFERS_PER_THREAD, &c.budget);
     if (s != VIGIL_OK) {
-        vigil_corr_hub_destroy(c.hub);
+        vigil_correlator_destroy(c.hub);
         pthread_mutex_destroy(&c.defer_mu);
         pthread_mutex_destroy(&c.state_mu);
         pthread_mutex_destroy(&c.cb_mu);
@@ -436,7 +436,7 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
         vigil_pool_destroy(pool);
         /* correlations see every event of the sweep: evaluated once all are in */
         if (c.hub != NULL && s == VIGIL_OK && !(opts->cancel != NULL && *opts->cancel)) {
-            vigil_status hs = vigil_corr_hub_finish(c.hub, &c.scan, &c.sum);
+            vigil_status hs = vigil_correlator_finish(c.hub, &c.scan, &c.sum);
             if (hs != VIGIL_OK)
                 s = hs;
         }
@@ -450,7 +450,7 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
     stats->scan = c.sum;
     clock_gettime(CLOCK_MONOTONIC, &end);
     stats->seconds = since(&c.start, &end);
-    vigil_corr_hub_destroy(c.hub);
+    vigil_correlator_destroy(c.hub);
     vigil_membudget_destroy(c.budget);
     pthread_mutex_destroy(&c.defer_mu);
     free(c.current);

@@ -384,10 +384,10 @@ static vigil_status build_db(vigil_yara_gate *g, const gate_lit_vec *lv, uint64_
         d->first[nl] = (uint32_t)n;
         hs_compile_error_t *err = NULL;
         unsigned char key[32];
-        int keyed =
-            cache_dir != NULL &&
-            vigil_hscache_key_lit(exprs, lens, flags, ids, (unsigned)nl, HS_MODE_BLOCK, key) == 0;
-        if (keyed && (d->db = vigil_hscache_load(cache_dir, key)) != NULL) {
+        int keyed = cache_dir != NULL &&
+                    vigil_hyperscan_cache_key_lit(exprs, lens, flags, ids, (unsigned)nl,
+                                                  HS_MODE_BLOCK, key) == 0;
+        if (keyed && (d->db = vigil_hyperscan_cache_load(cache_dir, key)) != NULL) {
             d->n = nl;
             st = VIGIL_OK;
         } else if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)nl, HS_MODE_BLOCK, NULL,
@@ -395,7 +395,7 @@ static vigil_status build_db(vigil_yara_gate *g, const gate_lit_vec *lv, uint64_
             d->n = nl;
             st = VIGIL_OK;
             if (keyed)
-                (void)vigil_hscache_store(cache_dir, key, d->db); /* a cache, not a must */
+                (void)vigil_hyperscan_cache_store(cache_dir, key, d->db); /* a cache, not a must */
         } else {
             d->db = NULL;
             st = VIGIL_ERR_RULE;

@@ -68,7 +68,7 @@ void vigil_yara_scanner_destroy(vigil_yara_scanner *s); /* NULL safe */
 vigil_status vigil_yara_scanner_scan(vigil_yara_scanner *s, const char *name, const uint8_t *data,
                                      size_t len, const vigil_yara_externals *ext,
                                      unsigned max_strings, const vigil_diag_sink *diag,
-                                     vigil_findbuf *out);
+                                     vigil_findings *out);
 
 #define VIGIL_YARA_DEFAULT_SCORE 75
 #define VIGIL_YARA_DEFAULT_TIMEOUT 60 /* seconds per scanned buffer */

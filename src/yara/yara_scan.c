@@ -6,7 +6,7 @@
  * file is scanned only with the sets its first bytes, size and name can
  * match (yara_group.c), and the findings are put back in rule load order,
  * as one plain set would report them. Everything a finding points to is
- * copied into the findbuf's arena: libyara's match lists die with the next
+ * copied into the findings buffer's arena: libyara's match lists die with the next
  * scan, and the caller may keep findings past the rules' lifetime. */
 #include "yara/yara_internal.h"
 
@@ -38,7 +38,7 @@ typedef struct scan_ctx {
     const char *name;
     unsigned max_strings;
     const vigil_diag_sink *diag;
-    vigil_findbuf *out;
+    vigil_findings *out;
     size_t n_before; /* findings of the buffer before this scan */
     vigil_status st;
 } scan_ctx;
@@ -120,17 +120,17 @@ void vigil_yara_scanner_set_timeout(vigil_yara_scanner *s, unsigned seconds)
 }
 
 /* NULL stays NULL; anything else is copied or the whole finding fails. */
-static int dup_opt(vigil_findbuf *fb, const char *s, const char **dst)
+static int dup_opt(vigil_findings *fb, const char *s, const char **dst)
 {
     *dst = NULL;
     if (s == NULL)
         return 1;
-    *dst = vigil_findbuf_strdup(fb, s);
+    *dst = vigil_findings_strdup(fb, s);
     return *dst != NULL;
 }
 
 static vigil_status add_strings(YR_SCAN_CONTEXT *yctx, const YR_RULE *rule, unsigned max_strings,
-                                vigil_findbuf *fb, vigil_finding *f)
+                                vigil_findings *fb, vigil_finding *f)
 {
     const YR_STRING *s;
     size_t total = 0, keep, k = 0;
@@ -149,7 +149,7 @@ static vigil_status add_strings(YR_SCAN_CONTEXT *yctx, const YR_RULE *rule, unsi
         return VIGIL_OK;
     if (keep > SIZE_MAX / sizeof *sm)
         return VIGIL_ERR_OVERFLOW;
-    sm = vigil_findbuf_alloc(fb, keep * sizeof *sm);
+    sm = vigil_findings_alloc(fb, keep * sizeof *sm);
     if (sm == NULL)
         return VIGIL_ERR_NOMEM;
     yr_rule_strings_foreach(rule, s)
@@ -169,7 +169,7 @@ static vigil_status add_strings(YR_SCAN_CONTEXT *yctx, const YR_RULE *rule, unsi
             if (m.is_private)
                 continue;
             if (id == NULL) {
-                id = vigil_findbuf_strdup(fb, s->identifier != NULL ? s->identifier : "$");
+                id = vigil_findings_strdup(fb, s->identifier != NULL ? s->identifier : "$");
                 if (id == NULL)
                     return VIGIL_ERR_NOMEM;
             }
@@ -205,7 +205,7 @@ static vigil_status note_order(vigil_yara_scanner *s, size_t k, size_t info)
 static vigil_status add_finding(scan_ctx *sc, YR_SCAN_CONTEXT *yctx, const YR_RULE *rule)
 {
     const YR_RULES *yr = sc->yr;
-    vigil_findbuf *fb = sc->out;
+    vigil_findings *fb = sc->out;
     const vigil_yara_rule_info *info;
     vigil_finding *f;
     ptrdiff_t idx = rule - yr->rules_table;
@@ -223,7 +223,7 @@ static vigil_status add_finding(scan_ctx *sc, YR_SCAN_CONTEXT *yctx, const YR_RU
     info = &sc->r->info[ii];
     if (sc->set != NULL && note_order(sc->s, fb->n - sc->n_before, ii) != VIGIL_OK)
         return VIGIL_ERR_NOMEM;
-    f = vigil_findbuf_add(fb, VIGIL_FINDING_YARA);
+    f = vigil_findings_add(fb, VIGIL_FINDING_YARA);
     if (f == NULL)
         return VIGIL_ERR_NOMEM;
     f->rule_line = info->line;
@@ -234,7 +234,7 @@ static vigil_status add_finding(scan_ctx *sc, YR_SCAN_CONTEXT *yctx, const YR_RU
         !dup_opt(fb, info->author, &f->author) || !dup_opt(fb, info->reference, &f->reference))
         return VIGIL_ERR_NOMEM;
     if (info->ntags > 0) {
-        const char **tags = vigil_findbuf_alloc(fb, info->ntags * sizeof *tags);
+        const char **tags = vigil_findings_alloc(fb, info->ntags * sizeof *tags);
         if (tags == NULL)
             return VIGIL_ERR_NOMEM;
         for (size_t i = 0; i < info->ntags; i++)
@@ -244,7 +244,7 @@ static vigil_status add_finding(scan_ctx *sc, YR_SCAN_CONTEXT *yctx, const YR_RU
         f->ntags = info->ntags;
     }
     if (info->nmeta > 0) {
-        vigil_meta *meta = vigil_findbuf_alloc(fb, info->nmeta * sizeof *meta);
+        vigil_meta *meta = vigil_findings_alloc(fb, info->nmeta * sizeof *meta);
         if (meta == NULL)
             return VIGIL_ERR_NOMEM;
         for (size_t i = 0; i < info->nmeta; i++)
@@ -314,7 +314,7 @@ static vigil_status scan_one(scan_ctx *sc, YR_SCANNER *yr, const char *const *va
 }
 
 /* Puts the findings of several sets back in rule load order. */
-static vigil_status reorder(vigil_yara_scanner *s, vigil_findbuf *out, size_t n_before)
+static vigil_status reorder(vigil_yara_scanner *s, vigil_findings *out, size_t n_before)
 {
     size_t n = out->n - n_before;
     vigil_finding *f = out->items + n_before;
@@ -350,7 +350,7 @@ static vigil_status reorder(vigil_yara_scanner *s, vigil_findbuf *out, size_t n_
 vigil_status vigil_yara_scanner_scan(vigil_yara_scanner *s, const char *name, const uint8_t *data,
                                      size_t len, const vigil_yara_externals *ext,
                                      unsigned max_strings, const vigil_diag_sink *diag,
-                                     vigil_findbuf *out)
+                                     vigil_findings *out)
 {
     static const uint8_t empty[1];
     const char *vals[VIGIL_YARA_NEXTERNALS] = {"", "", "", "", "", ""};

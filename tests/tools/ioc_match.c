@@ -16,7 +16,7 @@ int main(int argc, char **argv)
     vigil_ioc_builder *b = NULL;
     vigil_ioc_db *db = NULL;
     vigil_ioc_scratch *s = NULL;
-    vigil_findbuf fb;
+    vigil_findings fb;
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
@@ -35,20 +35,20 @@ int main(int argc, char **argv)
         vigil_ioc_scratch_create(db, &s) != VIGIL_OK)
         return 1;
     vigil_ioc_builder_destroy(b);
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
     while ((n = getline(&line, &cap, stdin)) >= 0) {
         size_t len = (size_t)n;
         lineno++;
         if (len > 0 && line[len - 1] == '\n')
             len--;
-        vigil_findbuf_reset(&fb);
+        vigil_findings_reset(&fb);
         if (vigil_ioc_match_path(db, s, line, len, &fb) != VIGIL_OK)
             return 1;
         for (size_t i = 0; i < fb.n; i++)
             printf("%lu\t%llu\n", lineno, (unsigned long long)fb.items[i].rule_line);
     }
     free(line);
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     vigil_ioc_scratch_destroy(s);
     vigil_ioc_db_destroy(db);
     return 0;

@@ -130,12 +130,12 @@ static int scan_files(const vigil_yara_rules *rules, char **files, int n)
 {
     vigil_diag_sink sink = {on_diag, NULL};
     vigil_yara_scanner *s = NULL;
-    vigil_findbuf fb;
+    vigil_findings fb;
     int rc = 0;
 
     if (vigil_yara_scanner_create(rules, &s) != VIGIL_OK)
         return -1;
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
     for (int i = 0; i < n && rc == 0; i++) {
         FILE *fp = fopen(files[i], "rb");
         uint8_t *buf = NULL;
@@ -158,7 +158,7 @@ static int scan_files(const vigil_yara_rules *rules, char **files, int n)
             len += got;
         } while (got > 0);
         fclose(fp);
-        vigil_findbuf_reset(&fb);
+        vigil_findings_reset(&fb);
         if (rc == 0 &&
             vigil_yara_scanner_scan(s, files[i], buf, len, NULL, 16, &sink, &fb) != VIGIL_OK)
             rc = -1;
@@ -166,7 +166,7 @@ static int scan_files(const vigil_yara_rules *rules, char **files, int n)
             printf("match %s %s\n", fb.items[k].rule, files[i]);
         free(buf);
     }
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     vigil_yara_scanner_destroy(s);
     return rc;
 }

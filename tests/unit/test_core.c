@@ -47,20 +47,20 @@ static void test_arena(void)
 
 static void test_findbuf(void)
 {
-    vigil_findbuf fb;
-    vigil_findbuf_init(&fb);
+    vigil_findings fb;
+    vigil_findings_init(&fb);
     for (int i = 0; i < 100; i++) {
-        vigil_finding *f = vigil_findbuf_add(&fb, VIGIL_FINDING_YARA);
+        vigil_finding *f = vigil_findings_add(&fb, VIGIL_FINDING_YARA);
         CHECK(f != NULL);
-        f->rule = vigil_findbuf_strdup(&fb, "rule");
+        f->rule = vigil_findings_strdup(&fb, "rule");
         f->score = i;
     }
     CHECK_EQ_INT(fb.n, 100);
     CHECK_EQ_INT(fb.items[99].score, 99);
     CHECK_EQ_STR(fb.items[50].rule, "rule");
-    vigil_findbuf_reset(&fb);
+    vigil_findings_reset(&fb);
     CHECK_EQ_INT(fb.n, 0);
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
 }
 
 static void test_score_combine(void)

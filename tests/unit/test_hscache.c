@@ -17,7 +17,7 @@ static int key_of(const char *expr, unsigned char key[32])
 {
     const char *exprs[1] = {expr};
     unsigned flags[1] = {HS_FLAG_SINGLEMATCH}, ids[1] = {0};
-    return vigil_hscache_key(exprs, flags, ids, 1, HS_MODE_BLOCK, key);
+    return vigil_hyperscan_cache_key(exprs, flags, ids, 1, HS_MODE_BLOCK, key);
 }
 
 static hs_database_t *compile(const char *expr)
@@ -67,21 +67,21 @@ static void test_blob_bound_to_key(void)
     CHECK(memcmp(ka, kb, 32) != 0);
     hs_database_t *a = compile("alpha");
     CHECK(a != NULL);
-    CHECK_EQ_INT(vigil_hscache_store(dir, ka, a), 0);
+    CHECK_EQ_INT(vigil_hyperscan_cache_store(dir, ka, a), 0);
     hs_free_database(a);
-    hs_database_t *back = vigil_hscache_load(dir, ka);
+    hs_database_t *back = vigil_hyperscan_cache_load(dir, ka);
     CHECK(back != NULL); /* its own key: used */
     hs_free_database(back);
     name_of(dir, ka, fa, sizeof fa);
     name_of(dir, kb, fb, sizeof fb);
     CHECK_EQ_INT(copy_file(fa, fb), 0);
-    CHECK(vigil_hscache_load(dir, kb) == NULL); /* key A's blob under B's name */
+    CHECK(vigil_hyperscan_cache_load(dir, kb) == NULL); /* key A's blob under B's name */
     /* a valid store for B replaces it */
     hs_database_t *b = compile("beta");
     CHECK(b != NULL);
-    CHECK_EQ_INT(vigil_hscache_store(dir, kb, b), 0);
+    CHECK_EQ_INT(vigil_hyperscan_cache_store(dir, kb, b), 0);
     hs_free_database(b);
-    back = vigil_hscache_load(dir, kb);
+    back = vigil_hyperscan_cache_load(dir, kb);
     CHECK(back != NULL);
     hs_free_database(back);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -95,11 +95,11 @@ static int build_count(const char *dir, const char *regex, const char *path, siz
     vigil_ioc_builder *b = NULL;
     vigil_ioc_db *db = NULL;
     vigil_ioc_scratch *s = NULL;
-    vigil_findbuf f;
+    vigil_findings f;
     int rc = -1;
 
     *n = 0;
-    vigil_findbuf_init(&f);
+    vigil_findings_init(&f);
     if (vigil_ioc_builder_create(NULL, &b) == VIGIL_OK &&
         vigil_ioc_builder_set_cache(b, dir) == VIGIL_OK &&
         vigil_ioc_builder_add_filename(b, regex, 80, NULL, "t", 1) == VIGIL_OK &&
@@ -108,7 +108,7 @@ static int build_count(const char *dir, const char *regex, const char *path, siz
         *n = f.n;
         rc = 0;
     }
-    vigil_findbuf_free(&f);
+    vigil_findings_free(&f);
     vigil_ioc_scratch_destroy(s);
     vigil_ioc_db_destroy(db);
     vigil_ioc_builder_destroy(b);
@@ -127,8 +127,8 @@ static void test_ioc_foreign_blob(void)
     /* the key the IOC matcher uses for one plain pattern */
     const char *ea[1] = {"mimikatz"}, *eb[1] = {"procdump"};
     unsigned flags[1] = {HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY}, ids[1] = {0};
-    CHECK_EQ_INT(vigil_hscache_key(ea, flags, ids, 1, HS_MODE_BLOCK, ka), 0);
-    CHECK_EQ_INT(vigil_hscache_key(eb, flags, ids, 1, HS_MODE_BLOCK, kb), 0);
+    CHECK_EQ_INT(vigil_hyperscan_cache_key(ea, flags, ids, 1, HS_MODE_BLOCK, ka), 0);
+    CHECK_EQ_INT(vigil_hyperscan_cache_key(eb, flags, ids, 1, HS_MODE_BLOCK, kb), 0);
     name_of(dir, ka, fa, sizeof fa);
     name_of(dir, kb, fb, sizeof fb);
     CHECK_EQ_INT(build_count(dir, "mimikatz", "/x/mimikatz.exe", &n), 0);
@@ -141,7 +141,7 @@ static void test_ioc_foreign_blob(void)
     CHECK_EQ_INT(build_count(dir, "procdump", "/x/procdump64.exe", &n), 0);
     CHECK_EQ_INT(n, 1);
     /* and B's file was rewritten with B's database */
-    hs_database_t *back = vigil_hscache_load(dir, kb);
+    hs_database_t *back = vigil_hyperscan_cache_load(dir, kb);
     CHECK(back != NULL);
     hs_free_database(back);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -101,7 +101,7 @@ static void test_hash_forms(void)
     diags ds;
     vigil_ioc_db *db = load(&ds, "hashes.txt", hash_text, VIGIL_RULES_IOC_HASH);
     vigil_ioc_counts c;
-    vigil_findbuf fb;
+    vigil_findings fb;
     uint8_t md5[16], sha1[20], sha256[32];
 
     CHECK(db != NULL);
@@ -124,7 +124,7 @@ static void test_hash_forms(void)
     CHECK_EQ_INT(ds.d[2].level, VIGIL_DIAG_WARNING);
     CHECK_EQ_INT(ds.d[3].line, 12);
 
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
     hex2bin(MD5_A, md5);
     hex2bin(SHA1_A, sha1);
     hex2bin(SHA256_A, sha256);
@@ -151,7 +151,7 @@ static void test_hash_forms(void)
         CHECK_EQ_INT(f->rule_line, 5);
     }
 
-    vigil_findbuf_reset(&fb);
+    vigil_findings_reset(&fb);
     hex2bin(MD5_B, md5);
     CHECK_EQ_INT(vigil_ioc_match_hashes(db, md5, NULL, NULL, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 1);
@@ -160,7 +160,7 @@ static void test_hash_forms(void)
         CHECK(fb.items[0].description == NULL);
         CHECK_EQ_INT(fb.items[0].rule_line, 6);
     }
-    vigil_findbuf_reset(&fb);
+    vigil_findings_reset(&fb);
     hex2bin(MD5_C, md5);
     CHECK_EQ_INT(vigil_ioc_match_hashes(db, md5, NULL, NULL, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 1);
@@ -168,13 +168,13 @@ static void test_hash_forms(void)
         CHECK_EQ_INT(fb.items[0].rule_line, 8);
 
     /* Not listed: one bit off, and the empty-file digest that was refused. */
-    vigil_findbuf_reset(&fb);
+    vigil_findings_reset(&fb);
     md5[15] ^= 1;
     CHECK_EQ_INT(vigil_ioc_match_hashes(db, md5, NULL, NULL, &fb), VIGIL_OK);
     hex2bin("d41d8cd98f00b204e9800998ecf8427e", md5);
     CHECK_EQ_INT(vigil_ioc_match_hashes(db, md5, NULL, NULL, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 0);
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     vigil_ioc_db_destroy(db);
 }
 
@@ -187,7 +187,7 @@ static void test_hash_duplicates(void)
                    "0C2674C3A97C53082187D930EFB645C2;80;second\n" MD5_A ";70;third\n",
              VIGIL_RULES_IOC_HASH);
     vigil_ioc_counts c;
-    vigil_findbuf fb;
+    vigil_findings fb;
     uint8_t md5[16];
 
     CHECK(db != NULL);
@@ -198,7 +198,7 @@ static void test_hash_duplicates(void)
     CHECK_EQ_INT(c.md5, 2);
     CHECK_EQ_INT(c.hash_added, 4);
     CHECK_EQ_INT(vigil_ioc_db_hash_kinds(db), VIGIL_HASH_MD5);
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
     hex2bin(MD5_A, md5);
     CHECK_EQ_INT(vigil_ioc_match_hashes(db, md5, NULL, NULL, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 1);
@@ -207,7 +207,7 @@ static void test_hash_duplicates(void)
         CHECK_EQ_STR(fb.items[0].description, "first");
         CHECK_EQ_INT(fb.items[0].rule_line, 1);
     }
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     vigil_ioc_db_destroy(db);
 }
 
@@ -221,7 +221,7 @@ static void test_hash_many(void)
     diags ds;
     vigil_ioc_db *db;
     vigil_ioc_counts c;
-    vigil_findbuf fb;
+    vigil_findings fb;
     uint8_t md5[16];
     char hex[33];
     int found = 0, right_line = 0;
@@ -246,12 +246,12 @@ static void test_hash_many(void)
     vigil_ioc_db_counts(db, &c);
     CHECK_EQ_INT(c.md5, 2000);
     CHECK_EQ_INT(c.hash_added, N);
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
     for (int e = 0; e < 2000; e++) {
         snprintf(hex, sizeof hex, "%016x%016x", (unsigned)(e / 3) * 2654435761u,
                  (unsigned)e * 40503u + 1);
         hex2bin(hex, md5);
-        vigil_findbuf_reset(&fb);
+        vigil_findings_reset(&fb);
         vigil_ioc_match_hashes(db, md5, NULL, NULL, &fb);
         if (fb.n == 1) {
             char want[32];
@@ -264,7 +264,7 @@ static void test_hash_many(void)
     }
     CHECK_EQ_INT(found, 2000);
     CHECK_EQ_INT(right_line, 2000);
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     vigil_ioc_db_destroy(db);
 }
 
@@ -294,7 +294,7 @@ static void test_filename(void)
     vigil_ioc_db *db = load(&ds, "fn.txt", fname_text, VIGIL_RULES_IOC_FILENAME);
     vigil_ioc_scratch *s = NULL;
     vigil_ioc_counts c;
-    vigil_findbuf fb;
+    vigil_findings fb;
     static const expect cases[] = {
         {"C:\\Windows\\System32\\drivers\\usbclass.sys", 1, 2},
         {"/mnt/c/Windows/System32/drivers/usbclass.sys", 1, 2},
@@ -334,9 +334,9 @@ static void test_filename(void)
     CHECK(strstr(ds.d[2].message, "false-positive") != NULL);
 
     CHECK_EQ_INT(vigil_ioc_scratch_create(db, &s), VIGIL_OK);
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        vigil_findbuf_reset(&fb);
+        vigil_findings_reset(&fb);
         CHECK_EQ_INT(vigil_ioc_match_path(db, s, cases[i].path, strlen(cases[i].path), &fb),
                      VIGIL_OK);
         if ((int)fb.n != cases[i].n)
@@ -347,7 +347,7 @@ static void test_filename(void)
     }
 
     /* Every field of one finding. */
-    vigil_findbuf_reset(&fb);
+    vigil_findings_reset(&fb);
     const char *p = "/mnt/c/Windows/System32/drivers/usbclass.sys";
     CHECK_EQ_INT(vigil_ioc_match_path(db, s, p, strlen(p), &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 1);
@@ -362,7 +362,7 @@ static void test_filename(void)
         CHECK_EQ_INT(f->rule_line, 2);
     }
     /* A path hitting several patterns: findings in file order. */
-    vigil_findbuf_reset(&fb);
+    vigil_findings_reset(&fb);
     p = "C:\\procdump\\procdump.exe";
     CHECK_EQ_INT(vigil_ioc_match_path(db, s, p, strlen(p), &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 2);
@@ -376,19 +376,19 @@ static void test_filename(void)
         CHECK_EQ_INT(fb.items[1].score, 70);
     }
     /* Legacy line: score 60. */
-    vigil_findbuf_reset(&fb);
+    vigil_findings_reset(&fb);
     p = "/usr/local/bin/nc.exe";
     CHECK_EQ_INT(vigil_ioc_match_path(db, s, p, strlen(p), &fb), VIGIL_OK);
     if (fb.n == 1)
         CHECK_EQ_INT(fb.items[0].score, 60);
     /* Length, not NUL, ends the path. */
-    vigil_findbuf_reset(&fb);
+    vigil_findings_reset(&fb);
     CHECK_EQ_INT(vigil_ioc_match_path(db, s, "/etc/cron.d/abcdefghX", 20, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 1);
     if (fb.n == 1)
         CHECK_EQ_STR(fb.items[0].matched, "/etc/cron.d/abcdefgh");
 
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     vigil_ioc_scratch_destroy(s);
     vigil_ioc_db_destroy(db);
 }
@@ -398,7 +398,7 @@ static void test_filename_api(void)
     vigil_ioc_builder *b = NULL;
     vigil_ioc_db *db = NULL, *other = NULL;
     vigil_ioc_scratch *s = NULL;
-    vigil_findbuf fb;
+    vigil_findings fb;
     diags ds;
     vigil_diag_sink sink = {on_diag, &ds};
 
@@ -427,7 +427,7 @@ static void test_filename_api(void)
     CHECK_EQ_INT(vigil_ioc_builder_add_c2(b, "evil.com", 1, NULL, NULL, 0), VIGIL_ERR_FROZEN);
     vigil_ioc_builder_destroy(b);
     CHECK_EQ_INT(vigil_ioc_scratch_create(db, &s), VIGIL_OK);
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
     const char *p = "/Temp/mkatz.exe";
     CHECK_EQ_INT(vigil_ioc_match_path(db, s, p, strlen(p), &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 1);
@@ -436,15 +436,15 @@ static void test_filename_api(void)
         CHECK_EQ_INT(fb.items[0].rule_line, 7);
         CHECK_EQ_STR(fb.items[0].rule_source, "api");
     }
-    vigil_findbuf_reset(&fb);
+    vigil_findings_reset(&fb);
     CHECK_EQ_INT(vigil_ioc_match_path(db, s, "xyz", 3, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 1);
     if (fb.n == 1)
         CHECK_EQ_INT(fb.items[0].score, 100); /* clamped */
-    vigil_findbuf_reset(&fb);
+    vigil_findings_reset(&fb);
     CHECK_EQ_INT(vigil_ioc_match_path(db, s, "", 0, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 0);
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     vigil_ioc_scratch_destroy(s);
     vigil_ioc_db_destroy(db);
 }
@@ -480,9 +480,9 @@ static void test_filename_empty_refused(void)
     CHECK_EQ_INT(c.filename, 2);
     CHECK_EQ_INT(c.filename_refused, 6);
     vigil_ioc_scratch *s = NULL;
-    vigil_findbuf fb;
+    vigil_findings fb;
     CHECK_EQ_INT(vigil_ioc_scratch_create(db, &s), VIGIL_OK);
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
     const char *clean = "C:\\Windows\\notepad.exe";
     CHECK_EQ_INT(vigil_ioc_match_path(db, s, clean, strlen(clean), &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 0);
@@ -491,10 +491,10 @@ static void test_filename_empty_refused(void)
     CHECK_EQ_INT(fb.n, 1);
     if (fb.n == 1)
         CHECK_EQ_INT(fb.items[0].rule_line, 6);
-    vigil_findbuf_reset(&fb);
+    vigil_findings_reset(&fb);
     CHECK_EQ_INT(vigil_ioc_match_path(db, s, "/x/foofoo", 9, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 1);
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     vigil_ioc_scratch_destroy(s);
     vigil_ioc_db_destroy(db);
 }
@@ -514,7 +514,7 @@ static void test_filename_unicode(void)
                             "(?i)\\\\\xc3\x89VIL\\.exe;49\n",   /* 5: caseless É */
                             VIGIL_RULES_IOC_FILENAME);
     vigil_ioc_scratch *s = NULL;
-    vigil_findbuf fb;
+    vigil_findings fb;
     static const expect cases[] = {
         {"C:\\svch\xc3\xae"
          "st.exe",
@@ -541,9 +541,9 @@ static void test_filename_unicode(void)
         return;
     CHECK_EQ_INT(ds.n, 0);
     CHECK_EQ_INT(vigil_ioc_scratch_create(db, &s), VIGIL_OK);
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        vigil_findbuf_reset(&fb);
+        vigil_findings_reset(&fb);
         CHECK_EQ_INT(vigil_ioc_match_path(db, s, cases[i].path, strlen(cases[i].path), &fb),
                      VIGIL_OK);
         if ((int)fb.n != cases[i].n)
@@ -554,7 +554,7 @@ static void test_filename_unicode(void)
             CHECK_EQ_STR(fb.items[0].matched, cases[i].path); /* the bytes as given */
         }
     }
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     vigil_ioc_scratch_destroy(s);
     vigil_ioc_db_destroy(db);
 }
@@ -567,7 +567,7 @@ static void test_filename_hostile(void)
     vigil_ioc_db *db = load(&ds, "bomb", "^(a+)+(?1)$;50\n", VIGIL_RULES_IOC_FILENAME);
     vigil_ioc_scratch *s = NULL;
     vigil_ioc_counts c;
-    vigil_findbuf fb;
+    vigil_findings fb;
     char path[4096];
 
     CHECK(db != NULL);
@@ -576,7 +576,7 @@ static void test_filename_hostile(void)
     vigil_ioc_db_counts(db, &c);
     CHECK_EQ_INT(c.filename_pcre, 1);
     CHECK_EQ_INT(vigil_ioc_scratch_create(db, &s), VIGIL_OK);
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
     memset(path, 'a', sizeof path - 2);
     path[sizeof path - 2] = 'X';
     path[sizeof path - 1] = '\0';
@@ -584,7 +584,7 @@ static void test_filename_hostile(void)
     CHECK_EQ_INT(fb.n, 0);
     CHECK_EQ_INT(vigil_ioc_match_path(db, s, "aaa", 3, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 1);
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     vigil_ioc_scratch_destroy(s);
     vigil_ioc_db_destroy(db);
 }
@@ -680,7 +680,7 @@ static void test_file_and_edges(void)
     vigil_ioc_builder *b = NULL;
     vigil_ioc_db *db = NULL;
     vigil_ioc_scratch *s = NULL;
-    vigil_findbuf fb;
+    vigil_findings fb;
     diags ds;
     vigil_diag_sink sink = {on_diag, &ds};
     static const char text[] = "\xEF\xBB\xBF" MD5_A ";70;from a file\r\n"
@@ -712,7 +712,7 @@ static void test_file_and_edges(void)
     vigil_ioc_builder_destroy(b);
     unlink(path);
 
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
     hex2bin(MD5_A, md5);
     CHECK_EQ_INT(vigil_ioc_match_hashes(db, md5, NULL, NULL, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 1);
@@ -724,12 +724,12 @@ static void test_file_and_edges(void)
     }
     /* No filename IOCs: paths never match, the scratch still works. */
     CHECK_EQ_INT(vigil_ioc_scratch_create(db, &s), VIGIL_OK);
-    vigil_findbuf_reset(&fb);
+    vigil_findings_reset(&fb);
     CHECK_EQ_INT(vigil_ioc_match_path(db, s, "/a/b", 4, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 0);
     CHECK_EQ_INT(vigil_ioc_db_c2_count(db), 0);
     CHECK(vigil_ioc_db_c2_find(db, "x.com", 5) == NULL);
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     vigil_ioc_scratch_destroy(s);
     vigil_ioc_db_destroy(db);
 
@@ -747,7 +747,7 @@ static int cache_build_match(const char *dir, size_t *nfound)
     vigil_ioc_builder *b = NULL;
     vigil_ioc_db *db = NULL;
     vigil_ioc_scratch *s = NULL;
-    vigil_findbuf fb;
+    vigil_findings fb;
     int rc = -1;
 
     *nfound = 0;
@@ -759,14 +759,14 @@ static int cache_build_match(const char *dir, size_t *nfound)
         vigil_ioc_builder_finish(b, &db) != VIGIL_OK ||
         vigil_ioc_scratch_create(db, &s) != VIGIL_OK)
         goto out;
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
     static const char *const paths[] = {"C:\\Windows\\Temp\\mkatz.exe", "/tmp/.x42", "/tmp/y"};
     for (size_t i = 0; i < 3; i++) {
         if (vigil_ioc_match_path(db, s, paths[i], strlen(paths[i]), &fb) != VIGIL_OK)
             break;
     }
     *nfound = fb.n;
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     rc = 0;
 out:
     vigil_ioc_scratch_destroy(s);

@@ -79,11 +79,11 @@ static void test_db_allow(void)
     CHECK(!vigil_ioc_db_allowed(db, NULL, NULL, NULL));
     CHECK(!vigil_ioc_db_allowed(NULL, md5, NULL, NULL));
     /* the allow-list's entries are not IOCs */
-    vigil_findbuf fb;
-    vigil_findbuf_init(&fb);
+    vigil_findings fb;
+    vigil_findings_init(&fb);
     CHECK_EQ_INT(vigil_ioc_match_hashes(db, NULL, NULL, sha256, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 0);
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     vigil_ioc_db_destroy(db);
 }
 

@@ -96,7 +96,7 @@ static vigil_yara_rules *rules_from(const char *name, const char *text)
 
 static vigil_status scan_str(const vigil_yara_rules *r, const char *data,
                              const vigil_yara_externals *ext, unsigned max_strings,
-                             vigil_findbuf *fb)
+                             vigil_findings *fb)
 {
     vigil_yara_scanner *s = NULL;
     vigil_status st = vigil_yara_scanner_create(r, &s);
@@ -108,7 +108,7 @@ static vigil_status scan_str(const vigil_yara_rules *r, const char *data,
     return st;
 }
 
-static const vigil_finding *find_rule(const vigil_findbuf *fb, const char *rule)
+static const vigil_finding *find_rule(const vigil_findings *fb, const char *rule)
 {
     for (size_t i = 0; i < fb->n; i++)
         if (strcmp(fb->items[i].rule, rule) == 0)
@@ -128,12 +128,12 @@ static const char ext_rules[] = "rule ext_filename { condition: filename == \"ev
 static void test_externals(void)
 {
     vigil_yara_rules *r = rules_from("ext.yar", ext_rules);
-    vigil_findbuf fb;
+    vigil_findings fb;
     CHECK(r != NULL);
     if (r == NULL)
         return;
     CHECK_EQ_INT(vigil_yara_rules_count(r), 6);
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
 
     vigil_yara_externals all = {"evil.exe", "/opt/x", ".exe", "EXE", "root", "0123abcd"};
     CHECK_EQ_INT(scan_str(r, "data", &all, 16, &fb), VIGIL_OK);
@@ -145,7 +145,7 @@ static void test_externals(void)
     CHECK(find_rule(&fb, "ext_owner") != NULL);
     CHECK(find_rule(&fb, "ext_md5") != NULL);
 
-    vigil_findbuf_reset(&fb);
+    vigil_findings_reset(&fb);
     CHECK_EQ_INT(scan_str(r, "data", NULL, 16, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 0);
 
@@ -153,20 +153,20 @@ static void test_externals(void)
     vigil_yara_scanner *s = NULL;
     CHECK_EQ_INT(vigil_yara_scanner_create(r, &s), VIGIL_OK);
     vigil_yara_externals some = {.filetype = "EXE", .md5 = "0123abcd"};
-    vigil_findbuf_reset(&fb);
+    vigil_findings_reset(&fb);
     CHECK_EQ_INT(vigil_yara_scanner_scan(s, "t", (const uint8_t *)"x", 1, &some, 4, NULL, &fb),
                  VIGIL_OK);
     CHECK_EQ_INT(fb.n, 2);
     CHECK(find_rule(&fb, "ext_filetype") != NULL);
     CHECK(find_rule(&fb, "ext_md5") != NULL);
     vigil_yara_externals one = {.owner = "root"};
-    vigil_findbuf_reset(&fb);
+    vigil_findings_reset(&fb);
     CHECK_EQ_INT(vigil_yara_scanner_scan(s, "t", NULL, 0, &one, 4, NULL, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 1);
     CHECK_EQ_STR(fb.items[0].rule, "ext_owner");
     vigil_yara_scanner_destroy(s);
 
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     vigil_yara_rules_destroy(r);
 }
 
@@ -226,8 +226,8 @@ static void test_broken_file(void)
     CHECK_EQ_INT(log.n, 4); /* warnings are not repeated by the final compile */
     CHECK_EQ_INT(vigil_yara_rules_count(r), 3);
 
-    vigil_findbuf fb;
-    vigil_findbuf_init(&fb);
+    vigil_findings fb;
+    vigil_findings_init(&fb);
     CHECK_EQ_INT(scan_str(r, "xx bravo alpha", NULL, 16, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 2);
     const vigil_finding *f = find_rule(&fb, "good_two");
@@ -239,7 +239,7 @@ static void test_broken_file(void)
     }
     CHECK(find_rule(&fb, "good_one") != NULL);
     CHECK(find_rule(&fb, "fine") == NULL);
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     vigil_yara_rules_destroy(r);
 }
 
@@ -261,8 +261,8 @@ static void test_duplicate_basenames(void)
     vigil_yara_builder_destroy(b);
     CHECK_EQ_INT(vigil_yara_rules_count(r), 3);
 
-    vigil_findbuf fb;
-    vigil_findbuf_init(&fb);
+    vigil_findings fb;
+    vigil_findings_init(&fb);
     CHECK_EQ_INT(scan_str(r, "a dup", NULL, 16, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 3);
     int seen = 0;
@@ -286,7 +286,7 @@ static void test_duplicate_basenames(void)
         }
     }
     CHECK_EQ_INT(seen, 7);
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     vigil_yara_rules_destroy(r);
 }
 
@@ -303,8 +303,8 @@ static void test_include(void)
     CHECK_EQ_INT(vigil_yara_builder_finish(b, &r), VIGIL_OK);
     vigil_yara_builder_destroy(b);
     CHECK_EQ_INT(vigil_yara_rules_count(r), 2);
-    vigil_findbuf fb;
-    vigil_findbuf_init(&fb);
+    vigil_findings fb;
+    vigil_findings_init(&fb);
     CHECK_EQ_INT(scan_str(r, "a subby day", NULL, 16, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 2);
     const vigil_finding *f = find_rule(&fb, "from_main");
@@ -312,7 +312,7 @@ static void test_include(void)
     /* Rules of an included file name the including file, line unknown. */
     f = find_rule(&fb, "from_sub");
     CHECK(f != NULL && f->rule_line == 0 && strcmp(f->rule_source, main_path) == 0);
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     vigil_yara_rules_destroy(r);
 }
 
@@ -338,17 +338,17 @@ static const char detail_rules[] = "import \"pe\"\n"
 static void test_finding_details(void)
 {
     vigil_yara_rules *r = rules_from("detail.yar", detail_rules);
-    vigil_findbuf fb;
+    vigil_findings fb;
     CHECK(r != NULL);
     if (r == NULL)
         return;
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
     /*                  0123456789012345 */
     const char *data = "..abc.XY..q42abc";
     CHECK_EQ_INT(scan_str(r, data, NULL, 16, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 1);
     if (fb.n != 1) {
-        vigil_findbuf_free(&fb);
+        vigil_findings_free(&fb);
         vigil_yara_rules_destroy(r);
         return;
     }
@@ -397,18 +397,18 @@ static void test_finding_details(void)
     CHECK_EQ_STR(f->rule, "Detail");
     CHECK_EQ_STR(f->meta[5].value, "true");
     CHECK_EQ_STR(f->strings[3].id, "$r");
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
 }
 
 static void test_max_strings(void)
 {
     vigil_yara_rules *r = rules_from("m.yar", "rule many { strings: $a = \"ab\" $b = \"zz\" "
                                               "condition: any of them }");
-    vigil_findbuf fb;
+    vigil_findings fb;
     CHECK(r != NULL);
     if (r == NULL)
         return;
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
     CHECK_EQ_INT(scan_str(r, "abababab.zz", NULL, 2, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 1);
     if (fb.n == 1) {
@@ -417,7 +417,7 @@ static void test_max_strings(void)
         CHECK_EQ_INT(fb.items[0].strings[0].offset, 0);
         CHECK_EQ_INT(fb.items[0].strings[1].offset, 2);
     }
-    vigil_findbuf_reset(&fb);
+    vigil_findings_reset(&fb);
     CHECK_EQ_INT(scan_str(r, "abababab.zz", NULL, 0, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 1);
     if (fb.n == 1) {
@@ -425,7 +425,7 @@ static void test_max_strings(void)
         CHECK_EQ_INT(fb.items[0].nstrings, 0);
         CHECK(fb.items[0].strings == NULL);
     }
-    vigil_findbuf_reset(&fb);
+    vigil_findings_reset(&fb);
     CHECK_EQ_INT(scan_str(r, "abababab.zz", NULL, 100, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 1);
     if (fb.n == 1) {
@@ -433,7 +433,7 @@ static void test_max_strings(void)
         CHECK_EQ_STR(fb.items[0].strings[4].id, "$b");
         CHECK_EQ_INT(fb.items[0].strings[4].offset, 9);
     }
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     vigil_yara_rules_destroy(r);
 }
 
@@ -447,11 +447,11 @@ static void test_scores(void)
                             "rule s_low { meta: score = -3 condition: true }\n"
                             "rule s_junk { meta: score = \"high\" condition: true }\n"
                             "rule s_desc { meta: desc = \"short\" condition: true }\n");
-    vigil_findbuf fb;
+    vigil_findings fb;
     CHECK(r != NULL);
     if (r == NULL)
         return;
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
     CHECK_EQ_INT(scan_str(r, "", NULL, 16, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 7);
     const vigil_finding *f;
@@ -469,7 +469,7 @@ static void test_scores(void)
         CHECK_EQ_INT(f->nstrings, 0);
         CHECK_EQ_INT(f->strings_total, 0);
     }
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     vigil_yara_rules_destroy(r);
 }
 
@@ -522,12 +522,12 @@ static void test_rules_foreach(void)
     CHECK_EQ_INT(vigil_yara_rules_foreach(NULL, list_rule, &ls), VIGIL_ERR_INVALID_ARG);
 
     /* Private rules never become findings. */
-    vigil_findbuf fb;
-    vigil_findbuf_init(&fb);
+    vigil_findings fb;
+    vigil_findings_init(&fb);
     CHECK_EQ_INT(scan_str(r, "xyz", NULL, 16, &fb), VIGIL_OK);
     CHECK_EQ_INT(fb.n, 1);
     CHECK(fb.n == 1 && strcmp(fb.items[0].rule, "uses") == 0);
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     vigil_yara_rules_destroy(r);
 }
 
@@ -607,8 +607,8 @@ static void *scan_thread(void *p)
 {
     thread_arg *t = p;
     vigil_yara_scanner *s = NULL;
-    vigil_findbuf fb;
-    vigil_findbuf_init(&fb);
+    vigil_findings fb;
+    vigil_findings_init(&fb);
     if (vigil_yara_scanner_create(t->r, &s) != VIGIL_OK) {
         t->bad++;
         return NULL;
@@ -617,7 +617,7 @@ static void *scan_thread(void *p)
         char data[64];
         vigil_yara_externals ext = {.filename = (i % 2) ? "evil.exe" : "good.exe"};
         snprintf(data, sizeof data, "%s %d", (i % 4) < 2 ? "abc" : "nope", i);
-        vigil_findbuf_reset(&fb);
+        vigil_findings_reset(&fb);
         if (vigil_yara_scanner_scan(s, "t", (const uint8_t *)data, strlen(data), &ext, 4, NULL,
                                     &fb) != VIGIL_OK)
             t->bad++;
@@ -628,7 +628,7 @@ static void *scan_thread(void *p)
         t->hits += (int)fb.n;
     }
     vigil_yara_scanner_destroy(s);
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
     return NULL;
 }
 

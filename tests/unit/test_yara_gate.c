@@ -302,15 +302,15 @@ static vigil_yara_rules *load_diff(const char *text, size_t n, vigil_yara_groupi
 static void names(vigil_yara_scanner *s, const uint8_t *data, size_t len, const char *fname,
                   char *out, size_t cap)
 {
-    vigil_findbuf fb;
+    vigil_findings fb;
     vigil_yara_externals ext = {fname, "/d/x", "", "", "", ""};
     size_t used = 0;
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
     out[0] = '\0';
     CHECK_EQ_INT(vigil_yara_scanner_scan(s, "t", data, len, &ext, 4, NULL, &fb), VIGIL_OK);
     for (size_t i = 0; i < fb.n && used + 16 < cap; i++)
         used += (size_t)snprintf(out + used, cap - used, "%s ", fb.items[i].rule);
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
 }
 
 /* One rule set (text, n bytes) over 4000 generated files: gate on and off

@@ -47,12 +47,12 @@ static void scan_text(vigil_yara_rules *r, const char *data, size_t len, const c
                       char *out, size_t cap)
 {
     vigil_yara_scanner *s = NULL;
-    vigil_findbuf fb;
+    vigil_findings fb;
     vigil_yara_externals ext = {fname, "/x", "", "", "", ""};
     size_t used = 0;
 
     out[0] = '\0';
-    vigil_findbuf_init(&fb);
+    vigil_findings_init(&fb);
     CHECK_EQ_INT(vigil_yara_scanner_create(r, &s), VIGIL_OK);
     CHECK_EQ_INT(vigil_yara_scanner_scan(s, "t", (const uint8_t *)data, len, &ext, 16, NULL, &fb),
                  VIGIL_OK);
@@ -80,7 +80,7 @@ static void scan_text(vigil_yara_rules *r, const char *data, size_t len, const c
         out[used < cap ? used : cap - 1] = '\0';
     }
     vigil_yara_scanner_destroy(s);
-    vigil_findbuf_free(&fb);
+    vigil_findings_free(&fb);
 }
 
 typedef struct input {
