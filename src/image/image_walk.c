@@ -523,6 +523,40 @@ static vigil_status run(TSK_IMG_INFO *img, const char *display, const vigil_imag
     return w.err;
 }
 
+/* TSK's image type for the file at path, by our own sniffing: TSK's
+ * detection opens a raw image with libvmdk and libvhdi first, which leak
+ * their handles when they refuse it (LeakSanitizer failed every raw image
+ * under SAN=asan). TSK_IMG_TYPE_DETECT when the kind is not known. */
+static TSK_IMG_TYPE_ENUM tsk_type_of(const char *path)
+{
+    uint8_t head[4096], tail[512];
+    ssize_t hn = 0, tn = 0;
+    FILE *fp = fopen(path, "rb");
+    vigil_image_kind kind;
+
+    if (fp == NULL)
+        return TSK_IMG_TYPE_DETECT;
+    hn = (ssize_t)fread(head, 1, sizeof head, fp);
+    if (fseeko(fp, -(off_t)sizeof tail, SEEK_END) == 0)
+        tn = (ssize_t)fread(tail, 1, sizeof tail, fp);
+    fclose(fp);
+    kind = vigil_image_sniff(head, hn > 0 ? (size_t)hn : 0, tail,
+                             tn == (ssize_t)sizeof tail ? sizeof tail : 0);
+    switch (kind) {
+    case VIGIL_IMAGE_RAW:
+        return TSK_IMG_TYPE_RAW;
+    case VIGIL_IMAGE_E01:
+        return TSK_IMG_TYPE_EWF_EWF;
+    case VIGIL_IMAGE_VMDK:
+        return TSK_IMG_TYPE_VMDK_VMDK;
+    case VIGIL_IMAGE_VHD:
+    case VIGIL_IMAGE_VHDX:
+        return TSK_IMG_TYPE_VHD_VHD;
+    default:
+        return TSK_IMG_TYPE_DETECT;
+    }
+}
+
 vigil_status vigil_image_walk_file(const char *path, const char *display,
                                    const vigil_image_limits *limits, const vigil_diag_sink *diag,
                                    vigil_image_file_fn cb, const vigil_image_big_fns *big,
@@ -533,7 +567,7 @@ vigil_status vigil_image_walk_file(const char *path, const char *display,
 
     if (path == NULL || display == NULL || cb == NULL)
         return VIGIL_ERR_INVALID_ARG;
-    img = tsk_img_open_utf8_sing(path, TSK_IMG_TYPE_DETECT, 0);
+    img = tsk_img_open_utf8_sing(path, tsk_type_of(path), 0);
     if (img == NULL) {
         if (stats != NULL)
             memset(stats, 0, sizeof *stats);
