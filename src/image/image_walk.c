@@ -466,7 +466,14 @@ static void walk_volume(walk *w, TSK_IMG_INFO *img, const TSK_VS_PART_INFO *part
 
 static void walk_image(walk *w, TSK_IMG_INFO *img)
 {
-    TSK_VS_INFO *vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);
+    char sig[8];
+    /* a GPT disk is opened as GPT: TSK's detection also reads its protective
+     * MBR as a DOS table and leaks that table's partitions (LeakSanitizer) */
+    TSK_VS_TYPE_ENUM type = tsk_img_read(img, 512, sig, sizeof sig) == (ssize_t)sizeof sig &&
+                                    memcmp(sig, "EFI PART", 8) == 0
+                                ? TSK_VS_TYPE_GPT
+                                : TSK_VS_TYPE_DETECT;
+    TSK_VS_INFO *vs = tsk_vs_open(img, 0, type);
 
     if (vs == NULL) {
         tsk_error_reset();
