@@ -88,8 +88,11 @@ typedef struct vigil_image_walk_stats {
  *                              "read error at offset N of the file: ..." (the bytes
  *                              before it are still scanned)
  *   VIGIL_ERR_UNSUPPORTED info "no known file system at offset N" (swap, MSR ...)
- *   VIGIL_ERR_LIMIT warning    "too many files: ..." */
-vigil_status vigil_image_walk_file(const char *path, const char *display,
+ *   VIGIL_ERR_LIMIT warning    "too many files: ..."
+ * kind is what vigil_image_sniff said: TSK opens that format only (its own
+ * detection tries every format, and libvmdk/libvhdi leak on the ones that
+ * fail); VIGIL_IMAGE_NONE lets TSK detect. */
+vigil_status vigil_image_walk_file(const char *path, const char *display, vigil_image_kind kind,
                                    const vigil_image_limits *limits, const vigil_diag_sink *diag,
                                    vigil_image_file_fn cb, const vigil_image_big_fns *big,
                                    void *user, vigil_image_walk_stats *stats);

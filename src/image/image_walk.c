@@ -417,7 +417,26 @@ static vigil_status run(TSK_IMG_INFO *img, const char *display, const vigil_imag
     return w.err;
 }
 
-vigil_status vigil_image_walk_file(const char *path, const char *display,
+/* The TSK image type of a sniffed kind. */
+static TSK_IMG_TYPE_ENUM tsk_type_of(vigil_image_kind kind)
+{
+    switch (kind) {
+    case VIGIL_IMAGE_RAW:
+        return TSK_IMG_TYPE_RAW;
+    case VIGIL_IMAGE_E01:
+        return TSK_IMG_TYPE_EWF_EWF;
+    case VIGIL_IMAGE_VMDK:
+        return TSK_IMG_TYPE_VMDK_VMDK;
+    case VIGIL_IMAGE_VHD:
+    case VIGIL_IMAGE_VHDX:
+        return TSK_IMG_TYPE_VHD_VHD; /* libvhdi reads both */
+    case VIGIL_IMAGE_NONE:
+    default:
+        return TSK_IMG_TYPE_DETECT;
+    }
+}
+
+vigil_status vigil_image_walk_file(const char *path, const char *display, vigil_image_kind kind,
                                    const vigil_image_limits *limits, const vigil_diag_sink *diag,
                                    vigil_image_file_fn cb, const vigil_image_big_fns *big,
                                    void *user, vigil_image_walk_stats *stats)
@@ -427,7 +446,7 @@ vigil_status vigil_image_walk_file(const char *path, const char *display,
 
     if (path == NULL || display == NULL || cb == NULL)
         return VIGIL_ERR_INVALID_ARG;
-    img = tsk_img_open_utf8_sing(path, TSK_IMG_TYPE_DETECT, 0);
+    img = tsk_img_open_utf8_sing(path, tsk_type_of(kind), 0);
     if (img == NULL) {
         if (stats != NULL)
             memset(stats, 0, sizeof *stats);
