@@ -247,7 +247,7 @@ static int render(vigil_reg_walk *w, hive_value_h v, hive_type t, const char *ra
     if (s == NULL) {
         if (details_reserve(w, 16) == NULL)
             return -1;
-        strcpy(w->details, "Binary Data");
+        memcpy(w->details, "Binary Data", sizeof "Binary Data");
         return 0;
     }
     size_t n = strlen(s);
@@ -256,7 +256,7 @@ static int render(vigil_reg_walk *w, hive_value_h v, hive_type t, const char *ra
         return -1;
     }
     if (n == 0)
-        strcpy(w->details, "(Empty)");
+        memcpy(w->details, "(Empty)", sizeof "(Empty)");
     else
         memcpy(w->details, s, n + 1);
     *text_out = s;

@@ -64,6 +64,7 @@ static int pf_entry(libscca_file_t *f, vigil_winart_list *list)
     uint32_t version = 0, runs = 0, hash = 0;
     char text[40], last[40], times[8 * 41], tmp[40];
     char *full;
+    size_t used = 0;
     int rc = 0;
 
     if (libscca_file_get_utf8_executable_filename(f, exe, sizeof exe, &err) != 1) {
@@ -87,9 +88,10 @@ static int pf_entry(libscca_file_t *f, vigil_winart_list *list)
             continue;
         if (last[0] == '\0')
             snprintf(last, sizeof last, "%s", tmp);
-        if (times[0])
-            strcat(times, ",");
-        strcat(times, tmp);
+        int w = snprintf(times + used, sizeof times - used, "%s%s", used ? "," : "", tmp);
+        if (w < 0 || (size_t)w >= sizeof times - used)
+            break; /* cannot happen: 8 times of < 40 bytes fit */
+        used += (size_t)w;
     }
     full = pf_exe_path(f, (const char *)exe);
     vigil_winart_entry *e = vigil_winart_add(list, VIGIL_FINDING_EXECUTION, (const char *)exe,
