@@ -250,6 +250,192 @@ static int read_file(const char *path, char **out, size_t *len)
     return 0;
 }
 
+/* Reads the options after the subcommand into a (FILE operands start at
+ * optind): 0 to go on, 1 after --help, -1 after a usage error (said). */
+static int parse_options(int argc, char **argv, int convert, iocs_args *a, const char **allow)
+{
+    int c;
+    optind = 1;
+    opterr = 0; /* said by usage_getopt_error */
+    while ((c = getopt_long(argc, argv, ":f:o:vh", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (strcmp(optarg, "text") == 0)
+                a->format = OUT_TEXT;
+            else if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0)
+                a->format = OUT_JSONL;
+            else {
+                usage_bad_value("iocs", "--format", optarg, "text, jsonl");
+                return -1;
+            }
+            break;
+        case 'o':
+            a->output = optarg;
+            break;
+        case OPT_TO:
+            if (strcmp(optarg, "loki") == 0)
+                a->to = TO_LOKI;
+            else if (strcmp(optarg, "stix") == 0)
+                a->to = TO_STIX;
+            else if (strcmp(optarg, "csv") == 0)
+                a->to = TO_CSV;
+            else if (vigil_blocklist_format_parse(optarg, &a->block.format) == VIGIL_OK)
+                a->to = TO_BLOCKLIST;
+            else {
+                usage_bad_value("iocs", "--to", optarg, "loki, stix, csv");
+                return -1;
+            }
+            break;
+        case OPT_NOT_IDS:
+            a->include_not_ids = 1;
+            break;
+        case OPT_ALLOW:
+            a->block.allow = allow;
+            allow[a->block.nallow++] = optarg;
+            break;
+        case OPT_ZONE:
+            a->block.zone = optarg;
+            break;
+        case OPT_SINKHOLE:
+            a->block.sinkhole = optarg;
+            break;
+        case OPT_SID_BASE: {
+            char *end;
+            errno = 0;
+            a->block.sid_base = strtoul(optarg, &end, 10);
+            if (errno || *end || optarg[0] < '1' || optarg[0] > '9') {
+                fprintf(stderr, "vigil iocs: invalid value for --sid-base: '%s'\n", optarg);
+                return -1;
+            }
+            break;
+        }
+        case OPT_DROP:
+            a->block.drop = 1;
+            break;
+        case 'v':
+            a->verbose = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 1;
+        default:
+            usage_getopt_error("iocs", IOCS_USAGE, c, argv);
+            return -1;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "vigil iocs: no FILE given\n");
+        return -1;
+    }
+    if (convert && a->to == TO_NONE) {
+        fprintf(stderr, "vigil iocs convert: --to loki|stix|csv|rpz|hosts|dnsmasq|nft|ipset|"
+                        "suricata|zeek|squid|windows-firewall is required\n");
+        return -1;
+    }
+    if (convert && a->to == TO_LOKI && a->output == NULL) {
+        fprintf(stderr, "vigil iocs convert: --to loki needs -o DIRECTORY\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* Loads one file into set: 0, or 2 when it could not be read or loaded
+ * (said); *fatal is set when memory ran out. */
+static int load_one(vigil_intel_set *set, file_stats *fs, const iocs_args *a, out_writer *w,
+                    int *fatal)
+{
+    const char *path = fs->path;
+    char *data = NULL;
+    size_t len = 0;
+    if (read_file(path, &data, &len) != 0) {
+        int err = errno;
+        fputs("vigil iocs: cannot read ", stderr);
+        text_escape_puts(stderr, path);
+        fprintf(stderr, ": %s\n", strerror(err));
+        fs->failed = 1;
+        return 2;
+    }
+    fs->format = vigil_intel_detect(path, data, len);
+    if (fs->format == VIGIL_INTEL_FMT_LIST &&
+        vigil_rule_kind_guess(path) == VIGIL_RULES_IOC_FILENAME) {
+        fputs("vigil iocs: ", stderr);
+        text_escape_puts(stderr, path);
+        fputs(": a Loki filename IOC list holds regexes, not intel values; skipped\n", stderr);
+        fs->failed = 1;
+        free(data);
+        return 2;
+    }
+    vigil_intel_load_options o;
+    memset(&o, 0, sizeof o);
+    o.on_diag = out_diag;
+    o.diag_user = w;
+    o.include_not_ids = a->include_not_ids;
+    unsigned long long errors = w->diag_errors;
+    vigil_status st = vigil_intel_set_load(set, fs->format, path, data, len, &o, &fs->st);
+    free(data);
+    if (st == VIGIL_OK)
+        return 0;
+    if (w->diag_errors == errors) { /* else the diagnostic said it */
+        fputs("vigil iocs: ", stderr);
+        text_escape_puts(stderr, path);
+        fprintf(stderr, ": %s\n", vigil_status_str(st));
+    }
+    fs->failed = 1;
+    if (st == VIGIL_ERR_NOMEM)
+        *fatal = 1;
+    return 2;
+}
+
+/* convert --to stix|csv: one file (-o) or standard output; 0 or 2. */
+static int write_table(vigil_intel_set *set, const iocs_args *a)
+{
+    FILE *fp = stdout;
+    vigil_status st;
+    size_t skipped = 0;
+    int rc = 0;
+    if (a->output != NULL && (fp = fopen(a->output, "w")) == NULL) {
+        fprintf(stderr, "vigil iocs: cannot write %s: %s\n", a->output, strerror(errno));
+        return 2;
+    }
+    if (a->to == TO_STIX)
+        st = vigil_intel_write_stix(set, fp, 0, &skipped);
+    else
+        st = vigil_intel_write_csv(set, fp);
+    fflush(fp);
+    out_stream_note(fp);
+    int write_failed = out_stream_failed(fp);
+    if (fp != stdout) {
+        out_stream_name(fp, a->output);
+        if (out_stream_close(fp, "iocs") != 0)
+            write_failed = 1;
+    }
+    if (write_failed) {
+        rc = 2; /* said by out_stream_close here or in main.c (standard output) */
+    } else if (st != VIGIL_OK) {
+        fprintf(stderr, "vigil iocs: cannot write %s: %s\n", a->output ? a->output : "output",
+                vigil_status_str(st));
+        rc = 2;
+    }
+    if (skipped > 0)
+        fprintf(stderr,
+                "vigil iocs: %zu full paths have no STIX comparison vigil reads back; not "
+                "written (use --to loki or csv)\n",
+                skipped);
+    return rc;
+}
+
+/* convert: the set in the --to format; the exit code it asks for. */
+static int write_converted(vigil_intel_set *set, iocs_args *a, out_writer *w)
+{
+    if (a->to == TO_BLOCKLIST) {
+        a->block.output = a->output;
+        return iocs_write_blocklist(set, &a->block, w);
+    }
+    if (a->to == TO_LOKI)
+        return vigil_intel_write_loki(set, a->output, out_diag, w) != VIGIL_OK ? 2 : 0;
+    return write_table(set, a);
+}
+
 int cmd_iocs(int argc, char **argv)
 {
     iocs_args a;
@@ -258,7 +444,7 @@ int cmd_iocs(int argc, char **argv)
     file_stats *files = NULL;
     source_count *sc = NULL;
     size_t nfiles = 0;
-    int c, rc = 2, convert;
+    int rc = 2, convert, fatal = 0;
     const char **allow = calloc((size_t)argc + 1, sizeof *allow);
 
     memset(&a, 0, sizeof a);
@@ -286,86 +472,9 @@ int cmd_iocs(int argc, char **argv)
     }
     argc--;
     argv++;
-    optind = 1;
-    opterr = 0; /* said by usage_getopt_error */
-    while ((c = getopt_long(argc, argv, ":f:o:vh", long_opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (strcmp(optarg, "text") == 0)
-                a.format = OUT_TEXT;
-            else if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0)
-                a.format = OUT_JSONL;
-            else {
-                usage_bad_value("iocs", "--format", optarg, "text, jsonl");
-                goto out;
-            }
-            break;
-        case 'o':
-            a.output = optarg;
-            break;
-        case OPT_TO:
-            if (strcmp(optarg, "loki") == 0)
-                a.to = TO_LOKI;
-            else if (strcmp(optarg, "stix") == 0)
-                a.to = TO_STIX;
-            else if (strcmp(optarg, "csv") == 0)
-                a.to = TO_CSV;
-            else if (vigil_blocklist_format_parse(optarg, &a.block.format) == VIGIL_OK)
-                a.to = TO_BLOCKLIST;
-            else {
-                usage_bad_value("iocs", "--to", optarg, "loki, stix, csv");
-                goto out;
-            }
-            break;
-        case OPT_NOT_IDS:
-            a.include_not_ids = 1;
-            break;
-        case OPT_ALLOW:
-            a.block.allow = allow;
-            allow[a.block.nallow++] = optarg;
-            break;
-        case OPT_ZONE:
-            a.block.zone = optarg;
-            break;
-        case OPT_SINKHOLE:
-            a.block.sinkhole = optarg;
-            break;
-        case OPT_SID_BASE: {
-            char *end;
-            errno = 0;
-            a.block.sid_base = strtoul(optarg, &end, 10);
-            if (errno || *end || optarg[0] < '1' || optarg[0] > '9') {
-                fprintf(stderr, "vigil iocs: invalid value for --sid-base: '%s'\n", optarg);
-                goto out;
-            }
-            break;
-        }
-        case OPT_DROP:
-            a.block.drop = 1;
-            break;
-        case 'v':
-            a.verbose = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            rc = 0;
-            goto out;
-        default:
-            usage_getopt_error("iocs", IOCS_USAGE, c, argv);
-            goto out;
-        }
-    }
-    if (optind >= argc) {
-        fprintf(stderr, "vigil iocs: no FILE given\n");
-        goto out;
-    }
-    if (convert && a.to == TO_NONE) {
-        fprintf(stderr, "vigil iocs convert: --to loki|stix|csv|rpz|hosts|dnsmasq|nft|ipset|"
-                        "suricata|zeek|squid|windows-firewall is required\n");
-        goto out;
-    }
-    if (convert && a.to == TO_LOKI && a.output == NULL) {
-        fprintf(stderr, "vigil iocs convert: --to loki needs -o DIRECTORY\n");
+    int prc = parse_options(argc, argv, convert, &a, allow);
+    if (prc != 0) {
+        rc = prc > 0 ? 0 : 2;
         goto out;
     }
     w.format = a.format;
@@ -375,52 +484,13 @@ int cmd_iocs(int argc, char **argv)
     if (files == NULL || vigil_intel_set_create(&set) != VIGIL_OK)
         goto out;
     rc = 0;
-    for (size_t f = 0; f < nfiles; f++) {
-        const char *path = argv[optind + (int)f];
-        char *data = NULL;
-        size_t len = 0;
-        vigil_intel_load_options o;
-        files[f].path = path;
-        if (read_file(path, &data, &len) != 0) {
-            int err = errno;
-            fputs("vigil iocs: cannot read ", stderr);
-            text_escape_puts(stderr, path);
-            fprintf(stderr, ": %s\n", strerror(err));
-            files[f].failed = 1;
+    for (size_t f = 0; f < nfiles && !fatal; f++) {
+        files[f].path = argv[optind + (int)f];
+        if (load_one(set, &files[f], &a, &w, &fatal) != 0)
             rc = 2;
-            continue;
-        }
-        files[f].format = vigil_intel_detect(path, data, len);
-        if (files[f].format == VIGIL_INTEL_FMT_LIST &&
-            vigil_rule_kind_guess(path) == VIGIL_RULES_IOC_FILENAME) {
-            fputs("vigil iocs: ", stderr);
-            text_escape_puts(stderr, path);
-            fputs(": a Loki filename IOC list holds regexes, not intel values; skipped\n", stderr);
-            files[f].failed = 1;
-            free(data);
-            rc = 2;
-            continue;
-        }
-        memset(&o, 0, sizeof o);
-        o.on_diag = out_diag;
-        o.diag_user = &w;
-        o.include_not_ids = a.include_not_ids;
-        unsigned long long errors = w.diag_errors;
-        vigil_status st =
-            vigil_intel_set_load(set, files[f].format, path, data, len, &o, &files[f].st);
-        free(data);
-        if (st != VIGIL_OK) {
-            if (w.diag_errors == errors) { /* else the diagnostic said it */
-                fputs("vigil iocs: ", stderr);
-                text_escape_puts(stderr, path);
-                fprintf(stderr, ": %s\n", vigil_status_str(st));
-            }
-            files[f].failed = 1;
-            rc = 2;
-            if (st == VIGIL_ERR_NOMEM)
-                goto out;
-        }
     }
+    if (fatal)
+        goto out;
     if (!convert) {
         if (count_sources(set, files, nfiles, &sc) != 0) {
             rc = 2;
@@ -432,48 +502,9 @@ int cmd_iocs(int argc, char **argv)
             put_stats_text(stdout, set, files, nfiles, sc);
         goto out;
     }
-    if (a.to == TO_BLOCKLIST) {
-        a.block.output = a.output;
-        int brc = iocs_write_blocklist(set, &a.block, &w);
-        if (brc > rc)
-            rc = brc;
-    } else if (a.to == TO_LOKI) {
-        if (vigil_intel_write_loki(set, a.output, out_diag, &w) != VIGIL_OK)
-            rc = 2;
-    } else {
-        FILE *fp = stdout;
-        vigil_status st;
-        size_t skipped = 0;
-        if (a.output != NULL && (fp = fopen(a.output, "w")) == NULL) {
-            fprintf(stderr, "vigil iocs: cannot write %s: %s\n", a.output, strerror(errno));
-            rc = 2;
-            goto out;
-        }
-        if (a.to == TO_STIX)
-            st = vigil_intel_write_stix(set, fp, 0, &skipped);
-        else
-            st = vigil_intel_write_csv(set, fp);
-        fflush(fp);
-        out_stream_note(fp);
-        int write_failed = out_stream_failed(fp);
-        if (fp != stdout) {
-            out_stream_name(fp, a.output);
-            if (out_stream_close(fp, "iocs") != 0)
-                write_failed = 1;
-        }
-        if (write_failed) {
-            rc = 2; /* said by out_stream_close here or in main.c (standard output) */
-        } else if (st != VIGIL_OK) {
-            fprintf(stderr, "vigil iocs: cannot write %s: %s\n", a.output ? a.output : "output",
-                    vigil_status_str(st));
-            rc = 2;
-        }
-        if (skipped > 0)
-            fprintf(stderr,
-                    "vigil iocs: %zu full paths have no STIX comparison vigil reads back; not "
-                    "written (use --to loki or csv)\n",
-                    skipped);
-    }
+    int wrc = write_converted(set, &a, &w);
+    if (wrc > rc)
+        rc = wrc;
 out:
     free(allow);
     free(sc);

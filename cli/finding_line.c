@@ -1,5 +1,5 @@
-/* finding_line.c - the JSON line of a Sigma or correlation finding without
- * jansson (see finding_line.h for why).
+/* finding_line.c - the JSON line of a finding without jansson (see
+ * finding_line.h for why).
  *
  * Every byte must equal what output.c's finding_json + json_dumps write, so
  * this follows finding_json key by key, in its order, with its conditions:
@@ -216,7 +216,7 @@ int finding_lines_begin(finding_lines *fl, const vigil_target_result *r)
 
 int finding_lines_renders(const vigil_finding *f)
 {
-    return f->kind == VIGIL_FINDING_SIGMA || f->kind == VIGIL_FINDING_CORRELATION;
+    return f->kind <= VIGIL_FINDING_EXECUTION;
 }
 
 static int put_correlation(json_buf *b, const vigil_finding *f)
@@ -255,7 +255,9 @@ static int put_correlation(json_buf *b, const vigil_finding *f)
     return 0;
 }
 
-/* ,"kind": ... ,"references":[...]: what comes from the rule. */
+/* ,"kind": ... ,"meta":{...}: what comes from the rule (and the hit's line
+ * of a C2 finding), then for Sigma and correlation findings the rule's id,
+ * level and references. */
 static int put_rule(json_buf *b, const vigil_finding *f)
 {
     int rc = 0;
@@ -277,6 +279,8 @@ static int put_rule(json_buf *b, const vigil_finding *f)
         put_str_member(b, "reference", f->reference);
     if (f->matched)
         put_str_member(b, "matched", f->matched);
+    if (f->line)
+        put_int_member(b, "line", (long long)f->line);
     if (f->ntags) {
         put_key(b, "tags");
         put_str_array(b, f->tags, f->ntags);
@@ -285,6 +289,8 @@ static int put_rule(json_buf *b, const vigil_finding *f)
         put_key(b, "meta");
         rc = put_meta(b, f->meta, f->nmeta);
     }
+    if (f->kind != VIGIL_FINDING_SIGMA && f->kind != VIGIL_FINDING_CORRELATION)
+        return rc;
     if (f->rule_id)
         put_str_member(b, "rule_id", f->rule_id);
     if (f->rule_level)
@@ -299,7 +305,7 @@ static int put_rule(json_buf *b, const vigil_finding *f)
 /* Everything put_rule reads, by address. */
 typedef struct rule_key {
     const void *p[12];
-    uint64_t line;
+    uint64_t line, match_line;
     size_t ntags, nmeta, nreferences;
     int score, kind;
 } rule_key;
@@ -327,6 +333,7 @@ static void rule_key_of(rule_key *k, const vigil_finding *f)
     k->p[10] = f->rule_level;
     k->p[11] = f->references;
     k->line = f->rule_line;
+    k->match_line = f->line;
     k->ntags = f->ntags;
     k->nmeta = f->nmeta;
     k->nreferences = f->nreferences;
@@ -386,9 +393,63 @@ void finding_lines_forget(finding_lines *fl)
     }
 }
 
-int finding_lines_append(finding_lines *fl, json_buf *out, const vigil_finding *f)
+/* ,"strings":[{"id":..,"offset":N,"length":N},...],"strings_total":N */
+static void put_yara_strings(json_buf *b, const vigil_finding *f)
+{
+    put_key(b, "strings");
+    json_buf_lit(b, "[");
+    for (size_t i = 0; i < f->nstrings; i++) {
+        if (i > 0)
+            json_buf_lit(b, ",");
+        json_buf_lit(b, "{\"id\":");
+        json_buf_str(b, f->strings[i].id);
+        put_int_member(b, "offset", (long long)f->strings[i].offset);
+        put_int_member(b, "length", (long long)f->strings[i].length);
+        json_buf_lit(b, "}");
+    }
+    json_buf_lit(b, "]");
+    put_int_member(b, "strings_total", (long long)f->strings_total);
+}
+
+/* What follows the rule: the event of a Sigma or correlation finding, the
+ * registry value of an IOC or autostart finding of one, the details of an
+ * autostart or execution entry. */
+static int put_event_parts(finding_lines *fl, json_buf *out, const vigil_finding *f)
 {
     const vigil_target_result *r = fl->r;
+    int rc = 0;
+
+    if (f->kind == VIGIL_FINDING_SIGMA || f->kind == VIGIL_FINDING_CORRELATION) {
+        if (fl->evtime.n > 0)
+            json_buf_put(out, fl->evtime.p, fl->evtime.n);
+        if (f->kind == VIGIL_FINDING_SIGMA && r->event != NULL) {
+            if (fl->event.n > 0)
+                json_buf_put(out, fl->event.p, fl->event.n);
+            put_key(out, "fields");
+            rc = put_fields(out, f->fields, f->nfields);
+        }
+        if (rc == 0 && f->kind == VIGIL_FINDING_CORRELATION)
+            rc = put_correlation(out, f);
+        return rc;
+    }
+    if (r->event != NULL) {
+        const vigil_field *target = vigil_event_get(r->event, "TargetObject");
+        if (target != NULL && !target->is_null)
+            put_str_member(out, "target_object", target->value);
+        if (fl->evtime.n > 0)
+            json_buf_put(out, fl->evtime.p, fl->evtime.n);
+        put_int_member(out, "record_id", (long long)r->record_id);
+    }
+    if ((f->kind == VIGIL_FINDING_PERSISTENCE || f->kind == VIGIL_FINDING_EXECUTION) &&
+        f->nfields > 0) {
+        put_key(out, "fields");
+        rc = put_fields(out, f->fields, f->nfields);
+    }
+    return rc;
+}
+
+int finding_lines_append(finding_lines *fl, json_buf *out, const vigil_finding *f)
+{
     size_t start = out->n;
     int rc;
 
@@ -396,16 +457,10 @@ int finding_lines_append(finding_lines *fl, json_buf *out, const vigil_finding *
         return -1;
     json_buf_put(out, fl->head.p, fl->head.n);
     rc = put_rule_cached(fl, out, f);
-    if (fl->evtime.n > 0)
-        json_buf_put(out, fl->evtime.p, fl->evtime.n);
-    if (rc == 0 && f->kind == VIGIL_FINDING_SIGMA && r->event != NULL) {
-        if (fl->event.n > 0)
-            json_buf_put(out, fl->event.p, fl->event.n);
-        put_key(out, "fields");
-        rc = put_fields(out, f->fields, f->nfields);
-    }
-    if (rc == 0 && f->kind == VIGIL_FINDING_CORRELATION)
-        rc = put_correlation(out, f);
+    if (rc == 0 && f->kind == VIGIL_FINDING_YARA)
+        put_yara_strings(out, f);
+    if (rc == 0)
+        rc = put_event_parts(fl, out, f);
     json_buf_lit(out, "}\n");
     if (rc != 0 || out->fail) {
         out->n = start;

@@ -1,11 +1,14 @@
-/* finding_line.h - the JSON line of a Sigma or correlation finding, written
- * straight into a byte buffer (no json_t).
+/* finding_line.h - the JSON line of a finding (every kind), written
+ * straight into a byte buffer (no json_t): the serialiser of the JSONL
+ * output.
  *
  * Why: the sweep of event logs reports one line per Sigma finding, tens of
  * thousands per sweep; building a jansson object of ~25 keys for each and
- * dumping it was ~11 us a finding. The bytes are exactly those output.c's
- * jansson path (finding_json + json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII))
- * writes; tests/unit/test_finding_line.c compares the two. */
+ * dumping it costs about 60 times as much CPU (bench/bench_finding_json).
+ * The bytes are exactly those of output.c's finding_json + json_dumps(
+ * JSON_COMPACT | JSON_ENSURE_ASCII), which defines the format and still
+ * gives the json_t the CSV and HTML reports read;
+ * tests/unit/test_finding_line.c compares the two over every kind. */
 #ifndef VIGIL_CLI_FINDING_LINE_H
 #define VIGIL_CLI_FINDING_LINE_H
 
@@ -44,7 +47,7 @@ void finding_lines_forget(finding_lines *fl);
  * last finding_lines_append for it. Returns 0, or -1 when out of memory. */
 int finding_lines_begin(finding_lines *fl, const vigil_target_result *r);
 
-/* Whether finding_lines_append renders this kind (SIGMA, CORRELATION). */
+/* Whether finding_lines_append renders this kind (every kind vigil knows). */
 int finding_lines_renders(const vigil_finding *f);
 
 /* Appends the line of finding f of the result given to begin, newline

@@ -1,7 +1,7 @@
 /* json_line.h - JSON text written without jansson: a growable byte buffer,
  * strings escaped and integers written as jansson's json_dumps does.
  *
- * Why: the sweep writes one line per Sigma finding; see json_line.c. */
+ * Why: the sweep writes one line per finding; see json_line.c. */
 #ifndef VIGIL_CLI_JSON_LINE_H
 #define VIGIL_CLI_JSON_LINE_H
 

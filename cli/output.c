@@ -1,10 +1,12 @@
 /* output.c - text and JSON Lines renderers for results, diagnostics,
  * progress and the closing summary.
  *
- * JSON lines are built with jansson so every string is escaped correctly,
- * even hostile file names (invalid UTF-8 is replaced, never passed through);
- * the many Sigma and correlation findings are written by finding_line.c
- * with the same bytes, without a json_t per finding.
+ * JSON lines of findings are written by finding_line.c; finding_json here
+ * (jansson) defines their bytes (test_finding_line compares the two), is
+ * the fallback for what finding_line.c refuses (objects of more than 64
+ * members, out of memory) and gives the CSV and HTML reports their json_t.
+ * Every string is escaped, even hostile file names (invalid UTF-8 is
+ * replaced, never passed through).
  * Field names are documented in docs/output.md and are part of the
  * interface: add fields, never rename them. */
 #include "output.h"
@@ -566,10 +568,9 @@ static void text_result(out_writer *w, const vigil_target_result *r)
     fputc('\n', fp);
 }
 
-/* The JSON lines of a result, one per finding. Sigma and correlation
- * findings are rendered by finding_line.c into one buffer and written at
- * once; the other kinds (and what finding_line.c refuses) through jansson,
- * the same bytes. */
+/* The JSON lines of a result, one per finding, rendered by finding_line.c
+ * into one buffer and written at once; what finding_line.c refuses goes
+ * through jansson, the same bytes. */
 static void json_result(out_writer *w, const vigil_target_result *r)
 {
     json_buf *b = &w->lines;

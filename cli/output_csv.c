@@ -7,6 +7,7 @@
  * SHA256, Host. docs/output.md documents each. */
 #include "output_csv.h"
 
+#include <stddef.h>
 #include <string.h>
 
 const char csv_header[] = "Timestamp,Computer,Channel,EventID,Level,Rule,Details,Path,RecordID,"
@@ -46,45 +47,61 @@ void csv_cell_plain(json_buf *b, const char *s)
     cell(b, s ? s : "", 0);
 }
 
+/* How a column's cell is found in a report_row. */
+enum {
+    COL_STR,    /* a const char * member (NULL = empty) */
+    COL_CHARS,  /* a char array member */
+    COL_NUMBER, /* a char array holding a number we formatted: not neutralised */
+    COL_BUF     /* a json_buf member (p NULL = empty) */
+};
+
+/* The columns of csv_header, in order. */
+static const struct csv_column {
+    size_t offset;
+    unsigned char kind;
+} COLUMNS[] = {
+    {offsetof(report_row, time), COL_STR},
+    {offsetof(report_row, computer), COL_STR},
+    {offsetof(report_row, channel), COL_STR},
+    {offsetof(report_row, event_id), COL_CHARS}, /* a string when the EventID is not a number */
+    {offsetof(report_row, level), COL_STR},
+    {offsetof(report_row, rule), COL_STR},
+    {offsetof(report_row, details), COL_BUF},
+    {offsetof(report_row, path), COL_STR},
+    {offsetof(report_row, record_id), COL_NUMBER},
+    {offsetof(report_row, kind), COL_STR},
+    {offsetof(report_row, rule_level), COL_STR},
+    {offsetof(report_row, score), COL_NUMBER},
+    {offsetof(report_row, tags), COL_BUF},
+    {offsetof(report_row, filetype), COL_STR},
+    {offsetof(report_row, size), COL_NUMBER},
+    {offsetof(report_row, md5), COL_STR},
+    {offsetof(report_row, sha1), COL_STR},
+    {offsetof(report_row, sha256), COL_STR},
+    {offsetof(report_row, host), COL_STR},
+};
+
 void csv_row(json_buf *b, const report_row *r)
 {
-    csv_cell(b, r->time);
-    json_buf_lit(b, ",");
-    csv_cell(b, r->computer);
-    json_buf_lit(b, ",");
-    csv_cell(b, r->channel);
-    json_buf_lit(b, ",");
-    csv_cell(b, r->event_id); /* a string when the log's EventID is not a number */
-    json_buf_lit(b, ",");
-    csv_cell(b, r->level);
-    json_buf_lit(b, ",");
-    csv_cell(b, r->rule);
-    json_buf_lit(b, ",");
-    csv_cell(b, r->details.p ? r->details.p : "");
-    json_buf_lit(b, ",");
-    csv_cell(b, r->path);
-    json_buf_lit(b, ",");
-    csv_cell_plain(b, r->record_id);
-    json_buf_lit(b, ",");
-    csv_cell(b, r->kind);
-    json_buf_lit(b, ",");
-    csv_cell(b, r->rule_level);
-    json_buf_lit(b, ",");
-    csv_cell_plain(b, r->score);
-    json_buf_lit(b, ",");
-    csv_cell(b, r->tags.p ? r->tags.p : "");
-    json_buf_lit(b, ",");
-    csv_cell(b, r->filetype);
-    json_buf_lit(b, ",");
-    csv_cell_plain(b, r->size);
-    json_buf_lit(b, ",");
-    csv_cell(b, r->md5);
-    json_buf_lit(b, ",");
-    csv_cell(b, r->sha1);
-    json_buf_lit(b, ",");
-    csv_cell(b, r->sha256);
-    json_buf_lit(b, ",");
-    csv_cell(b, r->host);
+    for (size_t i = 0; i < sizeof COLUMNS / sizeof COLUMNS[0]; i++) {
+        const void *field = (const char *)r + COLUMNS[i].offset;
+        if (i > 0)
+            json_buf_lit(b, ",");
+        switch (COLUMNS[i].kind) {
+        case COL_STR:
+            csv_cell(b, *(const char *const *)field);
+            break;
+        case COL_CHARS:
+            csv_cell(b, (const char *)field);
+            break;
+        case COL_NUMBER:
+            csv_cell_plain(b, (const char *)field);
+            break;
+        default:
+            csv_cell(b, ((const json_buf *)field)->p);
+            break;
+        }
+    }
     json_buf_lit(b, "\r\n");
 }
 

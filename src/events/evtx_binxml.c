@@ -358,222 +358,238 @@ static int template_instance(vigil_evtx_ctx *c, node_vec *nv, uint32_t *pos, uin
     return 0;
 }
 
+/* One binary XML stream being compiled: the tokens read so far become
+ * nodes; tmp holds the text of the token being converted. */
+typedef struct bx_stream {
+    vigil_evtx_ctx *c;
+    node_vec nv;
+    vigil_evtx_buf tmp;
+    const name_entry *elem; /* last element opened, for "Elem_Attr" */
+    uint32_t pos, end;
+    int dep_id;
+    unsigned nest;
+} bx_stream;
+
+/* 0x01: an element start (name, then an attribute list size if tok has the
+ * "more" flag). */
+static int bx_open_element(bx_stream *s, uint8_t tok, uint32_t at)
+{
+    const name_entry *nm;
+    vigil_evtx_node *nd;
+    if (open_element(s->c, &s->pos, s->end, &s->dep_id, &nm) != 0)
+        return -1;
+    if (tok & 0x40) {
+        if (s->end - s->pos < 4)
+            return fail(s->c, s->pos, "truncated attribute list size");
+        s->pos += 4;
+    }
+    if ((nd = push(s->c, &s->nv, VIGIL_EVTX_N_OPEN, at)) == NULL)
+        return -1;
+    nd->str = nm->s;
+    nd->len = nm->len;
+    nd->tag = elem_tag(nm);
+    s->elem = nm;
+    return 0;
+}
+
+/* 0x05: a value text: a UTF-16 string or a fixed-size typed value. */
+static int bx_value_text(bx_stream *s, uint32_t at)
+{
+    vigil_evtx_ctx *c = s->c;
+    uint32_t end = s->end;
+    if (end - s->pos < 1)
+        return fail(c, at, "truncated value");
+    uint8_t vt = c->chunk[s->pos++];
+    uint32_t bytes;
+    s->tmp.len = 0;
+    if (vt == VIGIL_EVTX_T_STRING) {
+        if (end - s->pos < 2)
+            return fail(c, at, "truncated value");
+        uint32_t units = vigil_evtx_rd16(c->chunk + s->pos);
+        s->pos += 2;
+        bytes = 2 * units;
+        if (bytes > end - s->pos)
+            return fail(c, at, "value text past the end of its stream");
+        if (vigil_evtx_utf16_to_utf8(&s->tmp, c->chunk + s->pos, units) != 0)
+            return fail(c, at, "out of memory");
+    } else {
+        static const uint8_t sizes[0x16] = {0, 0, 0, 1, 1,  2, 2, 4,  4, 8, 8,
+                                            4, 8, 4, 0, 16, 8, 8, 16, 0, 4, 8};
+        bytes = vt < sizeof sizes ? sizes[vt] : 0;
+        if (bytes == 0 || bytes > end - s->pos)
+            return fail(c, at, "unsupported value token type");
+        if (vigil_evtx_format_value(&s->tmp, vt, c->chunk + s->pos, bytes) != 0)
+            return fail(c, at, "out of memory");
+    }
+    s->pos += bytes;
+    return push_text(c, &s->nv, &s->tmp, at);
+}
+
+/* 0x06: an attribute, also named "Elem_Attr" after the open element. */
+static int bx_attribute(bx_stream *s, vigil_arena *a, uint32_t at)
+{
+    const name_entry *nm;
+    vigil_evtx_node *nd;
+    if ((nm = read_name(s->c, &s->pos, s->end)) == NULL ||
+        (nd = push(s->c, &s->nv, VIGIL_EVTX_N_ATTR, at)) == NULL)
+        return -1;
+    nd->str = nm->s;
+    nd->len = nm->len;
+    nd->tag = attr_tag(nm);
+    const name_entry *elem = s->elem;
+    if (elem != NULL) {
+        char *full = vigil_arena_alloc_raw(a, (size_t)elem->len + nm->len + 2);
+        if (full == NULL)
+            return fail(s->c, at, "out of memory");
+        memcpy(full, elem->s, elem->len);
+        full[elem->len] = '_';
+        memcpy(full + elem->len + 1, nm->s, nm->len + 1);
+        nd->full = full;
+        nd->full_len = elem->len + 1 + nm->len;
+    }
+    return 0;
+}
+
+/* 0x07 CDATA (kept as text) and 0x0b processing instruction data
+ * (skipped): a counted UTF-16 string. */
+static int bx_counted_text(bx_stream *s, uint8_t tok, uint32_t at)
+{
+    vigil_evtx_ctx *c = s->c;
+    if (s->end - s->pos < 2)
+        return fail(c, at, "truncated text");
+    uint32_t units = vigil_evtx_rd16(c->chunk + s->pos);
+    s->pos += 2;
+    if (2 * units > s->end - s->pos)
+        return fail(c, at, "text past the end of its stream");
+    int rc = 0;
+    if ((tok & 0xbf) == 0x07) {
+        s->tmp.len = 0;
+        if (vigil_evtx_utf16_to_utf8(&s->tmp, c->chunk + s->pos, units) != 0)
+            return fail(c, at, "out of memory");
+        rc = push_text(c, &s->nv, &s->tmp, at);
+    }
+    s->pos += 2 * units;
+    return rc;
+}
+
+/* 0x08: a character reference (one UTF-16 unit). */
+static int bx_char_ref(bx_stream *s, uint32_t at)
+{
+    if (s->end - s->pos < 2)
+        return fail(s->c, at, "truncated character reference");
+    s->tmp.len = 0;
+    if (vigil_evtx_utf16_to_utf8(&s->tmp, s->c->chunk + s->pos, 1) != 0)
+        return fail(s->c, at, "out of memory");
+    s->pos += 2;
+    return push_text(s->c, &s->nv, &s->tmp, at);
+}
+
+/* 0x09: an entity reference: the five XML ones become their character,
+ * others stay "&name;". */
+static int bx_entity_ref(bx_stream *s, uint32_t at)
+{
+    const name_entry *nm = read_name(s->c, &s->pos, s->end);
+    if (nm == NULL)
+        return -1;
+    static const char *const ent[][2] = {
+        {"lt", "<"}, {"gt", ">"}, {"amp", "&"}, {"quot", "\""}, {"apos", "'"}};
+    s->tmp.len = 0;
+    const char *rep = NULL;
+    for (size_t i = 0; i < sizeof ent / sizeof ent[0]; i++) {
+        if (strcmp(nm->s, ent[i][0]) == 0)
+            rep = ent[i][1];
+    }
+    int rc;
+    if (rep != NULL) {
+        rc = vigil_evtx_buf_put(&s->tmp, rep, strlen(rep));
+    } else {
+        rc = vigil_evtx_buf_putc(&s->tmp, '&') || vigil_evtx_buf_put(&s->tmp, nm->s, nm->len) ||
+             vigil_evtx_buf_putc(&s->tmp, ';');
+    }
+    return rc ? fail(s->c, at, "out of memory") : push_text(s->c, &s->nv, &s->tmp, at);
+}
+
+/* 0x0d normal and 0x0e optional substitution: index and value type. */
+static int bx_substitution(bx_stream *s, uint8_t tok, uint32_t at)
+{
+    vigil_evtx_node *nd;
+    if (s->end - s->pos < 3)
+        return fail(s->c, at, "truncated substitution");
+    if ((nd = push(s->c, &s->nv, VIGIL_EVTX_N_SUBST, at)) == NULL)
+        return -1;
+    nd->index = vigil_evtx_rd16(s->c->chunk + s->pos);
+    nd->vtype = s->c->chunk[s->pos + 2];
+    nd->optional = (tok & 0xbf) == 0x0e;
+    s->pos += 3;
+    return 0;
+}
+
+/* Reads one token at s->pos; *eos is set at the end-of-stream token. */
+static int bx_token(bx_stream *s, vigil_arena *a, int *eos)
+{
+    vigil_evtx_ctx *c = s->c;
+    uint32_t at = s->pos;
+    uint8_t tok = c->chunk[s->pos++];
+
+    switch (tok & 0xbf) { /* 0x40 = "more" flag */
+    case 0x00:            /* end of stream */
+        *eos = 1;
+        return 0;
+    case 0x01:
+        return bx_open_element(s, tok, at);
+    case 0x02:
+        return push(c, &s->nv, VIGIL_EVTX_N_CLOSE_START, at) ? 0 : -1;
+    case 0x03:
+        return push(c, &s->nv, VIGIL_EVTX_N_CLOSE_EMPTY, at) ? 0 : -1;
+    case 0x04:
+        return push(c, &s->nv, VIGIL_EVTX_N_END, at) ? 0 : -1;
+    case 0x05:
+        return bx_value_text(s, at);
+    case 0x06:
+        return bx_attribute(s, a, at);
+    case 0x07: /* CDATA */
+    case 0x0b: /* processing instruction data: skipped */
+        return bx_counted_text(s, tok, at);
+    case 0x08:
+        return bx_char_ref(s, at);
+    case 0x09:
+        return bx_entity_ref(s, at);
+    case 0x0a: /* processing instruction target: skipped */
+        return read_name(c, &s->pos, s->end) ? 0 : -1;
+    case 0x0c:
+        s->pos = at + 1;
+        return template_instance(c, &s->nv, &s->pos, s->end, s->nest);
+    case 0x0d:
+    case 0x0e:
+        return bx_substitution(s, tok, at);
+    case 0x0f: /* fragment header: major, minor, flags */
+        if (s->end - s->pos < 3)
+            return fail(c, at, "truncated fragment header");
+        s->pos += 3;
+        return 0;
+    default:
+        return fail(c, at, "unknown binary XML token");
+    }
+}
+
 int vigil_evtx_compile(vigil_evtx_ctx *c, uint32_t off, uint32_t end, int dep_id, vigil_arena *a,
                        unsigned nest, vigil_evtx_node **nodes, uint32_t *n, uint32_t *stop)
 {
-    node_vec nv = {NULL, 0, 0, a};
-    vigil_evtx_buf tmp = {0};
-    const name_entry *elem = NULL; /* last element opened, for "Elem_Attr" */
-    uint32_t pos = off;
-    int rc = 0;
-
     if (nest > VIGIL_EVTX_MAX_NEST)
         return fail(c, off, "binary XML nested too deep");
     if (end > c->size || off > end)
         return fail(c, off, "binary XML past the end of the chunk");
-    while (pos < end && rc == 0) {
-        uint32_t at = pos;
-        uint8_t tok = c->chunk[pos++];
-        const name_entry *nm;
-        vigil_evtx_node *nd;
-
-        switch (tok & 0xbf) { /* 0x40 = "more" flag */
-        case 0x00:            /* end of stream */
-            goto done;
-        case 0x01:
-            if (open_element(c, &pos, end, &dep_id, &nm) != 0) {
-                rc = -1;
-                break;
-            }
-            if (tok & 0x40) {
-                if (end - pos < 4) {
-                    rc = fail(c, pos, "truncated attribute list size");
-                    break;
-                }
-                pos += 4;
-            }
-            if ((nd = push(c, &nv, VIGIL_EVTX_N_OPEN, at)) == NULL) {
-                rc = -1;
-                break;
-            }
-            nd->str = nm->s;
-            nd->len = nm->len;
-            nd->tag = elem_tag(nm);
-            elem = nm;
-            break;
-        case 0x02:
-            rc = push(c, &nv, VIGIL_EVTX_N_CLOSE_START, at) ? 0 : -1;
-            break;
-        case 0x03:
-            rc = push(c, &nv, VIGIL_EVTX_N_CLOSE_EMPTY, at) ? 0 : -1;
-            break;
-        case 0x04:
-            rc = push(c, &nv, VIGIL_EVTX_N_END, at) ? 0 : -1;
-            break;
-        case 0x05: { /* value text */
-            if (end - pos < 1) {
-                rc = fail(c, at, "truncated value");
-                break;
-            }
-            uint8_t vt = c->chunk[pos++];
-            uint32_t bytes;
-            tmp.len = 0;
-            if (vt == VIGIL_EVTX_T_STRING) {
-                if (end - pos < 2) {
-                    rc = fail(c, at, "truncated value");
-                    break;
-                }
-                uint32_t units = vigil_evtx_rd16(c->chunk + pos);
-                pos += 2;
-                bytes = 2 * units;
-                if (bytes > end - pos) {
-                    rc = fail(c, at, "value text past the end of its stream");
-                    break;
-                }
-                if (vigil_evtx_utf16_to_utf8(&tmp, c->chunk + pos, units) != 0) {
-                    rc = fail(c, at, "out of memory");
-                    break;
-                }
-            } else {
-                static const uint8_t sizes[0x16] = {0, 0, 0, 1, 1,  2, 2, 4,  4, 8, 8,
-                                                    4, 8, 4, 0, 16, 8, 8, 16, 0, 4, 8};
-                bytes = vt < sizeof sizes ? sizes[vt] : 0;
-                if (bytes == 0 || bytes > end - pos) {
-                    rc = fail(c, at, "unsupported value token type");
-                    break;
-                }
-                if (vigil_evtx_format_value(&tmp, vt, c->chunk + pos, bytes) != 0) {
-                    rc = fail(c, at, "out of memory");
-                    break;
-                }
-            }
-            pos += bytes;
-            rc = push_text(c, &nv, &tmp, at);
-            break;
-        }
-        case 0x06:
-            if ((nm = read_name(c, &pos, end)) == NULL ||
-                (nd = push(c, &nv, VIGIL_EVTX_N_ATTR, at)) == NULL) {
-                rc = -1;
-                break;
-            }
-            nd->str = nm->s;
-            nd->len = nm->len;
-            nd->tag = attr_tag(nm);
-            if (elem != NULL) {
-                char *full = vigil_arena_alloc_raw(a, (size_t)elem->len + nm->len + 2);
-                if (full == NULL) {
-                    rc = fail(c, at, "out of memory");
-                    break;
-                }
-                memcpy(full, elem->s, elem->len);
-                full[elem->len] = '_';
-                memcpy(full + elem->len + 1, nm->s, nm->len + 1);
-                nd->full = full;
-                nd->full_len = elem->len + 1 + nm->len;
-            }
-            break;
-        case 0x07:   /* CDATA */
-        case 0x0b: { /* processing instruction data: skipped */
-            if (end - pos < 2) {
-                rc = fail(c, at, "truncated text");
-                break;
-            }
-            uint32_t units = vigil_evtx_rd16(c->chunk + pos);
-            pos += 2;
-            if (2 * units > end - pos) {
-                rc = fail(c, at, "text past the end of its stream");
-                break;
-            }
-            if ((tok & 0xbf) == 0x07) {
-                tmp.len = 0;
-                if (vigil_evtx_utf16_to_utf8(&tmp, c->chunk + pos, units) != 0) {
-                    rc = fail(c, at, "out of memory");
-                    break;
-                }
-                rc = push_text(c, &nv, &tmp, at);
-            }
-            pos += 2 * units;
-            break;
-        }
-        case 0x08: { /* character reference */
-            if (end - pos < 2) {
-                rc = fail(c, at, "truncated character reference");
-                break;
-            }
-            tmp.len = 0;
-            if (vigil_evtx_utf16_to_utf8(&tmp, c->chunk + pos, 1) != 0) {
-                rc = fail(c, at, "out of memory");
-                break;
-            }
-            pos += 2;
-            rc = push_text(c, &nv, &tmp, at);
-            break;
-        }
-        case 0x09: { /* entity reference */
-            if ((nm = read_name(c, &pos, end)) == NULL) {
-                rc = -1;
-                break;
-            }
-            static const char *const ent[][2] = {
-                {"lt", "<"}, {"gt", ">"}, {"amp", "&"}, {"quot", "\""}, {"apos", "'"}};
-            tmp.len = 0;
-            const char *rep = NULL;
-            for (size_t i = 0; i < sizeof ent / sizeof ent[0]; i++) {
-                if (strcmp(nm->s, ent[i][0]) == 0)
-                    rep = ent[i][1];
-            }
-            if (rep != NULL) {
-                rc = vigil_evtx_buf_put(&tmp, rep, strlen(rep));
-            } else {
-                rc = vigil_evtx_buf_putc(&tmp, '&') || vigil_evtx_buf_put(&tmp, nm->s, nm->len) ||
-                     vigil_evtx_buf_putc(&tmp, ';');
-            }
-            rc = rc ? fail(c, at, "out of memory") : push_text(c, &nv, &tmp, at);
-            break;
-        }
-        case 0x0a: /* processing instruction target: skipped */
-            rc = read_name(c, &pos, end) ? 0 : -1;
-            break;
-        case 0x0c:
-            pos = at + 1;
-            rc = template_instance(c, &nv, &pos, end, nest);
-            break;
-        case 0x0d:
-        case 0x0e:
-            if (end - pos < 3) {
-                rc = fail(c, at, "truncated substitution");
-                break;
-            }
-            if ((nd = push(c, &nv, VIGIL_EVTX_N_SUBST, at)) == NULL) {
-                rc = -1;
-                break;
-            }
-            nd->index = vigil_evtx_rd16(c->chunk + pos);
-            nd->vtype = c->chunk[pos + 2];
-            nd->optional = (tok & 0xbf) == 0x0e;
-            pos += 3;
-            break;
-        case 0x0f: /* fragment header: major, minor, flags */
-            if (end - pos < 3) {
-                rc = fail(c, at, "truncated fragment header");
-                break;
-            }
-            pos += 3;
-            break;
-        default:
-            rc = fail(c, at, "unknown binary XML token");
-            break;
-        }
-    }
-done:
-    vigil_evtx_buf_free(&tmp);
+    bx_stream s = {c, {NULL, 0, 0, a}, {0}, NULL, off, end, dep_id, nest};
+    int rc = 0, eos = 0;
+    while (s.pos < end && rc == 0 && !eos)
+        rc = bx_token(&s, a, &eos);
+    vigil_evtx_buf_free(&s.tmp);
     if (rc != 0)
         return -1;
-    *nodes = nv.v;
-    *n = nv.n;
+    *nodes = s.nv.v;
+    *n = s.nv.n;
     if (stop)
-        *stop = pos;
+        *stop = s.pos;
     return 0;
 }
 

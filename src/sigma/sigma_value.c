@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -556,16 +557,75 @@ static vigil_status compile_re(vigil_sigma_compile_ctx *cx, const char *s, size_
     return VIGIL_OK;
 }
 
-vigil_status vigil_sigma_item_compile(vigil_sigma_compile_ctx *cx, const char *key,
-                                      const vigil_ynode *node, vigil_sigma_item *out)
-{
+/* What a key's `|modifier` chain asks for, gathered before any value is
+ * compiled. Transforms (contains, base64, utf16...) apply to each string
+ * value left to right in the order written; the rest are flags. */
+typedef struct item_mods {
     int transforms[16];
-    size_t ntr = 0;
-    int cased = 0, re = 0, re_flags = 0, cidr = 0, numop = -1, fieldref = 0, expand = 0;
-    int exists = 0, binary = 0;
-    memset(out, 0, sizeof *out);
+    size_t ntr;
+    int all, neq, cased, exists, re, re_flags, cidr, numop, fieldref, expand, timepart;
+    int binary; /* a base64 transform made the value bytes: match cased */
+} item_mods;
 
-    /* field name and modifiers */
+enum { MOD_SET, MOD_RE_FLAG, MOD_TRANSFORM };
+
+/* Every modifier vigil knows: MOD_SET stores value into the item_mods field
+ * at offset, MOD_RE_FLAG ORs it into re_flags (only after `re`),
+ * MOD_TRANSFORM appends value to the transform chain. */
+static const struct modifier {
+    const char *name;
+    unsigned char action;
+    unsigned char offset;
+    int value;
+} MODIFIERS[] = {
+    {"contains", MOD_TRANSFORM, 0, M_CONTAINS},
+    {"startswith", MOD_TRANSFORM, 0, M_STARTSWITH},
+    {"endswith", MOD_TRANSFORM, 0, M_ENDSWITH},
+    {"windash", MOD_TRANSFORM, 0, M_WINDASH},
+    {"base64", MOD_TRANSFORM, 0, M_BASE64},
+    {"base64offset", MOD_TRANSFORM, 0, M_BASE64OFFSET},
+    {"utf16le", MOD_TRANSFORM, 0, M_UTF16LE},
+    {"wide", MOD_TRANSFORM, 0, M_UTF16LE},
+    {"utf16be", MOD_TRANSFORM, 0, M_UTF16BE},
+    {"utf16", MOD_TRANSFORM, 0, M_UTF16},
+    {"all", MOD_SET, offsetof(item_mods, all), 1},
+    {"cased", MOD_SET, offsetof(item_mods, cased), 1},
+    {"neq", MOD_SET, offsetof(item_mods, neq), 1},
+    {"exists", MOD_SET, offsetof(item_mods, exists), 1},
+    {"re", MOD_SET, offsetof(item_mods, re), 1},
+    {"i", MOD_RE_FLAG, 0, 1},
+    {"m", MOD_RE_FLAG, 0, 2},
+    {"s", MOD_RE_FLAG, 0, 4},
+    {"cidr", MOD_SET, offsetof(item_mods, cidr), 1},
+    {"lt", MOD_SET, offsetof(item_mods, numop), VIGIL_NUM_LT},
+    {"lte", MOD_SET, offsetof(item_mods, numop), VIGIL_NUM_LTE},
+    {"gt", MOD_SET, offsetof(item_mods, numop), VIGIL_NUM_GT},
+    {"gte", MOD_SET, offsetof(item_mods, numop), VIGIL_NUM_GTE},
+    {"fieldref", MOD_SET, offsetof(item_mods, fieldref), 1},
+    {"expand", MOD_SET, offsetof(item_mods, expand), 1},
+    {"minute", MOD_SET, offsetof(item_mods, timepart), VIGIL_TP_MINUTE},
+    {"hour", MOD_SET, offsetof(item_mods, timepart), VIGIL_TP_HOUR},
+    {"day", MOD_SET, offsetof(item_mods, timepart), VIGIL_TP_DAY},
+    {"week", MOD_SET, offsetof(item_mods, timepart), VIGIL_TP_WEEK},
+    {"month", MOD_SET, offsetof(item_mods, timepart), VIGIL_TP_MONTH},
+    {"year", MOD_SET, offsetof(item_mods, timepart), VIGIL_TP_YEAR},
+};
+
+static const struct modifier *find_modifier(const char *m, size_t ml)
+{
+    for (size_t i = 0; i < sizeof MODIFIERS / sizeof MODIFIERS[0]; i++)
+        if (strlen(MODIFIERS[i].name) == ml && memcmp(MODIFIERS[i].name, m, ml) == 0)
+            return &MODIFIERS[i];
+    return NULL;
+}
+
+/* Reads the field name and the modifier chain of key ("Field|mod|mod",
+ * "|mod" or NULL for keywords) into out->field and mods. */
+static vigil_status parse_key(vigil_sigma_compile_ctx *cx, const char *key, vigil_sigma_item *out,
+                              item_mods *mods)
+{
+    memset(mods, 0, sizeof *mods);
+    mods->numop = -1;
     const char *bar = key ? strchr(key, '|') : NULL;
     if (key != NULL && bar != key) {
         size_t fl = bar ? (size_t)(bar - key) : strlen(key);
@@ -579,85 +639,213 @@ vigil_status vigil_sigma_item_compile(vigil_sigma_compile_ctx *cx, const char *k
         const char *m = bar + 1;
         bar = strchr(m, '|');
         size_t ml = bar ? (size_t)(bar - m) : strlen(m);
-#define IS(x) (ml == strlen(x) && memcmp(m, x, ml) == 0)
-        int tr = 0;
-        if (IS("contains"))
-            tr = M_CONTAINS;
-        else if (IS("startswith"))
-            tr = M_STARTSWITH;
-        else if (IS("endswith"))
-            tr = M_ENDSWITH;
-        else if (IS("windash"))
-            tr = M_WINDASH;
-        else if (IS("base64"))
-            tr = M_BASE64;
-        else if (IS("base64offset"))
-            tr = M_BASE64OFFSET;
-        else if (IS("utf16le") || IS("wide"))
-            tr = M_UTF16LE;
-        else if (IS("utf16be"))
-            tr = M_UTF16BE;
-        else if (IS("utf16"))
-            tr = M_UTF16;
-        else if (IS("all"))
-            out->all = 1;
-        else if (IS("cased"))
-            cased = 1;
-        else if (IS("neq"))
-            out->neq = 1;
-        else if (IS("exists"))
-            exists = 1;
-        else if (IS("re"))
-            re = 1;
-        else if (IS("i") && re)
-            re_flags |= 1;
-        else if (IS("m") && re)
-            re_flags |= 2;
-        else if (IS("s") && re)
-            re_flags |= 4;
-        else if (IS("cidr"))
-            cidr = 1;
-        else if (IS("lt"))
-            numop = VIGIL_NUM_LT;
-        else if (IS("lte"))
-            numop = VIGIL_NUM_LTE;
-        else if (IS("gt"))
-            numop = VIGIL_NUM_GT;
-        else if (IS("gte"))
-            numop = VIGIL_NUM_GTE;
-        else if (IS("fieldref"))
-            fieldref = 1;
-        else if (IS("expand"))
-            expand = 1;
-        else if (IS("minute"))
-            out->timepart = VIGIL_TP_MINUTE;
-        else if (IS("hour"))
-            out->timepart = VIGIL_TP_HOUR;
-        else if (IS("day"))
-            out->timepart = VIGIL_TP_DAY;
-        else if (IS("week"))
-            out->timepart = VIGIL_TP_WEEK;
-        else if (IS("month"))
-            out->timepart = VIGIL_TP_MONTH;
-        else if (IS("year"))
-            out->timepart = VIGIL_TP_YEAR;
-        else
+        const struct modifier *mod = find_modifier(m, ml);
+        if (mod == NULL || (mod->action == MOD_RE_FLAG && !mods->re))
             return fail(cx, "unknown modifier '%.*s'", (int)(ml > 40 ? 40 : ml), m);
-#undef IS
-        if (tr) {
-            if (ntr == sizeof transforms / sizeof transforms[0])
+        if (mod->action == MOD_SET) {
+            *(int *)(void *)((char *)mods + mod->offset) = mod->value;
+        } else if (mod->action == MOD_RE_FLAG) {
+            mods->re_flags |= mod->value;
+        } else {
+            if (mods->ntr == sizeof mods->transforms / sizeof mods->transforms[0])
                 return fail(cx, "too many modifiers");
-            transforms[ntr++] = tr;
-            if (tr == M_BASE64 || tr == M_BASE64OFFSET)
-                binary = 1;
+            mods->transforms[mods->ntr++] = mod->value;
+            if (mod->value == M_BASE64 || mod->value == M_BASE64OFFSET)
+                mods->binary = 1;
         }
     }
-    if (out->field == NULL && (exists || fieldref || cidr || numop >= 0 || out->timepart))
+    if (out->field == NULL &&
+        (mods->exists || mods->fieldref || mods->cidr || mods->numop >= 0 || mods->timepart))
         return fail(cx, "modifier needs a field");
-    if (out->timepart && numop < 0)
-        numop = VIGIL_NUM_EQ;
+    if (mods->timepart && mods->numop < 0)
+        mods->numop = VIGIL_NUM_EQ;
+    out->all = mods->all;
+    out->neq = mods->neq;
+    out->timepart = mods->timepart;
+    return VIGIL_OK;
+}
 
-    /* raw values */
+/* A |fieldref value: the other field's name, compared whole, as a prefix,
+ * suffix or substring as contains/startswith/endswith say. */
+static vigil_status compile_fieldref(vigil_sigma_compile_ctx *cx, const item_mods *mods,
+                                     const char *ref, vigil_sigma_value *v)
+{
+    v->kind = VIGIL_VK_FIELDREF;
+    v->ref = ref;
+    int front = 0, back = 0;
+    for (size_t t = 0; t < mods->ntr; t++) {
+        if (mods->transforms[t] == M_CONTAINS)
+            front = back = 1;
+        else if (mods->transforms[t] == M_STARTSWITH)
+            back = 1;
+        else if (mods->transforms[t] == M_ENDSWITH)
+            front = 1;
+        else
+            return fail(cx, "fieldref cannot be combined with encodings");
+    }
+    v->pat.cased = mods->cased;
+    v->pat.shape = front && back ? VIGIL_SHAPE_CONTAINS
+                   : front       ? VIGIL_SHAPE_SUFFIX
+                   : back        ? VIGIL_SHAPE_PREFIX
+                                 : VIGIL_SHAPE_EXACT;
+    return VIGIL_OK;
+}
+
+/* A value that is not a string pattern (exists, re, cidr, a number,
+ * fieldref): exactly one alternative. */
+static vigil_status compile_special(vigil_sigma_compile_ctx *cx, const item_mods *mods,
+                                    const vigil_ynode *vn, vigil_sigma_alts *g)
+{
+    g->v = vigil_arena_alloc(cx->arena, sizeof *g->v);
+    if (g->v == NULL)
+        return VIGIL_ERR_NOMEM;
+    g->n = 1;
+    vigil_sigma_value *v = g->v;
+    if (mods->exists) {
+        if (strcmp(vn->str, "true") == 0 || strcmp(vn->str, "yes") == 0)
+            v->exists = 1;
+        else if (strcmp(vn->str, "false") == 0 || strcmp(vn->str, "no") == 0)
+            v->exists = 0;
+        else
+            return fail(cx, "exists needs true or false");
+        v->kind = VIGIL_VK_EXISTS;
+        return VIGIL_OK;
+    }
+    if (mods->re)
+        return compile_re(cx, vn->str, vn->len, mods->re_flags, v);
+    if (mods->cidr)
+        return compile_cidr(cx, vn->str, v);
+    if (mods->numop >= 0) {
+        if (vigil_sigma_parse_number(vn->str, &v->num) != 0)
+            return fail(cx, "not a number: '%.64s'", vn->str);
+        v->numop = mods->numop;
+        v->kind = VIGIL_VK_NUM;
+        return VIGIL_OK;
+    }
+    return compile_fieldref(cx, mods, vn->str, v);
+}
+
+/* Applies one transform to one string, appending its results to out. */
+static vigil_status apply_transform(vigil_sigma_compile_ctx *cx, int tr, const vstr *in,
+                                    vlist *out)
+{
+    switch (tr) {
+    case M_CONTAINS:
+        return t_wrap(cx, in, out, 1, 1);
+    case M_STARTSWITH:
+        return t_wrap(cx, in, out, 0, 1);
+    case M_ENDSWITH:
+        return t_wrap(cx, in, out, 1, 0);
+    case M_WINDASH:
+        return t_windash(cx, in, out);
+    case M_BASE64:
+        return t_base64(cx, in, out);
+    case M_BASE64OFFSET:
+        return t_base64offset(cx, in, out);
+    case M_UTF16LE:
+        return t_utf16(cx, in, out, 0);
+    case M_UTF16BE:
+        return t_utf16(cx, in, out, 1);
+    default:
+        return t_utf16(cx, in, out, 2);
+    }
+}
+
+/* A string value: parsed (escapes, wildcards, %placeholders%), then every
+ * transform in order, each alternative compiled to a pattern. A keyword
+ * (no field) without a contains/startswith/endswith is matched as contains. */
+static vigil_status compile_string(vigil_sigma_compile_ctx *cx, const vigil_sigma_item *item,
+                                   const item_mods *mods, const vigil_ynode *vn,
+                                   vigil_sigma_alts *g)
+{
+    vlist cur = {0};
+    vigil_status st = parse_sigma_string(cx, vn->str, vn->len, mods->expand, &cur, 0);
+    if (st != VIGIL_OK)
+        return st;
+    size_t ntr = mods->ntr;
+    int kw_contains = item->field == NULL;
+    for (size_t t = 0; t < ntr; t++)
+        if (mods->transforms[t] == M_CONTAINS || mods->transforms[t] == M_STARTSWITH ||
+            mods->transforms[t] == M_ENDSWITH)
+            kw_contains = 0;
+    for (size_t t = 0; t <= ntr; t++) {
+        int tr = t < ntr ? mods->transforms[t] : (kw_contains ? M_CONTAINS : 0);
+        if (tr == 0)
+            break;
+        vlist next = {0};
+        for (size_t a = 0; a < cur.n; a++) {
+            st = apply_transform(cx, tr, &cur.v[a], &next);
+            if (st != VIGIL_OK)
+                return st;
+            if (next.n > MAX_ALTS)
+                return fail(cx, "value expands to too many alternatives");
+        }
+        cur = next;
+    }
+    g->v = vigil_arena_alloc(cx->arena, (cur.n ? cur.n : 1) * sizeof *g->v);
+    if (g->v == NULL)
+        return VIGIL_ERR_NOMEM;
+    g->n = cur.n;
+    for (size_t a = 0; a < cur.n; a++) {
+        g->v[a].kind = VIGIL_VK_PATTERN;
+        st = make_pattern(cx, &cur.v[a], mods->cased || mods->binary, &g->v[a].pat);
+        if (st != VIGIL_OK)
+            return st;
+    }
+    return VIGIL_OK;
+}
+
+/* Compiles one value of the list into its group of alternatives. */
+static vigil_status compile_value(vigil_sigma_compile_ctx *cx, const char *key,
+                                  const vigil_sigma_item *item, const item_mods *mods,
+                                  const vigil_ynode *vn, vigil_sigma_alts *g)
+{
+    if (vn->type != VIGIL_YN_SCALAR)
+        return fail(cx, "value of '%.64s' is not a scalar", key ? key : "keywords");
+    if (vigil_ynode_is_null(vn) && !mods->exists) {
+        g->v = vigil_arena_alloc(cx->arena, sizeof *g->v);
+        if (g->v == NULL)
+            return VIGIL_ERR_NOMEM;
+        g->n = 1;
+        g->v->kind = VIGIL_VK_NULL;
+        return VIGIL_OK;
+    }
+    if (mods->exists || mods->cidr || mods->numop >= 0 || mods->fieldref || mods->re)
+        return compile_special(cx, mods, vn, g);
+    return compile_string(cx, item, mods, vn, g);
+}
+
+/* Without |all the values are alternatives of one another: one group
+ * holding them all. */
+static vigil_status flatten_groups(vigil_sigma_compile_ctx *cx, vigil_sigma_item *out)
+{
+    if (out->ngroups <= 1)
+        return VIGIL_OK;
+    size_t total = 0;
+    for (size_t i = 0; i < out->ngroups; i++)
+        total += out->groups[i].n;
+    vigil_sigma_value *v = vigil_arena_alloc(cx->arena, (total ? total : 1) * sizeof *v);
+    if (v == NULL)
+        return VIGIL_ERR_NOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < out->ngroups; i++)
+        for (size_t j = 0; j < out->groups[i].n; j++)
+            v[k++] = out->groups[i].v[j];
+    out->groups[0].v = v;
+    out->groups[0].n = total;
+    out->ngroups = 1;
+    return VIGIL_OK;
+}
+
+vigil_status vigil_sigma_item_compile(vigil_sigma_compile_ctx *cx, const char *key,
+                                      const vigil_ynode *node, vigil_sigma_item *out)
+{
+    item_mods mods;
+    memset(out, 0, sizeof *out);
+    vigil_status st = parse_key(cx, key, out, &mods);
+    if (st != VIGIL_OK)
+        return st;
+
     const vigil_ynode *one[1];
     const vigil_ynode *const *vals;
     size_t nvals;
@@ -675,154 +863,17 @@ vigil_status vigil_sigma_item_compile(vigil_sigma_compile_ctx *cx, const char *k
     if (out->groups == NULL)
         return VIGIL_ERR_NOMEM;
     out->ngroups = nvals;
-
     for (size_t vi = 0; vi < nvals; vi++) {
-        const vigil_ynode *vn = vals[vi];
-        vigil_sigma_alts *g = &out->groups[vi];
-        if (vn->type != VIGIL_YN_SCALAR)
-            return fail(cx, "value of '%.64s' is not a scalar", key ? key : "keywords");
-        if (vigil_ynode_is_null(vn) && !exists) {
-            g->v = vigil_arena_alloc(cx->arena, sizeof *g->v);
-            if (g->v == NULL)
-                return VIGIL_ERR_NOMEM;
-            g->n = 1;
-            g->v->kind = VIGIL_VK_NULL;
-            continue;
-        }
-        if (exists || cidr || numop >= 0 || fieldref || re) {
-            g->v = vigil_arena_alloc(cx->arena, sizeof *g->v);
-            if (g->v == NULL)
-                return VIGIL_ERR_NOMEM;
-            g->n = 1;
-            vigil_sigma_value *v = g->v;
-            vigil_status st = VIGIL_OK;
-            if (exists) {
-                if (strcmp(vn->str, "true") == 0 || strcmp(vn->str, "yes") == 0)
-                    v->exists = 1;
-                else if (strcmp(vn->str, "false") == 0 || strcmp(vn->str, "no") == 0)
-                    v->exists = 0;
-                else
-                    return fail(cx, "exists needs true or false");
-                v->kind = VIGIL_VK_EXISTS;
-            } else if (re) {
-                st = compile_re(cx, vn->str, vn->len, re_flags, v);
-            } else if (cidr) {
-                st = compile_cidr(cx, vn->str, v);
-            } else if (numop >= 0) {
-                if (vigil_sigma_parse_number(vn->str, &v->num) != 0)
-                    return fail(cx, "not a number: '%.64s'", vn->str);
-                v->numop = numop;
-                v->kind = VIGIL_VK_NUM;
-            } else {
-                v->kind = VIGIL_VK_FIELDREF;
-                v->ref = vn->str;
-                int front = 0, back = 0;
-                for (size_t t = 0; t < ntr; t++) {
-                    if (transforms[t] == M_CONTAINS)
-                        front = back = 1;
-                    else if (transforms[t] == M_STARTSWITH)
-                        back = 1;
-                    else if (transforms[t] == M_ENDSWITH)
-                        front = 1;
-                    else
-                        return fail(cx, "fieldref cannot be combined with encodings");
-                }
-                v->pat.cased = cased;
-                v->pat.shape = front && back ? VIGIL_SHAPE_CONTAINS
-                               : front       ? VIGIL_SHAPE_SUFFIX
-                               : back        ? VIGIL_SHAPE_PREFIX
-                                             : VIGIL_SHAPE_EXACT;
-            }
-            if (st != VIGIL_OK)
-                return st;
-            continue;
-        }
-        /* strings: parse, then transforms left to right */
-        vlist cur = {0};
-        vigil_status st = parse_sigma_string(cx, vn->str, vn->len, expand, &cur, 0);
+        st = compile_value(cx, key, out, &mods, vals[vi], &out->groups[vi]);
         if (st != VIGIL_OK)
             return st;
-        int ntr_eff = (int)ntr;
-        int kw_contains = out->field == NULL;
-        for (int t = 0; t < ntr_eff; t++)
-            if (transforms[t] == M_CONTAINS || transforms[t] == M_STARTSWITH ||
-                transforms[t] == M_ENDSWITH)
-                kw_contains = 0;
-        for (int t = 0; t <= ntr_eff; t++) {
-            int tr = t < ntr_eff ? transforms[t] : (kw_contains ? M_CONTAINS : 0);
-            if (tr == 0)
-                break;
-            vlist next = {0};
-            for (size_t a = 0; a < cur.n; a++) {
-                switch (tr) {
-                case M_CONTAINS:
-                    st = t_wrap(cx, &cur.v[a], &next, 1, 1);
-                    break;
-                case M_STARTSWITH:
-                    st = t_wrap(cx, &cur.v[a], &next, 0, 1);
-                    break;
-                case M_ENDSWITH:
-                    st = t_wrap(cx, &cur.v[a], &next, 1, 0);
-                    break;
-                case M_WINDASH:
-                    st = t_windash(cx, &cur.v[a], &next);
-                    break;
-                case M_BASE64:
-                    st = t_base64(cx, &cur.v[a], &next);
-                    break;
-                case M_BASE64OFFSET:
-                    st = t_base64offset(cx, &cur.v[a], &next);
-                    break;
-                case M_UTF16LE:
-                    st = t_utf16(cx, &cur.v[a], &next, 0);
-                    break;
-                case M_UTF16BE:
-                    st = t_utf16(cx, &cur.v[a], &next, 1);
-                    break;
-                default:
-                    st = t_utf16(cx, &cur.v[a], &next, 2);
-                    break;
-                }
-                if (st != VIGIL_OK)
-                    return st;
-                if (next.n > MAX_ALTS)
-                    return fail(cx, "value expands to too many alternatives");
-            }
-            cur = next;
-        }
-        g->v = vigil_arena_alloc(cx->arena, (cur.n ? cur.n : 1) * sizeof *g->v);
-        if (g->v == NULL)
-            return VIGIL_ERR_NOMEM;
-        g->n = cur.n;
-        for (size_t a = 0; a < cur.n; a++) {
-            g->v[a].kind = VIGIL_VK_PATTERN;
-            st = make_pattern(cx, &cur.v[a], cased || binary, &g->v[a].pat);
-            if (st != VIGIL_OK)
-                return st;
-        }
     }
-    if (!out->all) {
-        /* flatten: one group holding every alternative */
-        size_t total = 0;
-        for (size_t i = 0; i < out->ngroups; i++)
-            total += out->groups[i].n;
-        if (out->ngroups > 1) {
-            vigil_sigma_value *v = vigil_arena_alloc(cx->arena, (total ? total : 1) * sizeof *v);
-            if (v == NULL)
-                return VIGIL_ERR_NOMEM;
-            size_t k = 0;
-            for (size_t i = 0; i < out->ngroups; i++)
-                for (size_t j = 0; j < out->groups[i].n; j++)
-                    v[k++] = out->groups[i].v[j];
-            out->groups[0].v = v;
-            out->groups[0].n = total;
-            out->ngroups = 1;
-        }
-    }
+    if (!out->all && (st = flatten_groups(cx, out)) != VIGIL_OK)
+        return st;
     for (size_t i = 0; i < out->ngroups; i++) {
-        vigil_status st2 = vigil_sigma_value_index_build(cx->arena, &out->groups[i]);
-        if (st2 != VIGIL_OK)
-            return st2;
+        st = vigil_sigma_value_index_build(cx->arena, &out->groups[i]);
+        if (st != VIGIL_OK)
+            return st;
     }
     return VIGIL_OK;
 }

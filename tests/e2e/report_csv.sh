@@ -12,28 +12,17 @@ mkdir -p "$R" "$D"
 cat > "$R/t.yar" <<'YAR'
 rule Csv_Marker { meta: score = 85 description = "csv marker" strings: $a = "VIGIL-CSV-MARKER" condition: $a }
 YAR
-cat > "$R/ps.yml" <<'YML'
+sigma_encoded_ps_rule "$R/ps.yml" <<'YML'
 title: Encoded PowerShell
 id: 20000000-0000-0000-0000-000000000001
 level: high
 tags:
     - attack.t1059.001
-logsource:
-    product: windows
-    category: process_creation
-detection:
-    selection:
-        Image|endswith: '\powershell.exe'
-        CommandLine|contains: ' -enc '
-    condition: selection
 YML
-ev() { # COMPUTER RECORD TIME COMMANDLINE(JSON-escaped)
-    printf '{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Sysmon"}},"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"%s","EventRecordID":%s,"TimeCreated":{"#attributes":{"SystemTime":"%s"}}},"EventData":{"Image":"C:\\\\Windows\\\\powershell.exe","CommandLine":"%s"}}}\n' "$1" "$2" "$3" "$4"
-}
 {
-    ev WS01 12 2026-03-01T10:00:00.000Z 'powershell -enc AAAA'
-    ev '=WS02' 13 2026-03-01T08:30:00.000Z '=cmd|calc -enc \"quoted\", comma'
-    ev WS01 14 2026-03-01T09:15:00.000Z 'line one -enc \r\nline two'
+    sysmon_ps_event WS01 12 2026-03-01T10:00:00.000Z 'powershell -enc AAAA' Microsoft-Windows-Sysmon
+    sysmon_ps_event '=WS02' 13 2026-03-01T08:30:00.000Z '=cmd|calc -enc \"quoted\", comma' Microsoft-Windows-Sysmon
+    sysmon_ps_event WS01 14 2026-03-01T09:15:00.000Z 'line one -enc \r\nline two' Microsoft-Windows-Sysmon
 } > "$D/sysmon.jsonl"
 for n in '=HYPERLINK("x","y").txt' 'a,b "q".txt' $'new\nline.txt' '-minus.txt' '@at.txt' '+plus.txt' 'plain.txt'; do
     printf 'VIGIL-CSV-MARKER\n' > "$D/$n"

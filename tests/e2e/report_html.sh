@@ -15,7 +15,7 @@ mkdir -p "$R" "$D"
 cat > "$R/t.yar" <<'YAR'
 rule Html_Marker { meta: score = 85 description = "<b>bold</b> \"><svg onload=alert(7)>" strings: $a = "VIGIL-HTML-MARKER" condition: $a }
 YAR
-cat > "$R/ps.yml" <<'YML'
+sigma_encoded_ps_rule "$R/ps.yml" <<'YML'
 title: '<img src=x onerror=alert(2)> "><svg onload=alert(3)>'
 id: 40000000-0000-0000-0000-000000000001
 level: high
@@ -25,22 +25,11 @@ references:
     - javascript:alert(4)
     - https://example.invalid/ok
     - 'https://example.invalid/"><script>alert(9)</script>'
-logsource:
-    product: windows
-    category: process_creation
-detection:
-    selection:
-        Image|endswith: '\powershell.exe'
-        CommandLine|contains: ' -enc '
-    condition: selection
 YML
-ev() { # COMPUTER RECORD TIME COMMANDLINE
-    printf '{"Event":{"System":{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"%s","EventRecordID":%s,"TimeCreated":{"#attributes":{"SystemTime":"%s"}}},"EventData":{"Image":"C:\\\\Windows\\\\powershell.exe","CommandLine":"%s"}}}\n' "$1" "$2" "$3" "$4"
-}
 {
-    ev '<iframe src=javascript:alert(5)>' 1 2026-03-01T10:00:00.000Z 'x -enc </script><script>alert(1)</script>'
-    ev 'WS01' 2 2026-03-01T11:00:00.000Z 'x -enc \u2028<!--<script>alert(6)</script>'
-    ev 'WS01' 3 2026-03-01T11:30:00.000Z 'x -enc javascript:alert(8) & &amp; &lt;'
+    sysmon_ps_event '<iframe src=javascript:alert(5)>' 1 2026-03-01T10:00:00.000Z 'x -enc </script><script>alert(1)</script>'
+    sysmon_ps_event 'WS01' 2 2026-03-01T11:00:00.000Z 'x -enc \u2028<!--<script>alert(6)</script>'
+    sysmon_ps_event 'WS01' 3 2026-03-01T11:30:00.000Z 'x -enc javascript:alert(8) & &amp; &lt;'
 } > "$D/sysmon.jsonl"
 names=('<img src=x onerror=alert(10)>.txt' '"><svg onload=alert(11)>.txt' 'javascript:alert(12).txt'
        $'rtl\xe2\x80\xaetxt.exe' $'zero\xe2\x80\x8bwidth.txt' "<script>alert(13)<\\script>.txt")

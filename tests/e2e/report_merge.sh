@@ -10,22 +10,12 @@ set -u
 
 R=$TMP/rules
 mkdir -p "$R"
-cat > "$R/ps.yml" <<'YML'
+sigma_encoded_ps_rule "$R/ps.yml" <<'YML'
 title: Encoded PowerShell
 id: 30000000-0000-0000-0000-000000000001
 level: high
-logsource:
-    product: windows
-    category: process_creation
-detection:
-    selection:
-        Image|endswith: '\powershell.exe'
-        CommandLine|contains: ' -enc '
-    condition: selection
 YML
-ev() { # COMPUTER RECORD TIME
-    printf '{"Event":{"System":{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"%s","EventRecordID":%s,"TimeCreated":{"#attributes":{"SystemTime":"%s"}}},"EventData":{"Image":"C:\\\\Windows\\\\powershell.exe","CommandLine":"powershell -enc %s"}}}\n' "$1" "$2" "$3" "$2"
-}
+ev() { sysmon_ps_event "$1" "$2" "$3" "powershell -enc $2"; } # COMPUTER RECORD TIME
 # host a: records 1, 2; host b: 3; host c: 4, 5 (times interleave)
 mkdir -p "$TMP/a" "$TMP/b" "$TMP/c"
 { ev A 1 2026-03-01T10:00:00.000Z; ev A 2 2026-03-01T12:00:00.000Z; } > "$TMP/a/s.jsonl"

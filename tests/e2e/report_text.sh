@@ -11,7 +11,7 @@ mkdir -p "$R" "$D"
 cat > "$R/t.yar" <<'YAR'
 rule Text_Marker { meta: score = 65 strings: $a = "VIGIL-TEXT-MARKER" condition: $a }
 YAR
-cat > "$R/ps.yml" <<'YML'
+sigma_encoded_ps_rule "$R/ps.yml" <<'YML'
 title: Encoded PowerShell
 id: 50000000-0000-0000-0000-000000000001
 level: high
@@ -19,22 +19,11 @@ tags:
     - attack.execution
     - attack.t1059.001
     - car.2016-03-001
-logsource:
-    product: windows
-    category: process_creation
-detection:
-    selection:
-        Image|endswith: '\powershell.exe'
-        CommandLine|contains: ' -enc '
-    condition: selection
 YML
-ev() { # COMPUTER RECORD TIME COMMANDLINE
-    printf '{"Event":{"System":{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"%s","EventRecordID":%s,"TimeCreated":{"#attributes":{"SystemTime":"%s"}}},"EventData":{"Image":"C:\\\\Windows\\\\powershell.exe","CommandLine":"%s"}}}\n' "$1" "$2" "$3" "$4"
-}
 {
-    ev WS01 1 2026-03-01T10:00:00.000Z 'powershell -enc AAAA'
-    ev WS02 2 2026-03-01T08:00:00.000Z 'x -enc \u001b[31mred\u0007'
-    ev WS01 3 2026-03-02T10:00:00.000Z 'y -enc BBBB'
+    sysmon_ps_event WS01 1 2026-03-01T10:00:00.000Z 'powershell -enc AAAA'
+    sysmon_ps_event WS02 2 2026-03-01T08:00:00.000Z 'x -enc \u001b[31mred\u0007'
+    sysmon_ps_event WS01 3 2026-03-02T10:00:00.000Z 'y -enc BBBB'
 } > "$D/sysmon.jsonl"
 printf 'VIGIL-TEXT-MARKER\n' > "$D/a.bin"
 "$VIGIL" scan -q --color never -r "$R" "$D" > "$TMP/out" 2>&1

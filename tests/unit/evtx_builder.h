@@ -102,6 +102,28 @@ static inline void end_el(W *w)
     put8(w, 0x04);
 }
 
+/* <name>%idx%</name>: an element holding one substitution. */
+static inline void el_sub(W *w, const char *name, int dep, int optional, unsigned idx,
+                          unsigned type)
+{
+    open_el(w, name, 0, dep);
+    close_start(w);
+    sub(w, optional, idx, type);
+    end_el(w);
+}
+
+/* <Data Name="name">%idx%</Data>: an EventData value named by literal text. */
+static inline void data_sub(W *w, const char *name, int dep, int optional, unsigned idx,
+                            unsigned type)
+{
+    open_el(w, "Data", 1, dep);
+    attr(w, "Name");
+    text(w, name);
+    close_start(w);
+    sub(w, optional, idx, type);
+    end_el(w);
+}
+
 typedef struct val {
     uint8_t type;
     uint16_t size;
@@ -192,6 +214,16 @@ static inline void record_end(W *w)
     set32(w->b + rec_start + 4, size);
 }
 
+/* One record whose event is an instance of the template body (def: its
+ * offset once written, 0 before) with the substitution values vals. */
+static inline void template_record(W *w, uint64_t id, uint32_t *def, body_fn body,
+                                   const val *vals, int n)
+{
+    record_begin(w, id);
+    tmpl_instance(w, def, body, vals, n);
+    record_end(w);
+}
+
 static inline void chunk_finish(uint8_t *ch, uint64_t first, uint64_t last, uint32_t free_off)
 {
     memcpy(ch, "ElfChnk", 8);
@@ -251,18 +283,12 @@ static inline void event_body(W *w)
     attr(w, "SystemTime");
     sub(w, 0, 3, VIGIL_EVTX_T_FILETIME);
     close_empty(w);
-    open_el(w, "EventRecordID", 0, 1);
-    close_start(w);
-    sub(w, 0, 4, VIGIL_EVTX_T_UINT64);
-    end_el(w);
+    el_sub(w, "EventRecordID", 1, 0, 4, VIGIL_EVTX_T_UINT64);
     open_el(w, "Channel", 0, 1);
     close_start(w);
     text(w, "Microsoft-Windows-Sysmon/Operational");
     end_el(w);
-    open_el(w, computer_tag, 0, 1);
-    close_start(w);
-    sub(w, 0, 5, VIGIL_EVTX_T_STRING);
-    end_el(w);
+    el_sub(w, computer_tag, 1, 0, 5, VIGIL_EVTX_T_STRING);
     open_el(w, "Security", 1, 1);
     attr(w, "UserID");
     sub(w, 1, 6, VIGIL_EVTX_T_SID);
@@ -270,20 +296,9 @@ static inline void event_body(W *w)
     end_el(w); /* System */
     open_el(w, "EventData", 0, 1);
     close_start(w);
-    open_el(w, "Data", 1, 1);
-    attr(w, "Name");
-    text(w, "Image");
-    close_start(w);
-    sub(w, 0, 7, VIGIL_EVTX_T_STRING);
-    end_el(w);
-    open_el(w, "Data", 0, 1);
-    close_start(w);
-    sub(w, 0, 8, VIGIL_EVTX_T_STRING);
-    end_el(w);
-    open_el(w, "Data", 0, 1);
-    close_start(w);
-    sub(w, 0, 9, VIGIL_EVTX_T_HEX32);
-    end_el(w);
+    data_sub(w, "Image", 1, 0, 7, VIGIL_EVTX_T_STRING);
+    el_sub(w, "Data", 1, 0, 8, VIGIL_EVTX_T_STRING);
+    el_sub(w, "Data", 1, 0, 9, VIGIL_EVTX_T_HEX32);
     end_el(w); /* EventData */
     end_el(w); /* Event */
 }
@@ -307,9 +322,7 @@ static inline void event_record(W *w, uint32_t *def, uint64_t id, int with_opt, 
     v[7] = v_str(image);
     v[8] = v_str("first");
     v[9] = v_u64(VIGIL_EVTX_T_HEX32, 0x1f, 4);
-    record_begin(w, id);
-    tmpl_instance(w, def, event_body, v, 10);
-    record_end(w);
+    template_record(w, id, def, event_body, v, 10);
 }
 
 static inline uint8_t *new_file(void)

@@ -207,13 +207,9 @@ static void test_self_template_and_nesting(void)
     W w = {f + VIGIL_EVTX_FILE_HEADER, VIGIL_EVTX_CHUNK_HEADER};
     uint32_t def = 0, def2 = 0, def3 = 0;
     /* first record at 512: header 24 + fragment 4 + instance 10 = def at 550 */
-    record_begin(&w, 1);
-    tmpl_instance(&w, &def, self_body, NULL, 0);
-    record_end(&w);
+    template_record(&w, 1, &def, self_body, NULL, 0);
     CHECK_EQ_INT(def, VIGIL_EVTX_CHUNK_HEADER + 24 + 4 + 10);
-    record_begin(&w, 2);
-    tmpl_instance(&w, &def2, deep_body, NULL, 0);
-    record_end(&w);
+    template_record(&w, 2, &def2, deep_body, NULL, 0);
     event_record(&w, &def3, 8, 0, "C:\\x.exe");
     chunk_finish(w.b, 1, 8, w.pos);
     size_t len = file_finish(f, 1);
@@ -276,10 +272,7 @@ static void test_chunks(void)
 
 static void nested_body(W *w)
 {
-    open_el(w, "Event", 0, 1);
-    close_start(w);
-    sub(w, 0, 0, VIGIL_EVTX_T_BINXML);
-    end_el(w);
+    el_sub(w, "Event", 1, 0, 0, VIGIL_EVTX_T_BINXML);
 }
 
 static void test_nested_binxml_userdata(void)
@@ -462,10 +455,7 @@ static void tricky_body(W *w)
     close_start(w);
     sub(w, 0, 2, VIGIL_EVTX_T_UINT16);
     end_el(w);
-    open_el(w, "Level", 0, tricky_dep);
-    close_start(w);
-    sub(w, 0, 9, VIGIL_EVTX_T_UINT8);
-    end_el(w);
+    el_sub(w, "Level", tricky_dep, 0, 9, VIGIL_EVTX_T_UINT8);
     open_el(w, "Keywords", 1, tricky_dep);
     attr(w, "Mask");
     sub(w, 1, 9, VIGIL_EVTX_T_HEX64);
@@ -477,12 +467,7 @@ static void tricky_body(W *w)
     end_el(w); /* System */
     open_el(w, "EventData", 0, tricky_dep);
     close_start(w);
-    open_el(w, "Data", 1, tricky_dep);
-    attr(w, "Name");
-    text(w, "A");
-    close_start(w);
-    sub(w, 0, 3, VIGIL_EVTX_T_STRING);
-    end_el(w);
+    data_sub(w, "A", tricky_dep, 0, 3, VIGIL_EVTX_T_STRING);
     open_el(w, "Data", 1, tricky_dep);
     attr(w, "Name");
     sub(w, 0, 4, VIGIL_EVTX_T_STRING);
@@ -495,33 +480,19 @@ static void tricky_body(W *w)
     close_start(w);
     text(w, "x");
     end_el(w);
-    open_el(w, "Data", 0, tricky_dep);
-    close_start(w);
-    sub(w, 0, 6, VIGIL_EVTX_T_STRING);
-    end_el(w);
+    el_sub(w, "Data", tricky_dep, 0, 6, VIGIL_EVTX_T_STRING);
     open_el(w, "Data", 0, tricky_dep);
     close_start(w);
     text(w, "before");
-    open_el(w, "Data", 1, tricky_dep);
-    attr(w, "Name");
-    text(w, "Inner");
-    close_start(w);
-    sub(w, 0, 7, VIGIL_EVTX_T_STRING);
+    data_sub(w, "Inner", tricky_dep, 0, 7, VIGIL_EVTX_T_STRING);
     end_el(w);
-    end_el(w);
-    open_el(w, "Binary", 0, tricky_dep);
-    close_start(w);
-    sub(w, 0, 8, VIGIL_EVTX_T_BINARY);
-    end_el(w);
+    el_sub(w, "Binary", tricky_dep, 0, 8, VIGIL_EVTX_T_BINARY);
     end_el(w); /* EventData */
     open_el(w, "RenderingInfo", 1, tricky_dep);
     attr(w, "Culture");
     text(w, "en");
     close_start(w);
-    open_el(w, "Message", 0, tricky_dep);
-    close_start(w);
-    sub(w, 0, 3, VIGIL_EVTX_T_STRING);
-    end_el(w);
+    el_sub(w, "Message", tricky_dep, 0, 3, VIGIL_EVTX_T_STRING);
     end_el(w);
     sub(w, 0, 11, VIGIL_EVTX_T_BINXML);
     end_el(w); /* Event */
@@ -535,10 +506,7 @@ static void userdata_body(W *w)
     attr(w, "xmlns");
     text(w, "y");
     close_start(w);
-    open_el(w, "SubjectUserName", 0, 1);
-    close_start(w);
-    sub(w, 0, 0, VIGIL_EVTX_T_STRING);
-    end_el(w);
+    el_sub(w, "SubjectUserName", 1, 0, 0, VIGIL_EVTX_T_STRING);
     end_el(w);
     end_el(w);
 }
@@ -1092,25 +1060,12 @@ static void null_body(W *w)
     close_start(w);
     text(w, "1");
     end_el(w);
-    open_el(w, "Computer", 0, 1);
-    close_start(w);
-    sub(w, 0, 0, VIGIL_EVTX_T_STRING);
-    end_el(w);
+    el_sub(w, "Computer", 1, 0, 0, VIGIL_EVTX_T_STRING);
     end_el(w); /* System */
     open_el(w, "EventData", 0, 1);
     close_start(w);
-    open_el(w, "Data", 1, 1);
-    attr(w, "Name");
-    text(w, "ParentImage");
-    close_start(w);
-    sub(w, 0, 1, VIGIL_EVTX_T_STRING);
-    end_el(w);
-    open_el(w, "Data", 1, 1);
-    attr(w, "Name");
-    text(w, "User");
-    close_start(w);
-    sub(w, 1, 2, VIGIL_EVTX_T_STRING);
-    end_el(w);
+    data_sub(w, "ParentImage", 1, 0, 1, VIGIL_EVTX_T_STRING);
+    data_sub(w, "User", 1, 1, 2, VIGIL_EVTX_T_STRING);
     end_el(w); /* EventData */
     end_el(w); /* Event */
 }
@@ -1139,14 +1094,10 @@ static void test_null_values(void)
     W w = {f + VIGIL_EVTX_FILE_HEADER, VIGIL_EVTX_CHUNK_HEADER};
     uint32_t def = 0;
     val v[3] = {v_str("WS01"), v_str("C:\\p.exe"), v_str("alice")};
-    record_begin(&w, 1);
-    tmpl_instance(&w, &def, null_body, v, 3);
-    record_end(&w);
+    template_record(&w, 1, &def, null_body, v, 3);
     for (int i = 0; i < 3; i++)
         v[i] = v_raw(VIGIL_EVTX_T_NULL, "", 0);
-    record_begin(&w, 2);
-    tmpl_instance(&w, &def, null_body, v, 3);
-    record_end(&w);
+    template_record(&w, 2, &def, null_body, v, 3);
     chunk_finish(w.b, 1, 2, w.pos);
     size_t len = file_finish(f, 1);
 

@@ -1,4 +1,4 @@
-/* test_finding_line.c - the JSON lines of Sigma and correlation findings
+/* test_finding_line.c - the JSON lines of findings of every kind
  * written by cli/finding_line.c must be byte for byte those of the jansson
  * path (output.c's finding_json + json_dumps(JSON_COMPACT |
  * JSON_ENSURE_ASCII)), which defines the JSONL format.
@@ -377,8 +377,12 @@ static void test_refusals(void)
 
     fixture_init(&x);
     json_buf_lit(&b, "kept");
-    /* other kinds stay with jansson */
-    x.f.kind = VIGIL_FINDING_YARA;
+    /* every kind vigil knows is rendered; an unknown one goes to jansson */
+    for (int k = VIGIL_FINDING_YARA; k <= VIGIL_FINDING_EXECUTION; k++) {
+        x.f.kind = (vigil_finding_kind)k;
+        CHECK(finding_lines_renders(&x.f));
+    }
+    x.f.kind = (vigil_finding_kind)(VIGIL_FINDING_EXECUTION + 1);
     CHECK(!finding_lines_renders(&x.f));
     CHECK(finding_lines_begin(&fl, &x.r) == 0);
     CHECK(finding_lines_append(&fl, &b, &x.f) == -1);
@@ -496,24 +500,25 @@ static void test_differential(void)
     finding_lines fl = {0};
     int mismatches = 0;
 
-    for (int round = 0; round < 3000; round++) {
+    for (int round = 0; round < 6000; round++) {
         size_t s = 0;
 #define G(may_null) gen_str(strs[s++ % NSTR], sizeof strs[0], (may_null))
         vigil_field evf[6], fields[6];
         const char *tags[6], *refs[6];
         vigil_meta meta[3];
         vigil_finding_event fevs[3];
+        vigil_string_match sm[3];
         vigil_event ev;
         vigil_finding f;
         vigil_target_result r;
-        static const char *const evnames[] = {"Computer",    "Channel", "EventID",
-                                              "TimeCreated", "Image",   "C"};
+        static const char *const evnames[] = {"Computer", "Channel", "EventID",     "TimeCreated",
+                                              "Image",    "C",       "TargetObject"};
         memset(&f, 0, sizeof f);
         memset(&r, 0, sizeof r);
         memset(&ev, 0, sizeof ev);
         for (size_t i = 0; i < 6; i++) {
             memset(&evf[i], 0, sizeof evf[i]);
-            evf[i].name = rnd(4) ? evnames[rnd(6)] : G(0);
+            evf[i].name = rnd(4) ? evnames[rnd(7)] : G(0);
             evf[i].value = G(0);
             evf[i].is_null = rnd(8) == 0;
             fields[i] = evf[rnd(6)];
@@ -531,10 +536,15 @@ static void test_differential(void)
                 rnd(3) ? (int64_t)rnd(2000000000) * 1000 + rnd(1000) : -(int64_t)rnd(5000);
             fevs[i].rule = G(1);
             fevs[i].rule_id = G(1);
+            sm[i].id = G(1);
+            sm[i].offset = rnd(3) ? rnd(1u << 30) : UINT64_MAX - rnd(3);
+            sm[i].length = rnd(3) ? rnd(4096) : UINT32_MAX;
         }
         ev.fields = evf;
         ev.nfields = rnd(7);
-        f.kind = rnd(4) ? VIGIL_FINDING_SIGMA : VIGIL_FINDING_CORRELATION;
+        /* half Sigma (the common case, and the rule cache), half the others */
+        f.kind = rnd(2) ? VIGIL_FINDING_SIGMA
+                        : (vigil_finding_kind)rnd(VIGIL_FINDING_EXECUTION + 1);
         f.rule = G(1);
         f.ns = rnd(4) ? NULL : G(1);
         f.rule_source = G(1);
@@ -557,6 +567,10 @@ static void test_differential(void)
         f.events = fevs;
         f.nevents = rnd(4);
         f.count = rnd(3) ? rnd(50) : UINT64_MAX;
+        f.strings = rnd(5) ? sm : NULL;
+        f.nstrings = f.strings ? rnd(4) : 0;
+        f.strings_total = f.nstrings + (rnd(3) ? 0 : rnd(1000));
+        f.line = rnd(3) ? 0 : rnd(100000);
         r.path = G(1);
         r.size = rnd(3) ? rnd(1u << 30) : UINT64_MAX;
         r.filetype = G(1);
@@ -568,7 +582,7 @@ static void test_differential(void)
         r.level = (vigil_level)rnd(4);
         r.findings = &f;
         r.nfindings = 1;
-        r.event = f.kind == VIGIL_FINDING_SIGMA && rnd(5) ? &ev : NULL;
+        r.event = rnd(5) ? &ev : NULL;
         r.record_id = rnd(3) ? rnd(100000) : UINT64_MAX;
         r.event_time = G(1);
 #undef G
@@ -583,7 +597,8 @@ static void test_differential(void)
 }
 
 /* out_result as the sweep calls it: lines in finding order, a YARA finding
- * (jansson) between Sigma ones (fast), the counters. */
+ * between Sigma ones, a last one finding_line.c refuses (too many fields:
+ * jansson writes it), the counters. */
 static void test_out_result(void)
 {
     char *mem = NULL;
@@ -591,7 +606,8 @@ static void test_out_result(void)
     FILE *fp = open_memstream(&mem, &memlen);
     out_writer w;
     fixture x;
-    vigil_finding fs[3];
+    vigil_finding fs[4];
+    vigil_field lots[MAX_MEMBERS + 1];
 
     CHECK(fp != NULL);
     if (fp == NULL)
@@ -606,8 +622,13 @@ static void test_out_result(void)
     fs[1].score = 70;
     fs[2] = x.f;
     fs[2].rule = "Second";
+    for (size_t i = 0; i < MAX_MEMBERS + 1; i++)
+        lots[i] = x.ev_fields[i % 5];
+    fs[3] = x.f;
+    fs[3].fields = lots;
+    fs[3].nfields = MAX_MEMBERS + 1;
     x.r.findings = fs;
-    x.r.nfindings = 3;
+    x.r.nfindings = 4;
     CHECK(out_result(&x.r, &w) == 0);
     CHECK(out_result(&x.r, &w) == 0);
     fflush(fp);
@@ -615,7 +636,7 @@ static void test_out_result(void)
     size_t wantlen = 0;
     FILE *wfp = open_memstream(&want, &wantlen);
     for (int k = 0; k < 2 && wfp != NULL; k++)
-        for (size_t i = 0; i < 3; i++) {
+        for (size_t i = 0; i < 4; i++) {
             char *line = ref_line(&x.r, &fs[i]);
             fputs(line ? line : "", wfp);
             free(line);
@@ -624,7 +645,7 @@ static void test_out_result(void)
         fclose(wfp);
     CHECK(want != NULL && mem != NULL && memlen == wantlen && memcmp(mem, want, memlen) == 0);
     CHECK_EQ_INT(w.shown_targets, 2);
-    CHECK_EQ_INT(w.shown_findings, 6);
+    CHECK_EQ_INT(w.shown_findings, 8);
     free(want);
     out_free(&w);
     fclose(fp);
