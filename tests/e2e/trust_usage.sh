@@ -44,9 +44,9 @@ run "connections -j" 2 "$(hint "vigil connections: option '--threads' is for vig
 run "connections PATH" 2 "$(hint "vigil connections: unexpected argument 'x' (it takes no PATH)" \
     'usage: vigil connections [options]' connections)" connections x
 run "rules no subcommand" 2 "$(hint 'vigil rules: no subcommand given (list or stats)' \
-    'usage: vigil rules list|stats [options]' rules)" rules
+    'usage: vigil rules list|stats [options] [PATH...]' rules)" rules
 run "rules bad subcommand" 2 "$(hint "vigil rules: unknown subcommand 'lst' (valid: list, stats)" \
-    'usage: vigil rules list|stats [options]' rules)" rules lst
+    'usage: vigil rules list|stats [options] [PATH...]' rules)" rules lst
 run "rules bad format" 2 "vigil rules: invalid value for --format: 'x' (valid: text, jsonl)" \
     rules list -f x
 run "iocs bad subcommand" 2 "$(printf '%s\n%s\n%s\n%s' \
