@@ -9,8 +9,13 @@ set -u
 . "$(dirname "$0")/lib.bash"
 root="$TMP/root"
 prefix=/usr/local
-make -s -C "$VIGIL_ROOT" install BUILD="$VIGIL_BUILD" DESTDIR="$root" PREFIX=$prefix > "$TMP/log" 2>&1
-expect_eq "make install exit 0" "$?" "0"
+# A make of its own: under `make check` MAKEFLAGS names the parent's
+# jobserver descriptors, which are closed or reused in this process.
+make_own() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make "$@"; }
+make_own -s -C "$VIGIL_ROOT" install BUILD="$VIGIL_BUILD" DESTDIR="$root" PREFIX=$prefix > "$TMP/log" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] || sed 's/^/make install: /' "$TMP/log" | tail -20 >&2
+expect_eq "make install exit 0" "$rc" "0"
 for f in bin/vigil lib/libvigil.a lib/libvigil.so lib/libvigil.so.0 lib/pkgconfig/vigil.pc \
     include/vigil/vigil.h share/vigil/rules/cloudhopper share/vigil/data/sigma/logsources.yml \
     share/bash-completion/completions/vigil share/zsh/vendor-completions/_vigil; do
@@ -74,7 +79,7 @@ done
 expect_eq "vigil(1) names every command" \
     "$(for c in scan rules evtx logs connections iocs quarantine report; do grep -q "^\*$c\*" "$VIGIL_ROOT/docs/man/vigil.1.scd" || echo "$c"; done)" ""
 
-make -s -C "$VIGIL_ROOT" uninstall BUILD="$VIGIL_BUILD" DESTDIR="$root" PREFIX=$prefix > "$TMP/log" 2>&1
+make_own -s -C "$VIGIL_ROOT" uninstall BUILD="$VIGIL_BUILD" DESTDIR="$root" PREFIX=$prefix > "$TMP/log" 2>&1
 expect_eq "make uninstall exit 0" "$?" "0"
 expect_eq "uninstall leaves no files" "$(find "$root" -type f -o -type l | sed "s|$root||")" ""
 finish
