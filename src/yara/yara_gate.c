@@ -284,7 +284,7 @@ static vigil_status build_rx(vigil_yara_gate *g, const gate_lit_vec *lv)
 {
     size_t n = 0;
     for (size_t i = 0; i < lv->n; i++)
-        n += (size_t)lv->v[i].regex;
+        n += (size_t)(lv->v[i].regex && !lv->v[i].verify);
     if (n == 0)
         return VIGIL_OK;
     if (n > UINT_MAX / 2)
@@ -298,7 +298,7 @@ static vigil_status build_rx(vigil_yara_gate *g, const gate_lit_vec *lv)
         g->rx.slots != NULL) {
         size_t k = 0;
         for (size_t i = 0; i < lv->n; i++) {
-            if (!lv->v[i].regex)
+            if (!lv->v[i].regex || lv->v[i].verify)
                 continue;
             exprs[k] = (const char *)lv->v[i].bytes;
             flags[k] = HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH;
@@ -315,7 +315,7 @@ static vigil_status build_rx(vigil_yara_gate *g, const gate_lit_vec *lv)
         } else {
             g->rx.db = NULL;
             for (size_t i = 0; i < lv->n; i++) {
-                if (!lv->v[i].regex)
+                if (!lv->v[i].regex || lv->v[i].verify)
                     continue;
                 gate_rule *r = &g->rules[g->slot_rule[lv->v[i].slot]];
                 for (size_t j = 0; j < r->nstr; j++)
@@ -440,6 +440,8 @@ vigil_status vigil_yara_gate_build(const vigil_yara_split *s, const vigil_yara_p
     if (st == VIGIL_OK && g->groups != 0)
         st = build_rx(g, &lv);
     if (st == VIGIL_OK && g->groups != 0)
+        st = vigil_yara_gate_build_verify(g, &lv, cache_dir);
+    if (st == VIGIL_OK && g->groups != 0)
         find_refutable(g);
     if (st == VIGIL_OK)
         g->info.literals = g->dbs[1].db != NULL ? g->dbs[1].n : g->dbs[0].n;
@@ -462,9 +464,13 @@ void vigil_yara_gate_destroy(vigil_yara_gate *g)
         free(g->dbs[i].first);
         free(g->dbs[i].slots);
     }
-    hs_free_database(g->rx.db);
-    free(g->rx.first);
-    free(g->rx.slots);
+    gate_db *extra[2] = {&g->rx, &g->verify};
+    for (int i = 0; i < 2; i++) {
+        hs_free_database(extra[i]->db);
+        free(extra[i]->first);
+        free(extra[i]->slots);
+    }
+    free(g->slot_verify);
     for (size_t i = 0; i < g->nregex; i++)
         pcre2_code_free(g->regex[i].code);
     free(g->regex);
@@ -539,11 +545,15 @@ vigil_status vigil_yara_gate_scratch_create(const vigil_yara_gate *g, vigil_yara
     sc->g = g;
     sc->present = calloc(g->nslots ? g->nslots : 1, sizeof *sc->present);
     sc->live = calloc(g->nrules ? g->nrules : 1, sizeof *sc->live);
+    sc->pending = calloc(g->nslots ? g->nslots : 1, sizeof *sc->pending);
+    sc->pend_list = calloc(g->nslots ? g->nslots : 1, sizeof *sc->pend_list);
     sc->md = pcre2_match_data_create(1, NULL);
-    if (sc->present == NULL || sc->live == NULL || sc->md == NULL ||
+    if (sc->present == NULL || sc->live == NULL || sc->md == NULL || sc->pending == NULL ||
+        sc->pend_list == NULL ||
         (g->dbs[0].db != NULL && hs_alloc_scratch(g->dbs[0].db, &sc->hs) != HS_SUCCESS) ||
         (g->dbs[1].db != NULL && hs_alloc_scratch(g->dbs[1].db, &sc->hs) != HS_SUCCESS) ||
-        (g->rx.db != NULL && hs_alloc_scratch(g->rx.db, &sc->hs) != HS_SUCCESS)) {
+        (g->rx.db != NULL && hs_alloc_scratch(g->rx.db, &sc->hs) != HS_SUCCESS) ||
+        (g->verify.db != NULL && hs_alloc_scratch(g->verify.db, &sc->hs) != HS_SUCCESS)) {
         vigil_yara_gate_scratch_destroy(sc);
         return VIGIL_ERR_NOMEM;
     }
@@ -559,11 +569,13 @@ void vigil_yara_gate_scratch_destroy(vigil_yara_gate_scratch *sc)
     pcre2_match_data_free(sc->md);
     free(sc->present);
     free(sc->live);
+    free(sc->pending);
+    free(sc->pend_list);
     free(sc);
 }
 
-static int on_literal(unsigned int id, unsigned long long from, unsigned long long to,
-                      unsigned int flags, void *user)
+int vigil_yara_gate_on_match(unsigned int id, unsigned long long from, unsigned long long to,
+                             unsigned int flags, void *user)
 {
     vigil_yara_gate_scratch *sc = user;
     const vigil_yara_gate *g = sc->g;
@@ -577,6 +589,14 @@ static int on_literal(unsigned int id, unsigned long long from, unsigned long lo
         uint32_t slot = d->slots[k];
         if (sc->present[slot] == sc->gen)
             continue;
+        if (g->slot_verify != NULL && g->slot_verify[slot] && d != &g->verify) {
+            /* the atom of a hex string with gaps: the confirming pass decides */
+            if (sc->pending[slot] != sc->gen) {
+                sc->pending[slot] = sc->gen;
+                sc->pend_list[sc->npend++] = slot;
+            }
+            continue;
+        }
         sc->present[slot] = sc->gen;
         if (sc->explain)
             continue; /* every rule is decided once the pass is over */
@@ -591,8 +611,10 @@ static int on_literal(unsigned int id, unsigned long long from, unsigned long lo
 
 static void next_gen(vigil_yara_gate_scratch *sc)
 {
+    sc->npend = 0;
     if (++sc->gen == 0) {
         memset(sc->present, 0, (sc->g->nslots ? sc->g->nslots : 1) * sizeof *sc->present);
+        memset(sc->pending, 0, (sc->g->nslots ? sc->g->nslots : 1) * sizeof *sc->pending);
         memset(sc->live, 0, (sc->g->nrules ? sc->g->nrules : 1) * sizeof *sc->live);
         sc->gen = 1;
     }
@@ -655,13 +677,18 @@ static int explain(vigil_yara_gate_scratch *sc, uint64_t groups, const uint8_t *
     int blind = (sc->db->db == NULL && g->rx.db == NULL) || sc->hs == NULL || len > UINT_MAX;
     sc->explain = 1;
     if (!blind && sc->db->db != NULL &&
-        hs_scan(sc->db->db, (const char *)data, (unsigned)len, 0, sc->hs, on_literal, sc) !=
+        hs_scan(sc->db->db, (const char *)data, (unsigned)len, 0, sc->hs, vigil_yara_gate_on_match, sc) !=
             HS_SUCCESS)
         blind = 1;
     sc->db = &g->rx;
     if (!blind && g->rx.db != NULL &&
-        hs_scan(g->rx.db, (const char *)data, (unsigned)len, 0, sc->hs, on_literal, sc) !=
+        hs_scan(g->rx.db, (const char *)data, (unsigned)len, 0, sc->hs, vigil_yara_gate_on_match, sc) !=
             HS_SUCCESS)
+        blind = 1;
+    sc->db = &g->verify;
+    if (!blind && sc->npend > 0 &&
+        hs_scan(g->verify.db, (const char *)data, (unsigned)len, 0, sc->hs,
+                vigil_yara_gate_on_match, sc) != HS_SUCCESS)
         blind = 1;
     sc->explain = 0;
     for (size_t k = 0; k < g->ngroups; k++) {
@@ -711,13 +738,19 @@ int vigil_yara_gate_may_match(vigil_yara_gate_scratch *sc, uint64_t groups, cons
         return 1;
     sc->hit = 0;
     if (sc->db->db != NULL && hs_scan(sc->db->db, (const char *)data, (unsigned)len, 0, sc->hs,
-                                      on_literal, sc) != HS_SUCCESS)
+                                      vigil_yara_gate_on_match, sc) != HS_SUCCESS)
         return 1; /* HS_SCAN_TERMINATED: a rule may match; anything else: do not guess */
-    if (sc->hit || g->rx.db == NULL)
-        return sc->hit;
+    if (sc->hit)
+        return 1;
     sc->db = &g->rx; /* the hex strings without a long fixed run */
-    if (hs_scan(g->rx.db, (const char *)data, (unsigned)len, 0, sc->hs, on_literal, sc) !=
-        HS_SUCCESS)
+    if (g->rx.db != NULL && hs_scan(g->rx.db, (const char *)data, (unsigned)len, 0, sc->hs,
+                                    vigil_yara_gate_on_match, sc) != HS_SUCCESS)
+        return 1;
+    if (sc->hit || sc->npend == 0 || !vigil_yara_gate_verify_needed(sc))
+        return sc->hit;
+    sc->db = &g->verify; /* hex strings whose atom was found: the whole string */
+    if (hs_scan(g->verify.db, (const char *)data, (unsigned)len, 0, sc->hs,
+                vigil_yara_gate_on_match, sc) != HS_SUCCESS)
         return 1;
     return sc->hit;
 }

@@ -47,7 +47,8 @@ typedef struct gate_lit {
     const uint8_t *bytes;
     size_t len;
     int nocase;
-    int regex; /* bytes: a NUL-terminated expression for the regex database */
+    int regex;  /* bytes: a NUL-terminated expression for the regex database */
+    int verify; /* with regex: the whole hex string, confirming its atom */
     uint32_t slot;
 } gate_lit;
 
@@ -84,7 +85,13 @@ struct vigil_yara_gate {
     /* hex strings with no fixed run long enough, as expressions: scanned
      * only when the literal pass woke no rule */
     gate_db rx;
-    uint32_t *slot_rule; /* slot -> index into rules[] */
+    /* hex strings found through an atom, as whole expressions: an atom
+     * found in the file only makes its string pending (slot_verify[slot]
+     * set), and the pending strings are confirmed by one pass of this
+     * database, only when they would wake a rule (yara_gate_verify.c) */
+    gate_db verify;
+    uint8_t *slot_verify; /* per slot: 1 when its atom needs confirming */
+    uint32_t *slot_rule;  /* slot -> index into rules[] */
     size_t nslots;
     gate_regex *regex; /* sorted by node address */
     size_t nregex;
@@ -101,6 +108,10 @@ struct vigil_yara_gate_scratch {
     pcre2_match_data *md;
     uint32_t *present; /* per slot: generation it was seen in */
     uint32_t *live;    /* per rule: generation it is waited for in */
+    uint32_t *pending; /* per slot: generation its atom (not yet its whole
+                          hex string) was seen in */
+    uint32_t *pend_list; /* the slots pending in this generation */
+    size_t npend;
     uint32_t gen;
     int hit;
     int explain;       /* mark literals only: no early stop (costs counted) */
@@ -154,6 +165,20 @@ size_t vigil_yara_gate_base64_stable(const uint8_t *t, size_t n, unsigned shift,
  * string s also matches, for hex strings without a run of GATE_MIN_LEN
  * fixed bytes; 0 when some construct is not translated. */
 size_t vigil_yara_gate_hex_regex(const char *s, size_t n, char *out, size_t cap);
+
+/* ---- yara_gate_verify.c ---- */
+
+/* Compiles the whole-string expressions of lv (gate_lit.verify) into
+ * g->verify and sets g->slot_verify for each one Hyperscan takes; an
+ * expression it refuses leaves its string found by its atom alone. */
+vigil_status vigil_yara_gate_build_verify(vigil_yara_gate *g, const gate_lit_vec *lv,
+                                          const char *cache_dir);
+/* After the literal passes: 1 when marking every pending hex string present
+ * would wake a live rule, so the confirming pass is worth running. */
+int vigil_yara_gate_verify_needed(vigil_yara_gate_scratch *sc);
+/* Hyperscan match callback shared by every pass (yara_gate.c). */
+int vigil_yara_gate_on_match(unsigned int id, unsigned long long from, unsigned long long to,
+                             unsigned int flags, void *user);
 
 /* ---- yara_gate_eval.c ---- */
 

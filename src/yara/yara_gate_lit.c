@@ -202,6 +202,16 @@ static size_t hex_run(const char *s, size_t n, uint8_t *best, size_t cap)
     return depth == 0 ? best_len : 0;
 }
 
+/* 1 when hex string s has more than one fixed run: wildcards, jumps or
+ * alternatives (its atom then does not prove the string present). */
+static int hex_has_gaps(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '?' || s[i] == '[' || s[i] == '(' || s[i] == '~')
+            return 1;
+    return 0;
+}
+
 static vigil_status lit_push(gate_lit_vec *lv, const uint8_t *b, size_t len, int nocase,
                              uint32_t slot)
 {
@@ -213,7 +223,7 @@ static vigil_status lit_push(gate_lit_vec *lv, const uint8_t *b, size_t len, int
         lv->v = nv;
         lv->cap = cap;
     }
-    lv->v[lv->n++] = (gate_lit){b, len, nocase, 0, slot};
+    lv->v[lv->n++] = (gate_lit){b, len, nocase, 0, 0, slot};
     return VIGIL_OK;
 }
 
@@ -232,6 +242,28 @@ static uint8_t *lit_copy(vigil_arena *a, const uint8_t *b, size_t n, int wide)
         }
     }
     return o;
+}
+
+/* Hex string sp whose atom is gated: its whole pattern as an expression
+ * the confirming pass searches (yara_gate_verify.c); nothing when some
+ * construct is not translated (the atom alone then stands for it). */
+static vigil_status hex_verify_form(vigil_arena *a, const gate_str_parse *sp, uint32_t slot,
+                                    gate_lit_vec *lv)
+{
+    char re[2048];
+    size_t rn = vigil_yara_gate_hex_regex(sp->src, sp->src_len, re, sizeof re);
+    if (rn == 0)
+        return VIGIL_OK;
+    uint8_t *b = vigil_arena_alloc(a, rn + 1);
+    if (b == NULL)
+        return VIGIL_ERR_NOMEM;
+    memcpy(b, re, rn + 1);
+    vigil_status st = lit_push(lv, b, rn, 0, slot);
+    if (st == VIGIL_OK) {
+        lv->v[lv->n - 1].regex = 1;
+        lv->v[lv->n - 1].verify = 1;
+    }
+    return st;
 }
 
 /* A regular expression: its required run, in each encoding asked for. */
@@ -330,7 +362,10 @@ vigil_status vigil_yara_gate_string_forms(vigil_arena *a, const gate_str_parse *
             return VIGIL_ERR_NOMEM;
         memcpy(b, run, n);
         *gated = 1;
-        return lit_push(lv, b, n, 0, slot);
+        vigil_status st = lit_push(lv, b, n, 0, slot);
+        if (st != VIGIL_OK || !hex_has_gaps(sp->src, sp->src_len))
+            return st;
+        return hex_verify_form(a, sp, slot, lv);
     }
     if (sp->kind == VY_T_REGEX)
         return regex_forms(a, sp, slot, lv, gated);

@@ -5,7 +5,8 @@ Why: a parity check between vigil and yara is only meaningful on files that
 match. For each rule of the given rule files this writes a file carrying the
 rule's plain and hex strings (wide ones UTF-16LE encoded) after the magic
 bytes its condition checks for (MZ, ELF), plus near-miss and padding
-variants. The files carry rule strings only: no code, nothing executable.
+variants, and for hex strings with wildcards, jumps or alternatives, their
+shortest and longest forms and a form with each jump one byte too long. The files carry rule strings only: no code, nothing executable.
 
 usage: gen_yara_tree.py OUTDIR RULEFILE...
 """
@@ -40,13 +41,41 @@ def unescape(s):
     return bytes(out)
 
 
-def hex_bytes(body):
+def jump_len(m, mode):
+    """A jump [n], [n-m], [n-], [-] as its shortest or longest length, or one
+    byte past its longest ('over': no match expected there)."""
+    lo, sep, hi = m.group(1).strip().partition('-')
+    lo = int(lo) if lo.strip() else 0
+    hi = (int(hi) if hi.strip() else None) if sep else lo
+    if mode == 'min':
+        n = lo
+    elif hi is None:
+        n = lo + 7  # unbounded: some longer jump
+    else:
+        n = hi + 1 if mode == 'over' else hi
+    return ' 00' * n + ' '
+
+
+def hex_bytes(body, mode='first'):
+    """The bytes of a hex string. 'first': jumps one byte, wildcards 0, the
+    first alternative (the historic form); 'min' / 'max': every jump at its
+    bound, wildcards a newline byte (nibbles 0 / F), the first / last
+    alternative; 'over': as 'max' with every jump one byte too long."""
     body = re.sub(r'//.*', '', body)
-    body = re.sub(r'\[[^\]]*\]', ' 00 ', body)          # jumps -> one byte
-    body = re.sub(r'\(([^|()]*)\|[^()]*\)', r'\1', body)  # first alternative
+    if mode == 'first':
+        body = re.sub(r'\[[^\]]*\]', ' 00 ', body)          # jumps -> one byte
+        body = re.sub(r'\(([^|()]*)\|[^()]*\)', r'\1', body)  # first alternative
+    else:
+        body = re.sub(r'\[([^\]]*)\]', lambda m: jump_len(m, mode), body)
+        if mode == 'min':
+            body = re.sub(r'\(([^|()]*)\|[^()]*\)', r'\1', body)
+        else:
+            body = re.sub(r'\([^()]*\|([^|()]*)\)', r'\1', body)  # last alternative
     out = bytearray()
     for tok in re.findall(r'[0-9A-Fa-f?~]{2}', body.replace('~', '')):
-        tok = tok.replace('?', '0')
+        if mode != 'first' and tok == '??':
+            tok = '0a'
+        tok = tok.replace('?', '0' if mode in ('first', 'min') else 'f')
         out.append(int(tok, 16))
     return bytes(out)
 
@@ -78,6 +107,9 @@ def rules_of(path):
             m = HEX_RE.match(line)
             if m:
                 cur['strings'].append(hex_bytes(m.group(2)))
+                if re.search(r'[?\[(]', m.group(2)):
+                    cur['edges'] = True
+                cur.setdefault('hex', []).append(m.group(2))
                 continue
             cur['cond'] += line
     return rules
@@ -114,6 +146,17 @@ def main():
             with open(os.path.join(out, name + '.half' + ext), 'wb') as f:
                 f.write(bytes(head) + b'\n' + b'\n'.join(half) + b'\n')
             n += 3
+            # hex strings with wildcards, jumps or alternatives at each
+            # bound (the gate confirms an atom with the whole string), and
+            # with every jump one byte too long
+            if r.get('edges'):
+                plain = [x for x in r['strings'] if x not in
+                         [hex_bytes(h) for h in r['hex']]]
+                for mode in ('min', 'max', 'over'):
+                    hx = [hex_bytes(h, mode) for h in r['hex']]
+                    with open(os.path.join(out, name + '.' + mode + ext), 'wb') as f:
+                        f.write(bytes(head) + b'\n' + b'\n'.join(plain + hx) + b'\n')
+                    n += 1
     print(n)
 
 
