@@ -20,6 +20,7 @@
 #include "core/filetype.h"
 #include "core/findings.h"
 #include "core/hash.h"
+#include "core/long_path.h"
 #include "core/util.h"
 #include "engine/artefact_scan.h"
 #include "engine/engine_internal.h"
@@ -869,7 +870,7 @@ vigil_status vigil_scanner_scan_file(vigil_scanner *s, const char *path)
         return VIGIL_ERR_INVALID_ARG;
     if (s->aborted || cancelled(s))
         return VIGIL_ERR_ABORTED;
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    fd = vigil_open_long_path(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return errno_diag(s, path, "open", errno);
     if (fstat(fd, &sb) != 0) {

@@ -2,7 +2,8 @@
 # scan_fs.sh - end-to-end tests of the walker through the command: symlinks
 # (not followed by default; loops survived with -L), FIFOs and sockets
 # skipped, unreadable files and directories reported while the sweep goes
-# on, pseudo file systems never entered.
+# on, pseudo file systems never entered, a file whose path is longer than
+# PATH_MAX found.
 set -u
 . "$(dirname "$0")/lib.bash"
 
@@ -43,4 +44,17 @@ chmod 755 "$TMP/perm/locked"; chmod 644 "$TMP/perm/secret.txt"
 # /proc is never entered, even when asked for directly
 timeout 60 "$VIGIL" scan -q -f jsonl -r "$R" /proc > "$TMP/out4" 2> "$TMP/err4"
 expect_eq "/proc not swept" "$(jq -r 'select(.type=="summary") | .files' "$TMP/out4")" "0"
+# A file 2,100 directories deep (its path about 4,300 bytes, past PATH_MAX):
+# found like any other, not reported as unreadable (before: "cannot open:
+# File name too long", the implant missed).
+mkdir "$TMP/deep"
+chunk=$(printf 'd/%.0s' $(seq 700))
+(cd "$TMP/deep" && for _ in 1 2 3; do mkdir -p "$chunk" && cd "$chunk" || exit 1; done
+ printf 'FS-MARKER-QQ\n' > deep.txt) 2> /dev/null
+timeout 60 "$VIGIL" scan -q -f jsonl -r "$R" "$TMP/deep" > "$TMP/out5" 2> "$TMP/err5"
+expect_eq "path past PATH_MAX: exit 1" "$?" "1"
+expect_eq "path past PATH_MAX: found" \
+    "$(jq -r 'select(.type=="finding") | (.path | length > 4096), (.path | sub(".*/";""))' "$TMP/out5" | tr '\n' ' ')" "true deep.txt "
+expect_eq "path past PATH_MAX: nothing unreadable, no diagnostic" \
+    "$(jq -r 'select(.type=="summary") | .unreadable' "$TMP/out5") $(wc -c < "$TMP/err5")" "0 0"
 finish

@@ -1,0 +1,15 @@
+/* long_path.h - opening a file whose path is longer than PATH_MAX.
+ *
+ * The walker reaches files at any depth (it opens each directory relative
+ * to its parent), but a plain open() of such a file's full path fails with
+ * ENAMETOOLONG: an intruder could hide an implant simply by nesting it
+ * 2,000 directories deep. This opens the path in steps instead. */
+#ifndef VIGIL_CORE_LONG_PATH_H
+#define VIGIL_CORE_LONG_PATH_H
+
+/* open(path, flags) (no O_CREAT), and when that fails with ENAMETOOLONG,
+ * the same through openat() of successive directory prefixes shorter than
+ * PATH_MAX. Returns the descriptor, or -1 with errno set. */
+int vigil_open_long_path(const char *path, int flags);
+
+#endif
