@@ -9,6 +9,7 @@
  * target has the bytes) from one to undo. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +170,34 @@ static vigil_status journal_restore(restore_ctx *c)
     return st;
 }
 
+/* Back to where it was (no --to): the manifest's directory is the one
+ * realpath gave when the file was quarantined, so if the directory opened
+ * now is another one, a component was swapped for a symbolic link since
+ * (a user's directory replaced by a link to /etc/profile.d would have a
+ * restore run as root write the user's file there). Compared on the opened
+ * descriptor, so the check and the write see the same directory; without
+ * /proc the check is skipped. */
+static vigil_status check_same_dir(restore_ctx *c)
+{
+    char link[64], real[PATH_MAX];
+    size_t dirlen = (size_t)(c->base - c->target);
+
+    if (c->target != c->item.path || c->target[0] != '/' || dirlen < 2)
+        return VIGIL_OK;
+    dirlen--; /* the slash before the base name */
+    snprintf(link, sizeof link, "/proc/self/fd/%d", c->pfd);
+    ssize_t n = readlink(link, real, sizeof real - 1);
+    if (n < 0 || (size_t)n >= sizeof real - 1)
+        return VIGIL_OK;
+    real[n] = '\0';
+    if ((size_t)n == dirlen && memcmp(real, c->target, dirlen) == 0)
+        return VIGIL_OK;
+    return fail(c, VIGIL_ERR_CHANGED,
+                "its directory is now reached through a symbolic link (it leads to %s); not "
+                "restored (--to PATH to restore it elsewhere)",
+                real);
+}
+
 static vigil_status restore_run(restore_ctx *c, unsigned flags)
 {
     int exists = 0;
@@ -192,6 +221,9 @@ static vigil_status restore_run(restore_ctx *c, unsigned flags)
     }
     if (c->base[0] == '\0')
         return fail(c, VIGIL_ERR_INVALID_ARG, "%s", "not a file name");
+    vigil_status dir_st = check_same_dir(c);
+    if (dir_st != VIGIL_OK)
+        return dir_st;
     snprintf(c->tmp, sizeof c->tmp, ".vigil-restore-%s.tmp", c->id);
     vigil_status st = journal_restore(c);
     if (st != VIGIL_OK)

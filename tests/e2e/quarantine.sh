@@ -174,6 +174,25 @@ else
     ok "mount-namespace cases (skipped)"
 fi
 
+# 13. the file's directory swapped for a symbolic link before the restore
+# (a user's directory replaced by a link to /etc/profile.d, say): refused,
+# nothing written through the link, the item kept; --to still restores.
+# Before: restored through the link.
+mkdir -p "$TMP/swap/d" "$TMP/swap/target"
+printf 'x Q-ALERT-MARK swapped\n' > "$TMP/swap/d/f.bin"
+cp "$TMP/swap/d/f.bin" "$TMP/swap.orig"
+"$VIGIL" scan -q -r "$R" --quarantine --quarantine-dir "$S" "$TMP/swap/d" > /dev/null 2>&1
+sid=$(id_of "$TMP/swap/d/f.bin")
+rmdir "$TMP/swap/d" && ln -s target "$TMP/swap/d"
+"$VIGIL" quarantine -d "$S" restore "$sid" > /dev/null 2> "$TMP/e13"
+expect_eq "directory swapped for a link: exit 2, nothing written there, item kept" \
+    "$? $(ls -A "$TMP/swap/target" | wc -l) $("$VIGIL" quarantine -d "$S" list -f jsonl | jq -r .id | grep -c "^$sid\$")" "2 0 1"
+expect_eq "directory swapped for a link: message" "$(sed "s|$TMP/||g" "$TMP/e13")" \
+    "vigil: error: swap/d/f.bin: restoring item $sid: its directory is now reached through a symbolic link (it leads to swap/target); not restored (--to PATH to restore it elsewhere)
+vigil quarantine: cannot restore $sid: changed since it was scanned"
+"$VIGIL" quarantine -d "$S" restore "$sid" --to "$TMP/swap/back.bin" > /dev/null
+if cmp -s "$TMP/swap/back.bin" "$TMP/swap.orig"; then ok "directory swapped: restore --to"; else bad "restore --to" "differs"; fi
+
 # 12. usage errors
 "$VIGIL" scan -q -r "$R" --quarantine-level bogus "$D" > /dev/null 2>&1
 expect_eq "bad --quarantine-level exits 2" "$?" "2"
