@@ -607,8 +607,16 @@ static vigil_status open_image_file(vigil_scanner *s, const target *t, int fd)
         tn = pread(fd, tail, sizeof tail, (off_t)(t->size - sizeof tail));
     while (tn < 0 && errno == EINTR);
     kind = vigil_image_sniff(head, (size_t)hn, tail, tn == (ssize_t)sizeof tail ? sizeof tail : 0);
-    if (kind == VIGIL_IMAGE_NONE)
+    if (kind == VIGIL_IMAGE_NONE) {
+        const char *unread = vigil_image_sniff_unread(head, (size_t)hn);
+        if (unread != NULL)
+            vigil_diagf(&s->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_UNSUPPORTED, t->path, 0,
+                        "disk image not opened: %s is not a format vigil reads, so the files "
+                        "in it are not swept (its bytes are scanned as a plain file; convert "
+                        "it with qemu-img convert -O raw)",
+                        unread);
         return VIGIL_ERR_UNSUPPORTED;
+    }
     memset(&m, 0, sizeof m);
     m.s = s;
     m.outer = t;

@@ -42,6 +42,12 @@ typedef enum vigil_image_kind {
 vigil_image_kind vigil_image_sniff(const uint8_t *head, size_t headlen, const uint8_t *tail,
                                    size_t taillen);
 
+/* The name of a VM disk format vigil does not open ("QEMU qcow": "QFI\xfb"
+ * at 0; "VirtualBox VDI": 0xbeda107f at 0x40; "Parallels HDD"), or NULL.
+ * Such a file is scanned as plain bytes; the caller says so, since the
+ * files inside it are not swept (a compressed or encrypted one hides all). */
+const char *vigil_image_sniff_unread(const uint8_t *head, size_t headlen);
+
 /* "raw", "E01", "VMDK", "VHD", "VHDX". */
 const char *vigil_image_kind_name(vigil_image_kind kind);
 

@@ -95,6 +95,17 @@ vigil_image_kind vigil_image_sniff(const uint8_t *head, size_t headlen, const ui
     return VIGIL_IMAGE_NONE;
 }
 
+const char *vigil_image_sniff_unread(const uint8_t *head, size_t headlen)
+{
+    if (at(head, headlen, 0, "QFI\xfb", 4))
+        return "QEMU qcow";
+    if (headlen >= 0x44 && le32(head + 0x40) == 0xbeda107fu)
+        return "VirtualBox VDI";
+    if (at(head, headlen, 0, "WithoutFreeSpace", 16) || at(head, headlen, 0, "WithouFreSpacExt", 16))
+        return "Parallels HDD";
+    return NULL;
+}
+
 const char *vigil_image_kind_name(vigil_image_kind kind)
 {
     switch (kind) {

@@ -161,4 +161,15 @@ expect_eq "bad boot sector: warning with offset" "$(grep -c 'badboot.img!p2@0x90
 # --no-archives leaves images closed: the image is one plain file
 "$VIGIL" scan -q -f jsonl --no-archives -r "$R" "$D/raw" > "$TMP/out.na" 2> /dev/null
 expect_eq "--no-archives: image not walked" "$(jq -c 'select(.type=="summary") | [.images, .image_files]' "$TMP/out.na")" "[0,0]"
+# A qcow2 and a VDI image (formats The Sleuth Kit in Debian does not read):
+# not silently taken for plain files, a warning names each and says its
+# files are not swept; its bytes are still scanned (before: no word at all).
+mkdir -p "$D/vm"
+qemu-img convert -f raw -O qcow2 "$W/disk.img" "$D/vm/disk.qcow2"
+qemu-img convert -f raw -O vdi "$W/disk.img" "$D/vm/disk.vdi"
+"$VIGIL" scan -q -f jsonl -r "$R" "$D/vm" > "$TMP/out.vm" 2> "$TMP/err.vm"
+expect_eq "qcow2, VDI: exit 1 (plain bytes still scanned)" "$?" "1"
+expect_eq "qcow2, VDI: one warning each" "$(sed "s|$D/vm/||" "$TMP/err.vm" | sort)" \
+    "$(printf 'vigil: warning: %s: disk image not opened: %s is not a format vigil reads, so the files in it are not swept (its bytes are scanned as a plain file; convert it with qemu-img convert -O raw)\n' disk.qcow2 'QEMU qcow' disk.vdi 'VirtualBox VDI')"
+expect_eq "qcow2, VDI: counted as warnings" "$(jq -r 'select(.type=="summary") | .warnings' "$TMP/out.vm")" "2"
 finish
