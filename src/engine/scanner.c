@@ -776,12 +776,14 @@ static vigil_status scan_streamed(vigil_scanner *s, int fd, const target *t)
     if (chunk == NULL)
         return VIGIL_ERR_NOMEM;
     st = vigil_hasher_begin(s->hasher, kinds);
-    for (;;) {
+    /* at most the size fstat saw, as read_into does: a file written to
+     * faster than it is read (a busy log, `yes > f`) would never end */
+    for (uint64_t left = t->size; left > 0;) {
         if (cancelled(s)) {
             free(chunk);
             return VIGIL_ERR_ABORTED;
         }
-        ssize_t r = read(fd, chunk, STREAM_CHUNK);
+        ssize_t r = read(fd, chunk, left < STREAM_CHUNK ? (size_t)left : STREAM_CHUNK);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
@@ -790,6 +792,7 @@ static vigil_status scan_streamed(vigil_scanner *s, int fd, const target *t)
         }
         if (r == 0)
             break;
+        left -= (uint64_t)r;
         if (headlen < sizeof head) {
             size_t take = sizeof head - headlen < (size_t)r ? sizeof head - headlen : (size_t)r;
             memcpy(head + headlen, chunk, take);

@@ -641,7 +641,10 @@ static vigil_status read_compressed(logs_ctx *c, log_file *f, int fd, char *buf,
     return push_chunk(c, f, 0, buf, have, 0, 1, 0);
 }
 
-static vigil_status read_plain(logs_ctx *c, log_file *f, int fd, char *buf, size_t have, int eof)
+/* Reads up to size bytes, the size fstat saw: a log written to faster than
+ * it is read (a busy service, `yes > f`) would otherwise never end. */
+static vigil_status read_plain(logs_ctx *c, log_file *f, int fd, char *buf, size_t have, int eof,
+                               uint64_t size)
 {
     uint64_t off = 0;
     size_t idx = 0;
@@ -653,13 +656,15 @@ static vigil_status read_plain(logs_ctx *c, log_file *f, int fd, char *buf, size
     pthread_mutex_unlock(&c->cb_mu);
     for (;;) {
         if (!eof && have < CHUNK_SIZE) {
-            ssize_t r = read_counted(c, f->path, fd, buf + have, CHUNK_SIZE - have);
+            uint64_t left = size > off + have ? size - (off + have) : 0;
+            size_t want = left < CHUNK_SIZE - have ? (size_t)left : CHUNK_SIZE - have;
+            ssize_t r = want > 0 ? read_counted(c, f->path, fd, buf + have, want) : 0;
             if (r < 0) {
                 count_unreadable(c, f->path, errno);
                 eof = 1;
             } else {
                 have += (size_t)r;
-                eof = have < CHUNK_SIZE;
+                eof = have < CHUNK_SIZE || off + have >= size;
             }
         }
         if (have == 0) {
@@ -744,7 +749,7 @@ static vigil_status on_file(void *user, const char *path, const struct stat *sb)
         c->st.binary_skipped++;
         pthread_mutex_unlock(&c->cb_mu);
     } else {
-        st = read_plain(c, f, fd, buf, (size_t)got, got < SNIFF_BYTES);
+        st = read_plain(c, f, fd, buf, (size_t)got, got < SNIFF_BYTES, (uint64_t)sb->st_size);
     }
     close(fd);
     file_unref(f);

@@ -217,4 +217,32 @@ expect_eq "killed sweep: the file ends with a newline" "$(tail -c 1 "$TMP/killed
 bad_lines=$(jq -R 'fromjson? // "BAD" | select(. == "BAD")' "$TMP/killed.jsonl" | wc -l)
 expect_eq "killed sweep: every line is whole JSON" "$bad_lines" "0"
 
+# --- 6. a file that grows while it is read: read up to the size it had ---
+# A writer extends the file (sparse, so no disk is used) faster than it can
+# be read, for as long as the sweep runs. `scan` past --max-size (hashed in
+# chunks) and `logs` read up to the size fstat gave, then stop. Before,
+# both read until end of file, which never came (the fail-safe timeout hit).
+# grow_while STEP FILE OUT CMD...: runs CMD (output to OUT) while FILE grows
+# by STEP at a time; prints CMD's exit code
+grow_while() {
+    local step=$1 f=$2 out=$3; shift 3
+    printf 'grow evil-c2.example\n' > "$f"
+    touch "$TMP/grow.on"
+    (while [ -e "$TMP/grow.on" ]; do truncate -s "+$step" "$f" || break; done) &
+    local writer=$!
+    timeout -k 5 60 "$@" > "$out" 2> /dev/null
+    echo "$?"
+    rm -f "$TMP/grow.on"
+    wait "$writer"
+    rm -f "$f"
+}
+G=$TMP/grow; mkdir -p "$G"
+# (hashing runs at a few hundred MB/s: 8 MiB steps outrun it)
+rc=$(grow_while 8M "$G/big.log" "$TMP/out.grow" "$VIGIL" scan -q -f jsonl --max-size 1K --max-hash-size 1T -r "$R/t.yar" "$G")
+expect_eq "growing file, scan: finishes (exit 0), hashed" \
+    "$rc $(jq -r 'select(.type=="summary") | [.files, .oversized, .unhashed] | @csv' "$TMP/out.grow")" "0 1,1,0"
+rc=$(grow_while 64M "$G/big.log" "$TMP/out.grow" "$VIGIL" logs -q -f jsonl --binary --c2-iocs "$I/test-c2-iocs.txt" "$G")
+expect_eq "growing file, logs: finishes (exit 1), the hit found" \
+    "$rc $(jq -r 'select(.type=="log_hit") | .line' "$TMP/out.grow")" "1 1"
+
 finish
