@@ -8,6 +8,7 @@
  * read into one bounded buffer, and every problem (encryption, corruption,
  * limits) is a diagnostic naming the archive, never a failure. */
 #include "archive/archive_walk.h"
+#include "core/util.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -80,21 +81,8 @@ int vigil_archive_sniff(const uint8_t *data, size_t len)
  * archive's own name when memory is short (a diagnostic must not fail). */
 static const char *label_for(walk_ctx *c, const char *member)
 {
-    size_t a = strlen(c->display), m = strlen(member);
-
-    if (a > SIZE_MAX - m - 2)
-        return c->display;
-    if (a + m + 2 > c->label_cap) {
-        char *p = realloc(c->label, a + m + 2);
-        if (p == NULL)
-            return c->display;
-        c->label = p;
-        c->label_cap = a + m + 2;
-    }
-    memcpy(c->label, c->display, a);
-    c->label[a] = '!';
-    memcpy(c->label + a + 1, member, m + 1);
-    return c->label;
+    const char *l = vigil_path_nested(&c->label, &c->label_cap, c->display, member);
+    return l != NULL ? l : c->display;
 }
 
 static const char *archive_reason(struct archive *a)

@@ -116,3 +116,28 @@ char *vigil_arena_strdup(vigil_arena *a, const char *s)
         return NULL;
     return vigil_arena_strndup(a, s, strlen(s));
 }
+
+vigil_status vigil_arena_array_grow(vigil_arena *a, void *items, size_t *cap, size_t n,
+                                    size_t need, size_t elem)
+{
+    void *old, *p;
+    if (need <= *cap)
+        return VIGIL_OK;
+    if (elem == 0 || n > *cap)
+        return VIGIL_ERR_INVALID_ARG;
+    size_t max = SIZE_MAX / 2 / elem;
+    if (need > max)
+        return VIGIL_ERR_LIMIT;
+    size_t ncap = *cap ? *cap : 4;
+    while (ncap < need)
+        ncap = ncap > max / 2 ? max : ncap * 2;
+    p = vigil_arena_alloc(a, ncap * elem);
+    if (p == NULL)
+        return VIGIL_ERR_NOMEM;
+    memcpy(&old, items, sizeof old); /* items is the address of a T * */
+    if (n > 0)
+        memcpy(p, old, n * elem);
+    memcpy(items, &p, sizeof p);
+    *cap = ncap;
+    return VIGIL_OK;
+}

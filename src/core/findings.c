@@ -1,5 +1,9 @@
-/* findings.c - a growable array of findings plus an arena for their data. */
+/* findings.c - a growable array of findings plus an arena for their data.
+ *
+ * Both are kept from one target to the next (reset, not freed), so a sweep
+ * does not allocate per finding once the first targets have grown them. */
 #include "core/findings.h"
+#include "core/buffer.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,17 +35,8 @@ void vigil_findings_reset(vigil_findings *fb)
 
 vigil_finding *vigil_findings_add(vigil_findings *fb, vigil_finding_kind kind)
 {
-    if (fb->n == fb->cap) {
-        size_t cap = fb->cap ? fb->cap * 2 : 8;
-        vigil_finding *p;
-        if (cap > SIZE_MAX / sizeof *p)
-            return NULL;
-        p = realloc(fb->items, cap * sizeof *p);
-        if (p == NULL)
-            return NULL;
-        fb->items = p;
-        fb->cap = cap;
-    }
+    if (VIGIL_ARRAY_RESERVE(fb->items, fb->cap, fb->n + 1) != VIGIL_OK)
+        return NULL;
     vigil_finding *f = &fb->items[fb->n++];
     memset(f, 0, sizeof *f);
     f->kind = kind;

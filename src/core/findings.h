@@ -1,8 +1,8 @@
 /* findings.h - the findings of one target, as subsystems produce them.
  *
- * YARA, the IOC matchers and later the Sigma engine all append findings to
- * one of these; the scanner then scores the target and hands the whole
- * group to the result callback. Strings are copied into the arena, so a
+ * YARA, the IOC matchers and the engine's Sigma, registry, artefact and
+ * text-log scans all append findings to one of these; the scanner then
+ * scores the target and hands the whole group to the result callback. Strings are copied into the arena, so a
  * finding never points into data that dies before the callback. */
 #ifndef VIGIL_CORE_FINDINGS_H
 #define VIGIL_CORE_FINDINGS_H

@@ -43,6 +43,25 @@ char *vigil_path_join(const char *dir, const char *name)
     return p;
 }
 
+const char *vigil_path_nested(char **buf, size_t *cap, const char *outer, const char *inner)
+{
+    size_t a = strlen(outer), b = strlen(inner);
+
+    if (a > SIZE_MAX - b - 2)
+        return NULL;
+    if (a + b + 2 > *cap) {
+        char *p = realloc(*buf, a + b + 2);
+        if (p == NULL)
+            return NULL;
+        *buf = p;
+        *cap = a + b + 2;
+    }
+    memcpy(*buf, outer, a);
+    (*buf)[a] = '!';
+    memcpy(*buf + a + 1, inner, b + 1);
+    return *buf;
+}
+
 vigil_status vigil_read_fd(int fd, size_t max, char **out, size_t *len)
 {
     struct stat sb;

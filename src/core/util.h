@@ -16,6 +16,11 @@ const char *vigil_path_basename(const char *path);
 const char *vigil_path_extension(const char *path);
 /* dir + "/" + name, malloc'd; NULL on out of memory. */
 char *vigil_path_join(const char *dir, const char *name);
+/* "outer!inner", vigil's name for a member of an archive or a file of an
+ * image, written into the reusable malloc'd *buf (grown, *cap updated).
+ * NULL when memory is short or the sizes overflow: the caller then names
+ * outer alone (a diagnostic must not fail). */
+const char *vigil_path_nested(char **buf, size_t *cap, const char *outer, const char *inner);
 /* Reads a whole regular file (at most max bytes, else VIGIL_ERR_LIMIT),
  * NUL-terminated, malloc'd. VIGIL_ERR_NOT_FOUND / _ACCESS / _IO. */
 vigil_status vigil_read_file(const char *path, size_t max, char **out, size_t *len);

@@ -518,24 +518,30 @@ typedef struct foreach_ctx {
     void *user;
 } foreach_ctx;
 
+/* A rule of either language as the listing shows it: its score and the
+ * level of that score with the default thresholds. */
+static vigil_rule_info rule_info(vigil_rule_kind kind, const char *name, const char *source,
+                                 uint64_t line, const char *const *tags, size_t ntags, int score)
+{
+    return (vigil_rule_info){.kind = kind,
+                             .name = name,
+                             .source = source,
+                             .line = line,
+                             .tags = tags,
+                             .ntags = ntags,
+                             .score = score,
+                             .level = vigil_level_of_score(score)};
+}
+
 static int yara_rule_cb(const vigil_yara_rule_info *r, void *user)
 {
     foreach_ctx *c = user;
-    vigil_rule_info info;
-
-    memset(&info, 0, sizeof info);
-    info.kind = VIGIL_RULES_YARA;
-    info.name = r->name;
+    vigil_rule_info info =
+        rule_info(VIGIL_RULES_YARA, r->name, r->source, r->line, r->tags, r->ntags, r->score);
     info.ns = r->ns;
-    info.source = r->source;
-    info.line = r->line;
-    info.tags = r->tags;
-    info.ntags = r->ntags;
     info.description = r->description;
     info.author = r->author;
     info.reference = r->reference;
-    info.score = r->score;
-    info.level = vigil_level_of_score(r->score);
     info.is_private = r->is_private;
     return c->fn(&info, c->user);
 }
@@ -554,19 +560,11 @@ vigil_status vigil_engine_foreach_rule(const vigil_engine *e, vigil_rule_fn fn, 
     size_t n = e->sigma != NULL ? vigil_sigma_ruleset_rule_count(e->sigma) : 0;
     for (size_t i = 0; st == VIGIL_OK && i < n; i++) {
         const vigil_sigma_rule_info *r = vigil_sigma_ruleset_rule(e->sigma, i);
-        vigil_rule_info info;
-        memset(&info, 0, sizeof info);
-        info.kind = VIGIL_RULES_SIGMA;
-        info.name = r->title;
-        info.source = r->source;
-        info.line = r->line;
-        info.tags = r->tags;
-        info.ntags = r->ntags;
+        vigil_rule_info info = rule_info(VIGIL_RULES_SIGMA, r->title, r->source, r->line, r->tags,
+                                         r->ntags, vigil_sigma_level_score(r->level));
         info.description = r->description;
         info.author = r->author;
         info.reference = r->nreferences > 0 ? r->references[0] : NULL;
-        info.score = vigil_sigma_level_score(r->level);
-        info.level = vigil_level_of_score(info.score);
         info.is_private = r->correlation_only;
         if (fn(&info, user) != 0)
             st = VIGIL_ERR_ABORTED;

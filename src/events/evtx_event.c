@@ -31,14 +31,12 @@ static int fail(vigil_evtx_ctx *c, uint32_t off, const char *msg)
 
 int vigil_evtx_grow_refs(vigil_evtx_ctx *c)
 {
-    size_t cap = c->caprefs ? c->caprefs * 2 : 64;
-    if (cap > (1u << 22))
+    vigil_status st =
+        vigil_array_grow(&c->refs, &c->caprefs, c->nrefs + 1, sizeof *c->refs, (size_t)1 << 22);
+    if (st == VIGIL_ERR_LIMIT)
         return fail(c, 0, "too many fields");
-    vigil_evtx_fref *r = realloc(c->refs, cap * sizeof *r);
-    if (r == NULL)
+    if (st != VIGIL_OK)
         return fail(c, 0, "out of memory");
-    c->refs = r;
-    c->caprefs = cap;
     return 0;
 }
 
@@ -318,47 +316,20 @@ static int run(vigil_evtx_ctx *c, const vigil_evtx_node *nodes, uint32_t n,
  * then reports it precisely), -1 on error inside the template. */
 static int fast_record(vigil_evtx_ctx *c, uint32_t off, uint32_t end)
 {
-    const uint8_t *ch = c->chunk;
-    uint32_t p = off;
+    uint32_t def, desc, count;
 
-    if (end - off < 18 || ch[p] != 0x0f || ch[p + 4] != 0x0c)
-        return 0;
-    p += 5;
-    uint32_t def = vigil_evtx_rd32(ch + p + 5);
-    p += 9;
-    if (def == p) {
-        if (end - p < 24)
-            return 0;
-        uint32_t dsize = vigil_evtx_rd32(ch + p + 20);
-        if (dsize > end - p - 24)
-            return 0;
-        p += 24 + dsize;
-    }
-    if (end - p < 4)
-        return 0;
-    uint32_t count = vigil_evtx_rd32(ch + p);
-    p += 4;
-    if (count > (end - p) / 4)
+    if (end - off < 18 || c->chunk[off] != 0x0f ||
+        !vigil_evtx_instance_header(c->chunk, off + 4, end, &def, &desc, &count))
         return 0;
     if (count > c->capvals) {
         size_t cap = count < 64 ? 64 : count;
         vigil_evtx_value *v = realloc(c->vals, cap * sizeof *v);
         if (v == NULL)
-            return fail(c, p, "out of memory");
+            return fail(c, desc, "out of memory");
         c->vals = v;
         c->capvals = cap;
     }
-    uint32_t data = p + 4 * count;
-    for (uint32_t i = 0; i < count; i++) {
-        const uint8_t *d = ch + p + 4 * i;
-        c->vals[i].size = vigil_evtx_rd16(d);
-        c->vals[i].type = d[2];
-        c->vals[i].off = data;
-        if (c->vals[i].size > end - data)
-            return 0;
-        data += c->vals[i].size;
-    }
-    if (data != end && ch[data] != 0x00)
+    if (!vigil_evtx_instance_values(c->chunk, desc, count, end, c->vals))
         return 0;
     const vigil_evtx_tmpl *t = vigil_evtx_template(c, def, 1);
     if (t == NULL)

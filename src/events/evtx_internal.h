@@ -135,6 +135,58 @@ typedef struct vigil_evtx_value {
     uint8_t type;
 } vigil_evtx_value;
 
+/* A template instance from its 0x0c token at p, as evtx_event.c's fast
+ * path and evtx_prog.c's programs both read it: the definition offset in
+ * *def, an inline definition stepped over, and where the value descriptors
+ * start (*desc) and how many there are (*count). 0 when [p, end) has
+ * another shape. */
+static inline int vigil_evtx_instance_header(const uint8_t *ch, uint32_t p, uint32_t end,
+                                             uint32_t *def, uint32_t *desc, uint32_t *count)
+{
+    if (end - p < 14 || ch[p] != 0x0c)
+        return 0;
+    p += 1;
+    *def = vigil_evtx_rd32(ch + p + 5);
+    p += 9;
+    if (*def == p) {
+        if (end - p < 24)
+            return 0;
+        uint32_t dsize = vigil_evtx_rd32(ch + p + 20);
+        if (dsize > end - p - 24)
+            return 0;
+        p += 24 + dsize;
+    }
+    if (end - p < 4)
+        return 0;
+    uint32_t n = vigil_evtx_rd32(ch + p);
+    p += 4;
+    if (n > (end - p) / 4)
+        return 0;
+    *desc = p;
+    *count = n;
+    return 1;
+}
+
+/* Fills v[0..count) from the descriptors at desc: size, type and offset
+ * of each value, the values laid end to end after the descriptors. 0 when
+ * one runs past end or the values are followed by neither end nor the end
+ * of the stream (0x00). */
+static inline int vigil_evtx_instance_values(const uint8_t *ch, uint32_t desc, uint32_t count,
+                                             uint32_t end, vigil_evtx_value *v)
+{
+    uint32_t data = desc + 4 * count;
+    for (uint32_t i = 0; i < count; i++) {
+        const uint8_t *d = ch + desc + 4 * i;
+        v[i].size = vigil_evtx_rd16(d);
+        v[i].type = d[2];
+        v[i].off = data;
+        if (v[i].size > end - data)
+            return 0;
+        data += v[i].size;
+    }
+    return data == end || ch[data] == 0x00;
+}
+
 typedef struct vigil_evtx_tmpl vigil_evtx_tmpl;
 
 /* Names the assembler treats specially, recognised once at compile time. */

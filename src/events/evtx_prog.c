@@ -458,28 +458,11 @@ enum { RUN_OK = 0, RUN_ERROR = -1, RUN_FALLBACK = -2 };
 static int parse_instance(vigil_evtx_ctx *c, uint32_t p, uint32_t end, int top, uint32_t *def,
                           vigil_evtx_value **vals, uint32_t *count)
 {
-    const uint8_t *ch = c->chunk;
-
-    if (end - p < 14 || ch[p] != 0x0c)
-        return 0;
-    p += 1;
-    *def = vigil_evtx_rd32(ch + p + 5);
-    p += 9;
-    if (*def == p) {
-        if (end - p < 24)
-            return 0;
-        uint32_t dsize = vigil_evtx_rd32(ch + p + 20);
-        if (dsize > end - p - 24)
-            return 0;
-        p += 24 + dsize;
-    }
-    if (end - p < 4)
-        return 0;
-    uint32_t n = vigil_evtx_rd32(ch + p);
-    p += 4;
-    if (n > (end - p) / 4)
-        return 0;
+    uint32_t desc, n;
     vigil_evtx_value *v;
+
+    if (!vigil_evtx_instance_header(c->chunk, p, end, def, &desc, &n))
+        return 0;
     if (top) {
         if (n > c->capvals) {
             size_t cap = n < 64 ? 64 : n;
@@ -495,17 +478,7 @@ static int parse_instance(vigil_evtx_ctx *c, uint32_t p, uint32_t end, int top, 
         if (n && v == NULL)
             return 0;
     }
-    uint32_t data = p + 4 * n;
-    for (uint32_t i = 0; i < n; i++) {
-        const uint8_t *d = ch + p + 4 * i;
-        v[i].size = vigil_evtx_rd16(d);
-        v[i].type = d[2];
-        v[i].off = data;
-        if (v[i].size > end - data)
-            return 0;
-        data += v[i].size;
-    }
-    if (data != end && ch[data] != 0x00)
+    if (!vigil_evtx_instance_values(c->chunk, desc, n, end, v))
         return 0;
     *vals = v;
     *count = n;
@@ -531,6 +504,38 @@ static inline void mark_null(vigil_evtx_ctx *c, uint32_t null_mark)
 {
     vigil_evtx_fref *f = &c->refs[c->nrefs - 1];
     f->is_null = f->val_len == 0 && c->nulls != null_mark;
+}
+
+/* An attribute's value is complete: a field (and the TimeCreated alias of
+ * SystemTime), or nothing at all when an optional substitution was empty.
+ * 0, or -1 when the record must run node by node. */
+static inline int attr_end(vigil_evtx_ctx *c, const vigil_evtx_op *op, uint32_t vstart, int omit)
+{
+    if (omit) {
+        c->out.len = vstart;
+        return 0;
+    }
+    if (field(c, op, vstart) != 0)
+        return -1;
+    if ((op->flags & VIGIL_EVTX_OPF_TIMECREATED) &&
+        vigil_evtx_add_ref(c, "TimeCreated", 0, 11, vstart, c->refs[c->nrefs - 1].val_len) != 0)
+        return -1;
+    return 0;
+}
+
+/* A <Data> without a name: its text joins the event's unnamed data, after
+ * a separator, and leaves the output. 0, or -1 as above. */
+static inline int unnamed_data(vigil_evtx_ctx *c, uint32_t vstart)
+{
+    vigil_evtx_buf *out = &c->out;
+    size_t tlen = out->len - vstart;
+    if (c->ndata++ &&
+        vigil_evtx_buf_put(&c->data, VIGIL_EVTX_DATA_SEP, sizeof VIGIL_EVTX_DATA_SEP - 1) != 0)
+        return -1;
+    if (tlen > 0 && vigil_evtx_buf_put(&c->data, out->data + vstart, tlen) != 0)
+        return -1;
+    out->len = vstart;
+    return 0;
 }
 
 static int run_prog(vigil_evtx_ctx *c, const vigil_evtx_prog *pr, const vigil_evtx_value *vals,
@@ -610,15 +615,7 @@ static int run_prog(vigil_evtx_ctx *c, const vigil_evtx_prog *pr, const vigil_ev
             omit = 0;
             if (subst_value(c, op, vals, nvals, &omit) != 0)
                 return RUN_FALLBACK;
-            if (omit) {
-                out->len = vstart;
-                break;
-            }
-            if (field(c, op, vstart) != 0)
-                return RUN_FALLBACK;
-            if ((op->flags & VIGIL_EVTX_OPF_TIMECREATED) &&
-                vigil_evtx_add_ref(c, "TimeCreated", 0, 11, vstart,
-                                   c->refs[c->nrefs - 1].val_len) != 0)
+            if (attr_end(c, op, vstart, omit) != 0)
                 return RUN_FALLBACK;
             break;
         case VIGIL_EVTX_OP_SUBST_CLOSE:
@@ -645,15 +642,7 @@ static int run_prog(vigil_evtx_ctx *c, const vigil_evtx_prog *pr, const vigil_ev
                 return rc;
             break;
         case VIGIL_EVTX_OP_ATTR:
-            if (omit) {
-                out->len = vstart;
-                break;
-            }
-            if (field(c, op, vstart) != 0)
-                return RUN_FALLBACK;
-            if ((op->flags & VIGIL_EVTX_OPF_TIMECREATED) &&
-                vigil_evtx_add_ref(c, "TimeCreated", 0, 11, vstart,
-                                   c->refs[c->nrefs - 1].val_len) != 0)
+            if (attr_end(c, op, vstart, omit) != 0)
                 return RUN_FALLBACK;
             break;
         case VIGIL_EVTX_OP_DNAME:
@@ -691,16 +680,10 @@ static int run_prog(vigil_evtx_ctx *c, const vigil_evtx_prog *pr, const vigil_ev
                 break;
             }
             /* fall through */
-        case VIGIL_EVTX_OP_DATA_UNNAMED: {
-            size_t tlen = out->len - vstart;
-            if (c->ndata++ && vigil_evtx_buf_put(&c->data, VIGIL_EVTX_DATA_SEP,
-                                                 sizeof VIGIL_EVTX_DATA_SEP - 1) != 0)
+        case VIGIL_EVTX_OP_DATA_UNNAMED:
+            if (unnamed_data(c, vstart) != 0)
                 return RUN_FALLBACK;
-            if (tlen > 0 && vigil_evtx_buf_put(&c->data, out->data + vstart, tlen) != 0)
-                return RUN_FALLBACK;
-            out->len = vstart;
             break;
-        }
         default:
             return RUN_FALLBACK;
         }

@@ -1,4 +1,4 @@
-/* events/json_events.c - Windows events exported as JSON, flattened into vigil_events.
+/* json_events.c - Windows events exported as JSON, flattened into vigil_events.
  *
  * Why: events exported by other tools (evtx_dump, Chainsaw, the SigmaHQ
  * regression data) come as JSON Lines or as concatenated pretty-printed
@@ -16,6 +16,7 @@
 #include "core/arena.h"
 #include "core/buffer.h"
 #include "core/diagsink.h"
+#include "core/util.h"
 #include "vigil/sigma.h"
 
 #define MAX_JSON_FILE (1ull << 31)
@@ -329,30 +330,8 @@ vigil_status vigil_sigma_json_file(const char *path, vigil_event_fn fn, void *us
         return VIGIL_ERR_IO;
     }
     char *buf = NULL;
-    size_t n = 0, cap = 0;
-    vigil_status st = VIGIL_OK;
-    for (;;) {
-        if (n == cap) {
-            if (cap >= MAX_JSON_FILE) {
-                st = VIGIL_ERR_LIMIT;
-                break;
-            }
-            size_t nc = cap ? cap * 2 : 65536;
-            char *b = realloc(buf, nc);
-            if (b == NULL) {
-                st = VIGIL_ERR_NOMEM;
-                break;
-            }
-            buf = b;
-            cap = nc;
-        }
-        size_t r = fread(buf + n, 1, cap - n, fp);
-        if (r == 0)
-            break;
-        n += r;
-    }
-    if (st == VIGIL_OK && ferror(fp))
-        st = VIGIL_ERR_IO;
+    size_t n = 0;
+    vigil_status st = vigil_read_fd(fileno(fp), MAX_JSON_FILE, &buf, &n);
     fclose(fp);
     if (st == VIGIL_OK)
         st = vigil_sigma_json_events(path, buf, n, fn, user, on_diag, diag_user);

@@ -1,8 +1,9 @@
 /* image.h - disk and VM images (raw/dd, E01, VMDK, VHD/VHDX) walked like archives.
  *
- * The scanner hands a file that looks like a disk image to vigil_image_walk,
- * which opens it with The Sleuth Kit (libtsk, which reads E01, VMDK and VHD
- * through libewf, libvmdk and libvhdi), finds the partitions (MBR, GPT), the
+ * The scanner hands a file that looks like a disk image to
+ * vigil_image_walk_file (or _memory), which opens it with The Sleuth Kit
+ * (libtsk, which reads E01, VMDK and VHD through libewf, libvmdk and
+ * libvhdi), finds the partitions (MBR, GPT), the
  * file systems in them (NTFS, FAT, ext, ...) and calls back once per
  * allocated regular file and NTFS alternate data stream with its bytes,
  * named "p2/Windows/System32/drivers/x.sys" (partition 2, counting the

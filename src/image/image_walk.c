@@ -11,6 +11,7 @@
  * is a diagnostic naming the image and the offset or path. */
 #include "image/image.h"
 #include "image/image_vss.h"
+#include "core/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,19 +50,8 @@ static const char *tsk_reason(void)
 
 static const char *label_for(walk *w, const char *name)
 {
-    size_t a = strlen(w->display), b = strlen(name);
-
-    if (a + b + 2 > w->label_cap) {
-        char *p = realloc(w->label, a + b + 2);
-        if (p == NULL)
-            return w->display;
-        w->label = p;
-        w->label_cap = a + b + 2;
-    }
-    memcpy(w->label, w->display, a);
-    w->label[a] = '!';
-    memcpy(w->label + a + 1, name, b + 1);
-    return w->label;
+    const char *l = vigil_path_nested(&w->label, &w->label_cap, w->display, name);
+    return l != NULL ? l : w->display;
 }
 
 static int stop(walk *w)
@@ -102,6 +92,22 @@ static void unchanged(walk *w)
 {
     w->st->files--;
     w->st->snapshot_unchanged++;
+}
+
+/* added: what recording a (path, content) as delivered said (1 new, 0
+ * seen already, -1 out of memory). 1 when the file must not be delivered:
+ * out of memory (the walk ends), or a snapshot's file unchanged. */
+static int skip_seen(walk *w, int added)
+{
+    if (added < 0) {
+        w->err = VIGIL_ERR_NOMEM;
+        return 1;
+    }
+    if (added == 0 && w->in_snapshot) {
+        unchanged(w);
+        return 1;
+    }
+    return 0;
 }
 
 /* A stream past max_file_size: streamed to big (hashes, name), or only
@@ -157,16 +163,9 @@ static void deliver(walk *w, const TSK_FS_ATTR *a, const char *name)
     }
     if (size > w->lim.max_file_size || size > SIZE_MAX / 2) {
         if (w->seen != NULL) { /* read twice: once for its digest */
-            int added = image_seen_add_attr(w->seen, name + strlen(w->volume), a, size, w->buf,
-                                            w->cap);
-            if (added < 0) {
-                w->err = VIGIL_ERR_NOMEM;
+            if (skip_seen(w, image_seen_add_attr(w->seen, name + strlen(w->volume), a, size,
+                                                 w->buf, w->cap)))
                 return;
-            }
-            if (added == 0 && w->in_snapshot) {
-                unchanged(w);
-                return;
-            }
         }
         deliver_big(w, a, name, size);
         return;
@@ -194,15 +193,8 @@ static void deliver(walk *w, const TSK_FS_ATTR *a, const char *name)
         got += (size_t)r;
     }
     if (w->seen != NULL) {
-        int added = image_seen_add(w->seen, name + strlen(w->volume), w->buf, got);
-        if (added < 0) {
-            w->err = VIGIL_ERR_NOMEM;
+        if (skip_seen(w, image_seen_add(w->seen, name + strlen(w->volume), w->buf, got)))
             return;
-        }
-        if (added == 0 && w->in_snapshot) {
-            unchanged(w);
-            return;
-        }
     }
     vigil_status s = w->cb(w->user, name, w->buf, got);
     if (s != VIGIL_OK)

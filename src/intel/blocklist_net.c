@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buffer.h"
 #include "intel/blocklist_internal.h"
 
 __extension__ typedef unsigned __int128 u128;
@@ -162,18 +163,10 @@ vigil_status vigil_net_merge(const vigil_net *in, size_t n, vigil_net **out, siz
             j++;
         }
         size_t need = m + 2 * 128 + 2;
-        if (need > cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            while (ncap < need)
-                ncap *= 2;
-            vigil_net *nr = realloc(res, ncap * sizeof *nr);
-            if (nr == NULL) {
-                free(res);
-                free(sorted);
-                return VIGIL_ERR_NOMEM;
-            }
-            res = nr;
-            cap = ncap;
+        if (VIGIL_ARRAY_RESERVE(res, cap, need) != VIGIL_OK) {
+            free(res);
+            free(sorted);
+            return VIGIL_ERR_NOMEM;
         }
         range_to_cidrs(fam, lo, hi, res, &m);
         i = j;

@@ -1,4 +1,4 @@
-/* intel.h - loading threat intelligence as it is published.
+/* intel_loaders.h - loading threat intelligence as it is published.
  *
  * Alerts arrive as STIX 2.1 bundles, OpenIOC XML, MISP events (JSON or CSV),
  * CSV tables and plain lists, full of defanged values. Each loader here turns

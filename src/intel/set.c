@@ -112,16 +112,11 @@ static vigil_status add_origin(vigil_intel_set *s, entry *e, const vigil_intel_i
         e->pub.norigins = 1;
         return VIGIL_OK;
     }
-    if (e->more == NULL || e->pub.norigins == e->cap) {
-        size_t cap = e->cap ? e->cap * 2 : 4;
-        vigil_intel_origin *m = realloc(e->more, cap * sizeof *m);
-        if (m == NULL)
-            return VIGIL_ERR_NOMEM;
-        if (e->more == NULL)
-            m[0] = e->first;
-        e->more = m;
-        e->cap = cap;
-    }
+    int first_move = e->more == NULL; /* the first origin moves into the array */
+    if (VIGIL_ARRAY_RESERVE(e->more, e->cap, e->pub.norigins + 1) != VIGIL_OK)
+        return VIGIL_ERR_NOMEM;
+    if (first_move)
+        e->more[0] = e->first;
     e->more[e->pub.norigins++] = o;
     e->pub.origins = e->more;
     return VIGIL_OK;

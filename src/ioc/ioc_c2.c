@@ -78,7 +78,7 @@ vigil_status vigil_ioc_builder_add_c2(vigil_ioc_builder *b, const char *value, i
     if (st == VIGIL_OK && b->nc2 >= UINT32_MAX)
         st = VIGIL_ERR_LIMIT;
     if (st == VIGIL_OK)
-        st = vigil_ioc_grow((void **)&b->c2, &b->capc2, b->nc2 + 1, sizeof rec);
+        st = vigil_array_grow(&b->c2, &b->capc2, b->nc2 + 1, sizeof rec, 0);
     if (st != VIGIL_OK)
         return st;
     b->c2[b->nc2++] = rec;

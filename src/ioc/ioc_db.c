@@ -85,7 +85,7 @@ vigil_status vigil_ioc_builder_add_filename_desc(vigil_ioc_builder *b, const cha
     if (st == VIGIL_OK && b->nfnames >= UINT32_MAX)
         st = VIGIL_ERR_LIMIT;
     if (st == VIGIL_OK)
-        st = vigil_ioc_grow((void **)&b->fnames, &b->capfnames, b->nfnames + 1, sizeof rec);
+        st = vigil_array_grow(&b->fnames, &b->capfnames, b->nfnames + 1, sizeof rec, 0);
     if (st != VIGIL_OK)
         return st;
     b->fnames[b->nfnames++] = rec;

@@ -91,7 +91,7 @@ static vigil_status add_hash(vigil_ioc_builder *b, int allow, const char *hex, i
     if (h->seq == UINT32_MAX)
         return VIGIL_ERR_LIMIT;
     rec.seq = h->seq++;
-    st = vigil_ioc_grow((void **)&h->recs[kind], &h->cap[kind], h->n[kind] + 1, sizeof rec);
+    st = vigil_array_grow(&h->recs[kind], &h->cap[kind], h->n[kind] + 1, sizeof rec, 0);
     if (st != VIGIL_OK)
         return st;
     h->recs[kind][h->n[kind]++] = rec;

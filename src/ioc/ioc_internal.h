@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buffer.h" /* vigil_array_grow */
 #include "ioc/ioc.h"
 
 #define VIGIL_IOC_NOSTR UINT32_MAX /* "no string" offset */
@@ -97,9 +98,6 @@ struct vigil_ioc_db {
     uint32_t *c2_sorted; /* indexes into c2, sorted by value */
     size_t nc2;
 };
-
-/* Grows *arr (of elements of size elem) so that it holds at least need. */
-vigil_status vigil_ioc_grow(void **arr, size_t *cap, size_t need, size_t elem);
 
 /* Hash set: frees, sorts and removes duplicates (keeping the highest score
  * and the first description). */

@@ -104,7 +104,7 @@ static vigil_status set_comment(parse_state *ps, const char *text, size_t n)
     }
     if (n == 0)
         return VIGIL_OK; /* "#" alone keeps the description above it */
-    st = vigil_ioc_grow((void **)&ps->comment, &ps->comment_cap, n + 1, 1);
+    st = vigil_array_grow(&ps->comment, &ps->comment_cap, n + 1, 1, 0);
     if (st != VIGIL_OK)
         return st;
     memcpy(ps->comment, text, n);
@@ -278,7 +278,7 @@ vigil_status vigil_ioc_builder_add_text(vigil_ioc_builder *b, const char *name, 
     while (st == VIGIL_OK && pos < len) {
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
-        st = vigil_ioc_grow((void **)&buf, &cap, n + 1, 1);
+        st = vigil_array_grow(&buf, &cap, n + 1, 1, 0);
         if (st != VIGIL_OK)
             break;
         memcpy(buf, text + pos, n);

@@ -87,7 +87,7 @@ static vigil_status backslashed(const char *in, size_t n, char **buf, size_t *ca
     *out = NULL;
     if (n == 0 || memchr(in, '/', n) == NULL)
         return VIGIL_OK;
-    st = vigil_ioc_grow((void **)buf, cap, n, 1);
+    st = vigil_array_grow(buf, cap, n, 1, 0);
     if (st != VIGIL_OK)
         return st;
     for (size_t i = 0; i < n; i++)
@@ -114,9 +114,9 @@ vigil_status vigil_ioc_pathtext_set(vigil_ioc_pathtext *pt, const char *path, si
     }
     if (len > (SIZE_MAX - 1) / 3)
         return VIGIL_ERR_OVERFLOW;
-    st = vigil_ioc_grow((void **)&pt->ubuf, &pt->ucap, 3 * len + 1, 1);
+    st = vigil_array_grow(&pt->ubuf, &pt->ucap, 3 * len + 1, 1, 0);
     if (st == VIGIL_OK)
-        st = vigil_ioc_grow((void **)&pt->tbuf, &pt->tcap, len + 1, 1);
+        st = vigil_array_grow(&pt->tbuf, &pt->tcap, len + 1, 1, 0);
     if (st != VIGIL_OK)
         return st;
     memcpy(pt->ubuf, path, i);

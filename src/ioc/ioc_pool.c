@@ -47,29 +47,6 @@ static uint64_t hash_bytes(const char *s, size_t n)
     return h ^ (h >> 29);
 }
 
-vigil_status vigil_ioc_grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-    size_t ncap;
-    void *q;
-
-    if (need <= *cap)
-        return VIGIL_OK;
-    ncap = *cap ? *cap : 16;
-    while (ncap < need) {
-        if (ncap > SIZE_MAX / 2)
-            return VIGIL_ERR_OVERFLOW;
-        ncap *= 2;
-    }
-    if (elem != 0 && ncap > SIZE_MAX / elem)
-        return VIGIL_ERR_OVERFLOW;
-    q = realloc(*arr, ncap * elem);
-    if (q == NULL)
-        return VIGIL_ERR_NOMEM;
-    *arr = q;
-    *cap = ncap;
-    return VIGIL_OK;
-}
-
 static vigil_status rehash(vigil_ioc_pool *p)
 {
     size_t n = p->nslots ? p->nslots * 2 : 1024;
@@ -141,7 +118,7 @@ vigil_status vigil_ioc_pool_intern(vigil_ioc_pool *p, const char *s, size_t n, u
     /* Offsets are 32-bit and UINT32_MAX means "none". */
     if (n >= (size_t)UINT32_MAX - 1 || p->len > (size_t)UINT32_MAX - 2 - n)
         return VIGIL_ERR_LIMIT;
-    st = vigil_ioc_grow((void **)&p->buf, &p->cap, p->len + n + 1, 1);
+    st = vigil_array_grow(&p->buf, &p->cap, p->len + n + 1, 1, 0);
     if (st != VIGIL_OK)
         return st;
     memcpy(p->buf + p->len, s, n);

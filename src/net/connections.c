@@ -1,4 +1,4 @@
-/* net/connections.c - the host's live sockets checked against the engine's IP and
+/* connections.c - the host's live sockets checked against the engine's IP and
  * CIDR indicators, for `vigil connections`.
  *
  * A thin public face over the netioc socket reader (src/netioc/live.c):

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "registry/registry.h"
+#include "core/buffer.h"
 
 #define MAX_DEPTH 512
 #define FILETIME_UNIX_MS 11644473600000LL
@@ -145,16 +146,8 @@ void vigil_registry_root(const char *path, const void *data, size_t len, char *b
 static int path_push(char **p, size_t *len, size_t *cap, const char *name, size_t n)
 {
     size_t need = *len + 1 + n + 1;
-    if (need > *cap) {
-        size_t c = *cap ? *cap : 256;
-        while (c < need)
-            c *= 2;
-        char *q = realloc(*p, c);
-        if (q == NULL)
-            return -1;
-        *p = q;
-        *cap = c;
-    }
+    if (vigil_array_grow(p, cap, need, 1, 0) != VIGIL_OK)
+        return -1;
     if (*len > 0)
         (*p)[(*len)++] = '\\';
     memcpy(*p + *len, name, n);

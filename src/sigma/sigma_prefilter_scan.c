@@ -312,24 +312,12 @@ static const unsigned char *classify(fclass *c, const pflist *l, const uint32_t 
     return vigil_sigma_names_set(&c->names, name_hash, n) == VIGIL_OK ? c->cl : NULL;
 }
 
-vigil_status vigil_sigma_prefilter_scan(vigil_sigma_prefilter_scratch *s, int32_t list,
-                                        const vigil_event *ev, const uint32_t *name_hash,
-                                        uint32_t sig)
+/* Room in the scratch for one event: the tested fields' values, each
+ * followed by a NUL, then (when the keyword database scans fields) the
+ * other fields' values; *need is where the second part starts. */
+static vigil_status reserve_scratch(vigil_sigma_prefilter_scratch *s, const vigil_event *ev,
+                                    const pflist *l, const fclass *fc, int kw_text, size_t *need_out)
 {
-    const struct vigil_sigma_prefilter *pf = s->pf;
-    if (list < 1 || (size_t)list > pf->nlists)
-        return VIGIL_ERR_INVALID_ARG;
-    const pflist *l = &pf->lists[list - 1];
-    size_t n = ev->nfields;
-    /* a few field-name sets per list: a list every event meets (keyword
-     * rules) sees every template of a log, in turns */
-    fclass *fc = &s->cls[(size_t)(list - 1) * NCLS + sig % NCLS];
-    const unsigned char *cl = classify(fc, l, name_hash, n);
-    if (cl == NULL)
-        return VIGIL_ERR_NOMEM;
-    /* the keyword database scans the event's text if it has one, else the
-     * values of the fields no other database of the list scans, copied */
-    int kw_text = l->kw >= 0 && ev->text != NULL && ev->text_len <= UINT_MAX;
     size_t need = 1, kneed = 1;
     for (size_t u = 0; u < fc->nuse; u++) {
         const vigil_field *f = &ev->fields[fc->use[u]];
@@ -367,6 +355,32 @@ vigil_status vigil_sigma_prefilter_scan(vigil_sigma_prefilter_scratch *s, int32_
         s->pcount = pc;
         s->fcap = cap;
     }
+    *need_out = need;
+    return VIGIL_OK;
+}
+
+vigil_status vigil_sigma_prefilter_scan(vigil_sigma_prefilter_scratch *s, int32_t list,
+                                        const vigil_event *ev, const uint32_t *name_hash,
+                                        uint32_t sig)
+{
+    const struct vigil_sigma_prefilter *pf = s->pf;
+    if (list < 1 || (size_t)list > pf->nlists)
+        return VIGIL_ERR_INVALID_ARG;
+    const pflist *l = &pf->lists[list - 1];
+    size_t n = ev->nfields;
+    /* a few field-name sets per list: a list every event meets (keyword
+     * rules) sees every template of a log, in turns */
+    fclass *fc = &s->cls[(size_t)(list - 1) * NCLS + sig % NCLS];
+    const unsigned char *cl = classify(fc, l, name_hash, n);
+    if (cl == NULL)
+        return VIGIL_ERR_NOMEM;
+    /* the keyword database scans the event's text if it has one, else the
+     * values of the fields no other database of the list scans, copied */
+    int kw_text = l->kw >= 0 && ev->text != NULL && ev->text_len <= UINT_MAX;
+    size_t need;
+    vigil_status rs = reserve_scratch(s, ev, l, fc, kw_text, &need);
+    if (rs != VIGIL_OK)
+        return rs;
     s->fcur = 0;
     char *buf = s->buf;
     size_t o = 0, ko = need, nf = 0, nkeep = 0;

@@ -604,16 +604,9 @@ static int logsource_covers(const vigil_sigma_rule *f, const vigil_sigma_rule *r
 
 static vigil_status attach_filter(vigil_arena *a, vigil_sigma_rule *r, vigil_sigma_rule *f)
 {
-    if (r->nfilters == r->nfilters_cap) {
-        size_t cap = r->nfilters_cap ? r->nfilters_cap * 2 : 2;
-        vigil_sigma_rule **v = vigil_arena_alloc(a, cap * sizeof *v);
-        if (v == NULL)
-            return VIGIL_ERR_NOMEM;
-        if (r->nfilters)
-            memcpy(v, r->filters, r->nfilters * sizeof *v);
-        r->filters = v;
-        r->nfilters_cap = cap;
-    }
+    if (VIGIL_ARENA_ARRAY_RESERVE(a, r->filters, r->nfilters_cap, r->nfilters, r->nfilters + 1) !=
+        VIGIL_OK)
+        return VIGIL_ERR_NOMEM;
     r->filters[r->nfilters++] = f;
     return VIGIL_OK;
 }
@@ -636,17 +629,12 @@ static int corr_depth(vigil_sigma_rule *r, int guard)
     return d;
 }
 
-vigil_status vigil_sigma_builder_build(vigil_sigma_builder *b, vigil_sigma_ruleset **out)
+/* Correlations: their references resolved; a broken one is refused (its
+ * ref_rules left NULL, which corr_depth then reports as -1). */
+static vigil_status resolve_correlations(vigil_sigma_builder *b, vigil_sigma_rule **rules,
+                                         size_t n)
 {
-    if (b == NULL || out == NULL)
-        return VIGIL_ERR_INVALID_ARG;
-    *out = NULL;
-    vigil_sigma_ruleset *rs = b->rs;
-    vigil_arena *a = &rs->arena;
-    vigil_sigma_rule **rules = (vigil_sigma_rule **)b->rules.v;
-    size_t n = b->rules.n;
-
-    /* correlations: resolve references; refuse broken ones */
+    vigil_arena *a = &b->rs->arena;
     for (size_t i = 0; i < n; i++) {
         vigil_sigma_rule *r = rules[i];
         if (r->kind != VIGIL_SR_CORRELATION)
@@ -665,6 +653,15 @@ vigil_status vigil_sigma_builder_build(vigil_sigma_builder *b, vigil_sigma_rules
             }
         }
     }
+    return VIGIL_OK;
+}
+
+/* Drops the refused correlations (broken references, cycles), numbers the
+ * rules kept and marks the rules correlations use. Returns how many are
+ * kept, at the front of rules. */
+static size_t keep_valid_rules(vigil_sigma_builder *b, vigil_sigma_rule **rules, size_t n)
+{
+    vigil_sigma_ruleset *rs = b->rs;
     size_t keep = 0;
     for (size_t i = 0; i < n; i++) {
         vigil_sigma_rule *r = rules[i];
@@ -679,8 +676,7 @@ vigil_status vigil_sigma_builder_build(vigil_sigma_builder *b, vigil_sigma_rules
         }
         rules[keep++] = r;
     }
-    n = keep;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < keep; i++) {
         vigil_sigma_rule *r = rules[i];
         r->index = i;
         if (r->kind != VIGIL_SR_CORRELATION)
@@ -691,7 +687,14 @@ vigil_status vigil_sigma_builder_build(vigil_sigma_builder *b, vigil_sigma_rules
                 r->ref_rules[k]->info.correlation_only = 1;
         }
     }
-    /* filters */
+    return keep;
+}
+
+/* Filters: each attached to the detection rules it names, or to every one
+ * its logsource covers; an unknown name is warned about. */
+static vigil_status attach_filters(vigil_sigma_builder *b, vigil_sigma_rule **rules, size_t n)
+{
+    vigil_arena *a = &b->rs->arena;
     for (size_t i = 0; i < b->filters.n; i++) {
         vigil_sigma_rule *f = b->filters.v[i];
         /* `rules: any` (or none listed): every rule the logsource covers */
@@ -714,7 +717,15 @@ vigil_status vigil_sigma_builder_build(vigil_sigma_builder *b, vigil_sigma_rules
                 return VIGIL_ERR_NOMEM;
         }
     }
-    /* scope and move into the ruleset */
+    return VIGIL_OK;
+}
+
+/* The rules (scoped to their logsources) and filters move into the
+ * ruleset's arrays. */
+static vigil_status move_into_ruleset(vigil_sigma_builder *b, vigil_sigma_rule **rules, size_t n)
+{
+    vigil_sigma_ruleset *rs = b->rs;
+    vigil_arena *a = &rs->arena;
     rs->rules = vigil_arena_alloc(a, (n + 1) * sizeof *rs->rules);
     rs->filters = vigil_arena_alloc(a, (b->filters.n + 1) * sizeof *rs->filters);
     if (rs->rules == NULL || rs->filters == NULL)
@@ -736,10 +747,31 @@ vigil_status vigil_sigma_builder_build(vigil_sigma_builder *b, vigil_sigma_rules
     }
     rs->nrules = n;
     rs->nfilters = b->filters.n;
+    return VIGIL_OK;
+}
+
+vigil_status vigil_sigma_builder_build(vigil_sigma_builder *b, vigil_sigma_ruleset **out)
+{
+    if (b == NULL || out == NULL)
+        return VIGIL_ERR_INVALID_ARG;
+    *out = NULL;
+    vigil_sigma_ruleset *rs = b->rs;
+    vigil_sigma_rule **rules = (vigil_sigma_rule **)b->rules.v;
+    size_t n = b->rules.n;
+
+    vigil_status st = resolve_correlations(b, rules, n);
+    if (st != VIGIL_OK)
+        return st;
+    n = keep_valid_rules(b, rules, n);
+    st = attach_filters(b, rules, n);
+    if (st == VIGIL_OK)
+        st = move_into_ruleset(b, rules, n);
+    if (st != VIGIL_OK)
+        return st;
     vigil_sigma_report_inactive(&b->sink, rs->rules, n);
     if (rs->counts.rules == 0 && rs->counts.correlations == 0)
         return VIGIL_ERR_NO_RULES;
-    vigil_status st = b->no_prefilter ? VIGIL_OK : vigil_sigma_prefilter_build(rs);
+    st = b->no_prefilter ? VIGIL_OK : vigil_sigma_prefilter_build(rs);
     if (st == VIGIL_OK)
         st = vigil_sigma_index_build(rs);
     if (st == VIGIL_OK)

@@ -43,16 +43,8 @@ static vigil_status fail(vigil_sigma_compile_ctx *cx, const char *fmt, ...)
 
 static int vl_push(vigil_arena *a, vlist *l, vstr s)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 4;
-        vstr *v = vigil_arena_alloc(a, cap * sizeof *v);
-        if (v == NULL)
-            return -1;
-        if (l->n)
-            memcpy(v, l->v, l->n * sizeof *v);
-        l->v = v;
-        l->cap = cap;
-    }
+    if (VIGIL_ARENA_ARRAY_RESERVE(a, l->v, l->cap, l->n, l->n + 1) != VIGIL_OK)
+        return -1;
     l->v[l->n++] = s;
     return 0;
 }

@@ -317,19 +317,144 @@ static unsigned thread_count(unsigned asked)
     return n > (long)MAX_THREADS ? MAX_THREADS : (unsigned)n;
 }
 
+/* The context of one sweep: the caller's callbacks wrapped so that they
+ * never run at the same time, and the mutexes that promise it. */
+static vigil_status ctx_init(sweep_ctx *c, const vigil_engine *engine,
+                             const vigil_sweep_options *opts)
+{
+    memset(c, 0, sizeof *c);
+    c->engine = engine;
+    c->opts = opts;
+    c->scan = opts->scan;
+    if (c->scan.cancel == NULL)
+        c->scan.cancel = opts->cancel; /* a huge file is left between two reads */
+    if (opts->scan.on_result != NULL) {
+        c->scan.on_result = wrap_result;
+        c->scan.result_user = c;
+    }
+    if (opts->scan.on_diag != NULL) {
+        c->scan.on_diag = wrap_diag;
+        c->scan.diag_user = c;
+    }
+    c->interval_ms = opts->progress_interval_ms ? opts->progress_interval_ms : 200;
+    atomic_init(&c->files, 0);
+    atomic_init(&c->bytes, 0);
+    if (pthread_mutex_init(&c->cb_mu, NULL) != 0)
+        return VIGIL_ERR_THREAD;
+    if (pthread_mutex_init(&c->state_mu, NULL) != 0) {
+        pthread_mutex_destroy(&c->cb_mu);
+        return VIGIL_ERR_THREAD;
+    }
+    if (pthread_mutex_init(&c->defer_mu, NULL) != 0) {
+        pthread_mutex_destroy(&c->state_mu);
+        pthread_mutex_destroy(&c->cb_mu);
+        return VIGIL_ERR_THREAD;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &c->start);
+    c->last_progress = c->start;
+    vigil_scan_options_defaults(&c->scan);
+    return VIGIL_OK;
+}
+
+static void ctx_destroy_mutexes(sweep_ctx *c)
+{
+    pthread_mutex_destroy(&c->defer_mu);
+    pthread_mutex_destroy(&c->state_mu);
+    pthread_mutex_destroy(&c->cb_mu);
+}
+
+/* Big files still put aside once the pool is finished: the workers are
+ * gone, so they are scanned here, unless the sweep is cancelled; whatever
+ * an error or a cancel leaves is freed. */
+static vigil_status finish_deferred(sweep_ctx *c, vigil_status ps, vigil_status s)
+{
+    const vigil_sweep_options *opts = c->opts;
+    if (ps == VIGIL_OK && s == VIGIL_OK && c->deferred != NULL &&
+        !(opts->cancel != NULL && *opts->cancel)) {
+        void *sc = NULL;
+        ps = worker_init(c, 0, &sc);
+        if (ps == VIGIL_OK)
+            ps = scan_deferred(c, sc);
+        if (sc != NULL)
+            worker_fini(c, 0, sc);
+    }
+    while (c->deferred != NULL) { /* left by an error or a cancel */
+        sweep_item *d = c->deferred;
+        c->deferred = d->next;
+        free(d);
+    }
+    return ps;
+}
+
+/* Walks the paths into a pool of threads workers, then finishes what the
+ * workers could not: deferred big files and the sweep's correlations. */
+static vigil_status walk_on_pool(sweep_ctx *c, const char *const *paths, size_t npaths,
+                                 unsigned threads, vigil_sweep_stats *stats)
+{
+    const vigil_sweep_options *opts = c->opts;
+    vigil_pool_config pc;
+    vigil_walk_options wo;
+    vigil_walk_stats ws;
+    vigil_diag_sink sink;
+    vigil_pool *pool = NULL;
+    walk_user wu;
+    vigil_status s;
+
+    memset(&pc, 0, sizeof pc);
+    pc.threads = threads;
+    pc.ctx = c;
+    pc.init = worker_init;
+    pc.fini = worker_fini;
+    pc.work = worker_work;
+    pc.release = release_item;
+    pc.on_tick = opts->on_progress != NULL ? on_tick : NULL;
+    pc.tick_ms = c->interval_ms;
+    pc.cancel = opts->cancel;
+    s = vigil_pool_create(&pc, &pool);
+    if (s != VIGIL_OK)
+        return s;
+    memset(&wo, 0, sizeof wo);
+    wo.follow_symlinks = opts->follow_symlinks;
+    wo.one_file_system = opts->one_file_system;
+    wo.excludes = opts->excludes;
+    wo.nexcludes = opts->excludes != NULL ? opts->nexcludes : 0;
+    wo.cancel = opts->cancel;
+    sink.fn = opts->scan.on_diag != NULL ? wrap_diag : NULL;
+    sink.user = c;
+    wu.c = c;
+    wu.pool = pool;
+    s = vigil_walk_run(paths, npaths, &wo, &sink, on_file, &wu, &ws);
+    if (s != VIGIL_OK)
+        vigil_pool_cancel(pool);
+    vigil_status ps = finish_deferred(c, vigil_pool_finish(pool), s);
+    /* A worker's reason to stop (the result callback, out of memory)
+     * is why the walk's push was refused: it wins. */
+    if ((ps != VIGIL_OK && ps != VIGIL_ERR_ABORTED) || s == VIGIL_OK)
+        s = ps;
+    vigil_pool_destroy(pool);
+    /* correlations see every event of the sweep: evaluated once all are in */
+    if (c->hub != NULL && s == VIGIL_OK && !(opts->cancel != NULL && *opts->cancel)) {
+        vigil_status hs = vigil_correlator_finish(c->hub, &c->scan, &c->sum);
+        if (hs != VIGIL_OK)
+            s = hs;
+    }
+    progress(c, 1);
+    stats->dirs = ws.dirs;
+    stats->skipped = ws.skipped;
+    stats->unreadable = ws.unreadable;
+    stats->paths_unreadable = ws.roots_unreadable;
+    stats->threads = pc.threads;
+    return s;
+}
+
 vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *paths, size_t npaths,
                              const vigil_sweep_options *opts, vigil_sweep_stats *stats)
 {
     static const vigil_sweep_options defaults;
     vigil_sweep_stats local;
-    vigil_walk_options wo;
-    vigil_walk_stats ws;
-    vigil_pool_config pc;
-    vigil_diag_sink sink;
-    vigil_pool *pool = NULL;
-    walk_user wu;
     sweep_ctx c;
     struct timespec end;
+    unsigned threads;
     vigil_status s;
 
     if (stats == NULL)
@@ -339,123 +464,31 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
         return VIGIL_ERR_INVALID_ARG;
     if (opts == NULL)
         opts = &defaults;
-    memset(&c, 0, sizeof c);
-    c.engine = engine;
-    c.opts = opts;
-    c.scan = opts->scan;
-    if (c.scan.cancel == NULL)
-        c.scan.cancel = opts->cancel; /* a huge file is left between two reads */
-    if (opts->scan.on_result != NULL) {
-        c.scan.on_result = wrap_result;
-        c.scan.result_user = &c;
-    }
-    if (opts->scan.on_diag != NULL) {
-        c.scan.on_diag = wrap_diag;
-        c.scan.diag_user = &c;
-    }
-    c.interval_ms = opts->progress_interval_ms ? opts->progress_interval_ms : 200;
-    atomic_init(&c.files, 0);
-    atomic_init(&c.bytes, 0);
-    if (pthread_mutex_init(&c.cb_mu, NULL) != 0)
-        return VIGIL_ERR_THREAD;
-    if (pthread_mutex_init(&c.state_mu, NULL) != 0) {
-        pthread_mutex_destroy(&c.cb_mu);
-        return VIGIL_ERR_THREAD;
-    }
-    if (pthread_mutex_init(&c.defer_mu, NULL) != 0) {
-        pthread_mutex_destroy(&c.state_mu);
-        pthread_mutex_destroy(&c.cb_mu);
-        return VIGIL_ERR_THREAD;
-    }
-    clock_gettime(CLOCK_MONOTONIC, &c.start);
-    c.last_progress = c.start;
-    vigil_scan_options_defaults(&c.scan);
+    s = ctx_init(&c, engine, opts);
+    if (s != VIGIL_OK)
+        return s;
     s = vigil_correlator_create(engine, &c.hub);
     if (s != VIGIL_OK) {
-        pthread_mutex_destroy(&c.defer_mu);
-        pthread_mutex_destroy(&c.state_mu);
-        pthread_mutex_destroy(&c.cb_mu);
+        ctx_destroy_mutexes(&c);
         return s;
     }
-
-    memset(&pc, 0, sizeof pc);
-    pc.threads = thread_count(opts->threads);
+    threads = thread_count(opts->threads);
     /* 64 MiB of big-file buffers per worker, shared: the biggest files of a
      * tree are not all in memory at once (a file above it is scanned alone) */
-    s = vigil_membudget_create((uint64_t)pc.threads * BIG_BUFFERS_PER_THREAD, &c.budget);
+    s = vigil_membudget_create((uint64_t)threads * BIG_BUFFERS_PER_THREAD, &c.budget);
     if (s != VIGIL_OK) {
         vigil_correlator_destroy(c.hub);
-        pthread_mutex_destroy(&c.defer_mu);
-        pthread_mutex_destroy(&c.state_mu);
-        pthread_mutex_destroy(&c.cb_mu);
+        ctx_destroy_mutexes(&c);
         return s;
     }
-    pc.ctx = &c;
-    pc.init = worker_init;
-    pc.fini = worker_fini;
-    pc.work = worker_work;
-    pc.release = release_item;
-    pc.on_tick = opts->on_progress != NULL ? on_tick : NULL;
-    pc.tick_ms = c.interval_ms;
-    pc.cancel = opts->cancel;
-    s = vigil_pool_create(&pc, &pool);
-    if (s == VIGIL_OK) {
-        memset(&wo, 0, sizeof wo);
-        wo.follow_symlinks = opts->follow_symlinks;
-        wo.one_file_system = opts->one_file_system;
-        wo.excludes = opts->excludes;
-        wo.nexcludes = opts->excludes != NULL ? opts->nexcludes : 0;
-        wo.cancel = opts->cancel;
-        sink.fn = opts->scan.on_diag != NULL ? wrap_diag : NULL;
-        sink.user = &c;
-        wu.c = &c;
-        wu.pool = pool;
-        s = vigil_walk_run(paths, npaths, &wo, &sink, on_file, &wu, &ws);
-        if (s != VIGIL_OK)
-            vigil_pool_cancel(pool);
-        vigil_status ps = vigil_pool_finish(pool);
-        /* big files still put aside: the workers are gone, scan them here */
-        if (ps == VIGIL_OK && s == VIGIL_OK && c.deferred != NULL &&
-            !(opts->cancel != NULL && *opts->cancel)) {
-            void *sc = NULL;
-            ps = worker_init(&c, 0, &sc);
-            if (ps == VIGIL_OK)
-                ps = scan_deferred(&c, sc);
-            if (sc != NULL)
-                worker_fini(&c, 0, sc);
-        }
-        while (c.deferred != NULL) { /* left by an error or a cancel */
-            sweep_item *d = c.deferred;
-            c.deferred = d->next;
-            free(d);
-        }
-        /* A worker's reason to stop (the result callback, out of memory)
-         * is why the walk's push was refused: it wins. */
-        if ((ps != VIGIL_OK && ps != VIGIL_ERR_ABORTED) || s == VIGIL_OK)
-            s = ps;
-        vigil_pool_destroy(pool);
-        /* correlations see every event of the sweep: evaluated once all are in */
-        if (c.hub != NULL && s == VIGIL_OK && !(opts->cancel != NULL && *opts->cancel)) {
-            vigil_status hs = vigil_correlator_finish(c.hub, &c.scan, &c.sum);
-            if (hs != VIGIL_OK)
-                s = hs;
-        }
-        progress(&c, 1);
-        stats->dirs = ws.dirs;
-        stats->skipped = ws.skipped;
-        stats->unreadable = ws.unreadable;
-        stats->paths_unreadable = ws.roots_unreadable;
-        stats->threads = pc.threads;
-    }
+    s = walk_on_pool(&c, paths, npaths, threads, stats);
     stats->scan = c.sum;
     clock_gettime(CLOCK_MONOTONIC, &end);
     stats->seconds = since(&c.start, &end);
     vigil_correlator_destroy(c.hub);
     vigil_membudget_destroy(c.budget);
-    pthread_mutex_destroy(&c.defer_mu);
     free(c.current);
     free(c.progress_path);
-    pthread_mutex_destroy(&c.state_mu);
-    pthread_mutex_destroy(&c.cb_mu);
+    ctx_destroy_mutexes(&c);
     return s;
 }

@@ -9,6 +9,7 @@
  * number of descriptors (see MAX_OPEN_DIRS): an intruder's tree 1000
  * levels deep is walked to the bottom. */
 #include "sweep/walk.h"
+#include "core/buffer.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -148,17 +149,8 @@ static vigil_status path_set(walker *w, size_t at, const char *name)
     if (n > SIZE_MAX - at - 2)
         return VIGIL_ERR_OVERFLOW;
     need = at + (size_t)slash + n + 1;
-    if (need > w->cap) {
-        size_t ncap = w->cap ? w->cap : 256;
-        char *p;
-        while (ncap < need)
-            ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
-        p = realloc(w->path, ncap);
-        if (p == NULL)
-            return VIGIL_ERR_NOMEM;
-        w->path = p;
-        w->cap = ncap;
-    }
+    if (vigil_array_grow(&w->path, &w->cap, need, 1, 0) != VIGIL_OK)
+        return VIGIL_ERR_NOMEM;
     if (slash)
         w->path[at++] = '/';
     memcpy(w->path + at, name, n + 1);
@@ -248,15 +240,9 @@ static vigil_status push_dir(walker *w, int fd)
         close(fd);
         return VIGIL_OK;
     }
-    if (w->depth == w->cap_stack) {
-        size_t ncap = w->cap_stack ? w->cap_stack * 2 : 64;
-        frame *ns = ncap <= SIZE_MAX / sizeof *ns ? realloc(w->stack, ncap * sizeof *ns) : NULL;
-        if (ns == NULL) {
-            close(fd);
-            return VIGIL_ERR_NOMEM;
-        }
-        w->stack = ns;
-        w->cap_stack = ncap;
+    if (VIGIL_ARRAY_RESERVE(w->stack, w->cap_stack, w->depth + 1) != VIGIL_OK) {
+        close(fd);
+        return VIGIL_ERR_NOMEM;
     }
     d = fdopendir(fd);
     if (d == NULL) {

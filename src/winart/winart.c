@@ -1,6 +1,7 @@
 /* winart.c - recognising Windows artefacts by path and content, and the
  * entry list the parsers fill (see winart.h). */
 #include "winart/winart.h"
+#include "core/buffer.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -76,16 +77,10 @@ vigil_winart_type vigil_winart_sniff(const char *path, const uint8_t *data, size
 vigil_winart_entry *vigil_winart_add(vigil_winart_list *list, vigil_finding_kind kind,
                                      const char *name, const char *target)
 {
-    if (list->n == list->cap) {
-        size_t cap = list->cap ? list->cap * 2 : 4;
-        if (cap > 4096)
-            return NULL; /* a task with thousands of actions is not worth listing */
-        vigil_winart_entry *p = realloc(list->items, cap * sizeof *p);
-        if (p == NULL)
-            return NULL;
-        list->items = p;
-        list->cap = cap;
-    }
+    /* a task with thousands of actions is not worth listing */
+    if (vigil_array_grow(&list->items, &list->cap, list->n + 1, sizeof *list->items, 4096) !=
+        VIGIL_OK)
+        return NULL;
     vigil_winart_entry *e = &list->items[list->n];
     memset(e, 0, sizeof *e);
     e->kind = kind;
