@@ -19,6 +19,7 @@
 #include "text_escape.h"
 #include "text_summary.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdatomic.h>
 #include <stdio_ext.h>
@@ -237,154 +238,6 @@ static const char *event_value(const vigil_event *ev, const char *name)
     return f != NULL && !f->is_null ? f->value : NULL;
 }
 
-static json_t *fields_json(const vigil_field *fields, size_t n)
-{
-    json_t *o = json_object();
-    for (size_t i = 0; o != NULL && i < n; i++) {
-        /* a repeated name keeps its first value */
-        if (fields[i].name != NULL && json_object_get(o, fields[i].name) == NULL)
-            json_object_set_new(o, fields[i].name,
-                                fields[i].is_null ? json_null() : jstr(fields[i].value));
-    }
-    return o;
-}
-
-/* The event and Sigma fields of a sigma or correlation finding. */
-static void event_json(json_t *o, const vigil_target_result *r, const vigil_finding *f)
-{
-    char t[40];
-
-    if (f->rule_id)
-        json_object_set_new(o, "rule_id", jstr(f->rule_id));
-    if (f->rule_level)
-        json_object_set_new(o, "rule_level", jstr(f->rule_level));
-    if (f->nreferences) {
-        json_t *refs = json_array();
-        for (size_t i = 0; i < f->nreferences; i++)
-            json_array_append_new(refs, jstr(f->references[i]));
-        json_object_set_new(o, "references", refs);
-    }
-    if (r->event_time)
-        json_object_set_new(o, "event_time", jstr(r->event_time));
-    if (f->kind == VIGIL_FINDING_SIGMA && r->event != NULL) {
-        const char *v;
-        if ((v = event_value(r->event, "Computer")) != NULL)
-            json_object_set_new(o, "computer", jstr(v));
-        if ((v = event_value(r->event, "Channel")) != NULL)
-            json_object_set_new(o, "channel", jstr(v));
-        if ((v = event_value(r->event, "EventID")) != NULL) {
-            char *end;
-            long long id = strtoll(v, &end, 10);
-            json_object_set_new(o, "event_id", *v && !*end ? json_integer(id) : jstr(v));
-        }
-        json_object_set_new(o, "record_id", json_integer((json_int_t)r->record_id));
-        json_object_set_new(o, "fields", fields_json(f->fields, f->nfields));
-    }
-    if (f->kind == VIGIL_FINDING_CORRELATION) {
-        json_t *evs = json_array();
-        json_object_set_new(o, "count", json_integer((json_int_t)f->count));
-        if (f->has_value)
-            json_object_set_new(o, "value", json_real(f->value));
-        json_object_set_new(o, "group", fields_json(f->fields, f->nfields));
-        for (size_t i = 0; i < f->nevents; i++) {
-            json_t *e = json_object();
-            const vigil_finding_event *fe = &f->events[i];
-            json_object_set_new(e, "path", jstr(fe->source ? fe->source : ""));
-            json_object_set_new(e, "record_id", json_integer((json_int_t)fe->record_id));
-            vigil_time_ms_format(fe->time_ms, t, sizeof t);
-            if (t[0])
-                json_object_set_new(e, "event_time", json_string(t));
-            if (fe->rule)
-                json_object_set_new(e, "rule", jstr(fe->rule));
-            if (fe->rule_id)
-                json_object_set_new(e, "rule_id", jstr(fe->rule_id));
-            json_array_append_new(evs, e);
-        }
-        json_object_set_new(o, "events", evs);
-    }
-}
-
-static json_t *finding_json(const vigil_target_result *r, const vigil_finding *f)
-{
-    json_t *o = json_object();
-    char mt[32];
-    if (o == NULL)
-        return NULL;
-    json_object_set_new(o, "type", json_string("finding"));
-    json_object_set_new(o, "path", jstr(r->path));
-    json_object_set_new(o, "size", json_integer((json_int_t)r->size));
-    json_object_set_new(o, "filetype", jstr(r->filetype ? r->filetype : ""));
-    if (r->mtime != 0) {
-        out_iso_time(r->mtime, mt, sizeof mt);
-        json_object_set_new(o, "mtime", json_string(mt));
-    }
-    json_object_set_new(o, "md5", jstr(r->md5));
-    json_object_set_new(o, "sha1", jstr(r->sha1));
-    json_object_set_new(o, "sha256", jstr(r->sha256));
-    json_object_set_new(o, "file_score", json_integer(r->score));
-    json_object_set_new(o, "level", json_string(vigil_level_name(r->level)));
-    json_object_set_new(o, "kind", json_string(vigil_finding_kind_name(f->kind)));
-    json_object_set_new(o, "rule", jstr(f->rule));
-    if (f->ns)
-        json_object_set_new(o, "namespace", jstr(f->ns));
-    if (f->rule_source)
-        json_object_set_new(o, "rule_source", jstr(f->rule_source));
-    if (f->rule_line)
-        json_object_set_new(o, "rule_line", json_integer((json_int_t)f->rule_line));
-    json_object_set_new(o, "score", json_integer(f->score));
-    if (f->description)
-        json_object_set_new(o, "description", jstr(f->description));
-    if (f->author)
-        json_object_set_new(o, "author", jstr(f->author));
-    if (f->reference)
-        json_object_set_new(o, "reference", jstr(f->reference));
-    if (f->matched)
-        json_object_set_new(o, "matched", jstr(f->matched));
-    if (f->line)
-        json_object_set_new(o, "line", json_integer((json_int_t)f->line));
-    if (f->ntags) {
-        json_t *tags = json_array();
-        for (size_t i = 0; i < f->ntags; i++)
-            json_array_append_new(tags, jstr(f->tags[i]));
-        json_object_set_new(o, "tags", tags);
-    }
-    if (f->nmeta) {
-        json_t *meta = json_object();
-        for (size_t i = 0; i < f->nmeta; i++) {
-            /* a repeated key keeps its first value, as yara -m shows it first */
-            if (f->meta[i].key != NULL && json_object_get(meta, f->meta[i].key) == NULL)
-                json_object_set_new(meta, f->meta[i].key, jstr(f->meta[i].value));
-        }
-        json_object_set_new(o, "meta", meta);
-    }
-    if (f->kind == VIGIL_FINDING_YARA) {
-        json_t *strings = json_array();
-        for (size_t i = 0; i < f->nstrings; i++) {
-            json_t *s = json_object();
-            json_object_set_new(s, "id", jstr(f->strings[i].id));
-            json_object_set_new(s, "offset", json_integer((json_int_t)f->strings[i].offset));
-            json_object_set_new(s, "length", json_integer((json_int_t)f->strings[i].length));
-            json_array_append_new(strings, s);
-        }
-        json_object_set_new(o, "strings", strings);
-        json_object_set_new(o, "strings_total", json_integer((json_int_t)f->strings_total));
-    }
-    if (f->kind == VIGIL_FINDING_SIGMA || f->kind == VIGIL_FINDING_CORRELATION) {
-        event_json(o, r, f);
-    } else if (r->event != NULL) { /* an IOC or autostart finding of a registry value */
-        const char *v = event_value(r->event, "TargetObject");
-        if (v != NULL)
-            json_object_set_new(o, "target_object", jstr(v));
-        if (r->event_time)
-            json_object_set_new(o, "event_time", jstr(r->event_time));
-        json_object_set_new(o, "record_id", json_integer((json_int_t)r->record_id));
-    }
-    if ((f->kind == VIGIL_FINDING_PERSISTENCE || f->kind == VIGIL_FINDING_EXECUTION) &&
-        f->nfields > 0)
-        json_object_set_new(o, "fields", fields_json(f->fields, f->nfields));
-    return o;
-}
-
 static const char *level_color(vigil_level l)
 {
     switch (l) {
@@ -569,53 +422,45 @@ static void text_result(out_writer *w, const vigil_target_result *r)
 }
 
 /* The JSON lines of a result, one per finding, rendered by finding_line.c
- * into one buffer and written at once; what finding_line.c refuses goes
- * through jansson, the same bytes. */
-static void json_result(out_writer *w, const vigil_target_result *r)
+ * into one buffer and written at once. Returns 0, or -1 when a line could
+ * not be made (out of memory): the lines before it are written. */
+static int json_result(out_writer *w, const vigil_target_result *r)
 {
     json_buf *b = &w->lines;
-    int fast = 0;
+    int rc = r->nfindings > 0 ? finding_lines_begin(&w->findings, r) : 0;
 
     b->n = 0;
     b->fail = 0;
-    for (size_t i = 0; i < r->nfindings; i++) {
-        const vigil_finding *f = &r->findings[i];
-        if (finding_lines_renders(f)) {
-            if (!fast)
-                fast = finding_lines_begin(&w->findings, r) == 0 ? 1 : -1;
-            if (fast > 0 && finding_lines_append(&w->findings, b, f) == 0)
-                continue;
-        }
-        if (b->n > 0) /* keep the order of the lines */
-            put_lines(w, b->p, b->n);
-        b->n = 0;
-        json_t *o = finding_json(r, f);
-        if (o != NULL) {
-            put_json_line(w, o);
-            json_decref(o);
-        }
-    }
+    for (size_t i = 0; rc == 0 && i < r->nfindings; i++)
+        rc = finding_lines_append(&w->findings, b, &r->findings[i]);
     if (b->n > 0)
         put_lines(w, b->p, b->n);
+    return rc;
 }
 
-/* One CSV row per finding, through the finding's JSON object so the
- * columns are those of a merged report's (report_row.c). */
-static void csv_result(out_writer *w, const vigil_target_result *r)
+/* One CSV row per finding, read from the finding's JSON line as a merged
+ * report reads it (report_merge.c): the columns cannot differ. Returns 0,
+ * or -1 when out of memory. */
+static int csv_result(out_writer *w, const vigil_target_result *r)
 {
+    json_buf *b = &w->lines;
+
     if (w->csv_row == NULL && (w->csv_row = calloc(1, sizeof *w->csv_row)) == NULL)
-        return;
+        return -1;
+    if (r->nfindings > 0 && finding_lines_begin(&w->findings, r) != 0)
+        return -1;
     for (size_t i = 0; i < r->nfindings; i++) {
-        json_t *o = finding_json(r, &r->findings[i]);
-        if (o != NULL)
-            csv_write_finding(w->fp, w->csv_row, &w->csv_line, o, w->host);
+        b->n = 0;
+        b->fail = 0;
+        if (finding_lines_append(&w->findings, b, &r->findings[i]) != 0)
+            return -1;
+        json_t *o = json_loadb(b->p, b->n, 0, NULL);
+        int rc = o != NULL ? csv_write_finding(w->fp, w->csv_row, &w->csv_line, o, w->host) : -1;
         json_decref(o);
+        if (rc != 0)
+            return -1;
     }
-}
-
-json_t *out_finding_json(const vigil_target_result *r, const vigil_finding *f)
-{
-    return finding_json(r, f);
+    return 0;
 }
 
 /* Whether a result is only an inventory of autostart or execution entries
@@ -636,6 +481,7 @@ static int inventory_only(const vigil_target_result *r)
 int out_result(const vigil_target_result *r, void *user)
 {
     out_writer *w = user;
+    int lost = 0; /* a line or row could not be made: out of memory */
 
     pthread_mutex_lock(&w->lock);
     if (r->level >= w->min_level) {
@@ -646,9 +492,9 @@ int out_result(const vigil_target_result *r, void *user)
         w->shown_findings += r->nfindings;
         w->shown_by_level[r->level]++;
         if (w->format == OUT_JSONL) {
-            json_result(w, r);
+            lost = json_result(w, r) != 0;
         } else if (w->format == OUT_CSV) {
-            csv_result(w, r);
+            lost = csv_result(w, r) != 0;
         } else if (r->event != NULL) {
             text_tally_add(w->tally, r, w->host);
             text_event(w, r);
@@ -661,7 +507,12 @@ int out_result(const vigil_target_result *r, void *user)
         flush_result(w);
     }
     /* results that cannot be written stop the sweep: said at the end */
-    int failed = out_stream_note(w->fp);
+    if (lost) {
+        w->diag_errors++;
+        out_stream_fail(w->fp, ENOMEM);
+    }
+    out_stream_note(w->fp);
+    int failed = out_stream_failed(w->fp);
     pthread_mutex_unlock(&w->lock);
     return failed;
 }
