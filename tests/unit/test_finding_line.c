@@ -14,6 +14,11 @@
 #include "../../cli/finding_line.c"
 #include "../../cli/json_line.c"
 #include "../../cli/output.c"
+#include "../../cli/output_findings.c"
+#include "../../cli/output_json.c"
+#include "../../cli/output_progress.c"
+#include "../../cli/output_summary.c"
+#include "../../cli/output_text.c"
 #include "../../cli/outstream.c"
 #include "../../cli/text_escape.c"
 /* output.c's CSV rows and run record */
