@@ -181,52 +181,53 @@ static void shown_set_free(shown_set *set)
         free(set->shown);
 }
 
-/* {"name":value,...} */
-static int put_fields(json_buf *b, const vigil_field *fields, size_t n)
+/* The value of a field (NULL, written null, when the field is null) and of
+ * a meta entry: put_members takes either list. */
+static const char *field_value(const void *item)
+{
+    const vigil_field *f = item;
+    return f->is_null ? NULL : f->value;
+}
+
+static const char *meta_value(const void *item)
+{
+    return ((const vigil_meta *)item)->value;
+}
+
+/* {"name":value,...} of n items stride bytes apart, each named by its
+ * first member; value(item) NULL is written null. */
+static int put_members(json_buf *b, const void *items, size_t stride, size_t n,
+                       const char *(*value)(const void *item))
 {
     shown_set set;
-    if (shown_set_fill(&set, fields, sizeof *fields, n) != 0)
+    if (shown_set_fill(&set, items, stride, n) != 0)
         return -1;
     json_buf_lit(b, "{");
     int first = 1;
     for (size_t i = 0; i < n; i++) {
         if (!set.shown[i])
             continue;
+        const void *item = (const char *)items + i * stride;
         if (!first)
             json_buf_lit(b, ",");
         first = 0;
-        json_buf_str(b, fields[i].name);
+        json_buf_str(b, *(const char *const *)item);
         json_buf_lit(b, ":");
-        if (fields[i].is_null)
-            json_buf_lit(b, "null");
-        else
-            json_buf_str(b, fields[i].value);
+        json_buf_str(b, value(item));
     }
     json_buf_lit(b, "}");
     shown_set_free(&set);
     return 0;
 }
 
+static int put_fields(json_buf *b, const vigil_field *fields, size_t n)
+{
+    return put_members(b, fields, sizeof *fields, n, field_value);
+}
+
 static int put_meta(json_buf *b, const vigil_meta *meta, size_t n)
 {
-    shown_set set;
-    if (shown_set_fill(&set, meta, sizeof *meta, n) != 0)
-        return -1;
-    json_buf_lit(b, "{");
-    int first = 1;
-    for (size_t i = 0; i < n; i++) {
-        if (!set.shown[i])
-            continue;
-        if (!first)
-            json_buf_lit(b, ",");
-        first = 0;
-        json_buf_str(b, meta[i].key);
-        json_buf_lit(b, ":");
-        json_buf_str(b, meta[i].value);
-    }
-    json_buf_lit(b, "}");
-    shown_set_free(&set);
-    return 0;
+    return put_members(b, meta, sizeof *meta, n, meta_value);
 }
 
 /* Both lists name their items by their first member. */
