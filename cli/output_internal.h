@@ -4,7 +4,8 @@
  * The writer is one object (out_writer) rendered by several files, one
  * purpose each: output.c (the lock, the counters, when bytes reach the
  * file), output_text.c, output_findings.c (JSONL and CSV),
- * output_summary.c, output_progress.c. Only they include this. */
+ * output_summary.c, output_progress.c, and output_net.c for the hits of
+ * `vigil logs` and `vigil connections`. Only they include this. */
 #ifndef VIGIL_CLI_OUTPUT_INTERNAL_H
 #define VIGIL_CLI_OUTPUT_INTERNAL_H
 
@@ -19,6 +20,9 @@
 #define OUT_C_RED "\033[1;31m"
 #define OUT_C_YELLOW "\033[1;33m"
 #define OUT_C_CYAN "\033[36m"
+
+/* The colour of a level in text output (output_text.c). */
+const char *out_level_color(vigil_level l);
 
 /* Writes n bytes of whole lines to w->fp so that every write(2) of a
  * buffered stream ends on a line boundary (output.c). w->lock held. */

@@ -21,7 +21,7 @@ static const char *event_value(const vigil_event *ev, const char *name)
 }
 
 
-static const char *level_color(vigil_level l)
+const char *out_level_color(vigil_level l)
 {
     switch (l) {
     case VIGIL_LEVEL_ALERT:
@@ -46,7 +46,7 @@ static void upper_level(vigil_level l, char *buf, size_t cap)
 static void text_event(out_writer *w, const vigil_target_result *r)
 {
     FILE *fp = w->fp;
-    const char *lc = w->color ? level_color(r->level) : "";
+    const char *lc = w->color ? out_level_color(r->level) : "";
     const char *b = w->color ? OUT_C_BOLD : "", *z = w->color ? OUT_C_RESET : "";
     const char *computer = event_value(r->event, "Computer");
     const char *channel = event_value(r->event, "Channel");
@@ -95,7 +95,7 @@ static void text_event(out_writer *w, const vigil_target_result *r)
 static void text_correlation(out_writer *w, const vigil_target_result *r)
 {
     FILE *fp = w->fp;
-    const char *lc = w->color ? level_color(r->level) : "";
+    const char *lc = w->color ? out_level_color(r->level) : "";
     const char *b = w->color ? OUT_C_BOLD : "", *d = w->color ? OUT_C_DIM : "";
     const char *z = w->color ? OUT_C_RESET : "";
     char level[16], t[40];
@@ -151,7 +151,7 @@ static void text_entry(FILE *fp, const vigil_finding *f, const char *d, const ch
 static void text_file(out_writer *w, const vigil_target_result *r)
 {
     FILE *fp = w->fp;
-    const char *lc = w->color ? level_color(r->level) : "";
+    const char *lc = w->color ? out_level_color(r->level) : "";
     const char *b = w->color ? OUT_C_BOLD : "", *d = w->color ? OUT_C_DIM : "";
     const char *z = w->color ? OUT_C_RESET : "";
     char size[32];
