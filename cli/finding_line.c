@@ -136,7 +136,8 @@ static int members_shown(const void *items, size_t stride, size_t n, unsigned ch
     if (n <= FEW_MEMBERS) {
         for (size_t i = 1; i < n; i++)
             for (size_t j = 0; shown[i] && j < i; j++)
-                if (shown[j] && strcmp(ITEM_NAME(items, stride, j), ITEM_NAME(items, stride, i)) == 0)
+                if (shown[j] &&
+                    strcmp(ITEM_NAME(items, stride, j), ITEM_NAME(items, stride, i)) == 0)
                     shown[i] = 0;
         return 0;
     }

@@ -46,7 +46,6 @@
 static char file_buf[1 << 16];
 static atomic_flag file_buf_taken = ATOMIC_FLAG_INIT;
 
-
 static int watched_live(FILE *fp)
 {
     struct stat st;
@@ -106,7 +105,6 @@ static void flush_result(out_writer *w)
     }
 }
 
-
 void out_human_bytes(double bytes, char *buf, size_t cap)
 {
     static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -120,7 +118,6 @@ void out_human_bytes(double bytes, char *buf, size_t cap)
     else
         snprintf(buf, cap, "%.1f %s", bytes, units[u]);
 }
-
 
 void out_progress_clear_locked(out_writer *w)
 {
@@ -136,7 +133,6 @@ void out_progress_clear(out_writer *w)
     out_progress_clear_locked(w);
     pthread_mutex_unlock(&w->lock);
 }
-
 
 /* Whole JSON lines, n bytes. A stream that is not watched live is written
  * a buffer at a time (FLUSH_MS); stdio would cut that write wherever the
@@ -159,7 +155,6 @@ void out_put_lines(out_writer *w, const char *p, size_t n)
     if (n >= cap)
         fflush(w->fp);
 }
-
 
 /* Whether a result is only an inventory of autostart or execution entries
  * (persistence/execution findings): those are listed like autoruns lists
@@ -236,4 +231,3 @@ void out_diag(const vigil_diag *d, void *user)
     }
     pthread_mutex_unlock(&w->lock);
 }
-

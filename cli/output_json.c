@@ -65,7 +65,6 @@ json_t *out_jstr(const char *s)
     return s == NULL ? json_null() : out_jstrn(s, strlen(s));
 }
 
-
 void out_put_json_line(out_writer *w, json_t *o)
 {
     char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);

@@ -56,9 +56,11 @@ static void write_not_opened(FILE *fp, const out_summary *s)
         fprintf(fp, "cut short: %llu archive%s stopped at the bomb or member count limits\n",
                 (unsigned long long)sc->archives_cut, sc->archives_cut == 1 ? "" : "s");
     if (sc->artefacts_unreadable)
-        fprintf(fp, "not parsed: %llu Windows artefact%s (damaged, or compressed Prefetch; name "
+        fprintf(fp,
+                "not parsed: %llu Windows artefact%s (damaged, or compressed Prefetch; name "
                 "and hash checked)\n",
-                (unsigned long long)sc->artefacts_unreadable, sc->artefacts_unreadable == 1 ? "" : "s");
+                (unsigned long long)sc->artefacts_unreadable,
+                sc->artefacts_unreadable == 1 ? "" : "s");
     if (sc->images_not_opened)
         fprintf(fp,
                 "not opened: %llu disk image%s inside archives or images (name, hash and YARA "
@@ -90,8 +92,10 @@ static void summary_json_sweep(json_t *o, const vigil_sweep_stats *st)
                         json_integer((json_int_t)st->unreadable + (json_int_t)st->scan.unreadable));
     json_object_set_new(o, "oversized", json_integer((json_int_t)st->scan.oversized));
     json_object_set_new(o, "unhashed", json_integer((json_int_t)st->scan.unhashed));
-    json_object_set_new(o, "archives_too_deep", json_integer((json_int_t)st->scan.archives_too_deep));
-    json_object_set_new(o, "members_oversized", json_integer((json_int_t)st->scan.members_oversized));
+    json_object_set_new(o, "archives_too_deep",
+                        json_integer((json_int_t)st->scan.archives_too_deep));
+    json_object_set_new(o, "members_oversized",
+                        json_integer((json_int_t)st->scan.members_oversized));
     json_object_set_new(o, "archives_cut", json_integer((json_int_t)st->scan.archives_cut));
     json_object_set_new(o, "event_logs", json_integer((json_int_t)st->scan.event_logs));
     json_object_set_new(o, "events", json_integer((json_int_t)st->scan.events));

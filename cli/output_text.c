@@ -20,7 +20,6 @@ static const char *event_value(const vigil_event *ev, const char *name)
     return f != NULL && !f->is_null ? f->value : NULL;
 }
 
-
 const char *out_level_color(vigil_level l)
 {
     switch (l) {

@@ -167,4 +167,3 @@ static json_t *ref_finding_json(const vigil_target_result *r, const vigil_findin
         json_object_set_new(o, "fields", ref_fields_json(f->fields, f->nfields));
     return o;
 }
-
