@@ -1,12 +1,14 @@
 /* bench_finding_json.c - the two serialisers of a Sigma finding's JSON
  * line, timed on the same findings in the same run: cli/finding_line.c
  * (bytes written straight into a buffer) and the jansson path of
- * cli/output.c (finding_json + json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII)),
- * which defines the JSONL format (tests/unit/test_finding_line.c proves
- * the two write the same bytes).
+ * tests/unit/finding_json_reference.c (ref_finding_json + json_dumps(
+ * JSON_COMPACT | JSON_ENSURE_ASCII)), which defines the JSONL format
+ * (tests/unit/test_finding_line.c proves the two write the same bytes).
  *
  * Why: issue 18 asks for one serialiser, the fast one only if it still
- * matters; this prints what it saves per finding and per 100k findings.
+ * matters; this prints what it saves per finding and per 100k findings,
+ * and what a CSV row costs now that the sweep reads it back from the line
+ * (json_loadb + report_row) instead of building a jansson object.
  *
  *   bench_finding_json [N]   N findings (default 200000) each way; prints
  *       the CPU ns per finding of the fast path (rule parts rendered once
@@ -19,6 +21,11 @@
 #include "../cli/finding_line.c"
 #include "../cli/json_line.c"
 #include "../cli/output.c"
+#include "../cli/output_findings.c"
+#include "../cli/output_json.c"
+#include "../cli/output_progress.c"
+#include "../cli/output_summary.c"
+#include "../cli/output_text.c"
 #include "../cli/outstream.c"
 #include "../cli/text_escape.c"
 #include "../cli/output_csv.c"
@@ -26,6 +33,7 @@
 #include "../cli/run_info.c"
 #include "../cli/text_summary.c"
 #include "../cli/progress_estimate.c"
+#include "../tests/unit/finding_json_reference.c"
 
 #include <time.h>
 
@@ -152,7 +160,7 @@ int main(int argc, char **argv)
     double t1b = cpu_now();
     for (long i = 0; i < n; i++) {
         x.r.record_id = (uint64_t)i;
-        json_t *o = finding_json(&x.r, &x.f);
+        json_t *o = ref_finding_json(&x.r, &x.f);
         char *s = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
         if (s == NULL) {
             fprintf(stderr, "bench_finding_json: jansson failed\n");
@@ -163,8 +171,44 @@ int main(int argc, char **argv)
         json_decref(o);
     }
     double t2 = cpu_now();
+    /* the CSV row of each finding: from the jansson object (how the sweep
+     * made it before), and read back from the fast line (json_loadb, as a
+     * merged report reads it: how the sweep makes it now) */
+    report_row row = {0};
+    json_buf csv = {0};
+    unsigned long long csv_bytes[2] = {0, 0};
+    double csv_ns[2];
+    for (int way = 0; way < 2; way++) {
+        double c0 = cpu_now();
+        for (long i = 0; i < n; i++) {
+            x.r.record_id = (uint64_t)i;
+            json_t *o;
+            if (way == 0) {
+                o = ref_finding_json(&x.r, &x.f);
+            } else {
+                b.n = 0;
+                if (finding_lines_begin(&fl, &x.r) != 0 || finding_lines_append(&fl, &b, &x.f) != 0)
+                    return 1;
+                o = json_loadb(b.p, b.n, 0, NULL);
+            }
+            csv.n = 0;
+            if (o == NULL || report_row_fill(&row, o, "host") != 0)
+                return 1;
+            csv_row(&csv, &row);
+            csv_bytes[way] += csv.n;
+            json_decref(o);
+        }
+        csv_ns[way] = (cpu_now() - c0) * 1e9 / (double)n;
+    }
+    report_row_free(&row);
+    json_buf_free(&csv);
     finding_lines_free(&fl);
     json_buf_free(&b);
+    if (csv_bytes[0] != csv_bytes[1]) {
+        fprintf(stderr, "bench_finding_json: CSV %llu bytes from jansson, %llu from the line\n",
+                csv_bytes[0], csv_bytes[1]);
+        return 1;
+    }
     if (fast_bytes != jansson_bytes) {
         fprintf(stderr, "bench_finding_json: %llu bytes fast, %llu jansson\n", fast_bytes,
                 jansson_bytes);
@@ -176,10 +220,13 @@ int main(int argc, char **argv)
            (double)fast_bytes / (double)n);
     printf("fast (finding_line.c) %.0f ns/finding\n", fast_ns);
     printf("fast, rule parts not reused %.0f ns/finding\n", uncached_ns);
-    printf("jansson (finding_json + json_dumps) %.0f ns/finding\n", jansson_ns);
+    printf("jansson (ref_finding_json + json_dumps) %.0f ns/finding\n", jansson_ns);
     printf("ratio jansson/fast %.1f (rule parts not reused: %.1f); jansson costs %.2f to "
            "%.2f CPU s more per 100k findings\n",
            jansson_ns / fast_ns, jansson_ns / uncached_ns, (jansson_ns - uncached_ns) * 1e5 / 1e9,
            (jansson_ns - fast_ns) * 1e5 / 1e9);
+    printf("CSV row from the jansson object %.0f ns/finding, from the line read back %.0f "
+           "ns/finding (ratio %.2f)\n",
+           csv_ns[0], csv_ns[1], csv_ns[1] / csv_ns[0]);
     return 0;
 }

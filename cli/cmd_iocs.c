@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "file_read.h"
 #include "iocs_blocklist.h"
 #include "output.h"
 #include "output_net.h"
@@ -212,43 +213,8 @@ static void put_stats_text(FILE *fp, const vigil_intel_set *set, const file_stat
     }
 }
 
-static int read_file(const char *path, char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    if (f == NULL)
-        return -1;
-    for (;;) {
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            char *nb = ncap <= (1u << 30) ? realloc(buf, ncap + 1) : NULL;
-            if (nb == NULL) {
-                free(buf);
-                fclose(f);
-                errno = ENOMEM;
-                return -1;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
-        free(buf);
-        errno = EIO;
-        return -1;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return 0;
-}
+/* Intel files bigger than this are refused (ENOMEM). */
+#define MAX_INTEL_BYTES ((size_t)1 << 30)
 
 /* Reads the options after the subcommand into a (FILE operands start at
  * optind): 0 to go on, 1 after --help, -1 after a usage error (said). */
@@ -345,9 +311,9 @@ static int load_one(vigil_intel_set *set, file_stats *fs, const iocs_args *a, ou
                     int *fatal)
 {
     const char *path = fs->path;
-    char *data = NULL;
     size_t len = 0;
-    if (read_file(path, &data, &len) != 0) {
+    char *data = file_read_all(path, MAX_INTEL_BYTES, &len);
+    if (data == NULL) {
         int err = errno;
         fputs("vigil iocs: cannot read ", stderr);
         text_escape_puts(stderr, path);

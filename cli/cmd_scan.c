@@ -368,6 +368,59 @@ static int render_spool(FILE *spool, FILE *fp, out_format format)
     return rc;
 }
 
+/* What precedes the results: the run record of a JSONL stream (also the
+ * spool of -f html), the header line of a CSV. */
+static void write_header(out_writer *w, out_format wformat, const run_info *ri)
+{
+    if (wformat == OUT_JSONL) {
+        json_t *run = run_info_json(ri, "scan");
+        out_put_json_line(w, run);
+        json_decref(run);
+    } else if (wformat == OUT_CSV) {
+        fputs(csv_header, w->fp);
+    }
+}
+
+/* The sweep itself: results to the sink, diagnostics and progress (on a
+ * terminal) to its writer, SIGINT/SIGTERM stop it; the paths of the
+ * command line, or the whole host. */
+static vigil_status run_sweep(scan_args *a, scan_sink *sink, vigil_engine *engine, int argc,
+                              char **argv, vigil_sweep_stats *stats)
+{
+    out_writer *w = sink->w;
+
+    a->sweep.excludes = a->excludes;
+    a->sweep.nexcludes = a->nexcludes;
+    a->sweep.scan.on_result = on_result;
+    a->sweep.scan.result_user = sink;
+    a->sweep.scan.on_diag = out_diag;
+    a->sweep.scan.diag_user = w;
+    a->sweep.cancel = &cancelled;
+    if (!a->out.quiet && isatty(STDERR_FILENO)) {
+        a->sweep.on_progress = out_progress;
+        a->sweep.progress_user = w;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    memset(stats, 0, sizeof *stats);
+    /* no PATH: the whole local host, as Loki does (pseudo file systems are
+     * never entered by the walker) */
+    static const char *const host_root[] = {"/"};
+    const char *const *paths = (const char *const *)argv + optind;
+    size_t npaths = (size_t)(argc - optind);
+    if (npaths == 0) {
+        paths = host_root;
+        npaths = 1;
+    }
+    if (a->sweep.on_progress != NULL) {
+        uint64_t est_files;
+        progress_estimate(paths, npaths, &w->est_bytes, &est_files);
+    }
+    vigil_status st = vigil_sweep_run(engine, paths, npaths, &a->sweep, stats);
+    out_progress_clear(w);
+    return st;
+}
+
 int cmd_scan(int argc, char **argv)
 {
     scan_args a;
@@ -417,43 +470,9 @@ int cmd_scan(int argc, char **argv)
         goto out_engine;
     vigil_engine_get_counts(engine, &counts);
     run_info_add_rules(&ri, &a.rules);
-    if (wformat == OUT_JSONL) {
-        json_t *run = run_info_json(&ri, "scan");
-        out_put_json_line(&w, run);
-        json_decref(run);
-    } else if (wformat == OUT_CSV) {
-        fputs(csv_header, fp);
-    }
+    write_header(&w, wformat, &ri);
 
-    a.sweep.excludes = a.excludes;
-    a.sweep.nexcludes = a.nexcludes;
-    a.sweep.scan.on_result = on_result;
-    a.sweep.scan.result_user = &sink;
-    a.sweep.scan.on_diag = out_diag;
-    a.sweep.scan.diag_user = &w;
-    a.sweep.cancel = &cancelled;
-    if (!a.out.quiet && isatty(STDERR_FILENO)) {
-        a.sweep.on_progress = out_progress;
-        a.sweep.progress_user = &w;
-    }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    memset(&stats, 0, sizeof stats);
-    /* no PATH: the whole local host, as Loki does (pseudo file systems are
-     * never entered by the walker) */
-    static const char *const host_root[] = {"/"};
-    const char *const *paths = (const char *const *)argv + optind;
-    size_t npaths = (size_t)(argc - optind);
-    if (npaths == 0) {
-        paths = host_root;
-        npaths = 1;
-    }
-    if (a.sweep.on_progress != NULL) {
-        uint64_t est_files;
-        progress_estimate(paths, npaths, &w.est_bytes, &est_files);
-    }
-    st = vigil_sweep_run(engine, paths, npaths, &a.sweep, &stats);
-    out_progress_clear(&w);
+    st = run_sweep(&a, &sink, engine, argc, argv, &stats);
     if (st != VIGIL_OK && st != VIGIL_ERR_ABORTED) {
         fprintf(stderr, "vigil scan: sweep failed: %s\n", vigil_status_str(st));
         goto out_engine;

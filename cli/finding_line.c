@@ -1,14 +1,16 @@
 /* finding_line.c - the JSON line of a finding without jansson (see
  * finding_line.h for why).
  *
- * Every byte must equal what output.c's finding_json + json_dumps write, so
- * this follows finding_json key by key, in its order, with its conditions:
- * strings go through json_buf_str (jstr's U+FFFD repair and jansson's
+ * The bytes are those jansson would write for the finding's object (the
+ * reference serialiser in tests/unit/finding_json_reference.c, compared
+ * with this one by test_finding_line): keys in a fixed order, strings
+ * through json_buf_str (invalid UTF-8 repaired as U+FFFD, jansson's
  * escaping), objects built from name/value lists (fields, group, meta) keep
  * the first value of a repeated name and drop a name jansson would refuse
- * (not UTF-8), as json_object_set_new does. The parts that depend only on
- * the result (the file, the event's host, channel and ids) are rendered once
- * per result by finding_lines_begin and copied into each finding's line. */
+ * (NULL, not UTF-8), as json_object_set_new does. The parts that depend
+ * only on the result (the file, the event's host, channel and ids) are
+ * rendered once per result by finding_lines_begin and copied into each
+ * finding's line. */
 #include "finding_line.h"
 
 #include <stddef.h>
@@ -16,9 +18,10 @@
 #include <string.h>
 #include <time.h>
 
-/* Objects with more members than this go through jansson (the duplicate
- * check here is quadratic). Sigma findings carry a few matched fields. */
-#define MAX_MEMBERS 64
+/* Objects of up to this many members find repeated names by comparing
+ * each with those before it (Sigma findings carry a few matched fields);
+ * bigger ones by sorting the names. */
+#define FEW_MEMBERS 64
 
 /* The rule parts of Sigma findings kept for the next finding of the same
  * rule: a direct-mapped table by the rule's address. A sweep that matches
@@ -102,64 +105,130 @@ static void put_str_array(json_buf *b, const char *const *v, size_t n)
     json_buf_lit(b, "]");
 }
 
-/* Whether member i of an object built from a name/value list is written:
- * jansson refuses a NULL or non-UTF-8 key, and the first of equal keys
- * wins. name(j) is the name of member j (the first field of each item). */
-static int member_shown(const void *items, size_t stride, size_t i)
+/* Which members of an object built from a name/value list are written:
+ * jansson refuses a NULL or non-UTF-8 key, and the first of equal keys wins.
+ * Each item starts with its name (a const char *); items are stride bytes
+ * apart. Sets shown[0..n). Returns 0, or -1 when out of memory. */
+#define ITEM_NAME(items, stride, j)                                                                \
+    (*(const char *const *)(const void *)((const char *)(items) + (j) * (stride)))
+
+typedef struct named_index {
+    const char *name;
+    size_t index;
+} named_index;
+
+/* By name, then by position: the first of equal names comes first. */
+static int named_index_order(const void *a, const void *b)
 {
-#define NAME(j) (*(const char *const *)(const void *)((const char *)items + (j)*stride))
-    const char *name = NAME(i);
-    if (name == NULL || !json_utf8_valid(name, strlen(name)))
-        return 0;
-    for (size_t j = 0; j < i; j++)
-        if (NAME(j) != NULL && strcmp(NAME(j), name) == 0)
-            return 0;
-    return 1;
-#undef NAME
+    const named_index *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (c != 0)
+        return c;
+    return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* {"name":value,...} */
-static int put_fields(json_buf *b, const vigil_field *fields, size_t n)
+static int members_shown(const void *items, size_t stride, size_t n, unsigned char *shown)
 {
-    if (n > MAX_MEMBERS)
+    for (size_t i = 0; i < n; i++) {
+        const char *name = ITEM_NAME(items, stride, i);
+        shown[i] = name != NULL && json_utf8_valid(name, strlen(name));
+    }
+    if (n <= FEW_MEMBERS) {
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = 0; shown[i] && j < i; j++)
+                if (shown[j] &&
+                    strcmp(ITEM_NAME(items, stride, j), ITEM_NAME(items, stride, i)) == 0)
+                    shown[i] = 0;
+        return 0;
+    }
+    named_index *order = malloc(n * sizeof *order); /* n items exist: no overflow */
+    if (order == NULL)
+        return -1;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (shown[i])
+            order[m++] = (named_index){ITEM_NAME(items, stride, i), i};
+    qsort(order, m, sizeof *order, named_index_order);
+    for (size_t k = 1; k < m; k++)
+        if (strcmp(order[k].name, order[k - 1].name) == 0)
+            shown[order[k].index] = 0;
+    free(order);
+    return 0;
+}
+#undef ITEM_NAME
+
+/* shown[] of n members: on the stack for a few, else allocated. */
+typedef struct shown_set {
+    unsigned char few[FEW_MEMBERS];
+    unsigned char *shown;
+} shown_set;
+
+static int shown_set_fill(shown_set *set, const void *items, size_t stride, size_t n)
+{
+    set->shown = n <= FEW_MEMBERS ? set->few : malloc(n);
+    if (set->shown == NULL)
+        return -1;
+    if (members_shown(items, stride, n, set->shown) != 0) {
+        if (set->shown != set->few)
+            free(set->shown);
+        return -1;
+    }
+    return 0;
+}
+
+static void shown_set_free(shown_set *set)
+{
+    if (set->shown != set->few)
+        free(set->shown);
+}
+
+/* The value of a field (NULL, written null, when the field is null) and of
+ * a meta entry: put_members takes either list. */
+static const char *field_value(const void *item)
+{
+    const vigil_field *f = item;
+    return f->is_null ? NULL : f->value;
+}
+
+static const char *meta_value(const void *item)
+{
+    return ((const vigil_meta *)item)->value;
+}
+
+/* {"name":value,...} of n items stride bytes apart, each named by its
+ * first member; value(item) NULL is written null. */
+static int put_members(json_buf *b, const void *items, size_t stride, size_t n,
+                       const char *(*value)(const void *item))
+{
+    shown_set set;
+    if (shown_set_fill(&set, items, stride, n) != 0)
         return -1;
     json_buf_lit(b, "{");
     int first = 1;
     for (size_t i = 0; i < n; i++) {
-        if (!member_shown(fields, sizeof *fields, i))
+        if (!set.shown[i])
             continue;
+        const void *item = (const char *)items + i * stride;
         if (!first)
             json_buf_lit(b, ",");
         first = 0;
-        json_buf_str(b, fields[i].name);
+        json_buf_str(b, *(const char *const *)item);
         json_buf_lit(b, ":");
-        if (fields[i].is_null)
-            json_buf_lit(b, "null");
-        else
-            json_buf_str(b, fields[i].value);
+        json_buf_str(b, value(item));
     }
     json_buf_lit(b, "}");
+    shown_set_free(&set);
     return 0;
+}
+
+static int put_fields(json_buf *b, const vigil_field *fields, size_t n)
+{
+    return put_members(b, fields, sizeof *fields, n, field_value);
 }
 
 static int put_meta(json_buf *b, const vigil_meta *meta, size_t n)
 {
-    if (n > MAX_MEMBERS)
-        return -1;
-    json_buf_lit(b, "{");
-    int first = 1;
-    for (size_t i = 0; i < n; i++) {
-        if (!member_shown(meta, sizeof *meta, i))
-            continue;
-        if (!first)
-            json_buf_lit(b, ",");
-        first = 0;
-        json_buf_str(b, meta[i].key);
-        json_buf_lit(b, ":");
-        json_buf_str(b, meta[i].value);
-    }
-    json_buf_lit(b, "}");
-    return 0;
+    return put_members(b, meta, sizeof *meta, n, meta_value);
 }
 
 /* Both lists name their items by their first member. */
@@ -212,11 +281,6 @@ int finding_lines_begin(finding_lines *fl, const vigil_target_result *r)
     }
     fl->ok = !h->fail && !t->fail && !e->fail;
     return fl->ok ? 0 : -1;
-}
-
-int finding_lines_renders(const vigil_finding *f)
-{
-    return f->kind <= VIGIL_FINDING_EXECUTION;
 }
 
 static int put_correlation(json_buf *b, const vigil_finding *f)
@@ -453,7 +517,7 @@ int finding_lines_append(finding_lines *fl, json_buf *out, const vigil_finding *
     size_t start = out->n;
     int rc;
 
-    if (!fl->ok || !finding_lines_renders(f) || out->fail)
+    if (!fl->ok || out->fail)
         return -1;
     json_buf_put(out, fl->head.p, fl->head.n);
     rc = put_rule_cached(fl, out, f);

@@ -1,14 +1,15 @@
 /* finding_line.h - the JSON line of a finding (every kind), written
- * straight into a byte buffer (no json_t): the serialiser of the JSONL
- * output.
+ * straight into a byte buffer (no json_t): the one serialiser of a finding.
+ * The JSONL output writes its lines; the CSV row of a sweep is read back
+ * from the same bytes, as a merged report reads them (output_jsonl.c).
  *
- * Why: the sweep of event logs reports one line per Sigma finding, tens of
- * thousands per sweep; building a jansson object of ~25 keys for each and
- * dumping it costs about 60 times as much CPU (bench/bench_finding_json).
- * The bytes are exactly those of output.c's finding_json + json_dumps(
- * JSON_COMPACT | JSON_ENSURE_ASCII), which defines the format and still
- * gives the json_t the CSV and HTML reports read;
- * tests/unit/test_finding_line.c compares the two over every kind. */
+ * Why not jansson: the sweep of event logs reports one line per Sigma
+ * finding, tens of thousands per sweep; building a jansson object of ~25
+ * keys for each and dumping it costs many times the CPU
+ * (bench/bench_finding_json). The bytes are what json_dumps(JSON_COMPACT |
+ * JSON_ENSURE_ASCII) writes for the finding's object: the jansson
+ * serialiser kept as the reference in tests/unit/finding_json_reference.c,
+ * and tests/unit/test_finding_line.c compares the two over every kind. */
 #ifndef VIGIL_CLI_FINDING_LINE_H
 #define VIGIL_CLI_FINDING_LINE_H
 
@@ -38,22 +39,13 @@ void finding_lines_free(finding_lines *fl);
  * the engine whose findings were rendered is destroyed (or another used). */
 void finding_lines_forget(finding_lines *fl);
 
-/* Drops the rule parts kept for Sigma findings. They are kept by the
- * addresses of the rule's strings, which the engine owns: call this before
- * the engine whose findings were rendered is destroyed (or another used). */
-void finding_lines_forget(finding_lines *fl);
-
 /* Renders the parts every finding of r shares. r must stay valid until the
  * last finding_lines_append for it. Returns 0, or -1 when out of memory. */
 int finding_lines_begin(finding_lines *fl, const vigil_target_result *r);
 
-/* Whether finding_lines_append renders this kind (every kind vigil knows). */
-int finding_lines_renders(const vigil_finding *f);
-
 /* Appends the line of finding f of the result given to begin, newline
- * included, to out. Returns 0, or -1 with out as it was when f is a kind it
- * does not render, begin failed, or memory ran out: the caller then uses
- * jansson. */
+ * included, to out. Returns 0, or -1 with out as it was when begin failed
+ * or memory ran out (the line cannot be written: a write failure). */
 int finding_lines_append(finding_lines *fl, json_buf *out, const vigil_finding *f);
 
 /* "2019-03-19T23:33:51Z" from seconds since the epoch ("" when gmtime

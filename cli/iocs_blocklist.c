@@ -12,48 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file_read.h"
 #include "paths.h"
 
 #define PUBLIC_SUFFIX_LIST "/usr/share/publicsuffix/public_suffix_list.dat"
 #define MAX_LIST_BYTES (256u << 20)
-
-/* The whole file, NUL-terminated; NULL with errno set. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    if (f == NULL)
-        return NULL;
-    for (;;) {
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            char *nb = ncap <= MAX_LIST_BYTES ? realloc(buf, ncap + 1) : NULL;
-            if (nb == NULL) {
-                free(buf);
-                fclose(f);
-                errno = ENOMEM;
-                return NULL;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        free(buf);
-        fclose(f);
-        errno = EIO;
-        return NULL;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
 
 typedef vigil_status (*add_fn)(vigil_blocklist_guard *, const char *, const char *, size_t,
                                vigil_diag_fn, void *);
@@ -61,7 +24,7 @@ typedef vigil_status (*add_fn)(vigil_blocklist_guard *, const char *, const char
 static int add_file(vigil_blocklist_guard *g, add_fn fn, const char *path, out_writer *w)
 {
     size_t len = 0;
-    char *data = slurp(path, &len);
+    char *data = file_read_all(path, MAX_LIST_BYTES, &len);
     if (data == NULL) {
         fprintf(stderr, "vigil iocs: cannot read %s: %s\n", path, strerror(errno));
         return -1;

@@ -36,7 +36,7 @@ static inline void json_buf_put(json_buf *b, const void *s, size_t n)
 #define json_buf_lit(b, lit) json_buf_put((b), (lit), sizeof(lit) - 1)
 
 /* s as a JSON string, the bytes json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII)
- * writes for what output.c's jstr(s) makes of it: NULL is null; a byte that
+ * writes for what output_json.c's out_jstr(s) makes of it: NULL is null; a byte that
  * does not start a sequence jansson accepts as UTF-8 (overlong forms,
  * surrogates, past U+10FFFF, stray continuation bytes) becomes U+FFFD and
  * the next byte is looked at; the escapes \" \\ \b \f \n \r \t, other

@@ -1,4 +1,5 @@
-/* output.h - rendering sweep results for people (text) and machines (JSONL).
+/* output.h - rendering sweep results for people (text) and machines
+ * (JSONL, CSV).
  *
  * The library hands over structured results; how they look is the
  * command's business. One writer serves a whole sweep: results arrive
@@ -7,7 +8,6 @@
 #ifndef VIGIL_CLI_OUTPUT_H
 #define VIGIL_CLI_OUTPUT_H
 
-#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 
@@ -71,10 +71,6 @@ typedef struct out_summary {
 } out_summary;
 
 void out_write_summary(out_writer *w, const out_summary *s);
-
-/* The JSON object of finding f of r (the "type":"finding" line), a new
- * reference; NULL when out of memory. */
-json_t *out_finding_json(const vigil_target_result *r, const vigil_finding *f);
 
 /* "1.5 MiB" */
 void out_human_bytes(double bytes, char *buf, size_t cap);

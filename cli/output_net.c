@@ -3,35 +3,37 @@
  *
  * Log lines are hostile input shown on a terminal: in text output every
  * string from the data goes through text_escape.c (escape sequences, NUL
- * and invalid UTF-8 shown as \x1b, \x00, ...), and JSON through output.c's
+ * and invalid UTF-8 shown as \x1b, \x00, ...), and JSON through output_json.c's
  * escaping, which keeps a line's text past a NUL. Field names are documented in
  * docs/output.md and follow the sweep's (rule_source, rule_line, score,
  * level) so one consumer can read both. */
 #include "output_net.h"
+#include "output_internal.h"
 #include "outstream.h"
 #include "text_escape.h"
 
 #include <string.h>
 
-#define C_RESET "\033[0m"
-#define C_BOLD "\033[1m"
-#define C_DIM "\033[2m"
-#define C_RED "\033[1;31m"
-#define C_YELLOW "\033[1;33m"
-#define C_CYAN "\033[36m"
-
-static const char *level_color(vigil_level l)
+/* The indicator part of a hit's JSON record, shared by log and connection
+ * hits: the same names and order as the sweep's findings use. matched is
+ * written (null when NULL) only when has_matched. */
+static void put_indicator(json_t *o, const char *indicator, const char *indicator_type,
+                          int has_matched, const char *matched, int score, vigil_level lv,
+                          const char *description, const char *source, uint64_t source_line)
 {
-    switch (l) {
-    case VIGIL_LEVEL_ALERT:
-        return C_RED;
-    case VIGIL_LEVEL_WARNING:
-        return C_YELLOW;
-    case VIGIL_LEVEL_NOTICE:
-        return C_CYAN;
-    default:
-        return C_DIM;
-    }
+    json_object_set_new(o, "kind", json_string("c2"));
+    json_object_set_new(o, "indicator", out_jstr(indicator));
+    json_object_set_new(o, "indicator_type", out_jstr(indicator_type));
+    if (has_matched)
+        json_object_set_new(o, "matched", out_jstr(matched));
+    json_object_set_new(o, "score", json_integer(score));
+    json_object_set_new(o, "level", json_string(vigil_level_name(lv)));
+    if (description != NULL)
+        json_object_set_new(o, "description", out_jstr(description));
+    if (source != NULL)
+        json_object_set_new(o, "rule_source", out_jstr(source));
+    if (source_line)
+        json_object_set_new(o, "rule_line", json_integer((json_int_t)source_line));
 }
 
 int out_log_hit(const vigil_log_hit *h, void *user)
@@ -52,26 +54,16 @@ int out_log_hit(const vigil_log_hit *h, void *user)
                 json_object_set_new(o, "path", out_jstr(h->path));
                 json_object_set_new(o, "line", json_integer((json_int_t)h->line));
                 json_object_set_new(o, "offset", json_integer((json_int_t)h->offset));
-                json_object_set_new(o, "kind", json_string("c2"));
-                json_object_set_new(o, "indicator", out_jstr(h->indicator));
-                json_object_set_new(o, "indicator_type", out_jstr(h->indicator_type));
-                json_object_set_new(o, "matched", out_jstr(h->matched));
-                json_object_set_new(o, "score", json_integer(h->score));
-                json_object_set_new(o, "level", json_string(vigil_level_name(lv)));
-                if (h->description != NULL)
-                    json_object_set_new(o, "description", out_jstr(h->description));
-                if (h->source != NULL)
-                    json_object_set_new(o, "rule_source", out_jstr(h->source));
-                if (h->source_line)
-                    json_object_set_new(o, "rule_line", json_integer((json_int_t)h->source_line));
+                put_indicator(o, h->indicator, h->indicator_type, 1, h->matched, h->score, lv,
+                              h->description, h->source, h->source_line);
                 json_object_set_new(o, "text", out_jstrn(h->text, h->text_len));
                 json_object_set_new(o, "text_truncated", json_boolean(h->text_truncated));
                 out_put_json_line(w, o);
                 json_decref(o);
             }
         } else {
-            const char *lc = w->color ? level_color(lv) : "", *b = w->color ? C_BOLD : "";
-            const char *d = w->color ? C_DIM : "", *z = w->color ? C_RESET : "";
+            const char *lc = w->color ? out_level_color(lv) : "", *b = w->color ? OUT_C_BOLD : "";
+            const char *d = w->color ? OUT_C_DIM : "", *z = w->color ? OUT_C_RESET : "";
             text_escape_puts(w->fp, h->path);
             fprintf(w->fp, ":%llu: %s%s%s %s", (unsigned long long)h->line, lc,
                     vigil_level_name(lv), z, b);
@@ -122,23 +114,14 @@ int out_conn_hit(const vigil_conn_hit *h, void *user)
                 json_object_set_new(o, "pid", json_integer(h->pid));
                 json_object_set_new(o, "exe", out_jstr(h->exe));
                 json_object_set_new(o, "uid", json_integer(h->uid));
-                json_object_set_new(o, "kind", json_string("c2"));
-                json_object_set_new(o, "indicator", out_jstr(h->indicator));
-                json_object_set_new(o, "indicator_type", out_jstr(h->indicator_type));
-                json_object_set_new(o, "score", json_integer(h->score));
-                json_object_set_new(o, "level", json_string(vigil_level_name(lv)));
-                if (h->description != NULL)
-                    json_object_set_new(o, "description", out_jstr(h->description));
-                if (h->source != NULL)
-                    json_object_set_new(o, "rule_source", out_jstr(h->source));
-                if (h->source_line)
-                    json_object_set_new(o, "rule_line", json_integer((json_int_t)h->source_line));
+                put_indicator(o, h->indicator, h->indicator_type, 0, NULL, h->score, lv,
+                              h->description, h->source, h->source_line);
                 out_put_json_line(w, o);
                 json_decref(o);
             }
         } else {
-            const char *lc = w->color ? level_color(lv) : "", *b = w->color ? C_BOLD : "";
-            const char *z = w->color ? C_RESET : "";
+            const char *lc = w->color ? out_level_color(lv) : "", *b = w->color ? OUT_C_BOLD : "";
+            const char *z = w->color ? OUT_C_RESET : "";
             int v6 = strchr(h->remote, ':') != NULL;
             fprintf(w->fp, "%s%s%s %s %s", lc, vigil_level_name(lv), z, h->proto, v6 ? "[" : "");
             text_escape_puts(w->fp, h->local);

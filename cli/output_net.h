@@ -7,13 +7,8 @@
 #include <jansson.h>
 
 #include "output.h"
+#include "output_json.h"
 #include "vigil/logs.h"
-
-/* output.c's JSON string (invalid UTF-8 replaced) and line writer;
- * out_jstrn keeps what follows a NUL (written \u0000). */
-json_t *out_jstr(const char *s);
-json_t *out_jstrn(const char *s, size_t n);
-void out_put_json_line(out_writer *w, json_t *o);
 
 /* vigil_log_fn and vigil_conn_fn; user is the out_writer. Hits whose score
  * is below w->min_level's threshold are counted but not shown. */

@@ -53,6 +53,13 @@ int out_stream_note(FILE *fp)
     return 1;
 }
 
+void out_stream_fail(FILE *fp, int err)
+{
+    stream_state *s = fp != NULL ? find(fp, 1) : NULL;
+    if (s != NULL && s->err == 0)
+        s->err = err;
+}
+
 int out_stream_failed(FILE *fp)
 {
     stream_state *s = find(fp, 0);

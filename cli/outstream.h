@@ -19,6 +19,9 @@ void out_stream_name(FILE *fp, const char *name);
 /* After writing to fp: if a write failed, remembers the first errno (EIO
  * when errno says nothing). Returns nonzero once fp has failed. */
 int out_stream_note(FILE *fp);
+/* A result that could not even be made for fp (out of memory) is a failed
+ * write: remembers err as the first failure, unless one came before. */
+void out_stream_fail(FILE *fp, int err);
 /* Nonzero once a write to fp failed (noted or not). */
 int out_stream_failed(FILE *fp);
 /* Flushes fp, closes it (standard output too: nothing is written after),

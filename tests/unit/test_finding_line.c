@@ -1,7 +1,9 @@
 /* test_finding_line.c - the JSON lines of findings of every kind
- * written by cli/finding_line.c must be byte for byte those of the jansson
- * path (output.c's finding_json + json_dumps(JSON_COMPACT |
- * JSON_ENSURE_ASCII)), which defines the JSONL format.
+ * written by cli/finding_line.c (the command's one serialiser of findings)
+ * must be byte for byte those of the jansson reference
+ * (finding_json_reference.c + json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII)),
+ * and the CSV rows of a sweep those a merged report makes of the same
+ * finding's jansson object.
  *
  * The CLI is not part of libvigil, so its three files are compiled into this
  * test. Fixtures are generated here: hand-written awkward values (controls,
@@ -12,6 +14,11 @@
 #include "../../cli/finding_line.c"
 #include "../../cli/json_line.c"
 #include "../../cli/output.c"
+#include "../../cli/output_findings.c"
+#include "../../cli/output_json.c"
+#include "../../cli/output_progress.c"
+#include "../../cli/output_summary.c"
+#include "../../cli/output_text.c"
 #include "../../cli/outstream.c"
 #include "../../cli/text_escape.c"
 /* output.c's CSV rows and run record */
@@ -20,6 +27,7 @@
 #include "../../cli/run_info.c"
 #include "../../cli/text_summary.c"
 #include "../../cli/progress_estimate.c"
+#include "finding_json_reference.c"
 #include "test.h"
 
 #include <limits.h>
@@ -27,7 +35,7 @@
 /* The reference: the jansson line of finding f of r, newline included. */
 static char *ref_line(const vigil_target_result *r, const vigil_finding *f)
 {
-    json_t *o = finding_json(r, f);
+    json_t *o = ref_finding_json(r, f);
     char *s = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
     json_decref(o);
     if (s == NULL)
@@ -369,34 +377,114 @@ static void test_correlation_line(void)
     finding_lines_free(&fl);
 }
 
-static void test_refusals(void)
+/* What finding_line.c once refused and jansson wrote: a kind it does not
+ * know, objects of many members (repeated names found by sorting past
+ * FEW_MEMBERS), huge values. Now it writes them all, the same bytes. */
+static void test_big_and_unknown(void)
 {
     finding_lines fl = {0};
-    json_buf b = {0};
     fixture x;
 
     fixture_init(&x);
-    json_buf_lit(&b, "kept");
-    /* every kind vigil knows is rendered; an unknown one goes to jansson */
-    for (int k = VIGIL_FINDING_YARA; k <= VIGIL_FINDING_EXECUTION; k++) {
-        x.f.kind = (vigil_finding_kind)k;
-        CHECK(finding_lines_renders(&x.f));
-    }
-    x.f.kind = (vigil_finding_kind)(VIGIL_FINDING_EXECUTION + 1);
-    CHECK(!finding_lines_renders(&x.f));
-    CHECK(finding_lines_begin(&fl, &x.r) == 0);
-    CHECK(finding_lines_append(&fl, &b, &x.f) == -1);
-    CHECK(b.n == 4);
-    /* objects bigger than the quadratic duplicate check allows */
-    vigil_field lots[MAX_MEMBERS + 1];
-    for (size_t i = 0; i < MAX_MEMBERS + 1; i++)
+    x.f.kind = (vigil_finding_kind)(VIGIL_FINDING_EXECUTION + 1); /* "unknown" */
+    CHECK(same_line(&fl, &x.r, &x.f));
+    /* the same field FEW_MEMBERS + 1 times: one member */
+    vigil_field lots[FEW_MEMBERS + 1];
+    for (size_t i = 0; i < FEW_MEMBERS + 1; i++)
         lots[i] = x.ev_fields[3];
-    x.f.kind = VIGIL_FINDING_SIGMA;
+    fixture_init(&x);
     x.f.fields = lots;
-    x.f.nfields = MAX_MEMBERS + 1;
-    CHECK(finding_lines_append(&fl, &b, &x.f) == -1);
-    CHECK(b.n == 4 && !b.fail && memcmp(b.p, "kept", 4) == 0);
-    json_buf_free(&b);
+    x.f.nfields = FEW_MEMBERS + 1;
+    CHECK(same_line(&fl, &x.r, &x.f));
+    /* 5000 fields and 300 meta entries: repeated names (the first wins
+     * wherever the later ones are), names not UTF-8 or NULL, null values */
+    enum { NF = 5000, NM = 300 };
+    static vigil_field many[NF];
+    static vigil_meta meta[NM];
+    static char names[NF][24], keys[NM][16];
+    for (size_t i = 0; i < NF; i++) {
+        snprintf(names[i], sizeof names[i], "F%zu%s", (i * 7919) % 1500, i % 97 == 0 ? "\xff" : "");
+        many[i] = (vigil_field){.name = i % 501 == 0 ? NULL : names[i], .value = names[i],
+                                .is_null = i % 13 == 0};
+    }
+    for (size_t i = 0; i < NM; i++) {
+        snprintf(keys[i], sizeof keys[i], "k%zu", (i * 31) % 120);
+        meta[i] = (vigil_meta){.key = keys[i], .value = i % 17 == 0 ? NULL : keys[i]};
+    }
+    x.f.fields = many;
+    x.f.nfields = NF;
+    x.f.meta = meta;
+    x.f.nmeta = NM;
+    CHECK(same_line(&fl, &x.r, &x.f));
+    x.f.kind = VIGIL_FINDING_CORRELATION; /* the group object */
+    CHECK(same_line(&fl, &x.r, &x.f));
+    x.f.kind = VIGIL_FINDING_PERSISTENCE;
+    CHECK(same_line(&fl, &x.r, &x.f));
+    /* a 1 MiB value of controls, quotes, invalid and valid UTF-8, a 64 KiB path */
+    size_t big = 1 << 20;
+    char *huge = malloc(big + 1), *path = malloc((1 << 16) + 1);
+    CHECK(huge != NULL && path != NULL);
+    if (huge != NULL && path != NULL) {
+        static const char piece[] = "\x01\"\\\xff\xc3\xa9\xed\xa0\x80 C:\\x\n\xf0\x9f\x98\x80";
+        for (size_t i = 0; i < big; i++)
+            huge[i] = piece[i % (sizeof piece - 1)];
+        huge[big] = '\0';
+        memset(path, 'p', 1 << 16);
+        path[1 << 16] = '\0';
+        fixture_init(&x);
+        x.fields[0].value = huge;
+        x.f.description = huge;
+        x.r.path = path;
+        CHECK(same_line(&fl, &x.r, &x.f));
+    }
+    free(huge);
+    free(path);
+    finding_lines_free(&fl);
+}
+
+/* One finding of each kind as the library makes them: a YARA match with
+ * strings, hash, filename and C2 (with a line) IOCs on a file, the same
+ * IOCs and an autostart entry on a registry value (an event with HiveKey
+ * and TargetObject), an execution entry with fields and meta, a Sigma
+ * finding of an event, a correlation of events. */
+static void test_every_kind(void)
+{
+    finding_lines fl = {0};
+    fixture x;
+    vigil_string_match sm[] = {{"$a", 64, 5}, {"$b\xff", UINT64_MAX, UINT32_MAX}};
+    vigil_meta meta[] = {{"target", "C:\\x.exe"}, {"run_count", "3"}, {"last_run", NULL}};
+    vigil_field hive[] = {{.name = "HiveKey", .value = "HKLM\\SOFTWARE"},
+                          {.name = "TargetObject", .value = "HKLM\\SOFTWARE\\Run\\x\x01"},
+                          {.name = "Details", .value = "C:\\x.exe"}};
+    vigil_event hive_ev = {.fields = hive, .nfields = 3, .record_id = 9};
+
+    for (int k = VIGIL_FINDING_YARA; k <= VIGIL_FINDING_EXECUTION; k++) {
+        for (int on_event = 0; on_event < 2; on_event++) {
+            fixture_init(&x);
+            x.f.kind = (vigil_finding_kind)k;
+            x.f.strings = sm;
+            x.f.nstrings = k == VIGIL_FINDING_YARA ? 2 : 0;
+            x.f.strings_total = x.f.nstrings + 40;
+            x.f.ns = k == VIGIL_FINDING_YARA ? "apt10.yar" : NULL;
+            x.f.matched = k == VIGIL_FINDING_SIGMA ? NULL : "evil.example.com";
+            x.f.line = k == VIGIL_FINDING_C2 ? 12 : 0;
+            x.f.meta = meta;
+            x.f.nmeta = k >= VIGIL_FINDING_PERSISTENCE ? 3 : 0;
+            x.r.md5 = "d41d8cd98f00b204e9800998ecf8427e";
+            if (!on_event) { /* a file */
+                x.r.event = NULL;
+                x.r.event_time = NULL;
+                x.r.record_id = 0;
+            } else if (k != VIGIL_FINDING_SIGMA) { /* a registry value */
+                x.r.event = &hive_ev;
+                x.r.record_id = 9;
+            }
+            int same = same_line(&fl, &x.r, &x.f);
+            if (!same)
+                fprintf(stderr, "kind %d, on an event %d\n", k, on_event);
+            CHECK(same);
+        }
+    }
     finding_lines_free(&fl);
 }
 
@@ -597,8 +685,7 @@ static void test_differential(void)
 }
 
 /* out_result as the sweep calls it: lines in finding order, a YARA finding
- * between Sigma ones, a last one finding_line.c refuses (too many fields:
- * jansson writes it), the counters. */
+ * between Sigma ones, a last one with many fields, the counters. */
 static void test_out_result(void)
 {
     char *mem = NULL;
@@ -607,7 +694,7 @@ static void test_out_result(void)
     out_writer w;
     fixture x;
     vigil_finding fs[4];
-    vigil_field lots[MAX_MEMBERS + 1];
+    vigil_field lots[FEW_MEMBERS + 1];
 
     CHECK(fp != NULL);
     if (fp == NULL)
@@ -622,11 +709,11 @@ static void test_out_result(void)
     fs[1].score = 70;
     fs[2] = x.f;
     fs[2].rule = "Second";
-    for (size_t i = 0; i < MAX_MEMBERS + 1; i++)
+    for (size_t i = 0; i < FEW_MEMBERS + 1; i++)
         lots[i] = x.ev_fields[i % 5];
     fs[3] = x.f;
     fs[3].fields = lots;
-    fs[3].nfields = MAX_MEMBERS + 1;
+    fs[3].nfields = FEW_MEMBERS + 1;
     x.r.findings = fs;
     x.r.nfindings = 4;
     CHECK(out_result(&x.r, &w) == 0);
@@ -646,6 +733,65 @@ static void test_out_result(void)
     CHECK(want != NULL && mem != NULL && memlen == wantlen && memcmp(mem, want, memlen) == 0);
     CHECK_EQ_INT(w.shown_targets, 2);
     CHECK_EQ_INT(w.shown_findings, 8);
+    free(want);
+    out_free(&w);
+    fclose(fp);
+    free(mem);
+}
+
+/* The CSV rows of a sweep (out_result, OUT_CSV) are those a merged report
+ * writes for the jansson object of each finding (csv_write_finding), the
+ * host column from the writer: every kind, awkward strings, on events and
+ * on files. */
+static void test_csv_rows(void)
+{
+    char *mem = NULL, *want = NULL;
+    size_t memlen = 0, wantlen = 0;
+    FILE *fp = open_memstream(&mem, &memlen), *wfp = open_memstream(&want, &wantlen);
+    out_writer w;
+    fixture x;
+    vigil_finding fs[VIGIL_FINDING_EXECUTION + 1];
+    vigil_string_match sm[] = {{"$a", 64, 5}};
+    vigil_meta meta[] = {{"command", "=cmd|' /c calc'!A0"}, {"run_count", "3"}};
+    report_row row = {0};
+    json_buf line = {0};
+
+    CHECK(fp != NULL && wfp != NULL);
+    if (fp == NULL || wfp == NULL)
+        return;
+    out_init(&w, fp, OUT_CSV);
+    w.host = "host,\"a\"";
+    for (int ev = 0; ev < 2; ev++) {
+        fixture_init(&x);
+        x.f.description = "-2+3 \xff";
+        for (int k = 0; k <= VIGIL_FINDING_EXECUTION; k++) {
+            fs[k] = x.f;
+            fs[k].kind = (vigil_finding_kind)k;
+            fs[k].strings = sm;
+            fs[k].nstrings = 1;
+            fs[k].strings_total = 3;
+            fs[k].matched = "@evil";
+            fs[k].meta = meta;
+            fs[k].nmeta = 2;
+        }
+        x.r.findings = fs;
+        x.r.nfindings = VIGIL_FINDING_EXECUTION + 1;
+        if (!ev) {
+            x.r.event = NULL;
+            x.r.event_time = NULL;
+        }
+        CHECK(out_result(&x.r, &w) == 0);
+        for (size_t i = 0; i < x.r.nfindings; i++) {
+            json_t *o = ref_finding_json(&x.r, &fs[i]);
+            CHECK(o != NULL && csv_write_finding(wfp, &row, &line, o, w.host) == 0);
+            json_decref(o);
+        }
+    }
+    fflush(fp);
+    fclose(wfp);
+    CHECK(memlen > 0 && memlen == wantlen && memcmp(mem, want, memlen) == 0);
+    report_row_free(&row);
+    json_buf_free(&line);
     free(want);
     out_free(&w);
     fclose(fp);
@@ -686,7 +832,9 @@ int main(void)
     TEST_RUN(test_sigma_line);
     TEST_RUN(test_awkward_parts);
     TEST_RUN(test_correlation_line);
-    TEST_RUN(test_refusals);
+    TEST_RUN(test_big_and_unknown);
+    TEST_RUN(test_every_kind);
+    TEST_RUN(test_csv_rows);
     TEST_RUN(test_rule_cache);
     TEST_RUN(test_differential);
     TEST_RUN(test_out_result);
