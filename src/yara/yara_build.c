@@ -44,6 +44,7 @@ struct vigil_yara_builder {
     vigil_yara_grouping_mode mode;
     char *cache_dir;    /* compiled gate databases kept between runs; may be NULL */
     YR_COMPILER *probe; /* the sources that compiled so far; NULL after an error */
+    int probe_partial;  /* a source was refused: the probe holds only those after it */
 };
 
 typedef struct compile_ctx {
@@ -251,6 +252,7 @@ static vigil_status add_text(vigil_yara_builder *b, const char *source, char *te
     if (errs != 0 || ctx.errors > 0) {
         yr_compiler_destroy(c); /* unusable after an error */
         b->probe = NULL;
+        b->probe_partial = 1;
     }
     if (errs < 0) {
         free_entry(&e);
@@ -438,22 +440,36 @@ vigil_status vigil_yara_builder_finish(vigil_yara_builder *b, vigil_yara_rules *
     if (b->finished)
         return VIGIL_ERR_FROZEN;
     b->finished = 1;
-    if (b->probe != NULL) { /* its memory is better spent on the sets */
+    /* The probe holding every kept source is the plain rule set, which
+     * the grouping may use as is (its one set holding every group); it
+     * is destroyed before anything else is compiled. */
+    YR_COMPILER *whole = b->probe_partial || b->mode == VIGIL_YARA_GROUPING_OFF ? NULL : b->probe;
+    if (b->probe != NULL && whole == NULL) { /* its memory is better spent on the sets */
         yr_compiler_destroy(b->probe);
-        b->probe = NULL;
     }
-    if (b->n == 0)
+    b->probe = NULL;
+    if (b->n == 0) {
+        if (whole != NULL)
+            yr_compiler_destroy(whole);
         return VIGIL_ERR_NO_RULES;
+    }
     st = new_rules(&r);
-    if (st != VIGIL_OK)
+    if (st != VIGIL_OK) {
+        if (whole != NULL)
+            yr_compiler_destroy(whole);
         return st;
+    }
     r->mode = b->mode;
     if (b->mode != VIGIL_YARA_GROUPING_OFF) {
         lines = kept_sources(b, &nlines);
         st = lines == NULL
                  ? VIGIL_ERR_NOMEM
-                 : vigil_yara_group_build(r, &b->diag, lines, nlines, b->mode, b->cache_dir);
+                 : vigil_yara_group_build(r, &b->diag, lines, nlines, b->mode, b->cache_dir,
+                                          &whole);
         free(lines);
+        if (whole != NULL)
+            yr_compiler_destroy(whole);
+        whole = NULL;
         if (st == VIGIL_OK) {
             *out = r;
             return VIGIL_OK;

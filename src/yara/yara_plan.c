@@ -26,6 +26,11 @@ typedef struct group_sel {
 struct vigil_yara_plan {
     const vigil_yara_split *s;
     vigil_arena arena;
+    /* the emitted sources alone (groups' and sets'): they serve only until
+     * libyara has compiled them, so vigil_yara_plan_drop_sources frees
+     * them (a copy of every rule's text per set: 12 MB with the Elastic
+     * and signature-base sets together) */
+    vigil_arena src_arena;
     size_t n_rules;
     vigil_yara_pre *eff;
     size_t *home;
@@ -246,7 +251,7 @@ static vigil_status add_source(vigil_yara_plan *p, src_vec *v, const char *ns, c
 {
     if (VIGIL_ARRAY_RESERVE(v->items, v->cap, v->n + 1) != VIGIL_OK)
         return VIGIL_ERR_NOMEM;
-    char *copy = vigil_arena_strndup(&p->arena, text, len);
+    char *copy = vigil_arena_strndup(&p->src_arena, text, len);
     if (copy == NULL)
         return VIGIL_ERR_NOMEM;
     v->items[v->n].ns = ns;
@@ -379,7 +384,7 @@ static vigil_status emit_mask(vigil_yara_plan *p, uint64_t mask, unsigned char *
     vigil_buffer_free(&tb);
     free(ns_used);
     if (st == VIGIL_OK && srcs.n) {
-        vigil_yara_group_source *items = vigil_arena_alloc(&p->arena, srcs.n * sizeof *items);
+        vigil_yara_group_source *items = vigil_arena_alloc(&p->src_arena, srcs.n * sizeof *items);
         if (items == NULL)
             st = VIGIL_ERR_NOMEM;
         else
@@ -426,6 +431,7 @@ vigil_status vigil_yara_plan_build(const vigil_yara_split *s, const vigil_yara_p
     if (p == NULL)
         return VIGIL_ERR_NOMEM;
     vigil_arena_init(&p->arena);
+    vigil_arena_init(&p->src_arena);
     p->s = s;
     p->any_group = SIZE_MAX;
     p->n_rules = vigil_yara_split_rule_count(s);
@@ -505,7 +511,20 @@ void vigil_yara_plan_destroy(vigil_yara_plan *p)
     free(p->eff);
     free(p->home);
     vigil_arena_free(&p->arena);
+    vigil_arena_free(&p->src_arena);
     free(p);
+}
+
+void vigil_yara_plan_drop_sources(vigil_yara_plan *p)
+{
+    if (p == NULL)
+        return;
+    for (size_t g = 0; g < p->n_groups; g++) {
+        p->groups[g].sources = NULL;
+        p->groups[g].n_sources = 0;
+    }
+    vigil_arena_free(&p->src_arena);
+    vigil_arena_init(&p->src_arena);
 }
 
 size_t vigil_yara_plan_group_count(const vigil_yara_plan *p)

@@ -291,6 +291,10 @@ int vigil_yara_plan_is_reported(const vigil_yara_plan *p, size_t g, const char *
  * dependencies and globals. out->sources live as long as the plan; a match
  * of such a set is reported when the rule's home group is in mask. */
 vigil_status vigil_yara_plan_emit(vigil_yara_plan *p, uint64_t mask, vigil_yara_group *out);
+/* Frees every emitted source (the groups' and vigil_yara_plan_emit's):
+ * once the sets are compiled, only libyara's compiled form is needed.
+ * The groups keep their names and counts; their sources become empty. */
+void vigil_yara_plan_drop_sources(vigil_yara_plan *p); /* NULL safe */
 /* The catch-all group (SIZE_MAX when there is none). */
 size_t vigil_yara_plan_any_group(const vigil_yara_plan *p);
 /* Home group of rule `rule` of namespace `ns` (the catch-all group for a

@@ -262,11 +262,54 @@ static void test_auto_layout(void)
     free(src);
 }
 
+/* An MZ group smaller than the light rules shares one set with them (a
+ * second set would copy the light rules, the bigger part); each file is
+ * still reported only the rules its type can match. */
+static void test_auto_layout_one_set(void)
+{
+    size_t cap = 64 * 1024, used = 0;
+    char *src = malloc(cap);
+    CHECK(src != NULL);
+    if (src == NULL)
+        return;
+    for (int i = 0; i < 40; i++)
+        used += (size_t)snprintf(src + used, cap - used,
+                                 "rule L%d { strings: $a = \"light%d\" condition: $a }\n", i, i);
+    for (int i = 0; i < 30; i++)
+        used += (size_t)snprintf(src + used, cap - used,
+                                 "rule M%d { strings: $a = \"needle%d\" condition: uint16(0) == "
+                                 "0x5a4d and $a }\n",
+                                 i, i);
+    vigil_yara_builder *b = NULL;
+    vigil_yara_rules *r = NULL;
+    CHECK_EQ_INT(vigil_yara_builder_create(NULL, &b), VIGIL_OK);
+    CHECK_EQ_INT(vigil_yara_builder_add_string(b, "m.yar", src, used), VIGIL_OK);
+    CHECK_EQ_INT(vigil_yara_builder_finish(b, &r), VIGIL_OK);
+    vigil_yara_builder_destroy(b);
+    vigil_yara_grouping g;
+    CHECK_EQ_INT(vigil_yara_rules_grouping(r, &g), VIGIL_OK);
+    CHECK_EQ_INT(g.nsets, 1);
+    if (g.nsets == 1) {
+        CHECK_EQ_STR(g.sets[0].name, "mz+any");
+        CHECK_EQ_INT(g.sets[0].rules, 70);
+    }
+    char out[4096];
+    scan_text(r, "MZ light3 needle7", 17, "x", out, sizeof out);
+    CHECK_EQ_STR(out, "m.yar:L3@m.yar:4 s75 $a@3+6\nm.yar:M7@m.yar:48 s75 $a@10+7\n");
+    scan_text(r, "ZM light3 needle7", 17, "x", out, sizeof out);
+    CHECK_EQ_STR(out, "m.yar:L3@m.yar:4 s75 $a@3+6\n");
+    scan_text(r, "ZM needle7 xxxxxx", 17, "x", out, sizeof out);
+    CHECK_EQ_STR(out, "");
+    vigil_yara_rules_destroy(r);
+    free(src);
+}
+
 int main(void)
 {
     TEST_RUN(test_same_findings);
     TEST_RUN(test_rule_table);
     TEST_RUN(test_grouping_stats);
     TEST_RUN(test_auto_layout);
+    TEST_RUN(test_auto_layout_one_set);
     return TEST_END();
 }
