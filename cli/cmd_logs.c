@@ -16,9 +16,9 @@
 
 #include "commands.h"
 #include "outopts.h"
+#include "output_net.h"
 #include "outstream.h"
 #include "progress_count.h"
-#include "output_net.h"
 #include "ruleset.h"
 #include "text_escape.h"
 #include "usage.h"
@@ -237,10 +237,9 @@ static int finish(net_args *a, const char *cmd, FILE *fp, out_writer *w, vigil_e
 {
     vigil_engine_destroy(engine);
     out_free(w);
-    if (fp != stdout && out_stream_close(fp, cmd) != 0)
+    /* on standard output, main.c says the failure when it closes it */
+    if (fp != stdout ? out_stream_close(fp, cmd) != 0 : out_stream_failed(fp))
         rc = 2;
-    else if (fp == stdout && out_stream_failed(fp))
-        rc = 2; /* main.c says it, closing standard output */
     rule_args_free(&a->rules);
     free(a->excludes);
     return rc;
@@ -310,8 +309,7 @@ int cmd_logs(int argc, char **argv)
             rc = 1;
         } else if (counts.files_refused > 0) {
             fprintf(stderr, "vigil logs: nothing found, but %llu rule file%s could not be loaded\n",
-                    (unsigned long long)counts.files_refused,
-                    counts.files_refused == 1 ? "" : "s");
+                    (unsigned long long)counts.files_refused, counts.files_refused == 1 ? "" : "s");
             rc = 2;
         } else {
             rc = 0;

@@ -107,11 +107,10 @@ static json_t *grouping_json(const vigil_yara_grouping *g)
     json_object_set_new(o, "no_precondition", nopre);
     json_t *ug = json_array();
     for (size_t i = 0; i < g->nungated; i++)
-        json_array_append_new(ug, json_pack("{s:s,s:s,s:s?,s:I,s:s?}", "rule",
-                                            g->ungated[i].name, "namespace", g->ungated[i].ns,
-                                            "source", g->ungated[i].source, "line",
-                                            (json_int_t)g->ungated[i].line, "reason",
-                                            g->ungated[i].reason));
+        json_array_append_new(
+            ug, json_pack("{s:s,s:s,s:s?,s:I,s:s?}", "rule", g->ungated[i].name, "namespace",
+                          g->ungated[i].ns, "source", g->ungated[i].source, "line",
+                          (json_int_t)g->ungated[i].line, "reason", g->ungated[i].reason));
     json_object_set_new(o, "gate",
                         json_pack("{s:I,s:I,s:I,s:o}", "rules", (json_int_t)g->gate_rules,
                                   "refutable", (json_int_t)g->gate_refutable, "literals",

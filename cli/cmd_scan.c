@@ -425,7 +425,7 @@ int cmd_scan(int argc, char **argv)
 {
     scan_args a;
     out_writer w;
-    FILE *fp = stdout;
+    FILE *fp;
     vigil_engine *engine = NULL;
     vigil_engine_counts counts;
     vigil_sweep_stats stats;
@@ -500,10 +500,9 @@ out_engine:
 out_file:
     if (spool != NULL)
         fclose(spool);
-    if (fp != stdout && out_stream_close(fp, "scan") != 0)
+    /* on standard output, main.c says the failure when it closes it */
+    if (fp != stdout ? out_stream_close(fp, "scan") != 0 : out_stream_failed(fp))
         rc = 2;
-    else if (fp == stdout && out_stream_failed(fp))
-        rc = 2; /* main.c says it, closing standard output */
 out_args:
     rule_args_free(&a.rules);
     run_info_free(&ri);

@@ -66,7 +66,7 @@ typedef struct out_summary {
     const vigil_engine_counts *rules;
     const char *version;
     const vigil_scan_options
-        *scan; /* the limits in force, for the "not opened" line; may be NULL */
+        *scan;                  /* the limits in force, for the "not opened" line; may be NULL */
     const struct run_info *run; /* may be NULL: adds scan_id, host, start/end time */
 } out_summary;
 

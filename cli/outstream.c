@@ -77,8 +77,8 @@ int out_stream_close(FILE *fp, const char *cmd)
     stream_state *s = find(fp, 1);
     int failed = !flushed || ferror(fp) || (s != NULL && s->err != 0);
     const char *name = s != NULL && s->name != NULL ? s->name
-                       : fp == stdout              ? "standard output"
-                                                   : "output";
+                       : fp == stdout               ? "standard output"
+                                                    : "output";
     int err = s != NULL && s->err != 0 ? s->err : e != 0 ? e : EIO;
     errno = 0;
     if (fclose(fp) != 0 && !failed) {

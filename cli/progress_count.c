@@ -30,8 +30,7 @@ static double now_seconds(void)
 }
 
 uint64_t progress_count_bytes(const char *const *paths, size_t n, int follow_symlinks,
-                              int one_file_system, const char *const *excludes,
-                              size_t nexcludes)
+                              int one_file_system, const char *const *excludes, size_t nexcludes)
 {
     char **argv = NULL;
     uint64_t total = 0;

@@ -17,7 +17,6 @@
  * excludes matched against the full path and the base name); 0 when the
  * count gave up or found nothing (the total is then unknown). */
 uint64_t progress_count_bytes(const char *const *paths, size_t n, int follow_symlinks,
-                              int one_file_system, const char *const *excludes,
-                              size_t nexcludes);
+                              int one_file_system, const char *const *excludes, size_t nexcludes);
 
 #endif

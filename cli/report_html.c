@@ -269,7 +269,7 @@ static void finding_row(json_buf *b, strtab *tab, const report_row *r, const cha
     ROW_ID(b, tab, r->tags.p ? r->tags.p : "");
     ROW_ID(b, tab, refs);
     json_buf_lit(b, ",");
-    json_buf_int(b, atoi(r->score));
+    json_buf_int(b, (int)strtol(r->score, NULL, 10));
     json_buf_lit(b, ",");
     json_buf_str(b, r->sha256);
     json_buf_lit(b, "]");

@@ -11,8 +11,8 @@
 
 #include "text_escape.h"
 
-int rules_costs_sweep(vigil_engine *engine, const char *const *paths, size_t npaths,
-                      out_writer *w, uint64_t *files)
+int rules_costs_sweep(vigil_engine *engine, const char *const *paths, size_t npaths, out_writer *w,
+                      uint64_t *files)
 {
     vigil_sweep_options o;
     vigil_sweep_stats st;
@@ -107,10 +107,10 @@ json_t *rules_costs_json(const vigil_engine *engine, uint64_t files)
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
         const vigil_yara_rule_cost *c = &items[i].c;
-        json_array_append_new(a, json_pack("{s:s,s:s,s:s?,s:I,s:s?,s:I}", "rule", c->name,
-                                           "namespace", c->ns, "source", c->source, "line",
-                                           (json_int_t)c->line, "reason", c->reason, "files",
-                                           (json_int_t)c->files));
+        json_array_append_new(a,
+                              json_pack("{s:s,s:s,s:s?,s:I,s:s?,s:I}", "rule", c->name, "namespace",
+                                        c->ns, "source", c->source, "line", (json_int_t)c->line,
+                                        "reason", c->reason, "files", (json_int_t)c->files));
     }
     free(items);
     return json_pack("{s:I,s:o}", "files", (json_int_t)files, "rules", a);

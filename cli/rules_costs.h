@@ -14,8 +14,8 @@
 
 /* Sweeps paths (npaths) with engine, counting per rule the files it left
  * to libyara; *files the files and archive members swept. 0 on success, 2 on an error (said). */
-int rules_costs_sweep(vigil_engine *engine, const char *const *paths, size_t npaths,
-                      out_writer *w, uint64_t *files);
+int rules_costs_sweep(vigil_engine *engine, const char *const *paths, size_t npaths, out_writer *w,
+                      uint64_t *files);
 /* The rules that cost files, and every rule the gate cannot rule out,
  * most costly first (then in load order). */
 void rules_costs_print_text(const vigil_engine *engine, uint64_t files);

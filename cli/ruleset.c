@@ -134,11 +134,14 @@ int rule_args_use_bundled(rule_args *ra, const char *part)
     if (ra->n > 0)
         return 0;
     char rel[64];
-    snprintf(rel, sizeof rel, "rules/cloudhopper%s%s", part != NULL ? "/" : "", part != NULL ? part : "");
+    snprintf(rel, sizeof rel, "rules/cloudhopper%s%s", part != NULL ? "/" : "",
+             part != NULL ? part : "");
     ra->bundled = cli_find_data(rel);
     if (ra->bundled == NULL) {
-        fprintf(stderr, "vigil: no rules given and the bundled pack (%s) was not "
-                        "found next to the program; use --rules PATH\n", rel);
+        fprintf(stderr,
+                "vigil: no rules given and the bundled pack (%s) was not "
+                "found next to the program; use --rules PATH\n",
+                rel);
         return -1;
     }
     return rule_args_option(ra, 'r', ra->bundled) == 1 ? 0 : -1;

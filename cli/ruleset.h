@@ -75,8 +75,8 @@ vigil_engine *rule_args_load(const rule_args *ra, vigil_diag_fn diag, void *user
     "                           plain list, told by content (*.json, *.ioc, *.xml, *.csv\n"        \
     "                           under --rules are read as intel too)\n"                            \
     "      --allow-hashes FILE  hashes of known-good files (HASH;DESCRIPTION lines, as\n"          \
-    "                           Loki's *falsepositive* hash lists, which --rules also\n"          \
-    "                           reads so): such files are not reported, only counted\n"          \
+    "                           Loki's *falsepositive* hash lists, which --rules also\n"           \
+    "                           reads so): such files are not reported, only counted\n"            \
     "      --strict             a broken rule file is fatal, not skipped\n"                        \
     "      --sigma-mapping FILE Sigma logsource mapping (default: the one shipped,\n"              \
     "                           data/sigma/logsources.yml); 'none' = no scoping\n"                 \

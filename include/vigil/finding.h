@@ -23,7 +23,8 @@ typedef enum {
     VIGIL_FINDING_C2 = 3,       /* a C2 domain/IP IOC seen */
     VIGIL_FINDING_SIGMA = 4,    /* an event matched a Sigma rule */
     VIGIL_FINDING_CORRELATION = 5,
-    VIGIL_FINDING_PERSISTENCE = 6, /* an autostart entry: registry, scheduled task, startup folder */
+    VIGIL_FINDING_PERSISTENCE =
+        6,                       /* an autostart entry: registry, scheduled task, startup folder */
     VIGIL_FINDING_EXECUTION = 7, /* evidence a program ran: Prefetch, LNK */
 } vigil_finding_kind;
 

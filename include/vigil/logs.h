@@ -71,18 +71,18 @@ typedef struct vigil_logs_options {
 } vigil_logs_options;
 
 typedef struct vigil_logs_stats {
-    uint64_t files;          /* files scanned (compressed ones counted once) */
-    uint64_t members;        /* archive members and decompressed streams scanned */
-    uint64_t bytes;          /* bytes scanned (after decompression) */
-    uint64_t lines;          /* lines scanned */
-    uint64_t hits;           /* (line, indicator) pairs reported */
-    uint64_t binary_skipped; /* files skipped as binary */
-    uint64_t dirs;           /* directories entered */
-    uint64_t skipped;        /* special files, excluded paths, pseudo file systems */
-    uint64_t unreadable;     /* files and directories that could not be read */
-    double seconds;          /* wall time */
-    unsigned threads;        /* worker threads used */
-    uint64_t indicators;     /* network indicators hunted */
+    uint64_t files;            /* files scanned (compressed ones counted once) */
+    uint64_t members;          /* archive members and decompressed streams scanned */
+    uint64_t bytes;            /* bytes scanned (after decompression) */
+    uint64_t lines;            /* lines scanned */
+    uint64_t hits;             /* (line, indicator) pairs reported */
+    uint64_t binary_skipped;   /* files skipped as binary */
+    uint64_t dirs;             /* directories entered */
+    uint64_t skipped;          /* special files, excluded paths, pseudo file systems */
+    uint64_t unreadable;       /* files and directories that could not be read */
+    double seconds;            /* wall time */
+    unsigned threads;          /* worker threads used */
+    uint64_t indicators;       /* network indicators hunted */
     uint64_t paths_unreadable; /* given paths that do not exist or cannot be opened (errors;
                                   also in unreadable) */
 } vigil_logs_stats;

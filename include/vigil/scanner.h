@@ -95,8 +95,8 @@ typedef struct vigil_scan_stats {
     uint64_t archives_cut;                /* archives a bomb or member count limit stopped */
     uint64_t allowlisted;                 /* targets not reported: hash on an allow-list */
     uint64_t text_logs;                   /* text logs hunted for C2 indicators */
-    uint64_t artefacts;            /* Windows tasks, startup files, LNK, Prefetch read */
-    uint64_t artefacts_unreadable; /* of those, not parsed (damaged, compressed Prefetch) */
+    uint64_t artefacts;                   /* Windows tasks, startup files, LNK, Prefetch read */
+    uint64_t artefacts_unreadable;        /* of those, not parsed (damaged, compressed Prefetch) */
     uint64_t registry_hives;              /* registry hives (regf) read */
     uint64_t registry_keys;               /* their keys */
     uint64_t registry_values;             /* their values, each a registry event */

@@ -44,12 +44,12 @@ typedef struct vigil_sweep_options {
 } vigil_sweep_options;
 
 typedef struct vigil_sweep_stats {
-    vigil_scan_stats scan; /* summed over the workers */
-    uint64_t dirs;         /* directories entered */
-    uint64_t skipped;      /* special files, excluded paths, pseudo file systems */
-    uint64_t unreadable;   /* files and directories that could not be read */
-    double seconds;        /* wall time */
-    unsigned threads;      /* worker threads used */
+    vigil_scan_stats scan;     /* summed over the workers */
+    uint64_t dirs;             /* directories entered */
+    uint64_t skipped;          /* special files, excluded paths, pseudo file systems */
+    uint64_t unreadable;       /* files and directories that could not be read */
+    double seconds;            /* wall time */
+    unsigned threads;          /* worker threads used */
     uint64_t paths_unreadable; /* given paths that do not exist or cannot be opened (errors;
                                   also in unreadable) */
 } vigil_sweep_stats;

@@ -117,8 +117,8 @@ char *vigil_arena_strdup(vigil_arena *a, const char *s)
     return vigil_arena_strndup(a, s, strlen(s));
 }
 
-vigil_status vigil_arena_array_grow(vigil_arena *a, void *items, size_t *cap, size_t n,
-                                    size_t need, size_t elem)
+vigil_status vigil_arena_array_grow(vigil_arena *a, void *items, size_t *cap, size_t n, size_t need,
+                                    size_t elem)
 {
     void *old, *p;
     if (need <= *cap)

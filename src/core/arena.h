@@ -36,8 +36,8 @@ char *vigil_arena_strndup(vigil_arena *a, const char *s, size_t n);
  * copied to the new block (the old one is dropped with the arena).
  * VIGIL_ERR_LIMIT on overflow, VIGIL_ERR_NOMEM; on error the array and
  * *cap are unchanged. */
-vigil_status vigil_arena_array_grow(vigil_arena *a, void *items, size_t *cap, size_t n,
-                                    size_t need, size_t elem);
+vigil_status vigil_arena_array_grow(vigil_arena *a, void *items, size_t *cap, size_t n, size_t need,
+                                    size_t elem);
 
 /* VIGIL_ARENA_ARRAY_RESERVE(arena, v->items, v->cap, v->n, v->n + 1). */
 #define VIGIL_ARENA_ARRAY_RESERVE(a, items, cap, n, need)                                          \

@@ -130,10 +130,10 @@ vigil_status vigil_array_grow(void *items, size_t *cap, size_t need, size_t elem
     while (ncap < need)
         ncap = ncap > max / 2 ? max : ncap * 2;
     memcpy(&p, items, sizeof p); /* items is the address of a T * */
-    p = realloc(p, ncap * elem);
-    if (p == NULL)
-        return VIGIL_ERR_NOMEM;
-    memcpy(items, &p, sizeof p);
+    void *grown = realloc(p, ncap * elem);
+    if (grown == NULL)
+        return VIGIL_ERR_NOMEM; /* *items still holds the old block */
+    memcpy(items, &grown, sizeof grown);
     *cap = ncap;
     return VIGIL_OK;
 }

@@ -2,8 +2,8 @@
  *
  * YARA, the IOC matchers and the engine's Sigma, registry, artefact and
  * text-log scans all append findings to one of these; the scanner then
- * scores the target and hands the whole group to the result callback. Strings are copied into the arena, so a
- * finding never points into data that dies before the callback. */
+ * scores the target and hands the whole group to the result callback. Strings are copied into the
+ * arena, so a finding never points into data that dies before the callback. */
 #ifndef VIGIL_CORE_FINDINGS_H
 #define VIGIL_CORE_FINDINGS_H
 

@@ -77,8 +77,8 @@ vigil_status vigil_artefact_scan_run(const vigil_ioc_db *db, vigil_ioc_scratch *
     stats->artefacts++;
     if (rc != 0) {
         stats->artefacts_unreadable++;
-        vigil_diagf(diag, VIGIL_DIAG_WARNING, rc == -2 ? VIGIL_ERR_UNSUPPORTED : VIGIL_ERR_CORRUPT, path, 0,
-                    "Windows artefact not parsed: %s (name and hash checked)", list.error);
+        vigil_diagf(diag, VIGIL_DIAG_WARNING, rc == -2 ? VIGIL_ERR_UNSUPPORTED : VIGIL_ERR_CORRUPT,
+                    path, 0, "Windows artefact not parsed: %s (name and hash checked)", list.error);
     }
     for (size_t i = 0; i < list.n && st == VIGIL_OK; i++)
         st = add_entry(db, scratch, &list.items[i], fb);

@@ -622,7 +622,8 @@ static vigil_status open_image_file(vigil_scanner *s, const target *t, int fd)
     m.outer = t;
     m.in_image = 1;
     lim.mtime = &m.mtime;
-    st = vigil_image_walk_file(t->path, t->path, kind, &lim, &s->diag, on_member, &image_big, &m, &ws);
+    st = vigil_image_walk_file(t->path, t->path, kind, &lim, &s->diag, on_member, &image_big, &m,
+                               &ws);
     free(m.big.path);
     if (st == VIGIL_ERR_UNSUPPORTED)
         return st;

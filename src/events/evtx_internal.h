@@ -349,7 +349,7 @@ typedef struct vigil_evtx_ctx {
     size_t nrefs, caprefs;
     vigil_evtx_buf data; /* unnamed Data values joined */
     unsigned ndata;
-    uint32_t nulls; /* NullType values substituted into element text so far */
+    uint32_t nulls;         /* NullType values substituted into element text so far */
     vigil_evtx_value *vals; /* substitution values of the record's template */
     size_t capvals;
     vigil_evtx_elem stack[VIGIL_EVTX_MAX_ELEM_DEPTH];

@@ -79,13 +79,13 @@ typedef struct vigil_image_limits {
 } vigil_image_limits;
 
 typedef struct vigil_image_walk_stats {
-    uint64_t volumes;        /* file systems opened */
-    uint64_t volumes_failed; /* partitions whose file system could not be read */
-    uint64_t files;          /* files and streams delivered (big ones too) */
-    uint64_t streams;        /* of those, NTFS alternate data streams */
-    uint64_t read_errors;    /* files or directories cut short by a read error */
-    int too_many;            /* max_files stopped the walk */
-    uint64_t snapshots;      /* volume shadow copies walked */
+    uint64_t volumes;            /* file systems opened */
+    uint64_t volumes_failed;     /* partitions whose file system could not be read */
+    uint64_t files;              /* files and streams delivered (big ones too) */
+    uint64_t streams;            /* of those, NTFS alternate data streams */
+    uint64_t read_errors;        /* files or directories cut short by a read error */
+    int too_many;                /* max_files stopped the walk */
+    uint64_t snapshots;          /* volume shadow copies walked */
     uint64_t snapshot_unchanged; /* their files equal to the live (or an earlier
                                     snapshot's) file of the same path: not delivered */
 } vigil_image_walk_stats;

@@ -101,7 +101,8 @@ const char *vigil_image_sniff_unread(const uint8_t *head, size_t headlen)
         return "QEMU qcow";
     if (headlen >= 0x44 && le32(head + 0x40) == 0xbeda107fu)
         return "VirtualBox VDI";
-    if (at(head, headlen, 0, "WithoutFreeSpace", 16) || at(head, headlen, 0, "WithouFreSpacExt", 16))
+    if (at(head, headlen, 0, "WithoutFreeSpace", 16) ||
+        at(head, headlen, 0, "WithouFreSpacExt", 16))
         return "Parallels HDD";
     return NULL;
 }

@@ -185,12 +185,11 @@ vigil_status image_vss_open(TSK_IMG_INFO *img, TSK_OFF_T off, TSK_OFF_T size, co
     r->off = off;
     r->size = size;
     v->off = off;
-    if (libbfio_handle_initialize(&v->io, (intptr_t *)r, range_free, range_clone, range_open,
-                                  range_close, range_read, range_write, range_seek, range_exists,
-                                  range_is_open, range_get_size,
-                                  LIBBFIO_FLAG_IO_HANDLE_MANAGED |
-                                      LIBBFIO_FLAG_IO_HANDLE_CLONE_BY_FUNCTION,
-                                  &berr) != 1) {
+    if (libbfio_handle_initialize(
+            &v->io, (intptr_t *)r, range_free, range_clone, range_open, range_close, range_read,
+            range_write, range_seek, range_exists, range_is_open, range_get_size,
+            LIBBFIO_FLAG_IO_HANDLE_MANAGED | LIBBFIO_FLAG_IO_HANDLE_CLONE_BY_FUNCTION,
+            &berr) != 1) {
         libbfio_error_free(&berr);
         free(r);
         free(v);
@@ -207,7 +206,8 @@ vigil_status image_vss_open(TSK_IMG_INFO *img, TSK_OFF_T off, TSK_OFF_T size, co
         image_vss_close(v);
         return VIGIL_ERR_NOMEM;
     }
-    if (libvshadow_volume_open_file_io_handle(v->volume, v->io, LIBVSHADOW_OPEN_READ, &error) != 1 ||
+    if (libvshadow_volume_open_file_io_handle(v->volume, v->io, LIBVSHADOW_OPEN_READ, &error) !=
+            1 ||
         libvshadow_volume_get_number_of_stores(v->volume, &v->count, &error) != 1) {
         vigil_diagf_at(diag, VIGIL_DIAG_WARNING, VIGIL_ERR_CORRUPT, label, (uint64_t)off,
                        "cannot read the volume shadow copies of the volume at offset %lld: %s; "
@@ -364,7 +364,7 @@ static int insert(uint8_t *keys, size_t cap, const uint8_t *key)
 static int seen_key(image_seen *s, uint8_t key[KEY_LEN])
 {
     if (slot_empty(key))
-        key[0] = 1; /* the empty marker is not a key */
+        key[0] = 1;                    /* the empty marker is not a key */
     if ((s->n + 1) * 4 > s->cap * 3) { /* grow at 3/4 full */
         size_t cap = s->cap ? s->cap * 2 : 1024;
         uint8_t *keys;
@@ -418,8 +418,8 @@ int image_seen_add_attr(image_seen *s, const char *path, const TSK_FS_ATTR *a, u
 
     for (uint64_t off = 0; ok && off < size;) {
         size_t want = size - off < cap ? (size_t)(size - off) : cap;
-        ssize_t r = tsk_fs_attr_read(a, (TSK_OFF_T)off, (char *)buf, want,
-                                     TSK_FS_FILE_READ_FLAG_NONE);
+        ssize_t r =
+            tsk_fs_attr_read(a, (TSK_OFF_T)off, (char *)buf, want, TSK_FS_FILE_READ_FLAG_NONE);
         if (r <= 0) { /* unreadable: delivered (and its read error said) anyway */
             tsk_error_reset();
             ok = 0;

@@ -9,9 +9,9 @@
  * not the rest of the volume; a directory that is its own ancestor is not
  * entered again; depth, file count and sizes are bounded; and each problem
  * is a diagnostic naming the image and the offset or path. */
+#include "core/util.h"
 #include "image/image.h"
 #include "image/image_vss.h"
-#include "core/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,8 +163,8 @@ static void deliver(walk *w, const TSK_FS_ATTR *a, const char *name)
     }
     if (size > w->lim.max_file_size || size > SIZE_MAX / 2) {
         if (w->seen != NULL) { /* read twice: once for its digest */
-            if (skip_seen(w, image_seen_add_attr(w->seen, name + strlen(w->volume), a, size,
-                                                 w->buf, w->cap)))
+            if (skip_seen(w, image_seen_add_attr(w->seen, name + strlen(w->volume), a, size, w->buf,
+                                                 w->cap)))
                 return;
         }
         deliver_big(w, a, name, size);
@@ -350,8 +350,8 @@ static void walk_dir(walk *w, TSK_INUM_T inum, const char *dir, unsigned depth)
 /* Opens the file system at byte offset off of img (part may be NULL for a
  * bare file system); NULL, said, when it cannot. where names it ("p2",
  * "vss3!p2", "" for the image itself). */
-static TSK_FS_INFO *open_fs(walk *w, TSK_IMG_INFO *img, const TSK_VS_PART_INFO *part,
-                            TSK_OFF_T off, const char *where)
+static TSK_FS_INFO *open_fs(walk *w, TSK_IMG_INFO *img, const TSK_VS_PART_INFO *part, TSK_OFF_T off,
+                            const char *where)
 {
     TSK_FS_INFO *fs = part != NULL ? tsk_fs_open_vol(part, TSK_FS_TYPE_DETECT)
                                    : tsk_fs_open_img(img, off, TSK_FS_TYPE_DETECT);
@@ -439,8 +439,8 @@ static void walk_volume(walk *w, TSK_IMG_INFO *img, const TSK_VS_PART_INFO *part
     if (fs == NULL)
         return;
     if (TSK_FS_TYPE_ISNTFS(fs->ftype)) {
-        vigil_status st = image_vss_open(img, off, size, where[0] ? label_for(w, where) : w->display,
-                                         w->diag, &vss);
+        vigil_status st = image_vss_open(
+            img, off, size, where[0] ? label_for(w, where) : w->display, w->diag, &vss);
         if (st == VIGIL_OK && vss != NULL && (w->seen = image_seen_create()) == NULL)
             st = VIGIL_ERR_NOMEM;
         if (st != VIGIL_OK)

@@ -115,6 +115,8 @@ static vigil_status add_origin(vigil_intel_set *s, entry *e, const vigil_intel_i
     int first_move = e->more == NULL; /* the first origin moves into the array */
     if (VIGIL_ARRAY_RESERVE(e->more, e->cap, e->pub.norigins + 1) != VIGIL_OK)
         return VIGIL_ERR_NOMEM;
+    if (e->more == NULL)
+        return VIGIL_ERR_NOMEM;
     if (first_move)
         e->more[0] = e->first;
     e->more[e->pub.norigins++] = o;

@@ -68,7 +68,8 @@ static vigil_status add_hash(vigil_ioc_builder *b, int allow, const char *hex, i
         rec.digest[i / 2] = (uint8_t)(hi << 4 | lo);
     }
     /* The first byte spares the string comparison nearly always. */
-    if (!allow && rec.digest[0] == empty_file_first[kind] && strcasecmp(hex, empty_file_hashes[kind]) == 0) {
+    if (!allow && rec.digest[0] == empty_file_first[kind] &&
+        strcasecmp(hex, empty_file_hashes[kind]) == 0) {
         vigil_diagf(&b->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_RULE, source, line,
                     "hash IOC %s is the digest of the empty file; skipped",
                     empty_file_hashes[kind]);

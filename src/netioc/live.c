@@ -89,6 +89,8 @@ vigil_status vigil_live_parse(const char *name, const char *text, size_t len, in
     char tmp[512];
     if (fn == NULL || (text == NULL && len > 0) || (family != AF_INET && family != AF_INET6))
         return VIGIL_ERR_INVALID_ARG;
+    if (len == 0)
+        return VIGIL_OK;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = (size_t)((nl ? nl : end) - p);

@@ -99,7 +99,8 @@ static int timestamp_at(const char *p, size_t n, size_t at)
             return 1;
     }
     /* 1717236000.123 (epoch seconds: Zeek, squid) at the start of a line */
-    if (at == 0 && digits(p, n, 0, 10) && (n == 10 || p[10] == '.' || p[10] == '\t' || p[10] == ' '))
+    if (at == 0 && digits(p, n, 0, 10) &&
+        (n == 10 || p[10] == '.' || p[10] == '\t' || p[10] == ' '))
         return 1;
     return 0;
 }

@@ -14,7 +14,9 @@
 /* s as a JSON string; invalid UTF-8 bytes become U+FFFD. */
 static json_t *lossy_string(const char *s)
 {
-    json_t *j = json_string(s != NULL ? s : "");
+    if (s == NULL)
+        s = "";
+    json_t *j = json_string(s);
     if (j != NULL)
         return j;
     size_t n = strlen(s);

@@ -19,8 +19,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "registry/registry.h"
 #include "core/buffer.h"
+#include "registry/registry.h"
 
 #define MAX_DEPTH 512
 #define FILETIME_UNIX_MS 11644473600000LL
@@ -95,12 +95,12 @@ static int root_by_name(const char *path, const char *name, char *buf, size_t ca
     static const struct {
         const char *file, *root;
     } fixed[] = {
-        {"SYSTEM", "HKLM\\System"},       {"SOFTWARE", "HKLM\\SOFTWARE"},
-        {"SAM", "HKLM\\SAM"},             {"SECURITY", "HKLM\\SECURITY"},
-        {"DEFAULT", "HKU\\.DEFAULT"},     {"COMPONENTS", "HKLM\\COMPONENTS"},
-        {"DRIVERS", "HKLM\\DRIVERS"},     {"BCD", "HKLM\\BCD00000000"},
-        {"ELAM", "HKLM\\ELAM"},           {"Amcache.hve", "\\REGISTRY\\A\\Amcache"},
-        {"SYSTEM.DAT", "HKLM\\System"},   {"SOFTWARE.DAT", "HKLM\\SOFTWARE"},
+        {"SYSTEM", "HKLM\\System"},     {"SOFTWARE", "HKLM\\SOFTWARE"},
+        {"SAM", "HKLM\\SAM"},           {"SECURITY", "HKLM\\SECURITY"},
+        {"DEFAULT", "HKU\\.DEFAULT"},   {"COMPONENTS", "HKLM\\COMPONENTS"},
+        {"DRIVERS", "HKLM\\DRIVERS"},   {"BCD", "HKLM\\BCD00000000"},
+        {"ELAM", "HKLM\\ELAM"},         {"Amcache.hve", "\\REGISTRY\\A\\Amcache"},
+        {"SYSTEM.DAT", "HKLM\\System"}, {"SOFTWARE.DAT", "HKLM\\SOFTWARE"},
     };
     char user[256];
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
@@ -210,11 +210,10 @@ static int render(vigil_reg_walk *w, hive_value_h v, hive_type t, const char *ra
     case hive_t_REG_DWORD_BIG_ENDIAN:
         if (len >= 4) {
             const uint8_t *b = (const uint8_t *)raw;
-            uint32_t d = t == hive_t_REG_DWORD
-                             ? (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-                                   (uint32_t)b[3] << 24
-                             : (uint32_t)b[3] | (uint32_t)b[2] << 8 | (uint32_t)b[1] << 16 |
-                                   (uint32_t)b[0] << 24;
+            uint32_t d = t == hive_t_REG_DWORD ? (uint32_t)b[0] | (uint32_t)b[1] << 8 |
+                                                     (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24
+                                               : (uint32_t)b[3] | (uint32_t)b[2] << 8 |
+                                                     (uint32_t)b[1] << 16 | (uint32_t)b[0] << 24;
             if (details_reserve(w, 32) == NULL)
                 return -1;
             snprintf(w->details, 32, "DWORD (0x%08x)", d);
@@ -224,10 +223,10 @@ static int render(vigil_reg_walk *w, hive_value_h v, hive_type t, const char *ra
     case hive_t_REG_QWORD:
         if (len >= 8) {
             const uint8_t *b = (const uint8_t *)raw;
-            uint32_t lo = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-                          (uint32_t)b[3] << 24;
-            uint32_t hi = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 |
-                          (uint32_t)b[7] << 24;
+            uint32_t lo =
+                (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+            uint32_t hi =
+                (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
             if (details_reserve(w, 48) == NULL)
                 return -1;
             snprintf(w->details, 48, "QWORD (0x%08x-0x%08x)", hi, lo);

@@ -35,14 +35,14 @@ typedef struct vigil_reg_walk vigil_reg_walk;
 /* One key (name == NULL) or one value of a hive, as the walk meets it.
  * Every pointer is valid during the callback only. */
 typedef struct vigil_reg_item {
-    const char *key;      /* as Sysmon names it: HKLM\SOFTWARE\Microsoft\...\Run */
-    const char *raw_key;  /* the path inside the hive below its root ("" = root) */
-    const char *name;     /* value name, "" for the default value; NULL for a key */
-    uint32_t type;        /* VIGIL_REG_* of a value */
-    const char *details;  /* the value as Sysmon's Details shows it */
-    const char *text;     /* string data (SZ, EXPAND_SZ, LINK, MULTI_SZ joined by
-                             spaces), NULL for other types */
-    const uint8_t *data;  /* the raw value bytes */
+    const char *key;     /* as Sysmon names it: HKLM\SOFTWARE\Microsoft\...\Run */
+    const char *raw_key; /* the path inside the hive below its root ("" = root) */
+    const char *name;    /* value name, "" for the default value; NULL for a key */
+    uint32_t type;       /* VIGIL_REG_* of a value */
+    const char *details; /* the value as Sysmon's Details shows it */
+    const char *text;    /* string data (SZ, EXPAND_SZ, LINK, MULTI_SZ joined by
+                            spaces), NULL for other types */
+    const uint8_t *data; /* the raw value bytes */
     size_t data_len;
     int64_t time_ms;      /* the key's last write, ms since the epoch, 0 if unknown */
     uint64_t offset;      /* the key's or value's cell offset in the hive */
@@ -111,8 +111,8 @@ vigil_status vigil_registry_events(const char *path, const void *data, size_t le
  * "AppInit_DLLs", "Scheduled task") and/or the files it names (the program an
  * entry starts, an Amcache entry's path) and an Amcache SHA-1. */
 typedef struct vigil_reg_entry {
-    const char *category; /* NULL: not an autostart entry */
-    char command[2048];   /* the command line or DLL list as stored */
+    const char *category;                  /* NULL: not an autostart entry */
+    char command[2048];                    /* the command line or DLL list as stored */
     char files[VIGIL_REG_MAX_FILES][1024]; /* the files it names, environment
                                               variables expanded to C:\ defaults */
     size_t nfiles;

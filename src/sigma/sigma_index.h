@@ -13,10 +13,10 @@
 typedef struct vigil_sigma_cand {
     const vigil_sigma_rule *rule;
     const vigil_sigma_branch *br; /* NULL = no field renames */
-    uint32_t index;            /* the rule's index: evaluation order and dedup */
-    int32_t pf;                /* prefilter slot, -1 = always evaluate */
-    uint32_t need_field;       /* name hash of a field it cannot match without (see
-                                  vigil_sigma_required_field; renamed for br); 0: none */
+    uint32_t index;               /* the rule's index: evaluation order and dedup */
+    int32_t pf;                   /* prefilter slot, -1 = always evaluate */
+    uint32_t need_field;          /* name hash of a field it cannot match without (see
+                                     vigil_sigma_required_field; renamed for br); 0: none */
 } vigil_sigma_cand;
 
 /* Candidates in rule order (so several lists merge in rule order); pf[i]

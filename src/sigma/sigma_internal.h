@@ -140,7 +140,7 @@ enum {
 typedef struct vigil_sigma_item {
     const char *field;
     size_t field_len;
-    uint32_t field_hash;   /* vigil_field_name_hash(field); 0 = not computed */
+    uint32_t field_hash;      /* vigil_field_name_hash(field); 0 = not computed */
     vigil_sigma_alts *groups; /* OR inside a group; groups OR'ed, or AND'ed with all */
     size_t ngroups;
     int all;

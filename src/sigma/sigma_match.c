@@ -35,7 +35,7 @@ struct vigil_sigma_matcher {
     int recording;
     vigil_sigma_prefilter_scratch *pf;
     const vigil_sigma_cand **sel; /* candidates of one event the prefilter let through */
-    uint32_t *pick;            /* positions in one list whose first clause was hit */
+    uint32_t *pick;               /* positions in one list whose first clause was hit */
     vigil_sigma_match_stats stats;
     /* the event's field names by hash (see field_fast) */
     struct ftab_ent *ft; /* the current event's table: one of field_table_cache */
@@ -47,7 +47,7 @@ struct vigil_sigma_matcher {
         struct ftab_ent *ft;
         size_t ftcap;
     } field_table_cache[FIELD_TABLE_CACHE];
-    uint32_t *fh;        /* per field of the event: its name hash, if the event has none */
+    uint32_t *fh;                 /* per field of the event: its name hash, if the event has none */
     const uint32_t *field_hashes; /* the event's name hashes: its own or fh */
     uint32_t names_sig;           /* vigil_sigma_names_sig of field_hashes */
     size_t fhcap;

@@ -26,9 +26,9 @@ enum { CL_SKIP, CL_MAIN, CL_KW, CL_SPLIT }; /* CL_SPLIT + k: split field k */
 #define NCLS 8
 typedef struct fclass {
     vigil_sigma_names names; /* the field-name set classified */
-    unsigned char *cl;    /* the classes of its fields */
-    uint32_t *use;        /* the fields of class CL_MAIN or CL_SPLIT + k, in order */
-    uint32_t *kw;         /* those of class CL_KW, in order */
+    unsigned char *cl;       /* the classes of its fields */
+    uint32_t *use;           /* the fields of class CL_MAIN or CL_SPLIT + k, in order */
+    uint32_t *kw;            /* those of class CL_KW, in order */
     size_t nuse, nkw;
     size_t cap; /* of cl, use and kw */
 } fclass;
@@ -316,7 +316,8 @@ static const unsigned char *classify(fclass *c, const pflist *l, const uint32_t 
  * followed by a NUL, then (when the keyword database scans fields) the
  * other fields' values; *need is where the second part starts. */
 static vigil_status reserve_scratch(vigil_sigma_prefilter_scratch *s, const vigil_event *ev,
-                                    const pflist *l, const fclass *fc, int kw_text, size_t *need_out)
+                                    const pflist *l, const fclass *fc, int kw_text,
+                                    size_t *need_out)
 {
     size_t need = 1, kneed = 1;
     for (size_t u = 0; u < fc->nuse; u++) {

@@ -631,8 +631,7 @@ static int corr_depth(vigil_sigma_rule *r, int guard)
 
 /* Correlations: their references resolved; a broken one is refused (its
  * ref_rules left NULL, which corr_depth then reports as -1). */
-static vigil_status resolve_correlations(vigil_sigma_builder *b, vigil_sigma_rule **rules,
-                                         size_t n)
+static vigil_status resolve_correlations(vigil_sigma_builder *b, vigil_sigma_rule **rules, size_t n)
 {
     vigil_arena *a = &b->rs->arena;
     for (size_t i = 0; i < n; i++) {

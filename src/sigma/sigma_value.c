@@ -9,8 +9,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stddef.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -718,8 +718,7 @@ static vigil_status compile_special(vigil_sigma_compile_ctx *cx, const item_mods
 }
 
 /* Applies one transform to one string, appending its results to out. */
-static vigil_status apply_transform(vigil_sigma_compile_ctx *cx, int tr, const vstr *in,
-                                    vlist *out)
+static vigil_status apply_transform(vigil_sigma_compile_ctx *cx, int tr, const vstr *in, vlist *out)
 {
     switch (tr) {
     case M_CONTAINS:

@@ -22,7 +22,7 @@
 enum { S_EXACT, S_PREFIX, S_SUFFIX, S_N };
 
 struct vigil_sigma_value_index {
-    uint64_t *key;              /* per entry, sorted */
+    uint64_t *key;                 /* per entry, sorted */
     const vigil_sigma_value **val; /* per entry */
     size_t n;
     uint32_t *tab;     /* 1 + first entry of a key; 0 = free */

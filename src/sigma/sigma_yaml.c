@@ -66,8 +66,8 @@ static vigil_status on_scalar(yaml_builder *b, const yaml_event_t *ev, uint64_t 
     if (n == NULL)
         return VIGIL_ERR_NOMEM;
     *node = n;
-    n->str = vigil_arena_strndup(b->arena, (const char *)ev->data.scalar.value,
-                                 ev->data.scalar.length);
+    n->str =
+        vigil_arena_strndup(b->arena, (const char *)ev->data.scalar.value, ev->data.scalar.length);
     if (n->str == NULL)
         return VIGIL_ERR_NOMEM;
     n->len = ev->data.scalar.length;
@@ -81,8 +81,8 @@ static vigil_status on_open(yaml_builder *b, yaml_event_type_t type, uint64_t li
     if (b->depth == YAML_MAX_DEPTH)
         return builder_fail(b, VIGIL_ERR_LIMIT, line, "YAML nesting too deep");
     frame *f = &b->stack[b->depth];
-    f->node = new_node(b->arena, type == YAML_SEQUENCE_START_EVENT ? VIGIL_YN_SEQ : VIGIL_YN_MAP,
-                       line);
+    f->node =
+        new_node(b->arena, type == YAML_SEQUENCE_START_EVENT ? VIGIL_YN_SEQ : VIGIL_YN_MAP, line);
     if (f->node == NULL)
         return VIGIL_ERR_NOMEM;
     f->kids = NULL;

@@ -30,11 +30,11 @@ typedef struct vigil_walk_options {
 } vigil_walk_options;
 
 typedef struct vigil_walk_stats {
-    uint64_t files;      /* regular files passed to the callback */
-    uint64_t dirs;       /* directories entered */
-    uint64_t skipped;    /* FIFOs, sockets, devices, excluded paths, pseudo and other file
-                            systems, loops, directories too deep */
-    uint64_t unreadable; /* files and directories that could not be read (diagnosed) */
+    uint64_t files;            /* regular files passed to the callback */
+    uint64_t dirs;             /* directories entered */
+    uint64_t skipped;          /* FIFOs, sockets, devices, excluded paths, pseudo and other file
+                                  systems, loops, directories too deep */
+    uint64_t unreadable;       /* files and directories that could not be read (diagnosed) */
     uint64_t roots_unreadable; /* of those, roots (a PATH argument missing or unreadable) */
 } vigil_walk_stats;
 

@@ -16,10 +16,10 @@
 
 typedef enum {
     VIGIL_WINART_NONE = 0,
-    VIGIL_WINART_TASK,          /* Windows/System32/Tasks/... XML */
-    VIGIL_WINART_STARTUP,       /* a file in a Start Menu Startup folder */
-    VIGIL_WINART_LNK,           /* a shell link anywhere else */
-    VIGIL_WINART_PREFETCH,      /* SCCA, uncompressed or MAM-compressed */
+    VIGIL_WINART_TASK,     /* Windows/System32/Tasks/... XML */
+    VIGIL_WINART_STARTUP,  /* a file in a Start Menu Startup folder */
+    VIGIL_WINART_LNK,      /* a shell link anywhere else */
+    VIGIL_WINART_PREFETCH, /* SCCA, uncompressed or MAM-compressed */
 } vigil_winart_type;
 
 #define VIGIL_WINART_MAX_META 12

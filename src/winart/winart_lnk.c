@@ -52,7 +52,8 @@ static void lnk_time(liblnk_file_t *f, int (*fn)(liblnk_file_t *, uint64_t *, li
 static int lnk_entry(liblnk_file_t *f, const char *path, vigil_finding_kind kind,
                      vigil_winart_list *list)
 {
-    char *local = lnk_string(f, liblnk_file_get_utf8_local_path_size, liblnk_file_get_utf8_local_path);
+    char *local =
+        lnk_string(f, liblnk_file_get_utf8_local_path_size, liblnk_file_get_utf8_local_path);
     char *net =
         lnk_string(f, liblnk_file_get_utf8_network_path_size, liblnk_file_get_utf8_network_path);
     char *rel =
@@ -85,7 +86,8 @@ static int lnk_entry(liblnk_file_t *f, const char *path, vigil_finding_kind kind
     if (e == NULL)
         rc = -1;
     if (rc == 0) {
-        rc |= vigil_winart_meta(e, "source", kind == VIGIL_FINDING_PERSISTENCE ? "startup_folder" : "lnk");
+        rc |= vigil_winart_meta(e, "source",
+                                kind == VIGIL_FINDING_PERSISTENCE ? "startup_folder" : "lnk");
         rc |= vigil_winart_meta(e, "target", target);
         rc |= vigil_winart_meta(e, "arguments", args);
         rc |= vigil_winart_meta(e, "working_directory", wd);

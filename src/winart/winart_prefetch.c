@@ -10,7 +10,7 @@
 
 #include "winart/winart.h"
 
-#define MAX_SCANNED_NAMES 4096 /* filenames searched for the executable's path */
+#define MAX_SCANNED_NAMES 4096       /* filenames searched for the executable's path */
 #define MAX_UNCOMPRESSED (16u << 20) /* bytes a MAM file may declare */
 
 static char *pf_filename(libscca_file_t *f, int i)
@@ -131,8 +131,8 @@ int vigil_winart_prefetch_parse(const char *path, const uint8_t *data, size_t le
     /* libscca allocates the uncompressed size a MAM header declares: bound
      * it (real Prefetch files are well under 1 MiB uncompressed) */
     if (compressed && len >= 8) {
-        uint32_t declared = (uint32_t)data[4] | (uint32_t)data[5] << 8 |
-                            (uint32_t)data[6] << 16 | (uint32_t)data[7] << 24;
+        uint32_t declared = (uint32_t)data[4] | (uint32_t)data[5] << 8 | (uint32_t)data[6] << 16 |
+                            (uint32_t)data[7] << 24;
         if (declared > MAX_UNCOMPRESSED) {
             snprintf(list->error, sizeof list->error,
                      "compressed (MAM) Prefetch file declares %u bytes uncompressed, over the "

@@ -462,10 +462,9 @@ vigil_status vigil_yara_builder_finish(vigil_yara_builder *b, vigil_yara_rules *
     r->mode = b->mode;
     if (b->mode != VIGIL_YARA_GROUPING_OFF) {
         lines = kept_sources(b, &nlines);
-        st = lines == NULL
-                 ? VIGIL_ERR_NOMEM
-                 : vigil_yara_group_build(r, &b->diag, lines, nlines, b->mode, b->cache_dir,
-                                          &whole);
+        st = lines == NULL ? VIGIL_ERR_NOMEM
+                           : vigil_yara_group_build(r, &b->diag, lines, nlines, b->mode,
+                                                    b->cache_dir, &whole);
         free(lines);
         if (whole != NULL)
             yr_compiler_destroy(whole);

@@ -50,12 +50,14 @@ static int regex_safe(const char *p, size_t n)
             c = (unsigned char)p[i];
             if (strchr(".\\-{}()[]|*+?^$/ dwsDWS", c) == NULL || c == '\0')
                 return 0;
-        } else if ((c == '{' && i + 1 < n && p[i + 1] == ',') || c < 0x20 || c >= 0x7f) {
-            return 0;
-        } else if (i + 1 < n && ((strchr("*+?}", c) != NULL && p[i + 1] == '+') ||
-                                 (c == '(' && p[i + 1] == '?') || (c == '[' && p[i + 1] == ':'))) {
-            return 0; /* possessive quantifiers, (?...) groups, POSIX classes: PCRE2 only */
+            continue;
         }
+        if ((c == '{' && i + 1 < n && p[i + 1] == ',') || c < 0x20 || c >= 0x7f)
+            return 0;
+        /* possessive quantifiers, (?...) groups, POSIX classes: PCRE2 only */
+        if (i + 1 < n && ((strchr("*+?}", c) != NULL && p[i + 1] == '+') ||
+                          (c == '(' && p[i + 1] == '?') || (c == '[' && p[i + 1] == ':')))
+            return 0;
     }
     return 1;
 }
@@ -677,13 +679,13 @@ static int explain(vigil_yara_gate_scratch *sc, uint64_t groups, const uint8_t *
     int blind = (sc->db->db == NULL && g->rx.db == NULL) || sc->hs == NULL || len > UINT_MAX;
     sc->explain = 1;
     if (!blind && sc->db->db != NULL &&
-        hs_scan(sc->db->db, (const char *)data, (unsigned)len, 0, sc->hs, vigil_yara_gate_on_match, sc) !=
-            HS_SUCCESS)
+        hs_scan(sc->db->db, (const char *)data, (unsigned)len, 0, sc->hs, vigil_yara_gate_on_match,
+                sc) != HS_SUCCESS)
         blind = 1;
     sc->db = &g->rx;
     if (!blind && g->rx.db != NULL &&
-        hs_scan(g->rx.db, (const char *)data, (unsigned)len, 0, sc->hs, vigil_yara_gate_on_match, sc) !=
-            HS_SUCCESS)
+        hs_scan(g->rx.db, (const char *)data, (unsigned)len, 0, sc->hs, vigil_yara_gate_on_match,
+                sc) != HS_SUCCESS)
         blind = 1;
     sc->db = &g->verify;
     if (!blind && sc->npend > 0 &&

@@ -106,10 +106,10 @@ struct vigil_yara_gate_scratch {
     const vigil_yara_gate *g;
     hs_scratch_t *hs;
     pcre2_match_data *md;
-    uint32_t *present; /* per slot: generation it was seen in */
-    uint32_t *live;    /* per rule: generation it is waited for in */
-    uint32_t *pending; /* per slot: generation its atom (not yet its whole
-                          hex string) was seen in */
+    uint32_t *present;   /* per slot: generation it was seen in */
+    uint32_t *live;      /* per rule: generation it is waited for in */
+    uint32_t *pending;   /* per slot: generation its atom (not yet its whole
+                            hex string) was seen in */
     uint32_t *pend_list; /* the slots pending in this generation */
     size_t npend;
     uint32_t gen;

@@ -22,8 +22,8 @@
  * found by the atom alone); past this many refusals, none is confirmed. */
 #define VERIFY_MAX_REFUSED 64
 
-static hs_database_t *compile(const char *const *exprs, const unsigned *flags,
-                              const unsigned *ids, unsigned n, const char *cache_dir, int *bad)
+static hs_database_t *compile(const char *const *exprs, const unsigned *flags, const unsigned *ids,
+                              unsigned n, const char *cache_dir, int *bad)
 {
     hs_database_t *db = NULL;
     hs_compile_error_t *err = NULL;

@@ -480,8 +480,7 @@ static void *gate_main(void *arg)
 
 static vigil_status build(vigil_yara_rules *r, const vigil_diag_sink *diag,
                           const vigil_yara_source_lines *src, size_t nsrc,
-                          vigil_yara_grouping_mode mode, const char *cache_dir,
-                          YR_COMPILER **whole)
+                          vigil_yara_grouping_mode mode, const char *cache_dir, YR_COMPILER **whole)
 {
     vigil_diag_sink info = {info_diag, &r->diag};
     vigil_status st;

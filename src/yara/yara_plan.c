@@ -379,7 +379,8 @@ static vigil_status emit_mask(vigil_yara_plan *p, uint64_t mask, unsigned char *
                 st = vigil_buffer_append_str(&tb, "\n");
         }
         if (st == VIGIL_OK)
-            st = add_source(p, &srcs, vigil_yara_split_ns_name(s, ns), tb.data ? tb.data : "", tb.len);
+            st = add_source(p, &srcs, vigil_yara_split_ns_name(s, ns), tb.data ? tb.data : "",
+                            tb.len);
     }
     vigil_buffer_free(&tb);
     free(ns_used);
