@@ -244,26 +244,40 @@ static uint8_t *lit_copy(vigil_arena *a, const uint8_t *b, size_t n, int wide)
     return o;
 }
 
-/* Hex string sp whose atom is gated: its whole pattern as an expression
- * the confirming pass searches (yara_gate_verify.c); nothing when some
- * construct is not translated (the atom alone then stands for it). */
-static vigil_status hex_verify_form(vigil_arena *a, const gate_str_parse *sp, uint32_t slot,
-                                    gate_lit_vec *lv)
+/* Hex string sp as one expression of the Hyperscan pass, at most cap
+ * bytes, pushed as a regex literal (a confirming one when verify); *pushed
+ * is 0 when some construct is not translated. */
+static vigil_status hex_regex_push(vigil_arena *a, const gate_str_parse *sp, uint32_t slot,
+                                   gate_lit_vec *lv, size_t cap, int verify, int *pushed)
 {
     char re[2048];
-    size_t rn = vigil_yara_gate_hex_regex(sp->src, sp->src_len, re, sizeof re);
+    *pushed = 0;
+    size_t rn =
+        vigil_yara_gate_hex_regex(sp->src, sp->src_len, re, cap < sizeof re ? cap : sizeof re);
     if (rn == 0)
         return VIGIL_OK;
     uint8_t *b = vigil_arena_alloc(a, rn + 1);
     if (b == NULL)
         return VIGIL_ERR_NOMEM;
     memcpy(b, re, rn + 1);
+    *pushed = 1;
     vigil_status st = lit_push(lv, b, rn, 0, slot);
     if (st == VIGIL_OK) {
         lv->v[lv->n - 1].regex = 1;
-        lv->v[lv->n - 1].verify = 1;
+        if (verify)
+            lv->v[lv->n - 1].verify = 1;
     }
     return st;
+}
+
+/* Hex string sp whose atom is gated: its whole pattern as an expression
+ * the confirming pass searches (yara_gate_verify.c); nothing when some
+ * construct is not translated (the atom alone then stands for it). */
+static vigil_status hex_verify_form(vigil_arena *a, const gate_str_parse *sp, uint32_t slot,
+                                    gate_lit_vec *lv)
+{
+    int pushed;
+    return hex_regex_push(a, sp, slot, lv, 2048, 1, &pushed);
 }
 
 /* A regular expression: its required run, in each encoding asked for. */
@@ -342,21 +356,8 @@ vigil_status vigil_yara_gate_string_forms(vigil_arena *a, const gate_str_parse *
     if (sp->kind == VY_T_HEX) {
         uint8_t run[256];
         size_t n = hex_run(sp->src, sp->src_len, run, sizeof run);
-        if (n < GATE_MIN_LEN) {
-            char re[1024];
-            size_t rn = vigil_yara_gate_hex_regex(sp->src, sp->src_len, re, sizeof re);
-            if (rn == 0)
-                return VIGIL_OK;
-            uint8_t *b = vigil_arena_alloc(a, rn + 1);
-            if (b == NULL)
-                return VIGIL_ERR_NOMEM;
-            memcpy(b, re, rn + 1);
-            *gated = 1;
-            vigil_status st = lit_push(lv, b, rn, 0, slot);
-            if (st == VIGIL_OK)
-                lv->v[lv->n - 1].regex = 1;
-            return st;
-        }
+        if (n < GATE_MIN_LEN) /* no literal run long enough: the whole pattern */
+            return hex_regex_push(a, sp, slot, lv, 1024, 0, gated);
         uint8_t *b = vigil_arena_alloc(a, n);
         if (b == NULL)
             return VIGIL_ERR_NOMEM;
