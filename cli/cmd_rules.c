@@ -67,6 +67,11 @@ static void print_grouping_text(const vigil_yara_grouping *g)
         printf("  literal gate: %llu rules, %llu need one of their %llu literals\n",
                (unsigned long long)g->gate_rules, (unsigned long long)g->gate_refutable,
                (unsigned long long)g->gate_literals);
+        if (g->gate_strings_pruned > 0)
+            printf("  %llu strings searched only when their rule's others are found (second "
+                   "pass: %llu literals)\n",
+                   (unsigned long long)g->gate_strings_pruned,
+                   (unsigned long long)g->gate_literals_all);
     }
     printf("  rules no literal rules out (a libyara pass over every file their magic, size\n"
            "  and name tests, if any, let through): %zu\n",
@@ -112,9 +117,12 @@ static json_t *grouping_json(const vigil_yara_grouping *g)
                           g->ungated[i].ns, "source", g->ungated[i].source, "line",
                           (json_int_t)g->ungated[i].line, "reason", g->ungated[i].reason));
     json_object_set_new(o, "gate",
-                        json_pack("{s:I,s:I,s:I,s:o}", "rules", (json_int_t)g->gate_rules,
-                                  "refutable", (json_int_t)g->gate_refutable, "literals",
-                                  (json_int_t)g->gate_literals, "every_file", ug));
+                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:o}", "rules",
+                                  (json_int_t)g->gate_rules, "refutable",
+                                  (json_int_t)g->gate_refutable, "literals",
+                                  (json_int_t)g->gate_literals, "pruned_strings",
+                                  (json_int_t)g->gate_strings_pruned, "literals_all",
+                                  (json_int_t)g->gate_literals_all, "every_file", ug));
     return o;
 }
 

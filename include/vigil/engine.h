@@ -193,6 +193,10 @@ typedef struct vigil_yara_grouping {
                                              magic, size and name tests let through;
                                              reason: why the gate cannot */
     size_t nungated;
+    uint64_t gate_strings_pruned; /* strings a rule does not need to be ruled out: searched
+                                     (with gate_literals_all) only in a second pass over a
+                                     file the other literals leave a rule possible in */
+    uint64_t gate_literals_all;   /* distinct byte sequences of that second pass */
 } vigil_yara_grouping;
 
 /* How the YARA rules of a frozen engine were grouped. Everything is owned

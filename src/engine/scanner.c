@@ -31,7 +31,7 @@
 #include "registry/registry.h"
 #include "vigil/scanner.h"
 
-#define KEEP_BUFFER (8u << 20) /* bigger files get a buffer of their own */
+#define KEEP_BUFFER (32u << 20) /* bigger files get a buffer of their own */
 #define STREAM_CHUNK (1u << 20)
 #define READ_CHUNK (8u << 20) /* a read of a whole file polls the cancel flag this often */
 
@@ -850,6 +850,11 @@ static uint8_t *file_buffer(vigil_scanner *s, size_t want, int *mapped)
 {
     *mapped = 0;
     if (want > KEEP_BUFFER) {
+        /* the reusable buffer goes first: a thread then holds the big
+         * file or the buffer, never both */
+        free(s->buf);
+        s->buf = NULL;
+        s->bufcap = 0;
         /* populated up front: one call instead of a page fault per 4 KiB
          * while read() fills it (measured: sys time of a sweep of
          * /usr/lib/x86_64-linux-gnu from 3.7 s to 2.2 s) */

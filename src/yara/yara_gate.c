@@ -282,42 +282,47 @@ static void find_refutable(vigil_yara_gate *g)
 /* Compiles the expressions of lv (hex strings without a long enough fixed
  * run) into g->rx; when Hyperscan refuses them, their strings go back to
  * "maybe present". */
-static vigil_status build_rx(vigil_yara_gate *g, const gate_lit_vec *lv)
+static int rx_entry(const gate_lit *l, const uint8_t *skip)
+{
+    return l->regex && !l->verify && (skip == NULL || !skip[l->slot]);
+}
+
+static vigil_status build_rx(vigil_yara_gate *g, const gate_lit_vec *lv, const uint8_t *skip,
+                             gate_db *rx)
 {
     size_t n = 0;
     for (size_t i = 0; i < lv->n; i++)
-        n += (size_t)(lv->v[i].regex && !lv->v[i].verify);
+        n += (size_t)rx_entry(&lv->v[i], skip);
     if (n == 0)
         return VIGIL_OK;
     if (n > UINT_MAX / 2)
         return VIGIL_ERR_LIMIT;
     const char **exprs = calloc(n, sizeof *exprs);
     unsigned *flags = calloc(n, sizeof *flags), *ids = calloc(n, sizeof *ids);
-    g->rx.first = calloc(n + 1, sizeof *g->rx.first);
-    g->rx.slots = calloc(n, sizeof *g->rx.slots);
+    rx->first = calloc(n + 1, sizeof *rx->first);
+    rx->slots = calloc(n, sizeof *rx->slots);
     vigil_status st = VIGIL_ERR_NOMEM;
-    if (exprs != NULL && flags != NULL && ids != NULL && g->rx.first != NULL &&
-        g->rx.slots != NULL) {
+    if (exprs != NULL && flags != NULL && ids != NULL && rx->first != NULL && rx->slots != NULL) {
         size_t k = 0;
         for (size_t i = 0; i < lv->n; i++) {
-            if (!lv->v[i].regex || lv->v[i].verify)
+            if (!rx_entry(&lv->v[i], skip))
                 continue;
             exprs[k] = (const char *)lv->v[i].bytes;
             flags[k] = HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH;
             ids[k] = (unsigned)k;
-            g->rx.first[k] = (uint32_t)k;
-            g->rx.slots[k] = lv->v[i].slot;
+            rx->first[k] = (uint32_t)k;
+            rx->slots[k] = lv->v[i].slot;
             k++;
         }
-        g->rx.first[n] = (uint32_t)n;
+        rx->first[n] = (uint32_t)n;
         hs_compile_error_t *err = NULL;
-        if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &g->rx.db,
-                             &err) == HS_SUCCESS) {
-            g->rx.n = n;
+        if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &rx->db, &err) ==
+            HS_SUCCESS) {
+            rx->n = n;
         } else {
-            g->rx.db = NULL;
+            rx->db = NULL;
             for (size_t i = 0; i < lv->n; i++) {
-                if (!lv->v[i].regex || lv->v[i].verify)
+                if (!rx_entry(&lv->v[i], skip))
                     continue;
                 gate_rule *r = &g->rules[g->slot_rule[lv->v[i].slot]];
                 for (size_t j = 0; j < r->nstr; j++)
@@ -342,14 +347,15 @@ static vigil_status build_rx(vigil_yara_gate *g, const gate_lit_vec *lv)
  * d (sorted and deduplicated: one id per distinct literal, marking every
  * slot that has it). */
 static vigil_status build_db(vigil_yara_gate *g, const gate_lit_vec *lv, uint64_t groups,
-                             const char *cache_dir, gate_db *d)
+                             const uint8_t *skip, const char *cache_dir, gate_db *d)
 {
     gate_lit *v = malloc((lv->n ? lv->n : 1) * sizeof *v);
     size_t n = 0, nl = 0;
     if (v == NULL)
         return VIGIL_ERR_NOMEM;
     for (size_t i = 0; i < lv->n; i++)
-        if (!lv->v[i].regex && groups >> g->rules[g->slot_rule[lv->v[i].slot]].group & 1u)
+        if (!lv->v[i].regex && groups >> g->rules[g->slot_rule[lv->v[i].slot]].group & 1u &&
+            (skip == NULL || !skip[lv->v[i].slot]))
             v[n++] = lv->v[i];
     if (n == 0) {
         free(v);
@@ -412,14 +418,32 @@ static vigil_status build_db(vigil_yara_gate *g, const gate_lit_vec *lv, uint64_
     return st;
 }
 
-/* The non-PE database (the non-MZ groups' literals), then the PE one
- * (every gated literal). */
-static vigil_status build_dbs(vigil_yara_gate *g, const gate_lit_vec *lv, const char *cache_dir)
+/* A tier's databases: the non-PE one (the non-MZ groups' literals), the
+ * PE one (every gated literal), the expressions; skip (may be NULL): the
+ * slots left out. */
+static vigil_status build_tier(vigil_yara_gate *g, const gate_lit_vec *lv, const uint8_t *skip,
+                               const char *cache_dir, gate_tier *t)
 {
-    vigil_status st = build_db(g, lv, g->groups & ~g->mz_groups, cache_dir, &g->dbs[0]);
+    vigil_status st = build_db(g, lv, g->groups & ~g->mz_groups, skip, cache_dir, &t->dbs[0]);
     if (st == VIGIL_OK && (g->groups & g->mz_groups) != 0)
-        st = build_db(g, lv, g->groups, cache_dir, &g->dbs[1]);
+        st = build_db(g, lv, g->groups, skip, cache_dir, &t->dbs[1]);
+    if (st == VIGIL_OK)
+        st = build_rx(g, lv, skip, &t->rx);
     return st;
+}
+
+static void free_db(gate_db *d)
+{
+    hs_free_database(d->db);
+    free(d->first);
+    free(d->slots);
+}
+
+static void free_tier(gate_tier *t)
+{
+    free_db(&t->dbs[0]);
+    free_db(&t->dbs[1]);
+    free_db(&t->rx);
 }
 
 vigil_status vigil_yara_gate_build(const vigil_yara_split *s, const vigil_yara_plan *p,
@@ -436,17 +460,24 @@ vigil_status vigil_yara_gate_build(const vigil_yara_split *s, const vigil_yara_p
     vigil_arena_init(&g->arena);
     g->split = s;
     gate_lit_vec lv = {0};
+    uint8_t *pruned = NULL;
     vigil_status st = build_rules(g, p, &lv);
     if (st == VIGIL_OK && g->groups != 0)
-        st = build_dbs(g, &lv, cache_dir);
+        st = build_tier(g, &lv, NULL, cache_dir, &g->full);
     if (st == VIGIL_OK && g->groups != 0)
-        st = build_rx(g, &lv);
+        st = vigil_yara_gate_prune(g, &lv, &pruned);
+    if (st == VIGIL_OK && g->npruned > 0)
+        st = build_tier(g, &lv, pruned, cache_dir, &g->quick);
     if (st == VIGIL_OK && g->groups != 0)
         st = vigil_yara_gate_build_verify(g, &lv, cache_dir);
     if (st == VIGIL_OK && g->groups != 0)
         find_refutable(g);
-    if (st == VIGIL_OK)
-        g->info.literals = g->dbs[1].db != NULL ? g->dbs[1].n : g->dbs[0].n;
+    if (st == VIGIL_OK) {
+        const gate_tier *t = g->npruned > 0 ? &g->quick : &g->full;
+        g->info.literals = t->dbs[1].db != NULL ? t->dbs[1].n : t->dbs[0].n;
+        g->info.literals_all = g->full.dbs[1].db != NULL ? g->full.dbs[1].n : g->full.dbs[0].n;
+    }
+    free(pruned);
     free(lv.v);
     if (st != VIGIL_OK || g->groups == 0) {
         vigil_yara_gate_destroy(g);
@@ -461,17 +492,9 @@ void vigil_yara_gate_destroy(vigil_yara_gate *g)
 {
     if (g == NULL)
         return;
-    for (int i = 0; i < 2; i++) {
-        hs_free_database(g->dbs[i].db);
-        free(g->dbs[i].first);
-        free(g->dbs[i].slots);
-    }
-    gate_db *extra[2] = {&g->rx, &g->verify};
-    for (int i = 0; i < 2; i++) {
-        hs_free_database(extra[i]->db);
-        free(extra[i]->first);
-        free(extra[i]->slots);
-    }
+    free_tier(&g->full);
+    free_tier(&g->quick);
+    free_db(&g->verify);
     free(g->slot_verify);
     for (size_t i = 0; i < g->nregex; i++)
         pcre2_code_free(g->regex[i].code);
@@ -534,6 +557,16 @@ int vigil_yara_gate_refutes(const vigil_yara_gate *g, const vigil_yara_rule *r)
 
 /* ---- per file ----------------------------------------------------------- */
 
+/* Grows *hs to serve every database of t. */
+static hs_error_t tier_scratch(const gate_tier *t, hs_scratch_t **hs)
+{
+    const gate_db *d[3] = {&t->dbs[0], &t->dbs[1], &t->rx};
+    for (int i = 0; i < 3; i++)
+        if (d[i]->db != NULL && hs_alloc_scratch(d[i]->db, hs) != HS_SUCCESS)
+            return HS_NOMEM;
+    return HS_SUCCESS;
+}
+
 vigil_status vigil_yara_gate_scratch_create(const vigil_yara_gate *g, vigil_yara_gate_scratch **out)
 {
     if (out == NULL)
@@ -552,9 +585,8 @@ vigil_status vigil_yara_gate_scratch_create(const vigil_yara_gate *g, vigil_yara
     sc->md = pcre2_match_data_create(1, NULL);
     if (sc->present == NULL || sc->live == NULL || sc->md == NULL || sc->pending == NULL ||
         sc->pend_list == NULL ||
-        (g->dbs[0].db != NULL && hs_alloc_scratch(g->dbs[0].db, &sc->hs) != HS_SUCCESS) ||
-        (g->dbs[1].db != NULL && hs_alloc_scratch(g->dbs[1].db, &sc->hs) != HS_SUCCESS) ||
-        (g->rx.db != NULL && hs_alloc_scratch(g->rx.db, &sc->hs) != HS_SUCCESS) ||
+        tier_scratch(&g->full, &sc->hs) != HS_SUCCESS ||
+        tier_scratch(&g->quick, &sc->hs) != HS_SUCCESS ||
         (g->verify.db != NULL && hs_alloc_scratch(g->verify.db, &sc->hs) != HS_SUCCESS)) {
         vigil_yara_gate_scratch_destroy(sc);
         return VIGIL_ERR_NOMEM;
@@ -675,16 +707,16 @@ static int explain(vigil_yara_gate_scratch *sc, uint64_t groups, const uint8_t *
     }
     if (nlive == 0 || len == 0)
         return any;
-    sc->db = (groups & g->mz_groups) != 0 ? &g->dbs[1] : &g->dbs[0];
-    int blind = (sc->db->db == NULL && g->rx.db == NULL) || sc->hs == NULL || len > UINT_MAX;
+    sc->db = (groups & g->mz_groups) != 0 ? &g->full.dbs[1] : &g->full.dbs[0];
+    int blind = (sc->db->db == NULL && g->full.rx.db == NULL) || sc->hs == NULL || len > UINT_MAX;
     sc->explain = 1;
     if (!blind && sc->db->db != NULL &&
         hs_scan(sc->db->db, (const char *)data, (unsigned)len, 0, sc->hs, vigil_yara_gate_on_match,
                 sc) != HS_SUCCESS)
         blind = 1;
-    sc->db = &g->rx;
-    if (!blind && g->rx.db != NULL &&
-        hs_scan(g->rx.db, (const char *)data, (unsigned)len, 0, sc->hs, vigil_yara_gate_on_match,
+    sc->db = &g->full.rx;
+    if (!blind && g->full.rx.db != NULL &&
+        hs_scan(g->full.rx.db, (const char *)data, (unsigned)len, 0, sc->hs, vigil_yara_gate_on_match,
                 sc) != HS_SUCCESS)
         blind = 1;
     sc->db = &g->verify;
@@ -706,20 +738,15 @@ static int explain(vigil_yara_gate_scratch *sc, uint64_t groups, const uint8_t *
     return any;
 }
 
-int vigil_yara_gate_may_match(vigil_yara_gate_scratch *sc, uint64_t groups, const uint8_t *data,
-                              size_t len, const vigil_yara_externals *ext)
+/* One pass over the file with tier t's databases: 0 when every rule of
+ * the groups is false for certain. */
+static int decide(vigil_yara_gate_scratch *sc, uint64_t groups, const gate_tier *t)
 {
-    if (sc == NULL || (groups & ~sc->g->groups) != 0 || (data == NULL && len > 0))
-        return 1;
     const vigil_yara_gate *g = sc->g;
-    size_t nlive = 0;
+    const uint8_t *data = sc->data;
+    size_t len = sc->len, nlive = 0;
 
     next_gen(sc);
-    sc->data = data;
-    sc->len = len;
-    sc->ext = ext;
-    if (g->costs != NULL)
-        return explain(sc, groups, data, len);
     for (size_t k = 0; k < g->ngroups; k++) {
         if (!(groups >> k & 1u))
             continue;
@@ -735,8 +762,8 @@ int vigil_yara_gate_may_match(vigil_yara_gate_scratch *sc, uint64_t groups, cons
     }
     if (nlive == 0 || len == 0)
         return 0;
-    sc->db = (groups & g->mz_groups) != 0 ? &g->dbs[1] : &g->dbs[0];
-    if ((sc->db->db == NULL && g->rx.db == NULL) || sc->hs == NULL || len > UINT_MAX)
+    sc->db = (groups & g->mz_groups) != 0 ? &t->dbs[1] : &t->dbs[0];
+    if ((sc->db->db == NULL && t->rx.db == NULL) || sc->hs == NULL || len > UINT_MAX)
         return 1;
     sc->hit = 0;
     if (sc->db->db != NULL && hs_scan(sc->db->db, (const char *)data, (unsigned)len, 0, sc->hs,
@@ -744,8 +771,8 @@ int vigil_yara_gate_may_match(vigil_yara_gate_scratch *sc, uint64_t groups, cons
         return 1; /* HS_SCAN_TERMINATED: a rule may match; anything else: do not guess */
     if (sc->hit)
         return 1;
-    sc->db = &g->rx; /* the hex strings without a long fixed run */
-    if (g->rx.db != NULL && hs_scan(g->rx.db, (const char *)data, (unsigned)len, 0, sc->hs,
+    sc->db = &t->rx; /* the hex strings without a long fixed run */
+    if (t->rx.db != NULL && hs_scan(t->rx.db, (const char *)data, (unsigned)len, 0, sc->hs,
                                     vigil_yara_gate_on_match, sc) != HS_SUCCESS)
         return 1;
     if (sc->hit || sc->npend == 0 || !vigil_yara_gate_verify_needed(sc))
@@ -755,4 +782,30 @@ int vigil_yara_gate_may_match(vigil_yara_gate_scratch *sc, uint64_t groups, cons
                 vigil_yara_gate_on_match, sc) != HS_SUCCESS)
         return 1;
     return sc->hit;
+}
+
+int vigil_yara_gate_may_match(vigil_yara_gate_scratch *sc, uint64_t groups, const uint8_t *data,
+                              size_t len, const vigil_yara_externals *ext)
+{
+    if (sc == NULL || (groups & ~sc->g->groups) != 0 || (data == NULL && len > 0))
+        return 1;
+    const vigil_yara_gate *g = sc->g;
+
+    sc->data = data;
+    sc->len = len;
+    sc->ext = ext;
+    sc->full = 1;
+    if (g->costs != NULL) {
+        next_gen(sc);
+        return explain(sc, groups, data, len);
+    }
+    if (g->npruned > 0) {
+        /* without the pruned strings first: most files stop here */
+        sc->full = 0;
+        int maybe = decide(sc, groups, &g->quick);
+        sc->full = 1;
+        if (!maybe)
+            return 0;
+    }
+    return decide(sc, groups, &g->full);
 }

@@ -34,7 +34,7 @@ static unsigned byte_weight(uint8_t c)
     }
 }
 
-static unsigned atom_quality(const uint8_t *b, size_t n)
+unsigned vigil_yara_gate_atom_quality(const uint8_t *b, size_t n)
 {
     uint8_t seen[256] = {0};
     unsigned q = 0, distinct = 0;
@@ -54,7 +54,7 @@ int vigil_yara_gate_atom_better(const uint8_t *a, size_t na, const uint8_t *b, s
         return 0;
     if (nb < GATE_MIN_LEN)
         return 1;
-    unsigned qa = atom_quality(a, na), qb = atom_quality(b, nb);
+    unsigned qa = vigil_yara_gate_atom_quality(a, na), qb = vigil_yara_gate_atom_quality(b, nb);
     return qa != qb ? qa > qb : na > nb;
 }
 

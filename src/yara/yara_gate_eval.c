@@ -41,7 +41,11 @@ static int str_state(const ev_ctx *c, const gate_str *s)
 {
     if (c->all_absent)
         return GATE_F;
-    if (c->all_unknown || !s->gated || (c->sc != NULL && c->sc->present[s->slot] == c->sc->gen))
+    if (c->all_unknown || !s->gated)
+        return GATE_U;
+    if (c->sc == NULL)
+        return s->pruned ? GATE_U : GATE_F; /* the first pass's view */
+    if ((s->pruned && !c->sc->full) || c->sc->present[s->slot] == c->sc->gen)
         return GATE_U;
     return GATE_F;
 }

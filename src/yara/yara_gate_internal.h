@@ -29,6 +29,7 @@ typedef struct gate_str {
     const char *id; /* without '$'; "" when anonymous */
     size_t id_len;
     int gated; /* absent from the file when none of its literals is */
+    int pruned; /* gated, but searched only in the second pass (yara_gate_prune.c) */
     uint32_t slot;
     const char *why; /* when not gated: why no literal stands for it */
 } gate_str;
@@ -70,6 +71,16 @@ typedef struct gate_db {
     size_t n;
 } gate_db;
 
+/* The databases of one pass over a file. */
+typedef struct gate_tier {
+    /* dbs[0]: literals of the non-MZ groups' rules (files that are not PE
+     * files need no more); dbs[1]: every gated rule's literals */
+    gate_db dbs[2];
+    /* hex strings with no fixed run long enough, as expressions: scanned
+     * only when the literal pass woke no rule */
+    gate_db rx;
+} gate_tier;
+
 struct vigil_yara_gate {
     vigil_arena arena;
     const vigil_yara_split *split;
@@ -79,12 +90,11 @@ struct vigil_yara_gate {
     size_t ngroups;
     uint64_t groups;    /* groups the gate decides for */
     uint64_t mz_groups; /* of which MZ groups */
-    /* dbs[0]: literals of the non-MZ groups' rules (files that are not PE
-     * files need no more); dbs[1]: every gated rule's literals */
-    gate_db dbs[2];
-    /* hex strings with no fixed run long enough, as expressions: scanned
-     * only when the literal pass woke no rule */
-    gate_db rx;
+    /* full: every gated string; quick (built when some strings are
+     * pruned): without the pruned ones. A file goes through quick first and
+     * through full only when quick leaves a rule possible. */
+    gate_tier full, quick;
+    size_t npruned;
     /* hex strings found through an atom, as whole expressions: an atom
      * found in the file only makes its string pending (slot_verify[slot]
      * set), and the pending strings are confirmed by one pass of this
@@ -115,6 +125,7 @@ struct vigil_yara_gate_scratch {
     uint32_t gen;
     int hit;
     int explain;       /* mark literals only: no early stop (costs counted) */
+    int full;          /* 1: the pruned strings are searched too */
     const gate_db *db; /* the database of the scan under way */
     /* the file being decided */
     const uint8_t *data;
@@ -151,6 +162,15 @@ vigil_status vigil_yara_gate_string_forms(vigil_arena *a, const gate_str_parse *
 
 /* 1 when run a (na bytes) is a more selective literal than run b; a run
  * shorter than GATE_MIN_LEN is never better. */
+/* Marks pruned the strings a refutable rule does not need searched to be
+ * ruled out (see yara_gate_prune.c); *slots receives a per-slot array (1:
+ * pruned), to free. */
+vigil_status vigil_yara_gate_prune(vigil_yara_gate *g, const gate_lit_vec *lv, uint8_t **slots);
+
+/* How rare a byte run is: higher is rarer (padding, spaces and nops count
+ * little, distinct bytes count more). */
+unsigned vigil_yara_gate_atom_quality(const uint8_t *b, size_t n);
+
 int vigil_yara_gate_atom_better(const uint8_t *a, size_t na, const uint8_t *b, size_t nb);
 /* The best run of bytes every match of regular expression src ("/.../is")
  * holds, into out (cap bytes); *nocase set by the `i` flag. 0: none. */

@@ -422,6 +422,8 @@ static vigil_status build_stats(vigil_yara_rules *r)
         r->stats.gate_rules = gi.rules;
         r->stats.gate_refutable = gi.refutable;
         r->stats.gate_literals = gi.literals;
+        r->stats.gate_literals_all = gi.literals_all;
+        r->stats.gate_strings_pruned = gi.strings_pruned;
     }
     /* the rules that still cost a libyara pass over every file */
     vigil_yara_nopre_rule *ug = vigil_arena_alloc(&r->arena, (k ? k : 1) * sizeof *ug);

@@ -425,10 +425,63 @@ static void test_cache(void)
     CHECK(system(cmd) == 0);
 }
 
+/* Rules with strings to spare: some are searched only when the others
+ * leave the rule possible, and every subset of the strings in a file gives
+ * exactly the answer of the condition. */
+static void test_pruned(void)
+{
+    static const struct {
+        const char *cond;
+    } forms[] = {
+        {"all of them"},
+        {"3 of them"},
+        {"$a and ($b or $c) and $d"},
+        {"#a == 1 and 2 of ($b, $c, $d)"},
+    };
+    static const char *const words[4] = {"alpha-one", "bravo-two", "charlie-3", "delta-four"};
+    for (size_t fi = 0; fi < sizeof forms / sizeof forms[0]; fi++) {
+        char rule[512];
+        gate_fixture f;
+        snprintf(rule, sizeof rule,
+                 "rule t { strings: $a = \"%s\" $b = \"%s\" $c = \"%s\" $d = \"%s\" "
+                 "condition: %s }",
+                 words[0], words[1], words[2], words[3], forms[fi].cond);
+        CHECK(setup(&f, rule));
+        vigil_yara_gate_info gi;
+        vigil_yara_gate_get_info(f.g, &gi);
+        CHECK(gi.strings_pruned >= 1);
+        CHECK_EQ_INT(gi.strings, 4); /* pruned strings are still searched, second */
+        for (unsigned set = 0; set < 16; set++) {
+            char data[128] = "";
+            unsigned n = 0;
+            for (int w = 0; w < 4; w++)
+                if (set >> w & 1u) {
+                    strcat(data, words[w]);
+                    strcat(data, " ");
+                    n++;
+                }
+            int a = set & 1u, b = set >> 1 & 1u, c = set >> 2 & 1u, d = set >> 3 & 1u, want;
+            switch (fi) {
+            case 0: want = n == 4; break;
+            case 1: want = n >= 3; break;
+            case 2: want = a && (b || c) && d; break;
+            default: want = a && b + c + d >= 2; break;
+            }
+            int got = may(&f, data, strlen(data), "f");
+            if (got != want)
+                fprintf(stderr, "%s: strings %#x: gate says %d, condition %d\n", forms[fi].cond,
+                        set, got, want);
+            CHECK_EQ_INT(got, want);
+        }
+        teardown(&f);
+    }
+}
+
 int main(void)
 {
     TEST_RUN(test_cases);
     TEST_RUN(test_costs);
+    TEST_RUN(test_pruned);
     TEST_RUN(test_cache);
     TEST_RUN(test_groups_and_refs);
     TEST_RUN(test_differential);
