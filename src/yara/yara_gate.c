@@ -738,8 +738,12 @@ static int explain(vigil_yara_gate_scratch *sc, uint64_t groups, const uint8_t *
     return any;
 }
 
-/* One pass over the file with tier t's databases: 0 when every rule of
- * the groups is false for certain. */
+enum { DECIDE_FALSE, DECIDE_FOUND, DECIDE_OPEN };
+
+/* One pass over the file with tier t's databases: DECIDE_FALSE when every
+ * rule of the groups is false for certain, DECIDE_FOUND when what was
+ * found leaves one possible, DECIDE_OPEN when one is possible whatever the
+ * strings (or the databases cannot tell). */
 static int decide(vigil_yara_gate_scratch *sc, uint64_t groups, const gate_tier *t)
 {
     const vigil_yara_gate *g = sc->g;
@@ -755,33 +759,33 @@ static int decide(vigil_yara_gate_scratch *sc, uint64_t groups, const gate_tier 
             if (d == RULE_FALSE)
                 continue; /* false whatever the strings: magic, size, name */
             if (d == RULE_OPEN)
-                return 1; /* may match without any literal */
+                return DECIDE_OPEN; /* may match without any literal */
             sc->live[i] = sc->gen;
             nlive++;
         }
     }
     if (nlive == 0 || len == 0)
-        return 0;
+        return DECIDE_FALSE;
     sc->db = (groups & g->mz_groups) != 0 ? &t->dbs[1] : &t->dbs[0];
     if ((sc->db->db == NULL && t->rx.db == NULL) || sc->hs == NULL || len > UINT_MAX)
-        return 1;
+        return DECIDE_OPEN;
     sc->hit = 0;
     if (sc->db->db != NULL && hs_scan(sc->db->db, (const char *)data, (unsigned)len, 0, sc->hs,
                                       vigil_yara_gate_on_match, sc) != HS_SUCCESS)
-        return 1; /* HS_SCAN_TERMINATED: a rule may match; anything else: do not guess */
+        return sc->hit ? DECIDE_FOUND : DECIDE_OPEN; /* terminated by a find, or do not guess */
     if (sc->hit)
-        return 1;
+        return DECIDE_FOUND;
     sc->db = &t->rx; /* the hex strings without a long fixed run */
     if (t->rx.db != NULL && hs_scan(t->rx.db, (const char *)data, (unsigned)len, 0, sc->hs,
                                     vigil_yara_gate_on_match, sc) != HS_SUCCESS)
-        return 1;
+        return sc->hit ? DECIDE_FOUND : DECIDE_OPEN;
     if (sc->hit || sc->npend == 0 || !vigil_yara_gate_verify_needed(sc))
-        return sc->hit;
+        return sc->hit ? DECIDE_FOUND : DECIDE_FALSE;
     sc->db = &g->verify; /* hex strings whose atom was found: the whole string */
     if (hs_scan(g->verify.db, (const char *)data, (unsigned)len, 0, sc->hs,
                 vigil_yara_gate_on_match, sc) != HS_SUCCESS)
-        return 1;
-    return sc->hit;
+        return sc->hit ? DECIDE_FOUND : DECIDE_OPEN;
+    return sc->hit ? DECIDE_FOUND : DECIDE_FALSE;
 }
 
 int vigil_yara_gate_may_match(vigil_yara_gate_scratch *sc, uint64_t groups, const uint8_t *data,
@@ -800,12 +804,13 @@ int vigil_yara_gate_may_match(vigil_yara_gate_scratch *sc, uint64_t groups, cons
         return explain(sc, groups, data, len);
     }
     if (g->npruned > 0) {
-        /* without the pruned strings first: most files stop here */
+        /* without the pruned strings first: most files stop here, and a
+         * rule open whatever the strings leaves nothing to search for */
         sc->full = 0;
-        int maybe = decide(sc, groups, &g->quick);
+        int first = decide(sc, groups, &g->quick);
         sc->full = 1;
-        if (!maybe)
-            return 0;
+        if (first != DECIDE_FOUND)
+            return first != DECIDE_FALSE;
     }
-    return decide(sc, groups, &g->full);
+    return decide(sc, groups, &g->full) != DECIDE_FALSE;
 }

@@ -9,13 +9,21 @@
  * three are. For each refutable rule (false with its searched strings
  * absent, whatever the file), strings are taken out of the search one at a
  * time, the least useful first (many literals: xor and wide forms; common
- * bytes), as long as the rule stays false with the remaining ones absent.
+ * bytes), as long as the rule stays false with the remaining ones absent
+ * and with any single one of them present.
  * A file is searched first without the pruned strings (they are "maybe
  * present" then); only when that leaves a rule possible is it searched
  * with all of them, so the answer is the one the full search gives. */
 #include <stdlib.h>
 
 #include "yara/yara_gate_internal.h"
+
+/* Pruning evaluates a rule's condition about twice per string pair: rules
+ * with more strings are searched whole, and the whole set's work (condition
+ * evaluations times strings) is bounded, so that a hostile rule file cannot
+ * stall the load; what is not pruned is simply searched in the first pass. */
+#define PRUNE_MAX_STRINGS 64
+#define PRUNE_MAX_WORK 50000000u
 
 typedef struct string_cost {
     gate_str *s;
@@ -30,18 +38,18 @@ static int by_keep(const void *x, const void *y)
     return a->s->slot < b->s->slot ? -1 : a->s->slot > b->s->slot;
 }
 
-/* Per slot: how many entries of lv it has and how rare its rarest byte
- * literal is (a hex string searched by expression only counts as common:
- * the expression pass is the slow one). */
+/* Per slot: how many entries of lv it has and how rare its commonest
+ * byte literal is (a string is absent only when every form of it is; a hex
+ * string searched by expression counts as common: the expression pass is
+ * the slow one). */
 static void slot_costs(const gate_lit_vec *lv, uint32_t *nlits, unsigned *quality)
 {
     for (size_t i = 0; i < lv->n; i++) {
         const gate_lit *l = &lv->v[i];
         if (l->verify)
             continue; /* confirms an atom counted already */
-        nlits[l->slot]++;
         unsigned q = l->regex ? 1 : vigil_yara_gate_atom_quality(l->bytes, l->len);
-        if (q > quality[l->slot])
+        if (nlits[l->slot]++ == 0 || q < quality[l->slot])
             quality[l->slot] = q;
     }
 }
@@ -51,9 +59,11 @@ static void slot_costs(const gate_lit_vec *lv, uint32_t *nlits, unsigned *qualit
  * searched strings before the full search runs, which keeps that second
  * pass rare (one common word such as "KEYBOARD" kept alone woke it for
  * 18 of 5,000 Debian libraries). */
-static int one_is_not_enough(vigil_yara_gate *g, size_t ri, const string_cost *order, size_t n)
+static int one_is_not_enough(vigil_yara_gate *g, size_t ri, const string_cost *order, size_t n,
+                             size_t *work)
 {
     for (size_t k = 0; k < n; k++) {
+        *work += n;
         gate_str *s = order[k].s;
         if (s->pruned)
             continue;
@@ -69,12 +79,14 @@ static int one_is_not_enough(vigil_yara_gate *g, size_t ri, const string_cost *o
 /* Takes out of rule ri's search each string it does not need, worst
  * first. Returns how many were taken out and marks their slots. */
 static size_t prune_rule(vigil_yara_gate *g, size_t ri, const uint32_t *nlits,
-                         const unsigned *quality, string_cost *order, uint8_t *dropped)
+                         const unsigned *quality, string_cost *order, uint8_t *dropped,
+                         size_t *work)
 {
     gate_rule *r = &g->rules[ri];
     size_t n = 0, out = 0;
-    if (r->nstr < 2 || vigil_yara_gate_eval(g, NULL, ri, 0) != GATE_F)
-        return 0; /* one string, or not refutable: nothing to spare */
+    if (r->nstr < 3 || r->nstr > PRUNE_MAX_STRINGS || *work > PRUNE_MAX_WORK ||
+        vigil_yara_gate_eval(g, NULL, ri, 0) != GATE_F)
+        return 0; /* too few or too many strings, or not refutable */
     for (size_t j = 0; j < r->nstr; j++) {
         gate_str *s = &r->strs[j];
         if (!s->gated || nlits[s->slot] == 0)
@@ -87,7 +99,9 @@ static size_t prune_rule(vigil_yara_gate *g, size_t ri, const uint32_t *nlits,
     for (size_t k = 0; k < n; k++) {
         gate_str *s = order[k].s;
         s->pruned = 1;
-        if (vigil_yara_gate_eval(g, NULL, ri, 0) != GATE_F || !one_is_not_enough(g, ri, order, n)) {
+        *work += r->nstr;
+        if (vigil_yara_gate_eval(g, NULL, ri, 0) != GATE_F ||
+            !one_is_not_enough(g, ri, order, n, work)) {
             s->pruned = 0; /* needed: without it the rule could hold */
             continue;
         }
@@ -99,13 +113,10 @@ static size_t prune_rule(vigil_yara_gate *g, size_t ri, const uint32_t *nlits,
 
 vigil_status vigil_yara_gate_prune(vigil_yara_gate *g, const gate_lit_vec *lv, uint8_t **slots)
 {
-    size_t ns = g->nslots ? g->nslots : 1, maxstr = 1;
+    size_t ns = g->nslots ? g->nslots : 1, maxstr = PRUNE_MAX_STRINGS;
     uint32_t *nlits = calloc(ns, sizeof *nlits);
     unsigned *quality = calloc(ns, sizeof *quality);
     uint8_t *dropped = calloc(ns, 1);
-    for (size_t i = 0; i < g->nrules; i++)
-        if (g->rules[i].nstr > maxstr)
-            maxstr = g->rules[i].nstr;
     string_cost *order = malloc(maxstr * sizeof *order);
     *slots = NULL;
     if (nlits == NULL || quality == NULL || dropped == NULL || order == NULL) {
@@ -113,8 +124,9 @@ vigil_status vigil_yara_gate_prune(vigil_yara_gate *g, const gate_lit_vec *lv, u
         dropped = NULL;
     } else {
         slot_costs(lv, nlits, quality);
+        size_t work = 0;
         for (size_t i = 0; i < g->nrules; i++)
-            g->npruned += prune_rule(g, i, nlits, quality, order, dropped);
+            g->npruned += prune_rule(g, i, nlits, quality, order, dropped, &work);
         g->info.strings_pruned = g->npruned;
         *slots = dropped;
     }
