@@ -475,6 +475,21 @@ static void test_pruned(void)
         }
         teardown(&f);
     }
+    /* a rule of more than 64 strings is searched whole (pruning evaluates
+     * its condition per pair of strings) */
+    static char big[65 * 40 + 64];
+    size_t used = (size_t)snprintf(big, sizeof big, "rule t { strings: ");
+    for (int i = 0; i < 65; i++)
+        used += (size_t)snprintf(big + used, sizeof big - used, "$s%d = \"string-%03d\" ", i, i);
+    snprintf(big + used, sizeof big - used, "condition: all of them }");
+    gate_fixture f;
+    CHECK(setup(&f, big));
+    vigil_yara_gate_info gi;
+    vigil_yara_gate_get_info(f.g, &gi);
+    CHECK_EQ_INT(gi.strings, 65);
+    CHECK_EQ_INT(gi.strings_pruned, 0);
+    CHECK_EQ_INT(may(&f, S("string-001 string-064"), "f"), 0);
+    teardown(&f);
 }
 
 int main(void)
