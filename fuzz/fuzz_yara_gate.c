@@ -1,7 +1,8 @@
 /* fuzz_yara_gate.c - libFuzzer harness: the literal gate never changes a
  * YARA result. Why: the gate skips libyara passes, so a wrong "cannot
  * match" loses findings silently. Fixed rules covering the condition and
- * string forms the gate reads; the input is the scanned file (its first
+ * string forms the gate reads (rules with strings the gate searches only
+ * in a second pass among them); the input is the scanned file (its first
  * byte also picks the file name); findings with the gate (grouping auto)
  * must equal those of one plain rule set, else the harness aborts. */
 #include <stddef.h>
@@ -29,7 +30,12 @@ static const char rules[] =
     "rule f8 { strings: $a = \"kilo10\" condition: uint16(0) == 0x5a4d and $a }\n"
     "rule f9 { strings: $a = \"lima11\" $b = \"mike12\" condition: uint16(0) == 0x5a4d and "
     "filesize < 64 and 1 of them or none of them and uint8(1) == 0x41 }\n"
-    "rule f10 { condition: filename matches /^g\\.b[a-z]n$/ and uint32be(0) == 0x4e4f5045 }\n";
+    "rule f10 { condition: filename matches /^g\\.b[a-z]n$/ and uint32be(0) == 0x4e4f5045 }\n"
+    /* strings to spare: searched in a second pass only (yara_gate_prune.c) */
+    "rule f11 { strings: $a = \"oscar13\" $b = \"papa14\" wide $c = \"quebec15\" "
+    "$d = { 72 6F [0-2] 6D 65 6F 31 36 } condition: 3 of them }\n"
+    "rule f12 { strings: $a = \"sierra17\" $b = \"tango18\" $c = \"uniform19\" condition: "
+    "all of them and #a == 1 }\n";
 
 static vigil_yara_rules *plain, *gated;
 static vigil_yara_scanner *sp, *sg;
