@@ -117,9 +117,8 @@ static json_t *grouping_json(const vigil_yara_grouping *g)
                           g->ungated[i].ns, "source", g->ungated[i].source, "line",
                           (json_int_t)g->ungated[i].line, "reason", g->ungated[i].reason));
     json_object_set_new(o, "gate",
-                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:o}", "rules",
-                                  (json_int_t)g->gate_rules, "refutable",
-                                  (json_int_t)g->gate_refutable, "literals",
+                        json_pack("{s:I,s:I,s:I,s:I,s:I,s:o}", "rules", (json_int_t)g->gate_rules,
+                                  "refutable", (json_int_t)g->gate_refutable, "literals",
                                   (json_int_t)g->gate_literals, "pruned_strings",
                                   (json_int_t)g->gate_strings_pruned, "literals_all",
                                   (json_int_t)g->gate_literals_all, "every_file", ug));

@@ -584,8 +584,7 @@ vigil_status vigil_yara_gate_scratch_create(const vigil_yara_gate *g, vigil_yara
     sc->pend_list = calloc(g->nslots ? g->nslots : 1, sizeof *sc->pend_list);
     sc->md = pcre2_match_data_create(1, NULL);
     if (sc->present == NULL || sc->live == NULL || sc->md == NULL || sc->pending == NULL ||
-        sc->pend_list == NULL ||
-        tier_scratch(&g->full, &sc->hs) != HS_SUCCESS ||
+        sc->pend_list == NULL || tier_scratch(&g->full, &sc->hs) != HS_SUCCESS ||
         tier_scratch(&g->quick, &sc->hs) != HS_SUCCESS ||
         (g->verify.db != NULL && hs_alloc_scratch(g->verify.db, &sc->hs) != HS_SUCCESS)) {
         vigil_yara_gate_scratch_destroy(sc);
@@ -716,8 +715,8 @@ static int explain(vigil_yara_gate_scratch *sc, uint64_t groups, const uint8_t *
         blind = 1;
     sc->db = &g->full.rx;
     if (!blind && g->full.rx.db != NULL &&
-        hs_scan(g->full.rx.db, (const char *)data, (unsigned)len, 0, sc->hs, vigil_yara_gate_on_match,
-                sc) != HS_SUCCESS)
+        hs_scan(g->full.rx.db, (const char *)data, (unsigned)len, 0, sc->hs,
+                vigil_yara_gate_on_match, sc) != HS_SUCCESS)
         blind = 1;
     sc->db = &g->verify;
     if (!blind && sc->npend > 0 &&

@@ -27,13 +27,13 @@ typedef struct vigil_yara_gate vigil_yara_gate;
 typedef struct vigil_yara_gate_scratch vigil_yara_gate_scratch;
 
 typedef struct vigil_yara_gate_info {
-    uint64_t groups;     /* plan groups the gate decides for */
-    size_t rules;        /* reported rules in those groups */
-    size_t refutable;    /* of which: cannot match without one of their literals */
-    size_t literals;     /* distinct literals searched in every file */
-    size_t literals_all; /* with the pruned strings' (the second pass) */
-    size_t strings;      /* strings with literals */
-    size_t strings_open; /* strings without (regex, base64, short, ...) */
+    uint64_t groups;       /* plan groups the gate decides for */
+    size_t rules;          /* reported rules in those groups */
+    size_t refutable;      /* of which: cannot match without one of their literals */
+    size_t literals;       /* distinct literals searched in every file */
+    size_t literals_all;   /* with the pruned strings' (the second pass) */
+    size_t strings;        /* strings with literals */
+    size_t strings_open;   /* strings without (regex, base64, short, ...) */
     size_t strings_pruned; /* of those: searched only when the others leave a rule possible */
 } vigil_yara_gate_info;
 

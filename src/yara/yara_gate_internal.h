@@ -28,7 +28,7 @@ enum { GATE_F = 0, GATE_U = 1, GATE_T = 2 };
 typedef struct gate_str {
     const char *id; /* without '$'; "" when anonymous */
     size_t id_len;
-    int gated; /* absent from the file when none of its literals is */
+    int gated;  /* absent from the file when none of its literals is */
     int pruned; /* gated, but searched only in the second pass (yara_gate_prune.c) */
     uint32_t slot;
     const char *why; /* when not gated: why no literal stands for it */

@@ -128,7 +128,8 @@ static const gate_case cases[] = {
      S("H\x89L$xH\x8d"), "f", 0},
     {"strings: $h = { 48 89 4C 24 ?? 48 8D } $i = { 48 89 4C 24 [1] 48 8E } condition: all of them",
      S("H\x89L$xH\x8d H\x89L$yH\x8e"), "f", 1},
-    {"strings: $h = { 48 89 4C 24 ?? 48 8D } $i = { 48 89 4C 24 [1] 48 8E } condition: $h and not $i",
+    {"strings: $h = { 48 89 4C 24 ?? 48 8D } $i = { 48 89 4C 24 [1] 48 8E } condition: $h and not "
+     "$i",
      S("H\x89L$xH\x8d"), "f", 1},
     /* no run of 4 fixed bytes: searched as an expression */
     {"strings: $h = { 41 ?? 43 4? 45 } condition: $h", S("zzzz"), "f", 0},
@@ -462,10 +463,18 @@ static void test_pruned(void)
                 }
             int a = set & 1u, b = set >> 1 & 1u, c = set >> 2 & 1u, d = set >> 3 & 1u, want;
             switch (fi) {
-            case 0: want = n == 4; break;
-            case 1: want = n >= 3; break;
-            case 2: want = a && (b || c) && d; break;
-            default: want = a && b + c + d >= 2; break;
+            case 0:
+                want = n == 4;
+                break;
+            case 1:
+                want = n >= 3;
+                break;
+            case 2:
+                want = a && (b || c) && d;
+                break;
+            default:
+                want = a && b + c + d >= 2;
+                break;
             }
             int got = may(&f, data, strlen(data), "f");
             if (got != want)
