@@ -280,9 +280,9 @@ static void find_refutable(vigil_yara_gate *g)
 }
 
 /* Compiles the expressions of lv (hex strings without a long enough fixed
- * run) into g->rx; when Hyperscan refuses them, their strings go back to
- * "maybe present". */
-static vigil_status build_rx(vigil_yara_gate *g, const gate_lit_vec *lv)
+ * run) into g->rx (kept in cache_dir like build_db's); when Hyperscan
+ * refuses them, their strings go back to "maybe present". */
+static vigil_status build_rx(vigil_yara_gate *g, const gate_lit_vec *lv, const char *cache_dir)
 {
     size_t n = 0;
     for (size_t i = 0; i < lv->n; i++)
@@ -311,9 +311,16 @@ static vigil_status build_rx(vigil_yara_gate *g, const gate_lit_vec *lv)
         }
         g->rx.first[n] = (uint32_t)n;
         hs_compile_error_t *err = NULL;
-        if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &g->rx.db,
-                             &err) == HS_SUCCESS) {
+        unsigned char key[32];
+        int keyed = cache_dir != NULL && vigil_hyperscan_cache_key(exprs, flags, ids, (unsigned)n,
+                                                                   HS_MODE_BLOCK, key) == 0;
+        if (keyed && (g->rx.db = vigil_hyperscan_cache_load(cache_dir, key)) != NULL) {
             g->rx.n = n;
+        } else if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &g->rx.db,
+                                    &err) == HS_SUCCESS) {
+            g->rx.n = n;
+            if (keyed)
+                (void)vigil_hyperscan_cache_store(cache_dir, key, g->rx.db); /* a cache, not a must */
         } else {
             g->rx.db = NULL;
             for (size_t i = 0; i < lv->n; i++) {
@@ -440,7 +447,7 @@ vigil_status vigil_yara_gate_build(const vigil_yara_split *s, const vigil_yara_p
     if (st == VIGIL_OK && g->groups != 0)
         st = build_dbs(g, &lv, cache_dir);
     if (st == VIGIL_OK && g->groups != 0)
-        st = build_rx(g, &lv);
+        st = build_rx(g, &lv, cache_dir);
     if (st == VIGIL_OK && g->groups != 0)
         st = vigil_yara_gate_build_verify(g, &lv, cache_dir);
     if (st == VIGIL_OK && g->groups != 0)

@@ -580,18 +580,16 @@ int vigil_yara_plan_is_reported(const vigil_yara_plan *p, size_t g, const char *
     if (p == NULL || ns == NULL || rule == NULL || g >= p->n_groups)
         return 0;
     const vigil_yara_split *s = p->s;
-    for (size_t i = 0; i < vigil_yara_split_ns_count(s); i++) {
-        if (strcmp(vigil_yara_split_ns_name(s, i), ns) != 0)
-            continue;
-        if (vigil_yara_split_ns_opaque(s, i))
-            return g == p->any_group;
-        size_t r = vigil_yara_split_find(s, ns, rule);
-        if (r == SIZE_MAX)
-            return 0;
-        const vigil_yara_rule *rr = vigil_yara_split_rule(s, r);
-        return p->home[r] == g && !(rr->flags & VIGIL_YARA_RULE_PRIVATE);
-    }
-    return 0;
+    size_t i = vigil_yara_split_ns_find(s, ns);
+    if (i == SIZE_MAX)
+        return 0;
+    if (vigil_yara_split_ns_opaque(s, i))
+        return g == p->any_group;
+    size_t r = vigil_yara_split_find(s, ns, rule);
+    if (r == SIZE_MAX)
+        return 0;
+    const vigil_yara_rule *rr = vigil_yara_split_rule(s, r);
+    return p->home[r] == g && !(rr->flags & VIGIL_YARA_RULE_PRIVATE);
 }
 
 vigil_status vigil_yara_plan_emit(vigil_yara_plan *p, uint64_t mask, vigil_yara_group *out)
@@ -626,15 +624,13 @@ size_t vigil_yara_plan_home(const vigil_yara_plan *p, const char *ns, const char
     if (p == NULL || ns == NULL || rule == NULL)
         return SIZE_MAX;
     const vigil_yara_split *s = p->s;
-    for (size_t i = 0; i < vigil_yara_split_ns_count(s); i++) {
-        if (strcmp(vigil_yara_split_ns_name(s, i), ns) != 0)
-            continue;
-        if (vigil_yara_split_ns_opaque(s, i))
-            return p->any_group;
-        size_t r = vigil_yara_split_find(s, ns, rule);
-        return r == SIZE_MAX ? SIZE_MAX : p->home[r];
-    }
-    return SIZE_MAX;
+    size_t i = vigil_yara_split_ns_find(s, ns);
+    if (i == SIZE_MAX)
+        return SIZE_MAX;
+    if (vigil_yara_split_ns_opaque(s, i))
+        return p->any_group;
+    size_t r = vigil_yara_split_find(s, ns, rule);
+    return r == SIZE_MAX ? SIZE_MAX : p->home[r];
 }
 
 const char *vigil_yara_plan_nopre_reason(const vigil_yara_plan *p, size_t rule)

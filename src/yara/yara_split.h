@@ -174,6 +174,8 @@ const vigil_yara_rule *vigil_yara_split_rule(const vigil_yara_split *s, size_t i
 /* Index of rule `name` in namespace `ns`, or SIZE_MAX. */
 size_t vigil_yara_split_find(const vigil_yara_split *s, const char *ns, const char *name);
 size_t vigil_yara_split_ns_count(const vigil_yara_split *s);
+/* Index of namespace `name` (load order), or SIZE_MAX. */
+size_t vigil_yara_split_ns_find(const vigil_yara_split *s, const char *name);
 const char *vigil_yara_split_ns_name(const vigil_yara_split *s, size_t i);
 /* 1 when the namespace could not be analysed (kept verbatim). */
 int vigil_yara_split_ns_opaque(const vigil_yara_split *s, size_t i);
