@@ -15,12 +15,21 @@ typedef struct vigil_blob_kind {
     size_t max;         /* bigger payloads are not ours */
 } vigil_blob_kind;
 
-/* The payload stored under key in dir: returns the allocation to free()
- * and points *data / *len at the payload inside it; NULL when there is
- * none, it is damaged (truncated, altered, checksum wrong), it was stored
- * under another key, or it is not a regular file. */
-void *vigil_blob_cache_load(const char *dir, const vigil_blob_kind *kind,
-                            const unsigned char key[32], const unsigned char **data, size_t *len);
+/* A loaded payload: data/len, in memory that vigil_blob_free releases. */
+typedef struct vigil_blob {
+    const unsigned char *data;
+    size_t len;
+    void *mem; /* the whole file as read */
+    size_t mem_len;
+    int mapped; /* mem is an anonymous mapping, not malloc'd */
+} vigil_blob;
+
+/* The payload stored under key in dir: 0 and *out filled, or -1 (out
+ * empty) when there is none, it is damaged (truncated, altered, checksum
+ * wrong), it was stored under another key, or it is not a regular file. */
+int vigil_blob_cache_load(const char *dir, const vigil_blob_kind *kind,
+                          const unsigned char key[32], vigil_blob *out);
+void vigil_blob_free(vigil_blob *b); /* NULL safe; empties *b */
 
 /* Stores len bytes under key in dir (created with mode 0700 if needed; the
  * file is 0600, written to a temporary name and renamed). 0 stored, -1 not

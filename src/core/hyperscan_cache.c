@@ -66,16 +66,14 @@ static const vigil_blob_kind hs_kind = {"hs-", ".db", "VIGILHS2", MAX_DB};
 
 hs_database_t *vigil_hyperscan_cache_load(const char *dir, const unsigned char key[32])
 {
-    const unsigned char *data;
-    size_t len;
+    vigil_blob blob;
     hs_database_t *db = NULL;
-    void *buf = vigil_blob_cache_load(dir, &hs_kind, key, &data, &len);
 
-    if (buf == NULL)
+    if (vigil_blob_cache_load(dir, &hs_kind, key, &blob) != 0)
         return NULL;
-    if (hs_deserialize_database((const char *)data, len, &db) != HS_SUCCESS)
+    if (hs_deserialize_database((const char *)blob.data, blob.len, &db) != HS_SUCCESS)
         db = NULL;
-    free(buf);
+    vigil_blob_free(&blob);
     return db;
 }
 

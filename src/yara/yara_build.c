@@ -420,6 +420,16 @@ static int whole_key(const vigil_yara_builder *b, unsigned char key[32])
     return vigil_yara_cache_key_end(&k, key);
 }
 
+const char *vigil_yara_builder_last_text(const vigil_yara_builder *b, size_t *len)
+{
+    if (len != NULL)
+        *len = 0;
+    if (b == NULL || b->n == 0 || b->finished || len == NULL)
+        return NULL;
+    *len = b->src[b->n - 1].len;
+    return b->src[b->n - 1].text;
+}
+
 /* Compiles every kept source; a source that fails here (it compiled alone)
  * is reported, dropped, and the compile starts again without it. A set
  * that compiled before from the same sources comes from the cache. */

@@ -25,6 +25,7 @@
 
 #include <dlfcn.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,17 +65,30 @@ int vigil_yara_text_has_include(const char *text, size_t len)
 /* ---- keys --------------------------------------------------------------- */
 
 /* The libyara actually loaded: its version says little when a package
- * update keeps it, so the library file's identity goes into keys too. */
-static void add_library(vigil_yara_cache_key *k)
+ * update keeps it, so the library file's identity goes into keys too
+ * (looked up once: every source is keyed). */
+static uint64_t library_id[5];
+static pthread_once_t library_once = PTHREAD_ONCE_INIT;
+
+static void find_library(void)
 {
     Dl_info info;
     struct stat sb;
     if (dladdr((void *)(uintptr_t)yr_rules_save_stream, &info) == 0 || info.dli_fname == NULL ||
         stat(info.dli_fname, &sb) != 0)
         return;
-    uint64_t id[5] = {(uint64_t)sb.st_dev, (uint64_t)sb.st_ino, (uint64_t)sb.st_size,
-                      (uint64_t)sb.st_mtim.tv_sec, (uint64_t)sb.st_mtim.tv_nsec};
-    vigil_yara_cache_key_add(k, id, sizeof id);
+    library_id[0] = (uint64_t)sb.st_dev;
+    library_id[1] = (uint64_t)sb.st_ino;
+    library_id[2] = (uint64_t)sb.st_size;
+    library_id[3] = (uint64_t)sb.st_mtim.tv_sec;
+    library_id[4] = (uint64_t)sb.st_mtim.tv_nsec;
+}
+
+static void add_library(vigil_yara_cache_key *k)
+{
+    if (pthread_once(&library_once, find_library) != 0)
+        k->ok = 0;
+    vigil_yara_cache_key_add(k, library_id, sizeof library_id);
 }
 
 void vigil_yara_cache_key_begin(vigil_yara_cache_key *k, const char *what)
@@ -156,19 +170,19 @@ static size_t buf_write(const void *ptr, size_t size, size_t count, void *user)
 
 YR_RULES *vigil_yara_cache_rules_load(const char *dir, const unsigned char key[32])
 {
-    mem_reader m = {NULL, 0, 0};
-    YR_STREAM stream = {&m, mem_read, NULL};
+    vigil_blob blob;
     YR_RULES *rules = NULL;
-    void *buf = vigil_blob_cache_load(dir, &rules_kind, key, &m.data, &m.len);
 
-    if (buf == NULL)
+    if (vigil_blob_cache_load(dir, &rules_kind, key, &blob) != 0)
         return NULL;
+    mem_reader m = {blob.data, blob.len, 0};
+    YR_STREAM stream = {&m, mem_read, NULL};
     if (yr_rules_load_stream(&stream, &rules) != ERROR_SUCCESS || m.pos != m.len) {
         if (rules != NULL)
             yr_rules_destroy(rules);
         rules = NULL;
     }
-    free(buf);
+    vigil_blob_free(&blob);
     return rules;
 }
 
@@ -195,7 +209,7 @@ typedef struct trial_seq {
 } trial_seq;
 
 struct vigil_yara_trial {
-    void *buf;
+    vigil_blob blob;
     trial_seq seq[MAX_SEQUENCES];
     size_t nseq;
 };
@@ -230,14 +244,12 @@ static int parse_trial(const unsigned char *p, size_t len, trial_seq *seq, size_
 
 vigil_yara_trial *vigil_yara_trial_load(const char *dir, const unsigned char first[32])
 {
-    const unsigned char *data;
-    size_t len;
     vigil_yara_trial *t = calloc(1, sizeof *t);
 
     if (t == NULL)
         return NULL;
-    t->buf = vigil_blob_cache_load(dir, &trial_kind, first, &data, &len);
-    if (t->buf == NULL || parse_trial(data, len, t->seq, &t->nseq) != 0) {
+    if (vigil_blob_cache_load(dir, &trial_kind, first, &t->blob) != 0 ||
+        parse_trial(t->blob.data, t->blob.len, t->seq, &t->nseq) != 0) {
         vigil_yara_trial_free(t);
         return NULL;
     }
@@ -261,7 +273,7 @@ void vigil_yara_trial_free(vigil_yara_trial *t)
 {
     if (t == NULL)
         return;
-    free(t->buf);
+    vigil_blob_free(&t->blob);
     free(t);
 }
 

@@ -524,7 +524,8 @@ static vigil_status build(vigil_yara_rules *r, const vigil_diag_sink *diag,
         r->fallback = "rule sources could not be read for grouping";
         return st;
     }
-    st = vigil_yara_plan_build(r->split, NULL, &r->plan);
+    vigil_yara_plan_options popt = {NULL, 0, 1}; /* texts only for what is compiled */
+    st = vigil_yara_plan_build(r->split, &popt, &r->plan);
     if (st != VIGIL_OK) {
         r->fallback = "planning the groups failed";
         return st;

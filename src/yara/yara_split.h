@@ -238,6 +238,10 @@ typedef struct vigil_yara_plan_options {
      * size_max <= cap[i] go to sub-group i); 0 entries = one MZ group. */
     const uint64_t *mz_size_caps;
     size_t n_mz_size_caps;
+    /* Groups get their counts but no sources (vigil_yara_plan_emit makes
+     * the texts of what is compiled): a load whose sets come from the
+     * cache then copies no rule text. */
+    int counts_only;
 } vigil_yara_plan_options;
 
 typedef struct vigil_yara_group_source {
