@@ -11,7 +11,10 @@
  * warnings become diagnostics naming the file and line, and only sources
  * that compile are kept for the final compiler. The text of each kept
  * source stays in memory until finish so that rule lines can be indexed
- * and the final compile reads exactly what was checked. */
+ * and the final compile reads exactly what was checked. With a cache
+ * directory (yara_cache.c), a source that continues a recorded clean
+ * trial compile of the same sources is kept without compiling it, and the
+ * compiled sets come from the cache: a warm load compiles nothing. */
 #include "yara/yara_internal.h"
 
 #include <errno.h>
