@@ -76,8 +76,8 @@ static void *blob_mem(vigil_blob *b, size_t size)
     b->mem_len = size;
     b->mapped = 0;
     if (size >= POPULATE_MIN) {
-        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-                       -1, 0);
+        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
         if (p != MAP_FAILED) {
             b->mapped = 1;
             return b->mem = p;
@@ -86,8 +86,8 @@ static void *blob_mem(vigil_blob *b, size_t size)
     return b->mem = malloc(size);
 }
 
-int vigil_blob_cache_load(const char *dir, const vigil_blob_kind *kind,
-                          const unsigned char key[32], vigil_blob *out)
+int vigil_blob_cache_load(const char *dir, const vigil_blob_kind *kind, const unsigned char key[32],
+                          vigil_blob *out)
 {
     char path[4096];
     struct stat sb;

@@ -27,8 +27,8 @@ typedef struct vigil_blob {
 /* The payload stored under key in dir: 0 and *out filled, or -1 (out
  * empty) when there is none, it is damaged (truncated, altered, checksum
  * wrong), it was stored under another key, or it is not a regular file. */
-int vigil_blob_cache_load(const char *dir, const vigil_blob_kind *kind,
-                          const unsigned char key[32], vigil_blob *out);
+int vigil_blob_cache_load(const char *dir, const vigil_blob_kind *kind, const unsigned char key[32],
+                          vigil_blob *out);
 void vigil_blob_free(vigil_blob *b); /* NULL safe; empties *b */
 
 /* Stores len bytes under key in dir (created with mode 0700 if needed; the

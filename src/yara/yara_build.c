@@ -47,15 +47,15 @@ struct vigil_yara_builder {
     int finished;
     int lib_ref;
     vigil_yara_grouping_mode mode;
-    char *cache_dir;    /* compiled gate databases kept between runs; may be NULL */
+    char *cache_dir;    /* compiled sets, trial records, gate databases; may be NULL */
     YR_COMPILER *probe; /* the sources that compiled so far; NULL after an error */
     int probe_partial;  /* a source was refused: the probe holds only those after it */
     /* the cache (yara_cache.c): while `trusted`, every source so far
      * continues a sequence whose trial compile was clean, and none has
      * been compiled (the probe is built when one does not) */
     int trusted;
-    int clean;       /* no compile message, no refused source, every source keyed */
-    int unkeyed;     /* a source has no key (it includes another file): no set is kept */
+    int clean;   /* no compile message, no refused source, every source keyed */
+    int unkeyed; /* a source has no key (it includes another file): no set is kept */
     vigil_yara_trial *trial;
 };
 
@@ -259,8 +259,10 @@ static int cache_vouches(vigil_yara_builder *b, src_entry *e)
     if (b->n == 0)
         return 0;
     compile_ctx ctx = {&b->diag, NULL, 1, 0, 0};
-    if (new_compiler(&ctx, &b->probe) != VIGIL_OK)
-        return 0; /* add_text tries again and says why */
+    if (new_compiler(&ctx, &b->probe) != VIGIL_OK) {
+        b->probe_partial = 1; /* a probe made later lacks the sources so far */
+        return 0;             /* add_text tries again and says why */
+    }
     for (size_t i = 0; i < b->n; i++) {
         ctx.errors = 0;
         if (compiler_add(b->probe, &ctx, &b->src[i]) != 0 || ctx.errors > 0) {

@@ -319,8 +319,8 @@ static vigil_status build_rx(vigil_yara_gate *g, const gate_lit_vec *lv, const c
         } else if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &g->rx.db,
                                     &err) == HS_SUCCESS) {
             g->rx.n = n;
-            if (keyed)
-                (void)vigil_hyperscan_cache_store(cache_dir, key, g->rx.db); /* a cache, not a must */
+            if (keyed) /* a cache, not a must */
+                (void)vigil_hyperscan_cache_store(cache_dir, key, g->rx.db);
         } else {
             g->rx.db = NULL;
             for (size_t i = 0; i < lv->n; i++) {

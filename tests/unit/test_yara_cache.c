@@ -53,8 +53,8 @@ typedef struct src {
 
 /* Loads the sources with the cache in dir (NULL: none); *st of each add
  * in adds (may be NULL). */
-static vigil_yara_rules *load(const char *dir, vigil_yara_grouping_mode mode, const src *s, size_t n,
-                              diags *d, vigil_status *adds)
+static vigil_yara_rules *load(const char *dir, vigil_yara_grouping_mode mode, const src *s,
+                              size_t n, diags *d, vigil_status *adds)
 {
     vigil_diag_sink sink = {on_diag, d};
     vigil_yara_builder *b = NULL;
@@ -66,10 +66,9 @@ static vigil_yara_rules *load(const char *dir, vigil_yara_grouping_mode mode, co
     if (dir != NULL)
         CHECK_EQ_INT(vigil_yara_builder_set_cache(b, dir), VIGIL_OK);
     for (size_t i = 0; i < n; i++) {
-        vigil_status st = s[i].text != NULL
-                              ? vigil_yara_builder_add_string(b, s[i].name, s[i].text,
-                                                              strlen(s[i].text))
-                              : vigil_yara_builder_add_file(b, s[i].name);
+        vigil_status st = s[i].text != NULL ? vigil_yara_builder_add_string(b, s[i].name, s[i].text,
+                                                                            strlen(s[i].text))
+                                            : vigil_yara_builder_add_file(b, s[i].name);
         if (adds != NULL)
             adds[i] = st;
     }
@@ -91,9 +90,9 @@ static void scan(vigil_yara_rules *r, const char *data, char *out, size_t cap)
         return;
     vigil_findings_init(&fb);
     CHECK_EQ_INT(vigil_yara_scanner_create(r, &s), VIGIL_OK);
-    CHECK_EQ_INT(vigil_yara_scanner_scan(s, "t", (const uint8_t *)data, strlen(data), &ext, 8, NULL,
-                                         &fb),
-                 VIGIL_OK);
+    CHECK_EQ_INT(
+        vigil_yara_scanner_scan(s, "t", (const uint8_t *)data, strlen(data), &ext, 8, NULL, &fb),
+        VIGIL_OK);
     for (size_t i = 0; i < fb.n && used + 1 < cap; i++) {
         const vigil_finding *f = &fb.items[i];
         int k = snprintf(out + used, cap - used, "%s%s:%s@%s:%llu s%d", used ? "\n" : "", f->ns,
@@ -308,8 +307,8 @@ static YR_RULES *compile_text(const char *text)
 {
     YR_COMPILER *c = NULL;
     YR_RULES *r = NULL;
-    static const char *const ext[] = {"filename", "filepath", "extension", "filetype", "owner",
-                                      "md5"};
+    static const char *const ext[] = {"filename", "filepath", "extension",
+                                      "filetype", "owner",    "md5"};
     if (yr_compiler_create(&c) != ERROR_SUCCESS)
         return NULL;
     for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
@@ -338,7 +337,8 @@ static void test_cache_is_used(void)
     vigil_yara_builder *hold = NULL;
     CHECK_EQ_INT(vigil_yara_builder_create(NULL, &hold), VIGIL_OK);
     CHECK_EQ_INT(whole_key_of(one, 1, key), 0);
-    YR_RULES *planted = compile_text("rule Planted { strings: $p = \"MARKER_ALPHA\" condition: $p }");
+    YR_RULES *planted =
+        compile_text("rule Planted { strings: $p = \"MARKER_ALPHA\" condition: $p }");
     CHECK(planted != NULL);
     vigil_yara_cache_rules_store(dir, key, planted);
     if (planted != NULL)
@@ -391,8 +391,8 @@ static void test_unwritable(void)
 static void test_diagnostics_every_time(void)
 {
     char dir[64];
-    const src s[] = {{"alpha.yar", alpha}, {"warn.yar", warns}, {"broken.yar", broken},
-                     {"beta.yar", beta}};
+    const src s[] = {
+        {"alpha.yar", alpha}, {"warn.yar", warns}, {"broken.yar", broken}, {"beta.yar", beta}};
     make_dir(dir, sizeof dir);
     diags first = {0};
     vigil_status adds[4];
@@ -495,7 +495,8 @@ static void test_include(void)
     const src s[] = {{main_path, NULL}};
     static const char *const yes = "include \"x\"";
     static const char *const in_comment = "/* include \"x\" */ rule a { condition: true }";
-    static const char *const in_string = "rule a { strings: $s = \"include \\\"x\\\"\" condition: $s }";
+    static const char *const in_string =
+        "rule a { strings: $s = \"include \\\"x\\\"\" condition: $s }";
     CHECK(vigil_yara_text_has_include(yes, strlen(yes)));
     CHECK(!vigil_yara_text_has_include(in_comment, strlen(in_comment)));
     CHECK(!vigil_yara_text_has_include(in_string, strlen(in_string)));
