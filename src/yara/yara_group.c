@@ -503,10 +503,84 @@ static void *gate_main(void *arg)
     return NULL;
 }
 
+/* The set of the whole compile, read from the cache on a thread of its
+ * own while the sources are parsed and planned (a warm load of the
+ * Elastic rules spends about as long reading that set as parsing): used
+ * when the layout is one set holding every group, else dropped. */
+typedef struct prefetch {
+    const char *dir;
+    const unsigned char *key;
+    YR_RULES *rules;
+    pthread_t thread;
+    int started;
+    int taken;
+} prefetch;
+
+static void *prefetch_main(void *arg)
+{
+    prefetch *p = arg;
+    p->rules = vigil_yara_cache_rules_load(p->dir, p->key);
+    return NULL;
+}
+
+static void prefetch_start(prefetch *p, const char *dir, const unsigned char *key)
+{
+    memset(p, 0, sizeof *p);
+    p->dir = dir;
+    p->key = key;
+    if (dir != NULL && key != NULL)
+        p->started = pthread_create(&p->thread, NULL, prefetch_main, p) == 0;
+}
+
+/* The set read (once), or NULL; read now when no thread could be had. */
+static YR_RULES *prefetch_take(prefetch *p)
+{
+    if (p->started) {
+        pthread_join(p->thread, NULL);
+        p->started = 0;
+    } else if (p->key != NULL && !p->taken) {
+        p->rules = vigil_yara_cache_rules_load(p->dir, p->key);
+    }
+    p->taken = 1;
+    YR_RULES *rules = p->rules;
+    p->rules = NULL;
+    return rules;
+}
+
+static void prefetch_drop(prefetch *p)
+{
+    if (p->started) {
+        pthread_join(p->thread, NULL);
+        p->started = 0;
+    }
+    if (p->rules != NULL)
+        yr_rules_destroy(p->rules);
+    p->rules = NULL;
+}
+
+static vigil_status build_sets(vigil_yara_rules *r, const vigil_diag_sink *diag,
+                               const vigil_yara_source_lines *src, size_t nsrc,
+                               vigil_yara_grouping_mode mode, const char *cache_dir,
+                               const unsigned char *whole_key, YR_COMPILER **whole, prefetch *pf);
+
 static vigil_status build(vigil_yara_rules *r, const vigil_diag_sink *diag,
                           const vigil_yara_source_lines *src, size_t nsrc,
                           vigil_yara_grouping_mode mode, const char *cache_dir,
                           const unsigned char *whole_key, YR_COMPILER **whole)
+{
+    prefetch pf;
+    /* only without the trial compile's compiler: with it, the set is
+     * most likely not in the cache, and is taken from the compiler */
+    prefetch_start(&pf, cache_dir, whole == NULL || *whole == NULL ? whole_key : NULL);
+    vigil_status st = build_sets(r, diag, src, nsrc, mode, cache_dir, whole_key, whole, &pf);
+    prefetch_drop(&pf);
+    return st;
+}
+
+static vigil_status build_sets(vigil_yara_rules *r, const vigil_diag_sink *diag,
+                               const vigil_yara_source_lines *src, size_t nsrc,
+                               vigil_yara_grouping_mode mode, const char *cache_dir,
+                               const unsigned char *whole_key, YR_COMPILER **whole, prefetch *pf)
 {
     vigil_diag_sink info = {info_diag, &r->diag};
     vigil_status st;
@@ -554,9 +628,12 @@ static vigil_status build(vigil_yara_rules *r, const vigil_diag_sink *diag,
         }
         uint64_t all = ng >= 64 ? ~0ull : (1ull << ng) - 1;
         if (r->n_sets == 1 && (set->groups & all) == all && cache_dir != NULL &&
-            whole_key != NULL &&
-            (set->yr = vigil_yara_cache_rules_load(cache_dir, whole_key)) != NULL)
-            continue; /* what take_whole kept before */
+            whole_key != NULL) {
+            set->yr = pf->key != NULL ? prefetch_take(pf)
+                                      : vigil_yara_cache_rules_load(cache_dir, whole_key);
+            if (set->yr != NULL)
+                continue; /* what take_whole kept before */
+        }
         if (r->n_sets == 1 && (set->groups & all) == all && whole != NULL && *whole != NULL) {
             st = take_whole(&info, set->name, whole, cache_dir, whole_key, &set->yr);
             continue;
