@@ -125,8 +125,10 @@ vigil_rule_kind vigil_rule_kind_guess(const char *path)
 static int text_uses_md5_external(const char *text, size_t len)
 {
     for (size_t i = 0; i + 3 <= len; i++) {
-        if (memcmp(text + i, "md5", 3) != 0)
-            continue;
+        const char *hit = memmem(text + i, len - i, "md5", 3); /* not byte by byte */
+        if (hit == NULL)
+            break;
+        i = (size_t)(hit - text);
         char before = i > 0 ? text[i - 1] : ' ';
         char after = i + 3 < len ? text[i + 3] : ' ';
         if (before == '.' || before == '_' || before == '$' || vigil_is_alnum(before))
