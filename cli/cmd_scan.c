@@ -465,11 +465,13 @@ int cmd_scan(int argc, char **argv)
             goto out_engine;
     }
 
+    run_info_digests digests;
+    run_info_add_rules_start(&digests, &ri, &a.rules); /* while the rules load */
     engine = rule_args_load(&a.rules, out_diag, &w);
+    run_info_add_rules_wait(&digests);
     if (engine == NULL)
         goto out_engine;
     vigil_engine_get_counts(engine, &counts);
-    run_info_add_rules(&ri, &a.rules);
     write_header(&w, wformat, &ri);
 
     st = run_sweep(&a, &sink, engine, argc, argv, &stats);

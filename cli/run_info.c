@@ -239,6 +239,29 @@ void run_info_add_rules(run_info *ri, const rule_args *ra)
     }
 }
 
+static void *digest_main(void *arg)
+{
+    run_info_digests *d = arg;
+    run_info_add_rules(d->ri, d->ra);
+    return NULL;
+}
+
+void run_info_add_rules_start(run_info_digests *d, run_info *ri, const rule_args *ra)
+{
+    d->ri = ri;
+    d->ra = ra;
+    d->started = pthread_create(&d->thread, NULL, digest_main, d) == 0;
+}
+
+void run_info_add_rules_wait(run_info_digests *d)
+{
+    if (d->started)
+        pthread_join(d->thread, NULL);
+    else
+        run_info_add_rules(d->ri, d->ra);
+    d->started = 0;
+}
+
 json_t *run_info_json(const run_info *ri, const char *command)
 {
     char t[40];

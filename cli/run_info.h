@@ -11,6 +11,7 @@
 #define VIGIL_CLI_RUN_INFO_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "ruleset.h"
@@ -33,6 +34,18 @@ void run_info_init(run_info *ri, int argc, char **argv);
  * a directory as the sorted list of its files' relative names and
  * SHA-256s). */
 void run_info_add_rules(run_info *ri, const rule_args *ra);
+/* The same on a thread of its own, while the rules load (the digests read
+ * every rule file again: thousands with whole public rule sets); _wait
+ * joins it, or computes them then when no thread could be had. Nothing
+ * else may touch ri->rule_sets in between. */
+typedef struct run_info_digests {
+    run_info *ri;
+    const rule_args *ra;
+    pthread_t thread;
+    int started;
+} run_info_digests;
+void run_info_add_rules_start(run_info_digests *d, run_info *ri, const rule_args *ra);
+void run_info_add_rules_wait(run_info_digests *d);
 void run_info_free(run_info *ri);
 
 /* The `"type":"run"` object (a new reference). command is "scan", "logs"... */

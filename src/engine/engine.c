@@ -125,8 +125,10 @@ vigil_rule_kind vigil_rule_kind_guess(const char *path)
 static int text_uses_md5_external(const char *text, size_t len)
 {
     for (size_t i = 0; i + 3 <= len; i++) {
-        if (memcmp(text + i, "md5", 3) != 0)
-            continue;
+        const char *hit = memmem(text + i, len - i, "md5", 3); /* not byte by byte */
+        if (hit == NULL)
+            break;
+        i = (size_t)(hit - text);
         char before = i > 0 ? text[i - 1] : ' ';
         char after = i + 3 < len ? text[i + 3] : ' ';
         if (before == '.' || before == '_' || before == '$' || vigil_is_alnum(before))
@@ -140,7 +142,6 @@ static int text_uses_md5_external(const char *text, size_t len)
 
 static vigil_status add_yara_file(vigil_engine *e, const char *path)
 {
-    char *text = NULL;
     size_t len = 0;
     vigil_status st;
 
@@ -148,9 +149,10 @@ static vigil_status add_yara_file(vigil_engine *e, const char *path)
     if (st != VIGIL_OK)
         return st;
     e->yara_files++;
-    if (!e->yara_wants_md5 && vigil_read_file(path, 64u << 20, &text, &len) == VIGIL_OK) {
-        e->yara_wants_md5 = text_uses_md5_external(text, len);
-        free(text);
+    if (!e->yara_wants_md5) { /* the text the builder read: not read twice */
+        const char *text = vigil_yara_builder_last_text(e->yara_builder, &len);
+        if (text != NULL)
+            e->yara_wants_md5 = text_uses_md5_external(text, len);
     }
     return VIGIL_OK;
 }

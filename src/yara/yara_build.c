@@ -11,7 +11,10 @@
  * warnings become diagnostics naming the file and line, and only sources
  * that compile are kept for the final compiler. The text of each kept
  * source stays in memory until finish so that rule lines can be indexed
- * and the final compile reads exactly what was checked. */
+ * and the final compile reads exactly what was checked. With a cache
+ * directory (yara_cache.c), a source that continues a recorded clean
+ * trial compile of the same sources is kept without compiling it, and the
+ * compiled sets come from the cache: a warm load compiles nothing. */
 #include "yara/yara_internal.h"
 
 #include <errno.h>
@@ -23,6 +26,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "yara/yara_cache.h"
 
 #define MAX_RULE_FILE_SIZE (256u << 20) /* refuse absurd "rule" files */
 
@@ -31,7 +35,8 @@ typedef struct src_entry {
     char *source; /* path or add_string name: diagnostics, rule_source */
     char *text;   /* NUL-terminated copy of the source */
     size_t len;
-    int bad; /* failed in the final compile */
+    int bad;               /* failed in the final compile */
+    unsigned char key[32]; /* vigil_yara_cache_source_key, when the cache is on */
 } src_entry;
 
 struct vigil_yara_builder {
@@ -42,9 +47,16 @@ struct vigil_yara_builder {
     int finished;
     int lib_ref;
     vigil_yara_grouping_mode mode;
-    char *cache_dir;    /* compiled gate databases kept between runs; may be NULL */
+    char *cache_dir;    /* compiled sets, trial records, gate databases; may be NULL */
     YR_COMPILER *probe; /* the sources that compiled so far; NULL after an error */
     int probe_partial;  /* a source was refused: the probe holds only those after it */
+    /* the cache (yara_cache.c): while `trusted`, every source so far
+     * continues a sequence whose trial compile was clean, and none has
+     * been compiled (the probe is built when one does not) */
+    int trusted;
+    int clean;   /* no compile message, no refused source, every source keyed */
+    int unkeyed; /* a source has no key (it includes another file): no set is kept */
+    vigil_yara_trial *trial;
 };
 
 typedef struct compile_ctx {
@@ -52,6 +64,7 @@ typedef struct compile_ctx {
     const char *source; /* when libyara names no file */
     int report_warnings;
     unsigned errors;
+    unsigned messages; /* errors and warnings */
 } compile_ctx;
 
 static void on_compile_msg(int level, const char *file, int line, const YR_RULE *rule,
@@ -62,6 +75,7 @@ static void on_compile_msg(int level, const char *file, int line, const YR_RULE 
     const char *src = file != NULL && *file ? file : c->source;
     uint64_t ln = line > 0 ? (uint64_t)line : 0;
 
+    c->messages++;
     if (is_error)
         c->errors++;
     else if (!c->report_warnings)
@@ -139,6 +153,7 @@ vigil_status vigil_yara_builder_create(const vigil_diag_sink *diag, vigil_yara_b
         return st;
     }
     b->lib_ref = 1;
+    b->clean = 1;
     *out = b;
     return VIGIL_OK;
 }
@@ -158,6 +173,7 @@ void vigil_yara_builder_destroy(vigil_yara_builder *b)
         free_entry(&b->src[i]);
     free(b->src);
     free(b->cache_dir);
+    vigil_yara_trial_free(b->trial);
     if (b->probe != NULL)
         yr_compiler_destroy(b->probe);
     if (b->lib_ref)
@@ -169,6 +185,10 @@ vigil_status vigil_yara_builder_set_cache(vigil_yara_builder *b, const char *dir
 {
     if (b == NULL)
         return VIGIL_ERR_INVALID_ARG;
+    if (b->n > 0) { /* the sources added so far have no keys */
+        b->unkeyed = 1;
+        b->clean = 0;
+    }
     return vigil_string_set(&b->cache_dir, dir);
 }
 
@@ -211,12 +231,60 @@ static char *unique_ns(const vigil_yara_builder *b, const char *source)
     return ns;
 }
 
+/* Keys the source for the cache; 1 when an earlier clean trial compile
+ * of the same sources in the same order vouches for it (it is kept
+ * without compiling), else 0 (the probe then holds every source so far). */
+static int cache_vouches(vigil_yara_builder *b, src_entry *e)
+{
+    if (b->cache_dir == NULL)
+        return 0;
+    if (b->n == 0)
+        b->trusted = 1;
+    if (vigil_yara_text_has_include(e->text, e->len) ||
+        vigil_yara_cache_source_key(e->ns, e->source, e->text, e->len, e->key) != 0) {
+        b->unkeyed = 1;
+        b->clean = 0;
+    }
+    if (!b->trusted)
+        return 0;
+    if (b->n == 0 && b->clean)
+        b->trial = vigil_yara_trial_load(b->cache_dir, e->key);
+    if (b->clean && vigil_yara_trial_match(b->trial, b->n, e->key))
+        return 1;
+    /* from here on every source is tried: the probe takes those kept
+     * so far (they compiled cleanly before, in this order) */
+    b->trusted = 0;
+    vigil_yara_trial_free(b->trial);
+    b->trial = NULL;
+    if (b->n == 0)
+        return 0;
+    compile_ctx ctx = {&b->diag, NULL, 1, 0, 0};
+    if (new_compiler(&ctx, &b->probe) != VIGIL_OK) {
+        b->probe_partial = 1; /* a probe made later lacks the sources so far */
+        return 0;             /* add_text tries again and says why */
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        ctx.errors = 0;
+        if (compiler_add(b->probe, &ctx, &b->src[i]) != 0 || ctx.errors > 0) {
+            /* cannot happen with the same libyara; the final compile
+             * reports and leaves out whatever fails */
+            yr_compiler_destroy(b->probe);
+            b->probe = NULL;
+            b->probe_partial = 1;
+            break;
+        }
+    }
+    if (ctx.messages > 0)
+        b->clean = 0;
+    return 0;
+}
+
 /* Tries the text alone, reports its problems, and keeps it when it
  * compiles. Takes ownership of text. */
 static vigil_status add_text(vigil_yara_builder *b, const char *source, char *text, size_t len)
 {
     src_entry e = {0};
-    compile_ctx ctx = {&b->diag, source, 1, 0};
+    compile_ctx ctx = {&b->diag, source, 1, 0, 0};
     YR_COMPILER *c;
     vigil_status st;
     int errs;
@@ -239,6 +307,10 @@ static vigil_status add_text(vigil_yara_builder *b, const char *source, char *te
         free_entry(&e);
         return VIGIL_ERR_NOMEM;
     }
+    if (cache_vouches(b, &e)) {
+        b->src[b->n++] = e;
+        return VIGIL_OK;
+    }
     if (b->probe == NULL) {
         st = new_compiler(&ctx, &b->probe);
         if (st != VIGIL_OK) {
@@ -249,6 +321,8 @@ static vigil_status add_text(vigil_yara_builder *b, const char *source, char *te
     c = b->probe;
     yr_compiler_set_callback(c, on_compile_msg, &ctx);
     errs = compiler_add(c, &ctx, &e);
+    if (ctx.messages > 0 || errs != 0)
+        b->clean = 0; /* every later load says it again: no trial record */
     if (errs != 0 || ctx.errors > 0) {
         yr_compiler_destroy(c); /* unusable after an error */
         b->probe = NULL;
@@ -336,16 +410,46 @@ vigil_status vigil_yara_builder_add_string(vigil_yara_builder *b, const char *na
     return add_text(b, name != NULL && *name ? name : "<string>", copy, len);
 }
 
+/* The cache key of a compile of every kept source, each in its namespace
+ * (the probe's, or compile_all's): 0 ok, -1 when there is none (no
+ * cache, an include, a source not keyed). */
+static int whole_key(const vigil_yara_builder *b, unsigned char key[32])
+{
+    vigil_yara_cache_key k;
+    if (b->cache_dir == NULL || b->unkeyed)
+        return -1;
+    vigil_yara_cache_key_begin(&k, "whole");
+    for (size_t i = 0; i < b->n; i++)
+        if (!b->src[i].bad)
+            vigil_yara_cache_key_add(&k, b->src[i].key, sizeof b->src[i].key);
+    return vigil_yara_cache_key_end(&k, key);
+}
+
+const char *vigil_yara_builder_last_text(const vigil_yara_builder *b, size_t *len)
+{
+    if (len != NULL)
+        *len = 0;
+    if (b == NULL || b->n == 0 || b->finished || len == NULL)
+        return NULL;
+    *len = b->src[b->n - 1].len;
+    return b->src[b->n - 1].text;
+}
+
 /* Compiles every kept source; a source that fails here (it compiled alone)
- * is reported, dropped, and the compile starts again without it. */
+ * is reported, dropped, and the compile starts again without it. A set
+ * that compiled before from the same sources comes from the cache. */
 static vigil_status compile_all(vigil_yara_builder *b, YR_RULES **out)
 {
-    compile_ctx ctx = {&b->diag, NULL, 0, 0};
+    compile_ctx ctx = {&b->diag, NULL, 0, 0, 0};
 
     *out = NULL;
     for (;;) {
         YR_COMPILER *c;
         size_t kept = 0, i;
+        unsigned char key[32];
+        int keyed = whole_key(b, key) == 0;
+        if (keyed && (*out = vigil_yara_cache_rules_load(b->cache_dir, key)) != NULL)
+            return VIGIL_OK;
         vigil_status st = new_compiler(&ctx, &c);
         int err;
 
@@ -383,6 +487,8 @@ static vigil_status compile_all(vigil_yara_builder *b, YR_RULES **out)
                         "building the rule set failed: %s", vigil_yara_error_str(err));
             return err == ERROR_INSUFFICIENT_MEMORY ? VIGIL_ERR_NOMEM : VIGIL_ERR_RULE;
         }
+        if (keyed)
+            vigil_yara_cache_rules_store(b->cache_dir, key, *out);
         return VIGIL_OK;
     }
 }
@@ -404,6 +510,21 @@ static vigil_yara_source_lines *kept_sources(const vigil_yara_builder *b, size_t
         (*n)++;
     }
     return lines;
+}
+
+/* A clean trial compile that no earlier one vouched for is recorded, so
+ * that the next load of the same sources skips it. */
+static void remember_trial(const vigil_yara_builder *b)
+{
+    if (b->cache_dir == NULL || !b->clean || b->trusted || b->n == 0 || b->n > SIZE_MAX / 32)
+        return;
+    unsigned char *keys = malloc(b->n * 32);
+    if (keys == NULL)
+        return;
+    for (size_t i = 0; i < b->n; i++)
+        memcpy(keys + i * 32, b->src[i].key, 32);
+    vigil_yara_trial_store(b->cache_dir, keys, b->n);
+    free(keys);
 }
 
 static vigil_status new_rules(vigil_yara_rules **out)
@@ -461,15 +582,18 @@ vigil_status vigil_yara_builder_finish(vigil_yara_builder *b, vigil_yara_rules *
     }
     r->mode = b->mode;
     if (b->mode != VIGIL_YARA_GROUPING_OFF) {
+        unsigned char key[32];
+        int keyed = whole_key(b, key) == 0;
         lines = kept_sources(b, &nlines);
         st = lines == NULL ? VIGIL_ERR_NOMEM
                            : vigil_yara_group_build(r, &b->diag, lines, nlines, b->mode,
-                                                    b->cache_dir, &whole);
+                                                    b->cache_dir, keyed ? key : NULL, &whole);
         free(lines);
         if (whole != NULL)
             yr_compiler_destroy(whole);
         whole = NULL;
         if (st == VIGIL_OK) {
+            remember_trial(b);
             *out = r;
             return VIGIL_OK;
         }
@@ -496,6 +620,7 @@ vigil_status vigil_yara_builder_finish(vigil_yara_builder *b, vigil_yara_rules *
         vigil_yara_rules_destroy(r);
         return st;
     }
+    remember_trial(b);
     *out = r;
     return VIGIL_OK;
 }

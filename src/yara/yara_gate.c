@@ -280,15 +280,16 @@ static void find_refutable(vigil_yara_gate *g)
 }
 
 /* Compiles the expressions of lv (hex strings without a long enough fixed
- * run) into g->rx; when Hyperscan refuses them, their strings go back to
- * "maybe present". */
+ * run) into rx (kept in cache_dir like build_db's); when Hyperscan
+ * refuses them, their strings go back to "maybe present". skip (may be
+ * NULL): the slots left out. */
 static int rx_entry(const gate_lit *l, const uint8_t *skip)
 {
     return l->regex && !l->verify && (skip == NULL || !skip[l->slot]);
 }
 
 static vigil_status build_rx(vigil_yara_gate *g, const gate_lit_vec *lv, const uint8_t *skip,
-                             gate_db *rx)
+                             const char *cache_dir, gate_db *rx)
 {
     size_t n = 0;
     for (size_t i = 0; i < lv->n; i++)
@@ -316,9 +317,16 @@ static vigil_status build_rx(vigil_yara_gate *g, const gate_lit_vec *lv, const u
         }
         rx->first[n] = (uint32_t)n;
         hs_compile_error_t *err = NULL;
-        if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &rx->db, &err) ==
-            HS_SUCCESS) {
+        unsigned char key[32];
+        int keyed = cache_dir != NULL && vigil_hyperscan_cache_key(exprs, flags, ids, (unsigned)n,
+                                                                   HS_MODE_BLOCK, key) == 0;
+        if (keyed && (rx->db = vigil_hyperscan_cache_load(cache_dir, key)) != NULL) {
             rx->n = n;
+        } else if (hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &rx->db,
+                                    &err) == HS_SUCCESS) {
+            rx->n = n;
+            if (keyed) /* a cache, not a must */
+                (void)vigil_hyperscan_cache_store(cache_dir, key, rx->db);
         } else {
             rx->db = NULL;
             for (size_t i = 0; i < lv->n; i++) {
@@ -428,7 +436,7 @@ static vigil_status build_tier(vigil_yara_gate *g, const gate_lit_vec *lv, const
     if (st == VIGIL_OK && (g->groups & g->mz_groups) != 0)
         st = build_db(g, lv, g->groups, skip, cache_dir, &t->dbs[1]);
     if (st == VIGIL_OK)
-        st = build_rx(g, lv, skip, &t->rx);
+        st = build_rx(g, lv, skip, cache_dir, &t->rx);
     return st;
 }
 

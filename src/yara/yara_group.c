@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yara/yara_cache.h"
 #include "yara/yara_gate.h"
 #include "yara/yara_split.h"
 
@@ -65,14 +66,35 @@ static void on_compile_msg(int level, const char *file, int line, const YR_RULE 
                 msg != NULL ? msg : "");
 }
 
+/* The cache key of a set compiled from g's texts; 0 ok, -1 none (a text
+ * kept verbatim with an include). */
+static int set_key(const vigil_yara_group *g, unsigned char key[32])
+{
+    vigil_yara_cache_key k;
+    vigil_yara_cache_key_begin(&k, "set");
+    for (size_t i = 0; i < g->n_sources; i++) {
+        if (vigil_yara_text_has_include(g->sources[i].text, g->sources[i].len)) {
+            (void)vigil_yara_cache_key_end(&k, key);
+            return -1;
+        }
+        vigil_yara_cache_key_add_str(&k, g->sources[i].ns, strlen(g->sources[i].ns));
+        vigil_yara_cache_key_add_str(&k, g->sources[i].text, g->sources[i].len);
+    }
+    return vigil_yara_cache_key_end(&k, key);
+}
+
 static vigil_status compile_set(const vigil_diag_sink *diag, const char *name,
-                                const vigil_yara_group *g, YR_RULES **out)
+                                const vigil_yara_group *g, const char *cache_dir, YR_RULES **out)
 {
     compile_ctx ctx = {diag, name, 0};
     YR_COMPILER *c = NULL;
-    int err = yr_compiler_create(&c);
+    unsigned char key[32];
+    int keyed = cache_dir != NULL && set_key(g, key) == 0;
 
     *out = NULL;
+    if (keyed && (*out = vigil_yara_cache_rules_load(cache_dir, key)) != NULL)
+        return VIGIL_OK;
+    int err = yr_compiler_create(&c);
     if (err != ERROR_SUCCESS)
         return err == ERROR_INSUFFICIENT_MEMORY ? VIGIL_ERR_NOMEM : VIGIL_ERR_INTERNAL;
     for (size_t i = 0; i < VIGIL_YARA_NEXTERNALS && err == ERROR_SUCCESS; i++)
@@ -94,6 +116,8 @@ static vigil_status compile_set(const vigil_diag_sink *diag, const char *name,
         *out = NULL;
         return err == ERROR_INSUFFICIENT_MEMORY ? VIGIL_ERR_NOMEM : VIGIL_ERR_RULE;
     }
+    if (keyed)
+        vigil_yara_cache_rules_store(cache_dir, key, *out);
     return VIGIL_OK;
 }
 
@@ -101,9 +125,11 @@ static vigil_status compile_set(const vigil_diag_sink *diag, const char *name,
  * in its namespace (the builder's trial compile): the same rule set a
  * compile of the one set holding every group would give, without
  * compiling every rule a second time (0.3-0.6 s of the load with the
- * Elastic rules). The compiler is destroyed. */
+ * Elastic rules). The compiler is destroyed. The set is kept in the
+ * cache under key (when not NULL), where later loads find it without a
+ * compiler. */
 static vigil_status take_whole(const vigil_diag_sink *diag, const char *name, YR_COMPILER **whole,
-                               YR_RULES **out)
+                               const char *cache_dir, const unsigned char *key, YR_RULES **out)
 {
     compile_ctx ctx = {diag, name, 0};
     yr_compiler_set_callback(*whole, on_compile_msg, &ctx);
@@ -114,6 +140,8 @@ static vigil_status take_whole(const vigil_diag_sink *diag, const char *name, YR
         *out = NULL;
         return err == ERROR_INSUFFICIENT_MEMORY ? VIGIL_ERR_NOMEM : VIGIL_ERR_RULE;
     }
+    if (cache_dir != NULL && key != NULL)
+        vigil_yara_cache_rules_store(cache_dir, key, *out);
     return VIGIL_OK;
 }
 
@@ -241,10 +269,7 @@ static int cmp_inst_order(const void *pa, const void *pb)
 
 static size_t ns_order_of(const vigil_yara_split *s, const char *ns)
 {
-    for (size_t i = 0; i < vigil_yara_split_ns_count(s); i++)
-        if (strcmp(vigil_yara_split_ns_name(s, i), ns) == 0)
-            return i;
-    return SIZE_MAX;
+    return vigil_yara_split_ns_find(s, ns);
 }
 
 /* Builds r->info in load order from the compiled sets, and each set's map
@@ -480,9 +505,84 @@ static void *gate_main(void *arg)
     return NULL;
 }
 
+/* The set of the whole compile, read from the cache on a thread of its
+ * own while the sources are parsed and planned (a warm load of the
+ * Elastic rules spends about as long reading that set as parsing): used
+ * when the layout is one set holding every group, else dropped. */
+typedef struct prefetch {
+    const char *dir;
+    const unsigned char *key;
+    YR_RULES *rules;
+    pthread_t thread;
+    int started;
+    int taken;
+} prefetch;
+
+static void *prefetch_main(void *arg)
+{
+    prefetch *p = arg;
+    p->rules = vigil_yara_cache_rules_load(p->dir, p->key);
+    return NULL;
+}
+
+static void prefetch_start(prefetch *p, const char *dir, const unsigned char *key)
+{
+    memset(p, 0, sizeof *p);
+    p->dir = dir;
+    p->key = key;
+    if (dir != NULL && key != NULL)
+        p->started = pthread_create(&p->thread, NULL, prefetch_main, p) == 0;
+}
+
+/* The set read (once), or NULL; read now when no thread could be had. */
+static YR_RULES *prefetch_take(prefetch *p)
+{
+    if (p->started) {
+        pthread_join(p->thread, NULL);
+        p->started = 0;
+    } else if (p->key != NULL && !p->taken) {
+        p->rules = vigil_yara_cache_rules_load(p->dir, p->key);
+    }
+    p->taken = 1;
+    YR_RULES *rules = p->rules;
+    p->rules = NULL;
+    return rules;
+}
+
+static void prefetch_drop(prefetch *p)
+{
+    if (p->started) {
+        pthread_join(p->thread, NULL);
+        p->started = 0;
+    }
+    if (p->rules != NULL)
+        yr_rules_destroy(p->rules);
+    p->rules = NULL;
+}
+
+static vigil_status build_sets(vigil_yara_rules *r, const vigil_diag_sink *diag,
+                               const vigil_yara_source_lines *src, size_t nsrc,
+                               vigil_yara_grouping_mode mode, const char *cache_dir,
+                               const unsigned char *whole_key, YR_COMPILER **whole, prefetch *pf);
+
 static vigil_status build(vigil_yara_rules *r, const vigil_diag_sink *diag,
                           const vigil_yara_source_lines *src, size_t nsrc,
-                          vigil_yara_grouping_mode mode, const char *cache_dir, YR_COMPILER **whole)
+                          vigil_yara_grouping_mode mode, const char *cache_dir,
+                          const unsigned char *whole_key, YR_COMPILER **whole)
+{
+    prefetch pf;
+    /* only without the trial compile's compiler: with it, the set is
+     * most likely not in the cache, and is taken from the compiler */
+    prefetch_start(&pf, cache_dir, whole == NULL || *whole == NULL ? whole_key : NULL);
+    vigil_status st = build_sets(r, diag, src, nsrc, mode, cache_dir, whole_key, whole, &pf);
+    prefetch_drop(&pf);
+    return st;
+}
+
+static vigil_status build_sets(vigil_yara_rules *r, const vigil_diag_sink *diag,
+                               const vigil_yara_source_lines *src, size_t nsrc,
+                               vigil_yara_grouping_mode mode, const char *cache_dir,
+                               const unsigned char *whole_key, YR_COMPILER **whole, prefetch *pf)
 {
     vigil_diag_sink info = {info_diag, &r->diag};
     vigil_status st;
@@ -500,7 +600,8 @@ static vigil_status build(vigil_yara_rules *r, const vigil_diag_sink *diag,
         r->fallback = "rule sources could not be read for grouping";
         return st;
     }
-    st = vigil_yara_plan_build(r->split, NULL, &r->plan);
+    vigil_yara_plan_options popt = {NULL, 0, 1}; /* texts only for what is compiled */
+    st = vigil_yara_plan_build(r->split, &popt, &r->plan);
     if (st != VIGIL_OK) {
         r->fallback = "planning the groups failed";
         return st;
@@ -528,13 +629,20 @@ static vigil_status build(vigil_yara_rules *r, const vigil_diag_sink *diag,
             break;
         }
         uint64_t all = ng >= 64 ? ~0ull : (1ull << ng) - 1;
+        if (r->n_sets == 1 && (set->groups & all) == all && cache_dir != NULL &&
+            whole_key != NULL) {
+            set->yr = pf->key != NULL ? prefetch_take(pf)
+                                      : vigil_yara_cache_rules_load(cache_dir, whole_key);
+            if (set->yr != NULL)
+                continue; /* what take_whole kept before */
+        }
         if (r->n_sets == 1 && (set->groups & all) == all && whole != NULL && *whole != NULL) {
-            st = take_whole(&info, set->name, whole, &set->yr);
+            st = take_whole(&info, set->name, whole, cache_dir, whole_key, &set->yr);
             continue;
         }
         st = vigil_yara_plan_emit(r->plan, set->groups, &g);
         if (st == VIGIL_OK)
-            st = compile_set(&info, set->name, &g, &set->yr);
+            st = compile_set(&info, set->name, &g, cache_dir, &set->yr);
         if (st != VIGIL_OK && st != VIGIL_ERR_NOMEM)
             r->fallback = "a group did not compile";
     }
@@ -566,11 +674,11 @@ static vigil_status build(vigil_yara_rules *r, const vigil_diag_sink *diag,
 vigil_status vigil_yara_group_build(vigil_yara_rules *r, const vigil_diag_sink *diag,
                                     const vigil_yara_source_lines *src, size_t nsrc,
                                     vigil_yara_grouping_mode mode, const char *cache_dir,
-                                    YR_COMPILER **whole)
+                                    const unsigned char *whole_key, YR_COMPILER **whole)
 {
     if (r == NULL || (src == NULL && nsrc > 0))
         return VIGIL_ERR_INVALID_ARG;
-    vigil_status st = build(r, diag, src, nsrc, mode, cache_dir, whole);
+    vigil_status st = build(r, diag, src, nsrc, mode, cache_dir, whole_key, whole);
     if (st != VIGIL_OK) {
         vigil_yara_group_free(r);
         r->info = NULL;

@@ -99,12 +99,15 @@ vigil_status vigil_yara_rule_info_fill(vigil_yara_rules *r, const vigil_yara_lin
  * holding every kept source, each in its namespace; when the layout is
  * one set holding every group, its rules are that set (no second
  * compile) and the compiler is destroyed (*whole set to NULL); otherwise
- * the caller destroys it. On any failure r is left with no
+ * the caller destroys it. whole_key (may be NULL): the cache key of that
+ * compile (yara_cache.h), under which its rules are looked up first and
+ * kept; cache_dir (may be NULL): where compiled sets and gate databases
+ * are kept between runs. On any failure r is left with no
  * sets and the status says why (the caller falls back to one set). */
 vigil_status vigil_yara_group_build(vigil_yara_rules *r, const vigil_diag_sink *diag,
                                     const vigil_yara_source_lines *src, size_t nsrc,
                                     vigil_yara_grouping_mode mode, const char *cache_dir,
-                                    YR_COMPILER **whole);
+                                    const unsigned char *whole_key, YR_COMPILER **whole);
 /* The sets to scan a file with (indexes into r->sets, at most r->n_sets)
  * and, for each, the groups whose rules it reports for this file. */
 size_t vigil_yara_group_pick(const vigil_yara_rules *r, const uint8_t *data, size_t len,

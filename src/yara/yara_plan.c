@@ -38,6 +38,7 @@ struct vigil_yara_plan {
     group_sel sel[VIGIL_YARA_MAX_GROUPS];
     size_t n_groups;
     size_t any_group; /* SIZE_MAX when none */
+    int counts_only;  /* groups without sources (vigil_yara_plan_options) */
 };
 
 const char *vigil_yara_class_name(vigil_yara_class c)
@@ -304,9 +305,10 @@ static int import_needed(const vigil_yara_split *s, const unsigned char *mark, s
 }
 
 /* Emits the rules whose home group is in `mask`, closed over their
- * dependencies and their namespaces' globals, into grp (counts, sources). */
+ * dependencies and their namespaces' globals, into grp (counts, and
+ * sources unless counts_only). */
 static vigil_status emit_mask(vigil_yara_plan *p, uint64_t mask, unsigned char *mark,
-                              vigil_yara_group *grp)
+                              vigil_yara_group *grp, int counts_only)
 {
     const vigil_yara_split *s = p->s;
     size_t n = p->n_rules, n_ns = vigil_yara_split_ns_count(s);
@@ -340,6 +342,15 @@ static vigil_status emit_mask(vigil_yara_plan *p, uint64_t mask, unsigned char *
     src_vec srcs = {0};
     vigil_buffer tb = {0};
     vigil_status st = VIGIL_OK;
+    if (counts_only) {
+        for (size_t r = 0; r < n; r++) { /* as the loop below counts them */
+            size_t ns = vigil_yara_split_rule(s, r)->ns_index;
+            grp->n_copies += mark[r] && ns_used[ns] && !vigil_yara_split_ns_opaque(s, ns) &&
+                             !in_mask(mask, p->home[r]);
+        }
+        free(ns_used);
+        return VIGIL_OK;
+    }
     for (size_t ns = 0; ns < n_ns && st == VIGIL_OK; ns++) {
         if (vigil_yara_split_ns_opaque(s, ns)) {
             if (!in_mask(mask, p->any_group))
@@ -399,7 +410,7 @@ static vigil_status emit_mask(vigil_yara_plan *p, uint64_t mask, unsigned char *
 
 static vigil_status emit_group(vigil_yara_plan *p, size_t g, unsigned char *mark)
 {
-    return emit_mask(p, 1ull << g, mark, &p->groups[g]);
+    return emit_mask(p, 1ull << g, mark, &p->groups[g], p->counts_only);
 }
 
 /* ---- build -------------------------------------------------------------- */
@@ -435,6 +446,7 @@ vigil_status vigil_yara_plan_build(const vigil_yara_split *s, const vigil_yara_p
     vigil_arena_init(&p->src_arena);
     p->s = s;
     p->any_group = SIZE_MAX;
+    p->counts_only = opt != NULL && opt->counts_only;
     p->n_rules = vigil_yara_split_rule_count(s);
     size_t nr = p->n_rules ? p->n_rules : 1;
     p->eff = calloc(nr, sizeof *p->eff);
@@ -580,18 +592,16 @@ int vigil_yara_plan_is_reported(const vigil_yara_plan *p, size_t g, const char *
     if (p == NULL || ns == NULL || rule == NULL || g >= p->n_groups)
         return 0;
     const vigil_yara_split *s = p->s;
-    for (size_t i = 0; i < vigil_yara_split_ns_count(s); i++) {
-        if (strcmp(vigil_yara_split_ns_name(s, i), ns) != 0)
-            continue;
-        if (vigil_yara_split_ns_opaque(s, i))
-            return g == p->any_group;
-        size_t r = vigil_yara_split_find(s, ns, rule);
-        if (r == SIZE_MAX)
-            return 0;
-        const vigil_yara_rule *rr = vigil_yara_split_rule(s, r);
-        return p->home[r] == g && !(rr->flags & VIGIL_YARA_RULE_PRIVATE);
-    }
-    return 0;
+    size_t i = vigil_yara_split_ns_find(s, ns);
+    if (i == SIZE_MAX)
+        return 0;
+    if (vigil_yara_split_ns_opaque(s, i))
+        return g == p->any_group;
+    size_t r = vigil_yara_split_find(s, ns, rule);
+    if (r == SIZE_MAX)
+        return 0;
+    const vigil_yara_rule *rr = vigil_yara_split_rule(s, r);
+    return p->home[r] == g && !(rr->flags & VIGIL_YARA_RULE_PRIVATE);
 }
 
 vigil_status vigil_yara_plan_emit(vigil_yara_plan *p, uint64_t mask, vigil_yara_group *out)
@@ -604,7 +614,7 @@ vigil_status vigil_yara_plan_emit(vigil_yara_plan *p, uint64_t mask, vigil_yara_
     unsigned char *mark = calloc(p->n_rules ? p->n_rules : 1, 1);
     if (mark == NULL)
         return VIGIL_ERR_NOMEM;
-    vigil_status st = emit_mask(p, mask, mark, out);
+    vigil_status st = emit_mask(p, mask, mark, out, 0);
     free(mark);
     if (st != VIGIL_OK)
         return st;
@@ -626,15 +636,13 @@ size_t vigil_yara_plan_home(const vigil_yara_plan *p, const char *ns, const char
     if (p == NULL || ns == NULL || rule == NULL)
         return SIZE_MAX;
     const vigil_yara_split *s = p->s;
-    for (size_t i = 0; i < vigil_yara_split_ns_count(s); i++) {
-        if (strcmp(vigil_yara_split_ns_name(s, i), ns) != 0)
-            continue;
-        if (vigil_yara_split_ns_opaque(s, i))
-            return p->any_group;
-        size_t r = vigil_yara_split_find(s, ns, rule);
-        return r == SIZE_MAX ? SIZE_MAX : p->home[r];
-    }
-    return SIZE_MAX;
+    size_t i = vigil_yara_split_ns_find(s, ns);
+    if (i == SIZE_MAX)
+        return SIZE_MAX;
+    if (vigil_yara_split_ns_opaque(s, i))
+        return p->any_group;
+    size_t r = vigil_yara_split_find(s, ns, rule);
+    return r == SIZE_MAX ? SIZE_MAX : p->home[r];
 }
 
 const char *vigil_yara_plan_nopre_reason(const vigil_yara_plan *p, size_t rule)

@@ -35,10 +35,14 @@ void vigil_yara_builder_destroy(vigil_yara_builder *b); /* NULL safe */
 vigil_status vigil_yara_builder_add_file(vigil_yara_builder *b, const char *path);
 vigil_status vigil_yara_builder_add_string(vigil_yara_builder *b, const char *name,
                                            const char *text, size_t len);
+/* The text (NUL-terminated, *len bytes) of the source the last successful
+ * add kept, or NULL when none was kept; valid until finish. */
+const char *vigil_yara_builder_last_text(const vigil_yara_builder *b, size_t *len);
 /* How finish compiles: per precondition group (default) or one set. */
 void vigil_yara_builder_set_grouping(vigil_yara_builder *b, vigil_yara_grouping_mode mode);
-/* Where compiled literal-gate databases are kept between runs (NULL: not
- * kept). The directory is created when first written. */
+/* Where compiled rule sets, clean trial compiles and literal-gate
+ * databases are kept between runs (yara_cache.c; NULL: not kept). Set it
+ * before the first add. The directory is created when first written. */
 vigil_status vigil_yara_builder_set_cache(vigil_yara_builder *b, const char *dir);
 /* Compiles; the builder is consumed (destroy it after). VIGIL_ERR_NO_RULES
  * when nothing was added. */

@@ -48,6 +48,8 @@ struct vigil_yara_split {
     size_t n_ns, cap_ns;
     size_t *hash; /* open addressing over (ns_index, name) -> rule index */
     size_t hash_cap;
+    size_t *ns_hash; /* open addressing over a namespace's name -> ns index */
+    size_t ns_hash_cap;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -153,6 +155,7 @@ void vigil_yara_split_destroy(vigil_yara_split *s)
     free(s->ns);
     free(s->rules);
     free(s->hash);
+    free(s->ns_hash);
     vigil_arena_free(&s->arena);
     free(s);
 }
@@ -182,12 +185,57 @@ int vigil_yara_split_ns_opaque(const vigil_yara_split *s, size_t i)
     return s && i < s->n_ns ? s->ns[i].opaque : 0;
 }
 
+/* Namespaces are looked up by name for every rule of every compiled set
+ * (thousands of each with whole public rule sets): hashed, not scanned. */
+#define NS_SEED SIZE_MAX
+
 static size_t ns_lookup(const vigil_yara_split *s, const char *name)
 {
-    for (size_t i = 0; i < s->n_ns; i++)
-        if (strcmp(s->ns[i].name, name) == 0)
-            return i;
-    return SIZE_MAX;
+    if (s->ns_hash_cap == 0)
+        return SIZE_MAX;
+    size_t mask = s->ns_hash_cap - 1;
+    for (size_t i = (size_t)hash_key(NS_SEED, name) & mask;; i = (i + 1) & mask) {
+        size_t n = s->ns_hash[i];
+        if (n == SIZE_MAX)
+            return SIZE_MAX;
+        if (strcmp(s->ns[n].name, name) == 0)
+            return n;
+    }
+}
+
+static void ns_hash_put(size_t *h, size_t cap, const char *name, size_t ns)
+{
+    size_t j = (size_t)hash_key(NS_SEED, name) & (cap - 1);
+    while (h[j] != SIZE_MAX)
+        j = (j + 1) & (cap - 1);
+    h[j] = ns;
+}
+
+/* Indexes namespace s->n_ns - 1 (its name set). */
+static vigil_status ns_hash_insert(vigil_yara_split *s)
+{
+    if (s->n_ns * 2 > s->ns_hash_cap) {
+        size_t cap = s->ns_hash_cap ? s->ns_hash_cap * 2 : 64;
+        if (cap > SIZE_MAX / sizeof(size_t))
+            return VIGIL_ERR_OVERFLOW;
+        size_t *h = malloc(cap * sizeof *h);
+        if (h == NULL)
+            return VIGIL_ERR_NOMEM;
+        for (size_t i = 0; i < cap; i++)
+            h[i] = SIZE_MAX;
+        for (size_t i = 0; i + 1 < s->n_ns; i++)
+            ns_hash_put(h, cap, s->ns[i].name, i);
+        free(s->ns_hash);
+        s->ns_hash = h;
+        s->ns_hash_cap = cap;
+    }
+    ns_hash_put(s->ns_hash, s->ns_hash_cap, s->ns[s->n_ns - 1].name, s->n_ns - 1);
+    return VIGIL_OK;
+}
+
+size_t vigil_yara_split_ns_find(const vigil_yara_split *s, const char *name)
+{
+    return s == NULL || name == NULL ? SIZE_MAX : ns_lookup(s, name);
 }
 
 size_t vigil_yara_split_find(const vigil_yara_split *s, const char *ns, const char *name)
@@ -274,6 +322,11 @@ static vigil_status get_ns(vigil_yara_split *s, const char *name, size_t *out)
         i = s->n_ns++;
         memset(&s->ns[i], 0, sizeof s->ns[i]);
         s->ns[i].name = copy;
+        st = ns_hash_insert(s);
+        if (st != VIGIL_OK) {
+            s->n_ns--;
+            return st;
+        }
     }
     *out = i;
     return VIGIL_OK;

@@ -174,6 +174,8 @@ const vigil_yara_rule *vigil_yara_split_rule(const vigil_yara_split *s, size_t i
 /* Index of rule `name` in namespace `ns`, or SIZE_MAX. */
 size_t vigil_yara_split_find(const vigil_yara_split *s, const char *ns, const char *name);
 size_t vigil_yara_split_ns_count(const vigil_yara_split *s);
+/* Index of namespace `name` (load order), or SIZE_MAX. */
+size_t vigil_yara_split_ns_find(const vigil_yara_split *s, const char *name);
 const char *vigil_yara_split_ns_name(const vigil_yara_split *s, size_t i);
 /* 1 when the namespace could not be analysed (kept verbatim). */
 int vigil_yara_split_ns_opaque(const vigil_yara_split *s, size_t i);
@@ -236,6 +238,10 @@ typedef struct vigil_yara_plan_options {
      * size_max <= cap[i] go to sub-group i); 0 entries = one MZ group. */
     const uint64_t *mz_size_caps;
     size_t n_mz_size_caps;
+    /* Groups get their counts but no sources (vigil_yara_plan_emit makes
+     * the texts of what is compiled): a load whose sets come from the
+     * cache then copies no rule text. */
+    int counts_only;
 } vigil_yara_plan_options;
 
 typedef struct vigil_yara_group_source {

@@ -356,7 +356,7 @@ int main(int argc, char **argv)
     int do_equiv = 0, do_nopre = 0, do_bounds = 0;
     const char *dump = NULL;
     uint64_t caps[16];
-    vigil_yara_plan_options opt = {caps, 0};
+    vigil_yara_plan_options opt = {.mz_size_caps = caps, .n_mz_size_caps = 0};
     path_list files = {0};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--equiv") == 0) {

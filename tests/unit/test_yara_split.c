@@ -401,7 +401,7 @@ static void test_groups(void)
 
     /* MZ split by filesize caps */
     uint64_t caps[] = {200, 1000};
-    vigil_yara_plan_options opt = {caps, 2};
+    vigil_yara_plan_options opt = {.mz_size_caps = caps, .n_mz_size_caps = 2};
     CHECK_EQ_INT(vigil_yara_plan_build(s, &opt, &p), VIGIL_OK);
     if (p != NULL) {
         CHECK_EQ_STR(vigil_yara_plan_group(p, 0)->name, "mz<=200");
@@ -497,7 +497,7 @@ static void test_equivalence(void)
                      VIGIL_OK);
     vigil_yara_plan *p = NULL;
     uint64_t caps[] = {200};
-    vigil_yara_plan_options opt = {caps, 1};
+    vigil_yara_plan_options opt = {.mz_size_caps = caps, .n_mz_size_caps = 1};
     CHECK_EQ_INT(vigil_yara_plan_build(s, &opt, &p), VIGIL_OK);
     size_t ng = vigil_yara_plan_group_count(p);
     YR_RULES *grules[VIGIL_YARA_MAX_GROUPS] = {0};
@@ -594,6 +594,47 @@ static void test_equivalence(void)
     yr_finalize();
 }
 
+/* counts_only: the same groups and counts, no rule text copied; and
+ * namespaces found by name through the split's hash. */
+static void test_counts_only(void)
+{
+    vigil_yara_split *s = NULL;
+    CHECK_EQ_INT(vigil_yara_split_create(NULL, &s), VIGIL_OK);
+    CHECK_EQ_INT(vigil_yara_split_add_string(s, "a", "a.yar", rules_a, strlen(rules_a)), VIGIL_OK);
+    CHECK_EQ_INT(vigil_yara_split_add_string(s, "b", "b.yar", rules_b, strlen(rules_b)), VIGIL_OK);
+    CHECK_EQ_INT(vigil_yara_split_add_string(s, "c", "c.yar", rules_c, strlen(rules_c)), VIGIL_OK);
+    CHECK_EQ_INT(vigil_yara_split_ns_find(s, "a"), 0);
+    CHECK_EQ_INT(vigil_yara_split_ns_find(s, "c"), 2);
+    CHECK(vigil_yara_split_ns_find(s, "d") == SIZE_MAX);
+    vigil_yara_plan *full = NULL, *counts = NULL;
+    vigil_yara_plan_options opt = {.counts_only = 1};
+    CHECK_EQ_INT(vigil_yara_plan_build(s, NULL, &full), VIGIL_OK);
+    CHECK_EQ_INT(vigil_yara_plan_build(s, &opt, &counts), VIGIL_OK);
+    if (full != NULL && counts != NULL) {
+        CHECK_EQ_INT(vigil_yara_plan_group_count(counts), vigil_yara_plan_group_count(full));
+        for (size_t g = 0; g < vigil_yara_plan_group_count(full); g++) {
+            const vigil_yara_group *f = vigil_yara_plan_group(full, g);
+            const vigil_yara_group *c = vigil_yara_plan_group(counts, g);
+            CHECK_EQ_STR(c->name, f->name);
+            CHECK_EQ_INT(c->n_rules, f->n_rules);
+            CHECK_EQ_INT(c->n_home, f->n_home);
+            CHECK_EQ_INT(c->n_copies, f->n_copies);
+            CHECK_EQ_INT(c->n_sources, 0);
+            CHECK(f->n_sources > 0);
+        }
+        /* the sets' texts still come out whole */
+        vigil_yara_group ef, ec;
+        CHECK_EQ_INT(vigil_yara_plan_emit(full, 1, &ef), VIGIL_OK);
+        CHECK_EQ_INT(vigil_yara_plan_emit(counts, 1, &ec), VIGIL_OK);
+        CHECK_EQ_INT(ec.n_sources, ef.n_sources);
+        for (size_t i = 0; i < ef.n_sources && i < ec.n_sources; i++)
+            CHECK_EQ_STR(ec.sources[i].text, ef.sources[i].text);
+    }
+    vigil_yara_plan_destroy(full);
+    vigil_yara_plan_destroy(counts);
+    vigil_yara_split_destroy(s);
+}
+
 int main(void)
 {
     TEST_RUN(test_lexer_tokens);
@@ -604,5 +645,6 @@ int main(void)
     TEST_RUN(test_pre_eval);
     TEST_RUN(test_groups);
     TEST_RUN(test_equivalence);
+    TEST_RUN(test_counts_only);
     return TEST_END();
 }
