@@ -7,6 +7,7 @@
  * plain loop over printable ASCII, the common case of every name. */
 #include "text_escape.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 /* Bytes of valid UTF-8 starting at p (n > 0, p[0] >= 0x80), and its code
@@ -171,4 +172,14 @@ void text_escape_puts_or(FILE *fp, const char *s, const char *fallback)
         fputs(fallback, fp);
     else
         text_escape_put(fp, s, strlen(s));
+}
+
+void text_escape_say(FILE *fp, const char *before, const char *s, const char *fmt, ...)
+{
+    va_list ap;
+    fputs(before, fp);
+    text_escape_puts(fp, s);
+    va_start(ap, fmt);
+    vfprintf(fp, fmt, ap);
+    va_end(ap);
 }

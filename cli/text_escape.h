@@ -41,4 +41,10 @@ void text_escape_puts(FILE *fp, const char *s);
 /* The same for a C string; NULL or "" writes fallback as it is. */
 void text_escape_puts_or(FILE *fp, const char *s, const char *fallback);
 
+/* A message about one hostile string (a path, a name): before as it is, s
+ * escaped (NULL writes nothing), then the printf of fmt. For the lines
+ * "vigil iocs: cannot read PATH: REASON" the command says itself. */
+void text_escape_say(FILE *fp, const char *before, const char *s, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #endif
