@@ -180,8 +180,9 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	./$(BIN) scan $(if $(RULES),--rules $(RULES)) $(if $(PLACEHOLDERS),--placeholders $(PLACEHOLDERS)) $(or $(SCAN_PATHS),/usr/bin)
 
+# clang-tidy gets the compiler's language, defines and include paths
 lint:
-	@bash scripts/lint.sh
+	@LINT_CFLAGS='-std=c11 -D_GNU_SOURCE -Iinclude -Isrc $(PKG_CFLAGS)' bash scripts/lint.sh
 
 format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(wildcard src/*/*.h include/vigil/*.h cli/*.h)

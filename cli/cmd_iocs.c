@@ -270,7 +270,8 @@ static int parse_options(int argc, char **argv, int convert, iocs_args *a, const
             errno = 0;
             a->block.sid_base = strtoul(optarg, &end, 10);
             if (errno || *end || optarg[0] < '1' || optarg[0] > '9') {
-                fprintf(stderr, "vigil iocs: invalid value for --sid-base: '%s'\n", optarg);
+                text_escape_say(stderr, "vigil iocs: invalid value for --sid-base: '", optarg,
+                                "'\n");
                 return -1;
             }
             break;
@@ -360,7 +361,7 @@ static int write_table(vigil_intel_set *set, const iocs_args *a)
     size_t skipped = 0;
     int rc = 0;
     if (a->output != NULL && (fp = fopen(a->output, "w")) == NULL) {
-        fprintf(stderr, "vigil iocs: cannot write %s: %s\n", a->output, strerror(errno));
+        text_escape_say(stderr, "vigil iocs: cannot write ", a->output, ": %s\n", strerror(errno));
         return 2;
     }
     if (a->to == TO_STIX)
@@ -378,8 +379,8 @@ static int write_table(vigil_intel_set *set, const iocs_args *a)
     if (write_failed) {
         rc = 2; /* said by out_stream_close here or in main.c (standard output) */
     } else if (st != VIGIL_OK) {
-        fprintf(stderr, "vigil iocs: cannot write %s: %s\n", a->output ? a->output : "output",
-                vigil_status_str(st));
+        text_escape_say(stderr, "vigil iocs: cannot write ", a->output ? a->output : "output",
+                        ": %s\n", vigil_status_str(st));
         rc = 2;
     }
     if (skipped > 0)

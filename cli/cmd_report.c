@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "report_merge.h"
+#include "text_escape.h"
 
 static void usage(FILE *fp)
 {
@@ -122,7 +123,8 @@ int cmd_report(int argc, char **argv)
         int is_stdin = strcmp(files[i], "-") == 0;
         FILE *fp = is_stdin ? stdin : fopen(files[i], "r");
         if (fp == NULL) {
-            fprintf(stderr, "vigil report: cannot read %s: %s\n", files[i], strerror(errno));
+            text_escape_say(stderr, "vigil report: cannot read ", files[i], ": %s\n",
+                            strerror(errno));
             rc = 2;
             break;
         }

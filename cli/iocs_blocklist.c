@@ -14,6 +14,7 @@
 
 #include "file_read.h"
 #include "paths.h"
+#include "text_escape.h"
 
 #define PUBLIC_SUFFIX_LIST "/usr/share/publicsuffix/public_suffix_list.dat"
 #define MAX_LIST_BYTES (256u << 20)
@@ -26,13 +27,13 @@ static int add_file(vigil_blocklist_guard *g, add_fn fn, const char *path, out_w
     size_t len = 0;
     char *data = file_read_all(path, MAX_LIST_BYTES, &len);
     if (data == NULL) {
-        fprintf(stderr, "vigil iocs: cannot read %s: %s\n", path, strerror(errno));
+        text_escape_say(stderr, "vigil iocs: cannot read ", path, ": %s\n", strerror(errno));
         return -1;
     }
     vigil_status st = fn(g, path, data, len, out_diag, w);
     free(data);
     if (st != VIGIL_OK) {
-        fprintf(stderr, "vigil iocs: %s: %s\n", path, vigil_status_str(st));
+        text_escape_say(stderr, "vigil iocs: ", path, ": %s\n", vigil_status_str(st));
         return -1;
     }
     return 0;
@@ -111,7 +112,7 @@ int iocs_write_blocklist(const vigil_intel_set *set, const iocs_blocklist_args *
     if (g == NULL)
         return 2;
     if (a->output != NULL && (fp = fopen(a->output, "w")) == NULL) {
-        fprintf(stderr, "vigil iocs: cannot write %s: %s\n", a->output, strerror(errno));
+        text_escape_say(stderr, "vigil iocs: cannot write ", a->output, ": %s\n", strerror(errno));
         vigil_blocklist_guard_destroy(g);
         return 2;
     }
@@ -131,8 +132,8 @@ int iocs_write_blocklist(const vigil_intel_set *set, const iocs_blocklist_args *
     if (st == VIGIL_ERR_INVALID_ARG) {
         rc = 2;
     } else if (st != VIGIL_OK) {
-        fprintf(stderr, "vigil iocs: cannot write %s: %s\n", a->output ? a->output : "output",
-                vigil_status_str(st));
+        text_escape_say(stderr, "vigil iocs: cannot write ", a->output ? a->output : "output",
+                        ": %s\n", vigil_status_str(st));
         rc = 2;
     } else {
         put_summary(&s, a->format);

@@ -10,8 +10,23 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "text_escape.h"
+
 const char csv_header[] = "Timestamp,Computer,Channel,EventID,Level,Rule,Details,Path,RecordID,"
                           "Kind,RuleLevel,Score,Tags,FileType,Size,MD5,SHA1,SHA256,Host\r\n";
+
+/* s[0..n), which holds nothing to escape, with its quotes doubled. */
+static void put_doubling_quotes(json_buf *b, const char *s, size_t n)
+{
+    for (const char *q; n > 0 && (q = memchr(s, '"', n)) != NULL;) {
+        size_t k = (size_t)(q - s) + 1;
+        json_buf_put(b, s, k);
+        json_buf_lit(b, "\"");
+        s += k;
+        n -= k;
+    }
+    json_buf_put(b, s, n);
+}
 
 static void cell(json_buf *b, const char *s, int neutralise)
 {
@@ -24,14 +39,17 @@ static void cell(json_buf *b, const char *s, int neutralise)
         json_buf_lit(b, "\"");
     if (lead)
         json_buf_lit(b, "'");
-    for (const char *p = s, *q; *p; p = q + 1) {
-        q = strchr(p, '"');
-        if (q == NULL) {
-            json_buf_put(b, p, strlen(p));
-            break;
+    /* controls (ESC, C1, bidi) and bytes that are not UTF-8 as the text
+     * output writes them (text_escape.h), never raw */
+    for (size_t i = 0; i < n;) {
+        size_t run = text_escape_csv_span(s + i, n - i);
+        put_doubling_quotes(b, s + i, run);
+        i += run;
+        if (i < n) {
+            char e[8];
+            i += text_escape_csv_one(s + i, n - i, e);
+            json_buf_put(b, e, strlen(e));
         }
-        json_buf_put(b, p, (size_t)(q - p) + 1);
-        json_buf_lit(b, "\"");
     }
     if (quote)
         json_buf_lit(b, "\"");

@@ -19,6 +19,7 @@
 #include "output_csv.h"
 #include "report_html.h"
 #include "report_row.h"
+#include "text_escape.h"
 #include "vigil/vigil.h"
 
 /* Records of other types (quarantine, skipped, ...) kept for the report. */
@@ -209,8 +210,9 @@ int report_set_read(report_set *s, FILE *fp, const char *name)
             continue;
         json_t *o = json_loadb(line, (size_t)got, JSON_REJECT_DUPLICATES, &err);
         if (!json_is_object(o)) {
-            fprintf(stderr, "vigil report: %s:%llu: not a JSON object (%s): skipped\n", name,
-                    lineno, o ? "another JSON value" : err.text);
+            /* jansson's error text quotes the line's bytes */
+            text_escape_say(stderr, "vigil report: ", name, ":%llu: not a JSON object (", lineno);
+            text_escape_say(stderr, "", o ? "another JSON value" : err.text, "): skipped\n");
             s->bad_lines++;
             json_decref(o);
             continue;
@@ -248,7 +250,7 @@ int report_set_read(report_set *s, FILE *fp, const char *name)
         json_decref(o);
     }
     if (ferror(fp)) {
-        fprintf(stderr, "vigil report: cannot read %s\n", name);
+        text_escape_say(stderr, "vigil report: cannot read ", name, "\n");
         rc = -1;
     }
     free(line);

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "json_line.h"
 #include "scan_quarantine.h"
@@ -206,28 +205,6 @@ static char *absolute(const char *path)
     return out;
 }
 
-/* The file on disk a result is about: itself, or the outer file of an
- * archive member (the shortest prefix ending before a '!' that is a
- * regular file). *member says which. */
-static char *file_on_disk(const char *path, int *member)
-{
-    struct stat st;
-    *member = 0;
-    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
-        return strdup(path);
-    for (const char *p = strchr(path, '!'); p != NULL; p = strchr(p + 1, '!')) {
-        char *prefix = strndup(path, (size_t)(p - path));
-        if (prefix == NULL)
-            return NULL;
-        if (lstat(prefix, &st) == 0 && S_ISREG(st.st_mode)) {
-            *member = 1;
-            return prefix;
-        }
-        free(prefix);
-    }
-    return NULL;
-}
-
 static int add_finding(sq_entry *e, const char *target, const vigil_finding *f)
 {
     if (e->nfindings == e->cap) {
@@ -258,11 +235,15 @@ void scan_quarantine_collect(scan_quarantine *sq, const vigil_target_result *r)
     if (r->level < sq->level || r->event != NULL ||
         (r->nfindings > 0 && r->findings[0].kind == VIGIL_FINDING_CORRELATION))
         return;
-    char *disk = file_on_disk(r->path, &member);
-    if (disk == NULL) {
-        fprintf(stderr, "vigil: error: ");
-        text_escape_puts(stderr, r->path);
-        fprintf(stderr, ": no file on disk for this result; not quarantined\n");
+    char *disk = NULL;
+    vigil_status st = vigil_quarantine_file_on_disk(r->path, &disk, &member);
+    if (st != VIGIL_OK) {
+        text_escape_say(stderr, "vigil: error: ", r->path, ": %s; not quarantined\n",
+                        st == VIGIL_ERR_NOT_FOUND ? "no file on disk for this result (gone since "
+                                                    "it was scanned?)"
+                        : st == VIGIL_ERR_UNSUPPORTED ? "not a regular file on disk now (a "
+                                                        "symbolic link is not followed)"
+                                                      : vigil_status_str(st));
         sq->failed++;
         return;
     }

@@ -7,6 +7,7 @@
  * plain loop over printable ASCII, the common case of every name. */
 #include "text_escape.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 /* Bytes of valid UTF-8 starting at p (n > 0, p[0] >= 0x80), and its code
@@ -54,13 +55,15 @@ static int hidden_code_point(unsigned long cp)
            (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
-/* Length of the prefix of s[0..n) that passes unchanged. */
-static size_t plain_run(const unsigned char *s, size_t n)
+/* Length of the prefix of s[0..n) that passes unchanged; keep: TAB, LF,
+ * CR and the backslash too (the CSV form). */
+static size_t plain_run(const unsigned char *s, size_t n, int keep)
 {
     size_t i = 0;
     while (i < n) {
         unsigned char c = s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
+        if ((c >= 0x20 && c < 0x7f && c != '\\') ||
+            (keep && (c == '\\' || c == '\t' || c == '\n' || c == '\r'))) {
             i++;
             continue;
         }
@@ -114,7 +117,7 @@ size_t text_escape(char *dst, size_t cap, const char *s, size_t n)
     char e[8];
 
     while (i < n) {
-        size_t run = plain_run(p + i, n - i);
+        size_t run = plain_run(p + i, n - i, 0);
         if (run > 0) {
             if (!full && o + run < cap) {
                 memcpy(dst + o, p + i, run);
@@ -148,7 +151,7 @@ void text_escape_put(FILE *fp, const char *s, size_t n)
     char e[8];
 
     while (i < n) {
-        size_t run = plain_run(p + i, n - i);
+        size_t run = plain_run(p + i, n - i, 0);
         if (run > 0) {
             fwrite(p + i, 1, run, fp);
             i += run;
@@ -171,4 +174,24 @@ void text_escape_puts_or(FILE *fp, const char *s, const char *fallback)
         fputs(fallback, fp);
     else
         text_escape_put(fp, s, strlen(s));
+}
+
+void text_escape_say(FILE *fp, const char *before, const char *s, const char *fmt, ...)
+{
+    va_list ap;
+    fputs(before, fp);
+    text_escape_puts(fp, s);
+    va_start(ap, fmt);
+    vfprintf(fp, fmt, ap);
+    va_end(ap);
+}
+
+size_t text_escape_csv_span(const char *s, size_t n)
+{
+    return plain_run((const unsigned char *)s, n, 1);
+}
+
+size_t text_escape_csv_one(const char *s, size_t n, char out[8])
+{
+    return escape_one((const unsigned char *)s, n, out);
 }

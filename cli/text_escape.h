@@ -22,7 +22,13 @@
  *                           \uHHHH
  * Everything else, printable ASCII and valid UTF-8, passes unchanged.
  * So \xHH always stands for one raw byte of the name and \uHHHH for one
- * character: the raw byte 0x9b is \x9b, the UTF-8 U+009B is \u009b. */
+ * character: the raw byte 0x9b is \x9b, the UTF-8 U+009B is \u009b.
+ *
+ * The CSV form (output_csv.c) is the same but for TAB, LF, CR and the
+ * backslash, which pass unchanged: a quoted cell holds line breaks (RFC
+ * 4180) and Windows paths stay as an analyst reads them. A \xHH or \uHHHH
+ * in a CSV cell is then either an escape or those characters of the name;
+ * the JSONL output has every value exactly. */
 #ifndef VIGIL_CLI_TEXT_ESCAPE_H
 #define VIGIL_CLI_TEXT_ESCAPE_H
 
@@ -40,5 +46,18 @@ void text_escape_put(FILE *fp, const char *s, size_t n);
 void text_escape_puts(FILE *fp, const char *s);
 /* The same for a C string; NULL or "" writes fallback as it is. */
 void text_escape_puts_or(FILE *fp, const char *s, const char *fallback);
+
+/* The CSV form, for output_csv.c's cell writer: the length of the prefix
+ * of s[0..n) that passes unchanged, and the escape (into out, NUL-
+ * terminated) for what stops it; returns the bytes of s the escape
+ * stands for. */
+size_t text_escape_csv_span(const char *s, size_t n);
+size_t text_escape_csv_one(const char *s, size_t n, char out[8]);
+
+/* A message about one hostile string (a path, a name): before as it is, s
+ * escaped (NULL writes nothing), then the printf of fmt. For the lines
+ * "vigil iocs: cannot read PATH: REASON" the command says itself. */
+void text_escape_say(FILE *fp, const char *before, const char *s, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

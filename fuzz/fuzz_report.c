@@ -17,6 +17,7 @@
 #include "../cli/report_merge.c"
 #include "../cli/report_row.c"
 #include "../cli/run_info.c"
+#include "../cli/text_escape.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -134,6 +134,16 @@ typedef enum {
 vigil_status vigil_quarantine_export(vigil_quarantine *q, const char *id, const char *out_path,
                                      vigil_quarantine_export_format format);
 
+/* The file on disk a scan result is about (vigil_target_result.path): the
+ * path itself when it is a regular file (a symbolic link is not followed),
+ * else the outer file of an archive member ("a.zip!x/evil.exe": the
+ * shortest prefix ending before a '!' that is a regular file); *member says
+ * which. Paths longer than PATH_MAX are looked up in steps. The path is
+ * malloc'd into *out. When there is none: the status of the path itself
+ * (VIGIL_ERR_NOT_FOUND, VIGIL_ERR_ACCESS; VIGIL_ERR_UNSUPPORTED for a
+ * symbolic link or a file that is not regular). */
+vigil_status vigil_quarantine_file_on_disk(const char *result_path, char **out, int *member);
+
 /* The SHA-256 (lower-case hex) of the regular file at path, not following
  * a symbolic link: what a caller passes to vigil_quarantine_add for a file
  * the scan did not hash itself (the archive around a detected member). */

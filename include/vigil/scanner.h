@@ -107,6 +107,8 @@ typedef struct vigil_scan_stats {
     uint64_t images_not_opened;           /* images in archives not walked (E01/VMDK/VHD, depth) */
     uint64_t image_snapshots;             /* Volume Shadow Copies walked inside images */
     uint64_t image_snapshot_unchanged;    /* their files equal to the live one: not scanned again */
+    uint64_t not_regular; /* files that were no regular file when opened (a FIFO, socket or
+                             device put in place of one after the walk listed it): not scanned */
 } vigil_scan_stats;
 
 void vigil_scanner_get_stats(const vigil_scanner *scanner, vigil_scan_stats *out);

@@ -46,7 +46,9 @@ typedef struct vigil_sweep_options {
 typedef struct vigil_sweep_stats {
     vigil_scan_stats scan;     /* summed over the workers */
     uint64_t dirs;             /* directories entered */
-    uint64_t skipped;          /* special files, excluded paths, pseudo file systems */
+    uint64_t skipped;          /* special files (met by the walk, or put in place of a file
+                                  it listed: scan.not_regular), excluded paths, pseudo
+                                  file systems */
     uint64_t unreadable;       /* files and directories that could not be read */
     double seconds;            /* wall time */
     unsigned threads;          /* worker threads used */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -63,4 +64,41 @@ int vigil_open_long_path(const char *path, int flags)
     if (fd >= 0 || errno != ENAMETOOLONG)
         return fd;
     return open_in_steps(path, flags);
+}
+
+int vigil_open_long_parent(const char *path, const char **base)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL) {
+        *base = path;
+        return open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    *base = slash + 1;
+    if (slash == path)
+        return open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char *dir = strndup(path, (size_t)(slash - path));
+    if (dir == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int fd = vigil_open_long_path(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int e = errno;
+    free(dir);
+    errno = e;
+    return fd;
+}
+
+int vigil_lstat_long_path(const char *path, struct stat *st)
+{
+    const char *base;
+    if (lstat(path, st) == 0)
+        return 0;
+    if (errno != ENAMETOOLONG)
+        return -1;
+    int dir = vigil_open_long_parent(path, &base);
+    if (dir < 0)
+        return -1;
+    int r = fstatat(dir, base, st, AT_SYMLINK_NOFOLLOW);
+    close_keep_errno(dir);
+    return r;
 }

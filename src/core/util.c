@@ -26,6 +26,25 @@ const char *vigil_path_extension(const char *path)
     return dot;
 }
 
+const char *vigil_file_kind_name(mode_t mode)
+{
+    if (S_ISREG(mode))
+        return "a regular file";
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    if (S_ISLNK(mode))
+        return "a symbolic link";
+    return "a file of unknown type";
+}
+
 char *vigil_path_join(const char *dir, const char *name)
 {
     size_t a = strlen(dir), b = strlen(name);

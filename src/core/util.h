@@ -6,6 +6,7 @@
 #define VIGIL_CORE_UTIL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "vigil/status.h"
 
@@ -14,6 +15,10 @@ const char *vigil_path_basename(const char *path);
 /* The extension of the base name including the dot (".exe"), or "" when
  * the name has none or starts with its only dot. Not lower-cased. */
 const char *vigil_path_extension(const char *path);
+/* What a file of this st_mode is, for messages: "a FIFO", "a socket", "a
+ * character device", "a block device", "a directory", "a symbolic link",
+ * "a regular file", or "a file of unknown type". */
+const char *vigil_file_kind_name(mode_t mode);
 /* dir + "/" + name, malloc'd; NULL on out of memory. */
 char *vigil_path_join(const char *dir, const char *name);
 /* "outer!inner", vigil's name for a member of an archive or a file of an

@@ -896,9 +896,14 @@ vigil_status vigil_scanner_scan_file(vigil_scanner *s, const char *path)
         return errno_diag(s, path, "stat", err);
     }
     if (!S_ISREG(sb.st_mode)) {
+        /* a sweep hands over only files its walk saw as regular: this one
+         * was replaced since (a FIFO would block a reader, a device feed
+         * it endless bytes), which is worth a warning, not a quiet skip */
         close(fd);
-        vigil_diagf(&s->diag, VIGIL_DIAG_INFO, VIGIL_ERR_UNSUPPORTED, path, 0,
-                    "not a regular file; skipped");
+        s->stats.not_regular++;
+        vigil_diagf(&s->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_UNSUPPORTED, path, 0,
+                    "not scanned: %s, not a regular file (replaced since it was listed?)",
+                    vigil_file_kind_name(sb.st_mode));
         return VIGIL_OK;
     }
     budget = s->opt.archive.max_total;

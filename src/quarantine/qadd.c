@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/long_path.h"
 #include "quarantine/quarantine_internal.h"
 
 typedef struct add_ctx {
@@ -86,7 +87,8 @@ static vigil_status refuse(add_ctx *c, vigil_status st, const char *fmt, ...)
 
 static vigil_status open_original(add_ctx *c)
 {
-    c->fd = open(c->path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    c->fd =
+        vigil_open_long_path(c->path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (c->fd < 0) {
         int e = errno;
         if (e == ELOOP)

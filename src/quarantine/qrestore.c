@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/long_path.h"
 #include "quarantine/quarantine_internal.h"
 
 int q_path_has_sha256(vigil_quarantine *q, const char *path, const char *sha256, int *exists)
@@ -25,7 +26,7 @@ int q_path_has_sha256(vigil_quarantine *q, const char *path, const char *sha256,
     char hex[65];
 
     *exists = 0;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    int fd = vigil_open_long_path(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR)
             return 0;
@@ -176,7 +177,8 @@ static vigil_status journal_restore(restore_ctx *c)
  * (a user's directory replaced by a link to /etc/profile.d would have a
  * restore run as root write the user's file there). Compared on the opened
  * descriptor, so the check and the write see the same directory; without
- * /proc the check is skipped. */
+ * /proc, or for a directory whose path is past PATH_MAX (readlink cannot
+ * give it), the check is skipped. */
 static vigil_status check_same_dir(restore_ctx *c)
 {
     char link[64], real[PATH_MAX];
@@ -286,7 +288,7 @@ vigil_status vigil_quarantine_file_sha256(const char *path, char hex[65])
 
     hex[0] = '\0';
     memset(&q, 0, sizeof q);
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    int fd = vigil_open_long_path(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return q_errno_status(errno);
     vigil_status st_ = fstat(fd, &st) != 0 ? q_errno_status(errno) : VIGIL_OK;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/buffer.h"
+#include "core/long_path.h"
 #include "core/util.h"
 #include "quarantine/quarantine_internal.h"
 #include "vigil/vigil.h"
@@ -100,24 +101,7 @@ char *q_hex_decode(const char *hex, size_t *n)
 
 int q_open_parent(const char *path, const char **base)
 {
-    const char *slash = strrchr(path, '/');
-    if (slash == NULL) {
-        *base = path;
-        return open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    }
-    *base = slash + 1;
-    if (slash == path)
-        return open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    char *dir = strndup(path, (size_t)(slash - path));
-    if (dir == NULL) {
-        errno = ENOMEM;
-        return -1;
-    }
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int e = errno;
-    free(dir);
-    errno = e;
-    return fd;
+    return vigil_open_long_parent(path, base);
 }
 
 void q_iso_now(char *buf, size_t cap)

@@ -66,7 +66,8 @@ void q_name(char *buf, size_t cap, const char *id, const char *suffix);
 char *q_hex_encode(const void *data, size_t n);
 char *q_hex_decode(const char *hex, size_t *n);
 /* Opens the parent directory of path (O_DIRECTORY) and points *base at the
- * last component; -1 with errno on failure. */
+ * last component; -1 with errno on failure. Paths past PATH_MAX are opened
+ * in steps (core/long_path.h), as the walk reaches them. */
 int q_open_parent(const char *path, const char **base);
 void q_iso_now(char *buf, size_t cap);
 void q_new_id(char id[VIGIL_QUARANTINE_ID_MAX]);

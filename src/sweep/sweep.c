@@ -172,6 +172,7 @@ static void worker_fini(void *user, unsigned index, void *state)
     c->sum.text_logs += st.text_logs;
     c->sum.artefacts += st.artefacts;
     c->sum.artefacts_unreadable += st.artefacts_unreadable;
+    c->sum.not_regular += st.not_regular;
     c->sum.registry_hives += st.registry_hives;
     c->sum.registry_keys += st.registry_keys;
     c->sum.registry_values += st.registry_values;
@@ -440,7 +441,8 @@ static vigil_status walk_on_pool(sweep_ctx *c, const char *const *paths, size_t 
     }
     progress(c, 1);
     stats->dirs = ws.dirs;
-    stats->skipped = ws.skipped;
+    /* special files: met by the walk, or put in place of a listed file */
+    stats->skipped = ws.skipped + c->sum.not_regular;
     stats->unreadable = ws.unreadable;
     stats->paths_unreadable = ws.roots_unreadable;
     stats->threads = pc.threads;

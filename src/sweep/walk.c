@@ -10,6 +10,7 @@
  * levels deep is walked to the bottom. */
 #include "sweep/walk.h"
 #include "core/buffer.h"
+#include "core/util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -326,6 +327,17 @@ static int special_dtype(unsigned char t)
     return t == DT_FIFO || t == DT_SOCK || t == DT_CHR || t == DT_BLK;
 }
 
+/* A FIFO, socket or device met by the walk: no content to scan (a FIFO
+ * would block the reader, a device feed it endless bytes). Counted, and
+ * named with -v only: /dev-like trees and /run hold many, and a line each
+ * would bury the warnings that matter. */
+static void special_skipped(walker *w, mode_t mode)
+{
+    w->st->skipped++;
+    vigil_diagf(w->diag, VIGIL_DIAG_INFO, VIGIL_ERR_UNSUPPORTED, w->path, 0,
+                "%s, not a regular file: skipped", vigil_file_kind_name(mode));
+}
+
 /* Handles one directory entry of the top frame; w->path is its path. */
 static vigil_status visit(walker *w, const struct dirent *de)
 {
@@ -339,7 +351,7 @@ static vigil_status visit(walker *w, const struct dirent *de)
         return VIGIL_OK;
     }
     if (special_dtype(de->d_type)) {
-        w->st->skipped++;
+        special_skipped(w, DTTOIF(de->d_type));
         return VIGIL_OK;
     }
     if (de->d_type == DT_LNK && !w->o->follow_symlinks)
@@ -362,7 +374,7 @@ static vigil_status visit(walker *w, const struct dirent *de)
     if (S_ISLNK(st.st_mode))
         return VIGIL_OK;
     if (!S_ISDIR(st.st_mode)) {
-        w->st->skipped++;
+        special_skipped(w, st.st_mode);
         return VIGIL_OK;
     }
     if ((w->o->one_file_system && st.st_dev != w->root_dev) || vigil_walk_is_pseudo_path(w->path)) {
@@ -452,7 +464,15 @@ static vigil_status walk_root(walker *w, const char *root)
         w->st->files++;
         return w->cb(w->user, w->path, &st);
     }
-    if (!S_ISDIR(st.st_mode) || vigil_walk_is_pseudo_path(w->path)) {
+    if (!S_ISDIR(st.st_mode)) {
+        /* named on the command line: said, as the user asked for it */
+        w->st->skipped++;
+        vigil_diagf(w->diag, VIGIL_DIAG_WARNING, VIGIL_ERR_UNSUPPORTED, w->path, 0,
+                    "not scanned: %s, not a regular file or directory",
+                    vigil_file_kind_name(st.st_mode));
+        return VIGIL_OK;
+    }
+    if (vigil_walk_is_pseudo_path(w->path)) {
         w->st->skipped++;
         return VIGIL_OK;
     }

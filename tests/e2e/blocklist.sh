@@ -284,4 +284,18 @@ expect_eq "suricata sid range overflow exit 2" "$?" "2"
 expect_eq "unreadable --allow exit 2" "$?" "2"
 (cd "$D" && "$VIGIL" iocs convert --to firewall alert.txt > /dev/null 2>&1)
 expect_eq "unknown --to exit 2" "$?" "2"
+
+# paths in the command's own messages are escaped like every hostile string
+# (before: written raw, so a name could retitle the terminal or forge a line)
+(cd "$D" && "$VIGIL" iocs convert --to rpz --allow $'no\x1b]0;owned\x07\nvigil: fake.txt' alert.txt > /dev/null 2> "$TMP/esc1")
+expect_eq "unreadable --allow with controls: exit 2" "$?" "2"
+expect_eq "unreadable --allow with controls: escaped" "$(cat "$TMP/esc1")" \
+    'vigil iocs: cannot read no\x1b]0;owned\x07\nvigil: fake.txt: No such file or directory'
+(cd "$D" && "$VIGIL" iocs convert --to rpz -o $'nodir/\x1b[2Jout.rpz' alert.txt > /dev/null 2> "$TMP/esc2")
+expect_eq "unwritable -o with controls: exit 2" "$?" "2"
+expect_eq "unwritable -o with controls: escaped" "$(cat "$TMP/esc2")" \
+    'vigil iocs: cannot write nodir/\x1b[2Jout.rpz: No such file or directory'
+(cd "$D" && "$VIGIL" iocs convert --to stix -o $'nodir/\xc2\x9bx.json' alert.txt > /dev/null 2> "$TMP/esc3")
+expect_eq "unwritable -o (stix) with a C1 control: escaped" "$? $(cat "$TMP/esc3")" \
+    '2 vigil iocs: cannot write nodir/\u009bx.json: No such file or directory'
 finish

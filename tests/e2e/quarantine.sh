@@ -193,6 +193,31 @@ vigil quarantine: cannot restore $sid: changed since it was scanned"
 "$VIGIL" quarantine -d "$S" restore "$sid" --to "$TMP/swap/back.bin" > /dev/null
 if cmp -s "$TMP/swap/back.bin" "$TMP/swap.orig"; then ok "directory swapped: restore --to"; else bad "restore --to" "differs"; fi
 
+# 14. a file deeper than PATH_MAX (2,100 directories, its path ~4,300
+# bytes): the sweep finds it, and it is quarantined and restored like any
+# other (opened, unlinked and restored relative to its directory, opened in
+# steps). Before: "no file on disk for this result; not quarantined".
+mkdir "$TMP/deep"
+chunk=$(printf 'd/%.0s' $(seq 700))
+(cd "$TMP/deep" && for _ in 1 2 3; do mkdir -p "$chunk" && cd "$chunk" || exit 1; done
+ printf 'deep Q-ALERT-MARK\n' > implant.bin) 2> /dev/null
+in_deep() { # in_deep CMD...: runs CMD in the bottom directory
+    (cd "$TMP/deep" && for _ in 1 2 3; do cd "$chunk" || exit 1; done; "$@")
+}
+timeout 120 "$VIGIL" scan -q -f jsonl -r "$R" --quarantine --quarantine-dir "$S" "$TMP/deep" > "$TMP/o14" 2> "$TMP/e14"
+expect_eq "deep file: exit 1, no diagnostics" "$? $(wc -c < "$TMP/e14")" "1 0"
+expect_eq "deep file: quarantined" \
+    "$(jq -r 'select(.type == "quarantine") | [.action, (.path | length > 4096), (.path | sub(".*/"; ""))] | join(" ")' "$TMP/o14")" \
+    "quarantined true implant.bin"
+expect_eq "deep file: summary" "$(jq -c 'select(.type == "quarantine_summary") | [.quarantined, .failed]' "$TMP/o14")" "[1,0]"
+expect_eq "deep file: gone from its directory" "$(in_deep ls -A | wc -l)" "0"
+did=$(jq -r 'select(.type == "quarantine") | .id' "$TMP/o14")
+expect_eq "deep file: the item keeps the whole path" \
+    "$("$VIGIL" quarantine -d "$S" show -f jsonl "$did" | jq -r '(.path | length > 4096), (.path | sub(".*/"; ""))' | tr '\n' ' ')" \
+    "true implant.bin "
+"$VIGIL" quarantine -d "$S" restore "$did" > /dev/null 2> "$TMP/e14r"
+expect_eq "deep file: restored to its place" "$? $(cat "$TMP/e14r") $(in_deep cat implant.bin)" "0  deep Q-ALERT-MARK"
+
 # 12. usage errors
 "$VIGIL" scan -q -r "$R" --quarantine-level bogus "$D" > /dev/null 2>&1
 expect_eq "bad --quarantine-level exits 2" "$?" "2"

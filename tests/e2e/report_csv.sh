@@ -121,6 +121,39 @@ rows = list(csv.reader(open(sys.argv[1], newline="")))[1:]
 print(" ".join(r[8] or r[7].rsplit("/",1)[-1] for r in rows[:4]))' "$TMP/sorted.csv")
 expect_eq "--sort time order" "$first" "plain.txt 13 14 12"
 
+# control characters in names and event fields are escaped as in the text
+# output, never written raw: ESC, C1 as UTF-8 (U+009B, U+0085), a bidi
+# override; a raw C1 byte (not UTF-8) is U+FFFD as in the JSONL; a
+# backslash stays. Before: ESC, the C1 and the override were raw.
+C=$TMP/ctl; mkdir -p "$C"
+for n in $'esc\x1b]0;title\x07.txt' $'csi\xc2\x9b31m.txt' $'nel\xc2\x85.txt' $'raw\x9b.txt' \
+         $'rlo\xe2\x80\xaetxt.exe' 'back\slash.txt'; do
+    printf 'VIGIL-CSV-MARKER\n' > "$C/$n"
+done
+sysmon_ps_event 'WS\u009b01' 21 2026-03-01T11:00:00.000Z 'ps -enc \u001b[2J\u0085x' Microsoft-Windows-Sysmon > "$C/ev.jsonl"
+"$VIGIL" scan -q -r "$R" -f csv -o "$TMP/ctl.csv" "$C"
+expect_eq "controls: scan -f csv exits 1" "$?" 1
+expect_eq "controls: no control byte in the file (C0 but TAB/LF/CR, DEL, C1 as UTF-8)" \
+    "$(LC_ALL=C grep -c $'[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]\|\xc2[\x80-\x9f]' "$TMP/ctl.csv")" "0"
+expect_eq "controls: the file is valid UTF-8" "$(iconv -f UTF-8 -t UTF-8 "$TMP/ctl.csv" > /dev/null 2>&1; echo $?)" "0"
+expect_eq "controls: file name cells" \
+    "$(python3 -c '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))[1:]
+print("\n".join(sorted(r[7].rsplit("/", 1)[-1] for r in rows if r[9] == "yara")))' "$TMP/ctl.csv")" \
+    'back\slash.txt
+csi\u009b31m.txt
+esc\x1b]0;title\x07.txt
+nel\u0085.txt
+raw'$'\xef\xbf\xbd''.txt
+rlo\u202etxt.exe'
+expect_eq "controls: event Computer and Details cells" \
+    "$(python3 -c '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))[1:]
+print("\n".join(r[1] + "|" + r[6] for r in rows if r[9] == "sigma"))' "$TMP/ctl.csv")" \
+    'WS\u009b01|Image: C:\Windows\powershell.exe ¦ CommandLine: ps -enc \x1b[2J\u0085x'
+
 # logs and connections have no CSV
 "$VIGIL" logs -f csv "$D" >/dev/null 2>"$TMP/err"
 expect_eq "logs -f csv refused" "$?" 2

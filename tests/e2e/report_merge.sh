@@ -105,6 +105,14 @@ expect_eq "no subcommand exits 2" "$?" 2
 expect_eq "unwritable output exits 2" "$?" 2
 "$VIGIL" report --help > /dev/null
 expect_eq "report --help exits 0" "$?" 0
+# hostile names and line bytes in its own messages are escaped (before: raw)
+(cd "$TMP" && "$VIGIL" report merge -q $'gone\x1b]0;x\x07.jsonl' > /dev/null 2> "$TMP/esc1")
+expect_eq "unreadable file with controls: exit 2, escaped" "$? $(cat "$TMP/esc1")" \
+    '2 vigil report: cannot read gone\x1b]0;x\x07.jsonl: No such file or directory'
+printf '\x1b[2J{bad\n' > "$TMP/"$'ctl\xc2\x9b.jsonl'
+(cd "$TMP" && "$VIGIL" report merge -q $'ctl\xc2\x9b.jsonl' > /dev/null 2> "$TMP/esc2")
+expect_eq "bad line with controls: name and jansson's quote of the line escaped" "$(cat "$TMP/esc2")" \
+    "vigil report: ctl\\u009b.jsonl:1: not a JSON object ('[' or '{' expected near '\\x1b'): skipped"
 # standard input
 expect_eq "'-' reads standard input" "$("$VIGIL" report merge -q - < "$TMP/c.jsonl" | grep -c '"type":"finding"')" 2
 finish

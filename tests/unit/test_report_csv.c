@@ -7,6 +7,7 @@
 #include "../../cli/json_line.c"
 #include "../../cli/output_csv.c"
 #include "../../cli/report_row.c"
+#include "../../cli/text_escape.c"
 #include "test.h"
 
 static char *cell_of(const char *s, int plain)
@@ -52,6 +53,33 @@ static void test_neutralising(void)
     /* numbers vigil writes are never changed */
     CHECK_EQ_STR(cell_of("-1", 1), "-1");
     CHECK_EQ_STR(cell_of("12345", 1), "12345");
+}
+
+/* Controls never reach the file raw: ESC, DEL, C1 (as UTF-8 U+0080..U+009F
+ * and as raw bytes), bidi overrides and line separators take the text
+ * output's escapes; TAB, LF, CR and backslashes stay (quoted cells, paths). */
+static void test_controls(void)
+{
+    CHECK_EQ_STR(cell_of("a\x1b[31mred", 0), "a\\x1b[31mred");
+    CHECK_EQ_STR(cell_of("csi\xc2\x9b"
+                         "31m",
+                         0),
+                 "csi\\u009b31m");
+    CHECK_EQ_STR(cell_of("nel\xc2\x85", 0), "nel\\u0085");
+    CHECK_EQ_STR(cell_of("\xc2\x80\xc2\x9f", 0), "\\u0080\\u009f");
+    CHECK_EQ_STR(cell_of("raw\x9b\x85", 0), "raw\\x9b\\x85");
+    CHECK_EQ_STR(cell_of("del\x7f nul-free", 0), "del\\x7f nul-free");
+    CHECK_EQ_STR(cell_of("evil\xe2\x80\xaetxt.exe", 0), "evil\\u202etxt.exe");
+    CHECK_EQ_STR(cell_of("ls\xe2\x80\xa8x", 0), "ls\\u2028x");
+    CHECK_EQ_STR(cell_of("tab\tin", 0), "tab\tin");
+    CHECK_EQ_STR(cell_of("C:\\Users\\x1b", 0), "C:\\Users\\x1b");
+    /* with quoting and neutralising */
+    CHECK_EQ_STR(cell_of("=\x1b\"q\",\xc2\x9b", 0), "\"'=\\x1b\"\"q\"\",\\u009b\"");
+    CHECK_EQ_STR(cell_of("\x1b=x", 0), "\\x1b=x");
+    CHECK_EQ_STR(cell_of("line\r\n\x07"
+                         "bell",
+                         0),
+                 "\"line\r\n\\x07bell\"");
 }
 
 static void test_row_sigma(void)
@@ -122,6 +150,7 @@ int main(void)
 {
     TEST_RUN(test_quoting);
     TEST_RUN(test_neutralising);
+    TEST_RUN(test_controls);
     TEST_RUN(test_row_sigma);
     TEST_RUN(test_row_file);
     return TEST_END();

@@ -29,11 +29,44 @@ typedef struct rec {
     char dsource[16][512];
     char dmsg[16][256];
     int stop_after;
+    char special[4][128]; /* the info lines about special files */
+    int nspecial;
 } rec;
+
+static void add_special(rec *r, const vigil_diag *d)
+{
+    const char *base = strrchr(d->source, '/');
+    if (r->nspecial < 4)
+        snprintf(r->special[r->nspecial++], sizeof r->special[0], "%s: %s",
+                 base ? base + 1 : d->source, d->message);
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+/* The info lines about special files, sorted (readdir order varies), ';'-joined. */
+static const char *specials(rec *r)
+{
+    qsort(r->special, (size_t)r->nspecial, sizeof r->special[0], cmp_line);
+    r->list[0] = '\0';
+    for (int i = 0; i < r->nspecial; i++) {
+        if (i)
+            strcat(r->list, ";");
+        strcat(r->list, r->special[i]);
+    }
+    return r->list;
+}
 
 static void on_diag(const vigil_diag *d, void *user)
 {
     rec *r = user;
+    /* a FIFO or socket met by the walk: said at info level (-v), kept apart */
+    if (d->level == VIGIL_DIAG_INFO && d->code == VIGIL_ERR_UNSUPPORTED && d->source != NULL) {
+        add_special(r, d);
+        return;
+    }
     if (r->ndiag >= 16)
         return;
     r->dlevel[r->ndiag] = d->level;
@@ -176,6 +209,9 @@ static void test_plain(void)
     CHECK_EQ_INT(st.skipped, 4); /* skip.log, cache, fifo, sock */
     CHECK_EQ_INT(st.unreadable, 0);
     CHECK_EQ_INT(r.ndiag, 0);
+    /* counted above; named at info level, so only with -v */
+    CHECK_EQ_STR(specials(&r), "fifo: a FIFO, not a regular file: skipped;"
+                               "sock: a socket, not a regular file: skipped");
     rec_free(&r);
 
     /* Without excludes, and with trailing slashes on the root. */
@@ -248,7 +284,8 @@ static void test_roots(void)
     CHECK_EQ_STR(r.dmsg[0], "cannot stat: No such file or directory");
     rec_free(&r);
 
-    /* A root that is a link to a directory is resolved; a FIFO root is skipped. */
+    /* A root that is a link to a directory is resolved; a FIFO root is
+     * skipped, and said: the user named it (before: skipped silently). */
     char link[300], fifo[300];
     snprintf(link, sizeof link, "%s/sublink", root);
     snprintf(fifo, sizeof fifo, "%s/fifo", root);
@@ -257,6 +294,11 @@ static void test_roots(void)
     CHECK_EQ_INT(run(&r, roots, 2, NULL, &st), VIGIL_OK);
     CHECK_EQ_STR(listing(&r), "sublink/b.txt,sublink/deep/c.bin,sublink/keep.log.txt");
     CHECK_EQ_INT(st.skipped, 1);
+    CHECK_EQ_INT(r.ndiag, 1);
+    CHECK_EQ_INT(r.dlevel[0], VIGIL_DIAG_WARNING);
+    CHECK_EQ_INT(r.dcode[0], VIGIL_ERR_UNSUPPORTED);
+    CHECK_EQ_STR(r.dsource[0], fifo);
+    CHECK_EQ_STR(r.dmsg[0], "not scanned: a FIFO, not a regular file or directory");
     rec_free(&r);
 }
 

@@ -223,27 +223,43 @@ static void test_grouping_stats(void)
     vigil_yara_rules_destroy(per);
 }
 
-/* A big MZ group gets its own set holding the light rules too, so a PE
- * and a non-PE each cost one scan. */
-static void test_auto_layout(void)
+/* One file "m.yar" of nlight rules L0.. matching "light0".. anywhere, then
+ * nmz rules M0.. matching "needle0".. in an MZ file only: rule Ln on line
+ * n + 1, rule Mn on line nlight + n + 1. NULL when it does not load. */
+static vigil_yara_rules *load_light_and_mz(int nlight, int nmz)
 {
     size_t cap = 64 * 1024, used = 0;
     char *src = malloc(cap);
+    vigil_yara_builder *b = NULL;
+    vigil_yara_rules *r = NULL;
+
     CHECK(src != NULL);
     if (src == NULL)
-        return;
-    used += (size_t)snprintf(src, cap, "rule L { strings: $a = \"needle\" condition: $a }\n");
-    for (int i = 0; i < 40; i++)
+        return NULL;
+    for (int i = 0; i < nlight && used < cap; i++)
+        used += (size_t)snprintf(src + used, cap - used,
+                                 "rule L%d { strings: $a = \"light%d\" condition: $a }\n", i, i);
+    for (int i = 0; i < nmz && used < cap; i++)
         used += (size_t)snprintf(src + used, cap - used,
                                  "rule M%d { strings: $a = \"needle%d\" condition: uint16(0) == "
                                  "0x5a4d and $a }\n",
                                  i, i);
-    vigil_yara_builder *b = NULL;
-    vigil_yara_rules *r = NULL;
+    CHECK(used < cap);
     CHECK_EQ_INT(vigil_yara_builder_create(NULL, &b), VIGIL_OK);
-    CHECK_EQ_INT(vigil_yara_builder_add_string(b, "m.yar", src, used), VIGIL_OK);
+    CHECK_EQ_INT(vigil_yara_builder_add_string(b, "m.yar", src, used < cap ? used : 0), VIGIL_OK);
     CHECK_EQ_INT(vigil_yara_builder_finish(b, &r), VIGIL_OK);
     vigil_yara_builder_destroy(b);
+    free(src);
+    return r;
+}
+
+/* A big MZ group gets its own set holding the light rules too, so a PE
+ * and a non-PE each cost one scan. */
+static void test_auto_layout(void)
+{
+    vigil_yara_rules *r = load_light_and_mz(1, 40);
+    if (r == NULL)
+        return;
     vigil_yara_grouping g;
     CHECK_EQ_INT(vigil_yara_rules_grouping(r, &g), VIGIL_OK);
     CHECK_EQ_INT(g.nsets, 2);
@@ -254,12 +270,11 @@ static void test_auto_layout(void)
         CHECK_EQ_INT(g.sets[1].rules, 1);
     }
     char out[4096];
-    scan_text(r, "MZ needle needle7", 17, "x", out, sizeof out);
-    CHECK_EQ_STR(out, "m.yar:L@m.yar:1 s75 $a@3+6 $a@10+6\nm.yar:M7@m.yar:9 s75 $a@10+7\n");
-    scan_text(r, "ZM needle needle7", 17, "x", out, sizeof out);
-    CHECK_EQ_STR(out, "m.yar:L@m.yar:1 s75 $a@3+6 $a@10+6\n");
+    scan_text(r, "MZ light0 needle7", 17, "x", out, sizeof out);
+    CHECK_EQ_STR(out, "m.yar:L0@m.yar:1 s75 $a@3+6\nm.yar:M7@m.yar:9 s75 $a@10+7\n");
+    scan_text(r, "ZM light0 needle7", 17, "x", out, sizeof out);
+    CHECK_EQ_STR(out, "m.yar:L0@m.yar:1 s75 $a@3+6\n");
     vigil_yara_rules_destroy(r);
-    free(src);
 }
 
 /* An MZ group smaller than the light rules shares one set with them (a
@@ -267,25 +282,9 @@ static void test_auto_layout(void)
  * still reported only the rules its type can match. */
 static void test_auto_layout_one_set(void)
 {
-    size_t cap = 64 * 1024, used = 0;
-    char *src = malloc(cap);
-    CHECK(src != NULL);
-    if (src == NULL)
+    vigil_yara_rules *r = load_light_and_mz(40, 30);
+    if (r == NULL)
         return;
-    for (int i = 0; i < 40; i++)
-        used += (size_t)snprintf(src + used, cap - used,
-                                 "rule L%d { strings: $a = \"light%d\" condition: $a }\n", i, i);
-    for (int i = 0; i < 30; i++)
-        used += (size_t)snprintf(src + used, cap - used,
-                                 "rule M%d { strings: $a = \"needle%d\" condition: uint16(0) == "
-                                 "0x5a4d and $a }\n",
-                                 i, i);
-    vigil_yara_builder *b = NULL;
-    vigil_yara_rules *r = NULL;
-    CHECK_EQ_INT(vigil_yara_builder_create(NULL, &b), VIGIL_OK);
-    CHECK_EQ_INT(vigil_yara_builder_add_string(b, "m.yar", src, used), VIGIL_OK);
-    CHECK_EQ_INT(vigil_yara_builder_finish(b, &r), VIGIL_OK);
-    vigil_yara_builder_destroy(b);
     vigil_yara_grouping g;
     CHECK_EQ_INT(vigil_yara_rules_grouping(r, &g), VIGIL_OK);
     CHECK_EQ_INT(g.nsets, 1);
@@ -301,7 +300,6 @@ static void test_auto_layout_one_set(void)
     scan_text(r, "ZM needle7 xxxxxx", 17, "x", out, sizeof out);
     CHECK_EQ_STR(out, "");
     vigil_yara_rules_destroy(r);
-    free(src);
 }
 
 int main(void)
