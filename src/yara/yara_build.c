@@ -283,7 +283,7 @@ static int cache_vouches(vigil_yara_builder *b, src_entry *e)
  * compiles. Takes ownership of text. */
 static vigil_status add_text(vigil_yara_builder *b, const char *source, char *text, size_t len)
 {
-    src_entry e = {0};
+    src_entry *e;
     compile_ctx ctx = {&b->diag, source, 1, 0, 0};
     YR_COMPILER *c;
     vigil_status st;
@@ -299,28 +299,31 @@ static vigil_status add_text(vigil_yara_builder *b, const char *source, char *te
         b->src = p;
         b->cap = cap;
     }
-    e.text = text;
-    e.len = len;
-    e.source = strdup(source);
-    e.ns = unique_ns(b, source);
-    if (e.source == NULL || e.ns == NULL) {
-        free_entry(&e);
+    /* built in place, in the slot it takes once kept (b->n counts it then) */
+    e = &b->src[b->n];
+    memset(e, 0, sizeof *e);
+    e->text = text;
+    e->len = len;
+    e->source = strdup(source);
+    e->ns = unique_ns(b, source);
+    if (e->source == NULL || e->ns == NULL) {
+        free_entry(e);
         return VIGIL_ERR_NOMEM;
     }
-    if (cache_vouches(b, &e)) {
-        b->src[b->n++] = e;
+    if (cache_vouches(b, e)) {
+        b->n++;
         return VIGIL_OK;
     }
     if (b->probe == NULL) {
         st = new_compiler(&ctx, &b->probe);
         if (st != VIGIL_OK) {
-            free_entry(&e);
+            free_entry(e);
             return st;
         }
     }
     c = b->probe;
     yr_compiler_set_callback(c, on_compile_msg, &ctx);
-    errs = compiler_add(c, &ctx, &e);
+    errs = compiler_add(c, &ctx, e);
     if (ctx.messages > 0 || errs != 0)
         b->clean = 0; /* every later load says it again: no trial record */
     if (errs != 0 || ctx.errors > 0) {
@@ -329,14 +332,14 @@ static vigil_status add_text(vigil_yara_builder *b, const char *source, char *te
         b->probe_partial = 1;
     }
     if (errs < 0) {
-        free_entry(&e);
+        free_entry(e);
         return VIGIL_ERR_NOMEM;
     }
     if (errs > 0 || ctx.errors > 0) {
-        free_entry(&e);
+        free_entry(e);
         return VIGIL_ERR_RULE;
     }
-    b->src[b->n++] = e;
+    b->n++;
     return VIGIL_OK;
 }
 
