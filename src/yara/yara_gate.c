@@ -502,8 +502,7 @@ void vigil_yara_gate_destroy(vigil_yara_gate *g)
         return;
     free_tier(&g->full);
     free_tier(&g->quick);
-    free_db(&g->verify);
-    free(g->slot_verify);
+    vigil_yara_gate_verify_free(g);
     for (size_t i = 0; i < g->nregex; i++)
         pcre2_code_free(g->regex[i].code);
     free(g->regex);
@@ -594,7 +593,7 @@ vigil_status vigil_yara_gate_scratch_create(const vigil_yara_gate *g, vigil_yara
     if (sc->present == NULL || sc->live == NULL || sc->md == NULL || sc->pending == NULL ||
         sc->pend_list == NULL || tier_scratch(&g->full, &sc->hs) != HS_SUCCESS ||
         tier_scratch(&g->quick, &sc->hs) != HS_SUCCESS ||
-        (g->verify.db != NULL && hs_alloc_scratch(g->verify.db, &sc->hs) != HS_SUCCESS)) {
+        vigil_yara_gate_verify_scratch(g, &sc->hs) != HS_SUCCESS) {
         vigil_yara_gate_scratch_destroy(sc);
         return VIGIL_ERR_NOMEM;
     }
@@ -630,7 +629,7 @@ int vigil_yara_gate_on_match(unsigned int id, unsigned long long from, unsigned 
         uint32_t slot = d->slots[k];
         if (sc->present[slot] == sc->gen)
             continue;
-        if (g->slot_verify != NULL && g->slot_verify[slot] && d != &g->verify) {
+        if (g->slot_verify != NULL && g->slot_verify[slot] && !d->confirms) {
             /* the atom of a hex string with gaps: the confirming pass decides */
             if (sc->pending[slot] != sc->gen) {
                 sc->pending[slot] = sc->gen;
@@ -786,11 +785,11 @@ static int decide(vigil_yara_gate_scratch *sc, uint64_t groups, const gate_tier 
     if (t->rx.db != NULL && hs_scan(t->rx.db, (const char *)data, (unsigned)len, 0, sc->hs,
                                     vigil_yara_gate_on_match, sc) != HS_SUCCESS)
         return sc->hit ? DECIDE_FOUND : DECIDE_OPEN;
-    if (sc->hit || sc->npend == 0 || !vigil_yara_gate_verify_needed(sc))
+    uint64_t parts = 0;
+    if (sc->hit || sc->npend == 0 || !vigil_yara_gate_verify_needed(sc, &parts))
         return sc->hit ? DECIDE_FOUND : DECIDE_FALSE;
-    sc->db = &g->verify; /* hex strings whose atom was found: the whole string */
-    if (hs_scan(g->verify.db, (const char *)data, (unsigned)len, 0, sc->hs,
-                vigil_yara_gate_on_match, sc) != HS_SUCCESS)
+    /* hex strings whose atom was found: the whole strings */
+    if (vigil_yara_gate_verify_scan(sc, parts) != HS_SUCCESS)
         return sc->hit ? DECIDE_FOUND : DECIDE_OPEN;
     return sc->hit ? DECIDE_FOUND : DECIDE_FALSE;
 }

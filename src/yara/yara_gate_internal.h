@@ -69,6 +69,7 @@ typedef struct gate_db {
     uint32_t *first; /* per literal id: range into slots, n + 1 entries */
     uint32_t *slots;
     size_t n;
+    int confirms; /* a confirming database: what it finds is the whole string */
 } gate_db;
 
 /* The databases of one pass over a file. */
@@ -101,7 +102,13 @@ struct vigil_yara_gate {
      * database, only when they would wake a rule (yara_gate_verify.c) */
     gate_db verify;
     uint8_t *slot_verify; /* per slot: 1 when its atom needs confirming */
-    uint32_t *slot_rule;  /* slot -> index into rules[] */
+    /* the same expressions split by rule (every expression of a rule in
+     * one part): a file whose pending strings belong to one or two parts
+     * is confirmed by those alone (yara_gate_verify.c) */
+    gate_db *verify_parts;
+    size_t nverify_parts;
+    uint8_t *rule_part;  /* per rule: its part, VERIFY_NO_PART when none */
+    uint32_t *slot_rule; /* slot -> index into rules[] */
     size_t nslots;
     gate_regex *regex; /* sorted by node address */
     size_t nregex;
@@ -195,7 +202,18 @@ vigil_status vigil_yara_gate_build_verify(vigil_yara_gate *g, const gate_lit_vec
                                           const char *cache_dir);
 /* After the literal passes: 1 when marking every pending hex string present
  * would wake a live rule, so the confirming pass is worth running. */
-int vigil_yara_gate_verify_needed(vigil_yara_gate_scratch *sc);
+int vigil_yara_gate_verify_needed(vigil_yara_gate_scratch *sc, uint64_t *parts);
+
+/* Confirms the pending strings of the parts in `parts` (one pass each) or,
+ * when there are none or too many, with the whole confirming database:
+ * the hs_scan result of the last pass (sc->hit set when a rule woke). */
+hs_error_t vigil_yara_gate_verify_scan(vigil_yara_gate_scratch *sc, uint64_t parts);
+
+/* Frees the confirming databases. */
+void vigil_yara_gate_verify_free(vigil_yara_gate *g);
+
+/* Grows *hs to serve every confirming database. */
+hs_error_t vigil_yara_gate_verify_scratch(const vigil_yara_gate *g, hs_scratch_t **hs);
 /* Hyperscan match callback shared by every pass (yara_gate.c). */
 int vigil_yara_gate_on_match(unsigned int id, unsigned long long from, unsigned long long to,
                              unsigned int flags, void *user);
