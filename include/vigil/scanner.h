@@ -34,6 +34,10 @@ typedef struct vigil_archive_limits {
 } vigil_archive_limits;
 
 #define VIGIL_DEFAULT_MAX_SIZE (256ull * 1024 * 1024)
+/* A scanner reads files up to this size into a buffer it keeps for the
+ * next file; a bigger one gets a buffer of its own, freed after its scan
+ * (a sweep shares a memory budget among those). */
+#define VIGIL_SCANNER_KEPT_BUFFER (32ull * 1024 * 1024)
 /* Files past max_size are hashed in full up to this size; bigger ones (a
  * VM image, a sparse 1 TB file) get the name checks only: hashing them
  * would hold a sweep for minutes each, for hash IOCs that are of malware. */

@@ -31,7 +31,6 @@
 #include "registry/registry.h"
 #include "vigil/scanner.h"
 
-#define KEEP_BUFFER (32u << 20) /* bigger files get a buffer of their own */
 #define STREAM_CHUNK (1u << 20)
 #define READ_CHUNK (8u << 20) /* a read of a whole file polls the cancel flag this often */
 
@@ -849,7 +848,7 @@ static vigil_status read_into(const vigil_scanner *s, int fd, uint8_t *buf, size
 static uint8_t *file_buffer(vigil_scanner *s, size_t want, int *mapped)
 {
     *mapped = 0;
-    if (want > KEEP_BUFFER) {
+    if (want > VIGIL_SCANNER_KEPT_BUFFER) {
         /* the reusable buffer goes first: a thread then holds the big
          * file or the buffer, never both */
         free(s->buf);

@@ -25,7 +25,7 @@
 
 #define MAX_THREADS 256u
 #define BIG_BUFFERS_PER_THREAD (64ull << 20)
-#define BIG_FILE (8ull << 20) /* the scanner reads bigger files into a buffer of their own */
+#define BIG_FILE VIGIL_SCANNER_KEPT_BUFFER /* bigger files get a buffer of their own */
 
 typedef struct sweep_item {
     uint64_t size;
@@ -42,6 +42,8 @@ typedef struct sweep_ctx {
     pthread_mutex_t defer_mu; /* guards deferred */
     sweep_item *deferred;     /* big files put aside for want of budget (FIFO) */
     sweep_item *deferred_tail;
+    vigil_pool *pool;         /* while the walk runs */
+    vigil_status drain_err;   /* first error of a worker's last deferred files (state_mu) */
     pthread_mutex_t cb_mu;    /* serialises every callback to the caller */
     int result_stopped;       /* the result callback returned non-zero (under cb_mu) */
     pthread_mutex_t state_mu; /* sum and current */
@@ -145,12 +147,27 @@ static vigil_status worker_init(void *user, unsigned index, void **state)
     return s;
 }
 
+static vigil_status scan_deferred(sweep_ctx *c, vigil_scanner *sc);
+
 static void worker_fini(void *user, unsigned index, void *state)
 {
     sweep_ctx *c = user;
     vigil_scan_stats st;
 
     (void)index;
+    /* the walk is over: big files put aside are scanned by every worker
+     * that can get their budget, not by one thread after the pool (two
+     * 31 MB files left that way took a quarter of a second alone at the
+     * end of a sweep of /usr/lib/x86_64-linux-gnu) */
+    if (c->pool != NULL && !vigil_pool_cancelled(c->pool)) {
+        vigil_status ds = scan_deferred(c, state);
+        if (ds != VIGIL_OK) {
+            pthread_mutex_lock(&c->state_mu);
+            if (c->drain_err == VIGIL_OK)
+                c->drain_err = ds;
+            pthread_mutex_unlock(&c->state_mu);
+        }
+    }
     vigil_scanner_get_stats(state, &st);
     pthread_mutex_lock(&c->state_mu);
     c->sum.targets += st.targets;
@@ -206,7 +223,7 @@ static vigil_status scan_item(sweep_ctx *c, vigil_scanner *sc, const sweep_item 
  * buffer of their own (above the scanner's reusable one, up to max_size). */
 static uint64_t budget_of(const sweep_ctx *c, const sweep_item *it)
 {
-    return it->size > BIG_FILE && it->size <= c->scan.max_size ? it->size : 0;
+    return it->size >= BIG_FILE && it->size <= c->scan.max_size ? it->size : 0;
 }
 
 /* The first put-aside file whose budget can be had now, or NULL. */
@@ -424,10 +441,15 @@ static vigil_status walk_on_pool(sweep_ctx *c, const char *const *paths, size_t 
     sink.user = c;
     wu.c = c;
     wu.pool = pool;
+    c->pool = pool;
     s = vigil_walk_run(paths, npaths, &wo, &sink, on_file, &wu, &ws);
     if (s != VIGIL_OK)
         vigil_pool_cancel(pool);
-    vigil_status ps = finish_deferred(c, vigil_pool_finish(pool), s);
+    vigil_status ps = vigil_pool_finish(pool);
+    c->pool = NULL;
+    if (ps == VIGIL_OK)
+        ps = c->drain_err;
+    ps = finish_deferred(c, ps, s);
     /* A worker's reason to stop (the result callback, out of memory)
      * is why the walk's push was refused: it wins. */
     if ((ps != VIGIL_OK && ps != VIGIL_ERR_ABORTED) || s == VIGIL_OK)
