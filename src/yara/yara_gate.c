@@ -351,6 +351,22 @@ static vigil_status build_rx(vigil_yara_gate *g, const gate_lit_vec *lv, const u
     return st;
 }
 
+/* Literal l without its trailing NUL bytes (down to GATE_MIN_LEN). Why:
+ * Hyperscan's literal matcher checks its candidates by their last bytes,
+ * and NUL is the commonest byte of compiled code; the 1,730 of Elastic's
+ * 6,622 first-pass literals that end in one (wide strings: "d\0l\0l\0")
+ * cost as much as the other 4,892 together. Without it, the pass over
+ * 1,294 Debian libraries went from 742-800 MB/s to 1,290-1,580 MB/s on
+ * one core. A string's match holds the shorter run too, so a file without
+ * it still has no match; a file with it has the string possibly, which is
+ * all a found literal ever says (yara_gate_eval.c). */
+static gate_lit without_trailing_nul(gate_lit l)
+{
+    while (l.len > GATE_MIN_LEN && l.bytes[l.len - 1] == 0)
+        l.len--;
+    return l;
+}
+
 /* Compiles the literals of lv whose rule's home group is in `groups` into
  * d (sorted and deduplicated: one id per distinct literal, marking every
  * slot that has it). */
@@ -364,7 +380,7 @@ static vigil_status build_db(vigil_yara_gate *g, const gate_lit_vec *lv, uint64_
     for (size_t i = 0; i < lv->n; i++)
         if (!lv->v[i].regex && groups >> g->rules[g->slot_rule[lv->v[i].slot]].group & 1u &&
             (skip == NULL || !skip[lv->v[i].slot]))
-            v[n++] = lv->v[i];
+            v[n++] = without_trailing_nul(lv->v[i]);
     if (n == 0) {
         free(v);
         return VIGIL_OK;

@@ -288,7 +288,11 @@ static const char diff_rules[] =
     "rule d6 { strings: $h = { 68 6F ( 74 | 75 ) 65 6C 38 } condition: $h }\n"
     "rule d7 { strings: $a = \"india9\" $b = \"juliet\" condition: all of them and filesize "
     "< 40 }\n"
-    "rule d8 { strings: $a = \"kilo10\" condition: uint16(0) == 0x5a4d and $a }\n";
+    "rule d8 { strings: $a = \"kilo10\" condition: uint16(0) == 0x5a4d and $a }\n"
+    /* literals are searched without their trailing NUL bytes: a file that
+     * has the shorter run but not the string is for libyara to decide */
+    "rule d9 { strings: $k = \"kilo10\" $w = \"wide9\" wide condition: $k and not $w }\n"
+    "rule d10 { strings: $h = { 4D 41 52 4B 00 00 } condition: $h }\n";
 
 static const char *const pieces[] = {"alpha1",
                                      "ALPHA1",
@@ -311,8 +315,13 @@ static const char *const pieces[] = {"alpha1",
                                      "E",
                                      "zz",
                                      "\0\0\0",
-                                     " "};
-static const size_t piece_len[] = {6, 6, 12, 8, 9, 5, 4, 5, 5, 4, 5, 6, 6, 6, 6, 6, 2, 2, 2, 3, 1};
+                                     " ",
+                                     "w\0i\0d\0e\0009",
+                                     "w\0i\0d\0e\0009\0",
+                                     "MARK",
+                                     "MARK\0"};
+static const size_t piece_len[] = {6, 6, 12, 8, 9, 5, 4, 5, 5, 4,  5, 6, 6,
+                                   6, 6, 6,  2, 2, 2, 3, 1, 9, 10, 4, 5};
 
 static vigil_yara_rules *load_diff(const char *text, size_t n, vigil_yara_grouping_mode mode)
 {
