@@ -19,6 +19,7 @@
 #include "core/diagsink.h"
 #include "core/membudget.h"
 #include "engine/event_scan.h"
+#include "engine/scanner_sweep.h"
 #include "sweep/pool.h"
 #include "sweep/walk.h"
 #include "vigil/sweep.h"
@@ -36,11 +37,12 @@ typedef struct sweep_item {
 typedef struct sweep_ctx {
     const vigil_engine *engine;
     const vigil_sweep_options *opts;
-    vigil_scan_options scan;  /* the caller's, with the callbacks wrapped */
-    vigil_correlator *hub;    /* the Sigma correlator all workers feed; may be NULL */
-    vigil_membudget *budget;  /* big-file buffers of all workers together */
-    pthread_mutex_t defer_mu; /* guards deferred */
-    sweep_item *deferred;     /* big files put aside for want of budget (FIFO) */
+    vigil_scan_options scan;    /* the caller's, with the callbacks wrapped */
+    vigil_correlator *hub;      /* the Sigma correlator all workers feed; may be NULL */
+    vigil_membudget *budget;    /* big-file buffers of all workers together */
+    vigil_spare_mapping *spare; /* the last big-file buffer, for the next one */
+    pthread_mutex_t defer_mu;   /* guards deferred */
+    sweep_item *deferred;       /* big files put aside for want of budget (FIFO) */
     sweep_item *deferred_tail;
     vigil_pool *pool;         /* while the walk runs */
     vigil_status drain_err;   /* first error of a worker's last deferred files (state_mu) */
@@ -142,6 +144,8 @@ static vigil_status worker_init(void *user, unsigned index, void **state)
     s = vigil_scanner_create(c->engine, &c->scan, &sc);
     if (s == VIGIL_OK && c->hub != NULL)
         vigil_scanner_attach_hub(sc, c->hub);
+    if (s == VIGIL_OK)
+        vigil_scanner_attach_spare_mapping(sc, c->spare);
 
     *state = sc;
     return s;
@@ -500,7 +504,10 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
     /* 64 MiB of big-file buffers per worker, shared: the biggest files of a
      * tree are not all in memory at once (a file above it is scanned alone) */
     s = vigil_membudget_create((uint64_t)threads * BIG_BUFFERS_PER_THREAD, &c.budget);
+    if (s == VIGIL_OK)
+        s = vigil_spare_mapping_create(&c.spare);
     if (s != VIGIL_OK) {
+        vigil_membudget_destroy(c.budget);
         vigil_correlator_destroy(c.hub);
         ctx_destroy_mutexes(&c);
         return s;
@@ -511,6 +518,7 @@ vigil_status vigil_sweep_run(const vigil_engine *engine, const char *const *path
     stats->seconds = since(&c.start, &end);
     vigil_correlator_destroy(c.hub);
     vigil_membudget_destroy(c.budget);
+    vigil_spare_mapping_destroy(c.spare);
     free(c.current);
     free(c.progress_path);
     ctx_destroy_mutexes(&c);
