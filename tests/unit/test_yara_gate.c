@@ -522,7 +522,7 @@ static size_t gate_rule_index(const vigil_yara_gate *g, const char *name)
 /* The part of rule rNNN's confirming expression, -1 when it has none. */
 static int rule_part(const vigil_yara_gate *g, int n)
 {
-    char name[16];
+    char name[32];
     snprintf(name, sizeof name, "r%03d", n);
     size_t i = gate_rule_index(g, name);
     if (i == SIZE_MAX || g->rule_part == NULL || g->rule_part[i] >= g->nverify_parts)
@@ -536,7 +536,7 @@ static void test_verify_parts(void)
     size_t used = 0;
     for (int i = 0; i < PART_RULES; i++) {
         char hex[64] = "";
-        char atom[16];
+        char atom[32];
         snprintf(atom, sizeof atom, "rule-%03d", i);
         for (size_t j = 0; atom[j]; j++)
             snprintf(hex + 3 * j, sizeof hex - 3 * j, "%02X ", (unsigned char)atom[j]);
