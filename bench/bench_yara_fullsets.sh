@@ -19,32 +19,12 @@ DIRS=${BENCH_DIRS:-/usr/lib/x86_64-linux-gnu}
 N=${BENCH_THREADS:-$(nproc)}
 ROUNDS=${BENCH_ROUNDS:-3}
 SETS=${BENCH_SETS:-elastic sigbase both}
-ELASTIC=$corpus/elastic-yara/yara/rules
-SIGBASE=$corpus/signature-base/yara
-EXT_FILES=(thor_inverse_matches.yar yara_mixed_ext_vars.yar)
-EXT=(-d filename= -d filepath= -d extension= -d filetype= -d owner= -d md5=)
+# shellcheck source=bench/yara_sets.bash
+. "$(dirname "$0")/yara_sets.bash"
+yara_sets_check bench_yara_fullsets
 TIME=/usr/bin/time
-[ -x "$TIME" ] || { echo "bench_yara_fullsets: /usr/bin/time missing (Debian package time)"; exit 1; }
-command -v yara > /dev/null || { echo "bench_yara_fullsets: yara missing"; exit 1; }
-[ -d "$ELASTIC" ] && [ -d "$SIGBASE" ] || { echo "bench_yara_fullsets: corpus rules missing"; exit 1; }
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 
-# per set: the rule files (yara: each file its namespace, as vigil loads
-# them) and vigil's -r arguments
-set_files() {
-    case $1 in
-    elastic) find "$ELASTIC" -name '*.yar' | sort ;;
-    sigbase) find "$SIGBASE" -maxdepth 1 -name '*.yar' | sort ;;
-    both) { find "$ELASTIC" -name '*.yar'; find "$SIGBASE" -maxdepth 1 -name '*.yar'; } | sort ;;
-    esac
-}
-set_dirs() {
-    case $1 in
-    elastic) echo "$ELASTIC" ;;
-    sigbase) echo "$SIGBASE" ;;
-    both) echo "$ELASTIC $SIGBASE" ;;
-    esac
-}
 pairs_yara() { awk '{r=$1; $1=""; sub(/^ /,""); print $0 "\t" r}' "$1" | sort -u; }
 pairs_vigil() {
     jq -r --arg a "${EXT_FILES[0]}" --arg b "${EXT_FILES[1]}" \
@@ -54,15 +34,8 @@ pairs_vigil() {
 
 echo "threads $N, $ROUNDS rounds, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for set in $SETS; do
-    mapfile -t files < <(set_files "$set")
-    yargs=()
-    for f in "${files[@]}"; do
-        b=${f##*/} # no basename/tr per file: thousands of forks on a loaded machine
-        case " ${EXT_FILES[*]} " in *" $b "*) continue ;; esac
-        yargs+=("${b//[^A-Za-z0-9_.]/_}:$f")
-    done
-    vargs=()
-    for d in $(set_dirs "$set"); do vargs+=(-r "$d"); done
+    set_args "$set" 1
+    vargs=("${vrules[@]}")
     for dir in $DIRS; do
         [ -d "$dir" ] || { echo "$dir missing, skipped"; continue; }
         # warm the page cache (and vigil's gate database cache)

@@ -17,30 +17,13 @@ VIGIL=$build/vigil
 N=${BENCH_THREADS:-2}
 ROUNDS=${BENCH_ROUNDS:-3}
 SETS=${BENCH_SETS:-elastic sigbase both}
-ELASTIC=$corpus/elastic-yara/yara/rules
-SIGBASE=$corpus/signature-base/yara
-EXT=(-d filename= -d filepath= -d extension= -d filetype= -d owner= -d md5=)
+# shellcheck source=bench/yara_sets.bash
+. "$(dirname "$0")/yara_sets.bash"
+yara_sets_check bench_yara_load
 TIME=/usr/bin/time
-[ -x "$TIME" ] || { echo "bench_yara_load: /usr/bin/time missing (Debian package time)"; exit 1; }
-command -v yara > /dev/null || { echo "bench_yara_load: yara missing"; exit 1; }
-[ -d "$ELASTIC" ] && [ -d "$SIGBASE" ] || { echo "bench_yara_load: corpus rules missing"; exit 1; }
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 mkdir "$TMP/empty"
 
-set_files() {
-    case $1 in
-    elastic) find "$ELASTIC" -name '*.yar' | sort ;;
-    sigbase) find "$SIGBASE" -maxdepth 1 -name '*.yar' | sort ;;
-    both) { find "$ELASTIC" -name '*.yar'; find "$SIGBASE" -maxdepth 1 -name '*.yar'; } | sort ;;
-    esac
-}
-set_dirs() {
-    case $1 in
-    elastic) echo "$ELASTIC" ;;
-    sigbase) echo "$SIGBASE" ;;
-    both) echo "$ELASTIC $SIGBASE" ;;
-    esac
-}
 # "wall cpu" of a command (its output thrown away)
 timed() {
     $TIME -f '%e %U %S' -o "$TMP/t" "$@" > /dev/null 2>&1
@@ -50,14 +33,8 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 echo "threads $N, $ROUNDS rounds, load average $(load)"
 for set in $SETS; do
-    mapfile -t files < <(set_files "$set")
-    yargs=()
-    for f in "${files[@]}"; do
-        b=${f##*/}
-        yargs+=("${b//[^A-Za-z0-9_.]/_}:$f") # each file its namespace, as vigil loads them
-    done
-    vargs=(scan -q -j "$N" --no-archives -f jsonl)
-    for d in $(set_dirs "$set"); do vargs+=(-r "$d"); done
+    set_args "$set" # every file, EXT_FILES too (EXT defines their externals)
+    vargs=(scan -q -j "$N" --no-archives -f jsonl "${vrules[@]}")
     cache=$TMP/cache-$set
     echo "== $set (${#files[@]} files)"
     # page cache warm for both

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/arena.h"
+#include "core/index_table.h"
 #include "core/util.h"
 #include "yara/yara_parse.h"
 
@@ -46,10 +47,8 @@ struct vigil_yara_split {
     size_t n_rules, cap_rules;
     ns_rec *ns;
     size_t n_ns, cap_ns;
-    size_t *hash; /* open addressing over (ns_index, name) -> rule index */
-    size_t hash_cap;
-    size_t *ns_hash; /* open addressing over a namespace's name -> ns index */
-    size_t ns_hash_cap;
+    vigil_index_table rule_index; /* (ns_index, name) -> rule index */
+    vigil_index_table ns_index;   /* a namespace's name -> ns index */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -82,50 +81,28 @@ static uint64_t hash_key(size_t ns, const char *name)
     return h;
 }
 
+typedef struct rule_key {
+    const vigil_yara_split *s;
+    size_t ns;
+    const char *name;
+} rule_key;
+
+static int rule_equal(const void *ctx, size_t r)
+{
+    const rule_key *k = ctx;
+    return k->s->rules[r].ns_index == k->ns && strcmp(k->s->rules[r].name, k->name) == 0;
+}
+
 static size_t hash_find(const vigil_yara_split *s, size_t ns, const char *name)
 {
-    if (s->hash_cap == 0)
-        return SIZE_MAX;
-    size_t mask = s->hash_cap - 1;
-    for (size_t i = (size_t)hash_key(ns, name) & mask;; i = (i + 1) & mask) {
-        size_t r = s->hash[i];
-        if (r == SIZE_MAX)
-            return SIZE_MAX;
-        if (s->rules[r].ns_index == ns && strcmp(s->rules[r].name, name) == 0)
-            return r;
-    }
+    rule_key k = {s, ns, name};
+    return vigil_index_table_find(&s->rule_index, hash_key(ns, name), rule_equal, &k);
 }
 
 static vigil_status hash_insert(vigil_yara_split *s, size_t rule)
 {
-    if ((s->n_rules + 1) * 2 > s->hash_cap) {
-        size_t cap = s->hash_cap ? s->hash_cap * 2 : 256;
-        if (cap > SIZE_MAX / sizeof(size_t))
-            return VIGIL_ERR_OVERFLOW;
-        size_t *h = malloc(cap * sizeof *h);
-        if (h == NULL)
-            return VIGIL_ERR_NOMEM;
-        for (size_t i = 0; i < cap; i++)
-            h[i] = SIZE_MAX;
-        for (size_t i = 0; i < s->hash_cap; i++) {
-            size_t r = s->hash[i];
-            if (r == SIZE_MAX)
-                continue;
-            size_t j = (size_t)hash_key(s->rules[r].ns_index, s->rules[r].name) & (cap - 1);
-            while (h[j] != SIZE_MAX)
-                j = (j + 1) & (cap - 1);
-            h[j] = r;
-        }
-        free(s->hash);
-        s->hash = h;
-        s->hash_cap = cap;
-    }
-    size_t mask = s->hash_cap - 1;
-    size_t j = (size_t)hash_key(s->rules[rule].ns_index, s->rules[rule].name) & mask;
-    while (s->hash[j] != SIZE_MAX)
-        j = (j + 1) & mask;
-    s->hash[j] = rule;
-    return VIGIL_OK;
+    const vigil_yara_rule *r = &s->rules[rule];
+    return vigil_index_table_insert(&s->rule_index, hash_key(r->ns_index, r->name), rule);
 }
 
 /* ---- public accessors --------------------------------------------------- */
@@ -140,6 +117,8 @@ vigil_status vigil_yara_split_create(const vigil_diag_sink *diag, vigil_yara_spl
     if (diag != NULL)
         s->diag = *diag;
     vigil_arena_init(&s->arena);
+    vigil_index_table_init(&s->rule_index, 256);
+    vigil_index_table_init(&s->ns_index, 64);
     *out = s;
     return VIGIL_OK;
 }
@@ -154,8 +133,8 @@ void vigil_yara_split_destroy(vigil_yara_split *s)
     }
     free(s->ns);
     free(s->rules);
-    free(s->hash);
-    free(s->ns_hash);
+    vigil_index_table_free(&s->rule_index);
+    vigil_index_table_free(&s->ns_index);
     vigil_arena_free(&s->arena);
     free(s);
 }
@@ -189,48 +168,28 @@ int vigil_yara_split_ns_opaque(const vigil_yara_split *s, size_t i)
  * (thousands of each with whole public rule sets): hashed, not scanned. */
 #define NS_SEED SIZE_MAX
 
-static size_t ns_lookup(const vigil_yara_split *s, const char *name)
+typedef struct ns_key {
+    const vigil_yara_split *s;
+    const char *name;
+} ns_key;
+
+static int ns_equal(const void *ctx, size_t n)
 {
-    if (s->ns_hash_cap == 0)
-        return SIZE_MAX;
-    size_t mask = s->ns_hash_cap - 1;
-    for (size_t i = (size_t)hash_key(NS_SEED, name) & mask;; i = (i + 1) & mask) {
-        size_t n = s->ns_hash[i];
-        if (n == SIZE_MAX)
-            return SIZE_MAX;
-        if (strcmp(s->ns[n].name, name) == 0)
-            return n;
-    }
+    const ns_key *k = ctx;
+    return strcmp(k->s->ns[n].name, k->name) == 0;
 }
 
-static void ns_hash_put(size_t *h, size_t cap, const char *name, size_t ns)
+static size_t ns_lookup(const vigil_yara_split *s, const char *name)
 {
-    size_t j = (size_t)hash_key(NS_SEED, name) & (cap - 1);
-    while (h[j] != SIZE_MAX)
-        j = (j + 1) & (cap - 1);
-    h[j] = ns;
+    ns_key k = {s, name};
+    return vigil_index_table_find(&s->ns_index, hash_key(NS_SEED, name), ns_equal, &k);
 }
 
 /* Indexes namespace s->n_ns - 1 (its name set). */
 static vigil_status ns_hash_insert(vigil_yara_split *s)
 {
-    if (s->n_ns * 2 > s->ns_hash_cap) {
-        size_t cap = s->ns_hash_cap ? s->ns_hash_cap * 2 : 64;
-        if (cap > SIZE_MAX / sizeof(size_t))
-            return VIGIL_ERR_OVERFLOW;
-        size_t *h = malloc(cap * sizeof *h);
-        if (h == NULL)
-            return VIGIL_ERR_NOMEM;
-        for (size_t i = 0; i < cap; i++)
-            h[i] = SIZE_MAX;
-        for (size_t i = 0; i + 1 < s->n_ns; i++)
-            ns_hash_put(h, cap, s->ns[i].name, i);
-        free(s->ns_hash);
-        s->ns_hash = h;
-        s->ns_hash_cap = cap;
-    }
-    ns_hash_put(s->ns_hash, s->ns_hash_cap, s->ns[s->n_ns - 1].name, s->n_ns - 1);
-    return VIGIL_OK;
+    size_t n = s->n_ns - 1;
+    return vigil_index_table_insert(&s->ns_index, hash_key(NS_SEED, s->ns[n].name), n);
 }
 
 size_t vigil_yara_split_ns_find(const vigil_yara_split *s, const char *name)

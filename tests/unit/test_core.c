@@ -1,7 +1,8 @@
 /* test_core.c - unit tests of the core helpers: status table, arena,
- * findings buffer, score combination. */
+ * findings buffer, score combination, index table. */
 #include "core/arena.h"
 #include "core/findings.h"
+#include "core/index_table.h"
 #include "test.h"
 #include "vigil/vigil.h"
 
@@ -81,11 +82,56 @@ static void test_score_combine(void)
     CHECK_EQ_INT(vigil_score_combine(many, 4), 69);
 }
 
+/* Keys are numbers; with_hash() gives many keys one hash, so lookups must
+ * walk past stored indices with equal hashes to the one that is equal. */
+static const unsigned *index_keys;
+
+static int key_equal(const void *ctx, size_t i)
+{
+    return index_keys[i] == *(const unsigned *)ctx;
+}
+
+static uint64_t with_hash(unsigned key)
+{
+    return key % 7 == 0 ? 42 : (uint64_t)key * 0x9E3779B97F4A7C15ull;
+}
+
+static void test_index_table(void)
+{
+    static unsigned keys[1000];
+    index_keys = keys;
+    vigil_index_table t;
+    vigil_index_table_init(&t, 4); /* rounded up to 8 */
+    unsigned absent = 5;
+    CHECK_EQ_INT(vigil_index_table_find(&t, with_hash(absent), key_equal, &absent),
+                 (long long)SIZE_MAX);
+    for (unsigned i = 0; i < 1000; i++) {
+        keys[i] = i * 3 + 1;
+        CHECK_EQ_INT(vigil_index_table_insert(&t, with_hash(keys[i]), i), VIGIL_OK);
+    }
+    CHECK_EQ_INT(t.count, 1000);
+    CHECK_EQ_INT(t.cap, 2048); /* doubled from 8 at half load */
+    int wrong = 0;
+    for (unsigned i = 0; i < 1000; i++)
+        wrong += vigil_index_table_find(&t, with_hash(keys[i]), key_equal, &keys[i]) != i;
+    CHECK_EQ_INT(wrong, 0);
+    unsigned seven = 7 * 1000; /* hash 42 like stored keys, equal to none */
+    CHECK_EQ_INT(vigil_index_table_find(&t, with_hash(seven), key_equal, &seven),
+                 (long long)SIZE_MAX);
+    CHECK_EQ_INT(vigil_index_table_find(&t, with_hash(absent), key_equal, &absent),
+                 (long long)SIZE_MAX);
+    CHECK_EQ_INT(vigil_index_table_insert(&t, 1, SIZE_MAX), VIGIL_ERR_INVALID_ARG);
+    vigil_index_table_free(&t);
+    CHECK_EQ_INT(vigil_index_table_find(&t, with_hash(keys[0]), key_equal, &keys[0]),
+                 (long long)SIZE_MAX);
+}
+
 int main(void)
 {
     TEST_RUN(test_status_table);
     TEST_RUN(test_arena);
     TEST_RUN(test_findbuf);
     TEST_RUN(test_score_combine);
+    TEST_RUN(test_index_table);
     return TEST_END();
 }

@@ -2,7 +2,8 @@
  * can match: per condition form (string sets, counts, offsets, `not`,
  * filesize, magic, external variables and `matches`), per string form
  * (text, wide, nocase, xor, hex with jumps and alternatives, regex,
- * base64), and differentially: thousands of generated files give exactly
+ * base64), the confirming pass of hex strings split by rule into parts,
+ * and differentially: thousands of generated files give exactly
  * the findings of one plain rule set. */
 #include <dirent.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "core/findings.h"
 #include "test.h"
 #include "yara/yara_gate.h"
+#include "yara/yara_gate_internal.h" /* white-box: the confirming parts */
 #include "yara/yara_rules.h"
 #include "yara/yara_split.h"
 
@@ -510,6 +512,104 @@ static void test_pruned(void)
     teardown(&f);
 }
 
+/* Hex strings found through an atom are confirmed by their whole pattern;
+ * the confirming expressions are split by rule into parts, and a file whose
+ * pending strings belong to at most two parts is confirmed by those parts,
+ * others by the whole database. 64 rules, each with one hex string
+ * "rule-NNN" ?? ?? "ZZ" (atom: the 8 fixed bytes "rule-NNN"), make 32
+ * parts of two rules each. */
+#define PART_RULES 64
+
+static size_t gate_rule_index(const vigil_yara_gate *g, const char *name)
+{
+    for (size_t i = 0; i < g->nrules; i++)
+        if (strcmp(g->rules[i].r->name, name) == 0)
+            return i;
+    return SIZE_MAX;
+}
+
+/* The part of rule rNNN's confirming expression, -1 when it has none. */
+static int rule_part(const vigil_yara_gate *g, int n)
+{
+    char name[32];
+    snprintf(name, sizeof name, "r%03d", n);
+    size_t i = gate_rule_index(g, name);
+    if (i == SIZE_MAX || g->rule_part == NULL || g->rule_part[i] >= g->nverify_parts)
+        return -1;
+    return g->rule_part[i];
+}
+
+static void test_verify_parts(void)
+{
+    static char rules[PART_RULES * 96];
+    size_t used = 0;
+    for (int i = 0; i < PART_RULES; i++) {
+        char hex[64] = "";
+        char atom[32];
+        snprintf(atom, sizeof atom, "rule-%03d", i);
+        for (size_t j = 0; atom[j]; j++)
+            snprintf(hex + 3 * j, sizeof hex - 3 * j, "%02X ", (unsigned char)atom[j]);
+        used += (size_t)snprintf(rules + used, sizeof rules - used,
+                                 "rule r%03d { strings: $h = { %s?? ?? 5A 5A } condition: $h }\n",
+                                 i, hex);
+    }
+    CHECK(used < sizeof rules);
+    gate_fixture f;
+    int ok = setup(&f, rules);
+    CHECK(ok);
+    if (!ok) {
+        teardown(&f);
+        return;
+    }
+    /* no accessor tells the parts: read them (white-box) */
+    CHECK(f.g->verify.db != NULL);
+    CHECK_EQ_INT(f.g->verify.n, PART_RULES);
+    CHECK_EQ_INT(f.g->nverify_parts, 32);
+    int p0 = rule_part(f.g, 0), p1 = rule_part(f.g, 1), p10 = rule_part(f.g, 10),
+        p20 = rule_part(f.g, 20), p40 = rule_part(f.g, 40), p63 = rule_part(f.g, 63);
+    CHECK(p0 >= 0 && p10 >= 0 && p20 >= 0 && p40 >= 0);
+    CHECK_EQ_INT(p1, p0); /* two expressions a part: r000 and r001 share one */
+    CHECK(p0 != p10 && p0 != p20 && p10 != p20 && p40 != p0 && p40 != p10 && p40 != p20);
+    CHECK(p63 >= 0);
+
+    /* (a) the atom of one rule, not its whole string: ruled out by its part */
+    CHECK_EQ_INT(may(&f, S("xx rule-010 abYY xx"), "f"), 0);
+    CHECK_EQ_INT(may(&f, S("rule-010ZZ"), "f"), 0); /* jump of exactly 2 bytes */
+    /* (b) the whole string of one rule */
+    CHECK_EQ_INT(may(&f, S("xx rule-010abZZ xx"), "f"), 1);
+    CHECK_EQ_INT(may(&f, S("rule-063\n\0ZZ"), "f"), 1); /* any byte, NUL and newline too */
+    /* two parts, scanned one after the other */
+    CHECK_EQ_INT(may(&f, S("rule-000abYY rule-040abYY"), "f"), 0);
+    CHECK_EQ_INT(may(&f, S("rule-000abYY rule-040abZZ"), "f"), 1);
+    CHECK_EQ_INT(may(&f, S("rule-000abZZ rule-040abYY"), "f"), 1);
+    /* two rules of one part count as one part */
+    CHECK_EQ_INT(may(&f, S("rule-000abYY rule-001abYY rule-040abYY"), "f"), 0);
+    CHECK_EQ_INT(may(&f, S("rule-000abYY rule-001abZZ rule-040abYY"), "f"), 1);
+    /* (c) atoms of rules in three and four parts, none whole: the whole
+     * database decides */
+    CHECK_EQ_INT(may(&f, S("rule-000abYY rule-010abYY rule-020abYY"), "f"), 0);
+    CHECK_EQ_INT(may(&f, S("rule-000abYY rule-010abYY rule-020abYY rule-040abYY"), "f"), 0);
+    /* (d) three parts, one whole string (first, middle or last) */
+    CHECK_EQ_INT(may(&f, S("rule-000abZZ rule-010abYY rule-020abYY"), "f"), 1);
+    CHECK_EQ_INT(may(&f, S("rule-000abYY rule-010abZZ rule-020abYY"), "f"), 1);
+    CHECK_EQ_INT(may(&f, S("rule-000abYY rule-010abYY rule-020abZZ"), "f"), 1);
+    /* counting mode decides every rule: exactly the whole string's rule is
+     * left to libyara */
+    CHECK_EQ_INT(vigil_yara_gate_count_costs(f.g), VIGIL_OK);
+    CHECK_EQ_INT(may(&f, S("rule-000abYY rule-010abYY rule-020abZZ rule-040abYY"), "f"), 1);
+    for (size_t i = 0; i < vigil_yara_gate_rule_count(f.g); i++) {
+        uint64_t files = 99;
+        const vigil_yara_rule *r = vigil_yara_gate_rule(f.g, i, NULL, &files);
+        CHECK(r != NULL);
+        if (r != NULL && files != (strcmp(r->name, "r020") == 0 ? 1u : 0u))
+            fprintf(stderr, "rule %s left %llu files to libyara\n", r->name,
+                    (unsigned long long)files);
+        CHECK_EQ_INT(files, r != NULL && strcmp(r->name, "r020") == 0);
+    }
+    CHECK_EQ_INT(vigil_yara_gate_rule_count(f.g), PART_RULES);
+    teardown(&f);
+}
+
 int main(void)
 {
     TEST_RUN(test_cases);
@@ -517,6 +617,7 @@ int main(void)
     TEST_RUN(test_pruned);
     TEST_RUN(test_cache);
     TEST_RUN(test_groups_and_refs);
+    TEST_RUN(test_verify_parts);
     TEST_RUN(test_differential);
     return TEST_END();
 }
