@@ -27,15 +27,15 @@ static void put(vigil_index_slot *slots, size_t cap, uint64_t hash, size_t index
 {
     size_t mask = cap - 1;
     size_t j = (size_t)hash & mask;
-    while (slots[j].index != SIZE_MAX)
+    while (slots[j].index_plus_one != 0)
         j = (j + 1) & mask;
     slots[j].hash = hash;
-    slots[j].index = index;
+    slots[j].index_plus_one = index + 1;
 }
 
 static vigil_status grow(vigil_index_table *t)
 {
-    size_t cap = t->cap ? t->cap : t->initial_cap;
+    size_t cap = t->cap ? t->cap : t->initial_cap ? t->initial_cap : 8;
     while ((t->count + 1) * 2 > cap) {
         if (cap > SIZE_MAX / 2)
             return VIGIL_ERR_OVERFLOW;
@@ -45,14 +45,12 @@ static vigil_status grow(vigil_index_table *t)
         return VIGIL_OK;
     if (cap > SIZE_MAX / sizeof(vigil_index_slot))
         return VIGIL_ERR_OVERFLOW;
-    vigil_index_slot *slots = malloc(cap * sizeof *slots);
+    vigil_index_slot *slots = calloc(cap, sizeof *slots);
     if (slots == NULL)
         return VIGIL_ERR_NOMEM;
-    for (size_t i = 0; i < cap; i++)
-        slots[i].index = SIZE_MAX;
     for (size_t i = 0; i < t->cap; i++)
-        if (t->slots[i].index != SIZE_MAX)
-            put(slots, cap, t->slots[i].hash, t->slots[i].index);
+        if (t->slots[i].index_plus_one != 0)
+            put(slots, cap, t->slots[i].hash, t->slots[i].index_plus_one - 1);
     free(t->slots);
     t->slots = slots;
     t->cap = cap;
@@ -81,9 +79,9 @@ size_t vigil_index_table_find(const vigil_index_table *t, uint64_t hash,
     size_t mask = t->cap - 1;
     for (size_t j = (size_t)hash & mask;; j = (j + 1) & mask) {
         const vigil_index_slot *sl = &t->slots[j];
-        if (sl->index == SIZE_MAX)
+        if (sl->index_plus_one == 0)
             return SIZE_MAX;
-        if (sl->hash == hash && equal(ctx, sl->index))
-            return sl->index;
+        if (sl->hash == hash && equal(ctx, sl->index_plus_one - 1))
+            return sl->index_plus_one - 1;
     }
 }

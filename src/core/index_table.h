@@ -17,7 +17,7 @@
 
 typedef struct vigil_index_slot {
     uint64_t hash;
-    size_t index; /* SIZE_MAX = empty */
+    size_t index_plus_one; /* 0 = empty (a zeroed table is empty) */
 } vigil_index_slot;
 
 typedef struct vigil_index_table {

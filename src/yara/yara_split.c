@@ -428,8 +428,8 @@ static vigil_status do_include(vigil_yara_split *s, const src_ctx *cx, vigil_yar
         memcpy(j + dl + 1, inc, inc_len + 1);
         path = j;
     }
-    char *text;
-    size_t len;
+    char *text = NULL;
+    size_t len = 0;
     st = read_file(s, path, &text, &len);
     if (st == VIGIL_ERR_NOMEM)
         return st;
