@@ -851,9 +851,10 @@ static vigil_status read_into(const vigil_scanner *s, int fd, uint8_t *buf, size
 
 /* The buffer a file of this size is read into: the scanner's kept one for
  * ordinary files; for big ones the sweep's spare mapping or a private
- * anonymous mapping (*mapped: its size), handed back or unmapped right
- * after the scan, so a sweep's peak memory is that of the files being
- * scanned now, not of the biggest ever seen. */
+ * anonymous mapping (*mapped: its size), handed back right after the scan
+ * (the sweep keeps at most one, unused, for the next big file) or
+ * unmapped, so a sweep's peak memory is that of the files being scanned
+ * now plus at most one spare, not of every big file a thread has seen. */
 static uint8_t *file_buffer(vigil_scanner *s, size_t want, size_t *mapped)
 {
     *mapped = 0;
