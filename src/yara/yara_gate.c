@@ -357,9 +357,10 @@ static vigil_status build_rx(vigil_yara_gate *g, const gate_lit_vec *lv, const u
  * 6,622 first-pass literals with a NUL in their last two bytes (wide
  * strings: "d\0l\0l\0") cost as much as the other 4,892 together. Without
  * trailing NULs, the pass over 1,294 Debian libraries went from 742-816
- * MB/s to 1,294-1,596 MB/s on one core. A string's match holds the shorter run too, so a file without
- * it still has no match; a file with it has the string possibly, which is
- * all a found literal ever says (yara_gate_eval.c). */
+ * MB/s to 1,294-1,596 MB/s on one core. A string's match holds the
+ * shorter run too, so a file without it still has no match; a file with
+ * it has the string possibly, which is all a found literal ever says
+ * (yara_gate_eval.c). */
 static gate_lit without_trailing_nul(gate_lit l)
 {
     while (l.len > GATE_MIN_LEN && l.bytes[l.len - 1] == 0)
